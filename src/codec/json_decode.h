@@ -1,0 +1,38 @@
+// JSON transaction decoder on simdjson (On Demand). One object per transaction with
+// the keys of DESIGN.md section 2; unknown keys ignored, a missing required key is a
+// reject. A json_decoder owns its parser and a padded copy buffer: one per lcore.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "codec/clear_txn.h"
+#include "common/pan_token.h"
+#include "common/reject.h"
+#include "common/txn.h"
+
+namespace txscreen {
+
+inline constexpr std::size_t json_max_message = 4096;
+
+class json_decoder {
+public:
+    explicit json_decoder(const pan_tokenizer& tokenizer);
+    ~json_decoder();
+    json_decoder(const json_decoder&) = delete;
+    json_decoder& operator=(const json_decoder&) = delete;
+
+    // Decodes one JSON object (no trailing newline required) into `out` (reset first).
+    reject_reason decode(const char* msg, std::size_t len, Txn& out) noexcept;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> _impl;
+};
+
+// Appends `t` as one JSON object (no newline) with the DESIGN.md keys.
+void encode_json(const clear_txn& t, std::string& out);
+
+}  // namespace txscreen
