@@ -1,0 +1,126 @@
+// fuzz_seeds KIND DIR: writes a seed corpus of valid inputs for one fuzz target, made
+// with the project's encoders, so libFuzzer starts from messages that reach deep code.
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "codec/framing.h"
+#include "codec/iso8583.h"
+#include "codec/json_decode.h"
+
+using namespace txscreen;
+
+namespace {
+
+std::vector<clear_txn> samples() {
+    std::vector<clear_txn> v;
+    clear_txn a;
+    a.txn_id = "t-0001";
+    a.event_time_ms = 1'795'000'000'123;
+    a.pan = "4111111111111111";
+    a.amount_minor = 1999;
+    a.currency = "USD";
+    a.merchant_id = "MERCH0000000001";
+    a.merchant_name = "CORNER GROCERY";
+    a.city = "NEW YORK";
+    a.region = "NY";
+    a.country = "US";
+    a.mcc = 5411;
+    a.stan = "000123";
+    a.rrn = "000000000001";
+    a.terminal_id = "TERM0001";
+    a.acquirer_id = "123456";
+    a.expiry_yymm = 2812;
+    v.push_back(a);
+
+    clear_txn b = a;
+    b.txn_id = "t-0002";
+    b.pan = "5500005555555559";
+    b.currency = "JPY";
+    b.amount_minor = 12000;
+    b.channel = "ecom";
+    b.device_id = "dev-abcdef";
+    b.ip = "203.0.113.9";
+    b.email = "someone@example.com";
+    b.lat = 35.68;
+    b.lon = 139.69;
+    b.track2 = "5500005555555559=28121010000000000000";
+    b.pin_block = "0123456789ABCDEF";
+    b.icc = std::string("\x9f\x26\x08\x01\x02\x03\x04\x05\x06\x07\x08", 11);
+    v.push_back(b);
+
+    clear_txn c = a;
+    c.txn_id = "t-0003";
+    c.pan.clear();
+    c.card_id = "card-42";
+    c.currency = "KWD";
+    c.amount_minor = 1234;
+    c.channel = "atm";
+    c.mcc = 6011;
+    v.push_back(c);
+    return v;
+}
+
+void write(const std::string& dir, const std::string& name, const std::vector<uint8_t>& bytes) {
+    std::ofstream f(dir + "/" + name, std::ios::binary);
+    f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 3) {
+        std::fprintf(stderr, "usage: fuzz_seeds framing|iso8583|json DIR\n");
+        return 2;
+    }
+    const std::string kind = argv[1], dir = argv[2];
+    const auto txns = samples();
+    int n = 0;
+    if (kind == "iso8583") {
+        for (int d = 0; d < 3; ++d)
+            for (const auto& t : txns) {
+                if (t.pan.empty()) continue;
+                std::vector<uint8_t> m{static_cast<uint8_t>(d)};
+                encode_iso8583(t, static_cast<iso_dialect>(d), m);
+                write(dir, "iso-" + std::to_string(n++), m);
+            }
+    } else if (kind == "json") {
+        for (const auto& t : txns) {
+            std::string s;
+            encode_json(t, s);
+            write(dir, "json-" + std::to_string(n++), std::vector<uint8_t>(s.begin(), s.end()));
+        }
+    } else if (kind == "framing") {
+        for (unsigned mode = 0; mode < 4; ++mode) {
+            const payload_format fmt = (mode & 1) ? payload_format::json : payload_format::iso8583;
+            std::vector<uint8_t> dgram;
+            if (mode < 2) mold_begin(dgram, "SESSION01", 1);
+            for (const auto& t : txns) {
+                std::vector<uint8_t> msg;
+                if (fmt == payload_format::json) {
+                    std::string s;
+                    encode_json(t, s);
+                    msg.assign(s.begin(), s.end());
+                } else {
+                    if (t.pan.empty()) continue;
+                    encode_iso8583(t, iso_dialect::binary_bitmap, msg);
+                }
+                if (mode < 2)
+                    mold_append(dgram, msg.data(), msg.size());
+                else
+                    raw_append(dgram, fmt, msg.data(), msg.size());
+            }
+            dgram.insert(dgram.begin(), static_cast<uint8_t>(mode));
+            write(dir, "frame-" + std::to_string(n++), dgram);
+        }
+        std::vector<uint8_t> hb;
+        mold_control(hb, "SESSION01", 4, 0);
+        hb.insert(hb.begin(), uint8_t{0});
+        write(dir, "frame-heartbeat", hb);
+    } else {
+        std::fprintf(stderr, "fuzz_seeds: unknown kind '%s' (framing|iso8583|json)\n", kind.c_str());
+        return 2;
+    }
+    return 0;
+}
