@@ -1,0 +1,485 @@
+#include "controlplane/verdict_json.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+#include "common/currency.h"
+
+namespace txscreen {
+
+namespace {
+
+// Bounded append-only writer: once something does not fit, every later write is a
+// no-op and finish() reports 0, so callers never see half an object.
+class json_writer {
+public:
+    json_writer(char* out, std::size_t cap) noexcept : _begin(out), _p(out), _end(out + cap) {}
+
+    void raw(std::string_view s) noexcept {
+        if (static_cast<std::size_t>(_end - _p) < s.size()) [[unlikely]] {
+            _p = _end;
+            _overflow = true;
+            return;
+        }
+        std::memcpy(_p, s.data(), s.size());
+        _p += s.size();
+    }
+    void ch(char c) noexcept {
+        if (_p == _end) [[unlikely]] {
+            _overflow = true;
+            return;
+        }
+        *_p++ = c;
+    }
+    // `"key":` preceded by a comma unless it is the first member of the object.
+    void key(std::string_view k) noexcept {
+        if (!_first) ch(',');
+        _first = false;
+        ch('"');
+        raw(k);
+        raw("\":");
+    }
+    void open_object() noexcept {
+        ch('{');
+        _first = true;
+    }
+    void close_object() noexcept {
+        ch('}');
+        _first = false;
+    }
+    void open_array() noexcept {
+        ch('[');
+        _first = true;
+    }
+    void close_array() noexcept {
+        ch(']');
+        _first = false;
+    }
+    void element() noexcept {
+        if (!_first) ch(',');
+        _first = false;
+    }
+
+    void u64(uint64_t v) noexcept {
+        char buf[24];
+        auto r = std::to_chars(buf, buf + sizeof buf, v);
+        raw({buf, static_cast<std::size_t>(r.ptr - buf)});
+    }
+    void i64(int64_t v) noexcept {
+        char buf[24];
+        auto r = std::to_chars(buf, buf + sizeof buf, v);
+        raw({buf, static_cast<std::size_t>(r.ptr - buf)});
+    }
+    // Shortest text that reads back to the same double; JSON has no NaN/Inf -> null.
+    void dbl(double v) noexcept {
+        if (!std::isfinite(v)) [[unlikely]] {
+            raw("null");
+            return;
+        }
+        char buf[32];
+        auto r = std::to_chars(buf, buf + sizeof buf, v);
+        raw({buf, static_cast<std::size_t>(r.ptr - buf)});
+    }
+    void boolean(bool b) noexcept { raw(b ? "true" : "false"); }
+
+    // A JSON string. Text from feeds may hold control characters or bytes that are not
+    // UTF-8 (a fixed_text cut can split a sequence): those become escapes or U+FFFD
+    // so the payload is always valid JSON.
+    void str(std::string_view s) noexcept {
+        static constexpr char hex[] = "0123456789abcdef";
+        ch('"');
+        const auto* b = reinterpret_cast<const unsigned char*>(s.data());
+        std::size_t n = s.size();
+        for (std::size_t i = 0; i < n;) {
+            unsigned char c = b[i];
+            if (c < 0x80) {
+                if (c == '"' || c == '\\') {
+                    ch('\\');
+                    ch(static_cast<char>(c));
+                } else if (c < 0x20) {
+                    char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+                    raw({esc, 6});
+                } else {
+                    ch(static_cast<char>(c));
+                }
+                ++i;
+                continue;
+            }
+            std::size_t len = utf8_sequence_length(b + i, n - i);
+            if (len == 0) {
+                raw("\\ufffd");
+                ++i;
+            } else {
+                raw({s.data() + i, len});
+                i += len;
+            }
+        }
+        ch('"');
+    }
+    // A string of at most `max` bytes from a fixed C buffer that may lack its NUL.
+    void cstr(const char* s, std::size_t max) noexcept { str({s, strnlen(s, max)}); }
+
+    // Returns the bytes written, or 0 when the output overflowed.
+    std::size_t finish() const noexcept {
+        return _overflow ? 0 : static_cast<std::size_t>(_p - _begin);
+    }
+
+private:
+    // Length of the valid UTF-8 sequence at p (2..4), or 0 when it is not one.
+    static std::size_t utf8_sequence_length(const unsigned char* p, std::size_t avail) noexcept {
+        unsigned char c = p[0];
+        std::size_t len;
+        uint32_t cp;
+        if (c >= 0xc2 && c <= 0xdf) {
+            len = 2;
+            cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            len = 3;
+            cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            len = 4;
+            cp = c & 0x07;
+        } else {
+            return 0;
+        }
+        if (avail < len) return 0;
+        for (std::size_t k = 1; k < len; ++k) {
+            if ((p[k] & 0xc0) != 0x80) return 0;
+            cp = (cp << 6) | (p[k] & 0x3f);
+        }
+        // Overlong forms, UTF-16 surrogates and values past U+10FFFF are not UTF-8.
+        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+        return len;
+    }
+
+    char* _begin;
+    char* _p;
+    char* _end;
+    bool _first = true;
+    bool _overflow = false;
+};
+
+const char* channel_name(channel c) noexcept {
+    switch (c) {
+        case channel::pos: return "pos";
+        case channel::ecom: return "ecom";
+        case channel::atm: return "atm";
+        case channel::unknown: break;
+    }
+    return "unknown";
+}
+
+// "12345" with exponent 2 -> "123.45"; exponent 0 -> "12345".
+void write_decimal_amount(json_writer& w, int64_t minor, unsigned exponent) noexcept {
+    char buf[40];
+    char* p = buf;
+    // Work in unsigned so INT64_MIN has a magnitude.
+    uint64_t mag = minor < 0 ? 0 - static_cast<uint64_t>(minor) : static_cast<uint64_t>(minor);
+    if (minor < 0) *p++ = '-';
+    if (exponent > 18) exponent = 18;
+    uint64_t scale = 1;
+    for (unsigned i = 0; i < exponent; ++i) scale *= 10;
+    p = std::to_chars(p, buf + sizeof buf, mag / scale).ptr;
+    if (exponent > 0) {
+        *p++ = '.';
+        uint64_t frac = mag % scale;
+        for (unsigned i = exponent; i-- > 0;) {
+            p[i] = static_cast<char>('0' + frac % 10);
+            frac /= 10;
+        }
+        p += exponent;
+    }
+    w.ch('"');
+    w.raw({buf, static_cast<std::size_t>(p - buf)});
+    w.ch('"');
+}
+
+void write_rule_name(json_writer& w, const verdict_json_names& names, uint32_t version,
+                     uint16_t id) noexcept {
+    std::string_view name;
+    if (names.rule) name = names.rule(version, id);
+    if (name.empty()) {
+        char buf[16] = "rule_";
+        auto r = std::to_chars(buf + 5, buf + sizeof buf, id);
+        w.str({buf, static_cast<std::size_t>(r.ptr - buf)});
+        return;
+    }
+    w.str(name.substr(0, json_name_max));
+}
+
+void write_category_name(json_writer& w, const verdict_json_names& names, unsigned bit) noexcept {
+    std::string_view name;
+    if (names.category) name = names.category(bit);
+    if (name.empty()) {
+        char buf[16] = "category_";
+        auto r = std::to_chars(buf + 9, buf + sizeof buf, bit);
+        w.str({buf, static_cast<std::size_t>(r.ptr - buf)});
+        return;
+    }
+    w.str(name.substr(0, json_name_max));
+}
+
+// Days since 1970-01-01 -> civil date (proleptic Gregorian), H. Hinnant's algorithm.
+void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) noexcept {
+    z += 719468;
+    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const auto doe = static_cast<unsigned>(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    d = doy - (153 * mp + 2) / 5 + 1;
+    m = mp < 10 ? mp + 3 : mp - 9;
+    y = static_cast<int64_t>(yoe) + era * 400 + (m <= 2);
+}
+
+}  // namespace
+
+std::size_t write_rfc3339_ms(int64_t ms, char out[32]) noexcept {
+    int64_t days = ms / 86'400'000;
+    int64_t rem = ms % 86'400'000;
+    if (rem < 0) {
+        rem += 86'400'000;
+        --days;
+    }
+    int64_t y;
+    unsigned mo, d;
+    civil_from_days(days, y, mo, d);
+    // Years outside 0000..9999 cannot be written in RFC 3339; clamp (a decoder bug or
+    // a hostile timestamp, not a real transaction).
+    if (y < 0) y = 0;
+    if (y > 9999) y = 9999;
+    auto two = [](char* p, unsigned v) {
+        p[0] = static_cast<char>('0' + v / 10);
+        p[1] = static_cast<char>('0' + v % 10);
+    };
+    const auto msd = static_cast<unsigned>(rem);
+    const unsigned hh = msd / 3'600'000, mi = msd / 60'000 % 60, ss = msd / 1000 % 60, frac = msd % 1000;
+    const auto yy = static_cast<unsigned>(y);
+    two(out, yy / 100);
+    two(out + 2, yy % 100);
+    out[4] = '-';
+    two(out + 5, mo);
+    out[7] = '-';
+    two(out + 8, d);
+    out[10] = 'T';
+    two(out + 11, hh);
+    out[13] = ':';
+    two(out + 14, mi);
+    out[16] = ':';
+    two(out + 17, ss);
+    out[19] = '.';
+    out[20] = static_cast<char>('0' + frac / 100);
+    out[21] = static_cast<char>('0' + frac / 10 % 10);
+    out[22] = static_cast<char>('0' + frac % 10);
+    out[23] = 'Z';
+    return 24;
+}
+
+void write_token_hex(const uint8_t token[card_token_bytes], char out[2 * card_token_bytes]) noexcept {
+    static constexpr char digits[] = "0123456789abcdef";
+    for (std::size_t i = 0; i < card_token_bytes; ++i) {
+        out[2 * i] = digits[token[i] >> 4];
+        out[2 * i + 1] = digits[token[i] & 15];
+    }
+}
+
+std::size_t write_verdict_json(const Verdict& v, const verdict_json_names& names, char* out,
+                               std::size_t cap) noexcept {
+    const Txn& t = v.txn;
+    json_writer w(out, cap);
+    char buf[64];
+
+    w.open_object();
+    w.key("schema_version");
+    w.u64(verdict_json_schema_version);
+    w.key("type");
+    w.str("verdict");
+
+    // ---- identity: JSON feeds carry txn_id; ISO 8583 is identified by STAN+RRN+terminal
+    w.key("format");
+    w.str(t.format == payload_format::iso8583 ? "iso8583" : "json");
+    w.key("txn_id");
+    w.str(t.txn_id.view());
+    w.key("mti");
+    if (t.mti != 0 || t.format == payload_format::iso8583) {
+        auto r = std::to_chars(buf, buf + 8, static_cast<unsigned>(t.mti));
+        std::size_t n = static_cast<std::size_t>(r.ptr - buf);
+        // MTIs are written as 4 digits ("0200").
+        char mti[4] = {'0', '0', '0', '0'};
+        if (n <= 4) std::memcpy(mti + 4 - n, buf, n);
+        w.str({mti, n <= 4 ? 4 : n});
+    } else {
+        w.raw("null");
+    }
+    w.key("stan");
+    w.cstr(t.stan, sizeof t.stan);
+    w.key("rrn");
+    w.cstr(t.rrn, sizeof t.rrn);
+    w.key("terminal_id");
+    w.str(t.terminal_id.view());
+    w.key("acquirer_id");
+    w.str(t.acquirer_id.view());
+
+    // ---- card: token, BIN, last four; never the PAN
+    w.key("card_token");
+    write_token_hex(t.card_token, buf);
+    w.str({buf, 2 * card_token_bytes});
+    w.key("card_id");
+    w.str(t.card_id.view());
+    w.key("account_id");
+    w.str(t.account_id.view());
+    w.key("bin");
+    w.cstr(t.card_bin, sizeof t.card_bin);
+    w.key("last4");
+    w.cstr(t.card_last4, sizeof t.card_last4);
+    w.key("masked_pan");
+    {
+        std::size_t bin_len = strnlen(t.card_bin, sizeof t.card_bin);
+        std::size_t last_len = strnlen(t.card_last4, sizeof t.card_last4);
+        if (t.pan_len == 0 || t.pan_len > 19 || bin_len + last_len > t.pan_len) {
+            w.raw("null");
+        } else {
+            char m[20];
+            std::size_t hidden = t.pan_len - bin_len - last_len;
+            std::memcpy(m, t.card_bin, bin_len);
+            std::memset(m + bin_len, '*', hidden);
+            std::memcpy(m + bin_len + hidden, t.card_last4, last_len);
+            w.str({m, t.pan_len});
+        }
+    }
+
+    // ---- amount
+    const currency_info* cur =
+        t.currency != 0 ? currency_by_numeric(t.currency) : nullptr;
+    const unsigned exponent = cur ? cur->exponent : t.currency_exponent;
+    w.key("amount");
+    write_decimal_amount(w, t.amount_minor, exponent);
+    w.key("amount_minor");
+    w.i64(t.amount_minor);
+    w.key("currency");
+    if (cur)
+        w.cstr(cur->alpha, sizeof cur->alpha);
+    else
+        w.raw("null");
+    w.key("currency_numeric");
+    w.u64(t.currency);
+    w.key("currency_exponent");
+    w.u64(exponent);
+
+    // ---- merchant and place
+    w.key("merchant_id");
+    w.str(t.merchant_id.view());
+    w.key("merchant_name");
+    w.str(t.merchant_name.view());
+    w.key("mcc");
+    w.u64(t.mcc);
+    w.key("country");
+    w.cstr(t.country, sizeof t.country);
+    w.key("city");
+    w.str(t.city.view());
+    w.key("channel");
+    w.str(channel_name(t.chan));
+
+    w.key("event_time");
+    w.str({buf, write_rfc3339_ms(t.event_time_ms, buf)});
+    w.key("event_time_ms");
+    w.i64(t.event_time_ms);
+
+    // ---- the verdict
+    w.key("score");
+    w.u64(v.score);
+    w.key("decision");
+    w.str(decision_name(v.dec));
+    w.key("alert");
+    w.boolean(v.alert);
+    w.key("duplicate");
+    w.boolean(v.duplicate);
+    w.key("reasons");
+    w.open_array();
+    const int n_reasons = v.n_reasons < max_verdict_reasons ? v.n_reasons : max_verdict_reasons;
+    for (int i = 0; i < n_reasons; ++i) {
+        const verdict_reason& r = v.reasons[i];
+        w.element();
+        w.open_object();
+        w.key("rule");
+        write_rule_name(w, names, v.ruleset_version, r.rule_id);
+        w.key("rule_id");
+        w.u64(r.rule_id);
+        w.key("weight");
+        w.u64(r.weight);
+        w.key("value");
+        w.dbl(r.value);
+        w.key("limit");
+        w.dbl(r.limit);
+        w.close_object();
+    }
+    w.close_array();
+    w.key("pattern_ids");
+    w.open_array();
+    const int n_patterns = v.n_patterns < max_verdict_patterns ? v.n_patterns : max_verdict_patterns;
+    for (int i = 0; i < n_patterns; ++i) {
+        w.element();
+        w.u64(v.pattern_ids[i]);
+    }
+    w.close_array();
+    w.key("pattern_categories");
+    w.open_array();
+    for (unsigned bit = 0; bit < 16; ++bit) {
+        if (!(v.pattern_categories & (1u << bit))) continue;
+        w.element();
+        write_category_name(w, names, bit);
+    }
+    w.close_array();
+    w.key("ruleset_version");
+    w.u64(v.ruleset_version);
+    w.key("patterns_version");
+    w.u64(v.patterns_version);
+
+    // ---- provenance and timing
+    w.key("feed_id");
+    w.u64(t.feed_id);
+    w.key("feed_seq");
+    w.u64(t.feed_seq);
+    w.key("worker");
+    w.u64(v.worker);
+    w.key("rx_ns");
+    w.i64(v.rx_ns);
+    w.key("verdict_ns");
+    w.i64(v.verdict_ns);
+    w.close_object();
+    return w.finish();
+}
+
+std::size_t write_reject_json(const reject_record& r, char* out, std::size_t cap) noexcept {
+    json_writer w(out, cap);
+    char buf[32];
+    const bool known = static_cast<std::size_t>(r.reason) < reject_reason_count;
+    w.open_object();
+    w.key("schema_version");
+    w.u64(verdict_json_schema_version);
+    w.key("type");
+    w.str("reject");
+    w.key("feed_id");
+    w.u64(r.feed_id);
+    w.key("feed_seq");
+    w.u64(r.feed_seq);
+    w.key("reason");
+    w.str(known ? reject_name(r.reason) : std::string_view("unknown"));
+    w.key("description");
+    w.str(known ? reject_description(r.reason) : std::string_view("unknown reject reason"));
+    w.key("length");
+    w.u64(r.length);
+    w.key("rx_time");
+    // Floor to ms so times before 1970 still land on the right millisecond.
+    int64_t ms = r.rx_ns / 1'000'000 - (r.rx_ns % 1'000'000 < 0 ? 1 : 0);
+    w.str({buf, write_rfc3339_ms(ms, buf)});
+    w.key("rx_ns");
+    w.i64(r.rx_ns);
+    w.close_object();
+    return w.finish();
+}
+
+}  // namespace txscreen

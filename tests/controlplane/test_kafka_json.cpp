@@ -1,0 +1,218 @@
+// Unit tests for the Kafka JSON encoders (controlplane/verdict_json.h): the exact bytes
+// consumers of txscreen.alerts / txscreen.rejects parse, per docs/kafka.md.
+#include <catch2/catch.hpp>
+
+#include <cstring>
+#include <limits>
+#include <string>
+
+#include "controlplane/verdict_json.h"
+
+using namespace txscreen;
+
+namespace {
+
+Verdict sample_verdict() {
+    Verdict v;
+    std::memset(static_cast<void*>(&v), 0, sizeof v);
+    Txn& t = v.txn;
+    t.reset();
+    t.event_time_ms = 1709296496789;  // 2024-03-01T12:34:56.789Z
+    t.amount_minor = 123456;
+    for (std::size_t i = 0; i < card_token_bytes; ++i) t.card_token[i] = static_cast<uint8_t>(0xa0 + i);
+    t.feed_seq = 42;
+    t.currency = 840;
+    t.currency_exponent = 2;
+    t.mcc = 5411;
+    t.feed_id = 3;
+    t.chan = channel::ecom;
+    t.format = payload_format::json;
+    t.pan_len = 16;
+    std::memcpy(t.card_bin, "41111111", 8);
+    std::memcpy(t.card_last4, "1111", 4);
+    t.txn_id.assign("tx-0001");
+    t.merchant_id.assign("M123");
+    t.merchant_name.assign("ACME \"Best\" Shop\\1");
+    t.city.assign("Paris");
+    std::memcpy(t.country, "FR", 2);
+    v.rx_ns = 1709296496789000123;
+    v.verdict_ns = 1709296496789004567;
+    v.ruleset_version = 7;
+    v.patterns_version = 2;
+    v.score = 85;
+    v.dec = decision::block;
+    v.alert = true;
+    v.duplicate = false;
+    v.n_reasons = 2;
+    v.reasons[0] = verdict_reason{3, 40, {}, 5.0, 3.0};
+    v.reasons[1] = verdict_reason{9, 25, {}, 1234.5, 1000.0};
+    v.n_patterns = 1;
+    v.pattern_ids[0] = 17;
+    v.pattern_categories = (1u << 1) | (1u << 4);
+    v.worker = 1;
+    return v;
+}
+
+std::string encode(const Verdict& v, const verdict_json_names& names = {}) {
+    char buf[verdict_json_max_bytes];
+    std::size_t n = write_verdict_json(v, names, buf, sizeof buf);
+    return std::string(buf, n);
+}
+
+}  // namespace
+
+TEST_CASE("verdict JSON matches the documented schema byte for byte", "[unit][kafka][json]") {
+    Verdict v = sample_verdict();
+    verdict_json_names names;
+    names.rule = [](uint32_t version, uint16_t id) -> std::string_view {
+        if (version == 7 && id == 3) return "burst";
+        return {};
+    };
+    names.category = [](unsigned bit) -> std::string_view { return bit == 4 ? "gambling" : ""; };
+
+    const std::string expected =
+        R"({"schema_version":1,"type":"verdict","format":"json","txn_id":"tx-0001","mti":null,)"
+        R"("stan":"","rrn":"","terminal_id":"","acquirer_id":"",)"
+        R"("card_token":"a0a1a2a3a4a5a6a7a8a9aaabacadaeaf","card_id":"","account_id":"",)"
+        R"("bin":"41111111","last4":"1111","masked_pan":"41111111****1111",)"
+        R"("amount":"1234.56","amount_minor":123456,"currency":"USD","currency_numeric":840,)"
+        R"("currency_exponent":2,"merchant_id":"M123","merchant_name":"ACME \"Best\" Shop\\1",)"
+        R"("mcc":5411,"country":"FR","city":"Paris","channel":"ecom",)"
+        R"("event_time":"2024-03-01T12:34:56.789Z","event_time_ms":1709296496789,)"
+        R"("score":85,"decision":"block","alert":true,"duplicate":false,)"
+        R"("reasons":[{"rule":"burst","rule_id":3,"weight":40,"value":5,"limit":3},)"
+        R"({"rule":"rule_9","rule_id":9,"weight":25,"value":1234.5,"limit":1000}],)"
+        R"("pattern_ids":[17],"pattern_categories":["category_1","gambling"],)"
+        R"("ruleset_version":7,"patterns_version":2,"feed_id":3,"feed_seq":42,"worker":1,)"
+        R"("rx_ns":1709296496789000123,"verdict_ns":1709296496789004567})";
+    CHECK(encode(v, names) == expected);
+}
+
+TEST_CASE("ISO 8583 verdicts carry MTI, STAN, RRN and terminal", "[unit][kafka][json]") {
+    Verdict v = sample_verdict();
+    Txn& t = v.txn;
+    t.format = payload_format::iso8583;
+    t.txn_id.clear();
+    t.mti = 200;
+    std::memcpy(t.stan, "000123", 6);
+    std::memcpy(t.rrn, "401234567890", 12);
+    t.terminal_id.assign("TERM0001");
+    t.currency = 392;  // JPY: no minor unit
+    t.currency_exponent = 0;
+    t.amount_minor = 5000;
+    std::string js = encode(v);
+    CHECK(js.find(R"("format":"iso8583","txn_id":"","mti":"0200","stan":"000123",)"
+                  R"("rrn":"401234567890","terminal_id":"TERM0001")") != std::string::npos);
+    CHECK(js.find(R"("amount":"5000","amount_minor":5000,"currency":"JPY","currency_numeric":392,)"
+                  R"("currency_exponent":0)") != std::string::npos);
+    // Without a resolver rule names fall back to rule_<id>.
+    CHECK(js.find(R"({"rule":"rule_3","rule_id":3)") != std::string::npos);
+}
+
+TEST_CASE("verdict JSON never holds a clear PAN", "[unit][kafka][json]") {
+    Verdict v = sample_verdict();
+    std::string js = encode(v);
+    CHECK(js.find("4111111111111111") == std::string::npos);
+    // A card given by card_id has no PAN: masked_pan is null, card_id is published.
+    v.txn.pan_len = 0;
+    std::memset(v.txn.card_bin, 0, sizeof v.txn.card_bin);
+    std::memset(v.txn.card_last4, 0, sizeof v.txn.card_last4);
+    v.txn.card_id.assign("card-77");
+    js = encode(v);
+    CHECK(js.find(R"("card_id":"card-77")") != std::string::npos);
+    CHECK(js.find(R"("bin":"","last4":"","masked_pan":null)") != std::string::npos);
+}
+
+TEST_CASE("text with control bytes or broken UTF-8 still gives valid JSON", "[unit][kafka][json]") {
+    Verdict v = sample_verdict();
+    v.txn.merchant_name.assign(std::string_view("A\x01" "B\n\xc3\xa9\xff" "C\xe2\x82", 10));
+    v.txn.city.assign("Z\xc3\xbcrich");
+    std::string js = encode(v);
+    CHECK(js.find(R"("merchant_name":"A\u0001B\u000a)"
+                  "\xc3\xa9"
+                  R"(\ufffdC\ufffd\ufffd")") != std::string::npos);
+    CHECK(js.find("\"city\":\"Z\xc3\xbcrich\"") != std::string::npos);
+}
+
+TEST_CASE("non-finite values and unknown currencies are null", "[unit][kafka][json]") {
+    Verdict v = sample_verdict();
+    v.reasons[0].value = std::numeric_limits<double>::quiet_NaN();
+    v.reasons[0].limit = std::numeric_limits<double>::infinity();
+    v.txn.currency = 999;  // not in ISO 4217: exponent falls back to the decoder's
+    v.txn.currency_exponent = 3;
+    v.txn.amount_minor = -1005;
+    std::string js = encode(v);
+    CHECK(js.find(R"("value":null,"limit":null)") != std::string::npos);
+    CHECK(js.find(R"("amount":"-1.005","amount_minor":-1005,"currency":null,"currency_numeric":999,)"
+                  R"("currency_exponent":3)") != std::string::npos);
+}
+
+TEST_CASE("an output buffer that is too small gives 0, not a cut object", "[unit][kafka][json]") {
+    Verdict v = sample_verdict();
+    const std::string full = encode(v);
+    REQUIRE(!full.empty());
+    char buf[verdict_json_max_bytes];
+    CHECK(write_verdict_json(v, {}, buf, full.size() - 1) == 0);
+    CHECK(write_verdict_json(v, {}, buf, full.size()) == full.size());
+    CHECK(write_verdict_json(v, {}, buf, 0) == 0);
+}
+
+TEST_CASE("worst-case verdict fits in verdict_json_max_bytes", "[unit][kafka][json]") {
+    Verdict v = sample_verdict();
+    Txn& t = v.txn;
+    std::string ctl(64, '\x01');
+    t.txn_id.assign(ctl);
+    t.card_id.assign(ctl);
+    t.account_id.assign(ctl);
+    t.merchant_id.assign(ctl);
+    t.merchant_name.assign(ctl);
+    t.city.assign(ctl);
+    t.terminal_id.assign(ctl);
+    t.acquirer_id.assign(ctl);
+    v.n_reasons = max_verdict_reasons;
+    v.n_patterns = max_verdict_patterns;
+    v.pattern_categories = 0xffff;
+    for (auto& r : v.reasons) r = verdict_reason{65535, 255, {}, -1.2345678901234567e-300, 1.7976931348623157e308};
+    for (auto& p : v.pattern_ids) p = 4294967295u;
+    static const std::string long_name(200, '"');
+    verdict_json_names names;
+    names.rule = [](uint32_t, uint16_t) -> std::string_view { return long_name; };
+    names.category = [](unsigned) -> std::string_view { return long_name; };
+    char buf[verdict_json_max_bytes];
+    std::size_t n = write_verdict_json(v, names, buf, sizeof buf);
+    CHECK(n > 0);
+    // Names are cut to json_name_max bytes (each '"' is then escaped as \").
+    std::string cut_name = "\"rule\":\"";
+    for (std::size_t i = 0; i < json_name_max; ++i) cut_name += "\\\"";
+    cut_name += "\",";
+    CHECK(std::string(buf, n).find(cut_name) != std::string::npos);
+}
+
+TEST_CASE("reject JSON names the reason and carries no message bytes", "[unit][kafka][json]") {
+    reject_record r{1709296496789123456, 77, 131, 2, reject_reason::iso_bad_bitmap};
+    char buf[reject_json_max_bytes];
+    std::size_t n = write_reject_json(r, buf, sizeof buf);
+    CHECK(std::string(buf, n) ==
+          R"({"schema_version":1,"type":"reject","feed_id":2,"feed_seq":77,"reason":"iso_bad_bitmap",)"
+          R"("description":"ISO 8583 bitmap is not valid for the dialect","length":131,)"
+          R"("rx_time":"2024-03-01T12:34:56.789Z","rx_ns":1709296496789123456})");
+    r.reason = static_cast<reject_reason>(250);
+    n = write_reject_json(r, buf, sizeof buf);
+    CHECK(std::string(buf, n).find(R"("reason":"unknown")") != std::string::npos);
+}
+
+TEST_CASE("RFC 3339 times handle leap days, epoch and pre-epoch", "[unit][kafka][json]") {
+    char buf[32];
+    CHECK(std::string(buf, write_rfc3339_ms(0, buf)) == "1970-01-01T00:00:00.000Z");
+    CHECK(std::string(buf, write_rfc3339_ms(951782400000, buf)) == "2000-02-29T00:00:00.000Z");
+    CHECK(std::string(buf, write_rfc3339_ms(-1, buf)) == "1969-12-31T23:59:59.999Z");
+    CHECK(std::string(buf, write_rfc3339_ms(4102444799999, buf)) == "2099-12-31T23:59:59.999Z");
+}
+
+TEST_CASE("token hex is the lower-case key used on every topic", "[unit][kafka][json]") {
+    uint8_t tok[card_token_bytes];
+    for (std::size_t i = 0; i < card_token_bytes; ++i) tok[i] = static_cast<uint8_t>(i * 17);
+    char out[2 * card_token_bytes];
+    write_token_hex(tok, out);
+    CHECK(std::string(out, sizeof out) == "00112233445566778899aabbccddeeff");
+}
