@@ -1,1 +1,932 @@
-// placeholder: implementation in progress
+// ISO 8583:1987 decoder and encoder. The wire layouts of the three dialects are in
+// docs/feeds.md ("Payload iso8583"); this file follows them byte for byte.
+//
+// Decoding is two passes over one message, both table-driven and allocation-free:
+//   1. walk the bitmap(s); for each present field read its length from the 1987
+//      definition (or its LL/LLL prefix), bounds-check it and, for the few fields
+//      txscreen uses, remember where it lies;
+//   2. convert the remembered fields into the Txn; tokenize the PAN last, so a message
+//      rejected for any other reason costs no HMAC.
+#include "codec/iso8583.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "common/currency.h"
+
+namespace txscreen {
+namespace {
+
+// ---------------------------------------------------------------------------------
+// The 1987 data elements
+
+enum class elem_type : uint8_t {
+    n,    // numeric digits
+    an,   // alphanumeric
+    ans,  // alphanumeric and special
+    ns,   // numeric and special
+    b,    // binary; `max` counts bytes
+    z,    // track 2/3 code set (digits and '=' separator)
+    xn,   // 'C' or 'D' followed by `max` digits (credit/debit amount)
+};
+
+enum class elem_len : uint8_t { fixed = 0, llvar = 2, lllvar = 3 };  // value = prefix digits
+
+struct data_element {
+    elem_type type;
+    elem_len len;
+    uint16_t max;  // characters (n/z: digits; xn: digits after the sign; b: bytes)
+};
+
+constexpr data_element fx(elem_type t, uint16_t m) { return {t, elem_len::fixed, m}; }
+constexpr data_element ll(elem_type t, uint16_t m) { return {t, elem_len::llvar, m}; }
+constexpr data_element lll(elem_type t, uint16_t m) { return {t, elem_len::lllvar, m}; }
+
+using T = elem_type;
+
+// Index = field number. Field 1 is the secondary bitmap, field 65 the tertiary bitmap
+// (an 8-byte b field here); both are bitmaps, handled by the decoder itself.
+constexpr std::array<data_element, 129> iso1987 = {{
+    /*   0 */ fx(T::b, 0),  // unused (the MTI)
+    /*   1 */ fx(T::b, 8),      // bitmap, secondary
+    /*   2 */ ll(T::n, 19),     // primary account number
+    /*   3 */ fx(T::n, 6),      // processing code
+    /*   4 */ fx(T::n, 12),     // amount, transaction
+    /*   5 */ fx(T::n, 12),     // amount, settlement
+    /*   6 */ fx(T::n, 12),     // amount, cardholder billing
+    /*   7 */ fx(T::n, 10),     // transmission date & time MMDDhhmmss
+    /*   8 */ fx(T::n, 8),      // amount, cardholder billing fee
+    /*   9 */ fx(T::n, 8),      // conversion rate, settlement
+    /*  10 */ fx(T::n, 8),      // conversion rate, cardholder billing
+    /*  11 */ fx(T::n, 6),      // systems trace audit number
+    /*  12 */ fx(T::n, 6),      // time, local transaction hhmmss
+    /*  13 */ fx(T::n, 4),      // date, local transaction MMDD
+    /*  14 */ fx(T::n, 4),      // date, expiration YYMM
+    /*  15 */ fx(T::n, 4),      // date, settlement
+    /*  16 */ fx(T::n, 4),      // date, conversion
+    /*  17 */ fx(T::n, 4),      // date, capture
+    /*  18 */ fx(T::n, 4),      // merchant type (MCC)
+    /*  19 */ fx(T::n, 3),      // acquiring institution country code
+    /*  20 */ fx(T::n, 3),      // PAN extended, country code
+    /*  21 */ fx(T::n, 3),      // forwarding institution country code
+    /*  22 */ fx(T::n, 3),      // point of service entry mode
+    /*  23 */ fx(T::n, 3),      // card sequence number
+    /*  24 */ fx(T::n, 3),      // network international identifier
+    /*  25 */ fx(T::n, 2),      // point of service condition code
+    /*  26 */ fx(T::n, 2),      // point of service PIN capture code
+    /*  27 */ fx(T::n, 1),      // authorization identification response length
+    /*  28 */ fx(T::xn, 8),     // amount, transaction fee
+    /*  29 */ fx(T::xn, 8),     // amount, settlement fee
+    /*  30 */ fx(T::xn, 8),     // amount, transaction processing fee
+    /*  31 */ fx(T::xn, 8),     // amount, settlement processing fee
+    /*  32 */ ll(T::n, 11),     // acquiring institution identification code
+    /*  33 */ ll(T::n, 11),     // forwarding institution identification code
+    /*  34 */ ll(T::ns, 28),    // primary account number, extended
+    /*  35 */ ll(T::z, 37),     // track 2 data (never copied)
+    /*  36 */ lll(T::n, 104),   // track 3 data
+    /*  37 */ fx(T::an, 12),    // retrieval reference number
+    /*  38 */ fx(T::an, 6),     // authorization identification response
+    /*  39 */ fx(T::an, 2),     // response code
+    /*  40 */ fx(T::an, 3),     // service restriction code
+    /*  41 */ fx(T::ans, 8),    // card acceptor terminal identification
+    /*  42 */ fx(T::ans, 15),   // card acceptor identification code
+    /*  43 */ fx(T::ans, 40),   // card acceptor name/location
+    /*  44 */ ll(T::an, 25),    // additional response data
+    /*  45 */ ll(T::an, 76),    // track 1 data (never copied)
+    /*  46 */ lll(T::an, 999),  // additional data - ISO
+    /*  47 */ lll(T::an, 999),  // additional data - national
+    /*  48 */ lll(T::an, 999),  // additional data - private (txscreen sub-elements)
+    /*  49 */ fx(T::an, 3),     // currency code, transaction (a or n 3)
+    /*  50 */ fx(T::an, 3),     // currency code, settlement
+    /*  51 */ fx(T::an, 3),     // currency code, cardholder billing
+    /*  52 */ fx(T::b, 8),      // personal identification number data (never copied)
+    /*  53 */ fx(T::n, 16),     // security related control information
+    /*  54 */ lll(T::an, 120),  // additional amounts
+    /*  55 */ lll(T::ans, 999), // reserved ISO (ICC data; never copied)
+    /*  56 */ lll(T::ans, 999), // reserved ISO
+    /*  57 */ lll(T::ans, 999), // reserved national
+    /*  58 */ lll(T::ans, 999), // reserved national
+    /*  59 */ lll(T::ans, 999), // reserved national
+    /*  60 */ lll(T::ans, 999), // reserved national
+    /*  61 */ lll(T::ans, 999), // reserved private
+    /*  62 */ lll(T::ans, 999), // reserved private
+    /*  63 */ lll(T::ans, 999), // reserved private
+    /*  64 */ fx(T::b, 8),      // message authentication code
+    /*  65 */ fx(T::b, 8),      // bitmap, tertiary
+    /*  66 */ fx(T::n, 1),      // settlement code
+    /*  67 */ fx(T::n, 2),      // extended payment code
+    /*  68 */ fx(T::n, 3),      // receiving institution country code
+    /*  69 */ fx(T::n, 3),      // settlement institution country code
+    /*  70 */ fx(T::n, 3),      // network management information code
+    /*  71 */ fx(T::n, 4),      // message number
+    /*  72 */ fx(T::n, 4),      // message number, last
+    /*  73 */ fx(T::n, 6),      // date, action YYMMDD
+    /*  74 */ fx(T::n, 10),     // credits, number
+    /*  75 */ fx(T::n, 10),     // credits reversal, number
+    /*  76 */ fx(T::n, 10),     // debits, number
+    /*  77 */ fx(T::n, 10),     // debits reversal, number
+    /*  78 */ fx(T::n, 10),     // transfer, number
+    /*  79 */ fx(T::n, 10),     // transfer reversal, number
+    /*  80 */ fx(T::n, 10),     // inquiries, number
+    /*  81 */ fx(T::n, 10),     // authorizations, number
+    /*  82 */ fx(T::n, 12),     // credits, processing fee amount
+    /*  83 */ fx(T::n, 12),     // credits, transaction fee amount
+    /*  84 */ fx(T::n, 12),     // debits, processing fee amount
+    /*  85 */ fx(T::n, 12),     // debits, transaction fee amount
+    /*  86 */ fx(T::n, 16),     // credits, amount
+    /*  87 */ fx(T::n, 16),     // credits reversal, amount
+    /*  88 */ fx(T::n, 16),     // debits, amount
+    /*  89 */ fx(T::n, 16),     // debits reversal, amount
+    /*  90 */ fx(T::n, 42),     // original data elements
+    /*  91 */ fx(T::an, 1),     // file update code
+    /*  92 */ fx(T::an, 2),     // file security code
+    /*  93 */ fx(T::an, 5),     // response indicator
+    /*  94 */ fx(T::an, 7),     // service indicator
+    /*  95 */ fx(T::an, 42),    // replacement amounts
+    /*  96 */ fx(T::b, 8),      // message security code
+    /*  97 */ fx(T::xn, 16),    // amount, net settlement
+    /*  98 */ fx(T::ans, 25),   // payee
+    /*  99 */ ll(T::n, 11),     // settlement institution identification code
+    /* 100 */ ll(T::n, 11),     // receiving institution identification code
+    /* 101 */ ll(T::ans, 17),   // file name
+    /* 102 */ ll(T::ans, 28),   // account identification 1
+    /* 103 */ ll(T::ans, 28),   // account identification 2
+    /* 104 */ lll(T::ans, 100), // transaction description
+    /* 105 */ lll(T::ans, 999), // reserved ISO
+    /* 106 */ lll(T::ans, 999),
+    /* 107 */ lll(T::ans, 999),
+    /* 108 */ lll(T::ans, 999),
+    /* 109 */ lll(T::ans, 999),
+    /* 110 */ lll(T::ans, 999),
+    /* 111 */ lll(T::ans, 999),
+    /* 112 */ lll(T::ans, 999), // reserved national
+    /* 113 */ lll(T::ans, 999),
+    /* 114 */ lll(T::ans, 999),
+    /* 115 */ lll(T::ans, 999),
+    /* 116 */ lll(T::ans, 999),
+    /* 117 */ lll(T::ans, 999),
+    /* 118 */ lll(T::ans, 999),
+    /* 119 */ lll(T::ans, 999),
+    /* 120 */ lll(T::ans, 999), // reserved private
+    /* 121 */ lll(T::ans, 999),
+    /* 122 */ lll(T::ans, 999),
+    /* 123 */ lll(T::ans, 999),
+    /* 124 */ lll(T::ans, 999),
+    /* 125 */ lll(T::ans, 999),
+    /* 126 */ lll(T::ans, 999),
+    /* 127 */ lll(T::ans, 999),
+    /* 128 */ fx(T::b, 8),      // message authentication code
+}};
+
+// ---------------------------------------------------------------------------------
+// Per-dialect wire rules, derived from the table at compile time
+
+// Fields the decoder keeps (slot numbers index the per-message position record).
+enum slot : uint8_t {
+    s_none = 0, s_pan, s_proc, s_amount, s_xmit_time, s_stan, s_local_time, s_local_date,
+    s_expiry, s_mcc, s_entry_mode, s_condition, s_acquirer, s_rrn, s_auth, s_response,
+    s_terminal, s_merchant, s_name_loc, s_additional, s_currency, s_tertiary, s_account,
+    slot_count
+};
+static_assert(slot_count <= 32, "slots are tracked in a 32-bit presence mask");
+
+constexpr uint8_t slot_of(unsigned field) {
+    switch (field) {
+        case 2: return s_pan;
+        case 3: return s_proc;
+        case 4: return s_amount;
+        case 7: return s_xmit_time;
+        case 11: return s_stan;
+        case 12: return s_local_time;
+        case 13: return s_local_date;
+        case 14: return s_expiry;
+        case 18: return s_mcc;
+        case 22: return s_entry_mode;
+        case 25: return s_condition;
+        case 32: return s_acquirer;
+        case 37: return s_rrn;
+        case 38: return s_auth;
+        case 39: return s_response;
+        case 41: return s_terminal;
+        case 42: return s_merchant;
+        case 43: return s_name_loc;
+        case 48: return s_additional;
+        case 49: return s_currency;
+        case 65: return s_tertiary;
+        case 102: return s_account;
+        default: return s_none;
+    }
+}
+
+// How content length L (in the field's units) maps to wire bytes.
+enum packing : uint8_t {
+    pk_bytes = 0,     // L bytes
+    pk_nibbles = 1,   // (L + 1) / 2 bytes: packed BCD
+    pk_hex = 2,       // 2L bytes: hex ASCII
+};
+
+struct wire_rule {
+    uint16_t fixed_bytes;  // wire size of a fixed field (0 for LL/LLL)
+    uint16_t max;          // largest allowed content length (LL/LLL)
+    uint8_t prefix;        // 0 fixed, 2 LLVAR, 3 LLLVAR
+    uint8_t pack;          // packing of variable content
+    uint8_t slot;
+    uint8_t pad_;
+};
+
+constexpr uint8_t pack_of(elem_type t, iso_dialect d) {
+    if (d == iso_dialect::bcd && (t == T::n || t == T::z)) return pk_nibbles;
+    if (d == iso_dialect::hex_bitmap && t == T::b) return pk_hex;
+    return pk_bytes;
+}
+
+constexpr uint16_t wire_bytes(const data_element& e, iso_dialect d, unsigned l) {
+    if (e.type == T::xn) return static_cast<uint16_t>(1 + (d == iso_dialect::bcd ? (l + 1) / 2 : l));
+    switch (pack_of(e.type, d)) {
+        case pk_nibbles: return static_cast<uint16_t>((l + 1) / 2);
+        case pk_hex: return static_cast<uint16_t>(2 * l);
+        default: return static_cast<uint16_t>(l);
+    }
+}
+
+constexpr std::array<wire_rule, 129> make_rules(iso_dialect d) {
+    std::array<wire_rule, 129> r{};
+    for (unsigned f = 1; f <= 128; ++f) {
+        const data_element& e = iso1987[f];
+        r[f].prefix = static_cast<uint8_t>(e.len);
+        r[f].max = e.max;
+        r[f].pack = pack_of(e.type, d);
+        r[f].fixed_bytes = e.len == elem_len::fixed ? wire_bytes(e, d, e.max) : 0;
+        r[f].slot = slot_of(f);
+    }
+    return r;
+}
+
+constexpr std::array<std::array<wire_rule, 129>, 3> wire_rules = {
+    make_rules(iso_dialect::binary_bitmap), make_rules(iso_dialect::hex_bitmap),
+    make_rules(iso_dialect::bcd)};
+
+static_assert(wire_rules[0][4].fixed_bytes == 12 && wire_rules[2][4].fixed_bytes == 6);
+static_assert(wire_rules[2][22].fixed_bytes == 2 && wire_rules[2][28].fixed_bytes == 5);
+static_assert(wire_rules[0][52].fixed_bytes == 8 && wire_rules[1][52].fixed_bytes == 16);
+static_assert(wire_rules[1][97].fixed_bytes == 17 && wire_rules[2][97].fixed_bytes == 9);
+
+// ---------------------------------------------------------------------------------
+// Small conversions
+
+constexpr std::array<uint8_t, 256> make_hex_values() {
+    std::array<uint8_t, 256> t{};
+    for (auto& v : t) v = 0xff;
+    for (int i = 0; i < 10; ++i) t['0' + i] = static_cast<uint8_t>(i);
+    for (int i = 0; i < 6; ++i) t['A' + i] = t['a' + i] = static_cast<uint8_t>(10 + i);
+    return t;
+}
+constexpr std::array<uint8_t, 256> hex_values = make_hex_values();
+
+// Loads n decimal digits (ASCII, or packed BCD right-justified in (n+1)/2 bytes) as
+// values 0-9. Returns false on a non-digit.
+inline bool load_digits(const uint8_t* p, unsigned n, bool bcd, uint8_t* d) noexcept {
+    unsigned bad = 0;
+    if (!bcd) {
+        for (unsigned i = 0; i < n; ++i) {
+            d[i] = static_cast<uint8_t>(p[i] - '0');
+            bad |= d[i] > 9;
+        }
+        return !bad;
+    }
+    unsigned nib = n & 1;  // odd length: skip the leading pad nibble
+    for (unsigned i = 0; i < n; ++i, ++nib) {
+        uint8_t b = p[nib >> 1];
+        d[i] = (nib & 1) ? (b & 0x0f) : (b >> 4);
+        bad |= d[i] > 9;
+    }
+    return !bad;
+}
+
+inline uint64_t digits_value(const uint8_t* d, unsigned n) noexcept {
+    uint64_t v = 0;
+    for (unsigned i = 0; i < n; ++i) v = v * 10 + d[i];
+    return v;
+}
+
+// Copies n digit values into a NUL-terminated char array of size n + 1.
+inline void digits_text(const uint8_t* d, unsigned n, char* out) noexcept {
+    for (unsigned i = 0; i < n; ++i) out[i] = static_cast<char>('0' + d[i]);
+    out[n] = '\0';
+}
+
+inline std::string_view trim_right(const uint8_t* p, std::size_t n) noexcept {
+    while (n && p[n - 1] == ' ') --n;
+    return {reinterpret_cast<const char*>(p), n};
+}
+
+// Proleptic Gregorian calendar <-> days since 1970-01-01 (the civil-days algorithm
+// counted in 400-year eras, so it is exact for any year and needs no tables).
+constexpr int64_t days_from_civil(int64_t y, unsigned m, unsigned d) noexcept {
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+struct civil_date {
+    int64_t year;
+    unsigned month, day;
+};
+
+constexpr civil_date civil_from_days(int64_t z) noexcept {
+    z += 719468;
+    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const unsigned doe = static_cast<unsigned>(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+    const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+    return {static_cast<int64_t>(yoe) + era * 400 + (m <= 2), m, d};
+}
+
+static_assert(days_from_civil(1970, 1, 1) == 0 && days_from_civil(2000, 3, 1) == 11017);
+static_assert(civil_from_days(11017).year == 2000 && civil_from_days(11017).month == 3);
+
+constexpr bool is_leap(int64_t y) noexcept { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+constexpr unsigned days_in_month(int64_t y, unsigned m) noexcept {
+    constexpr uint8_t dim[13] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && is_leap(y) ? 29 : dim[m];
+}
+
+inline int64_t floor_div(int64_t a, int64_t b) noexcept { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+constexpr int64_t ms_per_day = 86'400'000;
+// "Within six months": the nearest candidate year is always within ~183 days; a
+// 29 February whose nearest leap year is further away is out of range.
+constexpr int64_t max_year_skew_ms = 184 * ms_per_day;
+
+// Field 7 (MMDDhhmmss, no year) -> epoch ms, year chosen nearest to `ref_ms`.
+// Returns false when a part is out of range.
+inline bool infer_transmission_time(const uint8_t* d, int64_t ref_ms, int64_t& out) noexcept {
+    const unsigned mo = d[0] * 10u + d[1], dd = d[2] * 10u + d[3];
+    const unsigned hh = d[4] * 10u + d[5], mi = d[6] * 10u + d[7], ss = d[8] * 10u + d[9];
+    if (mo < 1 || mo > 12 || dd < 1 || dd > 31 || hh > 23 || mi > 59 || ss > 59) [[unlikely]]
+        return false;
+    const int64_t ref_year = civil_from_days(floor_div(ref_ms, ms_per_day)).year;
+    const int64_t tod_ms = (hh * 3600 + mi * 60 + ss) * int64_t{1000};
+    bool found = false;
+    int64_t best = 0, best_skew = 0;
+    for (int64_t y = ref_year - 1; y <= ref_year + 1; ++y) {
+        if (dd > days_in_month(y, mo)) continue;
+        const int64_t t = days_from_civil(y, mo, dd) * ms_per_day + tod_ms;
+        const int64_t skew = t > ref_ms ? t - ref_ms : ref_ms - t;
+        if (!found || skew < best_skew) {
+            found = true;
+            best = t;
+            best_skew = skew;
+        }
+    }
+    if (!found || best_skew > max_year_skew_ms) [[unlikely]]
+        return false;
+    out = best;
+    return true;
+}
+
+// Reads an LL (prefix_digits 2) or LLL (3) length: ASCII digits, or BCD in 1 byte (LL)
+// or 2 bytes (LLL, leading nibble 0). Returns a value above 999 when not digits.
+inline std::size_t read_length_prefix(const uint8_t* p, unsigned prefix_digits, bool bcd) noexcept {
+    constexpr std::size_t bad = 0x10000;
+    if (!bcd) {
+        const unsigned a = p[0] - '0', b = p[1] - '0';
+        if (prefix_digits == 2) return a > 9 || b > 9 ? bad : a * 10 + b;
+        const unsigned c = p[2] - '0';
+        return a > 9 || b > 9 || c > 9 ? bad : a * 100 + b * 10 + c;
+    }
+    const unsigned hi = p[0] >> 4, lo = p[0] & 0x0f;
+    if (prefix_digits == 2) return hi > 9 || lo > 9 ? bad : hi * 10 + lo;
+    const unsigned h2 = p[1] >> 4, l2 = p[1] & 0x0f;
+    return hi > 9 || lo > 9 || h2 > 9 || l2 > 9 ? bad : hi * 1000 + lo * 100 + h2 * 10 + l2;
+}
+
+struct field_pos {
+    uint32_t off;  // offset of the content (after any length prefix)
+    uint32_t len;  // content length in the field's units (digits, characters, bytes)
+};
+
+// Reads one bitmap (8 bytes binary, or 16 hex characters) at p.
+inline reject_reason read_bitmap(const uint8_t*& p, const uint8_t* end, bool hex, uint64_t& out) noexcept {
+    if (!hex) {
+        if (end - p < 8) [[unlikely]]
+            return reject_reason::iso_truncated;
+        uint64_t v;
+        std::memcpy(&v, p, 8);
+        out = __builtin_bswap64(v);
+        p += 8;
+        return reject_reason::none;
+    }
+    if (end - p < 16) [[unlikely]]
+        return reject_reason::iso_truncated;
+    uint64_t v = 0;
+    unsigned bad = 0;
+    for (int i = 0; i < 16; ++i) {
+        const uint8_t h = hex_values[p[i]];
+        bad |= h;
+        v = v << 4 | (h & 0x0f);
+    }
+    if (bad & 0xf0) [[unlikely]]
+        return reject_reason::iso_bad_bitmap;
+    out = v;
+    p += 16;
+    return reject_reason::none;
+}
+
+// Field 48: a run of "TTLLvalue" sub-elements (2-character tag, 2 ASCII digits of
+// length). Returns false when a sub-element is malformed.
+inline bool parse_additional_data(const uint8_t* p, std::size_t n, Txn& out) noexcept {
+    std::size_t i = 0;
+    while (i < n) {
+        if (n - i < 4) [[unlikely]]
+            return false;
+        const unsigned l0 = p[i + 2] - '0', l1 = p[i + 3] - '0';
+        if (l0 > 9 || l1 > 9) [[unlikely]]
+            return false;
+        const std::size_t l = l0 * 10 + l1;
+        if (n - i - 4 < l) [[unlikely]]
+            return false;
+        const std::string_view v(reinterpret_cast<const char*>(p + i + 4), l);
+        const uint16_t tag = static_cast<uint16_t>(p[i] << 8 | p[i + 1]);
+        switch (tag) {
+            case 'D' << 8 | 'I':
+                if (out.device_id.assign(v)) out.truncated |= tf_device_id;
+                break;
+            case 'I' << 8 | 'P':
+                if (out.ip.assign(v)) out.truncated |= tf_ip;
+                break;
+            case 'E' << 8 | 'M':
+                if (out.email.assign(v)) out.truncated |= tf_email;
+                break;
+            default:
+                break;  // another producer's sub-element: skipped by its length
+        }
+        i += 4 + l;
+    }
+    return true;
+}
+
+// Scrubs a stack buffer that held a clear PAN; the call cannot be elided as a dead store.
+inline void scrub(void* p, std::size_t n) noexcept { explicit_bzero(p, n); }
+
+}  // namespace
+
+bool parse_iso_dialect(std::string_view name, iso_dialect& out) noexcept {
+    if (name == "binary" || name == "binary_bitmap") {
+        out = iso_dialect::binary_bitmap;
+    } else if (name == "hex" || name == "hex_bitmap") {
+        out = iso_dialect::hex_bitmap;
+    } else if (name == "bcd") {
+        out = iso_dialect::bcd;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+std::string_view iso_dialect_name(iso_dialect d) noexcept {
+    switch (d) {
+        case iso_dialect::binary_bitmap: return "binary";
+        case iso_dialect::hex_bitmap: return "hex";
+        case iso_dialect::bcd: return "bcd";
+    }
+    return "unknown";
+}
+
+reject_reason decode_iso8583(const uint8_t* msg, std::size_t len, const iso_decode_context& ctx,
+                             Txn& out) noexcept {
+    out.reset();
+    out.format = payload_format::iso8583;
+    const unsigned dialect_index = static_cast<unsigned>(ctx.dialect) < 3 ? static_cast<unsigned>(ctx.dialect) : 0;
+    const iso_dialect dialect = static_cast<iso_dialect>(dialect_index);
+    const bool bcd = dialect == iso_dialect::bcd;
+    const bool hex = dialect == iso_dialect::hex_bitmap;
+    const wire_rule* rules = wire_rules[dialect_index].data();
+    const uint8_t* p = msg;
+    const uint8_t* const end = msg + len;
+    uint8_t d[64];  // digit scratch (the longest field converted holds 19 digits)
+
+    // ---- MTI
+    const unsigned mti_bytes = bcd ? 2 : 4;
+    if (len < mti_bytes) [[unlikely]]
+        return reject_reason::iso_truncated;
+    if (!load_digits(p, 4, bcd, d)) [[unlikely]]
+        return reject_reason::iso_bad_mti;
+    out.mti = static_cast<uint16_t>(digits_value(d, 4));
+    p += mti_bytes;
+
+    // ---- bitmaps
+    uint64_t bitmap[2] = {0, 0};
+    if (reject_reason r = read_bitmap(p, end, hex, bitmap[0]); r != reject_reason::none) [[unlikely]]
+        return r;
+    constexpr uint64_t bit1 = uint64_t{1} << 63;
+    const unsigned words = bitmap[0] & bit1 ? 2 : 1;
+    if (words == 2) {
+        if (reject_reason r = read_bitmap(p, end, hex, bitmap[1]); r != reject_reason::none) [[unlikely]]
+            return r;
+    }
+    bitmap[0] &= ~bit1;
+    if ((bitmap[0] | bitmap[1]) == 0) [[unlikely]]
+        return reject_reason::iso_bad_bitmap;
+
+    // ---- pass 1: walk the fields
+    field_pos pos[slot_count];
+    uint32_t present = 0;
+    for (unsigned w = 0; w < words; ++w) {
+        uint64_t bits = bitmap[w];
+        while (bits) {
+            const unsigned i = static_cast<unsigned>(__builtin_clzll(bits));
+            bits &= ~(bit1 >> i);
+            const wire_rule& rule = rules[w * 64 + i + 1];
+            std::size_t content_len, wire;
+            if (rule.prefix == 0) {
+                content_len = rule.max;
+                wire = rule.fixed_bytes;
+            } else {
+                const unsigned prefix_bytes = bcd ? rule.prefix - 1u : rule.prefix;
+                if (static_cast<std::size_t>(end - p) < prefix_bytes) [[unlikely]]
+                    return reject_reason::iso_truncated;
+                content_len = read_length_prefix(p, rule.prefix, bcd);
+                if (content_len > rule.max) [[unlikely]]
+                    return reject_reason::iso_bad_length_prefix;
+                p += prefix_bytes;
+                wire = rule.pack == pk_bytes ? content_len
+                       : rule.pack == pk_nibbles ? (content_len + 1) / 2
+                                                 : content_len * 2;
+            }
+            if (static_cast<std::size_t>(end - p) < wire) [[unlikely]]
+                return reject_reason::iso_truncated;
+            if (rule.slot) {
+                pos[rule.slot] = {static_cast<uint32_t>(p - msg), static_cast<uint32_t>(content_len)};
+                present |= 1u << rule.slot;
+            }
+            p += wire;
+        }
+    }
+    if (p != end) [[unlikely]]
+        return reject_reason::iso_trailing_bytes;
+
+    constexpr uint32_t required = 1u << s_pan | 1u << s_amount | 1u << s_xmit_time;
+    if ((present & required) != required) [[unlikely]]
+        return reject_reason::iso_missing_field;
+
+    auto at = [&](slot s) { return msg + pos[s].off; };
+    auto has = [&](slot s) { return (present >> s) & 1u; };
+
+    // ---- pass 2: convert
+    if (has(s_tertiary)) {
+        // Fields 129-192 have no 1987 definition: a set bit names a field we cannot skip.
+        const uint8_t* t = at(s_tertiary);
+        unsigned any = 0;
+        for (unsigned i = 0; i < (hex ? 16u : 8u); ++i) any |= hex ? hex_values[t[i]] != 0 : t[i];
+        if (any) [[unlikely]]
+            return reject_reason::iso_unsupported_field;
+    }
+
+    // PAN: validated now, tokenized after every other check has passed. ASCII dialects
+    // read it in place; BCD unpacks it into a stack buffer that is scrubbed afterwards.
+    char pan_buf[19];
+    const char* pan;
+    const std::size_t pan_len = pos[s_pan].len;
+    if (bcd) {
+        const uint8_t* src = at(s_pan);
+        unsigned nib = pan_len & 1;
+        for (std::size_t i = 0; i < pan_len; ++i, ++nib) {
+            const uint8_t b = src[nib >> 1];
+            pan_buf[i] = static_cast<char>('0' + ((nib & 1) ? (b & 0x0f) : (b >> 4)));
+        }
+        pan = pan_buf;
+    } else {
+        pan = reinterpret_cast<const char*>(at(s_pan));
+    }
+    reject_reason result = reject_reason::none;
+    if (!pan_valid(pan, pan_len)) [[unlikely]] {
+        result = reject_reason::bad_pan;
+        goto done;
+    }
+
+    if (has(s_proc)) {
+        if (!load_digits(at(s_proc), 6, bcd, d)) [[unlikely]]
+            goto bad_numeric;
+        digits_text(d, 6, out.processing_code);
+    }
+    if (!load_digits(at(s_amount), 12, bcd, d)) [[unlikely]]
+        goto bad_numeric;
+    out.amount_minor = static_cast<int64_t>(digits_value(d, 12));
+    if (!load_digits(at(s_xmit_time), 10, bcd, d)) [[unlikely]]
+        goto bad_numeric;
+    if (!infer_transmission_time(d, ctx.reference_time_ms, out.event_time_ms)) [[unlikely]]
+        goto bad_date;
+    if (has(s_stan)) {
+        if (!load_digits(at(s_stan), 6, bcd, d)) [[unlikely]]
+            goto bad_numeric;
+        digits_text(d, 6, out.stan);
+    }
+    if (has(s_local_time)) {
+        if (!load_digits(at(s_local_time), 6, bcd, d)) [[unlikely]]
+            goto bad_numeric;
+        if (d[0] * 10 + d[1] > 23 || d[2] > 5 || d[4] > 5) [[unlikely]]
+            goto bad_date;
+        out.local_time = static_cast<uint32_t>(digits_value(d, 6));
+    }
+    if (has(s_local_date)) {
+        if (!load_digits(at(s_local_date), 4, bcd, d)) [[unlikely]]
+            goto bad_numeric;
+        const unsigned mo = d[0] * 10u + d[1], dd = d[2] * 10u + d[3];
+        if (mo < 1 || mo > 12 || dd < 1 || dd > 31) [[unlikely]]
+            goto bad_date;
+        out.local_date = static_cast<uint16_t>(mo * 100 + dd);
+    }
+    if (has(s_expiry)) {
+        if (!load_digits(at(s_expiry), 4, bcd, d)) [[unlikely]]
+            goto bad_numeric;
+        const unsigned mo = d[2] * 10u + d[3];
+        if (mo < 1 || mo > 12) [[unlikely]]
+            goto bad_date;
+        out.expiry_yymm = static_cast<uint16_t>(digits_value(d, 4));
+    }
+    if (has(s_mcc)) {
+        if (!load_digits(at(s_mcc), 4, bcd, d)) [[unlikely]]
+            goto bad_numeric;
+        out.mcc = static_cast<uint16_t>(digits_value(d, 4));
+    }
+    if (has(s_entry_mode)) {
+        if (!load_digits(at(s_entry_mode), 3, bcd, d)) [[unlikely]]
+            goto bad_numeric;
+        digits_text(d, 3, out.pos_entry_mode);
+    }
+    if (has(s_condition)) {
+        if (!load_digits(at(s_condition), 2, bcd, d)) [[unlikely]]
+            goto bad_numeric;
+        digits_text(d, 2, out.pos_condition);
+    }
+    if (has(s_acquirer)) {
+        const unsigned n = pos[s_acquirer].len;
+        if (!load_digits(at(s_acquirer), n, bcd, d)) [[unlikely]]
+            goto bad_numeric;
+        char text[12];
+        digits_text(d, n, text);
+        out.acquirer_id.assign({text, n});  // 11 digits at most: never truncated
+    }
+    if (has(s_rrn)) {
+        const std::string_view v = trim_right(at(s_rrn), 12);
+        std::memcpy(out.rrn, v.data(), v.size());
+    }
+    if (has(s_auth)) {
+        const std::string_view v = trim_right(at(s_auth), 6);
+        std::memcpy(out.auth_code, v.data(), v.size());
+    }
+    if (has(s_response)) std::memcpy(out.response_code, at(s_response), 2);
+    if (has(s_terminal)) out.terminal_id.assign(trim_right(at(s_terminal), 8));
+    if (has(s_merchant)) out.merchant_id.assign(trim_right(at(s_merchant), 15));
+    if (has(s_name_loc)) {
+        // Common layout: name 22, city 13, state 3, country 2; every part fits its Txn field.
+        const uint8_t* f = at(s_name_loc);
+        out.merchant_name.assign(trim_right(f, 22));
+        out.city.assign(trim_right(f + 22, 13));
+        out.region.assign(trim_right(f + 35, 3));
+        const std::string_view c = trim_right(f + 38, 2);
+        std::memcpy(out.country, c.data(), c.size());
+    }
+    if (has(s_additional) && !parse_additional_data(at(s_additional), pos[s_additional].len, out)) [[unlikely]] {
+        result = reject_reason::iso_bad_length_prefix;
+        goto done;
+    }
+    if (has(s_currency)) {
+        // 1987 allows "a or n 3": numeric codes are the norm, alpha codes are accepted.
+        const uint8_t* c = at(s_currency);
+        const unsigned d0 = c[0] - '0', d1 = c[1] - '0', d2 = c[2] - '0';
+        const currency_info* info =
+            d0 <= 9 && d1 <= 9 && d2 <= 9 ? currency_by_numeric(static_cast<uint16_t>(d0 * 100 + d1 * 10 + d2))
+                                : currency_by_alpha({reinterpret_cast<const char*>(c), 3});
+        if (!info) [[unlikely]] {
+            result = reject_reason::unknown_currency;
+            goto done;
+        }
+        out.currency = info->numeric;
+        out.currency_exponent = info->exponent;
+    } else {
+        out.currency = 0;  // absent: unknown currency, amounts read as 2 decimals
+        out.currency_exponent = 2;
+    }
+    if (has(s_account)) {
+        if (out.account_id.assign(std::string_view(reinterpret_cast<const char*>(at(s_account)), pos[s_account].len)))
+            out.truncated |= tf_account_id;
+    }
+
+    // Channel: ATM by MCC; e-commerce by entry mode (01 manual key / 81 e-commerce)
+    // together with condition 59 (e-commerce); everything else is card present.
+    if (out.mcc == 6011) {
+        out.chan = channel::atm;
+    } else if (out.pos_condition[0] == '5' && out.pos_condition[1] == '9' &&
+               ((out.pos_entry_mode[0] == '0' || out.pos_entry_mode[0] == '8') && out.pos_entry_mode[1] == '1')) {
+        out.chan = channel::ecom;
+    } else {
+        out.chan = channel::pos;
+    }
+
+    apply_pan(*ctx.tokenizer, pan, pan_len, out);
+    goto done;
+
+bad_numeric:
+    result = reject_reason::iso_bad_numeric;
+    goto done;
+bad_date:
+    result = reject_reason::iso_bad_date;
+done:
+    if (bcd) scrub(pan_buf, sizeof pan_buf);
+    return result;
+}
+
+// ---------------------------------------------------------------------------------
+// Encoder (txgen, tests): off the packet path, so plain std::string work is fine.
+
+namespace {
+
+struct field_value {
+    bool present = false;
+    std::string content;  // n/z/xn: characters; an/ans: text; b: raw bytes
+};
+
+void put_digits_bcd(std::vector<uint8_t>& out, std::string_view digits) {
+    // Right-justified: an odd count gets a leading 0 nibble. Non-digits keep their low
+    // nibble, which maps the track 2 separator '=' (0x3D) to D.
+    const std::size_t n = digits.size();
+    std::size_t i = 0;
+    if (n & 1) out.push_back(static_cast<uint8_t>(digits[i++] & 0x0f));
+    for (; i < n; i += 2)
+        out.push_back(static_cast<uint8_t>((digits[i] & 0x0f) << 4 | (digits[i + 1] & 0x0f)));
+}
+
+void put_length(std::vector<uint8_t>& out, std::size_t l, unsigned prefix_digits, bool bcd) {
+    char buf[4];
+    std::snprintf(buf, sizeof buf, prefix_digits == 2 ? "%02zu" : "%03zu", l);
+    if (!bcd) {
+        out.insert(out.end(), buf, buf + prefix_digits);
+    } else {
+        // LL: one byte; LLL: two bytes, so a leading 0 digit pads it to four nibbles.
+        put_digits_bcd(out, prefix_digits == 2 ? std::string_view(buf, 2) : std::string_view(buf, 3));
+    }
+}
+
+void put_bitmap(std::vector<uint8_t>& out, uint64_t bits, bool hex) {
+    if (!hex) {
+        for (int s = 56; s >= 0; s -= 8) out.push_back(static_cast<uint8_t>(bits >> s));
+        return;
+    }
+    static constexpr char digits[] = "0123456789ABCDEF";
+    for (int s = 60; s >= 0; s -= 4) out.push_back(static_cast<uint8_t>(digits[(bits >> s) & 15]));
+}
+
+void put_field(std::vector<uint8_t>& out, unsigned f, std::string content, iso_dialect dialect) {
+    const data_element& e = iso1987[f];
+    const bool bcd = dialect == iso_dialect::bcd;
+    if (e.len == elem_len::fixed) {
+        const std::size_t want = e.type == T::xn ? e.max + 1u : e.max;
+        if (e.type == T::n || e.type == T::xn) {
+            // Numbers are right-justified with leading zeros; extra leading digits are cut.
+            const std::size_t first = e.type == T::xn ? 1 : 0;
+            std::string digits = content.substr(std::min(first, content.size()));
+            const std::size_t nd = e.max;
+            if (digits.size() > nd) digits.erase(0, digits.size() - nd);
+            digits.insert(0, nd - digits.size(), '0');
+            content = e.type == T::xn ? std::string(1, content.empty() ? 'C' : content[0]) + digits : digits;
+        } else if (e.type == T::b) {
+            content.resize(want, '\0');
+        } else {
+            content.resize(want, ' ');  // text is left-justified, space padded
+        }
+    } else {
+        if (content.size() > e.max) content.resize(e.max);
+        put_length(out, content.size(), static_cast<unsigned>(e.len), bcd);
+    }
+    if (bcd && (e.type == T::n || e.type == T::z)) {
+        put_digits_bcd(out, content);
+    } else if (bcd && e.type == T::xn) {
+        out.push_back(static_cast<uint8_t>(content[0]));
+        put_digits_bcd(out, std::string_view(content).substr(1));
+    } else if (dialect == iso_dialect::hex_bitmap && e.type == T::b) {
+        static constexpr char digits[] = "0123456789ABCDEF";
+        for (unsigned char c : content) {
+            out.push_back(static_cast<uint8_t>(digits[c >> 4]));
+            out.push_back(static_cast<uint8_t>(digits[c & 15]));
+        }
+    } else {
+        out.insert(out.end(), content.begin(), content.end());
+    }
+}
+
+std::string fixed_width(std::string_view s, std::size_t n) {
+    std::string r(s.substr(0, std::min(s.size(), n)));
+    r.resize(n, ' ');
+    return r;
+}
+
+std::string zero_padded(uint64_t v, unsigned width) {
+    std::string s(width, '0');
+    for (unsigned i = width; i-- > 0 && v;) {
+        s[i] = static_cast<char>('0' + v % 10);
+        v /= 10;
+    }
+    return s;
+}
+
+std::string hex_to_bytes(std::string_view hex) {
+    std::string r;
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+        const uint8_t hi = hex_values[static_cast<uint8_t>(hex[i])], lo = hex_values[static_cast<uint8_t>(hex[i + 1])];
+        r.push_back(static_cast<char>((hi & 15) << 4 | (lo & 15)));
+    }
+    return r;
+}
+
+}  // namespace
+
+void encode_iso8583(const clear_txn& t, iso_dialect dialect, std::vector<uint8_t>& out) {
+    std::array<field_value, 129> v{};
+    auto set = [&](unsigned f, std::string s) {
+        v[f].present = true;
+        v[f].content = std::move(s);
+    };
+
+    const int64_t secs = floor_div(t.event_time_ms, 1000);
+    const civil_date date = civil_from_days(floor_div(secs, 86400));
+    const int64_t sod = secs - floor_div(secs, 86400) * 86400;
+    const unsigned hh = static_cast<unsigned>(sod / 3600), mi = static_cast<unsigned>(sod / 60 % 60),
+                   ss = static_cast<unsigned>(sod % 60);
+    const std::string mmdd = zero_padded(date.month, 2) + zero_padded(date.day, 2);
+    const std::string hhmmss = zero_padded(hh, 2) + zero_padded(mi, 2) + zero_padded(ss, 2);
+
+    // Channel travels as MCC 6011 (ATM) or entry mode 81x + condition 59 (e-commerce).
+    const bool atm = t.channel == "atm", ecom = t.channel == "ecom";
+    const uint16_t mcc = atm ? 6011 : t.mcc;
+
+    set(2, t.pan);
+    set(3, t.processing_code.empty() ? "000000" : t.processing_code);
+    set(4, zero_padded(t.amount_minor > 0 ? static_cast<uint64_t>(t.amount_minor) : 0, 12));
+    set(7, mmdd + hhmmss);
+    if (!t.stan.empty()) set(11, t.stan);
+    set(12, hhmmss);
+    set(13, mmdd);
+    if (t.expiry_yymm != 0) set(14, zero_padded(t.expiry_yymm, 4));
+    set(18, zero_padded(mcc, 4));
+    set(22, !t.pos_entry_mode.empty() ? t.pos_entry_mode : ecom ? "812" : "051");
+    set(25, !t.pos_condition.empty() ? t.pos_condition : ecom ? "59" : atm ? "02" : "00");
+    if (!t.acquirer_id.empty()) set(32, t.acquirer_id);
+    if (!t.track2.empty()) set(35, t.track2);
+    if (!t.rrn.empty()) set(37, t.rrn);
+    if (!t.auth_code.empty()) set(38, t.auth_code);
+    if (!t.response_code.empty()) set(39, t.response_code);
+    if (!t.terminal_id.empty()) set(41, t.terminal_id);
+    if (!t.merchant_id.empty()) set(42, t.merchant_id);
+    if (!t.merchant_name.empty() || !t.city.empty() || !t.region.empty() || !t.country.empty())
+        set(43, fixed_width(t.merchant_name, 22) + fixed_width(t.city, 13) + fixed_width(t.region, 3) +
+                    fixed_width(t.country, 2));
+    std::string additional;
+    auto sub_element = [&](const char* tag, const std::string& value) {
+        if (value.empty()) return;
+        const std::string cut = value.substr(0, 99);
+        additional += tag + zero_padded(cut.size(), 2) + cut;
+    };
+    sub_element("DI", t.device_id);
+    sub_element("IP", t.ip);
+    sub_element("EM", t.email);
+    if (!additional.empty()) set(48, additional);
+    if (!t.currency.empty()) {
+        // Known alpha codes go out as the numeric code; anything else is sent as given
+        // (1987 allows "a or n"), so a feed can carry an unknown code to test rejects.
+        const currency_info* c = currency_by_alpha(t.currency);
+        set(49, c ? zero_padded(c->numeric, 3) : t.currency);
+    }
+    if (!t.pin_block.empty()) set(52, hex_to_bytes(t.pin_block));
+    if (!t.icc.empty()) set(55, t.icc);
+    if (!t.account_id.empty()) set(102, t.account_id);
+
+    uint64_t bitmap[2] = {0, 0};
+    for (unsigned f = 2; f <= 128; ++f)
+        if (v[f].present) bitmap[(f - 1) / 64] |= uint64_t{1} << (63 - (f - 1) % 64);
+    if (bitmap[1]) bitmap[0] |= uint64_t{1} << 63;
+
+    const bool bcd = dialect == iso_dialect::bcd;
+    const std::string mti = zero_padded(t.mti, 4);
+    if (bcd)
+        put_digits_bcd(out, mti);
+    else
+        out.insert(out.end(), mti.begin(), mti.end());
+    put_bitmap(out, bitmap[0], dialect == iso_dialect::hex_bitmap);
+    if (bitmap[1]) put_bitmap(out, bitmap[1], dialect == iso_dialect::hex_bitmap);
+    for (unsigned f = 2; f <= 128; ++f)
+        if (v[f].present) put_field(out, f, std::move(v[f].content), dialect);
+}
+
+}  // namespace txscreen
