@@ -1,0 +1,416 @@
+// Set-up, launch and drain of the dataplane; see dataplane.h for the packet path.
+#include "dataplane/dataplane.h"
+
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <stdexcept>
+#include <thread>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "dataplane/lcore_state.h"
+
+namespace txscreen {
+
+namespace {
+
+std::string dpdk_error(const std::string& what, int err) {
+    return what + ": " + rte_strerror(err < 0 ? -err : err);
+}
+
+bool is_vdev(const std::string& device) { return device.rfind("net_", 0) == 0; }
+
+std::string device_name(const std::string& device) { return device.substr(0, device.find(',')); }
+
+// Which lcore does what; computed once at start.
+struct lcore_role {
+    unsigned lcore;
+    int rx = -1;      // rx_lcore index
+    int worker = -1;  // worker_lcore index
+};
+std::vector<lcore_role> g_roles;
+
+}  // namespace
+
+std::string validate(const dp_config& c) {
+    if (c.ports.empty()) return "ports: at least one port is required";
+    for (std::size_t i = 0; i < c.ports.size(); ++i) {
+        const auto& p = c.ports[i];
+        std::string key = "ports[" + std::to_string(i) + "]";
+        if (p.device.empty()) return key + ".device: empty (a vdev such as net_pcap0,rx_pcap=FILE or a PCI address)";
+        if (p.rx_queues < 1 || p.rx_queues > 64) return key + ".rx_queues: must be 1..64, got " + std::to_string(p.rx_queues);
+        if (p.rx_desc < 64 || p.rx_desc > 16384) return key + ".rx_desc: must be 64..16384";
+    }
+    if (c.feeds.empty()) return "feeds: at least one feed is required";
+    std::vector<int> owner(65536, -1);
+    for (std::size_t i = 0; i < c.feeds.size(); ++i) {
+        const auto& f = c.feeds[i];
+        std::string key = "feeds[" + std::to_string(i) + "] (" + f.name + ")";
+        for (uint16_t port : {f.udp_port, f.udp_port_b}) {
+            if (port == 0) continue;
+            if (owner[port] >= 0)
+                return key + ".udp_port: port " + std::to_string(port) + " already belongs to feed " +
+                       c.feeds[owner[port]].name;
+            owner[port] = static_cast<int>(i);
+        }
+        if (f.udp_port == 0) return key + ".udp_port: required (1..65535)";
+        if (f.vlan > 4095) return key + ".vlan: must be 0..4095";
+        if (f.udp_port_b && c.rx_lcores > 1)
+            return key + ".udp_port_b: an arbitrated (A/B) feed needs rx_lcores <= 1 so one sequencer sees both lines";
+    }
+    if (c.workers < 1 || c.workers > 64) return "lcores.workers: must be 1..64";
+    if (c.rx_lcores == 0 && c.workers != 1)
+        return "lcores.rx: 0 (run to completion) works with exactly 1 worker; set rx >= 1 for " +
+               std::to_string(c.workers) + " workers";
+    if (c.burst < 1 || c.burst > 64) return "dataplane.burst: must be 1..64";
+    for (uint32_t v : {c.txn_ring_size, c.verdict_ring_size})
+        if (v < 64 || (v & (v - 1))) return "dataplane ring sizes: must be powers of two >= 64";
+    if (c.tokenization_key.empty()) return "tokenization.key: required (hex, at least 32 digits, or env:NAME)";
+    return {};
+}
+
+bool dp_stats::identities_hold() const noexcept {
+    return rx.rx_packets == rx.feed_packets + rx.non_feed_packets &&
+           rx.feed_messages == rx.decoded + rx.rejected + rx.duplicates && rx.decoded == work.txns &&
+           work.txns == work.verdicts;
+}
+
+dataplane::dataplane(const dp_config& cfg, txn_scorer& scorer) : _cfg(cfg), _scorer(scorer) {
+    if (std::string err = validate(_cfg); !err.empty()) throw std::runtime_error("config: " + err);
+
+    // EAL arguments: the caller's, plus one --vdev per virtual port; --in-memory keeps
+    // concurrent test processes apart unless the caller chose a file prefix.
+    std::vector<std::string> args{"txscreen"};
+    bool has_prefix = false, has_pci_choice = false;
+    for (const auto& a : _cfg.eal_args) {
+        args.push_back(a);
+        has_prefix |= a.rfind("--file-prefix", 0) == 0 || a == "--in-memory";
+        has_pci_choice |= a == "--no-pci" || a == "-a" || a == "-b" || a.rfind("--allow", 0) == 0;
+    }
+    bool any_pci = false;
+    for (const auto& p : _cfg.ports) {
+        if (is_vdev(p.device)) {
+            args.push_back("--vdev=" + p.device);
+        } else {
+            any_pci = true;
+            args.push_back("-a");
+            args.push_back(p.device);
+        }
+    }
+    if (!any_pci && !has_pci_choice) args.push_back("--no-pci");
+    if (!has_prefix) args.push_back("--in-memory");
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    if (rte_eal_init(static_cast<int>(args.size()), argv.data()) < 0)
+        throw std::runtime_error(dpdk_error("EAL initialisation failed (check the EAL arguments and hugepages)", rte_errno));
+
+    _tsc_hz = rte_get_tsc_hz();
+    _tsc0 = rte_rdtsc();
+    timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    _ns0 = static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+
+    unsigned eal_workers = rte_lcore_count() - 1;
+    _n_workers = _cfg.workers;
+    unsigned n_rx = _cfg.rx_lcores == 0 ? 1 : _cfg.rx_lcores;
+    unsigned needed = _cfg.rx_lcores == 0 ? 1 : _cfg.rx_lcores + _cfg.workers;
+    if (eal_workers < needed)
+        throw std::runtime_error("lcores: " + std::to_string(_cfg.rx_lcores) + " rx + " + std::to_string(_cfg.workers) +
+                                 " worker lcores need " + std::to_string(needed) +
+                                 " EAL worker lcores besides the main one, EAL has " + std::to_string(eal_workers) +
+                                 " (give EAL -l/--lcores with " + std::to_string(needed + 1) + " lcores)");
+
+    setup_ports();
+
+    for (unsigned i = 0; i < n_rx; ++i) {
+        auto r = std::make_unique<rx_lcore>();
+        r->index = i;
+        r->dp = this;
+        _rx.push_back(std::move(r));
+    }
+    for (unsigned i = 0; i < _n_workers; ++i) {
+        auto w = std::make_unique<worker_lcore>();
+        w->index = i;
+        w->dp = this;
+        _work.push_back(std::move(w));
+    }
+    // Queues round-robin over rx lcores.
+    unsigned k = 0;
+    for (std::size_t p = 0; p < _cfg.ports.size(); ++p)
+        for (uint16_t q = 0; q < _cfg.ports[p].rx_queues; ++q)
+            _rx[k++ % n_rx]->queues.push_back({_port_ids[p], q});
+
+    static feed_lookup lookup;  // shared, read-only once lcores run
+    for (std::size_t f = 0; f < _cfg.feeds.size(); ++f) {
+        lookup.by_port[_cfg.feeds[f].udp_port] = static_cast<uint16_t>(f + 1);
+        if (_cfg.feeds[f].udp_port_b) lookup.by_port[_cfg.feeds[f].udp_port_b] = static_cast<uint16_t>(f + 1);
+    }
+    int64_t ref = _cfg.reference_time_ms ? _cfg.reference_time_ms : _ns0 / 1'000'000;
+    for (auto& r : _rx) {
+        r->feeds = &lookup;
+        r->tokenizer = std::make_unique<pan_tokenizer>(pan_tokenizer::from_config(_cfg.tokenization_key));
+        r->json = std::make_unique<json_decoder>(*r->tokenizer);
+        for (const auto& f : _cfg.feeds) {
+            r->sequencers.push_back(std::make_unique<feed_sequencer>());
+            iso_decode_context ctx;
+            ctx.tokenizer = r->tokenizer.get();
+            ctx.dialect = f.dialect;
+            ctx.reference_time_ms = ref;
+            r->iso.push_back(ctx);
+        }
+        r->reject_stage.reserve(1024);
+    }
+    setup_rings();
+}
+
+void dataplane::setup_ports() {
+    for (std::size_t i = 0; i < _cfg.ports.size(); ++i) {
+        const auto& pc = _cfg.ports[i];
+        std::string key = "ports[" + std::to_string(i) + "] (" + pc.device + ")";
+        uint16_t port;
+        if (rte_eth_dev_get_port_by_name(device_name(pc.device).c_str(), &port) != 0)
+            throw std::runtime_error(key + ": no such ethdev after EAL init (is the vdev/PCI device right?)");
+        rte_eth_dev_info info;
+        if (int rc = rte_eth_dev_info_get(port, &info); rc != 0) throw std::runtime_error(dpdk_error(key + ": info", rc));
+        if (pc.rx_queues > info.max_rx_queues)
+            throw std::runtime_error(key + ".rx_queues: device supports at most " + std::to_string(info.max_rx_queues));
+        int socket = rte_eth_dev_socket_id(port);
+        if (socket < 0) socket = static_cast<int>(rte_socket_id());
+
+        std::string pool_name = "mbuf_p" + std::to_string(i);
+        unsigned n_mbufs = pc.rx_queues * (pc.rx_desc + _cfg.mbufs_per_queue);
+        rte_mempool* pool = rte_pktmbuf_pool_create(pool_name.c_str(), n_mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+        if (!pool)
+            throw std::runtime_error(dpdk_error(key + ": mbuf pool of " + std::to_string(n_mbufs) +
+                                                    " mbufs (raise EAL -m or reserve hugepages)",
+                                                rte_errno));
+        _pools.push_back(pool);
+
+        rte_eth_conf conf{};
+        if (pc.rx_queues > 1) {
+            conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+            conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+        }
+        uint16_t txq = info.max_tx_queues > 0 ? 1 : 0;
+        if (int rc = rte_eth_dev_configure(port, pc.rx_queues, txq, &conf); rc != 0)
+            throw std::runtime_error(dpdk_error(key + ": configure", rc));
+        uint16_t rx_desc = pc.rx_desc, tx_desc = 512;
+        rte_eth_dev_adjust_nb_rx_tx_desc(port, &rx_desc, &tx_desc);
+        for (uint16_t q = 0; q < pc.rx_queues; ++q)
+            if (int rc = rte_eth_rx_queue_setup(port, q, rx_desc, socket, nullptr, pool); rc != 0)
+                throw std::runtime_error(dpdk_error(key + ": rx queue " + std::to_string(q), rc));
+        if (txq && rte_eth_tx_queue_setup(port, 0, tx_desc, socket, nullptr) != 0)
+            throw std::runtime_error(key + ": tx queue setup failed");
+        if (int rc = rte_eth_dev_start(port); rc != 0) throw std::runtime_error(dpdk_error(key + ": start", rc));
+        rte_eth_promiscuous_enable(port);  // vdevs may not support it; feeds are matched by UDP port anyway
+        _port_ids.push_back(port);
+    }
+}
+
+void dataplane::setup_rings() {
+    int socket = static_cast<int>(rte_socket_id());
+    _verdict_ring = rte_ring_create_elem("verdicts", sizeof(Verdict), _cfg.verdict_ring_size, socket, RING_F_SC_DEQ);
+    _reject_ring = rte_ring_create_elem("rejects", sizeof(reject_record), 4096, socket, RING_F_SC_DEQ);
+    if (!_verdict_ring || !_reject_ring)
+        throw std::runtime_error(dpdk_error("verdict ring of " + std::to_string(_cfg.verdict_ring_size) +
+                                                " entries (raise EAL -m or lower verdict_ring_size)",
+                                            rte_errno));
+    for (auto& r : _rx) {
+        for (auto& w : _work) {
+            std::string name = "txn_r" + std::to_string(r->index) + "_w" + std::to_string(w->index);
+            rte_ring* ring = rte_ring_create_elem(name.c_str(), sizeof(Txn), _cfg.txn_ring_size, socket,
+                                                  RING_F_SP_ENQ | RING_F_SC_DEQ);
+            if (!ring) throw std::runtime_error(dpdk_error("ring " + name, rte_errno));
+            r->to_worker.push_back(ring);
+            w->from_rx.push_back(ring);
+        }
+        for (std::size_t w = 0; w < _work.size(); ++w) {
+            r->stage.push_back(std::make_unique<Txn[]>(rx_lcore::stage_capacity));
+            r->staged.push_back(0);
+        }
+    }
+}
+
+dataplane::~dataplane() {
+    if (_started) {
+        stop_rx();
+        rte_eal_mp_wait_lcore();
+    }
+    for (uint16_t p : _port_ids) {
+        rte_eth_dev_stop(p);
+        rte_eth_dev_close(p);
+    }
+    rte_eal_cleanup();
+}
+
+int dataplane::lcore_main(void* arg) {
+    auto* dp = static_cast<dataplane*>(arg);
+    unsigned lcore = rte_lcore_id();
+    lcore_role role{lcore};
+    for (const auto& r : g_roles)
+        if (r.lcore == lcore) role = r;
+    rx_lcore* rx = role.rx >= 0 ? dp->_rx[role.rx].get() : nullptr;
+    worker_lcore* w = role.worker >= 0 ? dp->_work[role.worker].get() : nullptr;
+    if (w) w->attach();
+
+    if (rx && w) {
+        // Run to completion: receive a burst, then score it, on this one lcore.
+        uint64_t iter = 0;
+        while (!dp->_stop_rx.load(std::memory_order_relaxed)) {
+            rx->poll_once();
+            while (w->poll()) {
+            }
+            if ((++iter & 1023) == 0) dp->_scorer.quiescent(w->index);
+        }
+        while (!rx->flush()) w->poll();
+        dp->_rx_running.fetch_sub(1);
+        rx->done = true;
+        while (!w->inputs_empty()) w->poll();
+        dp->_scorer.quiescent(w->index);
+        dp->_workers_running.fetch_sub(1);
+        w->done = true;
+        return 0;
+    }
+    if (rx) {
+        rx->run();
+        rx->done = true;
+        dp->_rx_running.fetch_sub(1);
+        return 0;
+    }
+    if (w) {
+        uint64_t iter = 0;
+        for (;;) {
+            unsigned n = w->poll();
+            if ((++iter & 1023) == 0) dp->_scorer.quiescent(w->index);
+            if (n == 0 && dp->_rx_running.load() == 0 && w->inputs_empty()) break;
+            if (n == 0) rte_pause();
+        }
+        dp->_scorer.quiescent(w->index);
+        w->done = true;
+        dp->_workers_running.fetch_sub(1);
+        return 0;
+    }
+    return 0;
+}
+
+void dataplane::start() {
+    g_roles.clear();
+    std::vector<unsigned> lcores;
+    unsigned lc;
+    RTE_LCORE_FOREACH_WORKER(lc) { lcores.push_back(lc); }
+    if (_cfg.rx_lcores == 0) {
+        g_roles.push_back({lcores[0], 0, 0});
+        _rx[0]->lcore = _work[0]->lcore = lcores[0];
+    } else {
+        std::size_t k = 0;
+        for (auto& r : _rx) g_roles.push_back({r->lcore = lcores[k++], static_cast<int>(r->index), -1});
+        for (auto& w : _work) g_roles.push_back({w->lcore = lcores[k++], -1, static_cast<int>(w->index)});
+    }
+    _rx_running = static_cast<unsigned>(_rx.size());
+    _workers_running = static_cast<unsigned>(_work.size());
+    for (const auto& r : g_roles) {
+        if (int rc = rte_eal_remote_launch(&dataplane::lcore_main, this, r.lcore); rc != 0)
+            throw std::runtime_error(dpdk_error("launch lcore " + std::to_string(r.lcore), rc));
+        _launched.push_back(r.lcore);
+    }
+    _started = true;
+}
+
+void dataplane::stop_rx() noexcept { _stop_rx.store(true); }
+
+bool dataplane::drained() const noexcept {
+    return _stop_rx.load() && _rx_running.load() == 0 && _workers_running.load() == 0;
+}
+
+void dataplane::join() {
+    for (unsigned lc : _launched) rte_eal_wait_lcore(lc);
+    _launched.clear();
+    _started = false;
+}
+
+unsigned dataplane::poll_verdicts(Verdict* out, unsigned n) noexcept {
+    unsigned got = rte_ring_sc_dequeue_burst_elem(_verdict_ring, out, sizeof(Verdict), n, nullptr);
+    _verdicts_dequeued += got;
+    return got;
+}
+
+unsigned dataplane::poll_rejects(reject_record* out, unsigned n) noexcept {
+    unsigned got = rte_ring_sc_dequeue_burst_elem(_reject_ring, out, sizeof(reject_record), n, nullptr);
+    _rejects_dequeued += got;
+    return got;
+}
+
+int64_t dataplane::tsc_to_ns(uint64_t tsc) const noexcept {
+    const uint64_t d = tsc - _tsc0;
+    const unsigned __int128 ns = static_cast<unsigned __int128>(d) * 1'000'000'000u / _tsc_hz;
+    return _ns0 + static_cast<int64_t>(ns);
+}
+
+dp_stats dataplane::stats() const {
+    dp_stats s;
+    for (const auto& r : _rx) {
+        const rx_counters& c = r->c;
+        s.rx.rx_packets += c.rx_packets;
+        s.rx.rx_bursts += c.rx_bursts;
+        s.rx.feed_packets += c.feed_packets;
+        s.rx.non_feed_packets += c.non_feed_packets;
+        for (std::size_t i = 0; i < c.drops.size(); ++i) s.rx.drops[i] += c.drops[i];
+        s.rx.feed_messages += c.feed_messages;
+        s.rx.framing_errors += c.framing_errors;
+        s.rx.decoded += c.decoded;
+        s.rx.rejected += c.rejected;
+        for (std::size_t i = 0; i < c.rejects.size(); ++i) s.rx.rejects[i] += c.rejects[i];
+        s.rx.duplicates += c.duplicates;
+        s.rx.heartbeats += c.heartbeats;
+        s.rx.truncated_fields += c.truncated_fields;
+        s.rx.handoff_stalls += c.handoff_stalls;
+    }
+    for (const auto& w : _work) {
+        s.per_worker.push_back(w->c);
+        s.work.txns += w->c.txns;
+        s.work.verdicts += w->c.verdicts;
+        s.work.alerts += w->c.alerts;
+        s.work.verdict_stalls += w->c.verdict_stalls;
+        s.work.reloads += w->c.reloads;
+    }
+    for (std::size_t p = 0; p < _port_ids.size(); ++p) {
+        dp_port_stats ps;
+        ps.name = _cfg.ports[p].name.empty() ? device_name(_cfg.ports[p].device) : _cfg.ports[p].name;
+        rte_eth_stats st;
+        if (rte_eth_stats_get(_port_ids[p], &st) == 0) {
+            ps.ipackets = st.ipackets;
+            ps.ibytes = st.ibytes;
+            ps.imissed = st.imissed;
+            ps.ierrors = st.ierrors;
+            ps.rx_nombuf = st.rx_nombuf;
+        }
+        s.ports.push_back(ps);
+    }
+    for (std::size_t f = 0; f < _cfg.feeds.size(); ++f) {
+        dp_feed_stats fs;
+        fs.name = _cfg.feeds[f].name;
+        for (const auto& r : _rx) {
+            const feed_sequencer& q = *r->sequencers[f];
+            fs.missing += q.missing();
+            fs.gap_events += q.counters().gap_events;
+            fs.late_accepted += q.counters().late_accepted;
+            fs.stale += q.counters().stale;
+            fs.session_changes += q.counters().session_changes;
+            fs.end_of_session += q.counters().end_of_session;
+        }
+        s.feeds.push_back(fs);
+    }
+    s.verdicts_dequeued = _verdicts_dequeued;
+    s.rejects_dequeued = _rejects_dequeued;
+    return s;
+}
+
+}  // namespace txscreen

@@ -1,0 +1,76 @@
+// Private to dataplane/: what each lcore owns and mutates (one struct per lcore, like
+// l3fwd's lcore_conf). Fields the controlplane reads are marked.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include <rte_ring.h>
+
+#include "codec/iso8583.h"
+#include "codec/json_decode.h"
+#include "dataplane/dataplane.h"
+#include "feed/feed_sequencer.h"
+
+namespace txscreen {
+
+struct rx_queue_ref {
+    uint16_t port;
+    uint16_t queue;
+};
+
+// Which feed a UDP port belongs to: 65536 entries, 0 = none, else feed index + 1.
+struct feed_lookup {
+    std::vector<uint16_t> by_port = std::vector<uint16_t>(65536, 0);
+};
+
+struct alignas(64) dataplane::rx_lcore {
+    // dataplane: rw; ctlplane: ro (counters, sequencer counters)
+    rx_counters c;
+    unsigned index = 0;
+    unsigned lcore = 0;
+    dataplane* dp = nullptr;
+    std::vector<rx_queue_ref> queues;
+    const feed_lookup* feeds = nullptr;
+    std::vector<std::unique_ptr<feed_sequencer>> sequencers;  // per feed
+    std::vector<iso_decode_context> iso;                      // per feed
+    std::unique_ptr<pan_tokenizer> tokenizer;
+    std::unique_ptr<json_decoder> json;
+    std::vector<rte_ring*> to_worker;                          // per worker, SP/SC
+    // Txns decoded in the current burst, per worker, waiting for their ring.
+    static constexpr unsigned stage_capacity = 256;
+    std::vector<std::unique_ptr<Txn[]>> stage;
+    std::vector<unsigned> staged;
+    std::vector<reject_record> reject_stage;
+    bool done = false;  // ctlplane: ro after join
+
+    void run();
+    // One pass over this lcore's queues; returns the packets received.
+    unsigned poll_once() noexcept;
+    void process_packet(const uint8_t* data, uint32_t len, uint64_t tsc);
+    void process_datagram(unsigned feed, const uint8_t* p, uint16_t n, uint64_t tsc);
+    void deliver(unsigned feed, uint64_t seq, const uint8_t* msg, std::size_t len, uint64_t tsc);
+    void reject(unsigned feed, uint64_t seq, std::size_t len, reject_reason r, uint64_t tsc);
+    // Moves staged Txns to worker rings; returns false while some could not be moved.
+    bool flush() noexcept;
+};
+
+struct alignas(64) dataplane::worker_lcore {
+    worker_counters c;  // dataplane: wo; ctlplane: ro
+    unsigned index = 0;
+    unsigned lcore = 0;
+    dataplane* dp = nullptr;
+    std::vector<rte_ring*> from_rx;  // one per rx lcore
+    std::unique_ptr<Txn[]> in;
+    std::unique_ptr<Verdict[]> out;
+    unsigned pending = 0;     // verdicts in `out` not yet on the controlplane ring
+    unsigned pending_off = 0;
+    bool done = false;
+
+    void attach();
+    // One pass: returns the number of Txns scored.
+    unsigned poll() noexcept;
+    bool inputs_empty() const noexcept;
+};
+
+}  // namespace txscreen

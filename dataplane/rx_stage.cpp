@@ -1,0 +1,193 @@
+// The rx stage: burst receive, L2-L4 parse, feed lookup, framing, sequencing, decode,
+// and handoff of each Txn to the worker that owns its card. No allocation, lock,
+// syscall or exception on this path; every packet and message that goes nowhere is
+// counted by reason.
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include "dataplane/lcore_state.h"
+
+namespace txscreen {
+
+namespace {
+constexpr unsigned max_burst = 64;
+}
+
+void dataplane::rx_lcore::reject(unsigned feed, uint64_t seq, std::size_t len, reject_reason r, uint64_t tsc) {
+    ++c.rejected;
+    ++c.rejects[static_cast<std::size_t>(r)];
+    reject_record rec{};
+    rec.rx_ns = dp->tsc_to_ns(tsc);
+    rec.feed_seq = seq;
+    rec.feed_id = static_cast<uint16_t>(feed);
+    rec.length = static_cast<uint16_t>(len > 0xffff ? 0xffff : len);
+    rec.reason = r;
+    if (reject_stage.size() == reject_stage.capacity()) [[unlikely]] {
+        while (!flush()) ++c.handoff_stalls;  // never grow the vector on this path
+    }
+    reject_stage.push_back(rec);
+}
+
+void dataplane::rx_lcore::deliver(unsigned feed, uint64_t seq, const uint8_t* msg, std::size_t len, uint64_t tsc) {
+    const dp_feed_config& f = dp->_cfg.feeds[feed];
+    ++c.feed_messages;
+    Txn t;
+    reject_reason r = f.format == payload_format::iso8583
+                          ? decode_iso8583(msg, len, iso[feed], t)
+                          : json->decode(reinterpret_cast<const char*>(msg), len, t);
+    if (r != reject_reason::none) [[unlikely]] {
+        reject(feed, seq, len, r, tsc);
+        return;
+    }
+    ++c.decoded;
+    if (t.truncated) [[unlikely]]
+        ++c.truncated_fields;
+    t.feed_id = static_cast<uint16_t>(feed);
+    t.feed_seq = seq;
+    t.rx_tsc = tsc;
+    // The token is uniform: its high word picks the shard owning the card.
+    const unsigned w = static_cast<unsigned>((t.card_key() >> 32) % to_worker.size());
+    if (staged[w] == stage_capacity) [[unlikely]] {
+        // A datagram with more messages than the stage holds: push to the ring now,
+        // waiting for the worker if needed (backpressure, nothing dropped).
+        while (!flush()) ++c.handoff_stalls;
+    }
+    stage[w][staged[w]++] = t;
+}
+
+void dataplane::rx_lcore::process_datagram(unsigned feed, const uint8_t* p, uint16_t n, uint64_t tsc) {
+    const dp_feed_config& f = dp->_cfg.feeds[feed];
+    if (f.frame == framing::raw) {
+        reject_reason r = for_each_raw_message(p, n, f.format, [&](uint64_t, const uint8_t* m, std::size_t len) {
+            deliver(feed, 0, m, len, tsc);
+        });
+        if (r != reject_reason::none) [[unlikely]] {
+            ++c.framing_errors;
+            ++c.feed_messages;
+            reject(feed, 0, n, r, tsc);
+        }
+        return;
+    }
+    mold_header h;
+    reject_reason r = parse_mold_header(p, n, h);
+    if (r != reject_reason::none) [[unlikely]] {
+        ++c.framing_errors;
+        ++c.feed_messages;
+        reject(feed, 0, n, r, tsc);
+        return;
+    }
+    feed_sequencer& seq = *sequencers[feed];
+    if (h.count == 0) {
+        ++c.heartbeats;
+        seq.on_heartbeat(h.session, h.first_seq);
+        return;
+    }
+    if (h.count == mold_end_of_session) {
+        seq.on_end_of_session(h.session);
+        return;
+    }
+    uint64_t next = h.first_seq;
+    r = for_each_mold_message(p, n, h, [&](uint64_t s, const uint8_t* m, std::size_t len) {
+        next = s + 1;
+        if (seq.on_message(h.session, s) == feed_sequencer::result::duplicate) {
+            ++c.feed_messages;
+            ++c.duplicates;
+            return;
+        }
+        deliver(feed, s, m, len, tsc);
+    });
+    if (r != reject_reason::none) [[unlikely]] {
+        // The rest of the datagram is unreadable: one reject stands for it, and the
+        // sequence numbers it held surface as gaps unless the other line fills them.
+        ++c.framing_errors;
+        ++c.feed_messages;
+        reject(feed, next, n, r, tsc);
+    }
+}
+
+void dataplane::rx_lcore::process_packet(const uint8_t* data, uint32_t len, uint64_t tsc) {
+    udp_view u;
+    packet_drop d = parse_udp(data, len, u);
+    if (d == packet_drop::none) {
+        uint16_t f = feeds->by_port[u.dst_port];
+        if (f != 0) [[likely]] {
+            const dp_feed_config& fc = dp->_cfg.feeds[f - 1];
+            if (fc.vlan == 0 || fc.vlan == u.vlan) {
+                ++c.feed_packets;
+                process_datagram(f - 1, u.payload, u.payload_len, tsc);
+                return;
+            }
+        }
+        d = packet_drop::not_feed;
+    }
+    ++c.non_feed_packets;
+    ++c.drops[static_cast<std::size_t>(d)];
+}
+
+bool dataplane::rx_lcore::flush() noexcept {
+    bool all = true;
+    for (std::size_t w = 0; w < to_worker.size(); ++w) {
+        unsigned n = staged[w];
+        if (!n) continue;
+        unsigned done_n = rte_ring_sp_enqueue_burst_elem(to_worker[w], stage[w].get(), sizeof(Txn), n, nullptr);
+        if (done_n < n) {
+            std::memmove(&stage[w][0], &stage[w][done_n], (n - done_n) * sizeof(Txn));
+            all = false;
+        }
+        staged[w] = n - done_n;
+    }
+    if (!reject_stage.empty()) {
+        unsigned n = static_cast<unsigned>(reject_stage.size());
+        unsigned done_n = rte_ring_mp_enqueue_burst_elem(dp->_reject_ring, reject_stage.data(), sizeof(reject_record),
+                                                          n, nullptr);
+        reject_stage.erase(reject_stage.begin(), reject_stage.begin() + done_n);
+        if (done_n < n) all = false;
+    }
+    return all;
+}
+
+unsigned dataplane::rx_lcore::poll_once() noexcept {
+    // Backpressure: while a worker ring is full, do not take more from the NIC
+    // (its queue fills and the NIC counts imissed) -- nothing accepted is dropped.
+    if (!flush()) {
+        ++c.handoff_stalls;
+        return 0;
+    }
+    rte_mbuf* mbufs[max_burst];
+    const uint16_t burst = dp->_cfg.burst > max_burst ? max_burst : dp->_cfg.burst;
+    unsigned total = 0;
+    for (const rx_queue_ref& q : queues) {
+        uint16_t n = rte_eth_rx_burst(q.port, q.queue, mbufs, burst);
+        if (n == 0) continue;
+        const uint64_t tsc = rte_rdtsc();
+        ++c.rx_bursts;
+        c.rx_packets += n;
+        total += n;
+        for (uint16_t i = 0; i < n; ++i) {
+            if (i + 3 < n) rte_prefetch0(rte_pktmbuf_mtod(mbufs[i + 3], void*));
+            rte_mbuf* m = mbufs[i];
+            if (m->nb_segs == 1) [[likely]] {
+                process_packet(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, tsc);
+            } else {
+                // Chained mbufs (jumbo frames): linearise into a stack buffer.
+                uint8_t buf[9216];
+                uint32_t len = m->pkt_len > sizeof buf ? sizeof buf : m->pkt_len;
+                const void* p = rte_pktmbuf_read(m, 0, len, buf);
+                process_packet(static_cast<const uint8_t*>(p), len, tsc);
+            }
+        }
+        rte_pktmbuf_free_bulk(mbufs, n);
+        flush();
+    }
+    return total;
+}
+
+void dataplane::rx_lcore::run() {
+    while (!dp->_stop_rx.load(std::memory_order_relaxed))
+        if (poll_once() == 0) rte_pause();
+    while (!flush()) rte_pause();
+}
+
+}  // namespace txscreen

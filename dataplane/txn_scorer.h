@@ -1,0 +1,25 @@
+// The worker's view of the engine: score one Txn into a Verdict. The appliance passes
+// the rules engine (src/rules) wrapped in this interface; the dataplane owns nothing
+// about screening, velocity or rules.
+#pragma once
+
+#include "common/txn.h"
+#include "common/verdict.h"
+
+namespace txscreen {
+
+class txn_scorer {
+public:
+    virtual ~txn_scorer() = default;
+    // Called once on worker `worker`'s lcore before it polls, with that lcore's NUMA
+    // socket, so per-worker state (velocity shard) is allocated there.
+    virtual void attach_worker(unsigned worker, int socket) = 0;
+    // Scores `txn` on worker `worker` (the owner of its card shard). Fills every Verdict
+    // field except the timestamps and `worker`, which the dataplane sets.
+    virtual void score(unsigned worker, const Txn& txn, Verdict& out) noexcept = 0;
+    // A quiescent point of `worker`: no reference into the engine's published config is
+    // held across it, so a newer ruleset or pattern database may be picked up here.
+    virtual void quiescent(unsigned worker) noexcept = 0;
+};
+
+}  // namespace txscreen

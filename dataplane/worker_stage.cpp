@@ -1,0 +1,66 @@
+// The worker stage: Txns from the rx rings of this worker's card shard -> engine ->
+// Verdicts onto the controlplane ring. When that ring is full the worker stops taking
+// Txns (its rx rings fill, then rx stops polling, then the NIC counts imissed).
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+
+#include "dataplane/lcore_state.h"
+
+namespace txscreen {
+
+namespace {
+constexpr unsigned worker_burst = 64;
+}
+
+void dataplane::worker_lcore::attach() {
+    in = std::make_unique<Txn[]>(worker_burst);
+    out = std::make_unique<Verdict[]>(worker_burst);
+    dp->_scorer.attach_worker(index, static_cast<int>(rte_socket_id()));
+}
+
+bool dataplane::worker_lcore::inputs_empty() const noexcept {
+    for (rte_ring* r : from_rx)
+        if (rte_ring_count(r) != 0) return false;
+    return pending == 0;
+}
+
+unsigned dataplane::worker_lcore::poll() noexcept {
+    if (pending) {
+        unsigned n = rte_ring_mp_enqueue_burst_elem(dp->_verdict_ring, &out[pending_off], sizeof(Verdict), pending,
+                                                    nullptr);
+        pending -= n;
+        pending_off += n;
+        c.verdicts += n;
+        if (pending) {
+            ++c.verdict_stalls;
+            return 0;
+        }
+    }
+    unsigned scored = 0;
+    for (rte_ring* r : from_rx) {
+        unsigned n = rte_ring_sc_dequeue_burst_elem(r, in.get(), sizeof(Txn), worker_burst, nullptr);
+        if (!n) continue;
+        c.txns += n;
+        for (unsigned i = 0; i < n; ++i) {
+            Verdict& v = out[i];
+            dp->_scorer.score(index, in[i], v);
+            v.verdict_tsc = rte_rdtsc();
+            v.rx_ns = dp->tsc_to_ns(v.txn.rx_tsc);
+            v.verdict_ns = dp->tsc_to_ns(v.verdict_tsc);
+            v.worker = static_cast<uint16_t>(index);
+            c.alerts += v.alert;
+        }
+        unsigned q = rte_ring_mp_enqueue_burst_elem(dp->_verdict_ring, out.get(), sizeof(Verdict), n, nullptr);
+        c.verdicts += q;
+        scored += n;
+        if (q < n) {
+            pending = n - q;
+            pending_off = q;
+            ++c.verdict_stalls;
+            return scored;
+        }
+    }
+    return scored;
+}
+
+}  // namespace txscreen
