@@ -1,0 +1,376 @@
+#include "controlplane/kafka_publisher.h"
+
+#include <chrono>
+#include <cstdio>
+#include <stdexcept>
+
+#include <librdkafka/rdkafka.h>
+
+namespace txscreen {
+
+namespace {
+
+int64_t now_ms() noexcept {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+// librdkafka repeats connection errors for every retry while a broker is down; keep
+// stderr readable by letting through at most one line per second per process, and
+// say how many were skipped.
+std::atomic<int64_t> g_log_window_ms{0};
+std::atomic<uint32_t> g_log_in_window{0};
+std::atomic<uint64_t> g_log_suppressed{0};
+
+bool log_allowed() noexcept {
+    int64_t now = now_ms();
+    int64_t start = g_log_window_ms.load(std::memory_order_relaxed);
+    if (now - start >= 1000 && g_log_window_ms.compare_exchange_strong(start, now)) {
+        g_log_in_window.store(0, std::memory_order_relaxed);
+        uint64_t skipped = g_log_suppressed.exchange(0, std::memory_order_relaxed);
+        if (skipped) std::fprintf(stderr, "kafka: (%llu similar log lines suppressed)\n",
+                                  static_cast<unsigned long long>(skipped));
+    }
+    if (g_log_in_window.fetch_add(1, std::memory_order_relaxed) < 3) return true;
+    g_log_suppressed.fetch_add(1, std::memory_order_relaxed);
+    return false;
+}
+
+void set_conf(rd_kafka_conf_t* conf, const std::string& key, const std::string& value) {
+    char err[512];
+    if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_destroy(conf);
+        throw std::runtime_error("kafka: property " + key + "=" + value + ": " + err);
+    }
+}
+
+std::string range_error(const char* key, long long v, long long lo, long long hi) {
+    return std::string("kafka.") + key + " = " + std::to_string(v) + " is out of range " +
+           std::to_string(lo) + ".." + std::to_string(hi);
+}
+
+}  // namespace
+
+const char* kafka_topic_label(kafka_topic t) noexcept {
+    switch (t) {
+        case kafka_topic::alerts: return "alerts";
+        case kafka_topic::scored: return "scored";
+        case kafka_topic::rejects: return "rejects";
+    }
+    return "unknown";
+}
+
+const char* publish_result_name(publish_result r) noexcept {
+    switch (r) {
+        case publish_result::accepted: return "accepted";
+        case publish_result::backpressure: return "backpressure";
+        case publish_result::unavailable: return "unavailable";
+        case publish_result::encode_error: return "encode_error";
+    }
+    return "unknown";
+}
+
+std::string validate_kafka_config(const kafka_config& c) {
+    if (c.brokers.empty()) return "kafka.brokers is empty: give host:port[,host:port...] or \"embedded\"";
+    if (c.embedded_brokers < 1 || c.embedded_brokers > 16)
+        return range_error("embedded_brokers", c.embedded_brokers, 1, 16);
+    if (c.embedded_partitions < 1 || c.embedded_partitions > 1024)
+        return range_error("embedded_partitions", c.embedded_partitions, 1, 1024);
+    if (c.client_id.empty()) return "kafka.client_id is empty";
+    if (c.topic_alerts.empty() || c.topic_scored.empty() || c.topic_rejects.empty())
+        return "kafka topic names must not be empty (topic_alerts, topic_scored, topic_rejects)";
+    if (c.compression != "none" && c.compression != "gzip" && c.compression != "snappy" &&
+        c.compression != "lz4" && c.compression != "zstd")
+        return "kafka.compression = \"" + c.compression + "\" is not one of none, gzip, snappy, lz4, zstd";
+    if (c.linger_ms < 0 || c.linger_ms > 900'000) return range_error("linger_ms", c.linger_ms, 0, 900'000);
+    if (c.batch_bytes < 1) return range_error("batch_bytes", c.batch_bytes, 1, 2'147'483'647);
+    if (c.batch_messages < 1 || c.batch_messages > 1'000'000)
+        return range_error("batch_messages", c.batch_messages, 1, 1'000'000);
+    if (c.max_backlog_messages < 1)
+        return range_error("max_backlog_messages", c.max_backlog_messages, 1, 2'147'483'647);
+    if (c.max_backlog_kbytes < 1)
+        return range_error("max_backlog_kbytes", c.max_backlog_kbytes, 1, 2'147'483'647);
+    if (c.backpressure_wait_ms < 0 || c.backpressure_wait_ms > 60'000)
+        return range_error("backpressure_wait_ms", c.backpressure_wait_ms, 0, 60'000);
+    if (c.message_timeout_ms < 0)
+        return range_error("message_timeout_ms", c.message_timeout_ms, 0, 2'147'483'647);
+    if (c.shutdown_flush_ms < 0) return range_error("shutdown_flush_ms", c.shutdown_flush_ms, 0, 2'147'483'647);
+    if (c.poll_interval_ms < 1 || c.poll_interval_ms > 10'000)
+        return range_error("poll_interval_ms", c.poll_interval_ms, 1, 10'000);
+    return {};
+}
+
+kafka_publisher::kafka_publisher(const kafka_config& cfg, verdict_json_names names)
+    : _cfg(cfg), _names(std::move(names)) {
+    if (std::string e = validate_kafka_config(cfg); !e.empty()) throw std::runtime_error(e);
+
+    if (cfg.brokers == "embedded") {
+        _embedded = std::make_unique<kafka_embedded_broker>(cfg.embedded_brokers);
+        const int repl = cfg.embedded_brokers < 3 ? cfg.embedded_brokers : 3;
+        for (const std::string* t : {&cfg.topic_alerts, &cfg.topic_scored, &cfg.topic_rejects})
+            _embedded->create_topic(*t, cfg.embedded_partitions, repl);
+        _bootstrap = _embedded->bootstraps();
+        std::fprintf(stderr, "kafka: embedded broker listening on %s\n", _bootstrap.c_str());
+    } else {
+        _bootstrap = cfg.brokers;
+    }
+
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    set_conf(conf, "bootstrap.servers", _bootstrap);
+    set_conf(conf, "client.id", cfg.client_id);
+    // Exactly-once per partition from this producer: broker-side sequence numbers
+    // drop the duplicates that retries after a lost connection would create.
+    set_conf(conf, "enable.idempotence", "true");
+    set_conf(conf, "acks", "all");
+    set_conf(conf, "compression.codec", cfg.compression);
+    set_conf(conf, "linger.ms", std::to_string(cfg.linger_ms));
+    set_conf(conf, "batch.size", std::to_string(cfg.batch_bytes));
+    set_conf(conf, "batch.num.messages", std::to_string(cfg.batch_messages));
+    set_conf(conf, "queue.buffering.max.messages", std::to_string(cfg.max_backlog_messages));
+    set_conf(conf, "queue.buffering.max.kbytes", std::to_string(cfg.max_backlog_kbytes));
+    set_conf(conf, "message.timeout.ms", std::to_string(cfg.message_timeout_ms));
+    // Same key -> partition mapping as the Java client, so Kafka Streams or Java
+    // consumers co-partition with us by card token.
+    set_conf(conf, "partitioner", "murmur2_random");
+    set_conf(conf, "log.connection.close", "false");
+    for (const auto& [k, v] : cfg.properties) set_conf(conf, k, v);
+    rd_kafka_conf_set_opaque(conf, this);
+    rd_kafka_conf_set_dr_msg_cb(conf, &kafka_publisher::on_delivery);
+    rd_kafka_conf_set_error_cb(conf, &kafka_publisher::on_error);
+    rd_kafka_conf_set_log_cb(conf, &kafka_publisher::on_log);
+
+    char err[512];
+    _rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (!_rk) {
+        rd_kafka_conf_destroy(conf);
+        throw std::runtime_error(std::string("kafka: cannot create producer: ") + err);
+    }
+    const std::string* names_by_topic[kafka_topic_count] = {&cfg.topic_alerts, &cfg.topic_scored,
+                                                            &cfg.topic_rejects};
+    for (std::size_t i = 0; i < kafka_topic_count; ++i) {
+        _topics[i].rkt = rd_kafka_topic_new(_rk, names_by_topic[i]->c_str(), nullptr);
+        if (!_topics[i].rkt) {
+            std::string why = rd_kafka_err2str(rd_kafka_last_error());
+            for (std::size_t j = 0; j < i; ++j) rd_kafka_topic_destroy(_topics[j].rkt);
+            rd_kafka_destroy(_rk);
+            throw std::runtime_error("kafka: topic " + *names_by_topic[i] + ": " + why);
+        }
+    }
+    _poller = std::thread([this] { poll_loop(); });
+}
+
+kafka_publisher::~kafka_publisher() {
+    _stop.store(true, std::memory_order_release);
+    if (_poller.joinable()) _poller.join();
+    int left = flush(_cfg.shutdown_flush_ms);
+    if (left > 0) {
+        std::fprintf(stderr,
+                     "kafka: shutdown: %d messages not delivered after %d ms; they are failed "
+                     "(re-read them from the spool)\n",
+                     left, _cfg.shutdown_flush_ms);
+        // Fail what is left so the counters account for every message.
+        rd_kafka_purge(_rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_poll(_rk, 0);
+    }
+    for (auto& t : _topics)
+        if (t.rkt) rd_kafka_topic_destroy(t.rkt);
+    rd_kafka_destroy(_rk);
+    _embedded.reset();
+}
+
+void kafka_publisher::poll_loop() {
+    while (!_stop.load(std::memory_order_acquire)) rd_kafka_poll(_rk, _cfg.poll_interval_ms);
+}
+
+int kafka_publisher::poll(int timeout_ms) noexcept { return rd_kafka_poll(_rk, timeout_ms); }
+
+int kafka_publisher::flush(int timeout_ms) noexcept {
+    rd_kafka_flush(_rk, timeout_ms);
+    return rd_kafka_outq_len(_rk);
+}
+
+publish_result kafka_publisher::produce(kafka_topic t, const char* key, std::size_t key_len,
+                                        const char* payload, std::size_t len) noexcept {
+    topic_state& ts = _topics[static_cast<std::size_t>(t)];
+    if (_fatal.load(std::memory_order_acquire)) [[unlikely]] {
+        ts.refused.fetch_add(1, std::memory_order_relaxed);
+        return publish_result::unavailable;
+    }
+    int64_t deadline = 0;
+    for (;;) {
+        // Count before handing over: a delivery report can run on the poll thread
+        // before producev returns, and pending must never read negative.
+        ts.produced.fetch_add(1, std::memory_order_relaxed);
+        rd_kafka_resp_err_t err = rd_kafka_producev(
+            _rk, RD_KAFKA_V_RKT(ts.rkt), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE(const_cast<char*>(payload), len),
+            RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<uintptr_t>(t))), RD_KAFKA_V_END);
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) [[likely]]
+            return publish_result::accepted;
+        ts.produced.fetch_sub(1, std::memory_order_relaxed);
+
+        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            // Already known to be full: fail fast, the caller re-reads from the spool.
+            if (_backpressured.load(std::memory_order_relaxed)) {
+                ts.backpressure.fetch_add(1, std::memory_order_relaxed);
+                return publish_result::backpressure;
+            }
+            int64_t now = now_ms();
+            if (deadline == 0) {
+                deadline = now + _cfg.backpressure_wait_ms;
+            } else if (now >= deadline) {
+                if (!_backpressured.exchange(true))
+                    std::fprintf(stderr,
+                                 "kafka: backlog full (%d messages / %d KiB): publishing reports "
+                                 "backpressure until the broker catches up\n",
+                                 _cfg.max_backlog_messages, _cfg.max_backlog_kbytes);
+                ts.backpressure.fetch_add(1, std::memory_order_relaxed);
+                return publish_result::backpressure;
+            }
+            // Serve delivery reports to make room, as librdkafka's examples do.
+            rd_kafka_poll(_rk, 1);
+            continue;
+        }
+        ts.refused.fetch_add(1, std::memory_order_relaxed);
+        if (err == RD_KAFKA_RESP_ERR__FATAL) {
+            _fatal.store(true, std::memory_order_release);
+            return publish_result::unavailable;
+        }
+        if (log_allowed())
+            std::fprintf(stderr, "kafka: produce to %s refused: %s\n", kafka_topic_label(t),
+                         rd_kafka_err2str(err));
+        return err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ? publish_result::encode_error
+                                                           : publish_result::unavailable;
+    }
+}
+
+publish_result kafka_publisher::publish_alert(const Verdict& v) noexcept {
+    char key[2 * card_token_bytes];
+    char payload[verdict_json_max_bytes];
+    std::size_t n = write_verdict_json(v, _names, payload, sizeof payload);
+    if (n == 0) [[unlikely]] {
+        _topics[static_cast<std::size_t>(kafka_topic::alerts)].refused.fetch_add(1, std::memory_order_relaxed);
+        return publish_result::encode_error;
+    }
+    write_token_hex(v.txn.card_token, key);
+    return produce(kafka_topic::alerts, key, sizeof key, payload, n);
+}
+
+publish_result kafka_publisher::publish_scored(const Verdict& v) noexcept {
+    if (!_cfg.publish_scored) return publish_result::accepted;
+    char key[2 * card_token_bytes];
+    char payload[verdict_json_max_bytes];
+    std::size_t n = write_verdict_json(v, _names, payload, sizeof payload);
+    if (n == 0) [[unlikely]] {
+        _topics[static_cast<std::size_t>(kafka_topic::scored)].refused.fetch_add(1, std::memory_order_relaxed);
+        return publish_result::encode_error;
+    }
+    write_token_hex(v.txn.card_token, key);
+    return produce(kafka_topic::scored, key, sizeof key, payload, n);
+}
+
+publish_result kafka_publisher::publish_reject(const reject_record& r) noexcept {
+    char key[8];
+    char payload[reject_json_max_bytes];
+    std::size_t n = write_reject_json(r, payload, sizeof payload);
+    if (n == 0) [[unlikely]] {
+        _topics[static_cast<std::size_t>(kafka_topic::rejects)].refused.fetch_add(1, std::memory_order_relaxed);
+        return publish_result::encode_error;
+    }
+    int klen = std::snprintf(key, sizeof key, "%u", static_cast<unsigned>(r.feed_id));
+    return produce(kafka_topic::rejects, key, static_cast<std::size_t>(klen), payload, n);
+}
+
+publish_result kafka_publisher::publish(const Verdict& v) noexcept {
+    publish_result r = publish_result::accepted;
+    if (v.alert) r = publish_alert(v);
+    if (_cfg.publish_scored) publish_scored(v);
+    return r;
+}
+
+kafka_counters kafka_publisher::counters() const noexcept {
+    kafka_counters c;
+    for (std::size_t i = 0; i < kafka_topic_count; ++i) {
+        const topic_state& ts = _topics[i];
+        // Outcomes first, then produced: produced is bumped before a message can be
+        // acked, so this order never shows more outcomes than messages.
+        c.topic[i].acked = ts.acked.load(std::memory_order_acquire);
+        c.topic[i].failed = ts.failed.load(std::memory_order_acquire);
+        c.topic[i].produced = ts.produced.load(std::memory_order_acquire);
+        c.topic[i].backpressure = ts.backpressure.load(std::memory_order_relaxed);
+        c.topic[i].refused = ts.refused.load(std::memory_order_relaxed);
+    }
+    c.errors = _errors.load(std::memory_order_relaxed);
+    c.fatal_errors = _fatal_errors.load(std::memory_order_relaxed);
+    c.ready = ready();
+    return c;
+}
+
+bool kafka_publisher::simulate_fatal_error(const char* reason) noexcept {
+    return rd_kafka_test_fatal_error(_rk, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER, reason) ==
+           RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+std::string kafka_publisher::fatal_error() const {
+    std::lock_guard lock(_fatal_mutex);
+    return _fatal_text;
+}
+
+void kafka_publisher::on_delivery(rd_kafka_s* rk, const rd_kafka_message_s* msg, void* opaque) {
+    (void)rk;
+    auto* self = static_cast<kafka_publisher*>(opaque);
+    auto t = static_cast<std::size_t>(reinterpret_cast<uintptr_t>(msg->_private));
+    if (t >= kafka_topic_count) [[unlikely]]
+        return;
+    topic_state& ts = self->_topics[t];
+    if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) [[likely]] {
+        ts.acked.fetch_add(1, std::memory_order_release);
+        // A delivery frees backlog room: let the next publish wait again.
+        if (self->_backpressured.load(std::memory_order_relaxed))
+            self->_backpressured.store(false, std::memory_order_relaxed);
+        if (self->_all_brokers_down.load(std::memory_order_relaxed) &&
+            self->_all_brokers_down.exchange(false))
+            std::fprintf(stderr, "kafka: deliveries resumed\n");
+        return;
+    }
+    ts.failed.fetch_add(1, std::memory_order_release);
+    if (log_allowed())
+        std::fprintf(stderr, "kafka: delivery to %s failed: %s\n",
+                     kafka_topic_label(static_cast<kafka_topic>(t)), rd_kafka_err2str(msg->err));
+}
+
+void kafka_publisher::on_error(rd_kafka_s* rk, int err, const char* reason, void* opaque) {
+    auto* self = static_cast<kafka_publisher*>(opaque);
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+        char text[512];
+        rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, text, sizeof text);
+        {
+            std::lock_guard lock(self->_fatal_mutex);
+            self->_fatal_text = std::string(rd_kafka_err2name(orig)) + ": " + text;
+        }
+        self->_fatal_errors.fetch_add(1, std::memory_order_relaxed);
+        self->_fatal.store(true, std::memory_order_release);
+        std::fprintf(stderr,
+                     "kafka: FATAL producer error %s: %s; the publisher is not ready and refuses "
+                     "new messages (restart it; undelivered alerts are in the spool)\n",
+                     rd_kafka_err2name(orig), text);
+        return;
+    }
+    self->_errors.fetch_add(1, std::memory_order_relaxed);
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+        if (!self->_all_brokers_down.exchange(true))
+            std::fprintf(stderr, "kafka: all brokers down (%s); messages wait in the backlog\n", reason);
+        return;
+    }
+    if (log_allowed())
+        std::fprintf(stderr, "kafka: %s: %s\n", rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)),
+                     reason);
+}
+
+void kafka_publisher::on_log(const rd_kafka_s* rk, int level, const char* fac, const char* buf) {
+    (void)rk;
+    if (log_allowed()) std::fprintf(stderr, "kafka: [%d] %s: %s\n", level, fac, buf);
+}
+
+}  // namespace txscreen

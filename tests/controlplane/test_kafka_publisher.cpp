@@ -1,0 +1,388 @@
+// Integration tests for the Kafka publisher against librdkafka's mock cluster (the
+// embedded broker): exactly-once delivery of alerts, keys, payload fields, a 10 s
+// broker outage, the bounded backlog's backpressure and the fatal-error path.
+//
+// The hidden "[.external]" case publishes to TXSCREEN_KAFKA_BROKERS (a standalone
+// txscreen-kafka-broker started by tests/controlplane/kafka_kcat.sh, which then reads
+// the topic back with kcat).
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <librdkafka/rdkafka.h>
+#include <simdjson.h>
+
+#include "controlplane/kafka_publisher.h"
+
+using namespace txscreen;
+using namespace std::chrono_literals;
+
+namespace {
+
+// The PAN each synthetic card was "decoded" from: BIN 41111111, last4 from i. The
+// tests check that no payload ever contains it.
+std::string pan_of(uint32_t i) {
+    char buf[20];
+    std::snprintf(buf, sizeof buf, "41111111%04u%04u", (i / 10000) % 10000, i % 10000);
+    return buf;
+}
+
+Verdict make_verdict(uint32_t i, bool alert) {
+    Verdict v;
+    std::memset(static_cast<void*>(&v), 0, sizeof v);
+    Txn& t = v.txn;
+    t.reset();
+    t.event_time_ms = 1709296496000 + i;
+    t.amount_minor = 1000 + i;
+    for (std::size_t b = 0; b < card_token_bytes; ++b) t.card_token[b] = static_cast<uint8_t>(0x5a ^ b);
+    std::memcpy(t.card_token, &i, sizeof i);  // distinct token per card
+    t.currency = 978;
+    t.currency_exponent = 2;
+    t.mcc = 5999;
+    t.chan = channel::ecom;
+    t.format = payload_format::json;
+    t.feed_seq = i;
+    std::string pan = pan_of(i);
+    t.pan_len = static_cast<uint8_t>(pan.size());
+    std::memcpy(t.card_bin, pan.data(), 8);
+    std::memcpy(t.card_last4, pan.data() + pan.size() - 4, 4);
+    char id[24];
+    std::snprintf(id, sizeof id, "tx-%08u", i);
+    t.txn_id.assign(id);
+    t.merchant_name.assign("Test Merchant");
+    std::memcpy(t.country, "DE", 2);
+    v.score = alert ? 90 : 10;
+    v.dec = alert ? decision::block : decision::allow;
+    v.alert = alert;
+    v.ruleset_version = 1;
+    if (alert) {
+        v.n_reasons = 1;
+        v.reasons[0] = verdict_reason{2, 50, {}, 7, 3};
+    }
+    return v;
+}
+
+std::string key_of(uint32_t i) {
+    Verdict v = make_verdict(i, false);
+    char hex[2 * card_token_bytes];
+    write_token_hex(v.txn.card_token, hex);
+    return {hex, sizeof hex};
+}
+
+struct consumed_message {
+    std::string key;
+    std::string value;
+};
+
+// Reads every message of `topic` from the beginning. Returns them once every
+// partition reported end-of-partition and the count equals the topic's watermarks
+// (so a duplicate written to the log would be seen, not skipped).
+std::vector<consumed_message> consume_all(const std::string& brokers, const std::string& topic,
+                                          std::chrono::seconds budget = 30s) {
+    char err[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), err, sizeof err);
+    rd_kafka_conf_set(conf, "group.id", "txscreen-test", err, sizeof err);
+    rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err);
+    rd_kafka_conf_set(conf, "enable.partition.eof", "true", err, sizeof err);
+    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    REQUIRE(rk != nullptr);
+    rd_kafka_poll_set_consumer(rk);
+
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+    const rd_kafka_metadata_t* md = nullptr;
+    REQUIRE(rd_kafka_metadata(rk, 0, rkt, &md, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR);
+    REQUIRE(md->topic_cnt == 1);
+    const int partitions = md->topics[0].partition_cnt;
+    rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_destroy(rkt);
+    REQUIRE(partitions > 0);
+
+    int64_t expected = 0;
+    rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(partitions);
+    for (int p = 0; p < partitions; ++p) {
+        int64_t lo = 0, hi = 0;
+        REQUIRE(rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &lo, &hi, 10000) ==
+                RD_KAFKA_RESP_ERR_NO_ERROR);
+        expected += hi - lo;
+        rd_kafka_topic_partition_list_add(parts, topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    }
+    REQUIRE(rd_kafka_assign(rk, parts) == RD_KAFKA_RESP_ERR_NO_ERROR);
+    rd_kafka_topic_partition_list_destroy(parts);
+
+    std::vector<consumed_message> out;
+    out.reserve(static_cast<std::size_t>(expected));
+    std::set<int32_t> at_eof;
+    auto deadline = std::chrono::steady_clock::now() + budget;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (static_cast<int64_t>(out.size()) >= expected && static_cast<int>(at_eof.size()) == partitions)
+            break;
+        rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 100);
+        if (!m) continue;
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            at_eof.insert(m->partition);
+        } else if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            out.push_back({std::string(static_cast<const char*>(m->key), m->key_len),
+                           std::string(static_cast<const char*>(m->payload), m->len)});
+            at_eof.erase(m->partition);
+        }
+        rd_kafka_message_destroy(m);
+    }
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    CHECK(static_cast<int64_t>(out.size()) == expected);
+    return out;
+}
+
+// Checks that the alert topic holds exactly the alerts of `ids`, each once, keyed by
+// its card token, with the documented fields and no clear PAN.
+void check_alerts_exactly_once(const std::vector<consumed_message>& msgs, const std::set<uint32_t>& ids) {
+    simdjson::ondemand::parser parser;
+    std::set<uint32_t> seen;
+    std::size_t duplicates = 0, bad_key = 0, bad_fields = 0, pan_leaks = 0;
+    for (const auto& m : msgs) {
+        simdjson::padded_string json(m.value);
+        auto doc = parser.iterate(json);
+        std::string_view txn_id, token, bin, last4, decision, rule;
+        bool alert = false;
+        uint64_t score = 0;
+        if (doc["txn_id"].get_string().get(txn_id) || doc["card_token"].get_string().get(token) ||
+            doc["bin"].get_string().get(bin) || doc["last4"].get_string().get(last4) ||
+            doc["score"].get_uint64().get(score) || doc["decision"].get_string().get(decision) ||
+            doc["alert"].get_bool().get(alert)) {
+            ++bad_fields;
+            continue;
+        }
+        auto reasons = doc["reasons"].get_array();
+        for (auto r : reasons) {
+            if (r["rule"].get_string().get(rule)) ++bad_fields;
+            break;
+        }
+        uint32_t i = static_cast<uint32_t>(std::strtoul(std::string(txn_id.substr(3)).c_str(), nullptr, 10));
+        if (!seen.insert(i).second) ++duplicates;
+        if (m.key != key_of(i) || token != m.key) ++bad_key;
+        const std::string pan = pan_of(i);
+        if (!alert || score != 90 || decision != "block" || rule != "rule_2" || bin != pan.substr(0, 8) ||
+            last4 != pan.substr(12))
+            ++bad_fields;
+        if (m.value.find(pan) != std::string::npos || m.key.find(pan) != std::string::npos) ++pan_leaks;
+    }
+    CHECK(duplicates == 0);
+    CHECK(bad_key == 0);
+    CHECK(bad_fields == 0);
+    CHECK(pan_leaks == 0);
+    CHECK(msgs.size() == ids.size());
+    CHECK(seen == ids);
+}
+
+// Publishes, retrying on backpressure the way the controlplane does (it would re-read
+// from the spool; here the record is simply offered again).
+void publish_retrying(kafka_publisher& pub, const Verdict& v) {
+    for (;;) {
+        publish_result r = pub.publish(v);
+        if (r == publish_result::accepted) return;
+        REQUIRE(r == publish_result::backpressure);
+        std::this_thread::sleep_for(1ms);
+    }
+}
+
+kafka_config embedded_config() {
+    kafka_config c;
+    c.brokers = "embedded";
+    c.linger_ms = 5;
+    c.shutdown_flush_ms = 5000;
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("bad kafka config is refused with the key named", "[unit][kafka]") {
+    kafka_config c;
+    c.compression = "brotli";
+    CHECK(validate_kafka_config(c).find("kafka.compression") != std::string::npos);
+    c = kafka_config{};
+    c.max_backlog_messages = 0;
+    CHECK(validate_kafka_config(c).find("max_backlog_messages") != std::string::npos);
+    c = kafka_config{};
+    c.brokers = "";
+    CHECK_THROWS_WITH(kafka_publisher(c), Catch::Contains("kafka.brokers"));
+    c = kafka_config{};
+    c.properties = {{"no.such.property", "1"}};
+    CHECK_THROWS_WITH(kafka_publisher(c), Catch::Contains("no.such.property"));
+    CHECK(validate_kafka_config(kafka_config{}).empty());
+}
+
+TEST_CASE("100k verdicts: every alert delivered once, keyed by card token", "[integration][kafka]") {
+    kafka_config cfg = embedded_config();
+    cfg.publish_scored = true;
+    kafka_publisher pub(cfg);
+    REQUIRE(pub.embedded() != nullptr);
+    CHECK(pub.bootstrap_servers().rfind("127.0.0.1:", 0) == 0);
+
+    constexpr uint32_t n = 100'000;
+    std::set<uint32_t> alert_ids;
+    for (uint32_t i = 0; i < n; ++i) {
+        bool alert = i % 10 == 3;
+        if (alert) alert_ids.insert(i);
+        publish_retrying(pub, make_verdict(i, alert));
+    }
+    for (uint32_t i = 0; i < 1000; ++i) {
+        reject_record r{1709296496000000000 + i, i, 50 + i, 1, reject_reason::iso_bad_bitmap};
+        REQUIRE(pub.publish_reject(r) == publish_result::accepted);
+    }
+    REQUIRE(pub.flush(30000) == 0);
+
+    kafka_counters c = pub.counters();
+    CHECK(c[kafka_topic::alerts].produced == alert_ids.size());
+    CHECK(c[kafka_topic::alerts].acked == alert_ids.size());
+    CHECK(c[kafka_topic::alerts].failed == 0);
+    CHECK(c[kafka_topic::alerts].pending() == 0);
+    CHECK(c[kafka_topic::scored].acked == n);
+    CHECK(c[kafka_topic::rejects].acked == 1000);
+    CHECK(c.ready);
+
+    auto alerts = consume_all(pub.bootstrap_servers(), cfg.topic_alerts);
+    check_alerts_exactly_once(alerts, alert_ids);
+
+    auto scored = consume_all(pub.bootstrap_servers(), cfg.topic_scored);
+    CHECK(scored.size() == n);
+
+    auto rejects = consume_all(pub.bootstrap_servers(), cfg.topic_rejects);
+    REQUIRE(rejects.size() == 1000);
+    std::size_t bad = 0;
+    for (const auto& m : rejects)
+        if (m.key != "1" || m.value.find(R"("reason":"iso_bad_bitmap")") == std::string::npos) ++bad;
+    CHECK(bad == 0);
+}
+
+TEST_CASE("broker down for 10 s mid-run: no alert lost or duplicated", "[integration][kafka]") {
+    kafka_config cfg = embedded_config();
+    kafka_publisher pub(cfg);
+    kafka_embedded_broker* broker = pub.embedded();
+    REQUIRE(broker != nullptr);
+
+    constexpr uint32_t n = 40'000;
+    std::set<uint32_t> ids;
+    auto publish_range = [&](uint32_t from, uint32_t to) {
+        for (uint32_t i = from; i < to; ++i) {
+            ids.insert(i);
+            publish_retrying(pub, make_verdict(i, true));
+        }
+    };
+    publish_range(0, n / 4);
+    // Drop the broker with messages still queued and in flight.
+    REQUIRE(broker->set_down(-1));
+    auto down_at = std::chrono::steady_clock::now();
+    // Keep publishing through the outage, paced over its 10 s.
+    for (uint32_t step = 0; step < 10; ++step) {
+        publish_range(n / 4 + step * (n / 20), n / 4 + (step + 1) * (n / 20));
+        std::this_thread::sleep_until(down_at + std::chrono::seconds(step + 1));
+    }
+    // At a quiescent moment during the outage: alerts = acked + pending.
+    kafka_counters during = pub.counters();
+    CHECK(during[kafka_topic::alerts].produced == n * 3 / 4);
+    CHECK(during[kafka_topic::alerts].acked + during[kafka_topic::alerts].pending() == n * 3 / 4);
+    CHECK(during[kafka_topic::alerts].pending() > 0);
+    CHECK(during[kafka_topic::alerts].failed == 0);
+
+    REQUIRE(broker->set_up(-1));
+    publish_range(n * 3 / 4, n);
+    REQUIRE(pub.flush(30000) == 0);
+
+    kafka_counters c = pub.counters();
+    CHECK(c[kafka_topic::alerts].produced == n);
+    CHECK(c[kafka_topic::alerts].acked == n);
+    CHECK(c[kafka_topic::alerts].failed == 0);
+    CHECK(c.ready);
+
+    auto alerts = consume_all(pub.bootstrap_servers(), cfg.topic_alerts);
+    check_alerts_exactly_once(alerts, ids);
+}
+
+TEST_CASE("a full backlog reports backpressure instead of dropping", "[integration][kafka]") {
+    kafka_config cfg = embedded_config();
+    cfg.max_backlog_messages = 1000;
+    cfg.backpressure_wait_ms = 20;
+    kafka_publisher pub(cfg);
+    REQUIRE(pub.embedded()->set_down(-1));
+
+    constexpr uint32_t n = 3000;
+    std::vector<uint32_t> refused;
+    auto t0 = std::chrono::steady_clock::now();
+    for (uint32_t i = 0; i < n; ++i) {
+        publish_result r = pub.publish_alert(make_verdict(i, true));
+        if (r != publish_result::accepted) {
+            REQUIRE(r == publish_result::backpressure);
+            refused.push_back(i);
+        }
+    }
+    auto took = std::chrono::steady_clock::now() - t0;
+    kafka_counters c = pub.counters();
+    const uint64_t accepted = n - refused.size();
+    CHECK(accepted == 1000);  // exactly the configured bound
+    CHECK(c[kafka_topic::alerts].produced == accepted);
+    CHECK(c[kafka_topic::alerts].backpressure == refused.size());
+    CHECK(c[kafka_topic::alerts].pending() == accepted);
+    // One bounded wait, then fail fast: 2000 refusals must not cost 2000 waits.
+    CHECK(took < 2s);
+
+    // Broker back: the backlog drains and the refused records, offered again, go through.
+    REQUIRE(pub.embedded()->set_up(-1));
+    REQUIRE(pub.flush(30000) == 0);
+    std::set<uint32_t> ids;
+    for (uint32_t i = 0; i < n; ++i) ids.insert(i);
+    for (uint32_t i : refused) {
+        for (;;) {
+            publish_result r = pub.publish_alert(make_verdict(i, true));
+            if (r == publish_result::accepted) break;
+            REQUIRE(r == publish_result::backpressure);
+            pub.poll(10);
+        }
+    }
+    REQUIRE(pub.flush(30000) == 0);
+    c = pub.counters();
+    CHECK(c[kafka_topic::alerts].acked == n);
+    auto alerts = consume_all(pub.bootstrap_servers(), cfg.topic_alerts);
+    check_alerts_exactly_once(alerts, ids);
+}
+
+TEST_CASE("a fatal producer error makes the publisher not ready and refuse", "[integration][kafka]") {
+    kafka_config cfg = embedded_config();
+    cfg.shutdown_flush_ms = 1000;
+    kafka_publisher pub(cfg);
+    REQUIRE(pub.publish_alert(make_verdict(1, true)) == publish_result::accepted);
+    REQUIRE(pub.flush(10000) == 0);
+    REQUIRE(pub.simulate_fatal_error("drill"));
+    // The error callback runs on the poll thread.
+    for (int i = 0; i < 100 && pub.ready(); ++i) std::this_thread::sleep_for(10ms);
+    CHECK_FALSE(pub.ready());
+    CHECK(pub.fatal_error().find("drill") != std::string::npos);
+    CHECK(pub.publish_alert(make_verdict(2, true)) == publish_result::unavailable);
+    kafka_counters c = pub.counters();
+    CHECK(c.fatal_errors == 1);
+    CHECK_FALSE(c.ready);
+    CHECK(c[kafka_topic::alerts].refused == 1);
+    CHECK(c[kafka_topic::alerts].acked == 1);
+}
+
+TEST_CASE("publish to an external broker", "[.external][kafka]") {
+    const char* brokers = std::getenv("TXSCREEN_KAFKA_BROKERS");
+    REQUIRE(brokers != nullptr);
+    const char* count = std::getenv("TXSCREEN_KAFKA_ALERTS");
+    const uint32_t n = count ? static_cast<uint32_t>(std::strtoul(count, nullptr, 10)) : 10'000;
+    kafka_config cfg;
+    cfg.brokers = brokers;
+    kafka_publisher pub(cfg);
+    for (uint32_t i = 0; i < 2 * n; ++i) publish_retrying(pub, make_verdict(i, i % 2 == 0));
+    REQUIRE(pub.flush(30000) == 0);
+    kafka_counters c = pub.counters();
+    CHECK(c[kafka_topic::alerts].acked == n);
+    CHECK(c[kafka_topic::alerts].failed == 0);
+}
