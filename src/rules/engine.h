@@ -1,0 +1,82 @@
+// The scoring engine of one worker shard: Txn -> screen -> velocity -> detectors and
+// user rules -> reasons -> score/decision/alert -> Verdict. Single-threaded: each
+// worker owns one engine (its card shard's state lives inside), so the hot path has no
+// locks, atomics or allocation. Rulesets and pattern databases are immutable objects
+// published by pointer; the engine caches the pointers and refreshes them only in
+// quiescent(), which the worker calls between bursts.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "common/txn.h"
+#include "common/verdict.h"
+#include "rules/state_table.h"
+#include "rules/ruleset.h"
+#include "rules/ruleset_store.h"
+#include "velocity/velocity.h"
+
+namespace txscreen {
+
+struct engine_config {
+    velocity_config velocity;          // per-key windows and duplicate detection
+    velocity_allocator memory = velocity_heap_allocator();
+    // Recent (card, merchant, amount) triples and cards with recent small amounts:
+    // size for the transactions of one repeat / card-testing window (2^n rounding).
+    std::size_t repeat_entries = 1 << 18;
+    std::size_t small_txn_entries = 1 << 17;
+};
+
+// Per-engine counters: plain integers, written by the owning worker only, read by the
+// controlplane at a quiescent moment (or summed with tolerance for torn reads).
+struct engine_counters {
+    uint64_t scored = 0;
+    uint64_t duplicates = 0;
+    uint64_t alerts = 0;
+    uint64_t decisions[3] = {};                 // by decision
+    uint64_t fired[detector_count + max_user_rules] = {};  // by rule id
+    uint64_t no_ruleset = 0;                    // scored before any ruleset was published
+    uint64_t ruleset_swaps = 0;
+};
+
+class engine {
+public:
+    // `rules` must outlive the engine. Registers as a reader of the store; the first
+    // quiescent() (called here) picks up the published ruleset. Throws
+    // std::runtime_error with velocity's message when the configuration is invalid or
+    // the shard's tables cannot be allocated (init time only).
+    engine(ruleset_store& rules, const engine_config& cfg = {});
+    ~engine();
+    engine(const engine&) = delete;
+    engine& operator=(const engine&) = delete;
+
+    // Scores `txn` into `out` (every field except worker and timestamps, which the
+    // dataplane sets). Updates this shard's state unless the txn is a duplicate.
+    void score(const Txn& txn, Verdict& out) noexcept;
+
+    // Quiescent point: drops references to older rulesets/pattern databases and picks
+    // up the newest. Returns true when the ruleset changed.
+    bool quiescent() noexcept;
+
+    // Ruleset now in use (names for reason codes); nullptr before the first publish.
+    const ruleset* current_rules() const noexcept { return _rules; }
+    const engine_counters& counters() const noexcept { return _counters; }
+    // Memory of this shard's state tables in bytes (velocity + detector caches), and
+    // of one card's entry.
+    std::size_t state_bytes() const noexcept;
+    static constexpr std::size_t bytes_per_card() noexcept { return sizeof(velocity_entry); }
+    const velocity_shard& velocity() const noexcept;
+    const state_table_stats& repeat_stats() const noexcept;
+    const state_table_stats& small_txn_stats() const noexcept;
+
+private:
+    struct state;
+    ruleset_store& _store;
+    int _slot;
+    const ruleset* _rules = nullptr;
+    std::unique_ptr<state> _state;
+    engine_counters _counters;
+};
+
+}  // namespace txscreen
