@@ -34,11 +34,19 @@ public:
     }
     // `"key":` preceded by a comma unless it is the first member of the object.
     void key(std::string_view k) noexcept {
-        if (!_first) ch(',');
+        // One bounds check per member: the key is a short literal.
+        if (static_cast<std::size_t>(_end - _p) < k.size() + 4) [[unlikely]] {
+            _p = _end;
+            _overflow = true;
+            return;
+        }
+        if (!_first) *_p++ = ',';
         _first = false;
-        ch('"');
-        raw(k);
-        raw("\":");
+        *_p++ = '"';
+        std::memcpy(_p, k.data(), k.size());
+        _p += k.size();
+        *_p++ = '"';
+        *_p++ = ':';
     }
     void open_object() noexcept {
         ch('{');
@@ -92,6 +100,14 @@ public:
         const auto* b = reinterpret_cast<const unsigned char*>(s.data());
         std::size_t n = s.size();
         for (std::size_t i = 0; i < n;) {
+            // Copy the run of bytes that need no escaping in one go.
+            std::size_t run = i;
+            while (run < n && b[run] >= 0x20 && b[run] < 0x80 && b[run] != '"' && b[run] != '\\') ++run;
+            if (run > i) {
+                raw({s.data() + i, run - i});
+                i = run;
+                if (i == n) break;
+            }
             unsigned char c = b[i];
             if (c < 0x80) {
                 if (c == '"' || c == '\\') {
