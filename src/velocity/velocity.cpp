@@ -424,6 +424,10 @@ int64_t velocity_nth_latest_time(const velocity_entry& e, unsigned n) noexcept {
     return e.last_ms - int64_t(e.ring_age[n - 2]);
 }
 
+uint16_t velocity_merchant_tag(std::string_view merchant_id) noexcept {
+    return hash16(merchant_id, 0x3e7c);
+}
+
 int64_t velocity_metric_within(const velocity_entry& e, velocity_metric m, int64_t now_ms,
                                int64_t window_ms) noexcept {
     switch (m) {
@@ -457,18 +461,19 @@ bool velocity_device_known(const velocity_entry& e, std::string_view device_id) 
 
 // ---------------------------------------------------------------------------------
 namespace {
-uint32_t pow2_at_least(uint32_t n) noexcept {
-    uint32_t c = 64;
-    while (c < n) c <<= 1;
-    return c;
+uint32_t table_capacity(uint32_t n) noexcept { return n < 64 ? 64 : n; }
+
+// Home slot in [0, cap) without a power-of-two capacity (multiply-high range reduction).
+uint32_t home_slot(uint64_t h, uint32_t cap) noexcept {
+    return static_cast<uint32_t>((static_cast<unsigned __int128>(h) * cap) >> 64);
 }
 }  // namespace
 
 std::size_t velocity_shard::bytes_needed(const velocity_config& c) noexcept {
     std::size_t n = 0;
     for (uint32_t cap : {c.card_capacity, c.merchant_capacity, c.device_capacity, c.ip_capacity})
-        n += std::size_t(pow2_at_least(cap)) * sizeof(velocity_entry);
-    n += std::size_t(pow2_at_least(c.dedup_capacity)) * sizeof(dedup_slot);
+        n += std::size_t(table_capacity(cap)) * sizeof(velocity_entry);
+    n += std::size_t(table_capacity(c.dedup_capacity)) * sizeof(dedup_slot);
     return n;
 }
 
@@ -486,30 +491,30 @@ const char* velocity_shard::init(const velocity_config& cfg, const velocity_allo
     const uint32_t caps[velocity_key_count] = {cfg.card_capacity, cfg.merchant_capacity,
                                                cfg.device_capacity, cfg.ip_capacity};
     for (unsigned k = 0; k < velocity_key_count; ++k) {
-        uint32_t cap = pow2_at_least(caps[k]);
+        uint32_t cap = table_capacity(caps[k]);
         std::size_t bytes = std::size_t(cap) * sizeof(velocity_entry);
         void* p = mem.alloc(mem.ctx, bytes, 64);
         if (!p) [[unlikely]] return "velocity: allocation of a table failed (see bytes_needed)";
         std::memset(p, 0, bytes);
         _tables[k].slots = static_cast<velocity_entry*>(p);
-        _tables[k].mask = cap - 1;
+        _tables[k].capacity = cap;
     }
-    uint32_t dcap = pow2_at_least(cfg.dedup_capacity);
+    uint32_t dcap = table_capacity(cfg.dedup_capacity);
     void* p = mem.alloc(mem.ctx, std::size_t(dcap) * sizeof(dedup_slot), 64);
     if (!p) [[unlikely]] return "velocity: allocation of the dedup table failed";
     std::memset(p, 0, std::size_t(dcap) * sizeof(dedup_slot));
     _dedup = static_cast<dedup_slot*>(p);
-    _dedup_mask = dcap - 1;
+    _dedup_capacity = dcap;
     return nullptr;
 }
 
 velocity_entry* velocity_shard::lookup(velocity_key kind, const uint8_t key[16]) const noexcept {
     const table& t = _tables[unsigned(kind)];
     if (!t.slots) return nullptr;
-    uint64_t h = key_home(key);
+    uint32_t idx = home_slot(key_home(key), t.capacity);
     int64_t dead_before = _watermark - _cfg.ttl_ms;
-    for (uint32_t i = 0; i < _cfg.probe_limit; ++i) {
-        velocity_entry& e = t.slots[(h + i) & t.mask];
+    for (uint32_t i = 0; i < _cfg.probe_limit; ++i, idx = idx + 1 == t.capacity ? 0 : idx + 1) {
+        velocity_entry& e = t.slots[idx];
         if (key_is_zero(e.key)) return nullptr;   // inserts fill the first free slot
         if (std::memcmp(e.key, key, 16) == 0) return e.last_ms >= dead_before ? &e : nullptr;
     }
@@ -520,12 +525,12 @@ velocity_entry* velocity_shard::upsert(velocity_key kind, const uint8_t key[16],
                                        int64_t now) noexcept {
     table& t = _tables[unsigned(kind)];
     unsigned k = unsigned(kind);
-    uint64_t h = key_home(key);
+    uint32_t idx = home_slot(key_home(key), t.capacity);
     int64_t dead_before = _watermark - _cfg.ttl_ms;
     velocity_entry* reuse = nullptr;    // first never-used or expired slot
     velocity_entry* oldest = nullptr;   // fallback victim
-    for (uint32_t i = 0; i < _cfg.probe_limit; ++i) {
-        velocity_entry& e = t.slots[(h + i) & t.mask];
+    for (uint32_t i = 0; i < _cfg.probe_limit; ++i, idx = idx + 1 == t.capacity ? 0 : idx + 1) {
+        velocity_entry& e = t.slots[idx];
         bool unused = key_is_zero(e.key);
         if (!unused && std::memcmp(e.key, key, 16) == 0) {
             if (e.last_ms >= dead_before) return &e;
@@ -580,8 +585,9 @@ bool velocity_shard::dedup_check(const Txn& txn) noexcept {
     int64_t wm = _watermark > t ? _watermark : t;
     dedup_slot* reuse = nullptr;
     dedup_slot* oldest = nullptr;
-    for (uint32_t i = 0; i < _cfg.probe_limit; ++i) {
-        dedup_slot& s = _dedup[(fp[0] + i) & _dedup_mask];
+    uint32_t idx = home_slot(mix64(fp[0]), _dedup_capacity);
+    for (uint32_t i = 0; i < _cfg.probe_limit; ++i, idx = idx + 1 == _dedup_capacity ? 0 : idx + 1) {
+        dedup_slot& s = _dedup[idx];
         bool unused = (s.fp[0] | s.fp[1]) == 0;
         if (!unused && s.fp[0] == fp[0] && s.fp[1] == fp[1]) {
             int64_t d = t - s.time_ms;
@@ -647,7 +653,7 @@ observe_result velocity_shard::observe(const Txn& txn) noexcept {
     event v;
     v.t = t;
     v.amount = txn.amount_minor > 0 ? uint64_t(txn.amount_minor) : 0;
-    v.merchant = txn.merchant_id.empty() ? 0 : hash16(txn.merchant_id.view(), 0x3e7c);
+    v.merchant = txn.merchant_id.empty() ? 0 : velocity_merchant_tag(txn.merchant_id.view());
     v.country = (txn.country[0] && txn.country[1])
                     ? uint16_t((uint8_t(txn.country[0]) << 8) | uint8_t(txn.country[1]))
                     : 0;
