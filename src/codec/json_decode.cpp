@@ -1,1 +1,635 @@
-// placeholder: implementation in progress
+#include "codec/json_decode.h"
+
+#include <simdjson.h>
+
+#include <charconv>
+#include <cstring>
+#include <new>
+#include <string_view>
+#include <utility>
+
+#include "common/currency.h"
+
+namespace txscreen {
+namespace {
+
+namespace od = simdjson::ondemand;
+
+constexpr int64_t ms_per_day = 86'400'000;
+// Largest accepted instant: 9999-12-31T23:59:59.999Z, the last RFC 3339 can spell.
+constexpr int64_t max_event_time_ms = 253'402'300'799'999;
+// Amounts above 10^17 minor units are no real payment and would leave no headroom for
+// the sums velocity keeps; refuse them instead of risking overflow downstream.
+constexpr int64_t max_amount_minor = 100'000'000'000'000'000;
+
+// ---- calendar arithmetic (proleptic Gregorian, days since 1970-01-01)
+
+constexpr bool is_leap(int64_t y) noexcept { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+constexpr int days_in_month(int64_t y, int m) noexcept {
+    constexpr int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && is_leap(y) ? 29 : d[m - 1];
+}
+
+// Days from 1970-01-01 to y-m-d. Counts in 400-year eras that start on 1 March, so
+// the leap day is the last day of the shifted year and needs no special case.
+constexpr int64_t days_from_civil(int64_t y, int m, int d) noexcept {
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const int64_t yoe = y - era * 400;                            // [0, 399]
+    const int64_t mp = (m + 9) % 12;                              // March = 0
+    const int64_t doy = (153 * mp + 2) / 5 + d - 1;               // [0, 365]
+    const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;    // [0, 146096]
+    return era * 146097 + doe - 719468;                           // 719468 = 0000-03-01 .. 1970-01-01
+}
+
+struct civil_date {
+    int64_t y;
+    int m, d;
+};
+
+// Inverse of days_from_civil.
+constexpr civil_date civil_from_days(int64_t z) noexcept {
+    z += 719468;
+    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const int64_t doe = z - era * 146097;
+    const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const int64_t mp = (5 * doy + 2) / 153;
+    const int d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+    const int m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+    return {yoe + era * 400 + (m <= 2), m, d};
+}
+
+static_assert(days_from_civil(1970, 1, 1) == 0);
+static_assert(days_from_civil(2000, 3, 1) == 11017);
+static_assert(civil_from_days(11017).y == 2000 && civil_from_days(11017).m == 3);
+
+inline bool is_digit(char c) noexcept { return static_cast<unsigned>(static_cast<unsigned char>(c)) - '0' <= 9u; }
+
+// Parses exactly `n` ASCII digits at s; returns -1 when any is not a digit.
+inline int digits_at(const char* s, int n) noexcept {
+    int v = 0;
+    for (int i = 0; i < n; ++i) {
+        unsigned d = static_cast<unsigned char>(s[i]) - '0';
+        if (d > 9) return -1;
+        v = v * 10 + static_cast<int>(d);
+    }
+    return v;
+}
+
+// RFC 3339 date-time: YYYY-MM-DD('T'|'t'|' ')hh:mm:ss[.frac]('Z'|'z'|(+|-)hh:mm).
+// Fractions beyond milliseconds are truncated; a leap second (:60) is kept as the
+// next second, which is the instant it shares with POSIX time. Returns false when the
+// text is not that or a field is out of range.
+bool parse_rfc3339(std::string_view s, int64_t& out_ms) noexcept {
+    if (s.size() < 20) return false;
+    const char* p = s.data();
+    const int y = digits_at(p, 4), mo = digits_at(p + 5, 2), d = digits_at(p + 8, 2);
+    const int h = digits_at(p + 11, 2), mi = digits_at(p + 14, 2), se = digits_at(p + 17, 2);
+    if (p[4] != '-' || p[7] != '-' || (p[10] != 'T' && p[10] != 't' && p[10] != ' ') || p[13] != ':' ||
+        p[16] != ':')
+        return false;
+    if (y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60)
+        return false;
+    if (d > days_in_month(y, mo)) return false;
+
+    std::size_t i = 19;
+    int ms = 0;
+    if (s[i] == '.') {
+        ++i;
+        const std::size_t frac_start = i;
+        int scale = 100;
+        while (i < s.size() && is_digit(s[i])) {
+            ms += (s[i] - '0') * scale;
+            scale /= 10;
+            ++i;
+        }
+        if (i == frac_start) return false;  // "." with no digits
+    }
+    if (i >= s.size()) return false;
+    int64_t offset_min = 0;
+    if (s[i] == 'Z' || s[i] == 'z') {
+        ++i;
+    } else if (s[i] == '+' || s[i] == '-') {
+        if (s.size() - i != 6 || s[i + 3] != ':') return false;
+        const int oh = digits_at(p + i + 1, 2), om = digits_at(p + i + 4, 2);
+        if (oh < 0 || oh > 23 || om < 0 || om > 59) return false;
+        offset_min = (oh * 60 + om) * (s[i] == '-' ? -1 : 1);
+        i += 6;
+    } else {
+        return false;
+    }
+    if (i != s.size()) return false;
+
+    const int64_t days = days_from_civil(y, mo, d);
+    const int64_t secs = days * 86400 + h * 3600 + mi * 60 + se - offset_min * 60;
+    out_ms = secs * 1000 + ms;
+    return out_ms >= 0 && out_ms <= max_event_time_ms;
+}
+
+// Decimal text (JSON number grammar, exponent allowed, or the same inside a string) to
+// exact minor units: the digits are shifted by `exponent` places without any binary
+// floating point, so "19.99" USD is 1999 and never 1998.9999. Digits that fall below
+// the minor unit must be zeros ("1.230" USD is fine, "1.234" is not). Returns false on
+// anything else: a sign, an empty part, overflow, or a value above max_amount_minor.
+bool parse_amount(std::string_view s, int exponent, int64_t& out) noexcept {
+    std::size_t i = 0;
+    const std::size_t n = s.size();
+    // Mantissa digits without the point; `point` counts digits before the point.
+    const char* int_digits = s.data();
+    std::size_t int_len = 0;
+    while (i < n && is_digit(s[i])) ++i;
+    int_len = i;
+    if (int_len == 0) return false;  // also rejects '-', '+', '.5'
+    const char* frac_digits = s.data() + i;
+    std::size_t frac_len = 0;
+    if (i < n && s[i] == '.') {
+        ++i;
+        frac_digits = s.data() + i;
+        while (i < n && is_digit(s[i])) ++i;
+        frac_len = static_cast<std::size_t>(s.data() + i - frac_digits);
+        if (frac_len == 0) return false;
+    }
+    int64_t exp10 = 0;
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        ++i;
+        bool neg = false;
+        if (i < n && (s[i] == '+' || s[i] == '-')) neg = s[i++] == '-';
+        const std::size_t e_start = i;
+        while (i < n && is_digit(s[i])) {
+            if (exp10 > 1000) return false;
+            exp10 = exp10 * 10 + (s[i] - '0');
+            ++i;
+        }
+        if (i == e_start) return false;
+        if (neg) exp10 = -exp10;
+    }
+    if (i != n) return false;
+
+    // The minor-unit point sits `keep` digits into the mantissa digit sequence.
+    const int64_t total = static_cast<int64_t>(int_len + frac_len);
+    const int64_t keep = static_cast<int64_t>(int_len) + exp10 + exponent;
+    auto digit = [&](int64_t k) -> unsigned {
+        return static_cast<unsigned>(k < static_cast<int64_t>(int_len) ? int_digits[k] - '0'
+                                                                       : frac_digits[k - int_len] - '0');
+    };
+    int64_t v = 0;
+    for (int64_t k = 0; k < total; ++k) {
+        const unsigned d = digit(k);
+        if (k < keep) {
+            if (v > (max_amount_minor - d) / 10) return false;
+            v = v * 10 + d;
+        } else if (d != 0) {
+            return false;  // a non-zero digit below the minor unit
+        }
+    }
+    for (int64_t k = total; k < keep; ++k) {
+        if (v > max_amount_minor / 10) return false;
+        v *= 10;
+    }
+    out = v;
+    return true;
+}
+
+// Keys of DESIGN.md section 2. Dispatch is by length and then a short compare.
+enum class key_id : uint8_t {
+    unknown, txn_id, ts, card, card_id, account_id, amount, currency, merchant_id, merchant_name,
+    mcc, country, city, lat, lon, channel, device_id, ip, email,
+};
+
+inline key_id classify_key(const char* k, std::size_t n) noexcept {
+    auto is = [&](const char* lit) { return std::memcmp(k, lit, n) == 0; };
+    switch (n) {
+        case 2: return is("ts") ? key_id::ts : is("ip") ? key_id::ip : key_id::unknown;
+        case 3: return is("mcc") ? key_id::mcc : is("lat") ? key_id::lat : is("lon") ? key_id::lon : key_id::unknown;
+        case 4: return is("card") ? key_id::card : is("city") ? key_id::city : key_id::unknown;
+        case 5: return is("email") ? key_id::email : key_id::unknown;
+        case 6: return is("txn_id") ? key_id::txn_id : is("amount") ? key_id::amount : key_id::unknown;
+        case 7:
+            return is("card_id") ? key_id::card_id
+                 : is("country") ? key_id::country
+                 : is("channel") ? key_id::channel
+                                 : key_id::unknown;
+        case 8: return is("currency") ? key_id::currency : key_id::unknown;
+        case 9: return is("device_id") ? key_id::device_id : key_id::unknown;
+        case 10: return is("account_id") ? key_id::account_id : key_id::unknown;
+        case 11: return is("merchant_id") ? key_id::merchant_id : key_id::unknown;
+        case 13: return is("merchant_name") ? key_id::merchant_name : key_id::unknown;
+        default: return key_id::unknown;
+    }
+}
+
+// Length of a raw (still escaped) key: the bytes up to the closing quote. A key with
+// an escape or longer than any known key is reported as 0 (unknown): none of ours
+// needs escaping, and a producer spelling "txn\u005fid" gets json_missing_key.
+inline std::size_t raw_key_length(const char* k) noexcept {
+    for (std::size_t i = 0; i < 14; ++i) {
+        if (k[i] == '"') return i;
+        if (k[i] == '\\') return 0;
+    }
+    return 0;
+}
+
+// Maps a simdjson error on a value read: a type mismatch is the producer's schema
+// error, anything else means the text is not valid JSON.
+inline reject_reason value_error(simdjson::error_code e) noexcept {
+    return e == simdjson::INCORRECT_TYPE ? reject_reason::json_bad_type : reject_reason::json_syntax;
+}
+
+inline char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+inline bool iequals(std::string_view a, std::string_view lower) noexcept {
+    if (a.size() != lower.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (ascii_lower(a[i]) != lower[i]) return false;
+    return true;
+}
+
+inline std::string_view trim_right(std::string_view s) noexcept {
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
+        s.remove_suffix(1);
+    return s;
+}
+
+// Overwrites the clear PAN in the decoder's copy buffer however the function exits, so
+// the PAN does not outlive the decode call in memory this decoder owns.
+struct pan_wiper {
+    char* p = nullptr;
+    std::size_t n = 0;
+    void clear() noexcept {
+        // volatile stores: the compiler may not drop them as dead writes.
+        volatile char* v = p;
+        for (std::size_t i = 0; i < n; ++i) v[i] = 0;
+        p = nullptr;
+        n = 0;
+    }
+    ~pan_wiper() { clear(); }
+};
+
+}  // namespace
+
+struct json_decoder::impl {
+    explicit impl(const pan_tokenizer& t) : tok(t) {}
+    const pan_tokenizer& tok;
+    od::parser parser;
+    alignas(64) char buf[json_max_message + simdjson::SIMDJSON_PADDING];
+};
+
+json_decoder::json_decoder(const pan_tokenizer& tokenizer) : _impl(std::make_unique<impl>(tokenizer)) {
+    // Size the parser once so decode() never allocates. Failure here is an init-time
+    // out-of-memory, reported the way the rest of init reports it.
+    if (_impl->parser.allocate(json_max_message) != simdjson::SUCCESS) throw std::bad_alloc();
+}
+
+json_decoder::~json_decoder() = default;
+
+reject_reason json_decoder::decode(const char* msg, std::size_t len, Txn& out) noexcept {
+    out.reset();
+    out.format = payload_format::json;
+    if (len > json_max_message) [[unlikely]]
+        return reject_reason::json_too_large;
+    impl& im = *_impl;
+    std::memcpy(im.buf, msg, len);
+    pan_wiper wipe;
+
+    od::document doc;
+    if (im.parser.iterate(im.buf, len, len + simdjson::SIMDJSON_PADDING).get(doc)) [[unlikely]]
+        return reject_reason::json_syntax;
+    od::object obj;
+    if (doc.get_object().get(obj)) [[unlikely]]
+        return reject_reason::json_syntax;
+
+    uint32_t seen = 0;  // bit per key_id
+    std::string_view amount_text, card_id_full;
+    const currency_info* cur = nullptr;
+    uint32_t trunc = 0;
+
+    // Copies a string value into a fixed_text field; `present` turns false for "" so a
+    // required key given as an empty string counts as missing.
+    std::string_view last_text;
+    auto text = [&](od::value& v, od::json_type t, auto& dst, uint32_t bit, bool& present) -> reject_reason {
+        if (t != od::json_type::string) [[unlikely]]
+            return reject_reason::json_bad_type;
+        if (auto e = v.get_string().get(last_text)) [[unlikely]]
+            return value_error(e);
+        if (dst.assign(last_text)) trunc |= bit;
+        present = !last_text.empty();
+        return reject_reason::none;
+    };
+
+    for (auto field_result : obj) {
+        od::field field;
+        if (std::move(field_result).get(field)) [[unlikely]]
+            return reject_reason::json_syntax;
+        const char* k = field.key().raw();
+        const key_id id = classify_key(k, raw_key_length(k));
+        if (id == key_id::unknown) continue;  // skipped (whole subtree) by the iterator
+        od::value& v = field.value();
+        od::json_type t;
+        if (v.type().get(t)) [[unlikely]]
+            return reject_reason::json_syntax;
+        // Producers write null for "no value" (pandas, Avro unions); treat as absent.
+        if (t == od::json_type::null) continue;
+
+        reject_reason r = reject_reason::none;
+        bool present = true;
+        switch (id) {
+            case key_id::txn_id:
+                r = text(v, t, out.txn_id, tf_txn_id, present);
+                break;
+            case key_id::account_id:
+                r = text(v, t, out.account_id, tf_account_id, present);
+                break;
+            case key_id::merchant_id:
+                r = text(v, t, out.merchant_id, tf_merchant_id, present);
+                break;
+            case key_id::merchant_name:
+                r = text(v, t, out.merchant_name, tf_merchant_name, present);
+                break;
+            case key_id::city:
+                r = text(v, t, out.city, tf_city, present);
+                break;
+            case key_id::device_id:
+                r = text(v, t, out.device_id, tf_device_id, present);
+                break;
+            case key_id::ip:
+                r = text(v, t, out.ip, tf_ip, present);
+                break;
+            case key_id::email:
+                r = text(v, t, out.email, tf_email, present);
+                break;
+            case key_id::card_id:
+                r = text(v, t, out.card_id, tf_card_id, present);
+                card_id_full = last_text;  // the token covers the whole id even when the copy is cut
+                break;
+            case key_id::card: {
+                if (t != od::json_type::string) [[unlikely]]
+                    return reject_reason::json_bad_type;
+                // Read the PAN from the raw token, in our own buffer, rather than
+                // get_string(): that would leave a second clear copy in the parser's
+                // string buffer that outlives this call.
+                const std::string_view raw = trim_right(v.raw_json_token());
+                if (raw.size() < 2 || raw.front() != '"' || raw.back() != '"') [[unlikely]]
+                    return reject_reason::json_syntax;
+                wipe.clear();  // a repeated "card" key: the last one counts, the earlier is wiped now
+                wipe.p = im.buf + (raw.data() + 1 - im.buf);
+                wipe.n = raw.size() - 2;
+                if (wipe.n == 0) present = false;
+                break;
+            }
+            case key_id::ts:
+                if (t == od::json_type::number) {
+                    int64_t ms;
+                    if (v.get_int64().get(ms) || ms < 0 || ms > max_event_time_ms) [[unlikely]]
+                        return reject_reason::json_bad_timestamp;
+                    out.event_time_ms = ms;
+                } else if (t == od::json_type::string) {
+                    std::string_view s;
+                    if (auto e = v.get_string().get(s)) [[unlikely]]
+                        return value_error(e);
+                    if (!parse_rfc3339(s, out.event_time_ms)) [[unlikely]]
+                        return reject_reason::json_bad_timestamp;
+                } else [[unlikely]] {
+                    return reject_reason::json_bad_type;
+                }
+                break;
+            case key_id::amount:
+                if (t == od::json_type::number) {
+                    amount_text = trim_right(v.raw_json_token());
+                } else if (t == od::json_type::string) {
+                    if (auto e = v.get_string().get(amount_text)) [[unlikely]]
+                        return value_error(e);
+                } else [[unlikely]] {
+                    return reject_reason::json_bad_type;
+                }
+                break;
+            case key_id::currency: {
+                if (t != od::json_type::string) [[unlikely]]
+                    return reject_reason::json_bad_type;
+                std::string_view s;
+                if (auto e = v.get_string().get(s)) [[unlikely]]
+                    return value_error(e);
+                cur = currency_by_alpha(s);
+                if (!cur) [[unlikely]]
+                    return reject_reason::unknown_currency;
+                break;
+            }
+            case key_id::mcc:
+                if (t == od::json_type::number) {
+                    uint64_t m;
+                    if (v.get_uint64().get(m) || m > 9999) [[unlikely]]
+                        return reject_reason::json_bad_type;
+                    out.mcc = static_cast<uint16_t>(m);
+                } else if (t == od::json_type::string) {
+                    std::string_view s;
+                    if (auto e = v.get_string().get(s)) [[unlikely]]
+                        return value_error(e);
+                    const int m = s.size() == 4 ? digits_at(s.data(), 4) : -1;
+                    if (m < 0) [[unlikely]]
+                        return reject_reason::json_bad_type;
+                    out.mcc = static_cast<uint16_t>(m);
+                } else [[unlikely]] {
+                    return reject_reason::json_bad_type;
+                }
+                break;
+            case key_id::country: {
+                if (t != od::json_type::string) [[unlikely]]
+                    return reject_reason::json_bad_type;
+                std::string_view s;
+                if (auto e = v.get_string().get(s)) [[unlikely]]
+                    return value_error(e);
+                if (s.empty()) break;
+                if (s.size() != 2) [[unlikely]]
+                    return reject_reason::json_bad_type;
+                for (int i = 0; i < 2; ++i) {
+                    const char c = static_cast<char>(s[i] & ~0x20);  // ASCII upper case
+                    if (c < 'A' || c > 'Z') [[unlikely]]
+                        return reject_reason::json_bad_type;
+                    out.country[i] = c;
+                }
+                break;
+            }
+            case key_id::lat:
+            case key_id::lon: {
+                double d;
+                if (t != od::json_type::number) [[unlikely]]
+                    return reject_reason::json_bad_type;
+                if (auto e = v.get_double().get(d)) [[unlikely]]
+                    return value_error(e);
+                const double lim = id == key_id::lat ? 90.0 : 180.0;
+                if (!(d >= -lim && d <= lim)) [[unlikely]]
+                    return reject_reason::json_bad_type;
+                (id == key_id::lat ? out.lat : out.lon) = static_cast<float>(d);
+                break;
+            }
+            case key_id::channel: {
+                if (t != od::json_type::string) [[unlikely]]
+                    return reject_reason::json_bad_type;
+                std::string_view s;
+                if (auto e = v.get_string().get(s)) [[unlikely]]
+                    return value_error(e);
+                if (iequals(s, "pos")) out.chan = channel::pos;
+                else if (iequals(s, "ecom")) out.chan = channel::ecom;
+                else if (iequals(s, "atm")) out.chan = channel::atm;
+                else [[unlikely]] return reject_reason::json_bad_channel;
+                break;
+            }
+            case key_id::unknown:
+                break;
+        }
+        if (r != reject_reason::none) [[unlikely]]
+            return r;
+        if (present) seen |= 1u << static_cast<unsigned>(id);
+        else seen &= ~(1u << static_cast<unsigned>(id));
+    }
+    // Anything after the root object ("{...} x", "{...}{...}") makes the message invalid.
+    if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) [[unlikely]]
+        return reject_reason::json_syntax;
+
+    auto has = [&](key_id id) { return (seen >> static_cast<unsigned>(id)) & 1u; };
+    if (!has(key_id::txn_id) || !has(key_id::ts) || !(has(key_id::card) || has(key_id::card_id)) ||
+        !has(key_id::amount) || !has(key_id::currency) || !has(key_id::merchant_id)) [[unlikely]]
+        return reject_reason::json_missing_key;
+
+    out.currency = cur->numeric;
+    out.currency_exponent = cur->exponent;
+    if (!parse_amount(amount_text, cur->exponent, out.amount_minor)) [[unlikely]]
+        return reject_reason::json_bad_amount;
+
+    if (has(key_id::card)) {
+        if (!pan_valid(wipe.p, wipe.n)) [[unlikely]]
+            return reject_reason::bad_pan;
+        apply_pan(im.tok, wipe.p, wipe.n, out);
+    } else {
+        im.tok.tokenize_card_id(card_id_full, out.card_token);
+    }
+    out.truncated = trunc;
+    return reject_reason::none;
+}
+
+// ---- encoder (txgen, tests; off the packet path)
+
+namespace {
+
+void append_escaped(std::string& out, std::string_view s) {
+    static constexpr char hex[] = "0123456789abcdef";
+    out += '"';
+    for (char c : s) {
+        const unsigned char u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (u < 0x20) {
+            out += "\\u00";
+            out += hex[u >> 4];
+            out += hex[u & 15];
+        } else {
+            out += c;
+        }
+    }
+    out += '"';
+}
+
+void append_key(std::string& out, std::string_view key) {
+    if (out.back() != '{') out += ',';
+    out += '"';
+    out += key;
+    out += "\":";
+}
+
+void append_text(std::string& out, std::string_view key, std::string_view value, bool always) {
+    if (value.empty() && !always) return;
+    append_key(out, key);
+    append_escaped(out, value);
+}
+
+void append_int(std::string& out, int64_t v) {
+    char b[24];
+    auto r = std::to_chars(b, b + sizeof b, v);
+    out.append(b, r.ptr);
+}
+
+void append_pad(std::string& out, int64_t v, int width) {
+    char b[24];
+    auto r = std::to_chars(b, b + sizeof b, v);
+    for (int n = static_cast<int>(r.ptr - b); n < width; ++n) out += '0';
+    out.append(b, r.ptr);
+}
+
+}  // namespace
+
+void encode_json(const clear_txn& t, std::string& out) {
+    out += '{';
+    append_text(out, "txn_id", t.txn_id, true);
+
+    // ts: RFC 3339 UTC with milliseconds.
+    {
+        const int64_t days = t.event_time_ms >= 0 ? t.event_time_ms / ms_per_day
+                                                  : -((-t.event_time_ms + ms_per_day - 1) / ms_per_day);
+        const int64_t rem = t.event_time_ms - days * ms_per_day;
+        const civil_date c = civil_from_days(days);
+        append_key(out, "ts");
+        out += '"';
+        append_pad(out, c.y, 4);
+        out += '-';
+        append_pad(out, c.m, 2);
+        out += '-';
+        append_pad(out, c.d, 2);
+        out += 'T';
+        append_pad(out, rem / 3'600'000, 2);
+        out += ':';
+        append_pad(out, rem / 60'000 % 60, 2);
+        out += ':';
+        append_pad(out, rem / 1000 % 60, 2);
+        out += '.';
+        append_pad(out, rem % 1000, 3);
+        out += "Z\"";
+    }
+
+    if (!t.pan.empty()) append_text(out, "card", t.pan, true);
+    else append_text(out, "card_id", t.card_id, true);
+    append_text(out, "account_id", t.account_id, false);
+
+    // amount: a JSON number with exactly `exponent` fraction digits.
+    {
+        const currency_info* cur = currency_by_alpha(t.currency);
+        const int e = cur ? cur->exponent : 2;
+        int64_t scale = 1;
+        for (int i = 0; i < e; ++i) scale *= 10;
+        append_key(out, "amount");
+        int64_t a = t.amount_minor;
+        if (a < 0) {
+            out += '-';
+            a = -a;
+        }
+        append_int(out, a / scale);
+        if (e > 0) {
+            out += '.';
+            append_pad(out, a % scale, e);
+        }
+    }
+    append_text(out, "currency", t.currency, true);
+    append_text(out, "merchant_id", t.merchant_id, true);
+    append_text(out, "merchant_name", t.merchant_name, false);
+    if (t.mcc) {
+        append_key(out, "mcc");
+        append_int(out, t.mcc);
+    }
+    append_text(out, "country", t.country, false);
+    append_text(out, "city", t.city, false);
+    for (auto [key, v] : {std::pair<std::string_view, double>{"lat", t.lat}, {"lon", t.lon}}) {
+        if (std::isnan(v)) continue;
+        char b[32];
+        auto r = std::to_chars(b, b + sizeof b, v);
+        append_key(out, key);
+        out.append(b, r.ptr);
+    }
+    append_text(out, "channel", t.channel, false);
+    append_text(out, "device_id", t.device_id, false);
+    append_text(out, "ip", t.ip, false);
+    append_text(out, "email", t.email, false);
+    out += '}';
+}
+
+}  // namespace txscreen
