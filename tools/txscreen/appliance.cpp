@@ -1,0 +1,278 @@
+#include "tools/txscreen/appliance.h"
+
+#include <pcap/pcap.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "codec/feed_defaults.h"
+#include "common/pan_token.h"
+#include "rules/ruleset_store.h"
+#include "tools/txscreen/engine_scorer.h"
+
+namespace txscreen {
+
+const char* const demo_token_key = "7478736372656e2d64656d6f2d6b65792d6e6f742d666f722d70726f64756374";
+
+std::vector<dp_feed_config> default_feeds() {
+    std::vector<dp_feed_config> v;
+    auto add = [&](const char* name, payload_format f, framing fr) {
+        dp_feed_config c;
+        c.name = name;
+        c.format = f;
+        c.frame = fr;
+        c.udp_port = default_feed_port(f, fr);
+        if (fr == framing::moldudp64) c.udp_port_b = static_cast<uint16_t>(c.udp_port + default_b_line_offset);
+        v.push_back(c);
+    };
+    add("iso8583-mold", payload_format::iso8583, framing::moldudp64);
+    add("iso8583-raw", payload_format::iso8583, framing::raw);
+    add("json-mold", payload_format::json, framing::moldudp64);
+    add("json-raw", payload_format::json, framing::raw);
+    return v;
+}
+
+namespace {
+
+uint64_t count_pcap_packets(const std::string& path) {
+    char err[PCAP_ERRBUF_SIZE];
+    pcap_t* p = pcap_open_offline(path.c_str(), err);
+    if (!p) throw std::runtime_error("pcap " + path + ": " + err);
+    uint64_t n = 0;
+    pcap_pkthdr* h;
+    const u_char* d;
+    while (pcap_next_ex(p, &h, &d) == 1) ++n;
+    pcap_close(p);
+    return n;
+}
+
+bool hugepages_available() {
+    std::ifstream f("/proc/meminfo");
+    std::string line;
+    while (std::getline(f, line))
+        if (line.rfind("HugePages_Free:", 0) == 0) return std::strtoul(line.c_str() + 15, nullptr, 10) > 0;
+    return false;
+}
+
+bool has_arg(const std::vector<std::string>& args, const char* prefix) {
+    for (const auto& a : args)
+        if (a.rfind(prefix, 0) == 0) return true;
+    return false;
+}
+
+// Fills in EAL lcores and memory the caller did not give: enough lcores for the roles
+// (mapped onto the CPUs there are), hugepages when reserved, else --no-huge.
+std::vector<std::string> eal_defaults(const appliance_options& opt) {
+    std::vector<std::string> args = opt.eal_args;
+    if (!has_arg(args, "-l") && !has_arg(args, "--lcores") && !has_arg(args, "-c")) {
+        unsigned need = 1 + (opt.rx_lcores == 0 ? 1 : opt.rx_lcores + opt.workers);
+        unsigned cpus = std::thread::hardware_concurrency();
+        if (cpus == 0) cpus = 1;
+        std::string spec;
+        for (unsigned i = 0; i < need; ++i)
+            spec += (i ? "," : "") + std::to_string(i) + "@" + std::to_string(i % cpus);
+        args.push_back("--lcores=" + spec);
+    }
+    if (!has_arg(args, "--no-huge") && !has_arg(args, "-m") && !has_arg(args, "--socket-mem") && !hugepages_available()) {
+        args.push_back("--no-huge");
+        args.push_back("-m");
+        args.push_back(std::to_string(512 + opt.workers * (opt.cards_per_worker * 640 >> 20)));
+    }
+    if (!has_arg(args, "--log-level")) args.push_back("--log-level=lib.eal:warning");
+    return args;
+}
+
+}  // namespace
+
+std::string verdict_line(const Verdict& v, const ruleset& rules) {
+    const Txn& t = v.txn;
+    std::string s;
+    s.reserve(160);
+    s += std::to_string(t.feed_id);
+    s += ':';
+    if (!t.txn_id.empty())
+        s += t.txn_id.view();
+    else
+        s += std::string(t.rrn) + "/" + t.stan + "/" + std::string(t.terminal_id.view());
+    s += ' ';
+    s += token_hex(t.card_token);
+    s += " score=" + std::to_string(v.score) + ' ' + decision_name(v.dec);
+    if (v.alert) s += " alert";
+    if (v.duplicate) s += " duplicate";
+    for (int i = 0; i < v.n_reasons; ++i) {
+        char buf[96];
+        std::snprintf(buf, sizeof buf, " %.*s=%g/%g", static_cast<int>(rules.rule_name(v.reasons[i].rule_id).size()),
+                      rules.rule_name(v.reasons[i].rule_id).data(), v.reasons[i].value, v.reasons[i].limit);
+        s += buf;
+    }
+    return s;
+}
+
+appliance_result run_appliance(const appliance_options& opt, const verdict_sink& sink, const std::atomic<bool>* stop) {
+    appliance_result res;
+    dp_config cfg;
+    cfg.workers = opt.workers;
+    cfg.rx_lcores = opt.rx_lcores;
+    cfg.feeds = opt.feeds.empty() ? default_feeds() : opt.feeds;
+    cfg.tokenization_key = opt.tokenization_key;
+    if (cfg.tokenization_key.empty()) {
+        const char* env = std::getenv("TXSCREEN_TOKEN_KEY");
+        cfg.tokenization_key = env && *env ? env : demo_token_key;
+    }
+    for (std::size_t i = 0; i < opt.pcaps.size(); ++i) {
+        if (access(opt.pcaps[i].c_str(), R_OK) != 0) throw std::runtime_error("--pcap " + opt.pcaps[i] + ": cannot read the file");
+        dp_port_config p;
+        p.name = "pcap" + std::to_string(i);
+        p.device = "net_pcap" + std::to_string(i) + ",rx_pcap=" + opt.pcaps[i] + (opt.loop ? ",infinite_rx=1" : "");
+        cfg.ports.push_back(p);
+        if (!opt.loop) res.expected_packets += count_pcap_packets(opt.pcaps[i]);
+    }
+    for (std::size_t i = 0; i < opt.devices.size(); ++i) {
+        dp_port_config p;
+        p.name = "port" + std::to_string(cfg.ports.size());
+        p.device = opt.devices[i];
+        cfg.ports.push_back(p);
+    }
+    cfg.eal_args = eal_defaults(opt);
+    if (std::string err = validate(cfg); !err.empty()) throw std::runtime_error("config: " + err);
+
+    ruleset_store rules;
+    if (opt.rules_file.empty()) {
+        rules.publish(default_ruleset());
+    } else {
+        auto r = rules.load_file(opt.rules_file);
+        if (!r.ok()) throw std::runtime_error(r.error);
+    }
+    engine_config ecfg;
+    ecfg.velocity.card_capacity = static_cast<uint32_t>(opt.cards_per_worker);
+    engine_scorer scorer(rules, ecfg, opt.workers);
+    dataplane dp(cfg, scorer);
+    const int cp_slot = rules.register_reader();
+    const ruleset* names = rules.quiescent(cp_slot);
+    res.ruleset_version = names ? names->version : 0;
+
+    dp.start();
+    using clock = std::chrono::steady_clock;
+    const auto t_start = clock::now();
+    auto t_first = t_start, t_last_rx = t_start;
+    uint64_t last_rx_packets = 0;
+    bool stopping = false, seen_first = false;
+    std::vector<Verdict> buf(256);
+    std::vector<reject_record> rej(256);
+    const double tsc_ns = 1e9 / static_cast<double>(dp.tsc_hz());
+    auto last_check = t_start;
+
+    auto consume = [&](const Verdict& v) {
+        ++res.verdicts;
+        res.latency.record(static_cast<uint64_t>(static_cast<double>(v.verdict_tsc - v.txn.rx_tsc) * tsc_ns));
+        ++res.decisions[decision_name(v.dec)];
+        if (v.alert) {
+            ++res.alerts;
+            if (names && v.n_reasons) ++res.alerts_by_rule[std::string(names->rule_name(v.reasons[0].rule_id))];
+        }
+        if (sink && names) sink(v, *names);
+    };
+
+    for (;;) {
+        // Read "drained" before polling: a worker enqueues its last verdicts before it
+        // reports done, so an empty poll after a drained reading means nothing is left.
+        const bool was_drained = dp.drained();
+        unsigned n = dp.poll_verdicts(buf.data(), static_cast<unsigned>(buf.size()));
+        for (unsigned i = 0; i < n; ++i) consume(buf[i]);
+        unsigned m = dp.poll_rejects(rej.data(), static_cast<unsigned>(rej.size()));
+        res.rejects += m;
+        if (n || m) continue;
+        if (was_drained) break;
+        auto now = clock::now();
+        if (!stopping && now - last_check > std::chrono::milliseconds(5)) {
+            last_check = now;
+            dp_stats s = dp.stats();
+            if (s.rx.rx_packets != last_rx_packets) {
+                if (!seen_first) t_first = now;
+                seen_first = true;
+                last_rx_packets = s.rx.rx_packets;
+                t_last_rx = now;
+            }
+            double since_start = std::chrono::duration<double>(now - t_start).count();
+            double idle = std::chrono::duration<double>(now - t_last_rx).count();
+            bool done = (res.expected_packets && s.rx.rx_packets >= res.expected_packets) ||
+                        (opt.duration_s > 0 && since_start >= opt.duration_s) ||
+                        (!opt.loop && opt.idle_timeout_s > 0 && idle >= opt.idle_timeout_s) ||
+                        (stop && stop->load());
+            if (done) {
+                stopping = true;
+                dp.stop_rx();
+            }
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+    res.elapsed_s = std::chrono::duration<double>(clock::now() - (seen_first ? t_first : t_start)).count();
+    dp.join();
+    res.stats = dp.stats();
+    rules.unregister_reader(cp_slot);
+    return res;
+}
+
+std::string result_json(const appliance_result& r) {
+    const dp_stats& s = r.stats;
+    std::ostringstream o;
+    o << "{\"rx_packets\":" << s.rx.rx_packets << ",\"feed_packets\":" << s.rx.feed_packets
+      << ",\"non_feed_packets\":" << s.rx.non_feed_packets << ",\"non_feed_by_reason\":{";
+    bool first = true;
+    for (std::size_t i = 1; i < packet_drop_count; ++i) {
+        if (!s.rx.drops[i]) continue;
+        o << (first ? "" : ",") << '"' << packet_drop_names[i] << "\":" << s.rx.drops[i];
+        first = false;
+    }
+    o << "},\"feed_messages\":" << s.rx.feed_messages << ",\"decoded\":" << s.rx.decoded
+      << ",\"rejected\":" << s.rx.rejected << ",\"rejected_by_reason\":{";
+    first = true;
+    for (std::size_t i = 1; i < reject_reason_count; ++i) {
+        if (!s.rx.rejects[i]) continue;
+        o << (first ? "" : ",") << '"' << reject_table[i].name << "\":" << s.rx.rejects[i];
+        first = false;
+    }
+    o << "},\"duplicates\":" << s.rx.duplicates << ",\"framing_errors\":" << s.rx.framing_errors
+      << ",\"heartbeats\":" << s.rx.heartbeats << ",\"truncated_fields\":" << s.rx.truncated_fields
+      << ",\"verdicts\":" << s.work.verdicts << ",\"verdicts_consumed\":" << r.verdicts << ",\"alerts\":" << r.alerts
+      << ",\"rejects_consumed\":" << r.rejects << ",\"handoff_stalls\":" << s.rx.handoff_stalls
+      << ",\"verdict_stalls\":" << s.work.verdict_stalls << ",\"identities_hold\":"
+      << (s.identities_hold() && r.verdicts == s.work.verdicts && r.rejects == s.rx.rejected ? "true" : "false")
+      << ",\"elapsed_s\":" << r.elapsed_s << ",\"ruleset_version\":" << r.ruleset_version
+      << ",\"latency_ns\":{\"p50\":" << r.latency.quantile(0.5) << ",\"p99\":" << r.latency.quantile(0.99)
+      << ",\"p999\":" << r.latency.quantile(0.999) << ",\"max\":" << r.latency.max() << "},\"workers\":[";
+    for (std::size_t w = 0; w < s.per_worker.size(); ++w)
+        o << (w ? "," : "") << "{\"txns\":" << s.per_worker[w].txns << ",\"verdicts\":" << s.per_worker[w].verdicts
+          << "}";
+    o << "],\"ports\":[";
+    for (std::size_t p = 0; p < s.ports.size(); ++p)
+        o << (p ? "," : "") << "{\"name\":\"" << s.ports[p].name << "\",\"ipackets\":" << s.ports[p].ipackets
+          << ",\"imissed\":" << s.ports[p].imissed << ",\"ierrors\":" << s.ports[p].ierrors
+          << ",\"rx_nombuf\":" << s.ports[p].rx_nombuf << "}";
+    o << "],\"feeds\":[";
+    for (std::size_t f = 0; f < s.feeds.size(); ++f)
+        o << (f ? "," : "") << "{\"name\":\"" << s.feeds[f].name << "\",\"missing\":" << s.feeds[f].missing
+          << ",\"gap_events\":" << s.feeds[f].gap_events << ",\"late_accepted\":" << s.feeds[f].late_accepted << "}";
+    o << "],\"alerts_by_rule\":{";
+    first = true;
+    for (const auto& [k, v] : r.alerts_by_rule) {
+        o << (first ? "" : ",") << '"' << k << "\":" << v;
+        first = false;
+    }
+    o << "},\"decisions\":{";
+    first = true;
+    for (const auto& [k, v] : r.decisions) {
+        o << (first ? "" : ",") << '"' << k << "\":" << v;
+        first = false;
+    }
+    o << "}}";
+    return o.str();
+}
+
+}  // namespace txscreen

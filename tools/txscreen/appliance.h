@@ -1,0 +1,67 @@
+// Runs the appliance in-process: dataplane on the given ports, one engine per worker,
+// and a controlplane loop on the calling thread that takes every verdict and reject
+// off the rings. Used by `txscreen run`, `demo` and `bench`.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/latency_histogram.h"
+#include "dataplane/dataplane.h"
+#include "rules/ruleset.h"
+
+namespace txscreen {
+
+struct appliance_options {
+    std::vector<std::string> pcaps;        // each becomes a net_pcap vdev
+    std::vector<std::string> devices;      // other DPDK devices (vdev args or PCI)
+    bool loop = false;                     // replay pcaps forever (infinite_rx=1)
+    double duration_s = 0;                 // stop after this long (0: at end of input)
+    double idle_timeout_s = 3;             // stop when nothing arrives for this long
+    unsigned workers = 1;
+    unsigned rx_lcores = 0;                // 0: run to completion (1 worker)
+    std::vector<std::string> eal_args;     // extra EAL args; defaults fill lcores/memory
+    std::vector<dp_feed_config> feeds;     // empty: the four txgen default feeds
+    std::string rules_file;                // empty: built-in default ruleset
+    std::string tokenization_key;          // empty: $TXSCREEN_TOKEN_KEY or the demo key
+    std::size_t cards_per_worker = 1 << 20;
+    bool quiet = false;
+};
+
+struct appliance_result {
+    dp_stats stats;
+    latency_histogram latency;             // rx burst -> verdict on the controlplane ring
+    double elapsed_s = 0;                  // first packet to last verdict
+    uint64_t verdicts = 0;
+    uint64_t alerts = 0;
+    uint64_t rejects = 0;
+    std::map<std::string, uint64_t> alerts_by_rule;  // top reason of each alert
+    std::map<std::string, uint64_t> decisions;
+    uint32_t ruleset_version = 0;
+    uint64_t expected_packets = 0;         // packets in the pcaps (0 when looping)
+};
+
+using verdict_sink = std::function<void(const Verdict&, const ruleset&)>;
+
+// Default feeds: what txgen writes by default (docs/feeds.md), A and B lines.
+std::vector<dp_feed_config> default_feeds();
+
+// The built-in demo tokenization key (never for production; `run` warns).
+extern const char* const demo_token_key;
+
+// Runs until the input ends (or duration, or `stop` becomes true), drains, and returns
+// the totals. Throws std::runtime_error with a clear message on set-up failure.
+appliance_result run_appliance(const appliance_options& opt, const verdict_sink& sink,
+                               const std::atomic<bool>* stop = nullptr);
+
+// Writes the result as one JSON object (counters, identities, latency, ports, feeds).
+std::string result_json(const appliance_result& r);
+
+// Canonical, timestamp-free one-line form of a verdict, for comparing runs.
+std::string verdict_line(const Verdict& v, const ruleset& rules);
+
+}  // namespace txscreen

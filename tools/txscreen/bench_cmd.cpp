@@ -1,0 +1,200 @@
+// txscreen bench: the full dataplane on a net_pcap vdev replaying a capture forever
+// (infinite_rx=1) for a set time, several runs, and in the same invocation the rate of
+// dpdk-testpmd --forward-mode=rxonly on the same vdev and capture (the I/O ceiling).
+// Each run is a child process (EAL initialises once per process). Prints medians and,
+// as the last line, one JSON object for scripts.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "tools/txscreen/appliance.h"
+#include "tools/txscreen/commands.h"
+#include "tools/txscreen/option_parser.h"
+
+namespace txscreen {
+
+namespace {
+
+const char* const bench_help = R"(usage: txscreen bench --pcap FILE [options] [-- EAL args]
+
+Replays FILE through net_pcap with infinite_rx=1 for --duration seconds, --runs
+times (each in its own process), through rx -> decode -> screen -> velocity ->
+rules -> verdict ring. Prints per-run and median transactions/s (per worker too),
+rx->verdict latency p50/p99/p999 (TSC; from burst receive to the verdict on the
+controlplane ring), and the dpdk-testpmd rxonly packet rate on the same capture.
+Last line: {"tx_per_s":..,"workers":..,"p50_ns":..,"p99_ns":..,"p999_ns":..,
+"testpmd_rxonly_pps":..,...}. Figures only; nothing passes or fails on them.
+
+options:
+  --pcap FILE        capture (e.g. from txgen), required
+  --duration S       seconds per run (default 10)
+  --runs N           runs (default 3); medians are reported
+  --workers N        worker lcores (default 1; >1 adds an rx lcore)
+  --rx-lcores N      rx lcores (default 0 = run to completion with 1 worker)
+  --cards N          card entries per worker (default 1048576)
+  --no-testpmd       skip the testpmd ceiling
+)";
+
+struct run_figures {
+    double tx_per_s = 0;
+    double pps = 0;
+    uint64_t p50 = 0, p99 = 0, p999 = 0;
+    std::vector<double> per_worker;
+    bool identities = false;
+};
+
+run_figures child_run(const appliance_options& opt) {
+    int fd[2];
+    if (pipe(fd) != 0) throw std::runtime_error("pipe failed");
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fd[0]);
+        run_figures f;
+        try {
+            appliance_result r = run_appliance(opt, {});
+            f.tx_per_s = static_cast<double>(r.verdicts) / r.elapsed_s;
+            f.pps = static_cast<double>(r.stats.rx.rx_packets) / r.elapsed_s;
+            f.p50 = r.latency.quantile(0.5);
+            f.p99 = r.latency.quantile(0.99);
+            f.p999 = r.latency.quantile(0.999);
+            f.identities = r.stats.identities_hold();
+            std::string line = std::to_string(f.tx_per_s) + " " + std::to_string(f.pps) + " " + std::to_string(f.p50) +
+                               " " + std::to_string(f.p99) + " " + std::to_string(f.p999) + " " +
+                               std::to_string(f.identities ? 1 : 0);
+            for (const auto& w : r.stats.per_worker) line += " " + std::to_string(static_cast<double>(w.verdicts) / r.elapsed_s);
+            line += "\n";
+            if (write(fd[1], line.data(), line.size()) < 0) _exit(1);
+            _exit(0);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "txscreen bench: %s\n", e.what());
+            _exit(1);
+        }
+    }
+    close(fd[1]);
+    std::string out;
+    char buf[512];
+    ssize_t n;
+    while ((n = read(fd[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
+    close(fd[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || out.empty()) throw std::runtime_error("a bench run failed");
+    run_figures f;
+    int ident = 0;
+    char* p = out.data();
+    f.tx_per_s = std::strtod(p, &p);
+    f.pps = std::strtod(p, &p);
+    f.p50 = std::strtoull(p, &p, 10);
+    f.p99 = std::strtoull(p, &p, 10);
+    f.p999 = std::strtoull(p, &p, 10);
+    ident = static_cast<int>(std::strtol(p, &p, 10));
+    f.identities = ident == 1;
+    while (*p && *p != '\n') f.per_worker.push_back(std::strtod(p, &p));
+    return f;
+}
+
+// Median of testpmd's "Rx-pps:" readings over `seconds` (the first two dropped as ramp-up).
+double testpmd_rxonly_pps(const std::string& pcap, double seconds) {
+    std::string cmd = "timeout -s INT " + std::to_string(static_cast<int>(seconds) + 3) +
+                      " dpdk-testpmd --no-huge -m 1024 --in-memory --no-pci -l 0-1 --log-level=lib.eal:error"
+                      " --vdev 'net_pcap0,rx_pcap=" + pcap + ",infinite_rx=1' -- --forward-mode=rxonly"
+                      " --stats-period=1 --nb-cores=1 --total-num-mbufs=16384 -a 2>&1";
+    FILE* f = popen(cmd.c_str(), "r");
+    if (!f) return 0;
+    std::vector<double> v;
+    char line[512];
+    while (std::fgets(line, sizeof line, f))
+        if (const char* q = std::strstr(line, "Rx-pps:")) v.push_back(std::strtod(q + 7, nullptr));
+    pclose(f);
+    if (v.size() > 2) v.erase(v.begin(), v.begin() + 2);
+    v.erase(std::remove(v.begin(), v.end(), 0.0), v.end());
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+template <typename T>
+T median(std::vector<T> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+}  // namespace
+
+int cmd_bench(const std::vector<std::string>& args) {
+    appliance_options opt;
+    opt.loop = true;
+    opt.duration_s = 10;
+    opt.quiet = true;
+    unsigned runs = 3;
+    bool testpmd = true;
+    try {
+        option_parser p(args);
+        while (!p.empty()) {
+            std::string v;
+            if (p.flag("--help") || p.flag("-h")) {
+                std::fputs(bench_help, stdout);
+                return 0;
+            }
+            if (p.value("--pcap", v)) opt.pcaps.push_back(v);
+            else if (p.number("--duration", opt.duration_s, 1, 3600)) {}
+            else if (p.number("--runs", runs, 1, 99)) {}
+            else if (p.number("--workers", opt.workers, 1, 64)) {}
+            else if (p.number("--rx-lcores", opt.rx_lcores, 0, 64)) {}
+            else if (p.number("--cards", opt.cards_per_worker, 1024, 1e9)) {}
+            else if (p.flag("--no-testpmd")) testpmd = false;
+            else p.unknown();
+        }
+        opt.eal_args = p.eal();
+    } catch (const std::invalid_argument& e) {
+        std::fprintf(stderr, "txscreen bench: %s\n", e.what());
+        return 2;
+    }
+    if (opt.pcaps.size() != 1) {
+        std::fprintf(stderr, "txscreen bench: give exactly one --pcap FILE (see --help)\n");
+        return 2;
+    }
+    if (opt.workers > 1 && opt.rx_lcores == 0) opt.rx_lcores = 1;
+
+    double ceiling = testpmd ? testpmd_rxonly_pps(opt.pcaps[0], opt.duration_s) : 0;
+    if (testpmd) std::printf("testpmd rxonly on the same capture: %.0f packets/s\n", ceiling);
+    std::vector<run_figures> all;
+    for (unsigned i = 0; i < runs; ++i) {
+        run_figures f = child_run(opt);
+        std::printf("run %u: %.0f tx/s (%.0f packets/s)  p50 %llu ns  p99 %llu ns  p999 %llu ns  identities %s  per worker:",
+                    i + 1, f.tx_per_s, f.pps, static_cast<unsigned long long>(f.p50),
+                    static_cast<unsigned long long>(f.p99), static_cast<unsigned long long>(f.p999),
+                    f.identities ? "hold" : "BROKEN");
+        for (double w : f.per_worker) std::printf(" %.0f", w);
+        std::printf("\n");
+        std::fflush(stdout);
+        all.push_back(f);
+    }
+    std::vector<double> tx, pps;
+    std::vector<uint64_t> p50, p99, p999;
+    for (const auto& f : all) {
+        tx.push_back(f.tx_per_s);
+        pps.push_back(f.pps);
+        p50.push_back(f.p50);
+        p99.push_back(f.p99);
+        p999.push_back(f.p999);
+    }
+    std::printf("median of %u runs: %.0f tx/s with %u worker(s); p50 %llu ns p99 %llu ns p999 %llu ns; "
+                "testpmd ceiling %.0f packets/s\n",
+                runs, median(tx), opt.workers, static_cast<unsigned long long>(median(p50)),
+                static_cast<unsigned long long>(median(p99)), static_cast<unsigned long long>(median(p999)), ceiling);
+    std::printf("{\"tx_per_s\":%.0f,\"packets_per_s\":%.0f,\"workers\":%u,\"rx_lcores\":%u,\"p50_ns\":%llu,"
+                "\"p99_ns\":%llu,\"p999_ns\":%llu,\"testpmd_rxonly_pps\":%.0f,\"runs\":%u,\"duration_s\":%g}\n",
+                median(tx), median(pps), opt.workers, opt.rx_lcores, static_cast<unsigned long long>(median(p50)),
+                static_cast<unsigned long long>(median(p99)), static_cast<unsigned long long>(median(p999)), ceiling,
+                runs, opt.duration_s);
+    return 0;
+}
+
+}  // namespace txscreen

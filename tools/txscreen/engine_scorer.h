@@ -1,0 +1,46 @@
+// Adapts the rules engine (one per worker shard) to the dataplane's txn_scorer. Each
+// worker's velocity tables come from rte_malloc_socket on that worker's NUMA socket
+// (hugepages when reserved).
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include <rte_malloc.h>
+
+#include "dataplane/txn_scorer.h"
+#include "rules/engine.h"
+
+namespace txscreen {
+
+class engine_scorer final : public txn_scorer {
+public:
+    engine_scorer(ruleset_store& rules, const engine_config& cfg, unsigned workers)
+        : _rules(rules), _cfg(cfg), _engines(workers), _sockets(workers) {}
+
+    // Runs on the worker's own lcore, so `socket` is where its shard belongs.
+    void attach_worker(unsigned worker, int socket) override {
+        _sockets[worker] = socket;
+        engine_config cfg = _cfg;
+        cfg.memory.alloc = [](void* ctx, std::size_t size, std::size_t align) -> void* {
+            return rte_malloc_socket("velocity", size, static_cast<unsigned>(align),
+                                     static_cast<int>(reinterpret_cast<intptr_t>(ctx)));
+        };
+        cfg.memory.release = [](void*, void* p) { rte_free(p); };
+        cfg.memory.ctx = reinterpret_cast<void*>(static_cast<intptr_t>(socket));
+        _engines[worker] = std::make_unique<engine>(_rules, cfg);
+    }
+    void score(unsigned worker, const Txn& txn, Verdict& out) noexcept override { _engines[worker]->score(txn, out); }
+    void quiescent(unsigned worker) noexcept override { _engines[worker]->quiescent(); }
+
+    const engine* worker_engine(unsigned worker) const noexcept { return _engines[worker].get(); }
+    unsigned workers() const noexcept { return static_cast<unsigned>(_engines.size()); }
+
+private:
+    ruleset_store& _rules;
+    engine_config _cfg;
+    std::vector<std::unique_ptr<engine>> _engines;
+    std::vector<int> _sockets;
+};
+
+}  // namespace txscreen

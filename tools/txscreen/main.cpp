@@ -1,0 +1,55 @@
+// txscreen: the appliance's command line. See `txscreen --help`.
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tools/txscreen/appliance.h"
+#include "tools/txscreen/commands.h"
+
+using namespace txscreen;
+
+namespace {
+
+const char* const usage = R"(txscreen: screens payment-card transactions at wire speed.
+
+usage: txscreen COMMAND [options] [-- EAL args]
+
+commands:
+  run      run the appliance on DPDK ports (net_pcap captures, other vdevs, NICs)
+  bench    replay a capture in a loop and print throughput, latency and the
+           dpdk-testpmd rxonly ceiling of the same capture
+  demo     generate a labelled synthetic feed, screen it, print a summary
+  help     this text; `txscreen COMMAND --help` explains a command
+
+Everything after `--` goes to DPDK's EAL unchanged (lcores, memory, devices).
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        std::fputs(usage, stderr);
+        return 2;
+    }
+    std::string_view cmd = argv[1];
+    std::vector<std::string> args(argv + 2, argv + argc);
+    if (cmd == "help" || cmd == "--help" || cmd == "-h") {
+        std::fputs(usage, stdout);
+        return 0;
+    }
+    try {
+        if (cmd == "run") return cmd_run(args);
+        if (cmd == "bench") return cmd_bench(args);
+        if (cmd == "demo") return cmd_demo(args);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "txscreen %s: %s\n", argv[1], e.what());
+        return 1;
+    }
+    std::fprintf(stderr, "txscreen: unknown command '%s'\n\n%s", argv[1], usage);
+    return 2;
+}
