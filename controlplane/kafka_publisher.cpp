@@ -134,6 +134,10 @@ kafka_publisher::kafka_publisher(const kafka_config& cfg, verdict_json_names nam
     // consumers co-partition with us by card token.
     set_conf(conf, "partitioner", "murmur2_random");
     set_conf(conf, "log.connection.close", "false");
+    // Come back within ~2 s of a broker's return rather than librdkafka's 10 s
+    // maximum backoff: the backlog is waiting.
+    set_conf(conf, "reconnect.backoff.ms", "100");
+    set_conf(conf, "reconnect.backoff.max.ms", "2000");
     for (const auto& [k, v] : cfg.properties) set_conf(conf, k, v);
     rd_kafka_conf_set_opaque(conf, this);
     rd_kafka_conf_set_dr_msg_cb(conf, &kafka_publisher::on_delivery);
