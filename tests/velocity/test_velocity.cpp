@@ -1,0 +1,322 @@
+// Behaviour of the velocity shard that rules rely on: exact bursts, lateness, TTL,
+// eviction, duplicates, card extras, distinct sketches, bounds and memory sizing.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "velocity_test_util.h"
+
+using namespace txscreen;
+using namespace vt;
+
+namespace {
+struct shard_fixture {
+    counted_heap heap;
+    velocity_shard shard;
+    explicit shard_fixture(velocity_config c = small_config()) {
+        const char* err = shard.init(c, heap.allocator());
+        REQUIRE(err == nullptr);
+    }
+};
+}  // namespace
+
+TEST_CASE("velocity entry fits the 128-byte card budget", "[unit][velocity]") {
+    STATIC_REQUIRE(sizeof(velocity_entry) == 128);
+    STATIC_REQUIRE(alignof(velocity_entry) == 64);
+}
+
+TEST_CASE("config validation names the key and range", "[unit][velocity]") {
+    velocity_config c;
+    CHECK(velocity_validate(c) == nullptr);
+    c.probe_limit = 2;
+    CHECK(std::string(velocity_validate(c)) == "velocity.probe_limit must be in 4..64");
+    c = velocity_config{};
+    c.ttl_ms = 3600 * 1000;
+    CHECK(std::string(velocity_validate(c)).find("velocity.ttl_ms") == 0);
+    c = velocity_config{};
+    c.allowed_lateness_ms = -1;
+    CHECK(std::string(velocity_validate(c)).find("velocity.allowed_lateness_ms") == 0);
+    c = velocity_config{};
+    c.card_capacity = 0;
+    CHECK(std::string(velocity_validate(c)).find("velocity.card_capacity") == 0);
+
+    counted_heap heap;
+    velocity_shard s;
+    c.probe_limit = 100;
+    CHECK(std::string(s.init(c, heap.allocator())) == "velocity.probe_limit must be in 4..64");
+    CHECK(heap.calls == 0);
+}
+
+TEST_CASE("allocation failure is an error, not a crash", "[unit][velocity]") {
+    counted_heap heap;
+    heap.fail_above = 1 << 20;
+    velocity_config c = small_config();
+    c.card_capacity = 1 << 16;   // 8 MiB table > 1 MiB limit
+    velocity_shard s;
+    const char* err = s.init(c, heap.allocator());
+    REQUIRE(err != nullptr);
+    CHECK(std::string(err).find("allocation") != std::string::npos);
+}
+
+TEST_CASE("N transactions within T seconds is exact for N <= 8", "[unit][velocity]") {
+    shard_fixture f;
+    // 8 transactions at t0, +1s, ..., +7s
+    for (int i = 0; i < 8; ++i) f.shard.observe(make_txn(1, t0 + i * sec));
+    const velocity_entry* e = f.shard.observe(make_txn(1, t0 + 8 * sec)).entry[0];
+    REQUIRE(e != nullptr);
+    CHECK(velocity_nth_latest_time(*e, 1) == t0 + 8 * sec);
+    CHECK(velocity_nth_latest_time(*e, 8) == t0 + 1 * sec);
+    CHECK(velocity_nth_latest_time(*e, 9) == INT64_MIN);
+    CHECK(velocity_nth_latest_time(*e, 0) == INT64_MIN);
+    const int64_t now = t0 + 8 * sec;
+    // window (now-5s, now] holds t0+4s .. t0+8s = 5 events
+    CHECK(velocity_count_within(*e, now, 5 * sec) == 5);
+    CHECK(velocity_count_within(*e, now, 5 * sec - 1) == 5);
+    CHECK(velocity_count_within(*e, now, 4 * sec) == 4);
+    CHECK(velocity_count_within(*e, now, 1) == 1);
+    // 9 events in a 1 h window: more than the ring holds, so at least 8 and bounded
+    auto b = velocity_count_bounds(*e, now, hour);
+    CHECK(b.lo >= 8);
+    CHECK(b.lo <= 9);
+    CHECK(b.hi >= 9);
+    CHECK(velocity_count_within(*e, now, hour) == 9);   // all in one fine bucket
+}
+
+TEST_CASE("out-of-order events within lateness are applied; later ones are too_late",
+          "[unit][velocity]") {
+    shard_fixture f;   // allowed lateness 60 s
+    f.shard.observe(make_txn(1, t0 + 100 * sec));
+    auto r = f.shard.observe(make_txn(1, t0 + 50 * sec));   // 50 s late: applied
+    CHECK(r.status == observe_status::applied);
+    r = f.shard.observe(make_txn(1, t0 + 39 * sec));        // 61 s late: too late
+    CHECK(r.status == observe_status::too_late);
+    REQUIRE(r.entry[0] != nullptr);
+    CHECK(f.shard.counters().too_late == 1);
+    CHECK(f.shard.counters().applied == 2);
+    const velocity_entry& e = *r.entry[0];
+    CHECK(velocity_nth_latest_time(e, 1) == t0 + 100 * sec);
+    CHECK(velocity_nth_latest_time(e, 2) == t0 + 50 * sec);
+    CHECK(velocity_nth_latest_time(e, 3) == INT64_MIN);
+    CHECK(velocity_count_within(e, t0 + 100 * sec, hour) == 2);
+    // A late event inside a full ring lands in order and pushes the oldest out.
+    for (int i = 1; i <= 7; ++i) f.shard.observe(make_txn(1, t0 + (100 + i) * sec));
+    f.shard.observe(make_txn(1, t0 + 103 * sec + 500));
+    const velocity_entry* c = f.shard.find_card(make_txn(1, 0).card_token);
+    REQUIRE(c);
+    CHECK(velocity_nth_latest_time(*c, 4) == t0 + 104 * sec);
+    CHECK(velocity_nth_latest_time(*c, 5) == t0 + 103 * sec + 500);
+    CHECK(velocity_nth_latest_time(*c, 6) == t0 + 103 * sec);
+    CHECK(velocity_nth_latest_time(*c, 8) == t0 + 101 * sec);
+}
+
+TEST_CASE("entries expire by event time and their slots are reused", "[unit][velocity]") {
+    shard_fixture f;
+    const int64_t ttl = f.shard.config().ttl_ms;
+    f.shard.observe(make_txn(1, t0));
+    uint8_t tok[16];
+    std::memcpy(tok, make_txn(1, 0).card_token, 16);
+    REQUIRE(f.shard.find_card(tok) != nullptr);
+    f.shard.observe(make_txn(2, t0 + ttl));        // watermark moves: card 1 still live
+    CHECK(f.shard.find_card(tok) != nullptr);
+    f.shard.observe(make_txn(2, t0 + ttl + 1));    // card 1 idle > ttl
+    CHECK(f.shard.find_card(tok) == nullptr);
+    auto r = f.shard.observe(make_txn(1, t0 + ttl + 2));
+    CHECK_FALSE(r.prior.card_known);
+    CHECK(velocity_count_within(*r.entry[0], t0 + ttl + 2, velocity_max_window_ms) == 1);
+    CHECK(f.shard.counters().expired_reused[0] == 1);
+    CHECK(f.shard.counters().evicted[0] == 0);
+}
+
+TEST_CASE("a full table evicts the oldest in the probe window and counts it",
+          "[unit][velocity]") {
+    velocity_config c = small_config();
+    c.card_capacity = 64;
+    c.probe_limit = 4;
+    shard_fixture f(c);
+    for (uint32_t card = 0; card < 1000; ++card)
+        f.shard.observe(make_txn(card, t0 + card * sec));
+    const auto& n = f.shard.counters();
+    CHECK(n.inserted[0] == 1000);
+    CHECK(n.evicted[0] >= 1000 - 64);
+    CHECK(n.applied == 1000);
+    // The newest card is always present; at most 64 cards are live.
+    CHECK(f.shard.find_card(make_txn(999, 0).card_token) != nullptr);
+    int live = 0;
+    for (uint32_t card = 0; card < 1000; ++card)
+        live += f.shard.find_card(make_txn(card, 0).card_token) != nullptr;
+    CHECK(live <= 64);
+    CHECK(live >= 32);
+}
+
+TEST_CASE("duplicate transactions are flagged and not counted twice", "[unit][velocity]") {
+    velocity_config c = small_config();
+    c.dedup_window_ms = 10 * minute;
+    shard_fixture f(c);
+    Txn a = make_txn(1, t0);
+    a.txn_id.assign("tx-1");
+    CHECK(f.shard.observe(a).status == observe_status::applied);
+    a.event_time_ms = t0 + 5 * minute;   // resent 5 minutes later: still a duplicate
+    auto r = f.shard.observe(a);
+    CHECK(r.status == observe_status::duplicate);
+    REQUIRE(r.entry[0] != nullptr);
+    CHECK(velocity_count_within(*r.entry[0], t0 + 5 * minute, hour) == 1);
+    a.event_time_ms = t0 + 11 * minute;  // beyond the window: a new transaction
+    CHECK(f.shard.observe(a).status == observe_status::applied);
+
+    // ISO 8583 identity: STAN + RRN + terminal
+    Txn iso = make_txn(2, t0 + 12 * minute);
+    std::strcpy(iso.stan, "000123");
+    std::strcpy(iso.rrn, "401234567890");
+    iso.terminal_id.assign("TERM0001");
+    CHECK(f.shard.observe(iso).status == observe_status::applied);
+    CHECK(f.shard.observe(iso).status == observe_status::duplicate);
+    iso.terminal_id.assign("TERM0002");  // same STAN/RRN at another terminal
+    CHECK(f.shard.observe(iso).status == observe_status::applied);
+    CHECK(f.shard.counters().duplicates == 2);
+    // No identity at all: never a duplicate.
+    Txn anon = make_txn(3, t0 + 13 * minute);
+    CHECK(f.shard.observe(anon).status == observe_status::applied);
+    CHECK(f.shard.observe(anon).status == observe_status::applied);
+}
+
+TEST_CASE("card extras: last card-present location, known devices, last country",
+          "[unit][velocity]") {
+    shard_fixture f;
+    Txn a = make_txn(1, t0, 100, "m1", "FR");
+    a.chan = channel::pos;
+    a.lat = 48.8566f;
+    a.lon = 2.3522f;
+    a.device_id.assign("dev-A");
+    auto r = f.shard.observe(a);
+    CHECK_FALSE(r.prior.card_known);
+    CHECK_FALSE(r.prior.last_cp.valid);
+    CHECK_FALSE(r.prior.device_known);
+
+    Txn b = make_txn(1, t0 + 30 * minute, 100, "m2", "US");
+    b.chan = channel::pos;
+    b.lat = 40.7128f;
+    b.lon = -74.0060f;
+    b.device_id.assign("dev-A");
+    r = f.shard.observe(b);
+    CHECK(r.prior.card_known);
+    REQUIRE(r.prior.last_cp.valid);
+    CHECK(r.prior.last_cp.lat == Approx(48.8566).margin(0.006));
+    CHECK(r.prior.last_cp.lon == Approx(2.3522).margin(0.006));
+    CHECK(r.prior.last_cp.time_ms == t0);
+    CHECK(r.prior.device_known);
+    CHECK(std::string(r.prior.last_country) == "FR");
+
+    Txn c = make_txn(1, t0 + 31 * minute, 100, "m3", "");
+    c.chan = channel::ecom;   // not card-present: location stays New York
+    c.device_id.assign("dev-B");
+    r = f.shard.observe(c);
+    CHECK_FALSE(r.prior.device_known);
+    CHECK(std::string(r.prior.last_country) == "US");
+    velocity_location l = velocity_last_card_present(*r.entry[0]);
+    CHECK(l.lat == Approx(40.7128).margin(0.006));
+    CHECK(l.time_ms == t0 + 30 * minute);
+    CHECK(velocity_device_known(*r.entry[0], "dev-B"));
+    CHECK(velocity_device_known(*r.entry[0], "dev-A"));
+    CHECK_FALSE(velocity_device_known(*r.entry[0], "dev-C"));
+    CHECK_FALSE(velocity_device_known(*r.entry[0], ""));
+    // devices are also keys of their own table
+    const velocity_entry* d = f.shard.find(velocity_key::device, "dev-A");
+    REQUIRE(d);
+    CHECK(velocity_count_within(*d, t0 + 31 * minute, hour) == 2);
+}
+
+TEST_CASE("distinct merchants and countries are exact up to the slot count",
+          "[unit][velocity]") {
+    shard_fixture f;
+    const char* countries[] = {"US", "GB", "FR", "DE"};
+    for (int i = 0; i < 4; ++i)
+        f.shard.observe(make_txn(1, t0 + i * minute, 100, "shop-" + std::to_string(i),
+                                 countries[i]));
+    const velocity_entry* e = f.shard.find_card(make_txn(1, 0).card_token);
+    REQUIRE(e);
+    const int64_t now = t0 + 3 * minute;
+    CHECK(velocity_distinct_merchants_within(*e, now, 30 * sec) == 1);
+    CHECK(velocity_distinct_merchants_within(*e, now, 90 * sec) == 2);
+    CHECK(velocity_distinct_merchants_within(*e, now, 150 * sec) == 3);
+    CHECK(velocity_distinct_merchants_within(*e, now, hour) == velocity_distinct_merchant_slots);
+    CHECK(velocity_distinct_countries_within(*e, now, 90 * sec) == 2);
+    // the same merchant again does not add
+    f.shard.observe(make_txn(1, t0 + 4 * minute, 100, "shop-3", "DE"));
+    CHECK(velocity_distinct_merchants_within(*e, t0 + 4 * minute, 90 * sec) == 1);
+    CHECK(velocity_metric_within(*e, velocity_metric::distinct_country, t0 + 4 * minute,
+                                 150 * sec) == 2);
+}
+
+TEST_CASE("sums: small amounts exact, bounds always hold", "[unit][velocity]") {
+    shard_fixture f;
+    int64_t total = 0;
+    for (int i = 0; i < 5; ++i) {
+        f.shard.observe(make_txn(1, t0 + i * sec, 250 + i));
+        total += 250 + i;
+    }
+    const velocity_entry* e = f.shard.find_card(make_txn(1, 0).card_token);
+    REQUIRE(e);
+    CHECK(velocity_sum_within(*e, t0 + 4 * sec, hour) == total);
+    auto b = velocity_sum_bounds(*e, t0 + 4 * sec, hour);
+    CHECK(b.lo <= total);
+    CHECK(b.hi >= total);
+    // a large amount is kept to 1/4096 relative precision
+    f.shard.observe(make_txn(1, t0 + 5 * sec, 123'456'789));
+    int64_t s = velocity_sum_within(*e, t0 + 5 * sec, hour);
+    CHECK(std::llabs(s - (total + 123'456'789)) <= (total + 123'456'789) / 4096 + 1);
+    CHECK(velocity_metric_within(*e, velocity_metric::sum_amount, t0 + 5 * sec, hour) == s);
+    // refunds (negative amounts) add nothing to the sum but count as events
+    f.shard.observe(make_txn(1, t0 + 6 * sec, -500));
+    CHECK(velocity_sum_within(*e, t0 + 6 * sec, hour) == s);
+    CHECK(velocity_count_within(*e, t0 + 6 * sec, hour) == 7);
+}
+
+TEST_CASE("a key idle for more than 24 h restarts its windows", "[unit][velocity]") {
+    velocity_config c = small_config();
+    c.ttl_ms = 48 * hour;
+    shard_fixture f(c);
+    for (int i = 0; i < 10; ++i) f.shard.observe(make_txn(1, t0 + i * sec, 100, "a", "US"));
+    auto r = f.shard.observe(make_txn(1, t0 + 30 * hour, 7, "b", "GB"));
+    CHECK(r.prior.card_known);
+    const velocity_entry& e = *r.entry[0];
+    CHECK(velocity_count_within(e, t0 + 30 * hour, velocity_max_window_ms) == 1);
+    CHECK(velocity_sum_within(e, t0 + 30 * hour, velocity_max_window_ms) == 7);
+    CHECK(velocity_distinct_merchants_within(e, t0 + 30 * hour, velocity_max_window_ms) == 1);
+    CHECK(velocity_distinct_countries_within(e, t0 + 30 * hour, velocity_max_window_ms) == 1);
+    // windows longer than 24 h are clamped to 24 h
+    CHECK(velocity_count_within(e, t0 + 30 * hour, 1000 * hour) == 1);
+}
+
+TEST_CASE("memory: 1M cards allocated for real; 10M cards fit 1.5 GiB", "[unit][velocity]") {
+    velocity_config c;
+    c.card_capacity = 11'500'000;   // 10 M cards at load 0.87
+    c.merchant_capacity = 64;
+    c.device_capacity = 64;
+    c.ip_capacity = 64;
+    c.dedup_capacity = 64;
+    const std::size_t ten_m = velocity_shard::bytes_needed(c);
+    CHECK(ten_m < 1536ull * 1024 * 1024);
+    c.card_capacity = 1'000'000;
+    counted_heap heap;
+    velocity_shard s;
+    REQUIRE(s.init(c, heap.allocator()) == nullptr);
+    CHECK(heap.bytes == velocity_shard::bytes_needed(c));
+    CHECK(heap.bad_align == 0);
+    CHECK(s.capacity(velocity_key::card) == 1'000'000);
+    CHECK(s.capacity(velocity_key::merchant) == 64);
+    for (uint32_t card = 0; card < 1'000'000; ++card)
+        s.observe(make_txn(card, t0 + card));
+    // 1 M keys in 1 M slots with probe limit 16: a few are displaced, all counted
+    const auto& n = s.counters();
+    CHECK(n.inserted[0] == 1'000'000);
+    std::size_t live = 0;
+    for (uint32_t card = 0; card < 1'000'000; card += 1) live += s.find_card(make_txn(card, 0).card_token) != nullptr;
+    CHECK(live + n.evicted[0] == 1'000'000);
+    std::printf("velocity memory: entry %zu B; 1M cards allocated %zu B (%.1f MiB); "
+                "10M cards at capacity 11.5M need %zu B (%.2f GiB); 1M at load 1.0: %zu live, "
+                "%llu evicted\n",
+                sizeof(velocity_entry), heap.bytes, heap.bytes / 1048576.0, ten_m,
+                ten_m / 1073741824.0, live, (unsigned long long)n.evicted[0]);
+}
