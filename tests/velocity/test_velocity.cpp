@@ -44,6 +44,7 @@ TEST_CASE("config validation names the key and range", "[unit][velocity]") {
 
     counted_heap heap;
     velocity_shard s;
+    c = velocity_config{};
     c.probe_limit = 100;
     CHECK(std::string(s.init(c, heap.allocator())) == "velocity.probe_limit must be in 4..64");
     CHECK(heap.calls == 0);
