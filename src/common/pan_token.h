@@ -34,10 +34,14 @@ public:
     // Same for a producer-assigned card id (domain-separated from PANs).
     void tokenize_card_id(std::string_view card_id, uint8_t out[card_token_bytes]) const noexcept;
 
+    // True when tokens are computed with the CPU's SHA extensions (else OpenSSL).
+    bool uses_sha_ni() const noexcept { return _sha_ni; }
+
 private:
     void finish(SHA256_CTX& inner, uint8_t out[card_token_bytes]) const noexcept;
     SHA256_CTX _inner;  // state after absorbing key ^ ipad
     SHA256_CTX _outer;  // state after absorbing key ^ opad
+    bool _sha_ni = false;
 };
 
 // True when pan[0..len) is 12-19 ASCII digits and passes the Luhn check.
