@@ -306,16 +306,53 @@ inline bool load_digits(const uint8_t* p, unsigned n, bool bcd, uint8_t* d) noex
     return !bad;
 }
 
+// Copies n digits as NUL-terminated text into out[n + 1]: ASCII is checked and copied,
+// BCD is unpacked. Returns false on a non-digit.
+inline bool digit_text(const uint8_t* p, unsigned n, bool bcd, char* out) noexcept {
+    unsigned bad = 0;
+    if (!bcd) {
+        for (unsigned i = 0; i < n; ++i) bad |= static_cast<uint8_t>(p[i] - '0') > 9;
+        std::memcpy(out, p, n);
+    } else {
+        unsigned nib = n & 1;
+        for (unsigned i = 0; i < n; ++i, ++nib) {
+            const uint8_t b = p[nib >> 1];
+            const uint8_t v = (nib & 1) ? (b & 0x0f) : (b >> 4);
+            bad |= v > 9;
+            out[i] = static_cast<char>('0' + v);
+        }
+    }
+    out[n] = '\0';
+    return !bad;
+}
+
+// Reads n digits as a number. Returns false on a non-digit.
+inline bool digit_number(const uint8_t* p, unsigned n, bool bcd, uint64_t& v) noexcept {
+    unsigned bad = 0;
+    uint64_t acc = 0;
+    if (!bcd) {
+        for (unsigned i = 0; i < n; ++i) {
+            const uint8_t x = static_cast<uint8_t>(p[i] - '0');
+            bad |= x > 9;
+            acc = acc * 10 + x;
+        }
+    } else {
+        unsigned nib = n & 1;
+        for (unsigned i = 0; i < n; ++i, ++nib) {
+            const uint8_t b = p[nib >> 1];
+            const uint8_t x = (nib & 1) ? (b & 0x0f) : (b >> 4);
+            bad |= x > 9;
+            acc = acc * 10 + x;
+        }
+    }
+    v = acc;
+    return !bad;
+}
+
 inline uint64_t digits_value(const uint8_t* d, unsigned n) noexcept {
     uint64_t v = 0;
     for (unsigned i = 0; i < n; ++i) v = v * 10 + d[i];
     return v;
-}
-
-// Copies n digit values into a NUL-terminated char array of size n + 1.
-inline void digits_text(const uint8_t* d, unsigned n, char* out) noexcept {
-    for (unsigned i = 0; i < n; ++i) out[i] = static_cast<char>('0' + d[i]);
-    out[n] = '\0';
 }
 
 inline std::string_view trim_right(const uint8_t* p, std::size_t n) noexcept {
@@ -379,8 +416,8 @@ inline bool infer_transmission_time(const uint8_t* d, int64_t ref_ms, int64_t& o
     const int64_t tod_ms = (hh * 3600 + mi * 60 + ss) * int64_t{1000};
     bool found = false;
     int64_t best = 0, best_skew = 0;
-    for (int64_t y = ref_year - 1; y <= ref_year + 1; ++y) {
-        if (dd > days_in_month(y, mo)) continue;
+    auto consider = [&](int64_t y) {
+        if (dd > days_in_month(y, mo)) return;
         const int64_t t = days_from_civil(y, mo, dd) * ms_per_day + tod_ms;
         const int64_t skew = t > ref_ms ? t - ref_ms : ref_ms - t;
         if (!found || skew < best_skew) {
@@ -388,6 +425,13 @@ inline bool infer_transmission_time(const uint8_t* d, int64_t ref_ms, int64_t& o
             best = t;
             best_skew = skew;
         }
+    };
+    // The reference's own year is the answer unless it lies more than half a year
+    // away; only then can a neighbouring year be nearer.
+    consider(ref_year);
+    if (!found || best_skew > 182 * ms_per_day) {
+        consider(ref_year - 1);
+        consider(ref_year + 1);
     }
     if (!found || best_skew > max_year_skew_ms) [[unlikely]]
         return false;
@@ -616,21 +660,20 @@ reject_reason decode_iso8583(const uint8_t* msg, std::size_t len, const iso_deco
     }
 
     if (has(s_proc)) {
-        if (!load_digits(at(s_proc), 6, bcd, d)) [[unlikely]]
+        if (!digit_text(at(s_proc), 6, bcd, out.processing_code)) [[unlikely]]
             goto bad_numeric;
-        digits_text(d, 6, out.processing_code);
     }
-    if (!load_digits(at(s_amount), 12, bcd, d)) [[unlikely]]
+    if (uint64_t amount; digit_number(at(s_amount), 12, bcd, amount)) [[likely]]
+        out.amount_minor = static_cast<int64_t>(amount);
+    else
         goto bad_numeric;
-    out.amount_minor = static_cast<int64_t>(digits_value(d, 12));
     if (!load_digits(at(s_xmit_time), 10, bcd, d)) [[unlikely]]
         goto bad_numeric;
     if (!infer_transmission_time(d, ctx.reference_time_ms, out.event_time_ms)) [[unlikely]]
         goto bad_date;
     if (has(s_stan)) {
-        if (!load_digits(at(s_stan), 6, bcd, d)) [[unlikely]]
+        if (!digit_text(at(s_stan), 6, bcd, out.stan)) [[unlikely]]
             goto bad_numeric;
-        digits_text(d, 6, out.stan);
     }
     if (has(s_local_time)) {
         if (!load_digits(at(s_local_time), 6, bcd, d)) [[unlikely]]
@@ -656,27 +699,25 @@ reject_reason decode_iso8583(const uint8_t* msg, std::size_t len, const iso_deco
         out.expiry_yymm = static_cast<uint16_t>(digits_value(d, 4));
     }
     if (has(s_mcc)) {
-        if (!load_digits(at(s_mcc), 4, bcd, d)) [[unlikely]]
+        uint64_t mcc;
+        if (!digit_number(at(s_mcc), 4, bcd, mcc)) [[unlikely]]
             goto bad_numeric;
-        out.mcc = static_cast<uint16_t>(digits_value(d, 4));
+        out.mcc = static_cast<uint16_t>(mcc);
     }
     if (has(s_entry_mode)) {
-        if (!load_digits(at(s_entry_mode), 3, bcd, d)) [[unlikely]]
+        if (!digit_text(at(s_entry_mode), 3, bcd, out.pos_entry_mode)) [[unlikely]]
             goto bad_numeric;
-        digits_text(d, 3, out.pos_entry_mode);
     }
     if (has(s_condition)) {
-        if (!load_digits(at(s_condition), 2, bcd, d)) [[unlikely]]
+        if (!digit_text(at(s_condition), 2, bcd, out.pos_condition)) [[unlikely]]
             goto bad_numeric;
-        digits_text(d, 2, out.pos_condition);
     }
     if (has(s_acquirer)) {
-        const unsigned n = pos[s_acquirer].len;
-        if (!load_digits(at(s_acquirer), n, bcd, d)) [[unlikely]]
-            goto bad_numeric;
+        const unsigned n = std::min(pos[s_acquirer].len, 11u);  // pass 1 checked <= 11
         char text[12];
-        digits_text(d, n, text);
-        out.acquirer_id.assign({text, n});  // 11 digits at most: never truncated
+        if (!digit_text(at(s_acquirer), n, bcd, text)) [[unlikely]]
+            goto bad_numeric;
+        out.acquirer_id.assign({text, n});  // never truncated: capacity 11
     }
     if (has(s_rrn)) {
         const std::string_view v = trim_right(at(s_rrn), 12);
