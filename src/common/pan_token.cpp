@@ -4,6 +4,7 @@
 #include <cstring>
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -136,7 +137,11 @@ pan_tokenizer::pan_tokenizer(std::string_view key) {
     SHA256_Init(&_outer);
     SHA256_Update(&_outer, pad, sizeof pad);
 #if defined(__x86_64__)
-    _sha_ni = __builtin_cpu_supports("sha") && std::getenv("TXSCREEN_NO_SHA_NI") == nullptr;
+    // CPUID leaf 7 EBX bit 29: SHA extensions; leaf 1 ECX bits 9/19: SSSE3/SSE4.1.
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    bool sha = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
+    bool sse = __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 9)) && (c & (1u << 19));
+    _sha_ni = sha && sse && std::getenv("TXSCREEN_NO_SHA_NI") == nullptr;
 #endif
 }
 
