@@ -600,7 +600,8 @@ bool velocity_shard::dedup_check(const Txn& txn) noexcept {
             if (!reuse) reuse = &s;
             break;
         }
-        if (!reuse && s.time_ms < wm - win) reuse = &s;
+        // A record stays until no event within the lateness can still match it.
+        if (!reuse && s.time_ms < wm - win - _cfg.allowed_lateness_ms) reuse = &s;
         if (!oldest || s.time_ms < oldest->time_ms) oldest = &s;
     }
     if (!reuse) {
