@@ -2,6 +2,8 @@
 #include "dataplane/dataplane.h"
 
 #include <chrono>
+#include <filesystem>
+#include <unistd.h>
 #include <cstring>
 #include <ctime>
 #include <stdexcept>
@@ -85,8 +87,9 @@ bool dp_stats::identities_hold() const noexcept {
 dataplane::dataplane(const dp_config& cfg, txn_scorer& scorer) : _cfg(cfg), _scorer(scorer) {
     if (std::string err = validate(_cfg); !err.empty()) throw std::runtime_error("config: " + err);
 
-    // EAL arguments: the caller's, plus one --vdev per virtual port; --in-memory keeps
-    // concurrent test processes apart unless the caller chose a file prefix.
+    // EAL arguments: the caller's, plus one --vdev per virtual port; a per-process file
+    // prefix keeps concurrent instances (tests) apart unless the caller chose one.
+    // (--in-memory would do too, but EAL refuses it together with --no-huge.)
     std::vector<std::string> args{"txscreen"};
     bool has_prefix = false, has_pci_choice = false;
     for (const auto& a : _cfg.eal_args) {
@@ -105,7 +108,10 @@ dataplane::dataplane(const dp_config& cfg, txn_scorer& scorer) : _cfg(cfg), _sco
         }
     }
     if (!any_pci && !has_pci_choice) args.push_back("--no-pci");
-    if (!has_prefix) args.push_back("--in-memory");
+    if (!has_prefix) {
+        _own_prefix = "txscreen-" + std::to_string(getpid());
+        args.push_back("--file-prefix=" + _own_prefix);
+    }
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -248,7 +254,13 @@ dataplane::~dataplane() {
         rte_eth_dev_stop(p);
         rte_eth_dev_close(p);
     }
+    const std::string runtime_dir = rte_eal_get_runtime_dir();
     rte_eal_cleanup();
+    if (!_own_prefix.empty()) {
+        // EAL leaves its runtime directory behind; it is ours alone, so remove it.
+        std::error_code ec;
+        std::filesystem::remove_all(runtime_dir, ec);
+    }
 }
 
 int dataplane::lcore_main(void* arg) {

@@ -114,6 +114,7 @@ private:
     uint64_t _verdicts_dequeued = 0;  // controlplane thread only
     uint64_t _rejects_dequeued = 0;
     bool _started = false;
+    std::string _own_prefix;  // EAL --file-prefix chosen here, removed on exit
 
     friend struct rx_lcore;
     friend struct worker_lcore;

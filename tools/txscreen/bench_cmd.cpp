@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -102,7 +103,8 @@ run_figures child_run(const appliance_options& opt) {
 // Median of testpmd's "Rx-pps:" readings over `seconds` (the first two dropped as ramp-up).
 double testpmd_rxonly_pps(const std::string& pcap, double seconds) {
     std::string cmd = "timeout -s INT " + std::to_string(static_cast<int>(seconds) + 3) +
-                      " dpdk-testpmd --no-huge -m 1024 --in-memory --no-pci -l 0-1 --log-level=lib.eal:error"
+                      " dpdk-testpmd --no-huge -m 1024 --file-prefix=txscreen-testpmd-" + std::to_string(getpid()) +
+                      " --no-pci -l 0-1 --log-level=lib.eal:error"
                       " --vdev 'net_pcap0,rx_pcap=" + pcap + ",infinite_rx=1' -- --forward-mode=rxonly"
                       " --stats-period=1 --nb-cores=1 --total-num-mbufs=16384 -a 2>&1";
     FILE* f = popen(cmd.c_str(), "r");
@@ -112,6 +114,7 @@ double testpmd_rxonly_pps(const std::string& pcap, double seconds) {
     while (std::fgets(line, sizeof line, f))
         if (const char* q = std::strstr(line, "Rx-pps:")) v.push_back(std::strtod(q + 7, nullptr));
     pclose(f);
+    std::system(("rm -rf /var/run/dpdk/txscreen-testpmd-" + std::to_string(getpid())).c_str());
     if (v.size() > 2) v.erase(v.begin(), v.begin() + 2);
     v.erase(std::remove(v.begin(), v.end(), 0.0), v.end());
     if (v.empty()) return 0;

@@ -37,7 +37,7 @@ options:
   --verdicts-out FILE   write one canonical line per verdict (no timestamps)
   --quiet               print nothing but errors
 EAL defaults when not given after `--`: lcores for the roles, --no-huge -m N when
-no hugepages are reserved, --in-memory.
+no hugepages are reserved, and a per-process --file-prefix.
 )";
 
 }  // namespace
