@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "common/reject_record.h"
 #include "dataplane/dp_config.h"
 #include "dataplane/lcore_counters.h"
 #include "dataplane/txn_scorer.h"
@@ -23,17 +24,6 @@ struct rte_ring;
 struct rte_mempool;
 
 namespace txscreen {
-
-// A rejected message as the controlplane sees it: never the message bytes (they hold
-// the PAN), only where it came from and why.
-struct reject_record {
-    int64_t rx_ns;
-    uint64_t feed_seq;
-    uint16_t feed_id;
-    uint16_t length;
-    reject_reason reason;
-    uint8_t _pad[3];
-};
 
 struct dp_port_stats {
     std::string name;

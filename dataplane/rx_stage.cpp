@@ -22,7 +22,7 @@ void dataplane::rx_lcore::reject(unsigned feed, uint64_t seq, std::size_t len, r
     rec.rx_ns = dp->tsc_to_ns(tsc);
     rec.feed_seq = seq;
     rec.feed_id = static_cast<uint16_t>(feed);
-    rec.length = static_cast<uint16_t>(len > 0xffff ? 0xffff : len);
+    rec.length = static_cast<uint32_t>(len);
     rec.reason = r;
     if (reject_stage.size() == reject_stage.capacity()) [[unlikely]] {
         while (!flush()) ++c.handoff_stalls;  // never grow the vector on this path
