@@ -30,10 +30,12 @@ reject_reason parse_mold_header(const uint8_t* p, std::size_t n, mold_header& h)
 
 // Calls fn(seq, msg, len) for each message after the header, seq counting from
 // first_seq. Stops at the first framing error and returns it (messages before it have
-// been delivered); heartbeat and end-of-session deliver nothing and return none.
+// been delivered); heartbeat and end-of-session deliver nothing and return none (or
+// frame_trailing_bytes when bytes follow their header).
 template <class Fn>
 reject_reason for_each_mold_message(const uint8_t* p, std::size_t n, const mold_header& h, Fn&& fn) {
-    if (h.count == 0 || h.count == mold_end_of_session) return reject_reason::none;
+    if (h.count == 0 || h.count == mold_end_of_session)
+        return n == mold_header_len ? reject_reason::none : reject_reason::frame_trailing_bytes;
     std::size_t off = mold_header_len;
     for (uint16_t i = 0; i < h.count; ++i) {
         if (off + 2 > n) [[unlikely]]

@@ -19,6 +19,8 @@ inline constexpr std::size_t json_max_message = 4096;
 
 class json_decoder {
 public:
+    // Sizes the parser once for json_max_message; throws std::bad_alloc at start-up
+    // when that memory is not there (never afterwards).
     explicit json_decoder(const pan_tokenizer& tokenizer);
     ~json_decoder();
     json_decoder(const json_decoder&) = delete;

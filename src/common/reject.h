@@ -58,7 +58,7 @@ inline constexpr std::array reject_table = {
 
 inline constexpr std::size_t reject_reason_count = reject_table.size();
 
-// Returns the stable name of `r` ("iso_bad_bitmap"); "accepted" for none.
+// Returns the stable name of `r` ("iso_bad_bitmap"; "none" for reject_reason::none).
 constexpr std::string_view reject_name(reject_reason r) noexcept {
     return reject_table[static_cast<std::size_t>(r)].name;
 }
