@@ -51,35 +51,45 @@ constexpr uint32_t sha256_k[64] = {
     0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
 
-__attribute__((target("sha,sse4.1,ssse3"))) void sha256_compress_ni(uint32_t h[8], const uint8_t block[64]) noexcept {
+// N independent compressions interleaved round group by round group: SHA256RNDS2 has a
+// latency of several cycles but issues every cycle, so independent lanes fill the gaps
+// one lane alone leaves (multi-buffer hashing).
+template <int N>
+__attribute__((target("sha,sse4.1,ssse3"))) inline void sha256_compress_ni(uint32_t* const h[N],
+                                                                            const uint8_t* const block[N]) noexcept {
     const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
-    // Lanes as the SHA instructions want them: state0 = ABEF, state1 = CDGH.
-    __m128i t = _mm_shuffle_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h)), 0xB1);  // CDAB
-    __m128i s1 = _mm_shuffle_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h + 4)), 0x1B);  // EFGH
-    __m128i s0 = _mm_alignr_epi8(t, s1, 8);     // ABEF
-    s1 = _mm_blend_epi16(s1, t, 0xF0);          // CDGH
-    const __m128i s0_in = s0, s1_in = s1;
-
-    __m128i w[4];
-    for (int i = 0; i < 4; ++i)
-        w[i] = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 16 * i)), bswap);
-    for (int g = 0; g < 16; ++g) {  // 16 groups of 4 rounds; w[g & 3] holds W[4g..4g+3]
-        __m128i m = _mm_add_epi32(w[g & 3], _mm_loadu_si128(reinterpret_cast<const __m128i*>(sha256_k + 4 * g)));
-        s1 = _mm_sha256rnds2_epu32(s1, s0, m);
-        s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(m, 0x0E));
-        if (g < 12) {
-            // W[4g+16..4g+19] = msg2(msg1(W[4g..], W[4g+4..]) + W[4g+9..4g+12], W[4g+12..])
-            __m128i x = _mm_sha256msg1_epu32(w[g & 3], w[(g + 1) & 3]);
-            x = _mm_add_epi32(x, _mm_alignr_epi8(w[(g + 3) & 3], w[(g + 2) & 3], 4));
-            w[g & 3] = _mm_sha256msg2_epu32(x, w[(g + 3) & 3]);
+    __m128i s0[N], s1[N], s0_in[N], s1_in[N], w[N][4];
+    for (int l = 0; l < N; ++l) {
+        // Lanes as the SHA instructions want them: s0 = ABEF, s1 = CDGH.
+        __m128i t = _mm_shuffle_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h[l])), 0xB1);       // CDAB
+        __m128i u = _mm_shuffle_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h[l] + 4)), 0x1B);   // EFGH
+        s0[l] = s0_in[l] = _mm_alignr_epi8(t, u, 8);  // ABEF
+        s1[l] = s1_in[l] = _mm_blend_epi16(u, t, 0xF0);  // CDGH
+        for (int i = 0; i < 4; ++i)
+            w[l][i] = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block[l] + 16 * i)), bswap);
+    }
+    for (int g = 0; g < 16; ++g) {  // 16 groups of 4 rounds; w[.][g & 3] holds W[4g..4g+3]
+        const __m128i k = _mm_loadu_si128(reinterpret_cast<const __m128i*>(sha256_k + 4 * g));
+        for (int l = 0; l < N; ++l) {
+            __m128i m = _mm_add_epi32(w[l][g & 3], k);
+            s1[l] = _mm_sha256rnds2_epu32(s1[l], s0[l], m);
+            s0[l] = _mm_sha256rnds2_epu32(s0[l], s1[l], _mm_shuffle_epi32(m, 0x0E));
+            if (g < 12) {
+                // W[4g+16..4g+19] = msg2(msg1(W[4g..], W[4g+4..]) + W[4g+9..4g+12], W[4g+12..])
+                __m128i x = _mm_sha256msg1_epu32(w[l][g & 3], w[l][(g + 1) & 3]);
+                x = _mm_add_epi32(x, _mm_alignr_epi8(w[l][(g + 3) & 3], w[l][(g + 2) & 3], 4));
+                w[l][g & 3] = _mm_sha256msg2_epu32(x, w[l][(g + 3) & 3]);
+            }
         }
     }
-    s0 = _mm_add_epi32(s0, s0_in);
-    s1 = _mm_add_epi32(s1, s1_in);
-    t = _mm_shuffle_epi32(s0, 0x1B);            // FEBA
-    s1 = _mm_shuffle_epi32(s1, 0xB1);           // DCHG
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(h), _mm_blend_epi16(t, s1, 0xF0));     // DCBA
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(h + 4), _mm_alignr_epi8(s1, t, 8));    // HGFE
+    for (int l = 0; l < N; ++l) {
+        __m128i a0 = _mm_add_epi32(s0[l], s0_in[l]);
+        __m128i a1 = _mm_add_epi32(s1[l], s1_in[l]);
+        __m128i t = _mm_shuffle_epi32(a0, 0x1B);   // FEBA
+        a1 = _mm_shuffle_epi32(a1, 0xB1);          // DCHG
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(h[l]), _mm_blend_epi16(t, a1, 0xF0));   // DCBA
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(h[l] + 4), _mm_alignr_epi8(a1, t, 8));  // HGFE
+    }
 }
 #endif
 
@@ -90,28 +100,40 @@ void put_be32(uint8_t* p, uint32_t v) {
     p[3] = static_cast<uint8_t>(v);
 }
 
-// HMAC-SHA256 of a message of at most 55 bytes from the two midstates: one block each.
+// HMAC-SHA256 of N messages of at most 55 bytes each (prefix + msg) from the two
+// midstates: one inner and one outer block per message, N messages interleaved.
+template <int N>
 void hmac_short_ni(const SHA256_CTX& inner, const SHA256_CTX& outer, const uint8_t* prefix, std::size_t plen,
-                   const uint8_t* msg, std::size_t len, uint8_t out[card_token_bytes]) noexcept {
+                   const uint8_t* const msg[N], const std::size_t len[N], uint8_t* const out[N]) noexcept {
 #if defined(__x86_64__)
-    uint8_t block[64] = {};
-    if (plen) std::memcpy(block, prefix, plen);
-    std::memcpy(block + plen, msg, len);
-    const std::size_t total = plen + len;
-    block[total] = 0x80;
-    const uint64_t bits = (64 + total) * 8;
-    for (int i = 0; i < 8; ++i) block[63 - i] = static_cast<uint8_t>(bits >> (8 * i));
-    uint32_t h[8];
-    std::memcpy(h, inner.h, sizeof h);
-    sha256_compress_ni(h, block);
-
-    uint8_t ob[64] = {};
-    for (int i = 0; i < 8; ++i) put_be32(ob + 4 * i, h[i]);
-    ob[32] = 0x80;
-    ob[62] = 0x03;  // (64 + 32) * 8 = 768 bits = 0x300
-    std::memcpy(h, outer.h, sizeof h);
-    sha256_compress_ni(h, ob);
-    for (int i = 0; i < 4; ++i) put_be32(out + 4 * i, h[i]);
+    uint8_t block[N][64];
+    uint32_t h[N][8];
+    uint32_t* hp[N];
+    const uint8_t* bp[N];
+    for (int l = 0; l < N; ++l) {
+        std::memset(block[l], 0, 64);
+        if (plen) std::memcpy(block[l], prefix, plen);
+        std::memcpy(block[l] + plen, msg[l], len[l]);
+        const std::size_t total = plen + len[l];
+        block[l][total] = 0x80;
+        const uint64_t bits = (64 + total) * 8;
+        for (int i = 0; i < 8; ++i) block[l][63 - i] = static_cast<uint8_t>(bits >> (8 * i));
+        std::memcpy(h[l], inner.h, sizeof h[l]);
+        hp[l] = h[l];
+        bp[l] = block[l];
+    }
+    sha256_compress_ni<N>(hp, bp);
+    for (int l = 0; l < N; ++l) {
+        // The inner block held the clear PAN: overwrite it with the outer block.
+        std::memset(block[l], 0, 64);
+        for (int i = 0; i < 8; ++i) put_be32(block[l] + 4 * i, h[l][i]);
+        block[l][32] = 0x80;
+        block[l][62] = 0x03;  // (64 + 32) * 8 = 768 bits = 0x300
+        std::memcpy(h[l], outer.h, sizeof h[l]);
+    }
+    sha256_compress_ni<N>(hp, bp);
+    for (int l = 0; l < N; ++l)
+        for (int i = 0; i < 4; ++i) put_be32(out[l] + 4 * i, h[l][i]);
 #else
     (void)inner, (void)outer, (void)prefix, (void)plen, (void)msg, (void)len, (void)out;
 #endif
@@ -168,7 +190,10 @@ void pan_tokenizer::finish(SHA256_CTX& inner, uint8_t out[card_token_bytes]) con
 
 void pan_tokenizer::tokenize_pan(const char* pan, std::size_t len, uint8_t out[card_token_bytes]) const noexcept {
     if (_sha_ni && len <= 55) [[likely]] {
-        hmac_short_ni(_inner, _outer, nullptr, 0, reinterpret_cast<const uint8_t*>(pan), len, out);
+        const uint8_t* m[1] = {reinterpret_cast<const uint8_t*>(pan)};
+        const std::size_t l[1] = {len};
+        uint8_t* o[1] = {out};
+        hmac_short_ni<1>(_inner, _outer, nullptr, 0, m, l, o);
         return;
     }
     SHA256_CTX inner = _inner;
@@ -178,14 +203,34 @@ void pan_tokenizer::tokenize_pan(const char* pan, std::size_t len, uint8_t out[c
 
 void pan_tokenizer::tokenize_card_id(std::string_view card_id, uint8_t out[card_token_bytes]) const noexcept {
     if (_sha_ni && card_id.size() <= 52) [[likely]] {
-        hmac_short_ni(_inner, _outer, reinterpret_cast<const uint8_t*>("id:"), 3,
-                      reinterpret_cast<const uint8_t*>(card_id.data()), card_id.size(), out);
+        const uint8_t* m[1] = {reinterpret_cast<const uint8_t*>(card_id.data())};
+        const std::size_t l[1] = {card_id.size()};
+        uint8_t* o[1] = {out};
+        hmac_short_ni<1>(_inner, _outer, reinterpret_cast<const uint8_t*>("id:"), 3, m, l, o);
         return;
     }
     SHA256_CTX inner = _inner;
     SHA256_Update(&inner, "id:", 3);
     SHA256_Update(&inner, card_id.data(), card_id.size());
     finish(inner, out);
+}
+
+void pan_tokenizer::tokenize_pans(const char* const* pans, const std::size_t* lens, std::size_t n,
+                                  uint8_t (*out)[card_token_bytes]) const noexcept {
+    std::size_t i = 0;
+    if (_sha_ni) {
+        for (; i + 4 <= n; i += 4) {
+            if (lens[i] > 55 || lens[i + 1] > 55 || lens[i + 2] > 55 || lens[i + 3] > 55) break;
+            const uint8_t* m[4];
+            uint8_t* o[4];
+            for (int l = 0; l < 4; ++l) {
+                m[l] = reinterpret_cast<const uint8_t*>(pans[i + l]);
+                o[l] = out[i + l];
+            }
+            hmac_short_ni<4>(_inner, _outer, nullptr, 0, m, lens + i, o);
+        }
+    }
+    for (; i < n; ++i) tokenize_pan(pans[i], lens[i], out[i]);
 }
 
 bool pan_valid(const char* pan, std::size_t len) noexcept {
