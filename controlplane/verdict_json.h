@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "common/reject.h"
+#include "common/reject_record.h"  // reject_record: what a reject publishes
 #include "common/verdict.h"
 
 namespace txscreen {
@@ -33,16 +34,6 @@ struct verdict_json_names {
     std::function<std::string_view(uint32_t ruleset_version, uint16_t rule_id)> rule;
     // Name of pattern category bit `bit` (0..15) of Verdict::pattern_categories.
     std::function<std::string_view(unsigned bit)> category;
-};
-
-// What the rejects topic and the spool record about a message that did not decode.
-// Deliberately holds no message bytes: they may contain a PAN.
-struct reject_record {
-    int64_t rx_ns;         // receive time, ns since the Unix epoch
-    uint64_t feed_seq;     // MoldUDP64 sequence number (0 for raw framing)
-    uint32_t length;       // message length in bytes
-    uint16_t feed_id;      // index of the feed in config
-    reject_reason reason;
 };
 
 // Writes the verdict's JSON object (no trailing newline) into out[0..cap).
