@@ -1,0 +1,50 @@
+// txgen: synthetic transaction feeds (see docs/_feeds_txgen.md and txgen --help).
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "tools/txgen/txgen_run.h"
+
+int main(int argc, char** argv) {
+    using namespace txscreen::txgen;
+    txgen_options o;
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    if (std::string err = parse_args(args, o); !err.empty()) {
+        std::fprintf(stderr, "txgen: %s\nTry 'txgen --help'.\n", err.c_str());
+        return 2;
+    }
+    if (o.help) {
+        std::fputs(usage().c_str(), stdout);
+        return 0;
+    }
+    try {
+        const txgen_result r = run_txgen(o, o.quiet ? nullptr : stderr);
+        if (!o.quiet) {
+            std::fprintf(stderr, "txgen: %llu txns in %llu datagrams (%llu packets written",
+                         static_cast<unsigned long long>(r.messages), static_cast<unsigned long long>(r.datagrams),
+                         static_cast<unsigned long long>(r.packets));
+            if (o.ab_drop_rate >= 0)
+                std::fprintf(stderr, ", A line port %u dropped %llu, B line port %u dropped %llu", r.port_a,
+                             static_cast<unsigned long long>(r.dropped_a), r.port_a + 100u,
+                             static_cast<unsigned long long>(r.dropped_b));
+            else
+                std::fprintf(stderr, ", port %u", r.port_a);
+            std::fprintf(stderr, ") in %.2f s, %.0f txns/s\n", r.seconds,
+                         r.seconds > 0 ? static_cast<double>(r.messages) / r.seconds : 0.0);
+            if (o.from_jsonl.empty()) {
+                std::fprintf(stderr, "txgen: labels:");
+                for (std::size_t i = 0; i < scenario_count; ++i)
+                    if (r.labels[i]) std::fprintf(stderr, " %s=%llu", std::string(scenario_names[i]).c_str(),
+                                                  static_cast<unsigned long long>(r.labels[i]));
+                std::fprintf(stderr, "%s%s\n", o.labels_path.empty() ? "" : " -> ", o.labels_path.c_str());
+            }
+            if (r.send_errors) std::fprintf(stderr, "txgen: %llu UDP sends failed\n",
+                                            static_cast<unsigned long long>(r.send_errors));
+        }
+        return 0;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,58 @@
+// txgen's command line and top-level run, as a library so tests and `txscreen demo`
+// run exactly what the binary runs, in process.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "tools/txgen/feed_writer.h"
+#include "tools/txgen/generator.h"
+#include "tools/txgen/packet_out.h"
+
+namespace txscreen::txgen {
+
+struct txgen_options {
+    generator_config gen;
+    feed_options feed;
+    std::string out_path;        // pcap file; empty with --udp
+    std::string labels_path;     // labels CSV; empty = none
+    std::string udp_host;        // --udp HOST:PORT (live mode when not empty)
+    uint16_t udp_port = 0;
+    double rate = 0;             // --rate: live messages per second, 0 = unpaced
+    std::string from_jsonl;      // read transactions from this JSON-lines file instead
+    uint16_t port = 0;           // --port: UDP destination (pcap), 0 = default for format/framing
+    double ab_drop_rate = -1;    // >= 0: also write the B line (port + 100) with drops
+    udp_endpoints ends;
+    bool quiet = false;
+    bool help = false;
+};
+
+// Parses the arguments after the program name. Returns an empty string on success,
+// else a message naming the option (the binary prints it and exits 2).
+std::string parse_args(const std::vector<std::string>& args, txgen_options& out);
+
+// The --help text: every option with its default.
+std::string usage();
+
+struct txgen_result {
+    uint64_t messages = 0;     // transactions written (copies of duplicates included)
+    uint64_t datagrams = 0;    // datagrams built (before A/B drops)
+    uint64_t heartbeats = 0;
+    uint64_t packets = 0;      // packets written to the pcap / sent (both lines)
+    uint64_t dropped_a = 0, dropped_b = 0;
+    uint64_t send_errors = 0;  // live UDP sendto failures
+    uint64_t first_seq = 0, next_seq = 0;
+    uint16_t port_a = 0;
+    std::array<uint64_t, scenario_count> labels{};  // rows per label (generator mode)
+    double seconds = 0;
+};
+
+// Generates (or reads --from-jsonl) and writes the feed and the labels. Progress lines
+// go to `progress` about once a second when not null. Throws std::runtime_error with a
+// message a person can act on (file errors, a bad --from-jsonl line, MTU too small).
+txgen_result run_txgen(const txgen_options& o, std::FILE* progress);
+
+}  // namespace txscreen::txgen
