@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -286,78 +287,155 @@ constexpr std::array<uint8_t, 256> make_hex_values() {
 }
 constexpr std::array<uint8_t, 256> hex_values = make_hex_values();
 
-// Loads n decimal digits (ASCII, or packed BCD right-justified in (n+1)/2 bytes) as
-// values 0-9. Returns false on a non-digit.
-inline bool load_digits(const uint8_t* p, unsigned n, bool bcd, uint8_t* d) noexcept {
-    unsigned bad = 0;
-    if (!bcd) {
-        for (unsigned i = 0; i < n; ++i) {
-            d[i] = static_cast<uint8_t>(p[i] - '0');
-            bad |= d[i] > 9;
-        }
-        return !bad;
+// ---- Fixed-width numbers, 8 digits per 64-bit word (SWAR). A digit-at-a-time loop is a
+// serial multiply chain, ~4 cycles per digit; these take a few cycles per word.
+static_assert(std::endian::native == std::endian::little, "SWAR digit parsing assumes little endian");
+
+constexpr uint64_t lanes8(uint8_t b) { return 0x0101010101010101ull * b; }
+
+// True when all 8 bytes are ASCII '0'-'9'. (A carry out of a byte by +6 only occurs
+// from a byte whose high nibble is not 3, which fails the first test anyway.)
+inline bool ascii8_digits(uint64_t x) noexcept {
+    return ((x & lanes8(0xf0)) | (((x + lanes8(0x06)) & lanes8(0xf0)) >> 4)) == lanes8(0x33);
+}
+
+// Value of 8 ASCII digits; the byte at the lowest address is the most significant.
+inline uint64_t ascii8_value(uint64_t x) noexcept {
+    x -= lanes8('0');
+    x = (x * 10 + (x >> 8)) & 0x00ff00ff00ff00ffull;       // 16-bit lanes: 2 digits
+    x = (x * 100 + (x >> 16)) & 0x0000ffff0000ffffull;     // 32-bit lanes: 4 digits
+    return (x * 10000 + (x >> 32)) & 0xffffffffull;        // 8 digits
+}
+
+// True when all 16 nibbles are 0-9.
+inline bool bcd8_digits(uint64_t x) noexcept {
+    const uint64_t lo = x & lanes8(0x0f), hi = (x >> 4) & lanes8(0x0f);
+    return (((lo + lanes8(0x06)) | (hi + lanes8(0x06))) & lanes8(0xf0)) == 0;
+}
+
+// Value of 16 packed BCD digits; the byte at the lowest address is the most significant.
+inline uint64_t bcd8_value(uint64_t x) noexcept {
+    x = ((x >> 4) & lanes8(0x0f)) * 10 + (x & lanes8(0x0f));                            // bytes: 2 digits
+    x = (x & 0x00ff00ff00ff00ffull) * 100 + ((x >> 8) & 0x00ff00ff00ff00ffull);          // 4 digits
+    x = (x & 0x0000ffff0000ffffull) * 10000 + ((x >> 16) & 0x0000ffff0000ffffull);       // 8 digits
+    return (x & 0xffffffffull) * 100000000 + (x >> 32);
+}
+
+// Loads the 8 bytes ending at p + n (n <= 8) as one word and replaces the 8 - n bytes
+// before p with `fill`. Every field starts at least 10 bytes into the message (after
+// the MTI and the primary bitmap), so the load never reads before the message; one
+// unaligned load avoids the store-forwarding stall of assembling a partial word.
+template <unsigned N>
+inline uint64_t word_ending_at(const uint8_t* p, uint8_t fill) noexcept {
+    static_assert(N >= 1 && N <= 8);
+    uint64_t x;
+    std::memcpy(&x, p + N - 8, 8);
+    if constexpr (N < 8) {
+        constexpr uint64_t before = (uint64_t{1} << (8 * (8 - N))) - 1;
+        x = (x & ~before) | (lanes8(fill) & before);
     }
-    unsigned nib = n & 1;  // odd length: skip the leading pad nibble
-    for (unsigned i = 0; i < n; ++i, ++nib) {
-        uint8_t b = p[nib >> 1];
-        d[i] = (nib & 1) ? (b & 0x0f) : (b >> 4);
-        bad |= d[i] > 9;
+    return x;
+}
+
+template <unsigned N>
+inline uint64_t ascii_word(const uint8_t* p) noexcept {
+    return word_ending_at<N>(p, '0');
+}
+
+// Reads a fixed numeric field of N digits (ASCII, or packed BCD right-justified in
+// (N+1)/2 bytes whose leading pad nibble is ignored). Returns false on a non-digit.
+template <unsigned N>
+inline bool read_number(const uint8_t* p, bool bcd, uint64_t& v) noexcept {
+    if (!bcd) {
+        if constexpr (N <= 8) {
+            const uint64_t x = ascii_word<N>(p);
+            v = ascii8_value(x);
+            return ascii8_digits(x);
+        } else {
+            static_assert(N <= 16);
+            const uint64_t hi = ascii_word<N - 8>(p), lo = ascii_word<8>(p + N - 8);
+            v = ascii8_value(hi) * 100000000 + ascii8_value(lo);
+            return ascii8_digits(hi) & ascii8_digits(lo);
+        }
+    }
+    constexpr unsigned bytes = (N + 1) / 2;
+    static_assert(bytes <= 8);
+    uint64_t x = word_ending_at<bytes>(p, 0);
+    if constexpr (N & 1) x &= ~(uint64_t{0xf0} << (8 * (8 - bytes)));
+    v = bcd8_value(x);
+    return bcd8_digits(x);
+}
+
+// Copies a fixed numeric field of N digits as NUL-terminated text into out[N + 1].
+template <unsigned N>
+inline bool read_digit_text(const uint8_t* p, bool bcd, char* out) noexcept {
+    static_assert(N <= 8);
+    out[N] = '\0';
+    if (!bcd) {
+        std::memcpy(out, p, N);
+        return ascii8_digits(ascii_word<N>(p));
+    }
+    unsigned bad = 0;
+    for (unsigned i = 0, nib = N & 1; i < N; ++i, ++nib) {
+        const uint8_t b = p[nib >> 1];
+        const uint8_t v = (nib & 1) ? (b & 0x0f) : (b >> 4);
+        bad |= v > 9;
+        out[i] = static_cast<char>('0' + v);
     }
     return !bad;
 }
 
-// Copies n digits as NUL-terminated text into out[n + 1]: ASCII is checked and copied,
-// BCD is unpacked. Returns false on a non-digit.
-inline bool digit_text(const uint8_t* p, unsigned n, bool bcd, char* out) noexcept {
+// Copies n digits (a variable field) as NUL-terminated text into out[n + 1].
+inline bool read_digit_text(const uint8_t* p, unsigned n, bool bcd, char* out) noexcept {
     unsigned bad = 0;
-    if (!bcd) {
-        for (unsigned i = 0; i < n; ++i) bad |= static_cast<uint8_t>(p[i] - '0') > 9;
-        std::memcpy(out, p, n);
-    } else {
-        unsigned nib = n & 1;
-        for (unsigned i = 0; i < n; ++i, ++nib) {
-            const uint8_t b = p[nib >> 1];
-            const uint8_t v = (nib & 1) ? (b & 0x0f) : (b >> 4);
-            bad |= v > 9;
-            out[i] = static_cast<char>('0' + v);
-        }
+    for (unsigned i = 0, nib = n & 1; i < n; ++i, ++nib) {
+        const uint8_t v = bcd ? ((nib & 1) ? (p[nib >> 1] & 0x0f) : (p[nib >> 1] >> 4))
+                              : static_cast<uint8_t>(p[i] - '0');
+        bad |= v > 9;
+        out[i] = static_cast<char>('0' + v);
     }
     out[n] = '\0';
     return !bad;
 }
 
-// Reads n digits as a number. Returns false on a non-digit.
-inline bool digit_number(const uint8_t* p, unsigned n, bool bcd, uint64_t& v) noexcept {
-    unsigned bad = 0;
-    uint64_t acc = 0;
-    if (!bcd) {
-        for (unsigned i = 0; i < n; ++i) {
-            const uint8_t x = static_cast<uint8_t>(p[i] - '0');
-            bad |= x > 9;
-            acc = acc * 10 + x;
+// Length of p[0..N) without its trailing spaces, 8 bytes at a time: a byte loop's
+// exit branch mispredicts on every message because padding varies with the text.
+template <unsigned N>
+inline unsigned trimmed_len(const uint8_t* p) noexcept {
+    constexpr uint64_t spaces = 0x2020202020202020ull, low7 = 0x7f7f7f7f7f7f7f7full;
+    for (unsigned end = N; end > 0;) {
+        // The chunk is the 8 bytes ending at p + end; in the first chunk of a field
+        // shorter than 8 bytes the bytes before p are masked to spaces.
+        const unsigned k = end >= 8 ? 8 : end;
+        uint64_t x;
+        std::memcpy(&x, p + end - 8, 8);
+        if (k < 8) {
+            const uint64_t before = (uint64_t{1} << (8 * (8 - k))) - 1;
+            x = (x & ~before) | (spaces & before);
         }
-    } else {
-        unsigned nib = n & 1;
-        for (unsigned i = 0; i < n; ++i, ++nib) {
-            const uint8_t b = p[nib >> 1];
-            const uint8_t x = (nib & 1) ? (b & 0x0f) : (b >> 4);
-            bad |= x > 9;
-            acc = acc * 10 + x;
-        }
+        const uint64_t y = x ^ spaces;                              // 0 where a space
+        const uint64_t nonzero = (((y & low7) + low7) | y) & ~low7;  // top bit per non-space byte
+        if (nonzero) return end - 8 + (63u - static_cast<unsigned>(__builtin_clzll(nonzero))) / 8 + 1;
+        end -= k;
     }
-    v = acc;
-    return !bad;
+    return 0;
 }
 
-inline uint64_t digits_value(const uint8_t* d, unsigned n) noexcept {
-    uint64_t v = 0;
-    for (unsigned i = 0; i < n; ++i) v = v * 10 + d[i];
-    return v;
+// Copies a fixed ans field into a fixed_text of at least N bytes, trailing spaces
+// trimmed (the bytes past `len` keep the wire's padding).
+template <unsigned N, std::size_t C>
+inline void copy_trimmed(const uint8_t* p, fixed_text<C>& out) noexcept {
+    static_assert(N <= C, "the field must fit the Txn text without truncation");
+    std::memcpy(out.data, p, N);
+    out.len = static_cast<uint8_t>(trimmed_len<N>(p));
 }
 
-inline std::string_view trim_right(const uint8_t* p, std::size_t n) noexcept {
-    while (n && p[n - 1] == ' ') --n;
-    return {reinterpret_cast<const char*>(p), n};
+// Same into a NUL-terminated char array of at least N + 1 bytes.
+template <unsigned N, std::size_t C>
+inline void copy_trimmed(const uint8_t* p, char (&out)[C]) noexcept {
+    static_assert(N < C, "the field and its NUL must fit");
+    std::memcpy(out, p, N);
+    out[trimmed_len<N>(p)] = '\0';
 }
 
 // Proleptic Gregorian calendar <-> days since 1970-01-01 (the civil-days algorithm
@@ -398,6 +476,39 @@ constexpr unsigned days_in_month(int64_t y, unsigned m) noexcept {
     return m == 2 && is_leap(y) ? 29 : dim[m];
 }
 
+// Days from 1970-01-01 to 1 January of year y >= 1970. Unsigned divisions by
+// constants compile to multiplies: this is the per-message path, the era-based
+// functions above cover every other year.
+constexpr int64_t year_start_days(uint32_t y) noexcept {
+    return 365 * static_cast<int64_t>(y - 1970) + (y - 1969) / 4 - (y - 1901) / 100 + (y - 1601) / 400;
+}
+static_assert(year_start_days(1970) == 0 && year_start_days(2001) == days_from_civil(2001, 1, 1));
+static_assert(year_start_days(2101) == days_from_civil(2101, 1, 1));
+static_assert(year_start_days(2401) == days_from_civil(2401, 1, 1));
+
+constexpr uint16_t days_before_month[13] = {0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+
+// Year holding day `days` (since 1970-01-01).
+inline int64_t year_of_days(int64_t days) noexcept {
+    if (days >= 0 && days < 3'000'000) [[likely]] {
+        // days / 365 overshoots by the leap days elapsed, at most one year here.
+        uint32_t y = 1970 + static_cast<uint32_t>(static_cast<uint64_t>(days) / 365);
+        while (year_start_days(y) > days) --y;
+        return y;
+    }
+    return civil_from_days(days).year;
+}
+
+// Days since 1970-01-01 of a valid date.
+inline int64_t date_days(int64_t y, unsigned m, unsigned d) noexcept {
+    if (y >= 1970 && y < 10000) [[likely]] {
+        const uint32_t uy = static_cast<uint32_t>(y);
+        const bool leap = (uy % 4 == 0 && uy % 100 != 0) || uy % 400 == 0;
+        return year_start_days(uy) + days_before_month[m] + (m > 2 && leap) + d - 1;
+    }
+    return days_from_civil(y, m, d);
+}
+
 inline int64_t floor_div(int64_t a, int64_t b) noexcept { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
 constexpr int64_t ms_per_day = 86'400'000;
@@ -405,20 +516,21 @@ constexpr int64_t ms_per_day = 86'400'000;
 // 29 February whose nearest leap year is further away is out of range.
 constexpr int64_t max_year_skew_ms = 184 * ms_per_day;
 
-// Field 7 (MMDDhhmmss, no year) -> epoch ms, year chosen nearest to `ref_ms`.
-// Returns false when a part is out of range.
-inline bool infer_transmission_time(const uint8_t* d, int64_t ref_ms, int64_t& out) noexcept {
-    const unsigned mo = d[0] * 10u + d[1], dd = d[2] * 10u + d[3];
-    const unsigned hh = d[4] * 10u + d[5], mi = d[6] * 10u + d[7], ss = d[8] * 10u + d[9];
+// Field 7 (MMDDhhmmss as a number, no year) -> epoch ms, year chosen nearest to
+// `ref_ms`. Returns false when a part is out of range.
+inline bool infer_transmission_time(uint64_t v, int64_t ref_ms, int64_t& out) noexcept {
+    const unsigned mo = static_cast<unsigned>(v / 100000000), dd = static_cast<unsigned>(v / 1000000 % 100);
+    const unsigned hh = static_cast<unsigned>(v / 10000 % 100), mi = static_cast<unsigned>(v / 100 % 100),
+                   ss = static_cast<unsigned>(v % 100);
     if (mo < 1 || mo > 12 || dd < 1 || dd > 31 || hh > 23 || mi > 59 || ss > 59) [[unlikely]]
         return false;
-    const int64_t ref_year = civil_from_days(floor_div(ref_ms, ms_per_day)).year;
+    const int64_t ref_year = year_of_days(floor_div(ref_ms, ms_per_day));
     const int64_t tod_ms = (hh * 3600 + mi * 60 + ss) * int64_t{1000};
     bool found = false;
     int64_t best = 0, best_skew = 0;
     auto consider = [&](int64_t y) {
         if (dd > days_in_month(y, mo)) return;
-        const int64_t t = days_from_civil(y, mo, dd) * ms_per_day + tod_ms;
+        const int64_t t = date_days(y, mo, dd) * ms_per_day + tod_ms;
         const int64_t skew = t > ref_ms ? t - ref_ms : ref_ms - t;
         if (!found || skew < best_skew) {
             found = true;
@@ -558,15 +670,26 @@ reject_reason decode_iso8583(const uint8_t* msg, std::size_t len, const iso_deco
     const wire_rule* rules = wire_rules[dialect_index].data();
     const uint8_t* p = msg;
     const uint8_t* const end = msg + len;
-    uint8_t d[64];  // digit scratch (the longest field converted holds 19 digits)
 
     // ---- MTI
     const unsigned mti_bytes = bcd ? 2 : 4;
     if (len < mti_bytes) [[unlikely]]
         return reject_reason::iso_truncated;
-    if (!load_digits(p, 4, bcd, d)) [[unlikely]]
+    // The MTI is at offset 0, so it is assembled in a register instead of read with
+    // read_number's load that reaches back before the field.
+    uint64_t mti_word;
+    if (bcd) {
+        uint16_t m;
+        std::memcpy(&m, p, 2);
+        mti_word = uint64_t{m} << 48;
+    } else {
+        uint32_t m;
+        std::memcpy(&m, p, 4);
+        mti_word = uint64_t{m} << 32 | 0x30303030u;
+    }
+    if (!(bcd ? bcd8_digits(mti_word) : ascii8_digits(mti_word))) [[unlikely]]
         return reject_reason::iso_bad_mti;
-    out.mti = static_cast<uint16_t>(digits_value(d, 4));
+    out.mti = static_cast<uint16_t>(bcd ? bcd8_value(mti_word) : ascii8_value(mti_word));
     p += mti_bytes;
 
     // ---- bitmaps
@@ -659,85 +782,67 @@ reject_reason decode_iso8583(const uint8_t* msg, std::size_t len, const iso_deco
         goto done;
     }
 
-    if (has(s_proc)) {
-        if (!digit_text(at(s_proc), 6, bcd, out.processing_code)) [[unlikely]]
-            goto bad_numeric;
-    }
-    if (uint64_t amount; digit_number(at(s_amount), 12, bcd, amount)) [[likely]]
-        out.amount_minor = static_cast<int64_t>(amount);
-    else
+    uint64_t v;
+    if (has(s_proc) && !read_digit_text<6>(at(s_proc), bcd, out.processing_code)) [[unlikely]]
         goto bad_numeric;
-    if (!load_digits(at(s_xmit_time), 10, bcd, d)) [[unlikely]]
+    if (!read_number<12>(at(s_amount), bcd, v)) [[unlikely]]
         goto bad_numeric;
-    if (!infer_transmission_time(d, ctx.reference_time_ms, out.event_time_ms)) [[unlikely]]
+    out.amount_minor = static_cast<int64_t>(v);
+    if (!read_number<10>(at(s_xmit_time), bcd, v)) [[unlikely]]
+        goto bad_numeric;
+    if (!infer_transmission_time(v, ctx.reference_time_ms, out.event_time_ms)) [[unlikely]]
         goto bad_date;
-    if (has(s_stan)) {
-        if (!digit_text(at(s_stan), 6, bcd, out.stan)) [[unlikely]]
-            goto bad_numeric;
-    }
+    if (has(s_stan) && !read_digit_text<6>(at(s_stan), bcd, out.stan)) [[unlikely]]
+        goto bad_numeric;
     if (has(s_local_time)) {
-        if (!load_digits(at(s_local_time), 6, bcd, d)) [[unlikely]]
+        if (!read_number<6>(at(s_local_time), bcd, v)) [[unlikely]]
             goto bad_numeric;
-        if (d[0] * 10 + d[1] > 23 || d[2] > 5 || d[4] > 5) [[unlikely]]
+        if (v / 10000 > 23 || v / 100 % 100 > 59 || v % 100 > 59) [[unlikely]]
             goto bad_date;
-        out.local_time = static_cast<uint32_t>(digits_value(d, 6));
+        out.local_time = static_cast<uint32_t>(v);
     }
     if (has(s_local_date)) {
-        if (!load_digits(at(s_local_date), 4, bcd, d)) [[unlikely]]
+        if (!read_number<4>(at(s_local_date), bcd, v)) [[unlikely]]
             goto bad_numeric;
-        const unsigned mo = d[0] * 10u + d[1], dd = d[2] * 10u + d[3];
-        if (mo < 1 || mo > 12 || dd < 1 || dd > 31) [[unlikely]]
+        if (v / 100 < 1 || v / 100 > 12 || v % 100 < 1 || v % 100 > 31) [[unlikely]]
             goto bad_date;
-        out.local_date = static_cast<uint16_t>(mo * 100 + dd);
+        out.local_date = static_cast<uint16_t>(v);
     }
     if (has(s_expiry)) {
-        if (!load_digits(at(s_expiry), 4, bcd, d)) [[unlikely]]
+        if (!read_number<4>(at(s_expiry), bcd, v)) [[unlikely]]
             goto bad_numeric;
-        const unsigned mo = d[2] * 10u + d[3];
-        if (mo < 1 || mo > 12) [[unlikely]]
+        if (v % 100 < 1 || v % 100 > 12) [[unlikely]]
             goto bad_date;
-        out.expiry_yymm = static_cast<uint16_t>(digits_value(d, 4));
+        out.expiry_yymm = static_cast<uint16_t>(v);
     }
     if (has(s_mcc)) {
-        uint64_t mcc;
-        if (!digit_number(at(s_mcc), 4, bcd, mcc)) [[unlikely]]
+        if (!read_number<4>(at(s_mcc), bcd, v)) [[unlikely]]
             goto bad_numeric;
-        out.mcc = static_cast<uint16_t>(mcc);
+        out.mcc = static_cast<uint16_t>(v);
     }
-    if (has(s_entry_mode)) {
-        if (!digit_text(at(s_entry_mode), 3, bcd, out.pos_entry_mode)) [[unlikely]]
-            goto bad_numeric;
-    }
-    if (has(s_condition)) {
-        if (!digit_text(at(s_condition), 2, bcd, out.pos_condition)) [[unlikely]]
-            goto bad_numeric;
-    }
+    if (has(s_entry_mode) && !read_digit_text<3>(at(s_entry_mode), bcd, out.pos_entry_mode)) [[unlikely]]
+        goto bad_numeric;
+    if (has(s_condition) && !read_digit_text<2>(at(s_condition), bcd, out.pos_condition)) [[unlikely]]
+        goto bad_numeric;
     if (has(s_acquirer)) {
         const unsigned n = std::min(pos[s_acquirer].len, 11u);  // pass 1 checked <= 11
         char text[12];
-        if (!digit_text(at(s_acquirer), n, bcd, text)) [[unlikely]]
+        if (!read_digit_text(at(s_acquirer), n, bcd, text)) [[unlikely]]
             goto bad_numeric;
         out.acquirer_id.assign({text, n});  // never truncated: capacity 11
     }
-    if (has(s_rrn)) {
-        const std::string_view v = trim_right(at(s_rrn), 12);
-        std::memcpy(out.rrn, v.data(), v.size());
-    }
-    if (has(s_auth)) {
-        const std::string_view v = trim_right(at(s_auth), 6);
-        std::memcpy(out.auth_code, v.data(), v.size());
-    }
+    if (has(s_rrn)) copy_trimmed<12>(at(s_rrn), out.rrn);
+    if (has(s_auth)) copy_trimmed<6>(at(s_auth), out.auth_code);
     if (has(s_response)) std::memcpy(out.response_code, at(s_response), 2);
-    if (has(s_terminal)) out.terminal_id.assign(trim_right(at(s_terminal), 8));
-    if (has(s_merchant)) out.merchant_id.assign(trim_right(at(s_merchant), 15));
+    if (has(s_terminal)) copy_trimmed<8>(at(s_terminal), out.terminal_id);
+    if (has(s_merchant)) copy_trimmed<15>(at(s_merchant), out.merchant_id);
     if (has(s_name_loc)) {
         // Common layout: name 22, city 13, state 3, country 2; every part fits its Txn field.
         const uint8_t* f = at(s_name_loc);
-        out.merchant_name.assign(trim_right(f, 22));
-        out.city.assign(trim_right(f + 22, 13));
-        out.region.assign(trim_right(f + 35, 3));
-        const std::string_view c = trim_right(f + 38, 2);
-        std::memcpy(out.country, c.data(), c.size());
+        copy_trimmed<22>(f, out.merchant_name);
+        copy_trimmed<13>(f + 22, out.city);
+        copy_trimmed<3>(f + 35, out.region);
+        copy_trimmed<2>(f + 38, out.country);
     }
     if (has(s_additional) && !parse_additional_data(at(s_additional), pos[s_additional].len, out)) [[unlikely]] {
         result = reject_reason::iso_bad_length_prefix;

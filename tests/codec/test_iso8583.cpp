@@ -497,6 +497,16 @@ TEST_CASE("field 7 year is inferred across New Year", "[unit][iso8583]") {
     REQUIRE(decode(msg("0229120000"), iso_dialect::binary_bitmap, t, 1'832'976'000'000) == reject_reason::none);
     CHECK(t.event_time_ms == 1'835'438'400'000);  // 2028-02-29T12:00:00Z
     CHECK(decode(msg("0229120000"), iso_dialect::binary_bitmap, t, 1'772'323'200'000) == reject_reason::iso_bad_date);
+    // 2100 is not a leap year (century rule); 2400 is.
+    CHECK(decode(msg("0229120000"), iso_dialect::binary_bitmap, t, 4'106'332'800'000 /* 2100-02-15 */) ==
+          reject_reason::iso_bad_date);
+    REQUIRE(decode(msg("0229120000"), iso_dialect::binary_bitmap, t, 13'573'353'600'000 /* 2400-02-15 */) ==
+            reject_reason::none);
+    CHECK(t.event_time_ms == 13'574'606'400'000);  // 2400-02-29T12:00:00Z
+    // A reference before 1970 takes the general calendar path.
+    REQUIRE(decode(msg("1231235959"), iso_dialect::binary_bitmap, t, -86'400'000 /* 1969-12-31 */) ==
+            reject_reason::none);
+    CHECK(t.event_time_ms == -1'000);  // 1969-12-31T23:59:59Z
 }
 
 TEST_CASE("long field 48 values are truncated and flagged", "[unit][iso8583]") {
