@@ -227,10 +227,15 @@ population::population(uint64_t seed, uint32_t n_cards, uint32_t n_merchants, st
     }
     for (uint32_t i = 0; i < 3 * blocklisted_descriptors.size(); ++i) {
         const std::size_t d = i % blocklisted_descriptors.size();
-        char name[40];
-        std::snprintf(name, sizeof name, "%s%.*s %04u", r.chance(0.3) ? "SQ *" : "",
-                      static_cast<int>(blocklisted_descriptors[d].size()), blocklisted_descriptors[d].data(),
-                      static_cast<unsigned>(r.below(10000)));
+        // Name field is 22 chars: the processor prefix only when a 2+ digit store
+        // number still fits after it.
+        std::string name = r.chance(0.3) ? "SQ *" : "";
+        name += blocklisted_descriptors[d];
+        if (name.size() + 3 > 22) name = std::string(blocklisted_descriptors[d]);
+        const int width = static_cast<int>(std::min<std::size_t>(4, 22 - name.size() - 1));
+        char num[8];
+        std::snprintf(num, sizeof num, " %0*u", width, static_cast<unsigned>(r.below(width == 4 ? 10000 : 100)));
+        name += num;
         const uint32_t m = new_merchant(name, blocklisted_mcc[d], pick_weighted(r, cum), true, true);
         _merchants[m].currency = "USD";
         _merchants[m].per_usd = 1.0;
