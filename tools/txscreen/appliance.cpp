@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <deque>
+#include <memory>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -13,6 +15,7 @@
 
 #include "codec/feed_defaults.h"
 #include "common/pan_token.h"
+#include "controlplane/kafka_publisher.h"
 #include "rules/ruleset_store.h"
 #include "tools/txscreen/engine_scorer.h"
 
@@ -85,6 +88,7 @@ std::vector<std::string> eal_defaults(const appliance_options& opt) {
         args.push_back(std::to_string(512 + opt.workers * (opt.cards_per_worker * 640 >> 20)));
     }
     if (!has_arg(args, "--log-level")) args.push_back("--log-level=lib.eal:warning");
+    if (!has_arg(args, "--no-telemetry") && !has_arg(args, "--telemetry")) args.push_back("--no-telemetry");
     return args;
 }
 
@@ -149,12 +153,37 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
         auto r = rules.load_file(opt.rules_file);
         if (!r.ok()) throw std::runtime_error(r.error);
     }
+    // Kafka comes up before the dataplane so a bad broker list fails at start-up.
+    std::unique_ptr<kafka_publisher> kafka;
+    const ruleset* names = nullptr;  // the ruleset this (controlplane) thread reads names from
+    if (!opt.brokers.empty()) {
+        kafka_config kc;
+        kc.brokers = opt.brokers;
+        kc.publish_scored = opt.publish_scored;
+        if (std::string err = validate_kafka_config(kc); !err.empty()) throw std::runtime_error("kafka: " + err);
+        verdict_json_names kn;
+        // Called while publishing, on this thread, which holds `names` as a reader.
+        kn.rule = [&names](uint32_t, uint16_t id) -> std::string_view {
+            return names ? names->rule_name(id) : std::string_view();
+        };
+        kafka = std::make_unique<kafka_publisher>(kc, kn);
+        res.kafka_bootstrap = kafka->bootstrap_servers();
+        if (!opt.quiet) std::printf("txscreen: Kafka %s at %s\n", opt.brokers == "embedded" ? "embedded broker" : "brokers",
+                                    res.kafka_bootstrap.c_str());
+    }
+
     engine_config ecfg;
     ecfg.velocity.card_capacity = static_cast<uint32_t>(opt.cards_per_worker);
     engine_scorer scorer(rules, ecfg, opt.workers);
     dataplane dp(cfg, scorer);
+    // Destroyed before `dp` (reverse order), on every path: the engines' velocity tables
+    // live in EAL memory, which the dataplane's destructor hands back.
+    struct release_engines {
+        engine_scorer& s;
+        ~release_engines() { s.release_all(); }
+    } engines_first{scorer};
     const int cp_slot = rules.register_reader();
-    const ruleset* names = rules.quiescent(cp_slot);
+    names = rules.quiescent(cp_slot);
     res.ruleset_version = names ? names->version : 0;
 
     dp.start();
@@ -178,15 +207,42 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
         }
         if (sink && names) sink(v, *names);
     };
+    // Alerts Kafka refused with backpressure wait here, in order; while any wait, no
+    // new verdicts are taken, so the dataplane's rings fill and rx stops polling.
+    std::deque<Verdict> kafka_wait;
+    auto publish = [&](const Verdict& v) {
+        if (!kafka) return;
+        if (!kafka_wait.empty() || kafka->publish(v) == publish_result::backpressure) kafka_wait.push_back(v);
+    };
+    auto retry_kafka = [&]() {
+        while (!kafka_wait.empty()) {
+            publish_result r = kafka->publish(kafka_wait.front());
+            if (r == publish_result::backpressure) {
+                ++res.kafka_backpressure_waits;
+                return false;
+            }
+            kafka_wait.pop_front();
+        }
+        return true;
+    };
 
     for (;;) {
         // Read "drained" before polling: a worker enqueues its last verdicts before it
         // reports done, so an empty poll after a drained reading means nothing is left.
         const bool was_drained = dp.drained();
+        if (kafka && !retry_kafka()) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            continue;
+        }
         unsigned n = dp.poll_verdicts(buf.data(), static_cast<unsigned>(buf.size()));
-        for (unsigned i = 0; i < n; ++i) consume(buf[i]);
+        for (unsigned i = 0; i < n; ++i) {
+            consume(buf[i]);
+            publish(buf[i]);
+        }
         unsigned m = dp.poll_rejects(rej.data(), static_cast<unsigned>(rej.size()));
         res.rejects += m;
+        if (kafka)
+            for (unsigned i = 0; i < m; ++i) kafka->publish_reject(rej[i]);
         if (n || m) continue;
         if (was_drained) break;
         auto now = clock::now();
@@ -216,6 +272,18 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
     dp.join();
     res.stats = dp.stats();
     rules.unregister_reader(cp_slot);
+    if (kafka) {
+        kafka->flush(30'000);
+        kafka_counters kcnt = kafka->counters();
+        const auto& a = kcnt[kafka_topic::alerts];
+        res.kafka_alerts_produced = a.produced;
+        res.kafka_alerts_acked = a.acked;
+        res.kafka_alerts_pending = a.pending();
+        res.kafka_alerts_failed = a.failed;
+        res.kafka_refused = a.refused;
+        res.kafka_scored_acked = kcnt[kafka_topic::scored].acked;
+        res.kafka_rejects_acked = kcnt[kafka_topic::rejects].acked;
+    }
     return res;
 }
 
@@ -242,7 +310,12 @@ std::string result_json(const appliance_result& r) {
       << ",\"heartbeats\":" << s.rx.heartbeats << ",\"truncated_fields\":" << s.rx.truncated_fields
       << ",\"verdicts\":" << s.work.verdicts << ",\"verdicts_consumed\":" << r.verdicts << ",\"alerts\":" << r.alerts
       << ",\"rejects_consumed\":" << r.rejects << ",\"handoff_stalls\":" << s.rx.handoff_stalls
-      << ",\"verdict_stalls\":" << s.work.verdict_stalls << ",\"identities_hold\":"
+      << ",\"verdict_stalls\":" << s.work.verdict_stalls << ",\"kafka\":{\"bootstrap\":\"" << r.kafka_bootstrap
+      << "\",\"alerts_produced\":" << r.kafka_alerts_produced << ",\"alerts_acked\":" << r.kafka_alerts_acked
+      << ",\"alerts_pending\":" << r.kafka_alerts_pending << ",\"alerts_failed\":" << r.kafka_alerts_failed
+      << ",\"refused\":" << r.kafka_refused << ",\"backpressure_waits\":" << r.kafka_backpressure_waits
+      << ",\"scored_acked\":" << r.kafka_scored_acked << ",\"rejects_acked\":" << r.kafka_rejects_acked
+      << "},\"identities_hold\":"
       << (s.identities_hold() && r.verdicts == s.work.verdicts && r.rejects == s.rx.rejected ? "true" : "false")
       << ",\"elapsed_s\":" << r.elapsed_s << ",\"ruleset_version\":" << r.ruleset_version
       << ",\"latency_ns\":{\"p50\":" << r.latency.quantile(0.5) << ",\"p99\":" << r.latency.quantile(0.99)

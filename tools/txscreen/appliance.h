@@ -29,6 +29,8 @@ struct appliance_options {
     std::string rules_file;                // empty: built-in default ruleset
     std::string tokenization_key;          // empty: $TXSCREEN_TOKEN_KEY or the demo key
     std::size_t cards_per_worker = 1 << 20;
+    std::string brokers;                   // "" no Kafka; "embedded" or host:port,...
+    bool publish_scored = false;           // every verdict to txscreen.scored too
     bool quiet = false;
 };
 
@@ -43,6 +45,11 @@ struct appliance_result {
     std::map<std::string, uint64_t> decisions;
     uint32_t ruleset_version = 0;
     uint64_t expected_packets = 0;         // packets in the pcaps (0 when looping)
+    // Kafka (when brokers were given): what was published and acknowledged.
+    std::string kafka_bootstrap;
+    uint64_t kafka_alerts_produced = 0, kafka_alerts_acked = 0, kafka_alerts_pending = 0;
+    uint64_t kafka_alerts_failed = 0, kafka_backpressure_waits = 0, kafka_refused = 0;
+    uint64_t kafka_scored_acked = 0, kafka_rejects_acked = 0;
 };
 
 using verdict_sink = std::function<void(const Verdict&, const ruleset&)>;

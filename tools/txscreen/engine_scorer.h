@@ -33,6 +33,11 @@ public:
     void score(unsigned worker, const Txn& txn, Verdict& out) noexcept override { _engines[worker]->score(txn, out); }
     void quiescent(unsigned worker) noexcept override { _engines[worker]->quiescent(); }
 
+    // Frees every engine (their tables are rte_malloc memory: call before EAL cleanup).
+    void release_all() noexcept {
+        for (auto& e : _engines) e.reset();
+    }
+
     const engine* worker_engine(unsigned worker) const noexcept { return _engines[worker].get(); }
     unsigned workers() const noexcept { return static_cast<unsigned>(_engines.size()); }
 

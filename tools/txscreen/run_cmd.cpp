@@ -33,6 +33,9 @@ options:
   --token-key HEX       tokenization key (default $TXSCREEN_TOKEN_KEY, else the
                         demo key, with a warning)
   --idle-timeout S      stop when no packet arrives for S seconds (default 3)
+  --brokers LIST        publish alerts (and rejects) to Kafka: host:port,... or
+                        "embedded" for an in-process broker on loopback
+  --publish-scored      also publish every verdict to txscreen.scored
   --summary-json FILE   write the final counters (identities included) as JSON
   --verdicts-out FILE   write one canonical line per verdict (no timestamps)
   --quiet               print nothing but errors
@@ -61,6 +64,8 @@ int cmd_run(const std::vector<std::string>& args) {
             else if (p.number("--cards", opt.cards_per_worker, 1024, 1e9)) {}
             else if (p.value("--token-key", opt.tokenization_key)) {}
             else if (p.number("--idle-timeout", opt.idle_timeout_s, 0, 86400)) {}
+            else if (p.value("--brokers", opt.brokers)) {}
+            else if (p.flag("--publish-scored")) opt.publish_scored = true;
             else if (p.value("--summary-json", summary_json)) {}
             else if (p.value("--verdicts-out", verdicts_out)) {}
             else if (p.flag("--quiet")) opt.quiet = true;
@@ -111,6 +116,12 @@ int cmd_run(const std::vector<std::string>& args) {
         for (const auto& f : s.feeds)
             if (f.missing || f.gap_events) std::printf("  feed %s: %llu sequence numbers missing\n", f.name.c_str(),
                                                        static_cast<unsigned long long>(f.missing));
+        if (!opt.brokers.empty())
+            std::printf("  kafka %s: alerts produced %llu, acknowledged %llu, pending %llu, failed %llu\n",
+                        res.kafka_bootstrap.c_str(), static_cast<unsigned long long>(res.kafka_alerts_produced),
+                        static_cast<unsigned long long>(res.kafka_alerts_acked),
+                        static_cast<unsigned long long>(res.kafka_alerts_pending),
+                        static_cast<unsigned long long>(res.kafka_alerts_failed));
         std::printf("  accounting identities: %s\n", s.identities_hold() && res.verdicts == s.work.verdicts ? "hold" : "BROKEN");
     }
     return 0;
