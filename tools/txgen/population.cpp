@@ -63,6 +63,13 @@ std::string digits(rng& r, unsigned n) {
     return s;
 }
 
+// prefix + tail, by appends (GCC 12 warns falsely on `"4" + std::string&&`).
+std::string join(std::string_view prefix, const std::string& tail) {
+    std::string s(prefix);
+    s += tail;
+    return s;
+}
+
 char luhn_check_digit(std::string_view body) {
     // Doubling starts from the digit left of the (missing) check digit.
     unsigned sum = 0;
@@ -81,14 +88,14 @@ std::vector<bin_entry> make_bins(rng& r) {
     auto add = [&](int count, auto&& make_prefix, uint8_t len) {
         for (int i = 0; i < count; ++i) bins.push_back({make_prefix(), len});
     };
-    add(20, [&] { return "4" + digits(r, 5); }, 16);                                  // Visa
-    add(4, [&] { return "4" + digits(r, 7); }, 16);                                   // Visa, 8-digit BIN
-    add(10, [&] { return std::to_string(51 + r.below(5)) + digits(r, 4); }, 16);     // Mastercard 51-55
-    add(4, [&] { return std::to_string(2221 + r.below(500)) + digits(r, 2); }, 16);  // Mastercard 2-series
-    add(4, [&] { return std::string(r.chance(0.5) ? "34" : "37") + digits(r, 4); }, 15);  // Amex
-    add(2, [&] { return "6011" + digits(r, 2); }, 16);                                // Discover
-    add(2, [&] { return std::to_string(3528 + r.below(62)) + digits(r, 2); }, 16);   // JCB
-    add(2, [&] { return "62" + digits(r, 4); }, 19);                                  // UnionPay
+    add(20, [&] { return join("4", digits(r, 5)); }, 16);                                  // Visa
+    add(4, [&] { return join("4", digits(r, 7)); }, 16);                                   // Visa, 8-digit BIN
+    add(10, [&] { return join(std::to_string(51 + r.below(5)), digits(r, 4)); }, 16);     // Mastercard 51-55
+    add(4, [&] { return join(std::to_string(2221 + r.below(500)), digits(r, 2)); }, 16);  // Mastercard 2-series
+    add(4, [&] { return join(r.chance(0.5) ? "34" : "37", digits(r, 4)); }, 15);  // Amex
+    add(2, [&] { return join("6011", digits(r, 2)); }, 16);                                // Discover
+    add(2, [&] { return join(std::to_string(3528 + r.below(62)), digits(r, 2)); }, 16);   // JCB
+    add(2, [&] { return join("62", digits(r, 4)); }, 19);                                  // UnionPay
     return bins;
 }
 
@@ -160,9 +167,9 @@ bool luhn_valid(std::string_view d) noexcept {
 }
 
 std::string population::terminal_id(const merchant_profile& m, unsigned k) {
-    char b[16];
-    std::snprintf(b, sizeof b, "T%07u", (m.first_terminal + k) % 10000000u);
-    return b;
+    std::string s = "T0000000";
+    for (uint32_t v = (m.first_terminal + k) % 10000000u, i = 7; v; v /= 10, --i) s[i] = static_cast<char>('0' + v % 10);
+    return s;
 }
 
 population::population(uint64_t seed, uint32_t n_cards, uint32_t n_merchants, std::span<const city_info> cities) {
