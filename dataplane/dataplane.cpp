@@ -272,6 +272,7 @@ int dataplane::lcore_main(void* arg) {
     rx_lcore* rx = role.rx >= 0 ? dp->_rx[role.rx].get() : nullptr;
     worker_lcore* w = role.worker >= 0 ? dp->_work[role.worker].get() : nullptr;
     if (w) w->attach();
+    dp->_lcores_polling.fetch_add(1);
 
     if (rx && w) {
         // Run to completion: receive a burst, then score it, on this one lcore.
@@ -334,6 +335,9 @@ void dataplane::start() {
         _launched.push_back(r.lcore);
     }
     _started = true;
+    // Return once every lcore has built its state and is about to poll, so a caller
+    // that starts traffic after start() loses nothing to set-up time.
+    while (_lcores_polling.load() < g_roles.size()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 void dataplane::stop_rx() noexcept { _stop_rx.store(true); }

@@ -59,6 +59,7 @@ public:
     dataplane(const dataplane&) = delete;
     dataplane& operator=(const dataplane&) = delete;
 
+    // Launches the lcores; returns when all of them are set up and polling.
     void start();
     // Stop taking packets from the NIC; everything already received is still scored.
     void stop_rx() noexcept;
@@ -101,6 +102,7 @@ private:
     std::atomic<bool> _stop_rx{false};
     std::atomic<unsigned> _rx_running{0};
     std::atomic<unsigned> _workers_running{0};
+    std::atomic<unsigned> _lcores_polling{0};  // lcores past their set-up
     uint64_t _verdicts_dequeued = 0;  // controlplane thread only
     uint64_t _rejects_dequeued = 0;
     bool _started = false;

@@ -187,6 +187,7 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
     res.ruleset_version = names ? names->version : 0;
 
     dp.start();
+    if (!opt.ready_file.empty()) std::ofstream(opt.ready_file) << getpid() << '\n';
     using clock = std::chrono::steady_clock;
     const auto t_start = clock::now();
     auto t_first = t_start, t_last_rx = t_start;

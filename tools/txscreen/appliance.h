@@ -31,6 +31,7 @@ struct appliance_options {
     std::size_t cards_per_worker = 1 << 20;
     std::string brokers;                   // "" no Kafka; "embedded" or host:port,...
     bool publish_scored = false;           // every verdict to txscreen.scored too
+    std::string ready_file;                // created once the lcores are polling
     bool quiet = false;
 };
 

@@ -38,6 +38,7 @@ options:
   --publish-scored      also publish every verdict to txscreen.scored
   --summary-json FILE   write the final counters (identities included) as JSON
   --verdicts-out FILE   write one canonical line per verdict (no timestamps)
+  --ready-file FILE     create FILE once the dataplane is polling (for scripts)
   --quiet               print nothing but errors
 EAL defaults when not given after `--`: lcores for the roles, --no-huge -m N when
 no hugepages are reserved, and a per-process --file-prefix.
@@ -68,6 +69,7 @@ int cmd_run(const std::vector<std::string>& args) {
             else if (p.flag("--publish-scored")) opt.publish_scored = true;
             else if (p.value("--summary-json", summary_json)) {}
             else if (p.value("--verdicts-out", verdicts_out)) {}
+            else if (p.value("--ready-file", opt.ready_file)) {}
             else if (p.flag("--quiet")) opt.quiet = true;
             else p.unknown();
         }
