@@ -373,6 +373,27 @@ TEST_CASE("MoldUDP64 heartbeats fill idle event time and end-of-session closes",
     CHECK(seen[1] == std::pair<uint64_t, uint16_t>{2, 0});  // heartbeat announces the next seq
     CHECK(seen[4] == std::pair<uint64_t, uint16_t>{2, 1});
     CHECK(seen.back() == std::pair<uint64_t, uint16_t>{4, mold_end_of_session});
+
+    // With room for 8 per datagram, a partial datagram still leaves before an idle gap.
+    memory_output mem8;
+    line_fanout lines8(mem8, 7001, false, 0, 1);
+    o.per_datagram = 8;
+    o.end_of_session = false;
+    feed_writer w8(o, lines8);
+    generator gen8(small_config(10, 0));
+    for (int i = 0; i < 4; ++i) {
+        gen8.next(t);
+        t.txn.event_time_ms = at + (i < 2 ? 0 : 3500);  // two together, two after a gap
+        w8.add(t.txn);
+    }
+    w8.finish();
+    std::vector<uint16_t> counts;
+    for (auto& p : mem8.packets) {
+        mold_header h;
+        REQUIRE(parse_mold_header(p.bytes.data(), p.bytes.size(), h) == reject_reason::none);
+        counts.push_back(h.count);
+    }
+    CHECK(counts == std::vector<uint16_t>{2, 0, 0, 0, 2});
 }
 
 TEST_CASE("pcap file layout, byte by byte, on a three-transaction run", "[unit][txgen]") {

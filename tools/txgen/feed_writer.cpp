@@ -58,6 +58,10 @@ void feed_writer::add(const clear_txn& t) {
 
     // MoldUDP64 heartbeats tell a receiver the session is alive across quiet periods
     // of event time.
+    // A partial datagram does not wait across an idle gap longer than the heartbeat
+    // interval: a live feed would have sent it by then.
+    if (mold && _opts.heartbeat_ms > 0 && _in_dgram > 0 && t.event_time_ms - _dgram_time_ms > _opts.heartbeat_ms)
+        flush();
     if (mold && _opts.heartbeat_ms > 0 && _sent_any && _in_dgram == 0) {
         while (t.event_time_ms - _last_sent_ms > _opts.heartbeat_ms) {
             _last_sent_ms += _opts.heartbeat_ms;
