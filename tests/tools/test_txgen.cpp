@@ -120,6 +120,15 @@ TEST_CASE("population PANs are unique, Luhn-valid and of several brands", "[unit
         REQUIRE(population::terminal_id(m, 0).size() == 8);
         REQUIRE(has_descriptor(m.name) == m.blocklisted);
     }
+    std::set<std::string_view> usd_only, local;
+    for (const merchant_profile& m : pop.merchants()) usd_only.insert(m.currency);
+    const population pop_local(5, 2000, 2000, true);
+    for (const merchant_profile& m : pop_local.merchants()) {
+        local.insert(m.currency);
+        REQUIRE(currency_by_alpha(m.currency) != nullptr);
+    }
+    CHECK(usd_only == std::set<std::string_view>{"USD"});
+    CHECK(local.size() >= 6);
     CHECK(!luhn_valid("4111111111111112"));
     CHECK(luhn_valid("4111111111111111"));
 }
@@ -163,7 +172,9 @@ TEST_CASE("label counts follow the fraud rate exactly and cover every scenario",
 }
 
 TEST_CASE("scenarios have the shape their detectors look for", "[unit][txgen]") {
-    generator g(small_config(60000, 0.05, 11));
+    generator_config cfg = small_config(60000, 0.05, 11);
+    cfg.local_currencies = true;  // scenario amounts must hold in USD terms across currencies
+    generator g(cfg);
     std::map<uint32_t, std::vector<generated_txn>> inst;
     std::unordered_map<std::string, int> id_uses;
     std::vector<generated_txn> all;
@@ -624,7 +635,7 @@ TEST_CASE("command-line errors name the option", "[unit][txgen]") {
     CHECK(o.gen.count == 2000000);
     CHECK(o.labels_path == "f.pcap.labels.csv");
     const std::string help = usage();
-    for (const char* opt : {"--count", "--seed", "--start", "--event-rate", "--cards", "--merchants", "--fraud-rate",
+    for (const char* opt : {"--count", "--seed", "--start", "--event-rate", "--cards", "--merchants", "--fraud-rate", "--local-currencies",
                             "--scenarios", "--format", "--dialect", "--framing", "--session", "--first-seq",
                             "--per-datagram", "--mtu", "--heartbeat-ms", "--end-of-session", "--port",
                             "--ab-drop-rate", "--out", "--labels", "--no-labels", "--src-ip", "--dst-ip", "--udp",

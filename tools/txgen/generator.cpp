@@ -17,6 +17,10 @@ constexpr int64_t minute_ms = 60'000;
 // does not look like rapid repeats or a card-testing burst.
 constexpr int64_t normal_min_gap_ms = 10 * minute_ms;
 constexpr double far_km = 3000.0;  // impossible travel: at least this far
+// After a scenario the victim card has no normal traffic for this long (the issuer
+// would have blocked it), so alerts that the scenario's state causes later land on
+// labelled transactions, not on normal ones.
+constexpr int64_t scenario_quiet_ms = 2 * 60 * minute_ms;
 
 struct size_range {
     uint32_t lo, hi;
@@ -77,8 +81,9 @@ generator::generator(const generator_config& config)
     if (_config.cards == 0)
         _config.cards = static_cast<uint32_t>(std::clamp<uint64_t>(_config.count / 5, 1000, 200000));
     if (_config.merchants == 0) _config.merchants = std::clamp<uint32_t>(_config.cards / 10, 500, 20000);
-    _pop = std::make_unique<population>(_config.seed, _config.cards, _config.merchants);
+    _pop = std::make_unique<population>(_config.seed, _config.cards, _config.merchants, _config.local_currencies);
     _card_last_ms.assign(_pop->cards().size(), std::numeric_limits<int64_t>::min() / 2);
+    _card_history.assign(_pop->cards().size(), 0);
     plan_scenarios();
     _next_normal_ms = _config.start_ms;
 }
@@ -232,7 +237,11 @@ void generator::push(int64_t emit_ms, generated_txn&& g, bool is_copy) {
 void generator::materialize(const instance& in) {
     rng& r = _scenario_rng;
     const auto cards = _pop->cards();
-    const uint32_t card_ix = static_cast<uint32_t>(r.below(cards.size()));
+    uint32_t card_ix = static_cast<uint32_t>(r.below(cards.size()));
+    // An account takeover is "new" device/e-mail only against a history: prefer a card
+    // with a few normal transactions already.
+    for (int tries = 0; in.kind == scenario::account_takeover && tries < 64 && _card_history[card_ix] < 3; ++tries)
+        card_ix = static_cast<uint32_t>(r.below(cards.size()));
     const card_profile& c = cards[card_ix];
     const city_entry& home = _pop->cities()[c.home_city];
     static const std::string pos = "pos", ecom = "ecom";
@@ -337,6 +346,7 @@ void generator::materialize(const instance& in) {
     case scenario::normal:
         break;
     }
+    _card_last_ms[card_ix] = std::max(_card_last_ms[card_ix], t + scenario_quiet_ms - normal_min_gap_ms);
 }
 
 bool generator::next(generated_txn& out) {
@@ -363,7 +373,8 @@ bool generator::next(generated_txn& out) {
             card = static_cast<uint32_t>(r.below(n_cards));
             if (_card_last_ms[card] + normal_min_gap_ms <= tn) break;
         }
-        _card_last_ms[card] = tn;
+        _card_last_ms[card] = std::max(_card_last_ms[card], tn);
+        if (_card_history[card] < 255) ++_card_history[card];
         fill_normal(card, tn, out);
         out.label = scenario::normal;
         out.scenario_id = 0;

@@ -51,10 +51,14 @@ struct generator_config {
     uint64_t seed = 1;
     uint64_t count = 100000;                    // transactions to emit (copies included)
     int64_t start_ms = 1793491200000;           // 2026-11-01T00:00:00Z
-    double event_rate = 50.0;                   // mean transactions per second of event time
+    double event_rate = 20.0;                   // mean transactions per second of event time
     double fraud_rate = 0.01;                   // fraction of transactions in scenarios
     uint32_t cards = 0;                         // 0: count / 5 within [1000, 200000]
     uint32_t merchants = 0;                     // 0: cards / 10 within [500, 20000]
+    // Merchants bill in their country's currency (EUR, GBP, JPY, ...) instead of USD.
+    // Off by default: txscreen's amount/card-testing limits are in major units without
+    // FX, so a JPY or INR card would look like amount velocity.
+    bool local_currencies = false;
     // Which scenario types may be injected (index = scenario; [normal] is ignored).
     std::array<bool, scenario_count> enabled = {false, true, true, true, true, true, true, true};
 };
@@ -129,7 +133,8 @@ private:
     std::size_t _next_instance = 0;
     std::priority_queue<std::unique_ptr<pending>, std::vector<std::unique_ptr<pending>>, pending_later> _heap;
     uint64_t _order = 0;
-    std::vector<int64_t> _card_last_ms;
+    std::vector<int64_t> _card_last_ms;        // last normal use (or end of a scenario's quiet period)
+    std::vector<uint8_t> _card_history;        // normal transactions so far, saturating at 255
     int64_t _next_normal_ms;
     uint64_t _normal_left;
     uint64_t _emitted = 0;

@@ -172,7 +172,8 @@ std::string population::terminal_id(const merchant_profile& m, unsigned k) {
     return s;
 }
 
-population::population(uint64_t seed, uint32_t n_cards, uint32_t n_merchants, std::span<const city_info> cities) {
+population::population(uint64_t seed, uint32_t n_cards, uint32_t n_merchants, bool local_currencies,
+                       std::span<const city_info> cities) {
     if (cities.empty()) throw std::invalid_argument("txgen: the city table is empty");
     if (n_cards == 0 || n_merchants == 0) throw std::invalid_argument("txgen: cards and merchants must be > 0");
     rng r(rng::derive(seed, 1));
@@ -204,7 +205,7 @@ population::population(uint64_t seed, uint32_t n_cards, uint32_t n_merchants, st
         next_terminal += m.terminal_count;
         m.online = online;
         m.blocklisted = blocklisted;
-        const fx_rate fx = currency_for_country(cities[city].country);
+        const fx_rate fx = local_currencies ? currency_for_country(cities[city].country) : fx_rate{"USD", 1.0};
         m.currency = fx.currency;
         m.per_usd = fx.per_usd;
         _merchants.push_back(std::move(m));

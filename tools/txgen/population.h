@@ -70,7 +70,9 @@ public:
     // Builds `cards` cards and about `merchants` merchants over the given cities (the
     // world_cities() table by default). Throws std::invalid_argument when the city
     // table is empty or counts are zero.
-    population(uint64_t seed, uint32_t cards, uint32_t merchants,
+    // With local_currencies, merchants bill in their country's currency (fixed
+    // synthetic rates); otherwise every merchant bills USD.
+    population(uint64_t seed, uint32_t cards, uint32_t merchants, bool local_currencies = false,
                std::span<const city_info> cities = world_cities());
 
     std::span<const card_profile> cards() const noexcept { return _cards; }

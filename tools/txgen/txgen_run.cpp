@@ -125,11 +125,13 @@ Population and traffic (ignored with --from-jsonl):
   --start TIME        event time of the first transaction, RFC 3339
                       (default 2026-11-01T00:00:00Z)
   --event-rate R      mean transactions per second of event time; a diurnal curve
-                      (peak 16:00 UTC, trough 04:00 UTC) modulates it (default 50)
+                      (peak 16:00 UTC, trough 04:00 UTC) modulates it (default 20)
   --cards N           cards in the population (default count/5 within [1000, 200000])
   --merchants N       card-present merchants (default cards/10 within [500, 20000])
   --fraud-rate F      fraction of transactions that belong to fraud scenarios,
                       0 to 0.5 (default 0.01)
+  --local-currencies  merchants bill in their country's currency (EUR, GBP, JPY, CAD,
+                      AUD, CHF, BRL, INR, MXN; fixed synthetic rates) instead of USD
   --scenarios LIST    comma-separated scenario types to inject (default all):
                       card_testing, impossible_travel, amount_velocity,
                       account_takeover, blocklisted_merchant, high_amount, duplicate
@@ -186,6 +188,8 @@ std::string parse_args(const std::vector<std::string>& args, txgen_options& o) {
             o.quiet = true;
         } else if (a == "--end-of-session") {
             o.feed.end_of_session = true;
+        } else if (a == "--local-currencies") {
+            o.gen.local_currencies = true;
         } else if (a == "--no-labels") {
             no_labels = true;
         } else if (a == "--count") {
