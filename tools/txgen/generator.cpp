@@ -20,7 +20,10 @@ constexpr double far_km = 3000.0;  // impossible travel: at least this far
 // After a scenario the victim card has no normal traffic for this long (the issuer
 // would have blocked it), so alerts that the scenario's state causes later land on
 // labelled transactions, not on normal ones.
+// Impossible travel waits a day: the card "coming home" from the far city sooner would
+// itself be an impossible trip.
 constexpr int64_t scenario_quiet_ms = 2 * 60 * minute_ms;
+constexpr int64_t travel_quiet_ms = 24 * 60 * minute_ms;
 
 struct size_range {
     uint32_t lo, hi;
@@ -346,7 +349,8 @@ void generator::materialize(const instance& in) {
     case scenario::normal:
         break;
     }
-    _card_last_ms[card_ix] = std::max(_card_last_ms[card_ix], t + scenario_quiet_ms - normal_min_gap_ms);
+    const int64_t quiet = in.kind == scenario::impossible_travel ? travel_quiet_ms : scenario_quiet_ms;
+    _card_last_ms[card_ix] = std::max(_card_last_ms[card_ix], t + quiet - normal_min_gap_ms);
 }
 
 bool generator::next(generated_txn& out) {

@@ -1,4 +1,4 @@
-// txgen: synthetic transaction feeds (see docs/_feeds_txgen.md and txgen --help).
+// txgen: synthetic transaction feeds (see docs/feeds.md and txgen --help).
 #include <cstdio>
 #include <exception>
 #include <string>

@@ -166,7 +166,7 @@ Output:
   --help              this text
 
 Exit status: 0 success, 1 run-time error (file, network, bad --from-jsonl line),
-2 invalid arguments. See docs/_feeds_txgen.md.
+2 invalid arguments. See docs/feeds.md.
 )";
 }
 
