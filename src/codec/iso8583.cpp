@@ -5,8 +5,9 @@
 //   1. walk the bitmap(s); for each present field read its length from the 1987
 //      definition (or its LL/LLL prefix), bounds-check it and, for the few fields
 //      txscreen uses, remember where it lies;
-//   2. convert the remembered fields into the Txn; tokenize the PAN last, so a message
-//      rejected for any other reason costs no HMAC.
+//   2. convert the remembered fields into the Txn; the PAN is validated there and
+//      handed to a pan_stash last, so a message rejected for any other reason costs no
+//      HMAC, and the rx stage tokenizes the stashes of a whole burst at once.
 #include "codec/iso8583.h"
 
 #include <algorithm>
@@ -661,6 +662,16 @@ std::string_view iso_dialect_name(iso_dialect d) noexcept {
 
 reject_reason decode_iso8583(const uint8_t* msg, std::size_t len, const iso_decode_context& ctx,
                              Txn& out) noexcept {
+    pan_stash pan;
+    const reject_reason r = decode_iso8583_deferred(msg, len, ctx, out, pan);
+    if (r == reject_reason::none) ctx.tokenizer->tokenize_stashed(&pan, &out, 1);  // wipes `pan`
+    return r;
+}
+
+reject_reason decode_iso8583_deferred(const uint8_t* msg, std::size_t len, const iso_decode_context& ctx,
+                                      Txn& out, pan_stash& stash) noexcept {
+    stash.what = pan_stash::kind::none;
+    stash.len = 0;
     out.reset();
     out.format = payload_format::iso8583;
     const unsigned dialect_index = static_cast<unsigned>(ctx.dialect) < 3 ? static_cast<unsigned>(ctx.dialect) : 0;
@@ -881,7 +892,10 @@ reject_reason decode_iso8583(const uint8_t* msg, std::size_t len, const iso_deco
         out.chan = channel::pos;
     }
 
-    apply_pan(*ctx.tokenizer, pan, pan_len, out);
+    // Tokenized later, several messages at once (tokenize_stashed): the stash is now
+    // the only copy of the clear PAN outside the wire bytes.
+    apply_pan_fields(pan, pan_len, out);
+    stash.hold(pan_stash::kind::pan, pan, pan_len);
     goto done;
 
 bad_numeric:

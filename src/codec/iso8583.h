@@ -33,9 +33,17 @@ struct iso_decode_context {
     int64_t reference_time_ms = 0;
 };
 
-// Decodes one message into `out` (reset first). Returns reject_reason::none on success.
+// Decodes one message into `out`, PAN tokenization included. Returns
+// reject_reason::none on success; on a reject `out` holds no meaningful data.
 reject_reason decode_iso8583(const uint8_t* msg, std::size_t len, const iso_decode_context& ctx,
                              Txn& out) noexcept;
+
+// Same, but the token is left for later: on success every field of `out` is written
+// except card_token, and `pan` holds the PAN until pan_tokenizer::tokenize_stashed
+// writes the token and wipes it (the rx stage tokenizes a burst's messages together).
+// On a reject `pan` is left empty. ctx.tokenizer is not used.
+reject_reason decode_iso8583_deferred(const uint8_t* msg, std::size_t len, const iso_decode_context& ctx,
+                                      Txn& out, pan_stash& pan) noexcept;
 
 // Appends the wire form of `t` (without any length prefix) to `out`.
 void encode_iso8583(const clear_txn& t, iso_dialect dialect, std::vector<uint8_t>& out);

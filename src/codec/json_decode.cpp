@@ -285,6 +285,15 @@ json_decoder::json_decoder(const pan_tokenizer& tokenizer) : _impl(std::make_uni
 json_decoder::~json_decoder() = default;
 
 reject_reason json_decoder::decode(const char* msg, std::size_t len, Txn& out) noexcept {
+    pan_stash pan;
+    const reject_reason r = decode_deferred(msg, len, out, pan);
+    if (r == reject_reason::none) _impl->tok.tokenize_stashed(&pan, &out, 1);  // wipes `pan`
+    return r;
+}
+
+reject_reason json_decoder::decode_deferred(const char* msg, std::size_t len, Txn& out, pan_stash& stash) noexcept {
+    stash.what = pan_stash::kind::none;
+    stash.len = 0;
     out.reset();
     out.format = payload_format::json;
     if (len > json_max_message) [[unlikely]]
@@ -497,12 +506,20 @@ reject_reason json_decoder::decode(const char* msg, std::size_t len, Txn& out) n
     if (!parse_amount(amount_text, cur->exponent, out.amount_minor)) [[unlikely]]
         return reject_reason::json_bad_amount;
 
+    // The token is computed later, several messages at once (tokenize_stashed); the
+    // stash holds the exact HMAC message. The PAN's copy in `buf` is wiped on return.
     if (has(key_id::card)) {
         if (!pan_valid(wipe.p, wipe.n)) [[unlikely]]
             return reject_reason::bad_pan;
-        apply_pan(im.tok, wipe.p, wipe.n, out);
+        apply_pan_fields(wipe.p, wipe.n, out);
+        stash.hold(pan_stash::kind::pan, wipe.p, wipe.n);
+    } else if (card_id_full.size() + 3 <= pan_stash::capacity) [[likely]] {
+        std::memcpy(stash.text, "id:", 3);
+        std::memcpy(stash.text + 3, card_id_full.data(), card_id_full.size());
+        stash.len = static_cast<uint8_t>(card_id_full.size() + 3);
+        stash.what = pan_stash::kind::card_id;
     } else {
-        im.tok.tokenize_card_id(card_id_full, out.card_token);
+        im.tok.tokenize_card_id(card_id_full, out.card_token);  // longer than one block: now
     }
     out.truncated = trunc;
     return reject_reason::none;

@@ -26,8 +26,15 @@ public:
     json_decoder(const json_decoder&) = delete;
     json_decoder& operator=(const json_decoder&) = delete;
 
-    // Decodes one JSON object (no trailing newline required) into `out` (reset first).
+    // Decodes one JSON object (no trailing newline required) into `out`, PAN or card_id
+    // tokenization included. Returns reject_reason::none on success.
     reject_reason decode(const char* msg, std::size_t len, Txn& out) noexcept;
+
+    // Same, but the token is left for later: on success every field of `out` is written
+    // except card_token, and `pan` holds the PAN (or "id:" + card_id) until
+    // pan_tokenizer::tokenize_stashed writes the token and wipes it. A card_id too long
+    // for one hash block is tokenized here and leaves `pan` empty, as does a reject.
+    reject_reason decode_deferred(const char* msg, std::size_t len, Txn& out, pan_stash& pan) noexcept;
 
 private:
     struct impl;

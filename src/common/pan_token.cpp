@@ -215,49 +215,147 @@ void pan_tokenizer::tokenize_card_id(std::string_view card_id, uint8_t out[card_
     finish(inner, out);
 }
 
+#ifndef TXSCREEN_HMAC_LANES
+#define TXSCREEN_HMAC_LANES 4
+#endif
+
+void pan_tokenizer::hmac_short_lanes(const uint8_t* const* msg, const std::size_t* len, std::size_t n,
+                                     uint8_t* const* out) const noexcept {
+    // Full groups of `lanes` streams, then the rest in one narrower group: a 3-stream
+    // call costs little more than a 1-stream one, three 1-stream calls cost three times.
+    constexpr std::size_t lanes = TXSCREEN_HMAC_LANES;
+    std::size_t i = 0;
+    for (; i + lanes <= n; i += lanes)
+        hmac_short_ni<lanes>(_inner, _outer, nullptr, 0, msg + i, len + i, out + i);
+    switch (n - i) {
+#if TXSCREEN_HMAC_LANES > 4
+        case 7: hmac_short_ni<7>(_inner, _outer, nullptr, 0, msg + i, len + i, out + i); break;
+        case 6: hmac_short_ni<6>(_inner, _outer, nullptr, 0, msg + i, len + i, out + i); break;
+        case 5: hmac_short_ni<5>(_inner, _outer, nullptr, 0, msg + i, len + i, out + i); break;
+        case 4: hmac_short_ni<4>(_inner, _outer, nullptr, 0, msg + i, len + i, out + i); break;
+#endif
+        case 3: hmac_short_ni<3>(_inner, _outer, nullptr, 0, msg + i, len + i, out + i); break;
+        case 2: hmac_short_ni<2>(_inner, _outer, nullptr, 0, msg + i, len + i, out + i); break;
+        case 1: hmac_short_ni<1>(_inner, _outer, nullptr, 0, msg + i, len + i, out + i); break;
+        default: break;
+    }
+}
+
 void pan_tokenizer::tokenize_pans(const char* const* pans, const std::size_t* lens, std::size_t n,
                                   uint8_t (*out)[card_token_bytes]) const noexcept {
+    constexpr std::size_t chunk = 16;
+    const uint8_t* m[chunk];
+    std::size_t l[chunk];
+    uint8_t* o[chunk];
     std::size_t i = 0;
-    if (_sha_ni) {
-        for (; i + 4 <= n; i += 4) {
-            if (lens[i] > 55 || lens[i + 1] > 55 || lens[i + 2] > 55 || lens[i + 3] > 55) break;
-            const uint8_t* m[4];
-            uint8_t* o[4];
-            for (int l = 0; l < 4; ++l) {
-                m[l] = reinterpret_cast<const uint8_t*>(pans[i + l]);
-                o[l] = out[i + l];
+    while (i < n) {
+        // Gather up to `chunk` one-block PANs; a longer one takes the general path alone.
+        std::size_t k = 0;
+        for (; i < n && k < chunk; ++i) {
+            if (!_sha_ni || lens[i] > pan_stash::capacity) [[unlikely]] {
+                tokenize_pan(pans[i], lens[i], out[i]);
+                continue;
             }
-            hmac_short_ni<4>(_inner, _outer, nullptr, 0, m, lens + i, o);
+            m[k] = reinterpret_cast<const uint8_t*>(pans[i]);
+            l[k] = lens[i];
+            o[k] = out[i];
+            ++k;
         }
+        if (k) hmac_short_lanes(m, l, k, o);
     }
-    for (; i < n; ++i) tokenize_pan(pans[i], lens[i], out[i]);
 }
+
+void pan_stash::wipe() noexcept {
+    explicit_bzero(text, sizeof text);
+    len = 0;
+    what = kind::none;
+}
+
+void pan_tokenizer::tokenize_stashed(pan_stash* stash, Txn* txns, std::size_t n) const noexcept {
+    constexpr std::size_t chunk = 16;
+    const uint8_t* m[chunk];
+    std::size_t l[chunk];
+    uint8_t* o[chunk];
+    std::size_t done = 0;
+    while (done < n) {
+        const std::size_t end = n - done > chunk ? done + chunk : n;
+        std::size_t k = 0;
+        for (std::size_t i = done; i < end; ++i) {
+            if (stash[i].what == pan_stash::kind::none) continue;
+            m[k] = reinterpret_cast<const uint8_t*>(stash[i].text);
+            l[k] = stash[i].len;  // <= capacity by construction: one block
+            o[k] = txns[i].card_token;
+            ++k;
+        }
+        if (_sha_ni) [[likely]] {
+            hmac_short_lanes(m, l, k, o);
+        } else {
+            for (std::size_t j = 0; j < k; ++j) {
+                SHA256_CTX inner = _inner;
+                SHA256_Update(&inner, m[j], l[j]);
+                finish(inner, o[j]);
+            }
+        }
+        for (std::size_t i = done; i < end; ++i) stash[i].wipe();
+        done = end;
+    }
+}
+
+namespace {
+
+// Luhn digit values for a doubled position: 2d, minus 9 when that has two digits.
+constexpr uint8_t luhn_doubled[16] = {0, 2, 4, 6, 8, 1, 3, 5, 7, 9, 0, 0, 0, 0, 0, 0};
+
+}  // namespace
 
 bool pan_valid(const char* pan, std::size_t len) noexcept {
     if (len < 12 || len > 19) return false;
-    unsigned sum = 0;
-    bool dbl = false;
-    for (std::size_t i = len; i-- > 0;) {
-        unsigned d = static_cast<unsigned char>(pan[i]) - '0';
-        if (d > 9) return false;
-        if (dbl) {
-            d *= 2;
-            if (d > 9) d -= 9;
-        }
-        sum += d;
-        dbl = !dbl;
-    }
+#if defined(__AVX512BW__) && defined(__AVX512VL__)
+    // One masked load (bytes past `len` are neither read nor faulted on), a shuffle
+    // for the doubled digits and a SAD for the sum: no branch that depends on the
+    // digits or the length, where a digit loop mispredicts its exit on every length.
+    const __mmask32 in = (__mmask32{1} << len) - 1;
+    const __m256i zero = _mm256_setzero_si256();
+    const __m256i d = _mm256_maskz_sub_epi8(in, _mm256_maskz_loadu_epi8(in, pan), _mm256_set1_epi8('0'));
+    if (_mm256_mask_cmpgt_epu8_mask(in, d, _mm256_set1_epi8(9))) return false;
+    // Doubled: every second digit counting from the last one's left neighbour, i.e. the
+    // indexes whose parity differs from that of len - 1.
+    const __mmask32 dbl = in & ((len & 1) ? 0xAAAAAAAAu : 0x55555555u);
+    const __m256i table = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(luhn_doubled)));
+    const __m256i v = _mm256_mask_shuffle_epi8(d, dbl, table, d);
+    const __m256i s = _mm256_sad_epu8(v, zero);
+    const __m128i h = _mm_add_epi64(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+    const uint64_t sum = static_cast<uint64_t>(_mm_cvtsi128_si64(h)) + static_cast<uint64_t>(_mm_extract_epi64(h, 1));
     return sum % 10 == 0;
+#else
+    // Branch-free over a fixed 19 positions counted from the right; positions past
+    // the PAN's start read its first digit and weigh nothing.
+    unsigned sum = 0, bad = 0;
+    for (std::size_t i = 0; i < 19; ++i) {
+        const bool inside = i < len;
+        const unsigned d = static_cast<unsigned char>(pan[inside ? len - 1 - i : 0]) - '0';
+        bad |= inside & (d > 9);
+        const unsigned v = (i & 1) ? luhn_doubled[d & 15] : d;
+        sum += inside ? v : 0;
+    }
+    return !bad && sum % 10 == 0;
+#endif
+}
+
+void apply_pan_fields(const char* pan, std::size_t len, Txn& txn) noexcept {
+    // BIN: 8 digits for 16-19 digit PANs, else 6. Both branches copy a fixed 8 bytes
+    // (a PAN has at least 12) and clear what is not BIN, so no byte is left stale.
+    std::memcpy(txn.card_bin, pan, 8);
+    txn.card_bin[8] = '\0';
+    if (len < 16) txn.card_bin[6] = txn.card_bin[7] = '\0';
+    std::memcpy(txn.card_last4, pan + len - 4, 4);
+    txn.card_last4[4] = '\0';
+    txn.pan_len = static_cast<uint8_t>(len);
 }
 
 void apply_pan(const pan_tokenizer& tok, const char* pan, std::size_t len, Txn& txn) noexcept {
     tok.tokenize_pan(pan, len, txn.card_token);
-    std::size_t bin = len >= 16 ? 8 : 6;
-    std::memset(txn.card_bin, 0, sizeof txn.card_bin);
-    std::memcpy(txn.card_bin, pan, bin);
-    std::memcpy(txn.card_last4, pan + len - 4, 4);
-    txn.card_last4[4] = '\0';
-    txn.pan_len = static_cast<uint8_t>(len);
+    apply_pan_fields(pan, len, txn);
 }
 
 std::string token_hex(const uint8_t token[card_token_bytes]) {

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -19,6 +20,33 @@
 #include "common/txn.h"
 
 namespace txscreen {
+
+// The clear card identity of one message between a deferred decode and its batch
+// tokenization (decode_iso8583_deferred, json_decoder::decode_deferred). It holds the
+// exact HMAC message: the PAN digits, or "id:" + card_id. It is the only copy of a
+// clear PAN outside the wire bytes: the caller owns it (on its stack or per-lcore
+// state) and tokenize_stashed wipes it. A decoder that rejects a message leaves it
+// empty (kind::none, nothing in `text`).
+struct pan_stash {
+    // One SHA-256 block minus the 0x80 pad byte and the 8-byte length.
+    static constexpr std::size_t capacity = 55;
+    enum class kind : uint8_t { none = 0, pan = 1, card_id = 2 };
+
+    char text[capacity];
+    uint8_t len;
+    kind what;
+    uint8_t pad_[7];
+
+    // Stores `n` bytes of `s` (n <= capacity) as the message to tokenize.
+    void hold(kind k, const char* s, std::size_t n) noexcept {
+        std::memcpy(text, s, n);
+        len = static_cast<uint8_t>(n);
+        what = k;
+    }
+    // Overwrites the held text (a store the compiler may not drop) and empties the stash.
+    void wipe() noexcept;
+};
+static_assert(sizeof(pan_stash) == 64);
 
 class pan_tokenizer {
 public:
@@ -37,11 +65,20 @@ public:
                        uint8_t (*out)[card_token_bytes]) const noexcept;
     // Same for a producer-assigned card id (domain-separated from PANs).
     void tokenize_card_id(std::string_view card_id, uint8_t out[card_token_bytes]) const noexcept;
+    // Finishes n deferred decodes: for every i whose stash is not empty, writes the
+    // token of stash[i] into txns[i].card_token (the decoder already wrote card_bin,
+    // card_last4 and pan_len). Hashes several stashes at once (interleaved SHA-NI
+    // streams) and wipes every stash, empty or not. Txns with an empty stash are not
+    // touched.
+    void tokenize_stashed(pan_stash* stash, Txn* txns, std::size_t n) const noexcept;
 
     // True when tokens are computed with the CPU's SHA extensions (else OpenSSL).
     bool uses_sha_ni() const noexcept { return _sha_ni; }
 
 private:
+    // HMAC of n messages of at most pan_stash::capacity bytes each (SHA-NI only).
+    void hmac_short_lanes(const uint8_t* const* msg, const std::size_t* len, std::size_t n,
+                          uint8_t* const* out) const noexcept;
     void finish(SHA256_CTX& inner, uint8_t out[card_token_bytes]) const noexcept;
     SHA256_CTX _inner;  // state after absorbing key ^ ipad
     SHA256_CTX _outer;  // state after absorbing key ^ opad
@@ -53,6 +90,8 @@ bool pan_valid(const char* pan, std::size_t len) noexcept;
 
 // Fills txn.card_bin / card_last4 / pan_len / card_token from a valid PAN.
 void apply_pan(const pan_tokenizer& tok, const char* pan, std::size_t len, Txn& txn) noexcept;
+// Fills txn.card_bin / card_last4 / pan_len from a valid PAN (12-19 digits), not the token.
+void apply_pan_fields(const char* pan, std::size_t len, Txn& txn) noexcept;
 
 // Lower-case hex of the token (32 characters).
 std::string token_hex(const uint8_t token[card_token_bytes]);
