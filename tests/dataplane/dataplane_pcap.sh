@@ -47,6 +47,15 @@ decoded=$(jget "$work/ab.json" "['decoded']")
 [[ $dups == $((copies - unique)) ]] || fail "A/B: duplicates $dups != copies-unique $((copies - unique))"
 echo "ok: A/B $copies copies -> $unique unique, $dups duplicates, $got_missing missing (lost on both lines)"
 
+echo "== 2b. A/B lines with different drops, never both: zero gaps after arbitration"
+python3 "$here/pcap_tool.py" ab "$work/f.pcap" "$work/ab2.pcap" 0.1 9 > "$work/ab2-drops.json"
+"$txscreen" run --pcap "$work/ab2.pcap" --quiet --summary-json "$work/ab2.json"
+[[ $(jget "$work/ab2.json" "['identities_hold']") == True ]] || fail "A/B 2: identities broken"
+[[ $(jget "$work/ab2.json" "['feeds'][0]['missing']") == 0 ]] || fail "A/B 2: gaps after arbitration: $(cat "$work/ab2.json")"
+[[ $(jget "$work/ab2.json" "['decoded']") == "$msgs" ]] || fail "A/B 2: decoded != $msgs"
+dropped=$(python3 -c "import json; d=json.load(open('$work/ab2-drops.json')); print(d['dropped_a'], d['dropped_b'])")
+echo "ok: A/B with drops (A, B) = ($dropped) datagrams: 0 gaps, all $msgs messages scored once, $(jget "$work/ab2.json" "['duplicates']") duplicates"
+
 echo "== 3. malformed and non-feed packets"
 python3 "$here/pcap_tool.py" malformed "$work/f.pcap" "$work/bad.pcap" > "$work/bad-expect.json"
 "$txscreen" run --pcap "$work/bad.pcap" --quiet --summary-json "$work/bad.json"

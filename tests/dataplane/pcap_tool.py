@@ -4,6 +4,9 @@
   pcap_tool.py malformed IN OUT    write OUT = IN's packets interleaved with one of each
                                    kind of malformed or non-feed frame; prints the
                                    expected drop counts by reason as JSON
+  pcap_tool.py ab IN OUT P SEED    A/B lines from a one-line capture (port 7001): each
+                                   line drops datagrams at random with probability P,
+                                   never both copies of one datagram (B = port 7101)
   pcap_tool.py seqs IN PORT...     prints the MoldUDP64 sequence numbers carried on
                                    the given UDP ports (union), one count line as JSON
 """
@@ -75,6 +78,31 @@ def malformed(src, dst):
                       'good_packets': len(pkts), 'packets': len(out)}))
 
 
+def ab(src, dst, p, seed):
+    import random
+    rnd = random.Random(seed)
+    header, pkts = read(src)
+    out = []
+    drops = {'a': 0, 'b': 0}
+    for pkt in pkts:
+        dport = struct.unpack('>H', pkt[36:38])[0] if len(pkt) >= 38 else 0
+        if dport != 7001:
+            out.append(pkt)
+            continue
+        b = bytearray(pkt)
+        b[36:38] = struct.pack('>H', 7101)
+        drop_a = rnd.random() < p
+        drop_b = not drop_a and rnd.random() < p
+        drops['a'] += drop_a
+        drops['b'] += drop_b
+        if not drop_a:
+            out.append(pkt)
+        if not drop_b:
+            out.append(bytes(b))
+    write(dst, header, out)
+    print(json.dumps({'dropped_a': drops['a'], 'dropped_b': drops['b'], 'packets': len(out)}))
+
+
 def seqs(src, ports):
     _, pkts = read(src)
     ports = {int(p) for p in ports}
@@ -100,6 +128,8 @@ def seqs(src, ports):
 if __name__ == '__main__':
     if sys.argv[1] == 'malformed':
         malformed(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == 'ab':
+        ab(sys.argv[2], sys.argv[3], float(sys.argv[4]), int(sys.argv[5]))
     elif sys.argv[1] == 'seqs':
         seqs(sys.argv[2], sys.argv[3:])
     else:
