@@ -42,6 +42,14 @@ struct alignas(64) dataplane::rx_lcore {
     std::vector<std::unique_ptr<Txn[]>> stage;
     std::vector<unsigned> staged;
     std::vector<reject_record> reject_stage;
+    // Messages of the current burst decoded but not yet tokenized: the PANs of a batch
+    // are hashed together (interleaved SHA-NI streams, about twice the throughput of
+    // one at a time), then each Txn goes to the worker its token picks. The stashes
+    // hold clear PANs only between decode and route_batch(), which wipes them.
+    static constexpr unsigned batch_capacity = 16;
+    unsigned batched = 0;
+    Txn batch[batch_capacity];
+    pan_stash batch_pan[batch_capacity];
     bool done = false;  // ctlplane: ro after join
 
     void run();
@@ -51,6 +59,8 @@ struct alignas(64) dataplane::rx_lcore {
     void process_datagram(unsigned feed, const uint8_t* p, uint16_t n, uint64_t tsc);
     void deliver(unsigned feed, uint64_t seq, const uint8_t* msg, std::size_t len, uint64_t tsc);
     void reject(unsigned feed, uint64_t seq, std::size_t len, reject_reason r, uint64_t tsc);
+    // Tokenizes the batch and stages each Txn for the worker owning its card.
+    void route_batch() noexcept;
     // Moves staged Txns to worker rings; returns false while some could not be moved.
     bool flush() noexcept;
 };

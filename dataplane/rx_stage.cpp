@@ -33,12 +33,13 @@ void dataplane::rx_lcore::reject(unsigned feed, uint64_t seq, std::size_t len, r
 void dataplane::rx_lcore::deliver(unsigned feed, uint64_t seq, const uint8_t* msg, std::size_t len, uint64_t tsc) {
     const dp_feed_config& f = dp->_cfg.feeds[feed];
     ++c.feed_messages;
-    Txn t;
+    Txn& t = batch[batched];
+    pan_stash& pan = batch_pan[batched];
     reject_reason r = f.format == payload_format::iso8583
-                          ? decode_iso8583(msg, len, iso[feed], t)
-                          : json->decode(reinterpret_cast<const char*>(msg), len, t);
+                          ? decode_iso8583_deferred(msg, len, iso[feed], t, pan)
+                          : json->decode_deferred(reinterpret_cast<const char*>(msg), len, t, pan);
     if (r != reject_reason::none) [[unlikely]] {
-        reject(feed, seq, len, r, tsc);
+        reject(feed, seq, len, r, tsc);  // the decoder left `pan` empty
         return;
     }
     ++c.decoded;
@@ -47,14 +48,23 @@ void dataplane::rx_lcore::deliver(unsigned feed, uint64_t seq, const uint8_t* ms
     t.feed_id = static_cast<uint16_t>(feed);
     t.feed_seq = seq;
     t.rx_tsc = tsc;
-    // The token is uniform: its high word picks the shard owning the card.
-    const unsigned w = static_cast<unsigned>((t.card_key() >> 32) % to_worker.size());
-    if (staged[w] == stage_capacity) [[unlikely]] {
-        // A datagram with more messages than the stage holds: push to the ring now,
-        // waiting for the worker if needed (backpressure, nothing dropped).
-        while (!flush()) ++c.handoff_stalls;
+    if (++batched == batch_capacity) route_batch();
+}
+
+void dataplane::rx_lcore::route_batch() noexcept {
+    if (batched == 0) return;
+    tokenizer->tokenize_stashed(batch_pan, batch, batched);  // wipes the stashes
+    for (unsigned i = 0; i < batched; ++i) {
+        // The token is uniform: its high word picks the shard owning the card.
+        const unsigned w = static_cast<unsigned>((batch[i].card_key() >> 32) % to_worker.size());
+        if (staged[w] == stage_capacity) [[unlikely]] {
+            // More messages for one worker than the stage holds: push to the ring now,
+            // waiting for the worker if needed (backpressure, nothing dropped).
+            while (!flush()) ++c.handoff_stalls;
+        }
+        stage[w][staged[w]++] = batch[i];
     }
-    stage[w][staged[w]++] = t;
+    batched = 0;
 }
 
 void dataplane::rx_lcore::process_datagram(unsigned feed, const uint8_t* p, uint16_t n, uint64_t tsc) {
@@ -178,6 +188,7 @@ unsigned dataplane::rx_lcore::poll_once() noexcept {
                 process_packet(static_cast<const uint8_t*>(p), len, tsc);
             }
         }
+        route_batch();  // the burst's last messages (the batch holds copies, not mbuf data)
         rte_pktmbuf_free_bulk(mbufs, n);
         flush();
     }
