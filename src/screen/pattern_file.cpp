@@ -169,16 +169,16 @@ std::vector<pattern_def> parse_patterns(std::string_view text, std::string_view 
             fail("weight '" + std::string(weight) + "' is not an integer 0..100");
         p.weight = static_cast<uint8_t>(w);
 
-        std::string_view fl = fields;
-        while (!fl.empty()) {
+        for (std::string_view fl = fields;;) {
             std::size_t comma = fl.find(',');
             std::string_view name = fl.substr(0, comma);
-            fl.remove_prefix(comma == std::string_view::npos ? fl.size() : comma + 1);
             auto f = parse_screen_field(name);
             if (!f)
                 fail("unknown field '" + std::string(name) + "' (allowed: " +
                      allowed_list(screen_field_names, screen_field_count) + ")");
             p.fields |= field_bit(*f);
+            if (comma == std::string_view::npos) break;
+            fl.remove_prefix(comma + 1);
         }
 
         auto [it, inserted] = line_of_id.emplace(p.id, line_no);
