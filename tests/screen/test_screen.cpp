@@ -286,6 +286,7 @@ TEST_CASE("hot swap: a scanner keeps running while new dbs are published", "[uni
             last_seen.store(r.version);
         }
     });
+    while (last_seen.load() != 1) std::this_thread::yield();
     for (uint32_t v = 2; v <= last_version; ++v) {
         // Build while the scanner runs on the previous set, publish, then wait until
         // the scanner has used the new one so every version gets scanned.
