@@ -266,7 +266,11 @@ void pan_tokenizer::tokenize_pans(const char* const* pans, const std::size_t* le
 }
 
 void pan_stash::wipe() noexcept {
-    explicit_bzero(text, sizeof text);
+    // Inline stores (explicit_bzero is a library call per stash); the empty asm that
+    // takes the buffer's address and clobbers memory keeps them from being dropped as
+    // dead stores.
+    std::memset(text, 0, sizeof text);
+    asm volatile("" : : "r"(text) : "memory");
     len = 0;
     what = kind::none;
 }
