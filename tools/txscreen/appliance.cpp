@@ -3,6 +3,7 @@
 #include <pcap/pcap.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <memory>
@@ -41,9 +42,7 @@ std::vector<dp_feed_config> default_feeds() {
     return v;
 }
 
-namespace {
-
-uint64_t count_pcap_packets(const std::string& path) {
+uint64_t pcap_packet_count(const std::string& path) {
     char err[PCAP_ERRBUF_SIZE];
     pcap_t* p = pcap_open_offline(path.c_str(), err);
     if (!p) throw std::runtime_error("pcap " + path + ": " + err);
@@ -54,6 +53,8 @@ uint64_t count_pcap_packets(const std::string& path) {
     pcap_close(p);
     return n;
 }
+
+namespace {
 
 bool hugepages_available() {
     std::ifstream f("/proc/meminfo");
@@ -135,7 +136,10 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
         p.name = "pcap" + std::to_string(i);
         p.device = "net_pcap" + std::to_string(i) + ",rx_pcap=" + opt.pcaps[i] + (opt.loop ? ",infinite_rx=1" : "");
         cfg.ports.push_back(p);
-        if (!opt.loop) res.expected_packets += count_pcap_packets(opt.pcaps[i]);
+        const uint64_t packets = pcap_packet_count(opt.pcaps[i]);
+        if (!opt.loop) res.expected_packets += packets;
+        // infinite_rx keeps the whole capture in mbufs of the port's pool.
+        if (opt.loop) cfg.mbufs_per_queue = std::max<uint32_t>(cfg.mbufs_per_queue, static_cast<uint32_t>(packets + 4096));
     }
     for (std::size_t i = 0; i < opt.devices.size(); ++i) {
         dp_port_config p;

@@ -58,6 +58,9 @@ using verdict_sink = std::function<void(const Verdict&, const ruleset&)>;
 // Default feeds: what txgen writes by default (docs/feeds.md), A and B lines.
 std::vector<dp_feed_config> default_feeds();
 
+// Packets in a capture file (libpcap); throws std::runtime_error naming the file.
+uint64_t pcap_packet_count(const std::string& path);
+
 // The built-in demo tokenization key (never for production; `run` warns).
 extern const char* const demo_token_key;
 

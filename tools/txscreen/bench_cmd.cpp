@@ -32,6 +32,12 @@ controlplane ring), and the dpdk-testpmd rxonly packet rate on the same capture.
 Last line: {"tx_per_s":..,"workers":..,"p50_ns":..,"p99_ns":..,"p999_ns":..,
 "testpmd_rxonly_pps":..,...}. Figures only; nothing passes or fails on them.
 
+Use a raw-framed capture (txgen --framing raw): a looped MoldUDP64 capture repeats
+its sequence numbers, so after the first pass the sequencer rightly drops every
+message as a duplicate. Every replay after the first re-scores the same transactions
+(the engine flags them as duplicates), so use a capture with as many transactions as
+the run should see fresh.
+
 options:
   --pcap FILE        capture (e.g. from txgen), required
   --duration S       seconds per run (default 10)
@@ -101,12 +107,12 @@ run_figures child_run(const appliance_options& opt) {
 }
 
 // Median of testpmd's "Rx-pps:" readings over `seconds` (the first two dropped as ramp-up).
-double testpmd_rxonly_pps(const std::string& pcap, double seconds) {
+double testpmd_rxonly_pps(const std::string& pcap, double seconds, uint64_t packets) {
     std::string cmd = "timeout -s INT " + std::to_string(static_cast<int>(seconds) + 3) +
                       " dpdk-testpmd --no-huge -m 1024 --file-prefix=txscreen-testpmd-" + std::to_string(getpid()) +
                       " --no-pci -l 0-1 --log-level=lib.eal:error"
                       " --vdev 'net_pcap0,rx_pcap=" + pcap + ",infinite_rx=1' -- --forward-mode=rxonly"
-                      " --stats-period=1 --nb-cores=1 --total-num-mbufs=16384 -a 2>&1";
+                      " --stats-period=1 --nb-cores=1 --total-num-mbufs=" + std::to_string(packets + 16384) + " -a 2>&1";
     FILE* f = popen(cmd.c_str(), "r");
     if (!f) return 0;
     std::vector<double> v;
@@ -165,7 +171,8 @@ int cmd_bench(const std::vector<std::string>& args) {
     }
     if (opt.workers > 1 && opt.rx_lcores == 0) opt.rx_lcores = 1;
 
-    double ceiling = testpmd ? testpmd_rxonly_pps(opt.pcaps[0], opt.duration_s) : 0;
+    const uint64_t packets = pcap_packet_count(opt.pcaps[0]);
+    double ceiling = testpmd ? testpmd_rxonly_pps(opt.pcaps[0], opt.duration_s, packets) : 0;
     if (testpmd) std::printf("testpmd rxonly on the same capture: %.0f packets/s\n", ceiling);
     std::vector<run_figures> all;
     for (unsigned i = 0; i < runs; ++i) {
