@@ -99,6 +99,10 @@ std::unique_ptr<pattern_db> pattern_db::build(std::vector<pattern_def> defs,
             std::string msg = err && err->message ? err->message : "compile failed";
             int at = err ? err->expression : -1;
             hs_free_compile_error(err);
+            // Hyperscan's advice (HS_FLAG_ALLOWEMPTY) is not available in pattern files:
+            // a pattern matching the empty string would hit every transaction.
+            if (msg.find("empty buffer") != std::string::npos)
+                msg = "pattern matches the empty string (it would match every transaction)";
             if (at >= 0 && static_cast<std::size_t>(at) < ids.size()) {
                 const pattern_def& p = defs[ids[at]];
                 throw pattern_file_error(p.source, p.line, format_pattern(p),
