@@ -713,3 +713,95 @@ TEST_CASE("corrupted messages give a reason or a consistent Txn, never a crash",
     CHECK(rejected > 3000);  // most corruptions must be caught
     CHECK(accepted + rejected == 6000);
 }
+
+TEST_CASE("deferred decode and batch tokenization give the one-shot Txn", "[unit][iso8583]") {
+    // The rx stage path: decode_iso8583_deferred for a batch, then one tokenize_stashed.
+    std::mt19937_64 rng(1601);
+    iso_decode_context ctx;
+    ctx.tokenizer = &test_tokenizer();
+    ctx.reference_time_ms = 1'797'292'800'000;
+    for (int di = 0; di < 3; ++di) {
+        ctx.dialect = static_cast<iso_dialect>(di);
+        INFO("dialect " << iso_dialect_name(ctx.dialect));
+        constexpr std::size_t n = 13;
+        std::vector<std::vector<uint8_t>> msgs(n);
+        std::vector<clear_txn> sent(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            sent[i] = random_txn(rng);
+            sent[i].event_time_ms = ctx.reference_time_ms + static_cast<int64_t>(i) * 1000;
+            if (i == 5) sent[i].pan.back() = sent[i].pan.back() == '9' ? '0' : sent[i].pan.back() + 1;  // bad Luhn
+            encode_iso8583(sent[i], ctx.dialect, msgs[i]);
+        }
+        std::vector<Txn> batch(n);
+        std::vector<pan_stash> stash(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            std::memset(stash[i].text, 'Q', pan_stash::capacity);
+            stash[i].what = pan_stash::kind::pan;
+            const reject_reason r = decode_iso8583_deferred(msgs[i].data(), msgs[i].size(), ctx, batch[i], stash[i]);
+            REQUIRE(r == (i == 5 ? reject_reason::bad_pan : reject_reason::none));
+            if (i == 5) {
+                // A reject leaves the stash empty, and no PAN digits in it.
+                CHECK(stash[i].what == pan_stash::kind::none);
+                CHECK_FALSE(txn_contains(batch[i], sent[i].pan.data(), sent[i].pan.size()));
+                CHECK(std::string_view(stash[i].text, pan_stash::capacity).find(sent[i].pan) == std::string_view::npos);
+            } else {
+                CHECK(stash[i].what == pan_stash::kind::pan);
+                CHECK(std::string_view(stash[i].text, stash[i].len) == sent[i].pan);
+            }
+        }
+        test_tokenizer().tokenize_stashed(stash.data(), batch.data(), n);
+        for (std::size_t i = 0; i < n; ++i) {
+            CHECK(stash[i].what == pan_stash::kind::none);
+            CHECK(std::string_view(stash[i].text, pan_stash::capacity).find(sent[i].pan) == std::string_view::npos);
+            if (i == 5) continue;
+            Txn one;
+            REQUIRE(decode(msgs[i], ctx.dialect, one, ctx.reference_time_ms) == reject_reason::none);
+            INFO("message " << i);
+            CHECK(std::memcmp(&one, &batch[i], sizeof one) == 0);
+            CHECK_FALSE(txn_contains(batch[i], sent[i].pan.data(), sent[i].pan.size()));
+        }
+    }
+}
+
+TEST_CASE("a Txn reused for a sparse message keeps nothing of the rich one before it", "[unit][iso8583]") {
+    // Every byte of an accepted Txn is a function of its message alone: decoding a sparse
+    // message over a rich one gives the same bytes as decoding it over garbage.
+    std::mt19937_64 rng(4242);
+    for (int di = 0; di < 3; ++di) {
+        const auto dialect = static_cast<iso_dialect>(di);
+        INFO("dialect " << iso_dialect_name(dialect));
+        clear_txn rich = random_txn(rng);
+        rich.device_id = std::string(40, 'D');
+        rich.ip = "2001:db8::1";
+        rich.email = std::string(64, 'e');
+        rich.account_id = "ACCOUNT-0001";
+        rich.expiry_yymm = 2812;
+        rich.auth_code = "AUTH01";
+        rich.response_code = "00";
+        rich.currency = "EUR";
+        clear_txn sparse;  // only what the decoder requires: PAN, amount, field 7
+        sparse.pan = luhn_pan(rng, 15);
+        sparse.event_time_ms = 1'797'292'800'000;
+        sparse.amount_minor = 5;
+        sparse.currency.clear();
+        std::vector<uint8_t> mr, ms;
+        encode_iso8583(rich, dialect, mr);
+        encode_iso8583(sparse, dialect, ms);
+        Txn reused, fresh;
+        REQUIRE(decode(mr, dialect, reused, rich.event_time_ms) == reject_reason::none);
+        REQUIRE(reused.email.size() == 64);
+        std::memset(static_cast<void*>(&fresh), 0xA5, sizeof fresh);
+        REQUIRE(decode(ms, dialect, reused) == reject_reason::none);
+        REQUIRE(decode(ms, dialect, fresh) == reject_reason::none);
+        CHECK(std::memcmp(&reused, &fresh, sizeof fresh) == 0);
+        CHECK(reused.email.empty());
+        CHECK(reused.device_id.empty());
+        CHECK(reused.account_id.empty());
+        CHECK(reused.expiry_yymm == 0);
+        CHECK(cstr(reused.auth_code).empty());
+        CHECK(cstr(reused.card_bin) == sparse.pan.substr(0, 6));
+        CHECK(reused.currency == 0);
+        CHECK_FALSE(txn_contains(reused, "DDDD", 4));
+        CHECK_FALSE(txn_contains(reused, "eeee", 4));
+    }
+}

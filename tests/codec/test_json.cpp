@@ -567,3 +567,69 @@ TEST_CASE("decode cost per ~200-byte message including tokenization", "[json][pe
     std::printf("json decode: %.0f bytes/msg, median %.1f ns/msg (min %.1f)\n",
                 static_cast<double>(bytes) / msgs.size(), runs[runs.size() / 2], runs[0]);
 }
+
+TEST_CASE("deferred decode and batch tokenization give the one-shot Txn", "[unit][json]") {
+    json_decoder dec(tokenizer());
+    const std::string long_id(60, 'L');  // "id:" + 60 bytes: more than one hash block
+    const std::vector<std::string> msgs = {
+        minimal(),
+        R"({"txn_id":"t2","ts":1795000000000,"card_id":"cust-42","amount":"5","currency":"JPY","merchant_id":"M2"})",
+        R"({"txn_id":"t3","ts":1795000000000,"card_id":")" + long_id + R"(","amount":1,"currency":"USD","merchant_id":"M3"})",
+        R"({"txn_id":"t4","ts":1795000000000,"card":"4111111111111112","amount":1,"currency":"USD","merchant_id":"M4"})",
+        minimal("1.00", "EUR", R"(,"city":"Paris","lat":48.85,"lon":2.35,"email":"a@b.c","device_id":"d-1")"),
+    };
+    const std::size_t n = msgs.size();
+    std::vector<Txn> batch(n);
+    std::vector<pan_stash> stash(n);
+    const pan_stash::kind want_kind[] = {pan_stash::kind::pan, pan_stash::kind::card_id, pan_stash::kind::none,
+                                         pan_stash::kind::none, pan_stash::kind::pan};
+    for (std::size_t i = 0; i < n; ++i) {
+        INFO("message " << i);
+        const reject_reason r = dec.decode_deferred(msgs[i].data(), msgs[i].size(), batch[i], stash[i]);
+        REQUIRE(r == (i == 3 ? reject_reason::bad_pan : reject_reason::none));
+        CHECK(stash[i].what == want_kind[i]);
+    }
+    CHECK(std::string_view(stash[0].text, stash[0].len) == "4111111111111111");
+    CHECK(std::string_view(stash[1].text, stash[1].len) == "id:cust-42");
+    CHECK(token_hex(batch[2].card_token) == hmac_hex16("id:" + long_id));  // tokenized at once
+    tokenizer().tokenize_stashed(stash.data(), batch.data(), n);
+    for (std::size_t i = 0; i < n; ++i) {
+        INFO("message " << i);
+        CHECK(stash[i].what == pan_stash::kind::none);
+        CHECK_FALSE(contains(stash[i].text, pan_stash::capacity, "4111111111111111"));
+        if (i == 3) continue;
+        const decoded one = decode(msgs[i]);
+        REQUIRE(one.r == reject_reason::none);
+        CHECK(std::memcmp(&one.t, &batch[i], sizeof(Txn)) == 0);
+        CHECK_FALSE(contains(&batch[i], sizeof(Txn), "4111111111111111"));
+    }
+    CHECK(token_hex(batch[0].card_token) == hmac_hex16("4111111111111111"));
+    CHECK(token_hex(batch[1].card_token) == hmac_hex16("id:cust-42"));
+}
+
+TEST_CASE("a Txn reused for a sparse message keeps nothing of the rich one before it", "[unit][json]") {
+    json_decoder dec(tokenizer());
+    const std::string rich = minimal("12.34", "EUR",
+                                     R"(,"account_id":"ACCT-77","merchant_name":"RICH MERCHANT NAME","mcc":5411,)"
+                                     R"("country":"FR","city":"Paris","lat":48.85,"lon":2.35,"channel":"ecom",)"
+                                     R"("device_id":"DDDDDDDDDDDDDDDDDDDD","ip":"203.0.113.7",)"
+                                     R"("email":"eeeeeeeeeeeeeeeeeeee@example.com")");
+    const std::string sparse =
+        R"({"txn_id":"s","ts":1795000000000,"card_id":"c","amount":1,"currency":"USD","merchant_id":"M"})";
+    Txn reused, fresh;
+    REQUIRE(dec.decode(rich.data(), rich.size(), reused) == reject_reason::none);
+    REQUIRE(reused.email.size() == 32);
+    std::memset(static_cast<void*>(&fresh), 0xA5, sizeof fresh);
+    REQUIRE(dec.decode(sparse.data(), sparse.size(), reused) == reject_reason::none);
+    REQUIRE(dec.decode(sparse.data(), sparse.size(), fresh) == reject_reason::none);
+    CHECK(std::memcmp(&reused, &fresh, sizeof fresh) == 0);
+    CHECK(reused.email.empty());
+    CHECK(reused.city.empty());
+    CHECK(reused.merchant_name.empty());
+    CHECK(reused.pan_len == 0);
+    CHECK(reused.card_bin[0] == '\0');
+    CHECK(std::isnan(reused.lat));
+    CHECK(reused.chan == channel::unknown);
+    CHECK_FALSE(contains(&reused, sizeof reused, "DDDD"));
+    CHECK_FALSE(contains(&reused, sizeof reused, "eeee"));
+}

@@ -2,10 +2,15 @@
 
 #include <openssl/hmac.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <array>
 #include <cstring>
-#include <vector>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "common/pan_token.h"
 #include "common/reject.h"
@@ -138,5 +143,110 @@ TEST_CASE("batched tokenization equals one-at-a-time", "[unit][token]") {
         tok.tokenize_pan(pans[i].data(), pans[i].size(), one);
         INFO("pan " << i);
         CHECK(token_hex(out[i].data()) == token_hex(one));
+    }
+}
+
+namespace {
+unsigned luhn_sum_reference(const std::string& pan) {
+    unsigned sum = 0;
+    bool dbl = false;
+    for (std::size_t i = pan.size(); i-- > 0;) {
+        unsigned d = static_cast<unsigned>(pan[i] - '0');
+        if (dbl) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+        sum += d;
+        dbl = !dbl;
+    }
+    return sum;
+}
+
+bool luhn_reference(const std::string& pan) {
+    if (pan.size() < 12 || pan.size() > 19) return false;
+    for (char c : pan)
+        if (c < '0' || c > '9') return false;
+    return luhn_sum_reference(pan) % 10 == 0;
+}
+}  // namespace
+
+TEST_CASE("Luhn check agrees with the textbook loop and reads nothing past the PAN", "[unit][token]") {
+    // The PAN is placed at the very end of a page followed by an inaccessible page: a
+    // check that read one byte too far would crash here.
+    const long page = sysconf(_SC_PAGESIZE);
+    auto* mem = static_cast<char*>(mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    REQUIRE(mem != MAP_FAILED);
+    REQUIRE(mprotect(mem + page, page, PROT_NONE) == 0);
+    std::mt19937_64 rng(7);
+    unsigned valid = 0;
+    for (int i = 0; i < 20000; ++i) {
+        const std::size_t len = 10 + rng() % 12;  // 10..21: both sides of 12..19
+        std::string pan(len, '0');
+        for (auto& c : pan) c = static_cast<char>('0' + rng() % 10);
+        if (rng() % 2) {  // make half of them pass the checksum
+            const unsigned s = luhn_sum_reference(pan);
+            pan.back() = static_cast<char>('0' + (pan.back() - '0' + 10 - s % 10) % 10);
+            if (luhn_sum_reference(pan) % 10 != 0) pan.back() = '0';  // sum moved: keep random
+        }
+        if (rng() % 8 == 0) pan[rng() % len] = "a/:\x80 "[rng() % 5];  // a non-digit
+        char* at = mem + page - len;
+        std::memcpy(at, pan.data(), len);
+        INFO("pan " << pan);
+        const bool want = luhn_reference(pan);
+        valid += want;
+        REQUIRE(pan_valid(at, len) == want);
+    }
+    CHECK(valid > 2000);  // the sample exercises accepted PANs, not only rejects
+    munmap(mem, 2 * page);
+}
+
+TEST_CASE("BIN and last four leave no stale bytes", "[unit][token]") {
+    Txn t;
+    std::memset(&t, 'X', sizeof t);
+    apply_pan_fields("340000000000009", 15, t);
+    CHECK(std::memcmp(t.card_bin, "340000\0\0\0", 9) == 0);
+    CHECK(std::memcmp(t.card_last4, "0009\0", 5) == 0);
+    CHECK(t.pan_len == 15);
+    apply_pan_fields("4111111111111111111", 19, t);
+    CHECK(std::memcmp(t.card_bin, "41111111\0", 9) == 0);
+    CHECK(t.pan_len == 19);
+}
+
+TEST_CASE("tokenize_stashed equals one-at-a-time for every batch size and wipes the stashes", "[unit][token]") {
+    const std::string key = "00112233445566778899aabbccddeeff";
+    pan_tokenizer fast(key);
+    setenv("TXSCREEN_NO_SHA_NI", "1", 1);
+    pan_tokenizer slow(key);
+    unsetenv("TXSCREEN_NO_SHA_NI");
+    for (const pan_tokenizer* tok : {&fast, &slow}) {
+        for (std::size_t n = 0; n <= 37; ++n) {
+            std::vector<pan_stash> stash(n);
+            std::vector<Txn> txns(n);
+            std::vector<std::string> expect(n);
+            for (std::size_t i = 0; i < n; ++i) {
+                std::memset(txns[i].card_token, 0xEE, card_token_bytes);
+                uint8_t want[card_token_bytes];
+                if (i % 5 == 3) {  // empty stash: the Txn is left alone
+                    stash[i].what = pan_stash::kind::none;
+                    stash[i].len = 0;
+                    std::memset(want, 0xEE, sizeof want);
+                } else if (i % 5 == 4) {
+                    const std::string id = "cust-" + std::to_string(i * 7919) + std::string(i % 40, 'z');
+                    const std::string m = "id:" + id;
+                    stash[i].hold(pan_stash::kind::card_id, m.data(), m.size());
+                    tok->tokenize_card_id(id, want);
+                } else {
+                    const std::string pan = std::string(12 + i % 8, static_cast<char>('1' + i % 9)) + std::to_string(n);
+                    stash[i].hold(pan_stash::kind::pan, pan.data(), pan.size());
+                    tok->tokenize_pan(pan.data(), pan.size(), want);
+                }
+                expect[i] = token_hex(want);
+            }
+            tok->tokenize_stashed(stash.data(), txns.data(), n);
+            for (std::size_t i = 0; i < n; ++i) {
+                INFO("batch " << n << " item " << i << (tok == &fast ? " SHA-NI" : " OpenSSL"));
+                CHECK(token_hex(txns[i].card_token) == expect[i]);
+                CHECK(stash[i].what == pan_stash::kind::none);
+                CHECK(stash[i].len == 0);
+                CHECK(std::all_of(stash[i].text, stash[i].text + pan_stash::capacity, [](char c) { return c == 0; }));
+            }
+        }
     }
 }
