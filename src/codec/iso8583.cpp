@@ -17,6 +17,7 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <utility>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -289,9 +290,12 @@ static_assert(wire_rules[1][97].fixed_bytes == 17 && wire_rules[2][97].fixed_byt
 inline void clear_record(Txn& t) noexcept {
 #if defined(__AVX2__)
     static_assert(alignof(Txn) >= 32 && sizeof(Txn) % 32 == 0);
-    const __m256i z = _mm256_setzero_si256();
-    auto* p = reinterpret_cast<__m256i*>(&t);
-    for (std::size_t i = 0; i < sizeof(Txn) / 32; ++i) _mm256_store_si256(p + i, z);
+    // Unrolled by hand: GCC turns a store loop back into a memset call.
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        const __m256i z = _mm256_setzero_si256();
+        auto* p = reinterpret_cast<__m256i*>(&t);
+        (_mm256_store_si256(p + I, z), ...);
+    }(std::make_index_sequence<sizeof(Txn) / 32>{});
     t.lat = t.lon = std::numeric_limits<float>::quiet_NaN();
 #else
     t.reset();
@@ -436,6 +440,27 @@ inline bool read_digit_text(const uint8_t* p, bool bcd, char* out) noexcept {
     return !bad;
 }
 
+// Reads a fixed numeric field of 2K digits as K two-digit numbers (MMDDhhmmss and the
+// like): the parts come straight from the digits, with no divisions of the whole value.
+// Returns false on a non-digit.
+template <unsigned K>
+inline bool read_pairs(const uint8_t* p, bool bcd, unsigned (&out)[K]) noexcept {
+    unsigned bad = 0;
+    for (unsigned i = 0; i < K; ++i) {
+        unsigned hi, lo;
+        if (bcd) {
+            hi = p[i] >> 4;
+            lo = p[i] & 0x0f;
+        } else {
+            hi = static_cast<unsigned>(p[2 * i] - '0');
+            lo = static_cast<unsigned>(p[2 * i + 1] - '0');
+        }
+        bad |= (hi > 9) | (lo > 9);
+        out[i] = hi * 10 + lo;
+    }
+    return !bad;
+}
+
 // Copies n digits (a variable field) as NUL-terminated text into out[n + 1].
 inline bool read_digit_text(const uint8_t* p, unsigned n, bool bcd, char* out) noexcept {
     unsigned bad = 0;
@@ -567,15 +592,19 @@ constexpr int64_t ms_per_day = 86'400'000;
 // 29 February whose nearest leap year is further away is out of range.
 constexpr int64_t max_year_skew_ms = 184 * ms_per_day;
 
-// Field 7 (MMDDhhmmss as a number, no year) -> epoch ms, year chosen nearest to
-// `ref_ms`. Returns false when a part is out of range.
-inline bool infer_transmission_time(uint64_t v, int64_t ref_ms, int64_t& out) noexcept {
-    const unsigned mo = static_cast<unsigned>(v / 100000000), dd = static_cast<unsigned>(v / 1000000 % 100);
-    const unsigned hh = static_cast<unsigned>(v / 10000 % 100), mi = static_cast<unsigned>(v / 100 % 100),
-                   ss = static_cast<unsigned>(v % 100);
+// Field 7 (MMDDhhmmss as five two-digit parts, no year) -> epoch ms, year chosen
+// nearest to `ref_ms`. Returns false when a part is out of range.
+inline bool infer_transmission_time(const unsigned (&part)[5], int64_t ref_ms, int64_t& out) noexcept {
+    const unsigned mo = part[0], dd = part[1], hh = part[2], mi = part[3], ss = part[4];
     if (mo < 1 || mo > 12 || dd < 1 || dd > 31 || hh > 23 || mi > 59 || ss > 59) [[unlikely]]
         return false;
-    const int64_t ref_year = year_of_days(floor_div(ref_ms, ms_per_day));
+    // The reference is fixed per feed: its year is worked out once per thread, not per message.
+    thread_local int64_t cached_ref_ms = std::numeric_limits<int64_t>::min(), cached_ref_year = 0;
+    if (ref_ms != cached_ref_ms) [[unlikely]] {
+        cached_ref_year = year_of_days(floor_div(ref_ms, ms_per_day));
+        cached_ref_ms = ref_ms;
+    }
+    const int64_t ref_year = cached_ref_year;
     const int64_t tod_ms = (hh * 3600 + mi * 60 + ss) * int64_t{1000};
     bool found = false;
     int64_t best = 0, best_skew = 0;
@@ -622,6 +651,21 @@ struct field_pos {
     uint32_t off;  // offset of the content (after any length prefix)
     uint32_t len;  // content length in the field's units (digits, characters, bytes)
 };
+
+// Bit i of x becomes bit 63 - i.
+inline uint64_t reverse_bits(uint64_t x) noexcept {
+#if defined(__GFNI__)
+    // The affine transform with this matrix reverses the bits of each byte.
+    const __m128i v = _mm_gf2p8affine_epi64_epi8(_mm_cvtsi64_si128(static_cast<long long>(x)),
+                                                 _mm_set1_epi64x(0x8040201008040201LL), 0);
+    return __builtin_bswap64(static_cast<uint64_t>(_mm_cvtsi128_si64(v)));
+#else
+    x = (x >> 1 & 0x5555555555555555ull) | (x & 0x5555555555555555ull) << 1;
+    x = (x >> 2 & 0x3333333333333333ull) | (x & 0x3333333333333333ull) << 2;
+    x = (x >> 4 & 0x0f0f0f0f0f0f0f0full) | (x & 0x0f0f0f0f0f0f0f0full) << 4;
+    return __builtin_bswap64(x);
+#endif
+}
 
 // Reads one bitmap (8 bytes binary, or 16 hex characters) at p.
 inline reject_reason read_bitmap(const uint8_t*& p, const uint8_t* end, bool hex, uint64_t& out) noexcept {
@@ -770,10 +814,12 @@ reject_reason decode_fields(const uint8_t* msg, std::size_t len, const iso_decod
     field_pos pos[slot_count];
     uint32_t present = 0;
     for (unsigned w = 0; w < words; ++w) {
-        uint64_t bits = bitmap[w];
+        // Bit-reversed, field 1 + 64w is bit 0: the walk clears the lowest set bit
+        // (one-cycle blsr) instead of finding and clearing the highest (a 3-op chain).
+        uint64_t bits = reverse_bits(bitmap[w]);
         while (bits) {
-            const unsigned i = static_cast<unsigned>(__builtin_clzll(bits));
-            bits &= ~(bit1 >> i);
+            const unsigned i = static_cast<unsigned>(__builtin_ctzll(bits));
+            bits &= bits - 1;
             const wire_rule& rule = rules[w * 64 + i + 1];
             std::size_t content_len, wire;
             if (rule.prefix == 0) {
@@ -848,32 +894,38 @@ reject_reason decode_fields(const uint8_t* msg, std::size_t len, const iso_decod
     if (!read_number<12>(at(s_amount), bcd, v)) [[unlikely]]
         goto bad_numeric;
     out.amount_minor = static_cast<int64_t>(v);
-    if (!read_number<10>(at(s_xmit_time), bcd, v)) [[unlikely]]
-        goto bad_numeric;
-    if (!infer_transmission_time(v, ctx.reference_time_ms, out.event_time_ms)) [[unlikely]]
-        goto bad_date;
+    {
+        unsigned part[5];
+        if (!read_pairs<5>(at(s_xmit_time), bcd, part)) [[unlikely]]
+            goto bad_numeric;
+        if (!infer_transmission_time(part, ctx.reference_time_ms, out.event_time_ms)) [[unlikely]]
+            goto bad_date;
+    }
     if (has(s_stan) && !read_digit_text<6>(at(s_stan), bcd, out.stan)) [[unlikely]]
         goto bad_numeric;
     if (has(s_local_time)) {
-        if (!read_number<6>(at(s_local_time), bcd, v)) [[unlikely]]
+        unsigned t[3];  // hh mm ss
+        if (!read_pairs<3>(at(s_local_time), bcd, t)) [[unlikely]]
             goto bad_numeric;
-        if (v / 10000 > 23 || v / 100 % 100 > 59 || v % 100 > 59) [[unlikely]]
+        if (t[0] > 23 || t[1] > 59 || t[2] > 59) [[unlikely]]
             goto bad_date;
-        out.local_time = static_cast<uint32_t>(v);
+        out.local_time = t[0] * 10000 + t[1] * 100 + t[2];
     }
     if (has(s_local_date)) {
-        if (!read_number<4>(at(s_local_date), bcd, v)) [[unlikely]]
+        unsigned d[2];  // MM DD
+        if (!read_pairs<2>(at(s_local_date), bcd, d)) [[unlikely]]
             goto bad_numeric;
-        if (v / 100 < 1 || v / 100 > 12 || v % 100 < 1 || v % 100 > 31) [[unlikely]]
+        if (d[0] < 1 || d[0] > 12 || d[1] < 1 || d[1] > 31) [[unlikely]]
             goto bad_date;
-        out.local_date = static_cast<uint16_t>(v);
+        out.local_date = static_cast<uint16_t>(d[0] * 100 + d[1]);
     }
     if (has(s_expiry)) {
-        if (!read_number<4>(at(s_expiry), bcd, v)) [[unlikely]]
+        unsigned e[2];  // YY MM
+        if (!read_pairs<2>(at(s_expiry), bcd, e)) [[unlikely]]
             goto bad_numeric;
-        if (v % 100 < 1 || v % 100 > 12) [[unlikely]]
+        if (e[1] < 1 || e[1] > 12) [[unlikely]]
             goto bad_date;
-        out.expiry_yymm = static_cast<uint16_t>(v);
+        out.expiry_yymm = static_cast<uint16_t>(e[0] * 100 + e[1]);
     }
     if (has(s_mcc)) {
         if (!read_number<4>(at(s_mcc), bcd, v)) [[unlikely]]
