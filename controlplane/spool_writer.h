@@ -1,0 +1,164 @@
+// The spool: every verdict and every reject appended to local Avro object container
+// files, written through io_uring, rotated by size and age, fsynced before they count
+// as durable. Layout (docs/spool.md), partitioned by event time (UTC):
+//
+//   <dir>/table=scored|alerts|rejects/dt=YYYY-MM-DD/hour=HH/<host>-<seq>.avro
+//
+// Durability protocol: a file is written as `<name>.avro.tmp`; completing it seals the
+// last block, fsyncs the file, renames it to `<name>.avro` and fsyncs the directory.
+// Only `.avro` files are complete (the uploader takes nothing else). Records become
+// durable at the fsync that covers their block (sync(), run by tick() every
+// sync_interval_ms, or at completion). On open(), a `.avro.tmp` left by a crash is
+// recovered: its complete, well-formed blocks are kept (every durable record lies in
+// one) and the cut tail is truncated away; a file with no complete block is deleted.
+//
+// Threading: one owner thread calls everything except stats(), writable() and
+// last_error(), which any thread may call. append() does no allocation and no syscall
+// except when a block fills (one io_uring submit) or a new partition file opens.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/reject_record.h"
+#include "common/verdict.h"
+#include "controlplane/avro_records.h"
+#include "controlplane/spool_io.h"
+
+namespace txscreen {
+
+struct spool_config {
+    std::string dir;                            // spool root; created when missing
+    std::string host;                           // file name prefix; "" = gethostname()
+    uint64_t max_file_bytes = 128ull << 20;     // rotate a file once it reaches this size
+    uint32_t max_file_age_ms = 60'000;          // ... or once it has been open this long
+    uint32_t block_bytes = 256u << 10;          // Avro block (and io_uring write) size
+    uint32_t sync_interval_ms = 200;            // tick() fsyncs open files this often
+    uint32_t max_open_files = 16;               // partitions open at once (LRU beyond)
+    uint32_t error_retry_ms = 1000;             // after an I/O error, refuse appends this long
+    bool write_alerts = true;                   // also write alert verdicts to table=alerts
+};
+
+// Returns "" when `c` is usable, else a message naming the bad key and allowed range.
+std::string validate_spool_config(const spool_config& c);
+
+// Counters; every field is monotonic except open_files and writable.
+struct spool_stats {
+    uint64_t appended[spool_table_count];  // rows accepted per table
+    uint64_t durable[spool_table_count];   // rows fsynced per table
+    uint64_t refused;             // appends refused (spool not writable): caller must count them
+    uint64_t lost;                // rows accepted but never made durable (I/O error)
+    uint64_t files_completed;     // .avro files fsynced and renamed
+    uint64_t files_recovered;     // torn .avro.tmp files recovered at open()
+    uint64_t records_recovered;   // rows in those files
+    uint64_t files_discarded;     // torn files with no complete block, deleted
+    uint64_t bytes_written;       // bytes written to spool files
+    uint64_t blocks_written;
+    uint64_t fsyncs;
+    uint64_t write_errors;        // failed opens, writes, fsyncs, renames
+    uint64_t open_files;
+    bool writable;
+};
+
+class spool_writer {
+public:
+    // `names` resolves rule names for the reasons array ("rule_<id>" when empty).
+    explicit spool_writer(spool_config config, avro_rule_namer names = {});
+    ~spool_writer();  // close()
+    spool_writer(const spool_writer&) = delete;
+    spool_writer& operator=(const spool_writer&) = delete;
+
+    // Creates/locks the directory, recovers torn files, reserves file sequence numbers.
+    // Returns false with last_error() set (the spool then stays not writable).
+    bool open();
+
+    // Appends one verdict to table=scored (and table=alerts when v.alert). Returns false
+    // when it was refused (spool not writable: counted in `refused`).
+    bool append(const Verdict& v) noexcept;
+    // Appends one reject to table=rejects (partition by rx_ns). Same return.
+    bool append(const reject_record& r) noexcept;
+
+    // Housekeeping for the owner thread, call every few ms: fsync when sync_interval_ms
+    // passed, complete files older than max_file_age_ms, retry after errors.
+    void tick();
+    // Makes every row appended so far durable (writes partial blocks, fsyncs). Returns
+    // false when some row could not be made durable (counted in `lost`).
+    bool sync();
+    // Completes every open file (seal, fsync, rename, fsync dir). Returns false on error.
+    bool close();
+
+    // Called with the spool-relative path of each completed file, after its rename.
+    void on_file_completed(std::function<void(const std::string& rel_path)> fn) { _on_completed = std::move(fn); }
+
+    bool writable() const noexcept { return _writable.load(std::memory_order_relaxed); }
+    spool_stats stats() const noexcept;
+    // The last error ("spool: write /x/y.avro.tmp: No space left on device (errno 28)").
+    std::string last_error() const;
+    const spool_config& config() const noexcept { return _config; }
+
+private:
+    struct file_slot;
+    struct buffer;
+
+    file_slot* slot_for(spool_table t, int64_t hour) noexcept;
+    file_slot* open_slot(spool_table t, int64_t hour) noexcept;
+    uint8_t* reserve(file_slot& f, std::size_t max_bytes) noexcept;
+    void commit(file_slot& f, std::size_t bytes) noexcept;
+    bool seal_block(file_slot& f) noexcept;
+    bool submit_buffer(file_slot& f, int buffer_index, std::size_t start, std::size_t end) noexcept;
+    int take_buffer() noexcept;
+    void handle_completion(uint64_t user_data, int res) noexcept;
+    bool wait_writes() noexcept;
+    // Seals and writes every open block, fsyncs every dirty file in one batch, then
+    // completes (rename + dir fsync) the slots with complete[i] set (may be null).
+    bool sync_files(const char* complete) noexcept;
+    int fsync_wait(int fd) noexcept;                 // 0 or -errno
+    int fsync_dir(const std::string& dir) noexcept;  // 0 or -errno
+    void abandon(file_slot& f) noexcept;
+    void fail(const char* what, const std::string& path, int err) noexcept;
+    bool recover();
+    bool reserve_seq();
+    uint64_t next_seq();
+    void count(std::atomic<uint64_t>& c, uint64_t n = 1) noexcept {
+        c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
+
+    spool_config _config;
+    avro_rule_namer _names;
+    std::function<void(const std::string&)> _on_completed;
+    spool_ring _ring;
+    std::vector<file_slot> _slots;
+    std::vector<buffer> _buffers;
+    std::vector<int> _free_buffers;
+    int _last_slot[spool_table_count] = {-1, -1, -1};
+    uint64_t _use_clock = 0;
+    unsigned _inflight = 0;         // writes submitted, not yet completed
+    unsigned _fsyncs_pending = 0;
+    int _wait_result = 0;
+    int _lock_fd = -1;
+    int _seq_fd = -1;
+    uint64_t _seq_next = 1;
+    uint64_t _seq_reserved = 0;
+    int64_t _last_sync_ms = 0;
+    int64_t _error_at_ms = 0;
+    bool _opened = false;
+
+    std::atomic<uint64_t> _appended[spool_table_count] = {};
+    std::atomic<uint64_t> _durable[spool_table_count] = {};
+    std::atomic<uint64_t> _refused{0}, _lost{0}, _files_completed{0}, _files_recovered{0},
+        _records_recovered{0}, _files_discarded{0}, _bytes_written{0}, _blocks_written{0}, _fsyncs{0},
+        _write_errors{0}, _open_files{0};
+    std::atomic<bool> _writable{false};
+    mutable std::mutex _error_mutex;  // guards _last_error (errors only, never per record)
+    std::string _last_error;
+};
+
+// Returns the spool-relative directory of `table` for event time `ms`:
+// "table=scored/dt=2024-03-01/hour=05". Exposed for tests and tools.
+std::string spool_partition(spool_table table, int64_t ms);
+
+}  // namespace txscreen
