@@ -647,10 +647,6 @@ inline std::size_t read_length_prefix(const uint8_t* p, unsigned prefix_digits, 
     return hi > 9 || lo > 9 || h2 > 9 || l2 > 9 ? bad : hi * 1000 + lo * 100 + h2 * 10 + l2;
 }
 
-struct field_pos {
-    uint32_t off;  // offset of the content (after any length prefix)
-    uint32_t len;  // content length in the field's units (digits, characters, bytes)
-};
 
 // Bit i of x becomes bit 63 - i.
 inline uint64_t reverse_bits(uint64_t x) noexcept {
@@ -811,7 +807,10 @@ reject_reason decode_fields(const uint8_t* msg, std::size_t len, const iso_decod
         return reject_reason::iso_bad_bitmap;
 
     // ---- pass 1: walk the fields
-    field_pos pos[slot_count];
+    // Where each kept field's content starts and its length in the field's units, as
+    // two scalar arrays (a {off, len} pair is assembled in a vector register by GCC).
+    uint32_t pos_off[slot_count];
+    uint32_t pos_len[slot_count];
     uint32_t present = 0;
     for (unsigned w = 0; w < words; ++w) {
         // Bit-reversed, field 1 + 64w is bit 0: the walk clears the lowest set bit
@@ -840,7 +839,8 @@ reject_reason decode_fields(const uint8_t* msg, std::size_t len, const iso_decod
             if (static_cast<std::size_t>(end - p) < wire) [[unlikely]]
                 return reject_reason::iso_truncated;
             if (rule.slot) {
-                pos[rule.slot] = {static_cast<uint32_t>(p - msg), static_cast<uint32_t>(content_len)};
+                pos_off[rule.slot] = static_cast<uint32_t>(p - msg);
+                pos_len[rule.slot] = static_cast<uint32_t>(content_len);
                 present |= 1u << rule.slot;
             }
             p += wire;
@@ -853,7 +853,7 @@ reject_reason decode_fields(const uint8_t* msg, std::size_t len, const iso_decod
     if ((present & required) != required) [[unlikely]]
         return reject_reason::iso_missing_field;
 
-    auto at = [&](slot s) { return msg + pos[s].off; };
+    auto at = [&](slot s) { return msg + pos_off[s]; };
     auto has = [&](slot s) { return (present >> s) & 1u; };
 
     // ---- pass 2: convert
@@ -870,7 +870,7 @@ reject_reason decode_fields(const uint8_t* msg, std::size_t len, const iso_decod
     // read it in place; BCD unpacks it into a stack buffer that is scrubbed afterwards.
     char pan_buf[19];
     const char* pan;
-    const std::size_t pan_len = pos[s_pan].len;
+    const std::size_t pan_len = pos_len[s_pan];
     if (bcd) {
         const uint8_t* src = at(s_pan);
         unsigned nib = pan_len & 1;
@@ -937,7 +937,7 @@ reject_reason decode_fields(const uint8_t* msg, std::size_t len, const iso_decod
     if (has(s_condition) && !read_digit_text<2>(at(s_condition), bcd, out.pos_condition)) [[unlikely]]
         goto bad_numeric;
     if (has(s_acquirer)) {
-        const unsigned n = std::min(pos[s_acquirer].len, 11u);  // pass 1 checked <= 11
+        const unsigned n = std::min(pos_len[s_acquirer], 11u);  // pass 1 checked <= 11
         char text[12];
         if (!read_digit_text(at(s_acquirer), n, bcd, text)) [[unlikely]]
             goto bad_numeric;
@@ -956,7 +956,7 @@ reject_reason decode_fields(const uint8_t* msg, std::size_t len, const iso_decod
         copy_trimmed<3>(f + 35, out.region);
         copy_trimmed<2>(f + 38, out.country);
     }
-    if (has(s_additional) && !parse_additional_data(at(s_additional), pos[s_additional].len, out)) [[unlikely]] {
+    if (has(s_additional) && !parse_additional_data(at(s_additional), pos_len[s_additional], out)) [[unlikely]] {
         result = reject_reason::iso_bad_length_prefix;
         goto done;
     }
@@ -978,7 +978,7 @@ reject_reason decode_fields(const uint8_t* msg, std::size_t len, const iso_decod
         out.currency_exponent = 2;
     }
     if (has(s_account)) {
-        if (put_text(out.account_id, reinterpret_cast<const char*>(at(s_account)), pos[s_account].len))
+        if (put_text(out.account_id, reinterpret_cast<const char*>(at(s_account)), pos_len[s_account]))
             out.truncated |= tf_account_id;
     }
 
