@@ -1,8 +1,14 @@
 // Velocity tables and window summaries. Layout, guarantees and bounds: docs/velocity.md.
 #include "velocity/velocity.h"
 
+#include <sys/mman.h>
+
 #include <cstdlib>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace txscreen {
 namespace {
@@ -29,28 +35,37 @@ uint64_t mix64(uint64_t x) noexcept {
     return x;
 }
 
+// 64x64 -> 128-bit multiply folded to 64 bits: one multiply mixes every input bit.
+inline uint64_t fold_mul(uint64_t a, uint64_t b) noexcept {
+    unsigned __int128 p = static_cast<unsigned __int128>(a) * b;
+    return static_cast<uint64_t>(p) ^ static_cast<uint64_t>(p >> 64);
+}
+
+// Two independent 64-bit lanes over the text, 8 bytes per step (one multiply per lane
+// per step: ids of 10..24 bytes cost ~5 ns, not the ~15 ns of a mix64 chain).
 void fingerprint(std::string_view s, uint64_t seed, uint64_t out[2]) noexcept {
-    uint64_t a = seed ^ 0x9e3779b97f4a7c15ULL ^ (s.size() * 0xff51afd7ed558ccdULL);
-    uint64_t b = ~seed ^ 0xc4ceb9fe1a85ec53ULL;
+    uint64_t a = (seed * 0x9e3779b97f4a7c15ULL) ^ (s.size() * 0xff51afd7ed558ccdULL) ^ 0x2545f4914f6cdd1dULL;
+    uint64_t b = (seed + 0xc4ceb9fe1a85ec53ULL) ^ s.size();
     std::size_t i = 0;
     for (; i + 8 <= s.size(); i += 8) {
         uint64_t w;
         std::memcpy(&w, s.data() + i, 8);
-        a = mix64(a ^ w) + b;
-        b = mix64(b + w * 0x9fb21c651e98df25ULL) ^ a;
+        a = fold_mul(a ^ w, 0xa0761d6478bd642fULL);
+        b = fold_mul(b + w, 0xe7037ed1a0b428dbULL) ^ (a >> 29);
     }
-    uint64_t w = 0;
-    std::memcpy(&w, s.data() + i, s.size() - i);
-    a = mix64(a ^ w ^ 0x1234567ULL);
-    b = mix64(b + w + a);
-    out[0] = a;
-    out[1] = b | 1;   // never all-zero: zero keys mark unused slots
+    if (i < s.size()) {
+        uint64_t w = 0;
+        std::memcpy(&w, s.data() + i, s.size() - i);
+        a = fold_mul(a ^ w, 0xa0761d6478bd642fULL);
+        b = fold_mul(b + w, 0xe7037ed1a0b428dbULL) ^ (a >> 29);
+    }
+    out[0] = mix64(a ^ (b << 17));
+    out[1] = fold_mul(b ^ 0x8ebc6af09c88c6e3ULL, a ^ 0x589965cc75374cc3ULL) | 1;  // never all-zero
 }
 
-uint16_t hash16(std::string_view s, uint64_t seed) noexcept {
-    uint64_t fp[2];
-    fingerprint(s, seed, fp);
-    uint16_t h = static_cast<uint16_t>(fp[0] >> 48);
+// 16-bit tag carried in a fingerprint (merchant sketch, known devices): never 0.
+uint16_t tag16(const uint64_t fp[2]) noexcept {
+    uint16_t h = static_cast<uint16_t>(fp[1] >> 48);
     return h ? h : 1;
 }
 
@@ -61,10 +76,13 @@ bool key_is_zero(const uint8_t k[16]) noexcept {
     return (a | b) == 0;
 }
 
-uint64_t key_home(const uint8_t k[16]) noexcept {
-    uint64_t a;
+// Group selection and tag of a 16-byte key (tokens are uniform already; mixing guards
+// against structured fingerprints and decorrelates the two groups from the tag).
+uint64_t key_hash(const uint8_t k[16]) noexcept {
+    uint64_t a, b;
     std::memcpy(&a, k, 8);
-    return mix64(a);   // tokens are uniform already; mixing costs ~1 ns and guards fps
+    std::memcpy(&b, k + 8, 8);
+    return mix64(a ^ (b * 0x9e3779b97f4a7c15ULL));
 }
 
 // ---- 16-bit float for amount sums: 12-bit significand (implicit leading one when
@@ -309,8 +327,17 @@ int64_t ring_exact_count(const velocity_entry& e, int64_t start) noexcept {
 velocity_allocator velocity_heap_allocator() noexcept {
     velocity_allocator a;
     a.alloc = [](void*, std::size_t size, std::size_t align) -> void* {
+        // Tables of several MiB are read at random: 2 MiB pages spare a TLB miss (a
+        // nested page walk in a VM) on nearly every access. Best effort, init only.
+        constexpr std::size_t huge = 2u << 20;
+        const bool big = size >= 2 * huge;
+        if (big && align < huge) align = huge;
         std::size_t rounded = (size + align - 1) / align * align;
-        return std::aligned_alloc(align, rounded);
+        void* p = std::aligned_alloc(align, rounded);
+#ifdef MADV_HUGEPAGE
+        if (p && big) madvise(p, rounded, MADV_HUGEPAGE);
+#endif
+        return p;
     };
     a.release = [](void*, void* p) { std::free(p); };
     a.ctx = nullptr;
@@ -425,7 +452,9 @@ int64_t velocity_nth_latest_time(const velocity_entry& e, unsigned n) noexcept {
 }
 
 uint16_t velocity_merchant_tag(std::string_view merchant_id) noexcept {
-    return hash16(merchant_id, 0x3e7c);
+    uint64_t fp[2];
+    fingerprint(merchant_id, unsigned(velocity_key::merchant), fp);   // the merchant key's
+    return tag16(fp);
 }
 
 int64_t velocity_metric_within(const velocity_entry& e, velocity_metric m, int64_t now_ms,
@@ -453,33 +482,156 @@ velocity_location velocity_last_card_present(const velocity_entry& e) noexcept {
 
 bool velocity_device_known(const velocity_entry& e, std::string_view device_id) noexcept {
     if (device_id.empty()) return false;
-    uint16_t h = hash16(device_id, 0xde71ce);
+    uint64_t fp[2];
+    fingerprint(device_id, unsigned(velocity_key::device), fp);
+    const uint16_t h = tag16(fp);
     for (uint16_t d : e.device)
         if (d == h) return true;
     return false;
 }
 
 // ---------------------------------------------------------------------------------
+// Bucketised tables. A key's 64-bit hash picks a primary and a secondary group of 31
+// slots and a 16-bit tag (0 = free slot). The 31 tags of a group and its overflow
+// counter fill one 64-byte line, compared with four SIMD instructions, so a lookup
+// reads one tag line (two when the primary group has overflowed) and then only the
+// entries whose tag matches (1 + 31/65536 on average). Keys live in their primary group
+// while it has a free slot, else in their secondary group (the primary's overflow
+// counter says so); only when both are full of live entries is the least recently
+// active of the 62 displaced. Expired entries are freed by a sweep that examines one
+// slot per table per applied event, and in place when their own key returns.
 namespace {
-uint32_t table_capacity(uint32_t n) noexcept { return n < 64 ? 64 : n; }
+using group = velocity_shard::group;
+constexpr uint32_t group_slots = velocity_shard::group_slots;
+constexpr uint16_t overflow_saturated = 0xFFFF;
+// Free slots below which an insert compares its two groups (see upsert).
+constexpr int primary_reserve = 4;
 
-// Home slot in [0, cap) without a power-of-two capacity (multiply-high range reduction).
-uint32_t home_slot(uint64_t h, uint32_t cap) noexcept {
-    return static_cast<uint32_t>((static_cast<unsigned __int128>(h) * cap) >> 64);
+uint32_t groups_for(uint32_t capacity) noexcept {
+    uint32_t c = capacity < 64 ? 64 : capacity;
+    return static_cast<uint32_t>((uint64_t(c) + group_slots - 1) / group_slots);
 }
+uint32_t dedup_lines_for(uint32_t capacity) noexcept {
+    uint32_t c = capacity < 64 ? 64 : capacity;
+    return static_cast<uint32_t>((uint64_t(c) + 3) / 4);
+}
+
+// Index in [0, n) without a power-of-two n (multiply-high range reduction).
+inline uint32_t reduce(uint64_t h, uint32_t n) noexcept {
+    return static_cast<uint32_t>((static_cast<unsigned __int128>(h) * n) >> 64);
+}
+inline uint16_t tag_of(uint64_t h) noexcept {
+    uint16_t t = static_cast<uint16_t>(h);
+    return t ? t : 1;
+}
+inline uint32_t primary_group(uint64_t h, uint32_t n) noexcept { return reduce(h, n); }
+inline uint32_t secondary_group(uint64_t h, uint32_t n) noexcept {
+    uint32_t g1 = reduce(h, n);
+    uint32_t g2 = reduce(((h >> 32) | (h << 32)) * 0x9e3779b97f4a7c15ULL, n);
+    if (g2 == g1) g2 = g1 + 1 == n ? 0 : g1 + 1;
+    return g2;
+}
+
+// Bit i set when group slot i holds `tag` (tag 0: the free slots).
+inline uint32_t match_tags(const group& g, uint16_t tag) noexcept {
+#if defined(__SSE2__)
+    const __m128i t = _mm_set1_epi16(static_cast<short>(tag));
+    const __m128i* p = reinterpret_cast<const __m128i*>(&g);
+    __m128i m0 = _mm_cmpeq_epi16(_mm_load_si128(p), t);
+    __m128i m1 = _mm_cmpeq_epi16(_mm_load_si128(p + 1), t);
+    __m128i m2 = _mm_cmpeq_epi16(_mm_load_si128(p + 2), t);
+    __m128i m3 = _mm_cmpeq_epi16(_mm_load_si128(p + 3), t);
+    uint32_t lo = static_cast<uint32_t>(_mm_movemask_epi8(_mm_packs_epi16(m0, m1)));
+    uint32_t hi = static_cast<uint32_t>(_mm_movemask_epi8(_mm_packs_epi16(m2, m3)));
+    return (lo | (hi << 16)) & 0x7FFFFFFFu;   // bit 31 is the overflow counter
+#else
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < group_slots; ++i) m |= uint32_t(g.tag[i] == tag) << i;
+    return m;
+#endif
+}
+
+inline bool key_equal(const uint8_t a[16], const uint8_t b[16]) noexcept {
+    uint64_t a0, a1, b0, b1;
+    std::memcpy(&a0, a, 8);
+    std::memcpy(&a1, a + 8, 8);
+    std::memcpy(&b0, b, 8);
+    std::memcpy(&b1, b + 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
+inline velocity_entry* find_in_group(const velocity_shard::table& t, uint32_t g, uint16_t tag,
+                                     const uint8_t key[16]) noexcept {
+    for (uint32_t m = match_tags(t.groups[g], tag); m; m &= m - 1) {
+        velocity_entry* e = &t.slots[std::size_t(g) * group_slots + unsigned(__builtin_ctz(m))];
+        if (key_equal(e->key, key)) return e;
+    }
+    return nullptr;
+}
+
+// A slot of group `g` is being emptied: when its key lived there as a secondary, its
+// primary group has one overflowed key fewer.
+inline void unlink_overflow(velocity_shard::table& t, const velocity_entry& e, uint32_t g) noexcept {
+    uint32_t p = primary_group(key_hash(e.key), t.n_groups);
+    if (p == g) return;
+    uint16_t& o = t.groups[p].overflow;
+    if (o != 0 && o != overflow_saturated) --o;
+}
+
+// Moves one key of the full group `g` to its other group when that group has a free
+// slot; returns true and the freed slot of `g`.
+bool relocate_one(velocity_shard::table& t, uint32_t g, uint32_t& freed) noexcept {
+    for (uint32_t i = 0; i < group_slots; ++i) {
+        velocity_entry& e = t.slots[std::size_t(g) * group_slots + i];
+        const uint64_t h = key_hash(e.key);
+        const uint32_t p = primary_group(h, t.n_groups);
+        const uint32_t s = secondary_group(h, t.n_groups);
+        const uint32_t alt = p == g ? s : p;
+        const uint32_t f = match_tags(t.groups[alt], 0);
+        if (!f) continue;
+        const uint32_t j = unsigned(__builtin_ctz(f));
+        std::memcpy(static_cast<void*>(&t.slots[std::size_t(alt) * group_slots + j]), &e, sizeof e);
+        t.groups[alt].tag[j] = t.groups[g].tag[i];
+        t.groups[g].tag[i] = 0;
+        uint16_t& o = t.groups[p].overflow;
+        if (alt == s) {
+            if (o != overflow_saturated) ++o;   // primary -> secondary
+        } else if (o != 0 && o != overflow_saturated) {
+            --o;                                // secondary -> back home
+        }
+        freed = i;
+        return true;
+    }
+    return false;
+}
+
+inline void prefetch_entry(const velocity_entry* e, int rw) noexcept {
+    if (rw) {
+        __builtin_prefetch(e, 1);
+        __builtin_prefetch(reinterpret_cast<const char*>(e) + 64, 1);
+    } else {
+        __builtin_prefetch(e);
+        __builtin_prefetch(reinterpret_cast<const char*>(e) + 64);
+    }
+}
+
 }  // namespace
 
 std::size_t velocity_shard::bytes_needed(const velocity_config& c) noexcept {
     std::size_t n = 0;
-    for (uint32_t cap : {c.card_capacity, c.merchant_capacity, c.device_capacity, c.ip_capacity})
-        n += std::size_t(table_capacity(cap)) * sizeof(velocity_entry);
-    n += std::size_t(table_capacity(c.dedup_capacity)) * sizeof(dedup_slot);
+    for (uint32_t cap : {c.card_capacity, c.merchant_capacity, c.device_capacity, c.ip_capacity}) {
+        std::size_t g = groups_for(cap);
+        n += g * group_slots * sizeof(velocity_entry) + g * sizeof(group);
+    }
+    n += std::size_t(dedup_lines_for(c.dedup_capacity)) * sizeof(dedup_line);
     return n;
 }
 
 velocity_shard::~velocity_shard() {
-    for (auto& t : _tables)
+    for (auto& t : _tables) {
         if (t.slots) _mem.release(_mem.ctx, t.slots);
+        if (t.groups) _mem.release(_mem.ctx, t.groups);
+    }
     if (_dedup) _mem.release(_mem.ctx, _dedup);
 }
 
@@ -491,78 +643,184 @@ const char* velocity_shard::init(const velocity_config& cfg, const velocity_allo
     const uint32_t caps[velocity_key_count] = {cfg.card_capacity, cfg.merchant_capacity,
                                                cfg.device_capacity, cfg.ip_capacity};
     for (unsigned k = 0; k < velocity_key_count; ++k) {
-        uint32_t cap = table_capacity(caps[k]);
-        std::size_t bytes = std::size_t(cap) * sizeof(velocity_entry);
-        void* p = mem.alloc(mem.ctx, bytes, 64);
-        if (!p) [[unlikely]] return "velocity: allocation of a table failed (see bytes_needed)";
-        std::memset(p, 0, bytes);
-        _tables[k].slots = static_cast<velocity_entry*>(p);
-        _tables[k].capacity = cap;
+        const uint32_t g = groups_for(caps[k]);
+        // Entries need no clearing: a slot is free while its tag is 0, and an insert
+        // writes the whole entry.
+        void* e = mem.alloc(mem.ctx, std::size_t(g) * group_slots * sizeof(velocity_entry), 64);
+        if (!e) [[unlikely]] return "velocity: allocation of a table failed (see bytes_needed)";
+        _tables[k].slots = static_cast<velocity_entry*>(e);
+        void* tg = mem.alloc(mem.ctx, std::size_t(g) * sizeof(group), 64);
+        if (!tg) [[unlikely]] return "velocity: allocation of a table failed (see bytes_needed)";
+        std::memset(tg, 0, std::size_t(g) * sizeof(group));
+        _tables[k].groups = static_cast<group*>(tg);
+        _tables[k].n_groups = g;
+        _tables[k].capacity = g * group_slots;
     }
-    uint32_t dcap = table_capacity(cfg.dedup_capacity);
-    void* p = mem.alloc(mem.ctx, std::size_t(dcap) * sizeof(dedup_slot), 64);
+    const uint32_t lines = dedup_lines_for(cfg.dedup_capacity);
+    void* p = mem.alloc(mem.ctx, std::size_t(lines) * sizeof(dedup_line), 64);
     if (!p) [[unlikely]] return "velocity: allocation of the dedup table failed";
-    std::memset(p, 0, std::size_t(dcap) * sizeof(dedup_slot));
-    _dedup = static_cast<dedup_slot*>(p);
-    _dedup_capacity = dcap;
+    std::memset(p, 0, std::size_t(lines) * sizeof(dedup_line));
+    _dedup = static_cast<dedup_line*>(p);
+    _dedup_lines = lines;
     return nullptr;
 }
 
-velocity_entry* velocity_shard::lookup(velocity_key kind, const uint8_t key[16]) const noexcept {
-    const table& t = _tables[unsigned(kind)];
+velocity_entry* velocity_shard::lookup(unsigned k, const uint8_t key[16], uint64_t h) const noexcept {
+    const table& t = _tables[k];
     if (!t.slots) return nullptr;
-    uint32_t idx = home_slot(key_home(key), t.capacity);
-    int64_t dead_before = _watermark - _cfg.ttl_ms;
-    for (uint32_t i = 0; i < _cfg.probe_limit; ++i, idx = idx + 1 == t.capacity ? 0 : idx + 1) {
-        velocity_entry& e = t.slots[idx];
-        if (key_is_zero(e.key)) return nullptr;   // inserts fill the first free slot
-        if (std::memcmp(e.key, key, 16) == 0) return e.last_ms >= dead_before ? &e : nullptr;
-    }
-    return nullptr;
+    const int64_t dead_before = _watermark == INT64_MIN ? INT64_MIN : _watermark - _cfg.ttl_ms;
+    const uint16_t tag = tag_of(h);
+    const uint32_t g1 = primary_group(h, t.n_groups);
+    velocity_entry* e = find_in_group(t, g1, tag, key);
+    if (!e && t.groups[g1].overflow != 0) e = find_in_group(t, secondary_group(h, t.n_groups), tag, key);
+    return e && e->last_ms >= dead_before ? e : nullptr;
 }
 
-velocity_entry* velocity_shard::upsert(velocity_key kind, const uint8_t key[16],
-                                       int64_t now) noexcept {
-    table& t = _tables[unsigned(kind)];
-    unsigned k = unsigned(kind);
-    uint32_t idx = home_slot(key_home(key), t.capacity);
-    int64_t dead_before = _watermark - _cfg.ttl_ms;
-    velocity_entry* reuse = nullptr;    // first never-used or expired slot
-    velocity_entry* oldest = nullptr;   // fallback victim
-    for (uint32_t i = 0; i < _cfg.probe_limit; ++i, idx = idx + 1 == t.capacity ? 0 : idx + 1) {
-        velocity_entry& e = t.slots[idx];
-        bool unused = key_is_zero(e.key);
-        if (!unused && std::memcmp(e.key, key, 16) == 0) {
-            if (e.last_ms >= dead_before) return &e;
-            reuse = &e;   // its own expired entry: start afresh in place
-            ++_counters.expired_reused[k];
-            break;
+velocity_entry* velocity_shard::upsert(unsigned k, const uint8_t key[16], uint64_t h, int64_t now) noexcept {
+    table& t = _tables[k];
+    const int64_t dead_before = _watermark - _cfg.ttl_ms;
+    const uint16_t tag = tag_of(h);
+    const uint32_t g1 = primary_group(h, t.n_groups);
+    const uint32_t g2 = secondary_group(h, t.n_groups);
+    velocity_entry* e = find_in_group(t, g1, tag, key);
+    if (!e && t.groups[g1].overflow != 0) e = find_in_group(t, g2, tag, key);
+    if (e) {
+        if (e->last_ms >= dead_before) [[likely]] return e;
+        ++_counters.expired_reused[k];   // its own expired entry: start afresh in place
+    } else {
+        // The primary group while it has room to spare (lookups then read one tag
+        // line); near full, the group with more free slots (two choices keep the
+        // groups level, so nothing is displaced below load ~0.97).
+        uint32_t g = g1, slot = 0;
+        const uint32_t f1 = match_tags(t.groups[g1], 0);
+        uint32_t f = f1;
+        if (__builtin_popcount(f1) <= primary_reserve) [[unlikely]] {
+            const uint32_t f2 = match_tags(t.groups[g2], 0);
+            if (__builtin_popcount(f2) > __builtin_popcount(f1)) g = g2, f = f2;
         }
-        if (unused) {
-            if (!reuse) reuse = &e;
-            break;   // the key cannot sit beyond the first never-used slot
+        bool placed = f != 0;
+        if (placed) [[likely]] {
+            slot = unsigned(__builtin_ctz(f));
+        } else {
+            // Both groups full: move one of their keys to its other group if that has
+            // room (one cuckoo step; reads entries, but only on this rare path).
+            if (relocate_one(t, g1, slot)) g = g1, placed = true;
+            else if (relocate_one(t, g2, slot)) g = g2, placed = true;
         }
-        if (!reuse && e.last_ms < dead_before) reuse = &e;
-        if (!oldest || e.last_ms < oldest->last_ms) oldest = &e;
+        if (!placed) [[unlikely]] {
+            // Both groups full: reuse an expired entry the sweep has not reached yet,
+            // else displace the least recently active of the 62.
+            velocity_entry* victim = nullptr;
+            bool expired = false;
+            for (uint32_t gg : {g1, g2}) {
+                for (uint32_t i = 0; i < group_slots && !expired; ++i) {
+                    velocity_entry* c = &t.slots[std::size_t(gg) * group_slots + i];
+                    if (c->last_ms < dead_before) {
+                        victim = c, g = gg, slot = i, expired = true;
+                    } else if (!victim || c->last_ms < victim->last_ms) {
+                        victim = c, g = gg, slot = i;
+                    }
+                }
+            }
+            ++(expired ? _counters.expired_reused[k] : _counters.evicted[k]);
+            unlink_overflow(t, *victim, g);
+        }
+        if (g != g1 && t.groups[g1].overflow != overflow_saturated) ++t.groups[g1].overflow;
+        t.groups[g].tag[slot] = tag;
+        e = &t.slots[std::size_t(g) * group_slots + slot];
     }
-    if (!reuse) {
-        // Probe window full of live entries: displace the least recently active.
-        reuse = oldest;
-        ++_counters.evicted[k];
-    } else if (!key_is_zero(reuse->key) && std::memcmp(reuse->key, key, 16) != 0) {
-        ++_counters.expired_reused[k];
-    }
-    std::memset(static_cast<void*>(reuse), 0, sizeof *reuse);
-    std::memcpy(reuse->key, key, 16);
-    reuse->last_ms = now;
+    std::memset(static_cast<void*>(e), 0, sizeof *e);
+    std::memcpy(e->key, key, 16);
+    e->last_ms = now;
     ++_counters.inserted[k];
-    return reuse;
+    return e;
 }
 
-bool velocity_shard::dedup_check(const Txn& txn) noexcept {
+void velocity_shard::sweep_one(unsigned k) noexcept {
+    table& t = _tables[k];
+    if (!t.slots) return;
+    const uint32_t s = t.sweep;
+    t.sweep = s + 1 == t.capacity ? 0 : s + 1;
+    const uint32_t g = s / group_slots, i = s % group_slots;
+    if (!t.groups[g].tag[i]) return;
+    const velocity_entry& e = t.slots[s];
+    if (e.last_ms >= _watermark - _cfg.ttl_ms) return;
+    t.groups[g].tag[i] = 0;
+    unlink_overflow(t, e, g);
+    ++_counters.expired_reused[k];
+}
+
+bool velocity_shard::dedup_check(const velocity_prepared& p, int64_t t) noexcept {
+    if (!p.has_identity) return false;   // no identity: cannot be a recognisable duplicate
+    const uint64_t fp = p.identity[1] | 1;
+    const int64_t win = _cfg.dedup_window_ms;
+    const uint32_t l1 = reduce(p.identity[0], _dedup_lines);
+    uint32_t l2 = reduce(mix64(p.identity[0]), _dedup_lines);
+    if (l2 == l1) l2 = l1 + 1 == _dedup_lines ? 0 : l1 + 1;
+    dedup_line* lines[2] = {&_dedup[l1], &_dedup[l2]};
+    for (dedup_line* l : lines) {
+        for (dedup_slot& s : l->slot) {
+            if (s.fp != fp) continue;
+            int64_t d = t - s.time_ms;
+            if (d < 0) d = -d;
+            if (d <= win) return true;
+            s.time_ms = t;   // same identity long apart: a new transaction
+            return false;
+        }
+    }
+    // A record stays until no event within the lateness can still match it. Insert
+    // into the line with more room (two choices keep lines evenly filled).
+    const int64_t wm = _watermark > t ? _watermark : t;
+    const int64_t stale_before = wm - win - _cfg.allowed_lateness_ms;
+    dedup_slot* room[2] = {nullptr, nullptr};
+    int n_room[2] = {0, 0};
+    dedup_slot* oldest = nullptr;
+    for (int li = 0; li < 2; ++li) {
+        for (dedup_slot& s : lines[li]->slot) {
+            if (s.fp == 0 || s.time_ms < stale_before) {
+                if (!room[li]) room[li] = &s;
+                ++n_room[li];
+            } else if (!oldest || s.time_ms < oldest->time_ms) {
+                oldest = &s;
+            }
+        }
+    }
+    dedup_slot* use = n_room[1] > n_room[0] ? room[1] : room[0];
+    if (!use) [[unlikely]] {
+        use = oldest;
+        ++_counters.dedup_evicted;
+    }
+    use->fp = fp;
+    use->time_ms = t;
+    return false;
+}
+
+void velocity_shard::prepare(const Txn& txn, velocity_prepared& p) const noexcept {
+    std::memcpy(p.key[0], txn.card_token, 16);
+    p.has[0] = !key_is_zero(p.key[0]);
+    p.hash[0] = key_hash(p.key[0]);
+    const std::string_view texts[velocity_key_count] = {{}, txn.merchant_id.view(),
+                                                        txn.device_id.view(), txn.ip.view()};
+    for (unsigned k = 1; k < velocity_key_count; ++k) {
+        p.has[k] = !texts[k].empty();
+        if (!p.has[k]) {
+            p.hash[k] = 0;
+            continue;
+        }
+        uint64_t fp[2];
+        fingerprint(texts[k], k, fp);
+        std::memcpy(p.key[k], fp, 16);
+        p.hash[k] = key_hash(p.key[k]);
+    }
     uint64_t fp[2];
+    std::memcpy(fp, p.key[1], 16);
+    p.merchant_tag = p.has[1] ? tag16(fp) : 0;
+    std::memcpy(fp, p.key[2], 16);
+    p.device_tag = p.has[2] ? tag16(fp) : 0;
+
+    p.has_identity = true;
     if (!txn.txn_id.empty()) {
-        fingerprint(txn.txn_id.view(), 0x7e1d, fp);
+        fingerprint(txn.txn_id.view(), 0x7e1d, p.identity);
     } else if (txn.stan[0] || txn.rrn[0]) {
         char buf[7 + 13 + 8 + 2];
         std::size_t n = 0;
@@ -576,74 +834,72 @@ bool velocity_shard::dedup_check(const Txn& txn) noexcept {
         put(txn.rrn, sizeof txn.rrn);
         std::memcpy(buf + n, txn.terminal_id.data, txn.terminal_id.len);
         n += txn.terminal_id.len;
-        fingerprint(std::string_view(buf, n), 0x15087, fp);
+        fingerprint(std::string_view(buf, n), 0x15087, p.identity);
     } else {
-        return false;   // no identity: cannot be a recognisable duplicate
+        p.has_identity = false;
     }
-    const int64_t t = txn.event_time_ms;
-    const int64_t win = _cfg.dedup_window_ms;
-    int64_t wm = _watermark > t ? _watermark : t;
-    dedup_slot* reuse = nullptr;
-    dedup_slot* oldest = nullptr;
-    uint32_t idx = home_slot(mix64(fp[0]), _dedup_capacity);
-    for (uint32_t i = 0; i < _cfg.probe_limit; ++i, idx = idx + 1 == _dedup_capacity ? 0 : idx + 1) {
-        dedup_slot& s = _dedup[idx];
-        bool unused = (s.fp[0] | s.fp[1]) == 0;
-        if (!unused && s.fp[0] == fp[0] && s.fp[1] == fp[1]) {
-            int64_t d = t - s.time_ms;
-            if (d < 0) d = -d;
-            if (d <= win) return true;
-            s.time_ms = t;   // same identity long apart: a new transaction
-            return false;
+
+    for (unsigned k = 0; k < velocity_key_count; ++k) {
+        const table& t = _tables[k];
+        if (p.has[k] && t.slots) __builtin_prefetch(&t.groups[primary_group(p.hash[k], t.n_groups)]);
+    }
+    if (p.has_identity && _dedup) {
+        const uint32_t l1 = reduce(p.identity[0], _dedup_lines);
+        const uint32_t l2 = reduce(mix64(p.identity[0]), _dedup_lines);
+        __builtin_prefetch(&_dedup[l1], 1);
+        __builtin_prefetch(&_dedup[l2], 1);
+    }
+}
+
+void velocity_shard::prefetch_entries(const velocity_prepared& p) const noexcept {
+    for (unsigned k = 0; k < velocity_key_count; ++k) {
+        const table& t = _tables[k];
+        if (!p.has[k] || !t.slots) continue;
+        const uint32_t g1 = primary_group(p.hash[k], t.n_groups);
+        const group& g = t.groups[g1];
+        if (uint32_t m = match_tags(g, tag_of(p.hash[k]))) {
+            prefetch_entry(&t.slots[std::size_t(g1) * group_slots + unsigned(__builtin_ctz(m))], 1);
+        } else if (g.overflow != 0) {
+            __builtin_prefetch(&t.groups[secondary_group(p.hash[k], t.n_groups)]);
+        } else if (uint32_t f = match_tags(g, 0)) {
+            // A new key: the insert will write this slot.
+            prefetch_entry(&t.slots[std::size_t(g1) * group_slots + unsigned(__builtin_ctz(f))], 1);
         }
-        if (unused) {
-            if (!reuse) reuse = &s;
-            break;
-        }
-        // A record stays until no event within the lateness can still match it.
-        if (!reuse && s.time_ms < wm - win - _cfg.allowed_lateness_ms) reuse = &s;
-        if (!oldest || s.time_ms < oldest->time_ms) oldest = &s;
     }
-    if (!reuse) {
-        reuse = oldest;
-        ++_counters.dedup_evicted;
-    }
-    reuse->fp[0] = fp[0];
-    reuse->fp[1] = fp[1];
-    reuse->time_ms = t;
-    return false;
 }
 
 observe_result velocity_shard::observe(const Txn& txn) noexcept {
+    velocity_prepared p;
+    prepare(txn, p);
+    prefetch_entries(p);
+    return observe(txn, p);
+}
+
+namespace {
+inline bool device_tag_known(const velocity_entry& e, uint16_t tag) noexcept {
+    if (!tag) return false;
+    for (uint16_t d : e.device)
+        if (d == tag) return true;
+    return false;
+}
+}  // namespace
+
+observe_result velocity_shard::observe(const Txn& txn, const velocity_prepared& p) noexcept {
     observe_result r{};
     ++_counters.observed;
     const int64_t t = txn.event_time_ms;
 
-    uint8_t keys[velocity_key_count][16];
-    bool has[velocity_key_count] = {};
-    std::memcpy(keys[0], txn.card_token, 16);
-    has[0] = !key_is_zero(keys[0]);
-    std::string_view texts[velocity_key_count] = {{}, txn.merchant_id.view(),
-                                                  txn.device_id.view(), txn.ip.view()};
-    for (unsigned k = 1; k < velocity_key_count; ++k) {
-        if (texts[k].empty()) continue;
-        uint64_t fp[2];
-        fingerprint(texts[k], k, fp);
-        std::memcpy(keys[k], fp, 16);
-        has[k] = true;
-    }
-
-    bool dup = dedup_check(txn);
-    bool late = !dup && _watermark != INT64_MIN && t < _watermark - _cfg.allowed_lateness_ms;
+    const bool dup = dedup_check(p, t);
+    const bool late = !dup && _watermark != INT64_MIN && t < _watermark - _cfg.allowed_lateness_ms;
     if (dup || late) [[unlikely]] {
         r.status = dup ? observe_status::duplicate : observe_status::too_late;
         ++(dup ? _counters.duplicates : _counters.too_late);
         for (unsigned k = 0; k < velocity_key_count; ++k)
-            r.entry[k] = has[k] ? lookup(velocity_key(k), keys[k]) : nullptr;
+            r.entry[k] = p.has[k] ? lookup(k, p.key[k], p.hash[k]) : nullptr;
         if (const velocity_entry* c = r.entry[0]) {
             r.prior.card_known = true;
             r.prior.last_cp = velocity_last_card_present(*c);
-            r.prior.device_known = velocity_device_known(*c, txn.device_id.view());
+            r.prior.device_known = device_tag_known(*c, p.device_tag);
             std::memcpy(r.prior.last_country, c->last_country, 2);
         }
         return r;
@@ -654,22 +910,22 @@ observe_result velocity_shard::observe(const Txn& txn) noexcept {
     event v;
     v.t = t;
     v.amount = txn.amount_minor > 0 ? uint64_t(txn.amount_minor) : 0;
-    v.merchant = txn.merchant_id.empty() ? 0 : velocity_merchant_tag(txn.merchant_id.view());
+    v.merchant = p.merchant_tag;
     v.country = (txn.country[0] && txn.country[1])
                     ? uint16_t((uint8_t(txn.country[0]) << 8) | uint8_t(txn.country[1]))
                     : 0;
     const int64_t horizon = velocity_max_window_ms + _cfg.allowed_lateness_ms;
 
     for (unsigned k = 0; k < velocity_key_count; ++k) {
-        if (!has[k]) continue;
-        velocity_entry* e = upsert(velocity_key(k), keys[k], t);
+        if (!p.has[k] || !_tables[k].slots) continue;
+        velocity_entry* e = upsert(k, p.key[k], p.hash[k], t);
         if (k == 0) {
             r.prior.card_known = e->ring_n != 0;
             r.prior.last_cp = velocity_last_card_present(*e);
-            r.prior.device_known = velocity_device_known(*e, txn.device_id.view());
+            r.prior.device_known = device_tag_known(*e, p.device_tag);
             std::memcpy(r.prior.last_country, e->last_country, 2);
-            if (!txn.device_id.empty() && !r.prior.device_known) {
-                e->device[e->device_next] = hash16(txn.device_id.view(), 0xde71ce);
+            if (p.device_tag && !r.prior.device_known) {
+                e->device[e->device_next] = p.device_tag;
                 e->device_next = uint8_t((e->device_next + 1) % velocity_device_slots);
             }
             bool card_present = txn.chan == channel::pos || txn.chan == channel::atm;
@@ -687,12 +943,15 @@ observe_result velocity_shard::observe(const Txn& txn) noexcept {
         apply_event(*e, v, horizon);
         r.entry[k] = e;
     }
+    // Free expired slots ahead of inserts: one slot per table per applied event passes
+    // over every table long before its TTL could fill it with dead entries.
+    for (unsigned k = 0; k < velocity_key_count; ++k) sweep_one(k);
     return r;
 }
 
 const velocity_entry* velocity_shard::find_card(const uint8_t token[card_token_bytes]) const noexcept {
     if (key_is_zero(token)) return nullptr;
-    return lookup(velocity_key::card, token);
+    return lookup(0, token, key_hash(token));
 }
 
 const velocity_entry* velocity_shard::find(velocity_key kind, std::string_view text) const noexcept {
@@ -705,7 +964,7 @@ const velocity_entry* velocity_shard::find(velocity_key kind, std::string_view t
     fingerprint(text, unsigned(kind), fp);
     uint8_t key[16];
     std::memcpy(key, fp, 16);
-    return lookup(kind, key);
+    return lookup(unsigned(kind), key, key_hash(key));
 }
 
 }  // namespace txscreen

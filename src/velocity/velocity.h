@@ -1,8 +1,10 @@
 // Per-key velocity state of one worker shard (DESIGN.md section 5, docs/velocity.md).
 //
-// One fixed-capacity open-addressing table per key kind (card by token, merchant,
-// device and IP by a 128-bit fingerprint of their text) of 128-byte entries, plus a
-// duplicate-transaction table. All memory comes from the caller's allocator once, at
+// One fixed-capacity table per key kind (card by token, merchant, device and IP by a
+// 128-bit fingerprint of their text) of 128-byte entries, plus a duplicate-transaction
+// table. Tables are bucketised: a key maps to a primary and a secondary group of 31
+// slots whose 16-bit tags share one 64-byte line, so a lookup reads one tag line (two
+// only when the primary group has overflowed) and then only the entry whose tag matches. All memory comes from the caller's allocator once, at
 // init; observe() and the queries never allocate, lock or make syscalls. A shard is
 // single-threaded: the worker that owns it is the only reader and writer.
 //
@@ -59,14 +61,17 @@ inline constexpr unsigned velocity_distinct_country_slots = 3;
 inline constexpr unsigned velocity_device_slots = 3;
 
 struct velocity_config {
-    // Entries per table (any value; at least 64 are allocated). 10 M cards at load
-    // 0.87 take 11.5 M entries = 1.37 GiB.
+    // Entries per table (at least 64; rounded up to whole 31-slot groups, see
+    // velocity_shard::capacity). Each slot costs 128 B + 64/31 B of tags: 10 M cards
+    // at load 0.95 take 10.53 M slots = 1.28 GiB.
     uint32_t card_capacity = 1u << 20;
     uint32_t merchant_capacity = 1u << 16;
     uint32_t device_capacity = 1u << 18;
     uint32_t ip_capacity = 1u << 18;
+    // Remembered transaction identities (rounded up to whole 4-slot lines, 16 B each).
     uint32_t dedup_capacity = 1u << 18;
-    // Slots examined per lookup before the oldest in the window is evicted (4..64).
+    // Kept for configuration compatibility (validated 4..64); the bucketised tables
+    // always examine the key's two groups (62 slots) and nothing else.
     uint32_t probe_limit = 16;
     // Idle time (event time) after which an entry is free to reuse; must cover the
     // largest window plus the lateness: >= 24 h + allowed_lateness_ms.
@@ -191,6 +196,18 @@ struct velocity_counters {
     uint64_t dedup_evicted = 0;                        // live identities displaced
 };
 
+// Keys, hashes and tags of one txn, computed once by velocity_shard::prepare() (which
+// also prefetches the tag lines) so a burst can overlap its cache misses.
+struct velocity_prepared {
+    uint8_t key[velocity_key_count][16];  // card token / text fingerprints
+    uint64_t hash[velocity_key_count];    // group selection and tag
+    bool has[velocity_key_count];         // the txn carries this key
+    bool has_identity;                    // txn_id or STAN/RRN present
+    uint64_t identity[2];                 // fingerprint of the txn identity
+    uint16_t merchant_tag;                // velocity_merchant_tag(merchant_id), 0 = none
+    uint16_t device_tag;                  // device hash kept in card entries, 0 = none
+};
+
 class velocity_shard {
 public:
     velocity_shard() noexcept = default;
@@ -207,6 +224,13 @@ public:
 
     // Dedup check, then updates the card/merchant/device/ip entries of `txn`.
     observe_result observe(const Txn& txn) noexcept;
+    // The same with keys from prepare(txn, p) (call prepare a few txns ahead, and
+    // prefetch_entries one or two ahead, to overlap the cache misses of a burst).
+    observe_result observe(const Txn& txn, const velocity_prepared& p) noexcept;
+    // Fills `p` for `txn` and prefetches the tag lines and dedup lines it will read.
+    void prepare(const Txn& txn, velocity_prepared& p) const noexcept;
+    // Reads the (prefetched) tag lines of `p` and prefetches the entries they name.
+    void prefetch_entries(const velocity_prepared& p) const noexcept;
 
     // The live entry of a key, or nullptr. No insertion.
     const velocity_entry* find_card(const uint8_t token[card_token_bytes]) const noexcept;
@@ -217,25 +241,40 @@ public:
     uint32_t capacity(velocity_key k) const noexcept { return _tables[unsigned(k)].capacity; }
     const velocity_config& config() const noexcept { return _cfg; }
 
+    // Slots per group and the tag line of a group: tag 0 = free slot; `overflow`
+    // counts keys whose primary group is this one living in their secondary group
+    // (0 = a key absent from this group is absent; 65535 = saturated, always look).
+    static constexpr uint32_t group_slots = 31;
+    struct alignas(64) group {
+        uint16_t tag[group_slots];
+        uint16_t overflow;
+    };
     struct table {
         velocity_entry* slots = nullptr;
-        uint32_t capacity = 0;
+        group* groups = nullptr;
+        uint32_t n_groups = 0;
+        uint32_t capacity = 0;     // n_groups * group_slots
+        uint32_t sweep = 0;        // next slot the expiry sweep examines
     };
     struct dedup_slot {
-        uint64_t fp[2];
+        uint64_t fp;               // 0 = free
         int64_t time_ms;
+    };
+    struct alignas(64) dedup_line {
+        dedup_slot slot[4];
     };
 
 private:
-    velocity_entry* upsert(velocity_key kind, const uint8_t key[16], int64_t now) noexcept;
-    velocity_entry* lookup(velocity_key kind, const uint8_t key[16]) const noexcept;
-    bool dedup_check(const Txn& txn) noexcept;
+    velocity_entry* upsert(unsigned k, const uint8_t key[16], uint64_t h, int64_t now) noexcept;
+    velocity_entry* lookup(unsigned k, const uint8_t key[16], uint64_t h) const noexcept;
+    void sweep_one(unsigned k) noexcept;
+    bool dedup_check(const velocity_prepared& p, int64_t t) noexcept;
 
     velocity_config _cfg{};
     velocity_allocator _mem{};
     table _tables[velocity_key_count]{};
-    dedup_slot* _dedup = nullptr;
-    uint32_t _dedup_capacity = 0;
+    dedup_line* _dedup = nullptr;
+    uint32_t _dedup_lines = 0;
     int64_t _watermark = INT64_MIN;
     velocity_counters _counters{};
 };

@@ -222,7 +222,8 @@ TEST_CASE("a refused ruleset leaves the published one scoring", "[unit][rules]")
 
 TEST_CASE("hot swap: verdicts name the version that scored them, monotonic per worker", "[unit][rules][threads]") {
     ruleset_store store;
-    REQUIRE(store.load(only("[detector.high_amount]\nenable = true\nweight = 1\nlimits = { USD = 1 }\n"), "v.toml").ok());
+    // Version 1 follows the same weight encoding as the later ones: (1 % 90) + 1.
+    REQUIRE(store.load(only("[detector.high_amount]\nenable = true\nweight = 2\nlimits = { USD = 1 }\n"), "v.toml").ok());
     std::atomic<bool> stop{false};
     std::atomic<uint64_t> scored{0};
     std::atomic<uint32_t> bad{0};

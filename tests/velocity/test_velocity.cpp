@@ -130,25 +130,29 @@ TEST_CASE("entries expire by event time and their slots are reused", "[unit][vel
     CHECK(f.shard.counters().evicted[0] == 0);
 }
 
-TEST_CASE("a full table evicts the oldest in the probe window and counts it",
+TEST_CASE("a full table evicts the least recently active of the key's two groups and counts it",
           "[unit][velocity]") {
     velocity_config c = small_config();
-    c.card_capacity = 64;
-    c.probe_limit = 4;
+    c.card_capacity = 64;   // rounded up to 3 groups of 31 slots
     shard_fixture f(c);
+    const uint32_t cap = f.shard.capacity(velocity_key::card);
+    CHECK(cap == 93);
     for (uint32_t card = 0; card < 1000; ++card)
         f.shard.observe(make_txn(card, t0 + card * sec));
     const auto& n = f.shard.counters();
     CHECK(n.inserted[0] == 1000);
-    CHECK(n.evicted[0] >= 1000 - 64);
     CHECK(n.applied == 1000);
-    // The newest card is always present; at most 64 cards are live.
-    CHECK(f.shard.find_card(make_txn(999, 0).card_token) != nullptr);
     int live = 0;
     for (uint32_t card = 0; card < 1000; ++card)
         live += f.shard.find_card(make_txn(card, 0).card_token) != nullptr;
-    CHECK(live <= 64);
-    CHECK(live >= 32);
+    // Every slot is used (two choices fill all groups), and every displaced card
+    // was counted.
+    CHECK(live == int(cap));
+    CHECK(n.evicted[0] == 1000 - cap);
+    // A card is displaced only when it is the oldest of the 62 slots of the new key's
+    // two groups, so the 62 most recent cards are all live.
+    for (uint32_t card = 1000 - 2 * velocity_shard::group_slots; card < 1000; ++card)
+        CHECK(f.shard.find_card(make_txn(card, 0).card_token) != nullptr);
 }
 
 TEST_CASE("duplicate transactions are flagged and not counted twice", "[unit][velocity]") {
@@ -292,7 +296,7 @@ TEST_CASE("a key idle for more than 24 h restarts its windows", "[unit][velocity
 
 TEST_CASE("memory: 1M cards allocated for real; 10M cards fit 1.5 GiB", "[unit][velocity]") {
     velocity_config c;
-    c.card_capacity = 11'500'000;   // 10 M cards at load 0.87
+    c.card_capacity = 10'530'000;   // 10 M cards at load 0.95
     c.merchant_capacity = 64;
     c.device_capacity = 64;
     c.ip_capacity = 64;
@@ -305,18 +309,23 @@ TEST_CASE("memory: 1M cards allocated for real; 10M cards fit 1.5 GiB", "[unit][
     REQUIRE(s.init(c, heap.allocator()) == nullptr);
     CHECK(heap.bytes == velocity_shard::bytes_needed(c));
     CHECK(heap.bad_align == 0);
-    CHECK(s.capacity(velocity_key::card) == 1'000'000);
-    CHECK(s.capacity(velocity_key::merchant) == 64);
-    for (uint32_t card = 0; card < 1'000'000; ++card)
+    // capacities are rounded up to whole 31-slot groups
+    CHECK(s.capacity(velocity_key::card) == 1'000'029);
+    CHECK(s.capacity(velocity_key::merchant) == 93);
+    // Up to load 0.95 no live card is displaced (two 31-slot groups per key).
+    for (uint32_t card = 0; card < 950'000; ++card)
         s.observe(make_txn(card, t0 + card));
-    // 1 M keys in 1 M slots with probe limit 16: a few are displaced, all counted
     const auto& n = s.counters();
+    CHECK(n.evicted[0] == 0);
+    // Beyond (1 M keys in 1 M slots) a few are displaced, all counted.
+    for (uint32_t card = 950'000; card < 1'000'000; ++card)
+        s.observe(make_txn(card, t0 + card));
     CHECK(n.inserted[0] == 1'000'000);
     std::size_t live = 0;
     for (uint32_t card = 0; card < 1'000'000; card += 1) live += s.find_card(make_txn(card, 0).card_token) != nullptr;
     CHECK(live + n.evicted[0] == 1'000'000);
     std::printf("velocity memory: entry %zu B; 1M cards allocated %zu B (%.1f MiB); "
-                "10M cards at capacity 11.5M need %zu B (%.2f GiB); 1M at load 1.0: %zu live, "
+                "10M cards at capacity 10.53M need %zu B (%.2f GiB); 1M at load 1.0: %zu live, "
                 "%llu evicted\n",
                 sizeof(velocity_entry), heap.bytes, heap.bytes / 1048576.0, ten_m,
                 ten_m / 1073741824.0, live, (unsigned long long)n.evicted[0]);
