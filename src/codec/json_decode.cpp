@@ -303,6 +303,37 @@ inline std::string_view trim_right(std::string_view s) noexcept {
     return s;
 }
 
+// Where string values that need unescaping go (simdjson's own string buffer is not
+// used: see string_of).
+struct unescape_area {
+    simdjson::ondemand::parser* parser;
+    uint8_t* next;
+};
+
+// The content of a string value (the caller checked its type). Consuming it as a raw
+// string and finding the closing quote ourselves (one 64-byte compare) is cheaper than
+// get_string(), which copies every string through simdjson's unescaper. Only a string
+// with a backslash before its closing quote, or longer than 64 bytes, is unescaped (into
+// `area`). `v` lies in the decoder's padded buffer: 64 bytes past any value are readable.
+// Unescaped control characters and bad UTF-8 were refused by simdjson's first stage.
+inline simdjson::error_code string_of(od::value& v, unescape_area& area, std::string_view& out) noexcept {
+    od::raw_json_string raw;
+    if (auto e = v.get_raw_json_string().get(raw)) [[unlikely]]
+        return e;
+    const char* p = reinterpret_cast<const char*>(raw.raw());
+#if defined(__AVX512BW__)
+    const __m512i x = _mm512_loadu_si512(p);
+    const uint64_t quote = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('"'));
+    const uint64_t escape = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('\\'));
+    // No backslash before the first quote: the bytes up to it are the value as is.
+    if (quote && (escape & (quote ^ (quote - 1))) == 0) [[likely]] {
+        out = std::string_view(p, static_cast<std::size_t>(__builtin_ctzll(quote)));
+        return simdjson::SUCCESS;
+    }
+#endif
+    return area.parser->unescape(raw, area.next).get(out);
+}
+
 // Overwrites the clear PAN in the decoder's copy buffer however the function exits, so
 // the PAN does not outlive the decode call in memory this decoder owns.
 struct pan_wiper {
@@ -325,6 +356,7 @@ struct json_decoder::impl {
     const pan_tokenizer& tok;
     od::parser parser;
     alignas(64) char buf[json_max_message + simdjson::SIMDJSON_PADDING];
+    alignas(64) uint8_t unescaped[json_max_message + simdjson::SIMDJSON_PADDING];  // see string_of
 };
 
 json_decoder::json_decoder(const pan_tokenizer& tokenizer) : _impl(std::make_unique<impl>(tokenizer)) {
@@ -352,6 +384,7 @@ reject_reason json_decoder::decode_deferred(const char* msg, std::size_t len, Tx
     impl& im = *_impl;
     std::memcpy(im.buf, msg, len);
     pan_wiper wipe;
+    unescape_area area{&im.parser, im.unescaped};
 
     od::document doc;
     if (im.parser.iterate(im.buf, len, len + simdjson::SIMDJSON_PADDING).get(doc)) [[unlikely]]
@@ -371,7 +404,7 @@ reject_reason json_decoder::decode_deferred(const char* msg, std::size_t len, Tx
     auto text = [&](od::value& v, od::json_type t, auto& dst, uint32_t bit, bool& present) -> reject_reason {
         if (t != od::json_type::string) [[unlikely]]
             return reject_reason::json_bad_type;
-        if (auto e = v.get_string().get(last_text)) [[unlikely]]
+        if (auto e = string_of(v, area, last_text)) [[unlikely]]
             return value_error(e);
         if (put_text(dst, last_text)) trunc |= bit;
         present = !last_text.empty();
@@ -446,7 +479,7 @@ reject_reason json_decoder::decode_deferred(const char* msg, std::size_t len, Tx
                     out.event_time_ms = ms;
                 } else if (t == od::json_type::string) {
                     std::string_view s;
-                    if (auto e = v.get_string().get(s)) [[unlikely]]
+                    if (auto e = string_of(v, area, s)) [[unlikely]]
                         return value_error(e);
                     if (!parse_rfc3339(s, out.event_time_ms)) [[unlikely]]
                         return reject_reason::json_bad_timestamp;
@@ -458,7 +491,7 @@ reject_reason json_decoder::decode_deferred(const char* msg, std::size_t len, Tx
                 if (t == od::json_type::number) {
                     amount_text = trim_right(v.raw_json_token());
                 } else if (t == od::json_type::string) {
-                    if (auto e = v.get_string().get(amount_text)) [[unlikely]]
+                    if (auto e = string_of(v, area, amount_text)) [[unlikely]]
                         return value_error(e);
                 } else [[unlikely]] {
                     return reject_reason::json_bad_type;
@@ -468,7 +501,7 @@ reject_reason json_decoder::decode_deferred(const char* msg, std::size_t len, Tx
                 if (t != od::json_type::string) [[unlikely]]
                     return reject_reason::json_bad_type;
                 std::string_view s;
-                if (auto e = v.get_string().get(s)) [[unlikely]]
+                if (auto e = string_of(v, area, s)) [[unlikely]]
                     return value_error(e);
                 cur = currency_by_alpha(s);
                 if (!cur) [[unlikely]]
@@ -483,7 +516,7 @@ reject_reason json_decoder::decode_deferred(const char* msg, std::size_t len, Tx
                     out.mcc = static_cast<uint16_t>(m);
                 } else if (t == od::json_type::string) {
                     std::string_view s;
-                    if (auto e = v.get_string().get(s)) [[unlikely]]
+                    if (auto e = string_of(v, area, s)) [[unlikely]]
                         return value_error(e);
                     const int m = s.size() == 4 ? digits_at(s.data(), 4) : -1;
                     if (m < 0) [[unlikely]]
@@ -497,7 +530,7 @@ reject_reason json_decoder::decode_deferred(const char* msg, std::size_t len, Tx
                 if (t != od::json_type::string) [[unlikely]]
                     return reject_reason::json_bad_type;
                 std::string_view s;
-                if (auto e = v.get_string().get(s)) [[unlikely]]
+                if (auto e = string_of(v, area, s)) [[unlikely]]
                     return value_error(e);
                 if (s.empty()) break;
                 if (s.size() != 2) [[unlikely]]
@@ -527,7 +560,7 @@ reject_reason json_decoder::decode_deferred(const char* msg, std::size_t len, Tx
                 if (t != od::json_type::string) [[unlikely]]
                     return reject_reason::json_bad_type;
                 std::string_view s;
-                if (auto e = v.get_string().get(s)) [[unlikely]]
+                if (auto e = string_of(v, area, s)) [[unlikely]]
                     return value_error(e);
                 if (iequals(s, "pos")) out.chan = channel::pos;
                 else if (iequals(s, "ecom")) out.chan = channel::ecom;

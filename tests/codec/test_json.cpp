@@ -633,3 +633,22 @@ TEST_CASE("a Txn reused for a sparse message keeps nothing of the rich one befor
     CHECK_FALSE(contains(&reused, sizeof reused, "DDDD"));
     CHECK_FALSE(contains(&reused, sizeof reused, "eeee"));
 }
+
+TEST_CASE("string values with escapes, quotes and more than 64 bytes decode exactly", "[unit][json]") {
+    // Short escape-free values are read in place; escaped or long ones are unescaped.
+    const std::string long_name(70, 'N');
+    const std::string msg = minimal("1", "USD",
+                                    R"(,"merchant_name":")" + long_name + R"(","city":"San \"Jose\"","email":"a\\b@x.io",)"
+                                    R"("device_id":"d\u00e9v","ip":"","channel":"ECOM")");
+    const decoded d = decode(msg);
+    REQUIRE(d.r == reject_reason::none);
+    CHECK(d.t.merchant_name == long_name.substr(0, 40));
+    CHECK((d.t.truncated & tf_merchant_name) != 0);
+    CHECK(d.t.city == "San \"Jose\"");
+    CHECK(d.t.email == "a\\b@x.io");
+    CHECK(d.t.device_id == "d\xc3\xa9v");
+    CHECK(d.t.ip.empty());
+    CHECK(d.t.chan == channel::ecom);
+    CHECK(d.t.txn_id == "t1");
+    CHECK(d.t.merchant_id == "M1");
+}
