@@ -1,0 +1,77 @@
+#!/usr/bin/python3
+"""Independent reader of spool files (python3-avro): counts every record of a table
+found under --dir and checks that txn ids t<i> for i in the --ids ranges appear exactly
+once. Also checks that no record holds something that looks like a clear PAN.
+
+Usage: spool_check.py --dir D --table scored --ids 0:1000[,5000:6000] [--exact]
+  --exact: every record must be one of the expected ids (no others).
+  --ids-file F: a file holding "A:B" ranges (one per line), added to --ids.
+Exit 0 when every check holds; prints what it found either way."""
+import argparse
+import collections
+import os
+import re
+import sys
+
+import avro.datafile
+import avro.io
+
+PAN_LIKE = re.compile(r'\d{13,19}')
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--dir', required=True)
+    ap.add_argument('--table', default='scored')
+    ap.add_argument('--ids', default='')
+    ap.add_argument('--ids-file')
+    ap.add_argument('--exact', action='store_true')
+    a = ap.parse_args()
+    ranges = [r for r in a.ids.split(',') if r]
+    if a.ids_file:
+        with open(a.ids_file) as f:
+            ranges += [line.strip() for line in f if line.strip()]
+    expected = set()
+    for r in ranges:
+        lo, hi = (int(x) for x in r.split(':'))
+        expected.update('t%d' % i for i in range(lo, hi))
+
+    counts = collections.Counter()
+    files = 0
+    problems = []
+    for root, _, names in os.walk(a.dir):
+        if '/table=%s/' % a.table not in root + '/':
+            continue
+        for name in sorted(names):
+            if not name.endswith('.avro'):
+                continue
+            files += 1
+            with open(os.path.join(root, name), 'rb') as f:
+                reader = avro.datafile.DataFileReader(f, avro.io.DatumReader())
+                for rec in reader:
+                    counts[rec.get('txn_id')] += 1
+                    tok = rec.get('card_token', '')
+                    if not re.fullmatch(r'[0-9a-f]{32}', tok):
+                        problems.append('bad card_token %r' % tok)
+                    for k, v in rec.items():
+                        if k != 'card_token' and isinstance(v, str) and PAN_LIKE.search(v):
+                            problems.append('field %s looks like a PAN: %r' % (k, v))
+                reader.close()
+    total = sum(counts.values())
+    missing = [i for i in expected if counts[i] == 0]
+    dup = [i for i, c in counts.items() if c > 1]
+    extra = [i for i in counts if i not in expected]
+    print('spool_check: %d files, %d records, %d distinct, expected %d, missing %d, duplicated %d, unexpected %d'
+          % (files, total, len(counts), len(expected), len(missing), len(dup), len(extra)))
+    if missing:
+        print('  missing e.g.', sorted(missing)[:5])
+    if dup:
+        print('  duplicated e.g.', sorted(dup)[:5])
+    if problems:
+        print('  problems e.g.', problems[:5])
+    ok = not missing and not dup and not problems and (not a.exact or not extra)
+    return 0 if ok else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,339 @@
+// Spool unit tests: partition layout, rotation, read-back with libavro and python3-avro,
+// I/O errors, torn-file recovery.
+#include <avro.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "controlplane/avro_container.h"
+#include "controlplane/spool_writer.h"
+#include "test_spool_util.h"
+
+using namespace txscreen;
+using namespace txscreen::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct temp_dir {
+    std::string path;
+    temp_dir() {
+        char t[] = "/tmp/spool-test-XXXXXX";
+        path = mkdtemp(t);
+    }
+    ~temp_dir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
+spool_config small_config(const std::string& dir) {
+    spool_config c;
+    c.dir = dir;
+    c.host = "testhost";
+    c.block_bytes = 16 << 10;
+    c.max_file_bytes = 4 << 20;
+    return c;
+}
+
+std::string source_root() {
+    const char* r = std::getenv("TXSCREEN_SOURCE_ROOT");
+    return r ? r : ".";
+}
+
+std::string read_text(const std::string& path) {
+    std::ifstream f(path);
+    std::stringstream s;
+    s << f.rdbuf();
+    return s.str();
+}
+
+}  // namespace
+
+TEST_CASE("shipped .avsc files are the schemas written into spool files", "[unit][spool]") {
+    for (spool_table t : {spool_table::scored, spool_table::alerts, spool_table::rejects}) {
+        const std::string file = source_root() + "/controlplane/schemas/" + std::string(spool_table_name(t)) + ".avsc";
+        const std::string text = read_text(file);
+        REQUIRE(!text.empty());
+        avro_schema_t from_file = nullptr, embedded = nullptr;
+        REQUIRE(avro_schema_from_json_length(text.data(), text.size(), &from_file) == 0);
+        const std::string_view e = avro_schema_json(t);
+        INFO(avro_strerror());
+        REQUIRE(avro_schema_from_json_length(e.data(), e.size(), &embedded) == 0);
+        CHECK(avro_schema_equal(from_file, embedded));
+        avro_schema_decref(from_file);
+        avro_schema_decref(embedded);
+    }
+}
+
+TEST_CASE("spool partitions by event hour and every record reads back with libavro", "[unit][spool]") {
+    temp_dir tmp;
+    spool_config c = small_config(tmp.path);
+    std::set<std::string> completed;
+    const uint64_t n = 20000;
+    {
+        spool_writer s(c, [](uint32_t, uint16_t id) { return id == 3 ? std::string_view("burst") : std::string_view(); });
+        s.on_file_completed([&](const std::string& rel) { completed.insert(rel); });
+        REQUIRE(s.open());
+        // 20000 records 400 ms apart span 2024-03-01 12:00 .. 14:13 UTC: three hours.
+        for (uint64_t i = 0; i < n; ++i) REQUIRE(s.append(make_verdict(i, 1709294400000, 400)));
+        reject_record rj{1709294400000ll * 1000000 + 7, 99, 131, 2, reject_reason::iso_bad_bitmap};
+        REQUIRE(s.append(rj));
+        REQUIRE(s.close());
+        spool_stats st = s.stats();
+        CHECK(st.appended[0] == n);
+        CHECK(st.durable[0] == n);
+        CHECK(st.appended[1] == (n + 6) / 7);
+        CHECK(st.durable[1] == st.appended[1]);
+        CHECK(st.durable[2] == 1);
+        CHECK(st.lost == 0);
+        CHECK(st.write_errors == 0);
+        CHECK(st.open_files == 0);
+        CHECK(st.files_completed == 7);  // scored x3, alerts x3, rejects x1
+    }
+    CHECK(files_under(tmp.path, ".tmp").empty());
+    const auto files = files_under(tmp.path, ".avro");
+    REQUIRE(files.size() == 7);
+    for (const std::string& rel : completed) CHECK(fs::exists(tmp.path + "/" + rel));
+    CHECK(fs::exists(tmp.path + "/table=scored/dt=2024-03-01/hour=12"));
+    CHECK(fs::exists(tmp.path + "/table=scored/dt=2024-03-01/hour=14"));
+    CHECK(fs::exists(tmp.path + "/table=rejects/dt=2024-03-01/hour=12"));
+
+    std::multiset<std::string> scored_ids;
+    uint64_t alert_rows = 0;
+    for (const std::string& f : files) {
+        INFO(f);
+        read_result r = read_avro_file(f);
+        REQUIRE(r.ok);
+        CHECK(fs::path(f).filename().string().rfind("testhost-", 0) == 0);
+        if (f.find("table=scored") != std::string::npos) {
+            scored_ids.insert(r.txn_ids.begin(), r.txn_ids.end());
+            // Event time of the first record falls in the file's hour partition.
+            const int64_t ms = std::stoll(r.first["event_time_ms"]);
+            CHECK(f.find(spool_partition(spool_table::scored, ms)) != std::string::npos);
+            CHECK(r.first["card_token"].size() == 32);
+            CHECK(r.first["currency"] == "USD");
+            CHECK(r.first["channel"] == "ecom");
+            CHECK(r.first["merchant_name"] == "Caf\xc3\xa9 \xef\xbf\xbd Bad");
+            CHECK(r.first["reasons"] == "2");
+            CHECK(r.first["reason1_rule"] == "rule_9");
+        } else if (f.find("table=alerts") != std::string::npos) {
+            alert_rows += r.records;
+        } else {
+            CHECK(r.records == 1);
+            CHECK(r.first["reason"] == "iso_bad_bitmap");
+        }
+    }
+    CHECK(scored_ids.size() == n);
+    CHECK(std::set<std::string>(scored_ids.begin(), scored_ids.end()).size() == n);
+    CHECK(alert_rows == (n + 6) / 7);
+
+    // The independent reader: python3-avro reads every file and finds each id once.
+    const std::string cmd = "/usr/bin/python3 " + source_root() + "/tests/controlplane/spool_check.py --dir " +
+                            tmp.path + " --table scored --ids 0:" + std::to_string(n) + " --exact";
+    CHECK(std::system(cmd.c_str()) == 0);
+}
+
+TEST_CASE("spool rotates files by size and by age", "[unit][spool]") {
+    temp_dir tmp;
+    spool_config c = small_config(tmp.path);
+    c.max_file_bytes = 256 << 10;
+    c.max_file_age_ms = 300;
+    spool_writer s(c);
+    REQUIRE(s.open());
+    const uint64_t n = 12000;  // ~3 MB of verdicts in one hour
+    for (uint64_t i = 0; i < n; ++i) REQUIRE(s.append(make_verdict(i, 1709294400000, 1)));
+    spool_stats st = s.stats();
+    // Every file completed by size holds at least max_file_bytes, and a file never
+    // outgrows the limit by more than one block.
+    const uint64_t per_file_max = c.max_file_bytes + c.block_bytes + avro_verdict_max_bytes;
+    CHECK(st.files_completed >= 8);
+    CHECK(st.files_completed * c.max_file_bytes <= st.bytes_written);
+    CHECK(st.files_completed + 2 >= st.bytes_written / per_file_max);
+    for (const std::string& f : files_under(tmp.path, ".avro")) {
+        // A file closes at the first block that reaches the limit: at most one block over.
+        CHECK(fs::file_size(f) <= per_file_max);
+    }
+    const uint64_t before = st.files_completed;
+    // Age: the open file completes once it is older than max_file_age_ms.
+    std::this_thread::sleep_for(std::chrono::milliseconds(350));
+    s.tick();
+    st = s.stats();
+    CHECK(st.files_completed >= before + 1);
+    CHECK(st.open_files == 0);
+    CHECK(st.durable[0] == n);
+    uint64_t rows = 0;
+    for (const std::string& f : files_under(tmp.path, ".avro")) rows += read_avro_file(f).records;
+    CHECK(rows == n + (n + 6) / 7);
+}
+
+TEST_CASE("sync makes appended rows durable without completing files", "[unit][spool]") {
+    temp_dir tmp;
+    spool_writer s(small_config(tmp.path));
+    REQUIRE(s.open());
+    for (uint64_t i = 0; i < 100; ++i) REQUIRE(s.append(make_verdict(i * 7 + 1)));  // none are alerts
+    CHECK(s.stats().durable[0] == 0);
+    REQUIRE(s.sync());
+    CHECK(s.stats().durable[0] == 100);
+    CHECK(s.stats().files_completed == 0);
+    CHECK(files_under(tmp.path, ".avro.tmp").size() == 1);
+}
+
+TEST_CASE("unwritable spool directory: error names the path and errno, not writable, refusals counted",
+          "[unit][spool]") {
+    temp_dir tmp;
+    const std::string blocker = tmp.path + "/not-a-dir";
+    std::ofstream(blocker) << "x";
+    spool_config c = small_config(blocker + "/spool");
+    spool_writer s(c);
+    CHECK_FALSE(s.open());
+    CHECK_FALSE(s.writable());
+    const std::string err = s.last_error();
+    CHECK(err.find(blocker) != std::string::npos);
+    CHECK(err.find("errno 20") != std::string::npos);  // ENOTDIR
+    CHECK(s.stats().write_errors >= 1);
+    CHECK_FALSE(s.append(make_verdict(1)));
+    CHECK(s.stats().refused == 1);
+}
+
+TEST_CASE("a write error mid-run (file size limit, like a full disk) is reported, rows not durable counted lost",
+          "[unit][spool]") {
+    temp_dir tmp;
+    spool_config c = small_config(tmp.path);
+    c.error_retry_ms = 100;
+    spool_writer s(c);
+    REQUIRE(s.open());
+    // RLIMIT_FSIZE makes writes past 64 KiB fail with EFBIG, as ENOSPC would on a full disk.
+    signal(SIGXFSZ, SIG_IGN);
+    rlimit old{};
+    getrlimit(RLIMIT_FSIZE, &old);
+    rlimit lim = old;
+    lim.rlim_cur = 64 << 10;
+    REQUIRE(setrlimit(RLIMIT_FSIZE, &lim) == 0);
+    uint64_t accepted = 0;
+    for (uint64_t i = 0; i < 2000; ++i) accepted += s.append(make_verdict(i * 7 + 1)) ? 1 : 0;
+    const bool synced = s.sync();
+    setrlimit(RLIMIT_FSIZE, &old);
+    CHECK_FALSE(synced);
+    CHECK_FALSE(s.writable());
+    const std::string err = s.last_error();
+    CHECK(err.find(tmp.path + "/table=scored/dt=") != std::string::npos);
+    CHECK(err.find("errno 27") != std::string::npos);  // EFBIG
+    spool_stats st = s.stats();
+    CHECK(st.write_errors >= 1);
+    CHECK(st.lost > 0);
+    // Nothing vanishes: every accepted row is either durable or counted lost.
+    CHECK(st.appended[0] == accepted);
+    CHECK(st.durable[0] + st.lost == accepted);
+    CHECK(st.refused == 2000 - accepted);
+    CHECK_FALSE(s.append(make_verdict(1)));
+    // After error_retry_ms the spool probes again, and with room it works.
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    s.tick();
+    CHECK(s.writable());
+    CHECK(s.append(make_verdict(1)));
+    CHECK(s.close());
+}
+
+TEST_CASE("restart recovers the complete blocks of a torn file and deletes a file with none", "[unit][spool]") {
+    temp_dir tmp;
+    spool_config c = small_config(tmp.path);
+    int pipefd[2];
+    REQUIRE(pipe(pipefd) == 0);
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        // Child: append, sync (durable), append more, then die without closing anything.
+        spool_writer s(c);
+        if (!s.open()) _exit(2);
+        for (uint64_t i = 0; i < 3000; ++i) s.append(make_verdict(i * 7 + 1));
+        s.sync();
+        uint64_t durable = s.stats().durable[0];
+        for (uint64_t i = 3000; i < 3500; ++i) s.append(make_verdict(i * 7 + 1));
+        (void)!write(pipefd[1], &durable, sizeof durable);
+        _exit(0);
+    }
+    close(pipefd[1]);
+    uint64_t durable = 0;
+    REQUIRE(read(pipefd[0], &durable, sizeof durable) == sizeof durable);
+    close(pipefd[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    REQUIRE(durable == 3000);
+    auto torn = files_under(tmp.path, ".avro.tmp");
+    REQUIRE(torn.size() == 1);
+    // Tear the tail: half a block of garbage after the last complete block.
+    {
+        std::ofstream f(torn[0], std::ios::app | std::ios::binary);
+        f << std::string("\x80\x01garbage-half-block", 20);
+    }
+    // And a file that died inside its header.
+    const std::string dead = tmp.path + "/table=scored/dt=2024-03-01/hour=12/testhost-000000099999.avro.tmp";
+    std::ofstream(dead, std::ios::binary) << std::string("Obj\x01\x04", 5);
+
+    spool_writer s(c);
+    REQUIRE(s.open());
+    spool_stats st = s.stats();
+    CHECK(st.files_recovered == 1);
+    CHECK(st.files_discarded == 1);
+    CHECK(st.records_recovered >= durable);
+    CHECK(files_under(tmp.path, ".tmp").empty());
+    const auto files = files_under(tmp.path, ".avro");
+    REQUIRE(files.size() == 1);
+    read_result r = read_avro_file(files[0]);
+    REQUIRE(r.ok);
+    CHECK(r.records == st.records_recovered);
+    std::set<std::string> ids(r.txn_ids.begin(), r.txn_ids.end());
+    CHECK(ids.size() == r.txn_ids.size());
+    for (uint64_t i = 0; i < durable; ++i) {
+        if (!ids.count("t" + std::to_string(i * 7 + 1))) FAIL("durable record t" << i * 7 + 1 << " lost");
+    }
+    // New files never reuse a name from before the crash.
+    REQUIRE(s.append(make_verdict(1)));
+    REQUIRE(s.close());
+    CHECK(files_under(tmp.path, ".avro").size() == 2);
+}
+
+TEST_CASE("container scan stops at a block without the sync marker", "[unit][spool]") {
+    uint8_t sync[16];
+    for (int i = 0; i < 16; ++i) sync[i] = static_cast<uint8_t>(i * 17 + 3);
+    std::vector<uint8_t> file(1 << 16);
+    std::size_t len = avro_write_header(avro_schema_json(spool_table::rejects), sync, file.data(), file.size());
+    REQUIRE(len > 0);
+    std::vector<uint8_t> block(avro_block_header_max + 1024);
+    std::size_t data = 0;
+    for (int i = 0; i < 3; ++i) {
+        reject_record r{1, 2, 3, 4, reject_reason::json_syntax};
+        data += encode_reject_avro(r, block.data() + avro_block_header_max + data);
+    }
+    std::size_t start = avro_seal_block(block.data(), data, 3, sync);
+    std::size_t end = avro_block_header_max + data + 16;
+    for (int k = 0; k < 2; ++k) {
+        std::memcpy(file.data() + len, block.data() + start, end - start);
+        len += end - start;
+    }
+    avro_scan_result ok = avro_scan_container(file.data(), len, true);
+    CHECK(ok.error == nullptr);
+    CHECK(ok.blocks == 2);
+    CHECK(ok.records == 6);
+    CHECK(std::string(ok.schema_name) == "rejects");
+    file[len - 1] ^= 0xff;  // damage the last sync marker
+    avro_scan_result cut = avro_scan_container(file.data(), len, true);
+    CHECK(cut.blocks == 1);
+    CHECK(cut.valid_end == len - (end - start));
+    CHECK(std::string(cut.error) == "block does not end in the sync marker");
+    // A block whose declared count does not match its bytes is refused too.
+    file[len - 1] ^= 0xff;
+    file[ok.header_len] = 8;  // count 4 (zig-zag) instead of 3
+    avro_scan_result bad = avro_scan_container(file.data(), len, true);
+    CHECK(bad.blocks == 0);
+}
