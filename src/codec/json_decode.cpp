@@ -116,6 +116,22 @@ static_assert(days_from_civil(1970, 1, 1) == 0);
 static_assert(days_from_civil(2000, 3, 1) == 11017);
 static_assert(civil_from_days(11017).y == 2000 && civil_from_days(11017).m == 3);
 
+constexpr uint16_t days_before_month[13] = {0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+
+// days_from_civil for 1970 <= y <= 9999 with unsigned divisions by constants (which
+// compile to multiplies); the era-based function above covers every year.
+constexpr int64_t days_since_epoch_fast(int y, int m, int d) noexcept {
+    const unsigned uy = static_cast<unsigned>(y);
+    const bool leap = (uy % 4 == 0 && uy % 100 != 0) || uy % 400 == 0;
+    const int64_t year_start = 365 * static_cast<int64_t>(uy - 1970) + (uy - 1969) / 4 - (uy - 1901) / 100 +
+                               (uy - 1601) / 400;
+    return year_start + days_before_month[m] + (m > 2 && leap) + d - 1;
+}
+static_assert(days_since_epoch_fast(1970, 1, 1) == 0 && days_since_epoch_fast(2000, 3, 1) == 11017);
+static_assert(days_since_epoch_fast(2100, 3, 1) == days_from_civil(2100, 3, 1));
+static_assert(days_since_epoch_fast(2400, 12, 31) == days_from_civil(2400, 12, 31));
+static_assert(days_since_epoch_fast(9999, 12, 31) == days_from_civil(9999, 12, 31));
+
 inline bool is_digit(char c) noexcept { return static_cast<unsigned>(static_cast<unsigned char>(c)) - '0' <= 9u; }
 
 // Parses exactly `n` ASCII digits at s; returns -1 when any is not a digit.
@@ -136,13 +152,21 @@ inline int digits_at(const char* s, int n) noexcept {
 bool parse_rfc3339(std::string_view s, int64_t& out_ms) noexcept {
     if (s.size() < 20) return false;
     const char* p = s.data();
-    const int y = digits_at(p, 4), mo = digits_at(p + 5, 2), d = digits_at(p + 8, 2);
-    const int h = digits_at(p + 11, 2), mi = digits_at(p + 14, 2), se = digits_at(p + 17, 2);
-    if (p[4] != '-' || p[7] != '-' || (p[10] != 'T' && p[10] != 't' && p[10] != ' ') || p[13] != ':' ||
-        p[16] != ':')
-        return false;
-    if (y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60)
-        return false;
+    // All fourteen digits at once, with one combined validity test: a digit loop with an
+    // early exit is a serial chain of compares and branches.
+    const auto* u = reinterpret_cast<const unsigned char*>(p);
+    unsigned bad = 0;
+    auto dg = [&](int i) {
+        const unsigned v = static_cast<unsigned>(u[i]) - '0';
+        bad |= v > 9;
+        return static_cast<int>(v);
+    };
+    const int y = dg(0) * 1000 + dg(1) * 100 + dg(2) * 10 + dg(3);
+    const int mo = dg(5) * 10 + dg(6), d = dg(8) * 10 + dg(9);
+    const int h = dg(11) * 10 + dg(12), mi = dg(14) * 10 + dg(15), se = dg(17) * 10 + dg(18);
+    bad |= (p[4] != '-') | (p[7] != '-') | ((p[10] | 0x20) != 't' && p[10] != ' ') | (p[13] != ':') | (p[16] != ':');
+    bad |= (mo < 1) | (mo > 12) | (d < 1) | (h > 23) | (mi > 59) | (se > 60);
+    if (bad) return false;
     if (d > days_in_month(y, mo)) return false;
 
     std::size_t i = 19;
@@ -173,7 +197,7 @@ bool parse_rfc3339(std::string_view s, int64_t& out_ms) noexcept {
     }
     if (i != s.size()) return false;
 
-    const int64_t days = days_from_civil(y, mo, d);
+    const int64_t days = y >= 1970 ? days_since_epoch_fast(y, mo, d) : days_from_civil(y, mo, d);
     const int64_t secs = days * 86400 + h * 3600 + mi * 60 + se - offset_min * 60;
     out_ms = secs * 1000 + ms;
     return out_ms >= 0 && out_ms <= max_event_time_ms;
