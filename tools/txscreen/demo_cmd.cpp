@@ -120,7 +120,7 @@ int cmd_demo(const std::vector<std::string>& args) {
     };
     appliance_result r = run_appliance(opt, [&](const Verdict& v, const ruleset& rs) {
         current = &rs;
-        ev.add_verdict(txn_ref(v.txn), v.alert);
+        ev.add_verdict(txn_ref(v.txn), v.dec != decision::allow, v.alert);
         std::size_t n = write_verdict_json(v, names, jbuf.data(), jbuf.size());
         vout.write(jbuf.data(), static_cast<std::streamsize>(n));
         vout.put('\n');
@@ -142,11 +142,15 @@ int cmd_demo(const std::vector<std::string>& args) {
     for (const auto& [k, v] : r.decisions) std::printf(" %s=%llu", k.c_str(), static_cast<unsigned long long>(v));
     std::printf("\n   alerts         %llu, by top rule:", static_cast<unsigned long long>(r.alerts));
     for (const auto& [k, v] : r.alerts_by_rule) std::printf(" %s=%llu", k.c_str(), static_cast<unsigned long long>(v));
-    std::printf("\n\n   detection per scenario (instance caught when one of its transactions alerted)\n");
-    std::printf("   %-22s %9s %7s %9s\n", "scenario", "instances", "caught", "detection");
+    std::printf("\n\n   detection per scenario: an instance is flagged when one of its transactions got\n"
+                "   review or block, alerted when one raised an alert\n");
+    std::printf("   %-22s %9s %8s %8s %8s %8s\n", "scenario", "instances", "flagged", "rate", "alerted", "rate");
     for (const auto& row : ev.rows())
-        std::printf("   %-22s %9zu %7zu %8.1f%%\n", row.scenario.c_str(), row.instances, row.caught, 100 * row.detection());
-    std::printf("   alert precision: %.1f%% (%llu of %llu alerts belong to a scenario)\n", 100 * ev.precision(),
+        std::printf("   %-22s %9zu %8zu %7.1f%% %8zu %7.1f%%\n", row.scenario.c_str(), row.instances, row.flagged,
+                    100 * row.flag_rate(), row.caught, 100 * row.detection());
+    std::printf("   precision: flags %.1f%% (%llu of %llu on scenario transactions), alerts %.1f%% (%llu of %llu)\n",
+                100 * ev.flag_precision(), static_cast<unsigned long long>(ev.true_flags()),
+                static_cast<unsigned long long>(ev.flags()), 100 * ev.precision(),
                 static_cast<unsigned long long>(ev.true_alerts()), static_cast<unsigned long long>(ev.alerts()));
     if (kafka)
         std::printf("\n   kafka          embedded broker %s: %llu alerts produced, %llu acknowledged, %llu pending\n",

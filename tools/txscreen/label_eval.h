@@ -1,10 +1,11 @@
 // Scores verdicts against txgen's ground-truth labels: per-scenario detection and
 // alert precision, as `txscreen demo` prints them.
 //
-// A scenario instance counts as caught when at least one of its transactions raised
-// an alert (the evidence for most scenarios builds up over several transactions, so
-// the first ones are not expected to alert). Precision = alerts on transactions that
-// belong to a scenario / all alerts. Duplicate copies are joined by their id too.
+// A scenario instance counts as flagged when at least one of its transactions got a
+// review or block decision, and as alerted when one raised an alert (the evidence for
+// most scenarios builds up over several transactions, so the first ones are not
+// expected to fire). Precision = flags (alerts) on transactions that belong to a
+// scenario / all flags (alerts). Duplicate copies are joined by their id too.
 #pragma once
 
 #include <cstdint>
@@ -24,24 +25,32 @@ public:
         if (!scenario_id.empty()) _instances[label].insert(scenario_id);
     }
     // Records one verdict for a transaction id.
-    void add_verdict(const std::string& txn_id, bool alert) {
+    void add_verdict(const std::string& txn_id, bool flagged, bool alert) {
         ++_verdicts;
-        if (!alert) return;
-        ++_alerts;
+        if (!flagged && !alert) return;
         auto it = _labels.find(txn_id);
-        if (it == _labels.end()) {
-            ++_unlabelled_alerts;
-            return;
+        const bool fraud = it != _labels.end() && !it->second.scenario_id.empty();
+        if (flagged) {
+            ++_flags;
+            if (fraud) {
+                ++_true_flags;
+                _flagged[it->second.label].insert(it->second.scenario_id);
+            }
         }
-        if (it->second.scenario_id.empty()) return;
-        ++_true_alerts;
-        _caught[it->second.label].insert(it->second.scenario_id);
+        if (alert) {
+            ++_alerts;
+            if (fraud) {
+                ++_true_alerts;
+                _caught[it->second.label].insert(it->second.scenario_id);
+            }
+        }
     }
 
     struct row {
         std::string scenario;
-        std::size_t instances = 0, caught = 0;
+        std::size_t instances = 0, caught = 0, flagged = 0;
         double detection() const { return instances ? static_cast<double>(caught) / instances : 1.0; }
+        double flag_rate() const { return instances ? static_cast<double>(flagged) / instances : 1.0; }
     };
     std::vector<row> rows() const {
         std::vector<row> out;
@@ -51,11 +60,16 @@ public:
             r.instances = ids.size();
             auto c = _caught.find(label);
             r.caught = c == _caught.end() ? 0 : c->second.size();
+            auto f = _flagged.find(label);
+            r.flagged = f == _flagged.end() ? 0 : f->second.size();
             out.push_back(r);
         }
         return out;
     }
     double precision() const { return _alerts ? static_cast<double>(_true_alerts) / _alerts : 1.0; }
+    double flag_precision() const { return _flags ? static_cast<double>(_true_flags) / _flags : 1.0; }
+    uint64_t flags() const { return _flags; }
+    uint64_t true_flags() const { return _true_flags; }
     uint64_t alerts() const { return _alerts; }
     uint64_t true_alerts() const { return _true_alerts; }
     uint64_t verdicts() const { return _verdicts; }
@@ -66,8 +80,8 @@ private:
         std::string label, scenario_id;
     };
     std::unordered_map<std::string, label_ref> _labels;
-    std::map<std::string, std::unordered_set<std::string>> _instances, _caught;
-    uint64_t _verdicts = 0, _alerts = 0, _true_alerts = 0, _unlabelled_alerts = 0;
+    std::map<std::string, std::unordered_set<std::string>> _instances, _caught, _flagged;
+    uint64_t _verdicts = 0, _alerts = 0, _true_alerts = 0, _flags = 0, _true_flags = 0;
 };
 
 }  // namespace txscreen
