@@ -1,0 +1,447 @@
+// The appliance config: defaults, the documented example, and one error per broken
+// fixture (tests/config/broken/*.toml name the key they must be refused for in their
+// first line: "# expect: lcores.workers").
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "config/appliance_config.h"
+
+using namespace txscreen;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Fixtures name files relative to the source root (as an operator's config names them
+// relative to the working directory), so the tests run from there.
+fs::path source_root() {
+    const char* r = std::getenv("TXSCREEN_SOURCE_ROOT");
+    fs::path root = r && *r ? fs::path(r) : fs::path(__FILE__).parent_path().parent_path().parent_path();
+    fs::current_path(root);
+    return root;
+}
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::string joined(const std::vector<std::string>& errors) {
+    std::string s;
+    for (const auto& e : errors) s += e + "\n";
+    return s;
+}
+
+void require_same_feed(const feed_section& a, const feed_section& b) {
+    CHECK(a.feed.name == b.feed.name);
+    CHECK(a.feed.udp_port == b.feed.udp_port);
+    CHECK(a.feed.udp_port_b == b.feed.udp_port_b);
+    CHECK(a.feed.vlan == b.feed.vlan);
+    CHECK(a.feed.frame == b.feed.frame);
+    CHECK(a.feed.format == b.feed.format);
+    CHECK(a.feed.dialect == b.feed.dialect);
+    CHECK(a.receive_on == b.receive_on);
+}
+
+// Field-by-field equality of everything but `source`.
+void require_same_config(const appliance_config& a, const appliance_config& b) {
+    CHECK(a.eal.args == b.eal.args);
+    CHECK(a.eal.hugepages == b.eal.hugepages);
+    REQUIRE(a.ports.size() == b.ports.size());
+    for (std::size_t i = 0; i < a.ports.size(); ++i) {
+        CHECK(a.ports[i].name == b.ports[i].name);
+        CHECK(a.ports[i].device == b.ports[i].device);
+        CHECK(a.ports[i].rx_queues == b.ports[i].rx_queues);
+        CHECK(a.ports[i].rx_desc == b.ports[i].rx_desc);
+    }
+    REQUIRE(a.feeds.size() == b.feeds.size());
+    for (std::size_t i = 0; i < a.feeds.size(); ++i) require_same_feed(a.feeds[i], b.feeds[i]);
+    CHECK(a.lcores.rx == b.lcores.rx);
+    CHECK(a.lcores.workers == b.lcores.workers);
+    CHECK(a.dataplane.burst == b.dataplane.burst);
+    CHECK(a.dataplane.txn_ring_size == b.dataplane.txn_ring_size);
+    CHECK(a.dataplane.verdict_ring_size == b.dataplane.verdict_ring_size);
+    CHECK(a.dataplane.mbufs_per_queue == b.dataplane.mbufs_per_queue);
+    CHECK(a.tokenization.key == b.tokenization.key);
+    CHECK(a.screening.patterns == b.screening.patterns);
+    CHECK(a.rules.file == b.rules.file);
+    const auto &va = a.velocity.tables, &vb = b.velocity.tables;
+    CHECK(va.card_capacity == vb.card_capacity);
+    CHECK(va.merchant_capacity == vb.merchant_capacity);
+    CHECK(va.device_capacity == vb.device_capacity);
+    CHECK(va.ip_capacity == vb.ip_capacity);
+    CHECK(va.dedup_capacity == vb.dedup_capacity);
+    CHECK(va.probe_limit == vb.probe_limit);
+    CHECK(va.ttl_ms == vb.ttl_ms);
+    CHECK(va.allowed_lateness_ms == vb.allowed_lateness_ms);
+    CHECK(va.dedup_window_ms == vb.dedup_window_ms);
+    CHECK(a.velocity.repeat_entries == b.velocity.repeat_entries);
+    CHECK(a.velocity.small_txn_entries == b.velocity.small_txn_entries);
+    const auto &ka = a.kafka, &kb = b.kafka;
+    CHECK(ka.enabled == kb.enabled);
+    CHECK(ka.brokers == kb.brokers);
+    CHECK(ka.embedded_brokers == kb.embedded_brokers);
+    CHECK(ka.embedded_partitions == kb.embedded_partitions);
+    CHECK(ka.client_id == kb.client_id);
+    CHECK(ka.topic_alerts == kb.topic_alerts);
+    CHECK(ka.topic_scored == kb.topic_scored);
+    CHECK(ka.topic_rejects == kb.topic_rejects);
+    CHECK(ka.publish_scored == kb.publish_scored);
+    CHECK(ka.compression == kb.compression);
+    CHECK(ka.linger_ms == kb.linger_ms);
+    CHECK(ka.batch_bytes == kb.batch_bytes);
+    CHECK(ka.batch_messages == kb.batch_messages);
+    CHECK(ka.max_backlog_messages == kb.max_backlog_messages);
+    CHECK(ka.max_backlog_kbytes == kb.max_backlog_kbytes);
+    CHECK(ka.backpressure_wait_ms == kb.backpressure_wait_ms);
+    CHECK(ka.message_timeout_ms == kb.message_timeout_ms);
+    CHECK(ka.shutdown_flush_ms == kb.shutdown_flush_ms);
+    CHECK(ka.poll_interval_ms == kb.poll_interval_ms);
+    CHECK(ka.properties == kb.properties);
+    CHECK(a.spool.dir == b.spool.dir);
+    CHECK(a.spool.rotate_bytes == b.spool.rotate_bytes);
+    CHECK(a.spool.rotate_ms == b.spool.rotate_ms);
+    CHECK(a.spool.fsync == b.spool.fsync);
+    CHECK(a.s3.endpoint == b.s3.endpoint);
+    CHECK(a.s3.region == b.s3.region);
+    CHECK(a.s3.bucket == b.s3.bucket);
+    CHECK(a.s3.prefix == b.s3.prefix);
+    CHECK(a.s3.access_key == b.s3.access_key);
+    CHECK(a.s3.secret_key == b.s3.secret_key);
+    CHECK(a.s3.path_style == b.s3.path_style);
+    CHECK(a.s3.multipart_bytes == b.s3.multipart_bytes);
+    CHECK(a.admin.listen == b.admin.listen);
+    CHECK(a.admin.token == b.admin.token);
+    CHECK(a.admin.tls_cert == b.admin.tls_cert);
+    CHECK(a.admin.tls_key == b.admin.tls_key);
+}
+
+}  // namespace
+
+TEST_CASE("default config: valid, the four txgen feeds, embedded broker, local spool", "[unit][config]") {
+    source_root();
+    appliance_config c = default_appliance_config();
+    INFO(joined(validate_config(c)));
+    CHECK(validate_config(c).empty());
+    REQUIRE(c.feeds.size() == 4);
+    struct expect {
+        const char* name;
+        uint16_t port, port_b;
+        framing fr;
+        payload_format pf;
+    };
+    const expect want[] = {
+        {"iso8583-mold", 7001, 7101, framing::moldudp64, payload_format::iso8583},
+        {"iso8583-raw", 7002, 0, framing::raw, payload_format::iso8583},
+        {"json-mold", 7003, 7103, framing::moldudp64, payload_format::json},
+        {"json-raw", 7004, 0, framing::raw, payload_format::json},
+    };
+    for (std::size_t i = 0; i < 4; ++i) {
+        CHECK(c.feeds[i].feed.name == want[i].name);
+        CHECK(c.feeds[i].feed.udp_port == want[i].port);
+        CHECK(c.feeds[i].feed.udp_port_b == want[i].port_b);
+        CHECK(c.feeds[i].feed.frame == want[i].fr);
+        CHECK(c.feeds[i].feed.format == want[i].pf);
+        CHECK(c.feeds[i].feed.dialect == iso_dialect::binary_bitmap);
+    }
+    CHECK(c.ports.empty());
+    CHECK(c.lcores.rx == 0);
+    CHECK(c.lcores.workers == 1);
+    CHECK(c.kafka.enabled);
+    CHECK(c.kafka.brokers == "embedded");
+    CHECK(c.spool.dir == "./txscreen-spool");
+    CHECK(c.admin.listen == "127.0.0.1:8080");
+    CHECK(c.s3.endpoint.empty());
+    // The defaults are those of the structures the appliance hands them to.
+    CHECK(velocity_validate(c.velocity.tables) == nullptr);
+    CHECK(c.velocity.tables.card_capacity == velocity_config{}.card_capacity);
+    CHECK(c.dataplane.burst == dp_config{}.burst);
+    CHECK(c.dataplane.verdict_ring_size == dp_config{}.verdict_ring_size);
+}
+
+TEST_CASE("an empty file is the default config", "[unit][config]") {
+    config_result r = load_config("", "empty.toml");
+    INFO(joined(r.errors));
+    REQUIRE(r.ok());
+    require_same_config(r.config, default_appliance_config());
+    CHECK(r.config.source == "empty.toml");
+}
+
+TEST_CASE("docs/txscreen.example.toml loads and equals the defaults it documents", "[unit][config]") {
+    const fs::path root = source_root();
+    config_result r = load_config_file((root / "docs/txscreen.example.toml").string());
+    INFO(joined(r.errors));
+    REQUIRE(r.ok());
+    require_same_config(r.config, default_appliance_config());
+    // Every key the docs list appears in the example, and the other way round.
+    const std::string doc = slurp(root / "docs/config.md");
+    const std::string example = slurp(root / "docs/txscreen.example.toml");
+    for (const char* key : {"hugepages", "rx_queues", "rx_desc", "receive_on", "txn_ring_size", "dedup_window",
+                            "allowed_lateness", "max_backlog_size", "backpressure_wait", "rotate_size", "rotate_age",
+                            "multipart_size", "path_style", "tls_cert", "tls_key", "small_txn_entries"}) {
+        INFO(key);
+        CHECK(doc.find(std::string("`") + key + "`") != std::string::npos);
+        CHECK(example.find(key) != std::string::npos);
+    }
+}
+
+TEST_CASE("each broken fixture yields exactly one error naming its key", "[unit][config]") {
+    const fs::path dir = source_root() / "tests/config/broken";
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(dir))
+        if (e.path().extension() == ".toml") files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    REQUIRE(files.size() >= 15);
+    ::unsetenv("TXSCREEN_CONFIG_TEST_UNSET_VARIABLE");
+    for (const auto& f : files) {
+        const std::string text = slurp(f);
+        const std::string tag = "# expect: ";
+        REQUIRE(text.rfind(tag, 0) == 0);
+        const std::string key = text.substr(tag.size(), text.find('\n') - tag.size());
+        // Loaded from a relative path, as an operator names it.
+        const std::string rel = fs::relative(f).string();
+        config_result r = load_config_file(rel);
+        INFO(rel << " expects " << key << "\n" << joined(r.errors));
+        REQUIRE(r.errors.size() == 1);
+        const std::string& e = r.errors[0];
+        // "<file>:<line>: <key>: <what>" with the line of the offending key or table.
+        CHECK(e.rfind(rel + ":", 0) == 0);
+        const long line = std::strtol(e.c_str() + rel.size() + 1, nullptr, 10);
+        CHECK(line >= 2);
+        CHECK(e.find(": " + key + ":") != std::string::npos);
+    }
+}
+
+TEST_CASE("error lines name the file, line, key and what is allowed", "[unit][config]") {
+    source_root();
+    SECTION("out of range") {
+        auto r = load_config("[lcores]\nrx = 1\nworkers = 0\n", "txscreen.toml");
+        REQUIRE(r.errors.size() == 1);
+        CHECK(r.errors[0] == "txscreen.toml:3: lcores.workers: must be 1..64, got 0");
+    }
+    SECTION("wrong type") {
+        auto r = load_config("[lcores]\nworkers = \"4\"\n", "t.toml");
+        REQUIRE(r.errors.size() == 1);
+        CHECK(r.errors[0] == "t.toml:2: lcores.workers: expected an integer 1..64, got a string");
+    }
+    SECTION("near-miss key gets a suggestion") {
+        auto r = load_config("\n[kafka]\ncompresion = \"zstd\"\n", "t.toml");
+        REQUIRE(r.errors.size() == 1);
+        CHECK(r.errors[0] == "t.toml:3: kafka.compresion: unknown key (did you mean 'compression'?)");
+        auto s = load_config("[velocity]\nttl_ms = 5\n", "t.toml");
+        REQUIRE(s.errors.size() == 1);
+        CHECK(s.errors[0] == "t.toml:2: velocity.ttl_ms: unknown key (did you mean 'ttl'?)");
+        auto t = load_config("[[feed]]\nnmae = \"x\"\nname = \"x\"\nport = 9\n", "t.toml");
+        REQUIRE(t.errors.size() == 1);
+        CHECK(t.errors[0] == "t.toml:2: feed[0].nmae: unknown key (did you mean 'name'?)");
+    }
+    SECTION("far-off key lists what is allowed") {
+        auto r = load_config("[rules]\nwhatever = 1\n", "t.toml");
+        REQUIRE(r.errors.size() == 1);
+        CHECK(r.errors[0] == "t.toml:2: rules.whatever: unknown key (allowed: file)");
+    }
+    SECTION("missing file") {
+        auto r = load_config("[screening]\npatterns = \"/x/y.patterns\"\n", "t.toml");
+        REQUIRE(r.errors.size() == 1);
+        CHECK(r.errors[0] == "t.toml:2: screening.patterns: /x/y.patterns: no such file");
+    }
+    SECTION("bad duration") {
+        auto r = load_config("[kafka]\nlinger = \"5\"\n", "t.toml");
+        REQUIRE(r.errors.size() == 1);
+        CHECK(r.errors[0].find("t.toml:2: kafka.linger: bad duration \"5\"") == 0);
+        auto s = load_config("[kafka]\nlinger = \"16m\"\n", "t.toml");
+        REQUIRE(s.errors.size() == 1);
+        CHECK(s.errors[0] == "t.toml:2: kafka.linger: must be 0..15m, got \"16m\"");
+    }
+    SECTION("every problem is listed, each once") {
+        auto r = load_config("[lcores]\nworkers = 0\n[spool]\nfsync = \"yes\"\n[admin]\nlisten = \"localhost\"\n",
+                             "t.toml");
+        INFO(joined(r.errors));
+        REQUIRE(r.errors.size() == 3);
+        CHECK(r.errors[0].find("lcores.workers") != std::string::npos);
+        CHECK(r.errors[1] == "t.toml:4: spool.fsync: expected true or false, got a string");
+        CHECK(r.errors[2].find("t.toml:6: admin.listen: \"localhost\" is not host:port") == 0);
+    }
+    SECTION("the config file itself") {
+        auto r = load_config_file("/nonexistent/txscreen.toml");
+        REQUIRE(r.errors.size() == 1);
+        CHECK(r.errors[0] == "/nonexistent/txscreen.toml: no such file");
+    }
+}
+
+TEST_CASE("a file overrides what it names and keeps every other default", "[unit][config]") {
+    source_root();
+    ::setenv("TXSCREEN_CONFIG_TEST_KEY", "00112233445566778899aabbccddeeff", 1);
+    ::setenv("TXSCREEN_CONFIG_TEST_TOKEN", "a-long-admin-bearer-token", 1);
+    const char* text = R"(
+[eal]
+args = ["--log-level=7"]
+hugepages = "off"
+
+[[port]]
+name = "nic0"
+device = "0000:03:00.0"
+rx_queues = 4
+
+[[port]]
+name = "pcap0"
+device = "net_pcap0,rx_pcap=tests/config/data/key.pem"
+
+[lcores]
+rx = 1
+workers = 4
+
+[[feed]]
+name = "cards"
+port = 9001
+port_b = 9101
+vlan = 42
+framing = "moldudp64"
+payload = "iso8583"
+dialect = "hex"
+receive_on = ["nic0", "pcap0"]
+
+[tokenization]
+key = "env:TXSCREEN_CONFIG_TEST_KEY"
+
+[velocity]
+card_capacity = 11500000
+ttl = "2d"
+
+[kafka]
+brokers = ["kafka1:9092", "kafka2:9092"]
+publish_scored = true
+max_backlog_size = "256MiB"
+
+[kafka.properties]
+"security.protocol" = "SASL_SSL"
+
+[spool]
+rotate_age = "30s"
+
+[admin]
+listen = "0.0.0.0:9443"
+token = "env:TXSCREEN_CONFIG_TEST_TOKEN"
+)";
+    auto r = load_config(text, "prod.toml");
+    INFO(joined(r.errors));
+    REQUIRE(r.ok());
+    const auto& c = r.config;
+    CHECK(c.eal.args == std::vector<std::string>{"--log-level=7"});
+    CHECK(c.eal.hugepages == hugepage_mode::off);
+    REQUIRE(c.ports.size() == 2);
+    CHECK(c.ports[0].rx_queues == 4);
+    CHECK(c.ports[1].rx_desc == 1024);
+    CHECK(c.lcores.workers == 4);
+    REQUIRE(c.feeds.size() == 1);  // a file's feeds replace the defaults
+    CHECK(c.feeds[0].feed.udp_port_b == 9101);
+    CHECK(c.feeds[0].feed.vlan == 42);
+    CHECK(c.feeds[0].feed.dialect == iso_dialect::hex_bitmap);
+    CHECK(c.velocity.tables.card_capacity == 11'500'000u);
+    CHECK(c.velocity.tables.ttl_ms == 2 * 86'400'000LL);
+    CHECK(c.velocity.tables.probe_limit == 16u);
+    CHECK(c.kafka.brokers == "kafka1:9092,kafka2:9092");
+    CHECK(c.kafka.max_backlog_kbytes == 256 * 1024);
+    CHECK(c.kafka.compression == "lz4");
+    REQUIRE(c.kafka.properties.size() == 1);
+    CHECK(c.kafka.properties[0].first == "security.protocol");
+    CHECK(c.spool.rotate_ms == 30'000);
+    std::string host;
+    uint16_t port = 0;
+    REQUIRE(parse_listen_address(c.admin.listen, host, port));
+    CHECK(host == "0.0.0.0");
+    CHECK(port == 9443);
+
+    // explain(): the layout in words, secrets masked.
+    const std::string x = explain(c);
+    INFO(x);
+    CHECK(x.find("1 rx + 4 worker(s)") != std::string::npos);
+    CHECK(x.find("feed cards: udp 9001 + B line 9101 (arbitrated) vlan 42, moldudp64, iso8583 (hex), on nic0 pcap0") !=
+          std::string::npos);
+    CHECK(x.find("from $TXSCREEN_CONFIG_TEST_KEY") != std::string::npos);
+    CHECK(x.find("a-long-admin-bearer-token") == std::string::npos);
+    CHECK(x.find("kafka1:9092,kafka2:9092") != std::string::npos);
+    CHECK(x.find("warning: tokenization.key") == std::string::npos);
+
+    // The same file with the key's variable unset is refused before anything starts.
+    ::unsetenv("TXSCREEN_CONFIG_TEST_KEY");
+    auto u = load_config(text, "prod.toml");
+    REQUIRE(u.errors.size() == 1);
+    CHECK(u.errors[0] ==
+          "prod.toml:30: tokenization.key: environment variable TXSCREEN_CONFIG_TEST_KEY is not set (hex, at least 32 "
+          "digits, or \"env:NAME\")");
+}
+
+TEST_CASE("validate_config checks configs built in code (command-line overrides)", "[unit][config]") {
+    source_root();
+    appliance_config c = default_appliance_config();
+    c.lcores.workers = 3;
+    auto e = validate_config(c);
+    REQUIRE(e.size() == 1);
+    CHECK(e[0] == "<defaults>: lcores.rx: 0 (run to completion) works with exactly 1 worker; set rx >= 1 for 3 workers");
+    c.lcores.rx = 1;
+    c.lcores.workers = 65;
+    e = validate_config(c);
+    REQUIRE(e.size() == 1);
+    CHECK(e[0] == "<defaults>: lcores.workers: must be 1..64, got 65");
+    c.lcores.workers = 2;
+    dp_port_config p;
+    p.name = "pcap0";
+    p.device = "net_pcap0,rx_pcap=/nonexistent/in.pcap";
+    c.ports.push_back(p);
+    e = validate_config(c);
+    REQUIRE(e.size() == 1);
+    CHECK(e[0] == "<defaults>: port[0].device: /nonexistent/in.pcap: no such file");
+    c.ports.clear();
+    c.dataplane.txn_ring_size = 1000;
+    e = validate_config(c);
+    REQUIRE(e.size() == 1);
+    CHECK(e[0] == "<defaults>: dataplane.txn_ring_size: must be a power of two in 64..16777216, got 1000");
+}
+
+TEST_CASE("explain() of the defaults warns about what a production run must set", "[unit][config]") {
+    const std::string x = explain(default_appliance_config());
+    INFO(x);
+    CHECK(x.find("run to completion") != std::string::npos);
+    CHECK(x.find("feed iso8583-mold: udp 7001 + B line 7101") != std::string::npos);
+    CHECK(x.find("feed json-raw: udp 7004, raw, json") != std::string::npos);
+    CHECK(x.find("embedded broker") != std::string::npos);
+    CHECK(x.find("./txscreen-spool") != std::string::npos);
+    CHECK(x.find("warning: tokenization.key not set") != std::string::npos);
+    CHECK(x.find("warning: no [[port]]") != std::string::npos);
+    // 1 Mi cards at 128 bytes: at least 128 MiB per worker for the card table alone.
+    CHECK(x.find("MiB (") != std::string::npos);
+}
+
+TEST_CASE("durations and sizes", "[unit][config]") {
+    CHECK(parse_config_duration_ms("250ms") == 250);
+    CHECK(parse_config_duration_ms("5s") == 5000);
+    CHECK(parse_config_duration_ms("10m") == 600'000);
+    CHECK(parse_config_duration_ms("25h") == 90'000'000);
+    CHECK(parse_config_duration_ms("7d") == 604'800'000);
+    CHECK(parse_config_duration_ms("0") == 0);
+    CHECK(parse_config_duration_ms("0s") == 0);
+    for (const char* bad : {"", "5", "s", "-1s", "5 s", "1.5s", "5sec", "99999999999999d"}) {
+        INFO(bad);
+        CHECK(parse_config_duration_ms(bad) == -1);
+    }
+    CHECK(parse_config_size_bytes("512B") == 512);
+    CHECK(parse_config_size_bytes("64KiB") == 65536);
+    CHECK(parse_config_size_bytes("64MiB") == 64LL << 20);
+    CHECK(parse_config_size_bytes("1GiB") == 1LL << 30);
+    CHECK(parse_config_size_bytes("1MB") == 1'000'000);
+    CHECK(parse_config_size_bytes("0") == 0);
+    for (const char* bad : {"", "64", "MiB", "64mib", "64 MiB", "-1MiB", "2000000TiB"}) {
+        INFO(bad);
+        CHECK(parse_config_size_bytes(bad) == -1);
+    }
+}
