@@ -1,0 +1,195 @@
+#include "controlplane/s3_client.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <ctime>
+#include <mutex>
+
+namespace txscreen {
+
+namespace {
+
+std::once_flag curl_once;
+
+std::string env_or(const char* name) {
+    const char* v = std::getenv(name);
+    return v ? v : "";
+}
+
+size_t on_body(char* p, size_t size, size_t n, void* ud) {
+    static_cast<s3_response*>(ud)->body.append(p, size * n);
+    return size * n;
+}
+
+size_t on_header(char* p, size_t size, size_t n, void* ud) {
+    auto* r = static_cast<s3_response*>(ud);
+    std::string_view h(p, size * n);
+    auto colon = h.find(':');
+    if (colon != std::string_view::npos) {
+        std::string name(h.substr(0, colon));
+        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        std::string_view v = h.substr(colon + 1);
+        while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+        while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ')) v.remove_suffix(1);
+        if (name == "etag") r->etag = std::string(v);
+        if (name == "content-length") r->content_length = std::atoll(std::string(v).c_str());
+    }
+    return size * n;
+}
+
+std::string host_of(const std::string& endpoint) {
+    std::size_t s = endpoint.find("://");
+    std::size_t start = s == std::string::npos ? 0 : s + 3;
+    std::size_t end = endpoint.find('/', start);
+    return endpoint.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+std::string xml_value(const std::string& body, const std::string& tag) {
+    const std::string open = "<" + tag + ">", close = "</" + tag + ">";
+    std::size_t a = body.find(open);
+    if (a == std::string::npos) return "";
+    a += open.size();
+    std::size_t b = body.find(close, a);
+    return b == std::string::npos ? "" : body.substr(a, b - a);
+}
+
+}  // namespace
+
+void s3_config_from_env(s3_config& c) {
+    if (c.access_key.empty()) c.access_key = env_or("AWS_ACCESS_KEY_ID");
+    if (c.secret_key.empty()) c.secret_key = env_or("AWS_SECRET_ACCESS_KEY");
+    if (c.session_token.empty()) c.session_token = env_or("AWS_SESSION_TOKEN");
+    if (c.region.empty()) c.region = env_or("AWS_REGION");
+    if (c.region.empty()) c.region = env_or("AWS_DEFAULT_REGION");
+    if (c.region.empty()) c.region = "us-east-1";
+}
+
+std::string validate_s3_config(const s3_config& c) {
+    if (c.endpoint.empty()) return "";
+    if (c.endpoint.rfind("http://", 0) != 0 && c.endpoint.rfind("https://", 0) != 0)
+        return "s3.endpoint: must start with http:// or https://, got \"" + c.endpoint + "\"";
+    if (c.bucket.empty()) return "s3.bucket: required when s3.endpoint is set";
+    if (c.access_key.empty() || c.secret_key.empty())
+        return "s3.access_key/s3.secret_key: required (or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)";
+    if (c.part_size < (5ull << 20)) return "s3.part_size: must be >= 5 MiB (S3's minimum part), got " + std::to_string(c.part_size);
+    if (c.multipart_threshold < c.part_size) return "s3.multipart_threshold: must be >= s3.part_size";
+    if (c.retry_base_ms == 0 || c.retry_max_ms < c.retry_base_ms) return "s3.retry_base_ms/retry_max_ms: need 0 < base <= max";
+    return "";
+}
+
+s3_client::s3_client(s3_config config) : _config(std::move(config)) {
+    std::call_once(curl_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    _curl = curl_easy_init();
+    while (!_config.endpoint.empty() && _config.endpoint.back() == '/') _config.endpoint.pop_back();
+}
+
+s3_client::~s3_client() {
+    if (_curl) curl_easy_cleanup(static_cast<CURL*>(_curl));
+}
+
+s3_response s3_client::request(const std::string& method, const std::string& key,
+                               const std::vector<std::pair<std::string, std::string>>& query, const void* data,
+                               std::size_t len) {
+    s3_response resp;
+    CURL* curl = static_cast<CURL*>(_curl);
+    if (!curl) {
+        resp.error = "curl_easy_init failed";
+        return resp;
+    }
+    // Path-style: /<bucket>/<key>, each byte of the key encoded as SigV4 wants (S3 does
+    // not encode twice), so the URL we send and the canonical URI are the same string.
+    const std::string path = "/" + sigv4_uri_encode(_config.bucket, false) + "/" + sigv4_uri_encode(key, true);
+    std::vector<std::pair<std::string, std::string>> sorted;
+    for (const auto& [k, v] : query) sorted.emplace_back(sigv4_uri_encode(k, false), sigv4_uri_encode(v, false));
+    std::sort(sorted.begin(), sorted.end());
+    std::string qs;
+    for (const auto& [k, v] : sorted) qs += (qs.empty() ? "" : "&") + k + "=" + v;
+
+    sigv4_request sr;
+    sr.method = method;
+    sr.canonical_uri = path;
+    sr.query = query;
+    sr.payload_sha256 = sha256_hex(data ? data : "", len);
+    const std::string amz_date = amz_date_from_unix(static_cast<long long>(std::time(nullptr)));
+    sr.headers = {{"host", host_of(_config.endpoint)},
+                  {"x-amz-content-sha256", sr.payload_sha256},
+                  {"x-amz-date", amz_date}};
+    if (!_config.session_token.empty()) sr.headers.emplace_back("x-amz-security-token", _config.session_token);
+    const sigv4_result sig = sigv4_sign(sr, {_config.access_key, _config.secret_key, _config.session_token},
+                                        amz_date, _config.region, "s3");
+
+    curl_slist* hdrs = nullptr;
+    for (const auto& [k, v] : sr.headers)
+        if (k != "host") hdrs = curl_slist_append(hdrs, (k + ": " + v).c_str());
+    hdrs = curl_slist_append(hdrs, ("Authorization: " + sig.authorization).c_str());
+    hdrs = curl_slist_append(hdrs, "Expect:");  // no 100-continue round trip
+    hdrs = curl_slist_append(hdrs, "Content-Type: application/octet-stream");
+
+    const std::string url = _config.endpoint + path + (qs.empty() ? "" : "?" + qs);
+    curl_easy_reset(curl);
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(_config.connect_timeout_ms));
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(_config.request_timeout_ms));
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &resp);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &resp);
+    if (method == "HEAD") {
+        curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    } else if (method == "PUT" || method == "POST") {
+        curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(len));
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, data ? static_cast<const char*>(data) : "");
+    } else if (method != "GET") {
+        curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+    }
+    CURLcode rc = curl_easy_perform(curl);
+    if (rc != CURLE_OK) {
+        resp.status = 0;
+        resp.error = std::string(curl_easy_strerror(rc)) + " (" + url + ")";
+    } else {
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp.status);
+        // S3 can answer 200 with an <Error> body (CompleteMultipartUpload): not a success.
+        if (resp.ok() && resp.body.find("<Error>") != std::string::npos) {
+            resp.error = xml_value(resp.body, "Code") + ": " + xml_value(resp.body, "Message");
+            resp.status = 500;
+        } else if (!resp.ok()) {
+            resp.error = "HTTP " + std::to_string(resp.status) + " " + xml_value(resp.body, "Code") + " " +
+                         xml_value(resp.body, "Message") + " (" + method + " " + url + ")";
+        }
+    }
+    curl_slist_free_all(hdrs);
+    return resp;
+}
+
+std::string s3_client::create_multipart(const std::string& key, s3_response& resp) {
+    resp = request("POST", key, {{"uploads", ""}}, nullptr, 0);
+    if (!resp.ok()) return "";
+    std::string id = xml_value(resp.body, "UploadId");
+    if (id.empty()) resp.error = "CreateMultipartUpload answer holds no UploadId";
+    return id;
+}
+
+s3_response s3_client::upload_part(const std::string& key, const std::string& upload_id, int part, const void* data,
+                                   std::size_t len) {
+    return request("PUT", key, {{"partNumber", std::to_string(part)}, {"uploadId", upload_id}}, data, len);
+}
+
+s3_response s3_client::complete_multipart(const std::string& key, const std::string& upload_id,
+                                          const std::vector<std::string>& etags) {
+    std::string xml = "<CompleteMultipartUpload>";
+    for (std::size_t i = 0; i < etags.size(); ++i)
+        xml += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>" + etags[i] + "</ETag></Part>";
+    xml += "</CompleteMultipartUpload>";
+    return request("POST", key, {{"uploadId", upload_id}}, xml.data(), xml.size());
+}
+
+s3_response s3_client::abort_multipart(const std::string& key, const std::string& upload_id) {
+    return request("DELETE", key, {{"uploadId", upload_id}}, nullptr, 0);
+}
+
+}  // namespace txscreen

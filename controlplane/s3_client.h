@@ -1,0 +1,85 @@
+// A minimal S3 client on libcurl + SigV4 (s3_sigv4.h): PUT, HEAD, DELETE and the
+// multipart calls, path-style URLs (<endpoint>/<bucket>/<key>) so it works with AWS S3,
+// MinIO, Ceph RGW and s3rver alike. Every request carries x-amz-content-sha256 of its
+// body, so the server checks the bytes it stored against what we hashed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "controlplane/s3_sigv4.h"
+
+namespace txscreen {
+
+struct s3_config {
+    std::string endpoint;   // "http://127.0.0.1:4568", "https://s3.eu-west-1.amazonaws.com"; "" = no upload
+    std::string region;     // "" = $AWS_REGION, else us-east-1
+    std::string bucket;
+    std::string prefix;     // key prefix ("lake/txscreen/"); keys are prefix + spool-relative path
+    std::string access_key; // "" = $AWS_ACCESS_KEY_ID
+    std::string secret_key; // "" = $AWS_SECRET_ACCESS_KEY
+    std::string session_token;                 // "" = $AWS_SESSION_TOKEN (optional)
+    uint64_t multipart_threshold = 64ull << 20; // files at least this big go multipart
+    uint64_t part_size = 16ull << 20;           // multipart part size (S3 minimum 5 MiB)
+    uint32_t connect_timeout_ms = 5000;
+    uint32_t request_timeout_ms = 120000;
+    uint32_t retry_base_ms = 200;               // first backoff after a failure, doubled per retry
+    uint32_t retry_max_ms = 30000;              // backoff cap
+    uint32_t scan_interval_ms = 1000;           // how often the uploader looks for new files
+    bool verify_head = false;                   // HEAD each object after upload, compare the size
+};
+
+// Fills empty credential/region fields from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+// AWS_SESSION_TOKEN, AWS_REGION (AWS_DEFAULT_REGION); region defaults to us-east-1.
+void s3_config_from_env(s3_config& c);
+
+// Returns "" when `c` can upload, else a message naming the key. (An empty endpoint is
+// valid: it means files stay in the spool.)
+std::string validate_s3_config(const s3_config& c);
+
+struct s3_response {
+    long status = 0;          // HTTP status; 0 when the request did not complete
+    std::string error;        // curl's error text when status is 0
+    std::string body;
+    std::string etag;         // ETag response header, quotes kept
+    long long content_length = -1;
+    bool ok() const noexcept { return status >= 200 && status < 300; }
+};
+
+class s3_client {
+public:
+    explicit s3_client(s3_config config);
+    ~s3_client();
+    s3_client(const s3_client&) = delete;
+    s3_client& operator=(const s3_client&) = delete;
+
+    // One signed request for object `key` (unencoded) with `query` (decoded pairs) and
+    // body data[0..len). Returns the response (status 0 and error on transport failure).
+    s3_response request(const std::string& method, const std::string& key,
+                        const std::vector<std::pair<std::string, std::string>>& query, const void* data,
+                        std::size_t len);
+
+    s3_response put_object(const std::string& key, const void* data, std::size_t len) {
+        return request("PUT", key, {}, data, len);
+    }
+    s3_response head_object(const std::string& key) { return request("HEAD", key, {}, nullptr, 0); }
+
+    // Multipart: returns the UploadId ("" on failure, `resp` says why).
+    std::string create_multipart(const std::string& key, s3_response& resp);
+    s3_response upload_part(const std::string& key, const std::string& upload_id, int part, const void* data,
+                            std::size_t len);
+    // parts: ETags in part order (1-based numbering).
+    s3_response complete_multipart(const std::string& key, const std::string& upload_id,
+                                   const std::vector<std::string>& etags);
+    s3_response abort_multipart(const std::string& key, const std::string& upload_id);
+
+    const s3_config& config() const noexcept { return _config; }
+
+private:
+    s3_config _config;
+    void* _curl = nullptr;  // CURL*, reused so connections are kept alive
+};
+
+}  // namespace txscreen

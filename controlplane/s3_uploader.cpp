@@ -1,0 +1,215 @@
+#include "controlplane/s3_uploader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+namespace txscreen {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool read_at(int fd, uint64_t off, std::vector<char>& buf, std::size_t len) {
+    buf.resize(len);
+    std::size_t got = 0;
+    while (got < len) {
+        ssize_t n = pread(fd, buf.data() + got, len - got, static_cast<off_t>(off + got));
+        if (n <= 0) return false;
+        got += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+}  // namespace
+
+s3_uploader::s3_uploader(std::string spool_dir, s3_config config)
+    : _dir(std::move(spool_dir)), _config([&] {
+          s3_config_from_env(config);
+          return config;
+      }()),
+      _client(_config) {}
+
+s3_uploader::~s3_uploader() { stop(); }
+
+void s3_uploader::set_error(const std::string& e) {
+    std::fprintf(stderr, "s3 uploader: %s\n", e.c_str());
+    std::lock_guard<std::mutex> g(_mutex);
+    _last_error = e;
+}
+
+std::string s3_uploader::last_error() const {
+    std::lock_guard<std::mutex> g(const_cast<std::mutex&>(_mutex));
+    return _last_error;
+}
+
+s3_uploader_stats s3_uploader::stats() const noexcept {
+    s3_uploader_stats s{};
+    s.uploaded_files = _uploaded_files.load(std::memory_order_relaxed);
+    s.uploaded_bytes = _uploaded_bytes.load(std::memory_order_relaxed);
+    s.multipart_files = _multipart_files.load(std::memory_order_relaxed);
+    s.retries = _retries.load(std::memory_order_relaxed);
+    s.failures = _failures.load(std::memory_order_relaxed);
+    s.backlog_files = _backlog_files.load(std::memory_order_relaxed);
+    s.backlog_bytes = _backlog_bytes.load(std::memory_order_relaxed);
+    s.connected = _connected.load(std::memory_order_relaxed);
+    return s;
+}
+
+bool s3_uploader::start() {
+    if (std::string e = validate_s3_config(_config); !e.empty()) {
+        set_error(e);
+        return false;
+    }
+    if (!enabled() || _thread.joinable()) return true;
+    _stop = false;
+    _thread = std::thread([this] { run(); });
+    return true;
+}
+
+void s3_uploader::stop() {
+    {
+        std::lock_guard<std::mutex> g(_mutex);
+        _stop = true;
+    }
+    _cv.notify_all();
+    if (_thread.joinable()) _thread.join();
+}
+
+void s3_uploader::notify() {
+    {
+        std::lock_guard<std::mutex> g(_mutex);
+        _wake = true;
+    }
+    _cv.notify_all();
+}
+
+bool s3_uploader::upload_single(const std::string& key, int fd, uint64_t size) {
+    std::vector<char> body;
+    if (!read_at(fd, 0, body, size)) {
+        set_error("cannot read " + key);
+        return false;
+    }
+    s3_response r = _client.put_object(key, body.data(), body.size());
+    if (!r.ok()) {
+        set_error("PUT " + key + ": " + r.error);
+        return false;
+    }
+    return true;
+}
+
+bool s3_uploader::upload_multipart(const std::string& key, int fd, uint64_t size) {
+    s3_response r;
+    const std::string id = _client.create_multipart(key, r);
+    if (id.empty()) {
+        set_error("CreateMultipartUpload " + key + ": " + r.error);
+        return false;
+    }
+    std::vector<std::string> etags;
+    std::vector<char> part;
+    for (uint64_t off = 0; off < size; off += _config.part_size) {
+        const std::size_t len = static_cast<std::size_t>(std::min<uint64_t>(_config.part_size, size - off));
+        bool ok = read_at(fd, off, part, len);
+        s3_response pr;
+        if (ok) pr = _client.upload_part(key, id, static_cast<int>(etags.size() + 1), part.data(), len);
+        if (!ok || !pr.ok() || pr.etag.empty()) {
+            set_error("UploadPart " + key + ": " + (ok ? (pr.error.empty() ? "no ETag" : pr.error) : "read failed"));
+            _client.abort_multipart(key, id);  // best effort; lifecycle rules clean up the rest
+            return false;
+        }
+        etags.push_back(pr.etag);
+    }
+    s3_response c = _client.complete_multipart(key, id, etags);
+    if (!c.ok()) {
+        set_error("CompleteMultipartUpload " + key + ": " + c.error);
+        _client.abort_multipart(key, id);
+        return false;
+    }
+    add(_multipart_files);
+    return true;
+}
+
+bool s3_uploader::upload_file(const std::string& rel) {
+    const std::string path = _dir + "/" + rel;
+    const std::string key = key_for(rel);
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        set_error("cannot open " + path + ": " + std::strerror(errno));
+        return false;
+    }
+    struct stat st {};
+    fstat(fd, &st);
+    const uint64_t size = static_cast<uint64_t>(st.st_size);
+    bool ok = size >= _config.multipart_threshold ? upload_multipart(key, fd, size) : upload_single(key, fd, size);
+    ::close(fd);
+    if (ok && _config.verify_head) {
+        s3_response h = _client.head_object(key);
+        if (!h.ok() || h.content_length != static_cast<long long>(size)) {
+            set_error("HEAD " + key + ": size " + std::to_string(h.content_length) + " != " + std::to_string(size) +
+                      (h.error.empty() ? "" : " (" + h.error + ")"));
+            ok = false;
+        }
+    }
+    _connected.store(ok, std::memory_order_relaxed);
+    if (!ok) return false;
+    // Only now is the local copy redundant. A crash before this unlink re-uploads the
+    // same key after restart: an overwrite, not a duplicate.
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) set_error("cannot delete " + path + ": " + std::strerror(errno));
+    add(_uploaded_files);
+    add(_uploaded_bytes, size);
+    return true;
+}
+
+void s3_uploader::run() {
+    uint32_t backoff = _config.retry_base_ms;
+    bool failed_last = false;
+    for (;;) {
+        // List completed files; sorted so older sequence numbers of a partition go first.
+        std::vector<std::pair<std::string, uint64_t>> files;
+        std::error_code ec;
+        for (auto it = fs::recursive_directory_iterator(_dir, ec); !ec && it != fs::recursive_directory_iterator();
+             it.increment(ec)) {
+            const std::string name = it->path().filename().string();
+            if (name.size() > 5 && name.compare(name.size() - 5, 5, ".avro") == 0 && it->is_regular_file(ec))
+                files.emplace_back(fs::relative(it->path(), _dir, ec).string(), it->file_size(ec));
+        }
+        std::sort(files.begin(), files.end());
+        uint64_t bytes = 0;
+        for (const auto& f : files) bytes += f.second;
+        _backlog_files.store(files.size(), std::memory_order_relaxed);
+        _backlog_bytes.store(bytes, std::memory_order_relaxed);
+
+        for (const auto& [rel, size] : files) {
+            {
+                std::lock_guard<std::mutex> g(_mutex);
+                if (_stop) return;
+            }
+            if (failed_last) add(_retries);
+            if (upload_file(rel)) {
+                failed_last = false;
+                backoff = _config.retry_base_ms;
+                _backlog_files.fetch_sub(1, std::memory_order_relaxed);
+                _backlog_bytes.fetch_sub(size, std::memory_order_relaxed);
+                continue;
+            }
+            add(_failures);
+            failed_last = true;
+            break;  // back off, then rescan (the file may have gone or new ones arrived)
+        }
+        const uint32_t wait_ms = failed_last ? backoff : _config.scan_interval_ms;
+        if (failed_last) backoff = std::min(_config.retry_max_ms, backoff * 2);
+        std::unique_lock<std::mutex> lk(_mutex);
+        _cv.wait_for(lk, std::chrono::milliseconds(wait_ms), [&] { return _stop || (_wake && !failed_last); });
+        _wake = false;
+        if (_stop) return;
+    }
+}
+
+}  // namespace txscreen
