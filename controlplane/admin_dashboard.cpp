@@ -54,7 +54,7 @@ canvas{width:100%;height:200px;display:block}
 <div id="err"></div>
 <div class="grid">
 <div class="panel"><h2>Throughput (per second)</h2><canvas id="c_tput"></canvas></div>
-<div class="panel"><h2>Latency rx &rarr; verdict (&micro;s)</h2><canvas id="c_lat"></canvas></div>
+<div class="panel"><h2>Latency rx &rarr; verdict <span style="text-transform:none">(&micro;s)</span></h2><canvas id="c_lat"></canvas></div>
 <div class="panel"><h2>Drops and gaps (per second)</h2><canvas id="c_drops"></canvas></div>
 <div class="panel"><h2>Backlogs</h2><canvas id="c_backlog"></canvas></div>
 <div class="panel"><h2>Alerts by rule (total)</h2><canvas id="c_rules"></canvas></div>

@@ -112,7 +112,7 @@ void prometheus_text::latency_summary(std::string_view name, std::initializer_li
         {0.5, "0.5"}, {0.9, "0.9"}, {0.99, "0.99"}, {0.999, "0.999"}};
     for (const auto& [q, text] : qs) {
         l.back().second = text;
-        sample(name, std::span<const prom_label>(l), static_cast<double>(h.quantile(q)) * 1e-9);
+        sample(name, std::span<const prom_label>(l), static_cast<double>(h.quantile(q)) / 1e9);
     }
     sample(std::string(name) + "_count", labels, h.count());
 }

@@ -11,6 +11,7 @@
 #include <charconv>
 #include <cstdio>
 #include <exception>
+#include <limits>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -351,7 +352,12 @@ private:
 
     void read_header() {
         _parser.emplace();
-        _parser->body_limit(_srv.cfg.body_limit);
+        // No limit while reading the header: Beast would refuse a large Content-Length
+        // before routing and authentication, so an unauthenticated client would learn
+        // the limit and the 413 would not be counted under its endpoint. on_header checks
+        // Content-Length itself, read_body sets the limit for chunked bodies. (Not
+        // boost::none: Beast 1.74 compares `len > none` as true and refuses every body.)
+        _parser->body_limit(std::numeric_limits<std::uint64_t>::max());
         _parser->header_limit(static_cast<std::uint32_t>(_srv.cfg.header_limit));
         _endpoint = admin_endpoint::unknown;
         _method.clear();
@@ -450,6 +456,7 @@ private:
     }
 
     void read_body() {
+        _parser->body_limit(_srv.cfg.body_limit);
         beast::get_lowest_layer(_stream).expires_after(_srv.cfg.body_timeout);
         http::async_read(_stream, _buf, *_parser,
             [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
