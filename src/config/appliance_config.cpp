@@ -20,6 +20,7 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <tuple>
 
 #include <toml++/toml.h>
 
@@ -73,7 +74,17 @@ constexpr int_range range_shutdown_flush_ms{0, INT32_MAX};
 constexpr int_range range_poll_interval_ms{1, 10'000};
 constexpr int_range range_rotate_bytes{1LL << 20, 16LL << 30};
 constexpr int_range range_rotate_ms{1000, 86'400'000};
-constexpr int_range range_multipart_bytes{5LL << 20, 5LL << 30};  // S3's part size limits
+constexpr int_range range_block_bytes{4096, 64LL << 20};
+constexpr int_range range_fsync_interval_ms{1, 60'000};
+constexpr int_range range_open_files{1, 1024};
+constexpr int_range range_part_bytes{5LL << 20, 5LL << 30};  // S3's part size limits
+constexpr int_range range_multipart_threshold{5LL << 20, 5LL << 40};
+constexpr int_range range_connect_timeout_ms{100, 300'000};
+constexpr int_range range_request_timeout_ms{1000, 3'600'000};
+constexpr int_range range_retry_ms{1, 3'600'000};
+constexpr int_range range_scan_interval_ms{10, 3'600'000};
+constexpr int_range range_admin_connections{1, 65536};
+constexpr int_range range_admin_threads{1, 64};
 
 constexpr unsigned max_total_lcores = 127;  // RTE_MAX_LCORE (128) minus the main lcore
 
@@ -173,7 +184,7 @@ std::string vdev_arg(const std::string& device, std::string_view arg) {
 }
 
 // host:port, with [v6]:port; returns false when malformed.
-bool split_listen(const std::string& s, std::string& host, uint16_t& port) {
+bool split_listen(const std::string& s, std::string& host, uint16_t& port, bool allow_zero = false) {
     std::size_t colon;
     std::string h;
     if (!s.empty() && s[0] == '[') {
@@ -191,7 +202,7 @@ bool split_listen(const std::string& s, std::string& host, uint16_t& port) {
     if (p.empty() || p.size() > 5 || !std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; }))
         return false;
     long v = std::strtol(p.c_str(), nullptr, 10);
-    if (v < 1 || v > 65535 || h.empty()) return false;
+    if (v < (allow_zero ? 0 : 1) || v > 65535 || h.empty()) return false;
     host = h;
     port = static_cast<uint16_t>(v);
     return true;
@@ -629,17 +640,25 @@ private:
     }
 
     void read_spool(const toml::table& t) {
-        only_keys(t, "spool", {"dir", "rotate_size", "rotate_age", "fsync"});
-        get_string(t, "spool", "dir", _cfg.spool.dir);
-        get_size(t, "spool", "rotate_size", _cfg.spool.rotate_bytes, range_rotate_bytes);
-        get_duration(t, "spool", "rotate_age", _cfg.spool.rotate_ms, range_rotate_ms);
-        get_bool(t, "spool", "fsync", _cfg.spool.fsync);
+        const std::string p = "spool";
+        only_keys(t, p, {"dir", "host", "rotate_size", "rotate_age", "block_size", "fsync_interval", "max_open_files",
+                         "write_alerts"});
+        auto& sp = _cfg.spool;
+        get_string(t, p, "dir", sp.dir);
+        get_string(t, p, "host", sp.host);
+        get_size(t, p, "rotate_size", sp.rotate_bytes, range_rotate_bytes);
+        get_duration(t, p, "rotate_age", sp.rotate_ms, range_rotate_ms);
+        get_size(t, p, "block_size", sp.block_bytes, range_block_bytes);
+        get_duration(t, p, "fsync_interval", sp.fsync_interval_ms, range_fsync_interval_ms);
+        get_int(t, p, "max_open_files", sp.max_open_files, range_open_files);
+        get_bool(t, p, "write_alerts", sp.write_alerts);
     }
 
     void read_s3(const toml::table& t) {
         const std::string p = "s3";
-        only_keys(t, p, {"endpoint", "region", "bucket", "prefix", "access_key", "secret_key", "path_style",
-                         "multipart_size"});
+        only_keys(t, p, {"endpoint", "region", "bucket", "prefix", "access_key", "secret_key", "session_token",
+                         "multipart_threshold", "part_size", "connect_timeout", "request_timeout", "retry_base",
+                         "retry_max", "scan_interval", "verify_head"});
         auto& s = _cfg.s3;
         get_string(t, p, "endpoint", s.endpoint);
         get_string(t, p, "region", s.region);
@@ -647,16 +666,28 @@ private:
         get_string(t, p, "prefix", s.prefix);
         get_string(t, p, "access_key", s.access_key);
         get_string(t, p, "secret_key", s.secret_key);
-        get_bool(t, p, "path_style", s.path_style);
-        get_size(t, p, "multipart_size", s.multipart_bytes, range_multipart_bytes);
+        get_string(t, p, "session_token", s.session_token);
+        get_size(t, p, "multipart_threshold", s.multipart_threshold, range_multipart_threshold);
+        get_size(t, p, "part_size", s.part_size, range_part_bytes);
+        get_duration(t, p, "connect_timeout", s.connect_timeout_ms, range_connect_timeout_ms);
+        get_duration(t, p, "request_timeout", s.request_timeout_ms, range_request_timeout_ms);
+        get_duration(t, p, "retry_base", s.retry_base_ms, range_retry_ms);
+        get_duration(t, p, "retry_max", s.retry_max_ms, range_retry_ms);
+        get_duration(t, p, "scan_interval", s.scan_interval_ms, range_scan_interval_ms);
+        get_bool(t, p, "verify_head", s.verify_head);
     }
 
     void read_admin(const toml::table& t) {
-        only_keys(t, "admin", {"listen", "token", "tls_cert", "tls_key"});
-        get_string(t, "admin", "listen", _cfg.admin.listen);
-        get_string(t, "admin", "token", _cfg.admin.token);
-        get_string(t, "admin", "tls_cert", _cfg.admin.tls_cert);
-        get_string(t, "admin", "tls_key", _cfg.admin.tls_key);
+        const std::string p = "admin";
+        only_keys(t, p, {"listen", "token", "tls_cert", "tls_key", "max_connections", "io_threads", "backend_threads"});
+        auto& a = _cfg.admin;
+        get_string(t, p, "listen", a.listen);
+        get_string(t, p, "token", a.token);
+        get_string(t, p, "tls_cert", a.tls_cert);
+        get_string(t, p, "tls_key", a.tls_key);
+        get_int(t, p, "max_connections", a.max_connections, range_admin_connections);
+        get_int(t, p, "io_threads", a.io_threads, range_admin_threads);
+        get_int(t, p, "backend_threads", a.backend_threads, range_admin_threads);
     }
 
     reporter& _rep;
@@ -666,10 +697,13 @@ private:
 // ---------------------------------------------------------------------------------
 // Pass 2: every field against its own range (configs built in code skip pass 1).
 void validate_fields(reporter& rep, const appliance_config& c) {
-    for (std::size_t i = 0; i < c.eal.args.size(); ++i)
-        if (c.eal.args[i].rfind("--vdev", 0) == 0)
-            rep.fail("eal.args[" + std::to_string(i) + "]",
-                     "\"" + c.eal.args[i] + "\": devices belong in a [[port]] (device = \"net_...\")");
+    for (std::size_t i = 0; i < c.eal.args.size(); ++i) {
+        const std::string& a = c.eal.args[i];
+        if (a.rfind("--vdev", 0) == 0)
+            rep.fail("eal.args[" + std::to_string(i) + "]", "\"" + a + "\": devices belong in a [[port]] (device = \"net_...\")");
+        else if (a == "--no-huge" && c.eal.hugepages == hugepage_mode::on)
+            rep.fail("eal.hugepages", "\"on\" contradicts \"--no-huge\" in eal.args (use hugepages = \"off\")");
+    }
 
     for (std::size_t i = 0; i < c.ports.size(); ++i) {
         const auto& p = c.ports[i];
@@ -772,33 +806,62 @@ void validate_fields(reporter& rep, const appliance_config& c) {
                 rep.fail("kafka.properties.\"" + name + "\"",
                          "set by txscreen (idempotent producer, acks=all, brokers from kafka.brokers); cannot be overridden");
 
-    check_not_empty(rep, "spool.dir", c.spool.dir, "a directory for the Avro spool files");
-    check_size(rep, "spool.rotate_size", static_cast<int64_t>(c.spool.rotate_bytes), range_rotate_bytes);
-    check_duration(rep, "spool.rotate_age", c.spool.rotate_ms, range_rotate_ms);
+    const auto& sp = c.spool;
+    check_not_empty(rep, "spool.dir", sp.dir, "a directory for the Avro spool files");
+    check_size(rep, "spool.rotate_size", static_cast<int64_t>(sp.rotate_bytes), range_rotate_bytes);
+    check_duration(rep, "spool.rotate_age", sp.rotate_ms, range_rotate_ms);
+    check_size(rep, "spool.block_size", sp.block_bytes, range_block_bytes);
+    if (sp.rotate_bytes < sp.block_bytes && rep.clean("spool.block_size"))
+        rep.fail("spool.rotate_size", "must be at least spool.block_size (" + format_size(sp.block_bytes) + "), got " +
+                                          format_size(static_cast<int64_t>(sp.rotate_bytes)));
+    check_duration(rep, "spool.fsync_interval", sp.fsync_interval_ms, range_fsync_interval_ms);
+    check_int(rep, "spool.max_open_files", sp.max_open_files, range_open_files);
+    if (sp.host.find('/') != std::string::npos) rep.fail("spool.host", "\"" + sp.host + "\" must not contain '/'");
 
     const auto& s = c.s3;
     if (!s.endpoint.empty()) {
         if (s.endpoint.rfind("http://", 0) != 0 && s.endpoint.rfind("https://", 0) != 0)
             rep.fail("s3.endpoint", "\"" + s.endpoint + "\" must start with http:// or https://");
-        check_not_empty(rep, "s3.region", s.region, "the SigV4 region, e.g. \"us-east-1\"");
-        check_not_empty(rep, "s3.bucket", s.bucket, "the bucket the spool files go to");
-        check_not_empty(rep, "s3.access_key", s.access_key, "the access key id or \"env:NAME\"");
-        check_not_empty(rep, "s3.secret_key", s.secret_key, "the secret key or \"env:NAME\"");
-        if (!s.access_key.empty()) check_secret(rep, "s3.access_key", s.access_key);
-        if (!s.secret_key.empty()) check_secret(rep, "s3.secret_key", s.secret_key);
+        check_not_empty(rep, "s3.bucket", s.bucket, "the bucket the spool files go to (required with s3.endpoint)");
+        // Credentials must be there at start-up, not at the first upload an hour later.
+        for (auto [key, spec, fallback] : {std::tuple<const char*, const std::string*, const char*>{
+                                               "s3.access_key", &s.access_key, "AWS_ACCESS_KEY_ID"},
+                                           {"s3.secret_key", &s.secret_key, "AWS_SECRET_ACCESS_KEY"}}) {
+            if (!spec->empty()) {
+                check_secret(rep, key, *spec);
+            } else if (const char* v = std::getenv(fallback); !v || !*v) {
+                rep.fail(key, std::string("missing: give the key, \"env:NAME\", or set ") + fallback);
+            }
+        }
+        if (!s.session_token.empty()) check_secret(rep, "s3.session_token", s.session_token);
     }
     if (!s.prefix.empty() && s.prefix[0] == '/') rep.fail("s3.prefix", "\"" + s.prefix + "\" must not start with '/'");
-    check_size(rep, "s3.multipart_size", static_cast<int64_t>(s.multipart_bytes), range_multipart_bytes);
+    check_size(rep, "s3.part_size", static_cast<int64_t>(s.part_size), range_part_bytes);
+    check_size(rep, "s3.multipart_threshold", static_cast<int64_t>(s.multipart_threshold), range_multipart_threshold);
+    if (s.multipart_threshold < s.part_size && rep.clean("s3.part_size"))
+        rep.fail("s3.multipart_threshold", "must be at least s3.part_size (" + format_size(static_cast<int64_t>(s.part_size)) +
+                                               "), got " + format_size(static_cast<int64_t>(s.multipart_threshold)));
+    check_duration(rep, "s3.connect_timeout", s.connect_timeout_ms, range_connect_timeout_ms);
+    check_duration(rep, "s3.request_timeout", s.request_timeout_ms, range_request_timeout_ms);
+    check_duration(rep, "s3.retry_base", s.retry_base_ms, range_retry_ms);
+    check_duration(rep, "s3.retry_max", s.retry_max_ms, range_retry_ms);
+    if (s.retry_max_ms < s.retry_base_ms && rep.clean("s3.retry_base"))
+        rep.fail("s3.retry_max", "must be at least s3.retry_base (" + format_duration(s.retry_base_ms) + "), got " +
+                                     format_duration(s.retry_max_ms));
+    check_duration(rep, "s3.scan_interval", s.scan_interval_ms, range_scan_interval_ms);
 
     std::string host;
     uint16_t port = 0;
-    if (!split_listen(c.admin.listen, host, port))
+    if (!split_listen(c.admin.listen, host, port, true))
         rep.fail("admin.listen", "\"" + c.admin.listen + "\" is not host:port (e.g. \"127.0.0.1:8080\", \"[::1]:8080\")");
     if (!c.admin.token.empty()) {
         std::string token;
         if (!resolve_secret(c.admin.token, token)) check_secret(rep, "admin.token", c.admin.token);
         else if (token.size() < 16) rep.fail("admin.token", "must be at least 16 characters");
     }
+    check_int(rep, "admin.max_connections", c.admin.max_connections, range_admin_connections);
+    check_int(rep, "admin.io_threads", c.admin.io_threads, range_admin_threads);
+    check_int(rep, "admin.backend_threads", c.admin.backend_threads, range_admin_threads);
 }
 
 // Pass 3: the layout as a whole (ports, feeds and lcores that cannot work together).
@@ -897,7 +960,7 @@ void validate_layout(reporter& rep, const appliance_config& c) {
                  "missing: tls_cert and tls_key go together (both for HTTPS, neither for HTTP)");
     std::string host;
     uint16_t port;
-    if (c.admin.token.empty() && split_listen(c.admin.listen, host, port) && !is_loopback(host))
+    if (c.admin.token.empty() && split_listen(c.admin.listen, host, port, true) && !is_loopback(host))
         rep.fail("admin.token", "missing: required when admin.listen (" + c.admin.listen +
                                     ") is not a loopback address (a token or \"env:NAME\")");
 }
@@ -995,7 +1058,7 @@ int64_t parse_config_size_bytes(std::string_view text) noexcept {
 }
 
 bool parse_listen_address(const std::string& listen, std::string& host, uint16_t& port) {
-    return split_listen(listen, host, port);
+    return split_listen(listen, host, port, true);
 }
 
 bool resolve_secret(const std::string& spec, std::string& out) {
@@ -1147,18 +1210,22 @@ std::string explain(const appliance_config& c) {
         if (k.brokers == "embedded") warnings.push_back("kafka.brokers = \"embedded\": alerts stay inside this process");
     }
     o << "  spool: " << c.spool.dir << ", rotate at " << format_size(static_cast<int64_t>(c.spool.rotate_bytes)) << " or "
-      << format_duration(c.spool.rotate_ms) << (c.spool.fsync ? ", fsync" : ", NO fsync (files not durable)") << "\n";
+      << format_duration(c.spool.rotate_ms) << ", fsync every " << format_duration(c.spool.fsync_interval_ms)
+      << (c.spool.write_alerts ? ", alerts also in table=alerts" : "") << "\n";
     if (c.s3.endpoint.empty())
         o << "  s3: none (the spool directory is the lake)\n";
     else
         o << "  s3: " << c.s3.endpoint << " bucket " << c.s3.bucket << " prefix \"" << c.s3.prefix << "\" region "
-          << c.s3.region << (c.s3.path_style ? " (path style)" : " (virtual host)") << ", access key "
-          << mask(c.s3.access_key) << ", multipart above " << format_size(static_cast<int64_t>(c.s3.multipart_bytes))
-          << "\n";
-    o << "  admin: " << (c.admin.tls_cert.empty() ? "http://" : "https://") << c.admin.listen << ", token "
-      << mask(c.admin.token) << "\n";
-    if (c.admin.token.empty()) warnings.push_back("admin.token not set: only /healthz, /readyz and /metrics answer");
-    if (!c.spool.fsync) warnings.push_back("spool.fsync = false: a crash may lose spooled records");
+          << (c.s3.region.empty() ? "from $AWS_REGION" : c.s3.region) << ", access key "
+          << (c.s3.access_key.empty() ? "from $AWS_ACCESS_KEY_ID" : mask(c.s3.access_key)) << ", multipart above "
+          << format_size(static_cast<int64_t>(c.s3.multipart_threshold)) << "\n";
+    if (c.admin.token.empty()) {
+        o << "  admin: off (no admin.token)\n";
+        warnings.push_back("admin.token not set: the REST API and dashboard are off");
+    } else {
+        o << "  admin: " << (c.admin.tls_cert.empty() ? "http://" : "https://") << c.admin.listen << ", token "
+          << mask(c.admin.token) << "\n";
+    }
     for (const auto& w : warnings) o << "warning: " << w << "\n";
     return o.str();
 }

@@ -112,34 +112,51 @@ struct kafka_section {
     std::vector<std::pair<std::string, std::string>> properties;  // extra librdkafka settings
 };
 
-// [spool]
+// [spool]: mirrors spool_config (controlplane/spool_writer.h).
 struct spool_section {
-    std::string dir = "./txscreen-spool";
-    uint64_t rotate_bytes = 64ull << 20;   // close a file at this size...
-    int64_t rotate_ms = 60'000;            // ...or this age since it was opened, whichever first
-    bool fsync = true;                     // fsync before a file counts as durable
+    std::string dir = "./txscreen-spool";  // created when missing
+    std::string host;                       // file name prefix; "" = the host name
+    uint64_t rotate_bytes = 128ull << 20;   // close a file at this size...
+    uint32_t rotate_ms = 60'000;            // ...or this long after it was opened
+    uint32_t block_bytes = 256u << 10;      // Avro block (and io_uring write) size
+    uint32_t fsync_interval_ms = 200;       // open files are fsynced this often
+    uint32_t max_open_files = 16;           // partitions open at once
+    bool write_alerts = true;               // alerts also to table=alerts
 };
 
-// [s3]: upload of completed spool files; no endpoint = the spool dir is the lake.
+// [s3]: mirrors s3_config (controlplane/s3_client.h); no endpoint = no upload, the
+// spool dir is the lake. Credentials: literal, "env:NAME", or "" for the AWS_*
+// variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN).
 struct s3_section {
     std::string endpoint;                  // "https://s3.eu-west-1.amazonaws.com", "http://127.0.0.1:9000"
-    std::string region = "us-east-1";
+    std::string region;                    // "" = $AWS_REGION / $AWS_DEFAULT_REGION, else us-east-1
     std::string bucket;
-    std::string prefix;                    // key prefix inside the bucket ("" or ending in '/')
-    std::string access_key = "env:AWS_ACCESS_KEY_ID";       // literal or env:NAME
-    std::string secret_key = "env:AWS_SECRET_ACCESS_KEY";   // literal or env:NAME
-    bool path_style = true;                // bucket in the path (MinIO, Ceph); false: virtual host
-    uint64_t multipart_bytes = 64ull << 20;  // multipart upload above this size
+    std::string prefix;                    // key prefix inside the bucket ("lake/txscreen/")
+    std::string access_key;
+    std::string secret_key;
+    std::string session_token;
+    uint64_t multipart_threshold = 64ull << 20;  // files at least this big go multipart
+    uint64_t part_size = 16ull << 20;            // multipart part size
+    uint32_t connect_timeout_ms = 5000;
+    uint32_t request_timeout_ms = 120'000;
+    uint32_t retry_base_ms = 200;          // first backoff, doubled per retry...
+    uint32_t retry_max_ms = 30'000;        // ...up to this
+    uint32_t scan_interval_ms = 1000;      // how often completed spool files are looked for
+    bool verify_head = false;              // HEAD each object after upload, compare the size
 };
 
-// [admin]: REST API and dashboard.
+// [admin]: REST API and dashboard (admin_config, controlplane/admin_server.h).
 struct admin_section {
-    std::string listen = "127.0.0.1:8080";  // host:port ("[::1]:8080" for IPv6)
-    // Bearer token, or "env:NAME". Empty: only /healthz, /readyz and /metrics answer;
-    // a non-loopback listen address requires a token.
+    std::string listen = "127.0.0.1:8080";  // host:port, "[::1]:8080"; port 0 = ephemeral
+    // Bearer token, or "env:NAME" (at least 16 characters). Empty: the admin API is
+    // not started (admin_server requires a token); a non-loopback listen address
+    // without a token is an error.
     std::string token;
     std::string tls_cert;                   // PEM files; both or neither (HTTPS when set)
     std::string tls_key;
+    unsigned max_connections = 64;
+    unsigned io_threads = 1;
+    unsigned backend_threads = 2;
 };
 
 struct appliance_config {
@@ -187,12 +204,12 @@ std::vector<std::string> validate_config(const appliance_config& cfg);
 // alone) when it names an environment variable that is not set or empty.
 bool resolve_secret(const std::string& spec, std::string& out);
 
-// Splits "host:port" or "[v6]:port" (port 1..65535). Returns false when malformed.
+// Splits "host:port" or "[v6]:port" (port 0..65535). Returns false when malformed.
 bool parse_listen_address(const std::string& listen, std::string& host, uint16_t& port);
 
 // A human summary of the effective configuration, several lines, secrets masked
 // (for `txscreen check-config`): layout, feeds, memory per worker, where alerts and
-// files go, and warnings (demo key, no ports, admin without a token).
+// files go, and warnings (demo key, no ports, admin API off).
 std::string explain(const appliance_config& cfg);
 
 // Parses a duration "250ms", "5s", "10m", "25h", "7d" (a bare "0" is 0). Returns -1

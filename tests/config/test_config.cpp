@@ -108,21 +108,35 @@ void require_same_config(const appliance_config& a, const appliance_config& b) {
     CHECK(ka.poll_interval_ms == kb.poll_interval_ms);
     CHECK(ka.properties == kb.properties);
     CHECK(a.spool.dir == b.spool.dir);
+    CHECK(a.spool.host == b.spool.host);
     CHECK(a.spool.rotate_bytes == b.spool.rotate_bytes);
     CHECK(a.spool.rotate_ms == b.spool.rotate_ms);
-    CHECK(a.spool.fsync == b.spool.fsync);
+    CHECK(a.spool.block_bytes == b.spool.block_bytes);
+    CHECK(a.spool.fsync_interval_ms == b.spool.fsync_interval_ms);
+    CHECK(a.spool.max_open_files == b.spool.max_open_files);
+    CHECK(a.spool.write_alerts == b.spool.write_alerts);
     CHECK(a.s3.endpoint == b.s3.endpoint);
     CHECK(a.s3.region == b.s3.region);
     CHECK(a.s3.bucket == b.s3.bucket);
     CHECK(a.s3.prefix == b.s3.prefix);
     CHECK(a.s3.access_key == b.s3.access_key);
     CHECK(a.s3.secret_key == b.s3.secret_key);
-    CHECK(a.s3.path_style == b.s3.path_style);
-    CHECK(a.s3.multipart_bytes == b.s3.multipart_bytes);
+    CHECK(a.s3.session_token == b.s3.session_token);
+    CHECK(a.s3.multipart_threshold == b.s3.multipart_threshold);
+    CHECK(a.s3.part_size == b.s3.part_size);
+    CHECK(a.s3.connect_timeout_ms == b.s3.connect_timeout_ms);
+    CHECK(a.s3.request_timeout_ms == b.s3.request_timeout_ms);
+    CHECK(a.s3.retry_base_ms == b.s3.retry_base_ms);
+    CHECK(a.s3.retry_max_ms == b.s3.retry_max_ms);
+    CHECK(a.s3.scan_interval_ms == b.s3.scan_interval_ms);
+    CHECK(a.s3.verify_head == b.s3.verify_head);
     CHECK(a.admin.listen == b.admin.listen);
     CHECK(a.admin.token == b.admin.token);
     CHECK(a.admin.tls_cert == b.admin.tls_cert);
     CHECK(a.admin.tls_key == b.admin.tls_key);
+    CHECK(a.admin.max_connections == b.admin.max_connections);
+    CHECK(a.admin.io_threads == b.admin.io_threads);
+    CHECK(a.admin.backend_threads == b.admin.backend_threads);
 }
 
 }  // namespace
@@ -187,7 +201,8 @@ TEST_CASE("docs/txscreen.example.toml loads and equals the defaults it documents
     const std::string example = slurp(root / "docs/txscreen.example.toml");
     for (const char* key : {"hugepages", "rx_queues", "rx_desc", "receive_on", "txn_ring_size", "dedup_window",
                             "allowed_lateness", "max_backlog_size", "backpressure_wait", "rotate_size", "rotate_age",
-                            "multipart_size", "path_style", "tls_cert", "tls_key", "small_txn_entries"}) {
+                            "fsync_interval", "write_alerts", "multipart_threshold", "part_size", "retry_max",
+                            "session_token", "tls_cert", "tls_key", "max_connections", "small_txn_entries"}) {
         INFO(key);
         CHECK(doc.find(std::string("`") + key + "`") != std::string::npos);
         CHECK(example.find(key) != std::string::npos);
@@ -263,12 +278,12 @@ TEST_CASE("error lines name the file, line, key and what is allowed", "[unit][co
         CHECK(s.errors[0] == "t.toml:2: kafka.linger: must be 0..15m, got \"16m\"");
     }
     SECTION("every problem is listed, each once") {
-        auto r = load_config("[lcores]\nworkers = 0\n[spool]\nfsync = \"yes\"\n[admin]\nlisten = \"localhost\"\n",
+        auto r = load_config("[lcores]\nworkers = 0\n[spool]\nwrite_alerts = \"yes\"\n[admin]\nlisten = \"localhost\"\n",
                              "t.toml");
         INFO(joined(r.errors));
         REQUIRE(r.errors.size() == 3);
         CHECK(r.errors[0].find("lcores.workers") != std::string::npos);
-        CHECK(r.errors[1] == "t.toml:4: spool.fsync: expected true or false, got a string");
+        CHECK(r.errors[1] == "t.toml:4: spool.write_alerts: expected true or false, got a string");
         CHECK(r.errors[2].find("t.toml:6: admin.listen: \"localhost\" is not host:port") == 0);
     }
     SECTION("the config file itself") {
@@ -418,6 +433,7 @@ TEST_CASE("explain() of the defaults warns about what a production run must set"
     CHECK(x.find("./txscreen-spool") != std::string::npos);
     CHECK(x.find("warning: tokenization.key not set") != std::string::npos);
     CHECK(x.find("warning: no [[port]]") != std::string::npos);
+    CHECK(x.find("admin: off") != std::string::npos);
     // 1 Mi cards at 128 bytes: at least 128 MiB per worker for the card table alone.
     CHECK(x.find("MiB (") != std::string::npos);
 }

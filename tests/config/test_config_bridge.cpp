@@ -33,6 +33,40 @@ TEST_CASE("default config converts to dp/engine/kafka configs their validators a
     CHECK(validate_kafka_config(to_kafka_config(c)) == "");
     CHECK(velocity_validate(to_engine_config(c).velocity) == nullptr);
     CHECK(to_engine_config(c).repeat_entries == engine_config{}.repeat_entries);
+    spool_config sp = to_spool_config(c);
+    CHECK(validate_spool_config(sp) == "");
+    CHECK(sp.max_file_bytes == spool_config{}.max_file_bytes);
+    CHECK(sp.max_file_age_ms == spool_config{}.max_file_age_ms);
+    CHECK(sp.sync_interval_ms == spool_config{}.sync_interval_ms);
+    CHECK(sp.block_bytes == spool_config{}.block_bytes);
+    CHECK(validate_s3_config(to_s3_config(c)) == "");
+    CHECK(to_s3_config(c).part_size == s3_config{}.part_size);
+    admin_config a = to_admin_config(c);
+    CHECK(a.address == admin_config{}.address);
+    CHECK(a.port == admin_config{}.port);
+    CHECK(a.max_connections == admin_config{}.max_connections);
+}
+
+TEST_CASE("s3 and admin secrets given as env: reach the controlplane resolved", "[unit][config]") {
+    ::setenv("TXSCREEN_BRIDGE_TEST_AK", "AKIDEXAMPLE", 1);
+    ::setenv("TXSCREEN_BRIDGE_TEST_SK", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", 1);
+    ::setenv("TXSCREEN_BRIDGE_TEST_TOKEN", "0123456789abcdef0123", 1);
+    auto r = load_config("[s3]\nendpoint = \"http://127.0.0.1:9000\"\nbucket = \"lake\"\n"
+                         "access_key = \"env:TXSCREEN_BRIDGE_TEST_AK\"\nsecret_key = \"env:TXSCREEN_BRIDGE_TEST_SK\"\n"
+                         "part_size = \"8MiB\"\n"
+                         "[admin]\nlisten = \"[::1]:0\"\ntoken = \"env:TXSCREEN_BRIDGE_TEST_TOKEN\"\n",
+                         "bridge.toml");
+    INFO((r.errors.empty() ? "" : r.errors[0]));
+    REQUIRE(r.ok());
+    s3_config s = to_s3_config(r.config);
+    CHECK(s.access_key == "AKIDEXAMPLE");
+    CHECK(s.secret_key == "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+    CHECK(s.part_size == 8u << 20);
+    CHECK(validate_s3_config(s) == "");
+    admin_config a = to_admin_config(r.config);
+    CHECK(a.address == "::1");
+    CHECK(a.port == 0);
+    CHECK(a.token == "0123456789abcdef0123");
 }
 
 TEST_CASE("the example file converts to accepted configs", "[unit][config]") {
@@ -43,6 +77,7 @@ TEST_CASE("the example file converts to accepted configs", "[unit][config]") {
     appliance_config c = with_port_and_key(r.config);
     CHECK(validate(to_dp_config(c)) == "");
     CHECK(validate_kafka_config(to_kafka_config(c)) == "");
+    CHECK(validate_spool_config(to_spool_config(c)) == "");
 }
 
 TEST_CASE("layouts the config refuses, the dataplane refuses too", "[unit][config]") {
