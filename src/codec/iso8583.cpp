@@ -938,10 +938,21 @@ reject_reason decode_fields(const uint8_t* msg, std::size_t len, const iso_decod
         goto bad_numeric;
     if (has(s_acquirer)) {
         const unsigned n = std::min(pos_len[s_acquirer], 11u);  // pass 1 checked <= 11
-        char text[12];
-        if (!read_digit_text(at(s_acquirer), n, bcd, text)) [[unlikely]]
-            goto bad_numeric;
-        put_text(out.acquirer_id, text, n);  // never truncated: capacity 11
+        if constexpr (!bcd) {
+            // Copied straight from the message: staging the digits in a stack buffer
+            // and reading them back as one vector stalls on store forwarding.
+            const uint8_t* a = at(s_acquirer);
+            unsigned bad = 0;
+            for (unsigned i = 0; i < n; ++i) bad |= static_cast<unsigned>(a[i] - '0') > 9;
+            if (bad) [[unlikely]]
+                goto bad_numeric;
+            put_text(out.acquirer_id, reinterpret_cast<const char*>(a), n);  // capacity 11: never cut
+        } else {
+            char text[12];
+            if (!read_digit_text(at(s_acquirer), n, bcd, text)) [[unlikely]]
+                goto bad_numeric;
+            put_text(out.acquirer_id, text, n);
+        }
     }
     if (has(s_rrn)) copy_trimmed<12>(at(s_rrn), out.rrn);
     if (has(s_auth)) copy_trimmed<6>(at(s_auth), out.auth_code);
