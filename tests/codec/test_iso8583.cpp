@@ -805,3 +805,22 @@ TEST_CASE("a Txn reused for a sparse message keeps nothing of the rich one befor
         CHECK_FALSE(txn_contains(reused, "eeee", 4));
     }
 }
+
+TEST_CASE("a non-digit in the acquirer id is a numeric reject in the ASCII dialects", "[unit][iso8583]") {
+    for (auto dialect : {iso_dialect::binary_bitmap, iso_dialect::hex_bitmap}) {
+        clear_txn c;
+        c.pan = std::string(pan);
+        c.event_time_ms = 1'797'292'800'000;
+        c.amount_minor = 100;
+        c.acquirer_id = "12345678901";
+        std::vector<uint8_t> m;
+        encode_iso8583(c, dialect, m);
+        Txn t;
+        REQUIRE(decode(m, dialect, t) == reject_reason::none);
+        CHECK(t.acquirer_id == "12345678901");
+        c.acquirer_id = "1234567890A";
+        m.clear();
+        encode_iso8583(c, dialect, m);
+        CHECK(decode(m, dialect, t) == reject_reason::iso_bad_numeric);
+    }
+}
