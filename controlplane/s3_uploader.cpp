@@ -46,7 +46,7 @@ void s3_uploader::set_error(const std::string& e) {
 }
 
 std::string s3_uploader::last_error() const {
-    std::lock_guard<std::mutex> g(const_cast<std::mutex&>(_mutex));
+    std::lock_guard<std::mutex> g(_mutex);
     return _last_error;
 }
 

@@ -68,7 +68,7 @@ private:
     s3_config _config;
     s3_client _client;
     std::thread _thread;
-    std::mutex _mutex;  // guards _wake/_stop for the condition variable, and _last_error
+    mutable std::mutex _mutex;  // guards _wake/_stop for the condition variable, and _last_error
     std::condition_variable _cv;
     bool _wake = false;
     bool _stop = false;
