@@ -19,10 +19,6 @@ inline double major_scale(uint8_t exponent) noexcept {
     return exponent < 10 ? pow10_table[exponent] : 100.0;
 }
 
-inline uint64_t text_hash(std::string_view s, uint64_t seed) noexcept {
-    return hash_bytes(s.data(), s.size(), seed);
-}
-
 // Candidate reason before ranking.
 struct fired_rule {
     uint16_t id;
@@ -81,7 +77,8 @@ struct engine::state {
 };
 
 engine::engine(ruleset_store& rules, const engine_config& cfg)
-    : _store(rules), _slot(rules.register_reader()), _state(std::make_unique<state>(cfg)) {
+    : _store(rules), _slot(rules.register_reader()), _track_all(cfg.track_unused_keys),
+      _state(std::make_unique<state>(cfg)) {
     if (_slot < 0) throw std::runtime_error("rules: more engines than reader slots");
     quiescent();
 }
@@ -93,6 +90,11 @@ bool engine::quiescent() noexcept {
     if (r == _rules) return false;
     _rules = r;
     ++_counters.ruleset_swaps;
+    unsigned mask = _track_all ? 0xFu : 1u;   // card: builtin detectors
+    if (r)
+        for (int i = 0; i < r->n_rules; ++i)
+            if (r->rules[i].weight != 0) mask |= 1u << static_cast<unsigned>(r->rules[i].key);
+    _key_mask = mask;
     return true;
 }
 
@@ -104,7 +106,49 @@ const velocity_shard& engine::velocity() const noexcept { return _state->vel; }
 const state_table_stats& engine::repeat_stats() const noexcept { return _state->repeats.stats(); }
 const state_table_stats& engine::small_txn_stats() const noexcept { return _state->smalls.stats(); }
 
+struct engine::prepared {
+    velocity_prepared vel;
+    uint64_t card_key;       // small-txn table key
+    uint64_t merchant_hash;  // merchant part of the repeat key and card-testing tag
+    uint64_t repeat_key;
+};
+
+void engine::prepare(const Txn& t, prepared& p) const noexcept {
+    _state->vel.prepare(t, p.vel, _key_mask);
+    p.card_key = t.card_key() | 1;
+    // velocity already fingerprinted the merchant id; reuse it rather than hash again.
+    uint64_t m = 0x3e;
+    if (!t.merchant_id.empty())   // fingerprinted whether or not its table is tracked
+        std::memcpy(&m, p.vel.key[static_cast<int>(velocity_key::merchant)], sizeof m);
+    p.merchant_hash = m;
+    p.repeat_key = hash_bytes(&t.amount_minor, sizeof t.amount_minor, p.card_key ^ m) | 1;
+    _state->repeats.prefetch(p.repeat_key);
+    _state->smalls.prefetch(p.card_key);
+}
+
 void engine::score(const Txn& t, Verdict& out) noexcept {
+    prepared p;
+    prepare(t, p);
+    _state->vel.prefetch_entries(p.vel);
+    score_prepared(t, p, out);
+}
+
+void engine::score_burst(const Txn* txns, std::size_t n, Verdict* out) noexcept {
+    // Three-stage software pipeline: keys + tag-line prefetch `ahead` txns before
+    // scoring, entry prefetch (tags have arrived by then) `ahead / 2` before.
+    constexpr std::size_t ahead = 6, ring = 8;
+    prepared p[ring];
+    const std::size_t first = n < ahead ? n : ahead;
+    for (std::size_t j = 0; j < first; ++j) prepare(txns[j], p[j % ring]);
+    for (std::size_t j = 0; j < first && j < ahead / 2; ++j) _state->vel.prefetch_entries(p[j % ring].vel);
+    for (std::size_t i = 0; i < n; ++i) {
+        if (i + ahead < n) prepare(txns[i + ahead], p[(i + ahead) % ring]);
+        if (i + ahead / 2 < n) _state->vel.prefetch_entries(p[(i + ahead / 2) % ring].vel);
+        score_prepared(txns[i], p[i % ring], out[i]);
+    }
+}
+
+void engine::score_prepared(const Txn& t, const prepared& prep, Verdict& out) noexcept {
     std::memcpy(static_cast<void*>(&out.txn), &t, sizeof t);
     out.ruleset_version = 0;
     out.patterns_version = 0;
@@ -133,7 +177,7 @@ void engine::score(const Txn& t, Verdict& out) noexcept {
 
     // ---- velocity: dedup, then every key's windows (a duplicate is not counted again
     // and its entries are returned as they were, i.e. holding its first copy).
-    const observe_result obs = _state->vel.observe(t);
+    const observe_result obs = _state->vel.observe(t, prep.vel);
     const bool duplicate = obs.status == observe_status::duplicate;
     const bool applied = obs.status == observe_status::applied;
     out.duplicate = duplicate;
@@ -154,11 +198,11 @@ void engine::score(const Txn& t, Verdict& out) noexcept {
 
     // ---- card detectors (only for applied transactions: a duplicate or a too-late
     // event must not add to repeats or card testing)
-    const uint64_t card_key = t.card_key() | 1;
-    const uint64_t merchant_hash = text_hash(t.merchant_id.view(), 0x3e);
+    const uint64_t card_key = prep.card_key;
+    const uint64_t merchant_hash = prep.merchant_hash;
     if (applied) {
         if (on(detector::rapid_repeat)) {
-            uint64_t key = hash_bytes(&t.amount_minor, sizeof t.amount_minor, card_key ^ merchant_hash) | 1;
+            const uint64_t key = prep.repeat_key;
             bool created;
             repeat_entry& e = _state->repeats.find_or_insert(key, now, created);
             uint32_t same = 1;

@@ -26,6 +26,11 @@ struct engine_config {
     // size for the transactions of one repeat / card-testing window (2^n rounding).
     std::size_t repeat_entries = 1 << 18;
     std::size_t small_txn_entries = 1 << 17;
+    // Merchant/device/IP windows cost a table update each per txn; by default they are
+    // kept only for keys the published ruleset has an enabled [[rule]] on (a rule on a
+    // key not tracked before starts from an empty history when its ruleset is
+    // published). true: keep all four always.
+    bool track_unused_keys = false;
 };
 
 // Per-engine counters: plain integers, written by the owning worker only, read by the
@@ -54,6 +59,11 @@ public:
     // Scores `txn` into `out` (every field except worker and timestamps, which the
     // dataplane sets). Updates this shard's state unless the txn is a duplicate.
     void score(const Txn& txn, Verdict& out) noexcept;
+    // Scores txns[0..n) into out[0..n) in order, with exactly the results of n score()
+    // calls, while computing keys and prefetching the state of the txns a few places
+    // ahead so the burst's cache misses overlap (the dataplane's burst loop should
+    // call this rather than score() per txn).
+    void score_burst(const Txn* txns, std::size_t n, Verdict* out) noexcept;
 
     // Quiescent point: drops references to older rulesets/pattern databases and picks
     // up the newest. Returns true when the ruleset changed.
@@ -72,9 +82,14 @@ public:
 
 private:
     struct state;
+    struct prepared;   // keys and hashes of one txn (engine.cpp)
+    void prepare(const Txn& txn, prepared& p) const noexcept;
+    void score_prepared(const Txn& txn, const prepared& p, Verdict& out) noexcept;
     ruleset_store& _store;
     int _slot;
+    bool _track_all;
     const ruleset* _rules = nullptr;
+    unsigned _key_mask = 1u;   // velocity keys updated per txn (card always), see quiescent()
     std::unique_ptr<state> _state;
     engine_counters _counters;
 };

@@ -19,7 +19,11 @@ constexpr int64_t tick_ms = 4000;                          // distinct-sketch re
 constexpr int64_t epoch_ms = 946'684'800'000LL;            // 2000-01-01, cp_time_s base
 constexpr uint32_t no_age = ~0u;
 
-int64_t floor_div(int64_t a, int64_t b) noexcept {
+// Helpers below are forced inline so every width is a compile-time constant: the
+// divisions become multiplications (a 64-bit idiv costs 40+ cycles).
+#define VELOCITY_INLINE inline __attribute__((always_inline))
+
+VELOCITY_INLINE int64_t floor_div(int64_t a, int64_t b) noexcept {
     int64_t q = a / b;
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
@@ -88,13 +92,13 @@ uint64_t key_hash(const uint8_t k[16]) noexcept {
 // ---- 16-bit float for amount sums: 12-bit significand (implicit leading one when
 // exponent > 0), 5-bit exponent, rounded to nearest. Relative error <= 2^-12 per
 // rounding; values below 4096 are exact.
-uint16_t f16_encode(uint64_t v) noexcept {
+VELOCITY_INLINE uint16_t f16_encode(uint64_t v) noexcept {
     if (v < 4096) {
         if (v < 2048) return static_cast<uint16_t>(v);
         return static_cast<uint16_t>((1u << 11) | (v - 2048));   // e = 1, shift 0
     }
-    unsigned shift = 0;
-    while ((v >> shift) >= 4096) ++shift;
+    // Smallest shift leaving 12 significant bits.
+    unsigned shift = static_cast<unsigned>(64 - __builtin_clzll(v)) - 12;
     uint64_t sig = (v + (1ULL << (shift - 1))) >> shift;   // round half up
     if (sig >= 4096) {
         sig >>= 1;
@@ -105,7 +109,7 @@ uint16_t f16_encode(uint64_t v) noexcept {
     return static_cast<uint16_t>((e << 11) | (sig - 2048));
 }
 
-uint64_t f16_decode(uint16_t x) noexcept {
+VELOCITY_INLINE uint64_t f16_decode(uint16_t x) noexcept {
     unsigned e = x >> 11;
     uint64_t m = x & 0x7FF;
     if (e == 0) return m;
@@ -115,7 +119,7 @@ uint64_t f16_decode(uint16_t x) noexcept {
 
 // Absolute tick of a stored 16-bit tick: stored ticks are never more than the horizon
 // (< 2^15 ticks) older than last_ms, so the difference recovers it.
-int64_t abs_tick(const velocity_entry& e, uint16_t t16) noexcept {
+VELOCITY_INLINE int64_t abs_tick(const velocity_entry& e, uint16_t t16) noexcept {
     int64_t last = floor_div(e.last_ms, tick_ms);
     uint16_t d = static_cast<uint16_t>(static_cast<uint16_t>(last) - t16);
     return last - d;
@@ -140,7 +144,7 @@ void clear_window_state(velocity_entry& e) noexcept {
 }
 
 // Clears the level's buckets that the newest index moving from i0 to i1 recycles.
-void advance_level(velocity_entry& e, unsigned base, int64_t i0, int64_t i1) noexcept {
+VELOCITY_INLINE void advance_level(velocity_entry& e, unsigned base, int64_t i0, int64_t i1) noexcept {
     int64_t n = i1 - i0;
     if (n <= 0) return;
     if (n > 4) n = 4;
@@ -151,7 +155,7 @@ void advance_level(velocity_entry& e, unsigned base, int64_t i0, int64_t i1) noe
     }
 }
 
-void add_level(velocity_entry& e, unsigned base, int64_t width, const event& v) noexcept {
+VELOCITY_INLINE void add_level(velocity_entry& e, unsigned base, int64_t width, const event& v) noexcept {
     int64_t newest = floor_div(e.last_ms, width);
     int64_t i = floor_div(v.t, width);
     if (i <= newest - 4) return;   // older than the level's span: no query reaches it
@@ -161,7 +165,7 @@ void add_level(velocity_entry& e, unsigned base, int64_t width, const event& v) 
 }
 
 // Keeps the `n` most recently seen distinct values with their last-seen tick.
-void mru_update(uint16_t* val, uint16_t* tick, unsigned n, const velocity_entry& e,
+VELOCITY_INLINE void mru_update(uint16_t* val, uint16_t* tick, unsigned n, const velocity_entry& e,
                 uint16_t x, int64_t t) noexcept {
     if (!x) return;
     int64_t at = floor_div(t, tick_ms);
@@ -191,14 +195,14 @@ void mru_update(uint16_t* val, uint16_t* tick, unsigned n, const velocity_entry&
     tick[free_slot] = static_cast<uint16_t>(at);
 }
 
-void mru_sweep(uint16_t* val, uint16_t* tick, unsigned n, const velocity_entry& e,
+VELOCITY_INLINE void mru_sweep(uint16_t* val, uint16_t* tick, unsigned n, const velocity_entry& e,
                int64_t horizon_ticks) noexcept {
     int64_t last = floor_div(e.last_ms, tick_ms);
     for (unsigned i = 0; i < n; ++i)
         if (val[i] && last - abs_tick(e, tick[i]) > horizon_ticks) val[i] = 0;
 }
 
-uint32_t mru_count(const uint16_t* val, const uint16_t* tick, unsigned n,
+VELOCITY_INLINE uint32_t mru_count(const uint16_t* val, const uint16_t* tick, unsigned n,
                    const velocity_entry& e, int64_t start) noexcept {
     // Counts values last seen in a tick at or after the tick holding start + 1.
     int64_t from = floor_div(start + 1, tick_ms);
@@ -269,12 +273,12 @@ struct bucket_split {
     bool saturated = false;
 };
 
-uint64_t f16_err(uint16_t sum, uint16_t count) noexcept {
+VELOCITY_INLINE uint64_t f16_err(uint16_t sum, uint16_t count) noexcept {
     // n roundings, each <= half an ulp of a value <= the final sum: sum * n / 4096.
     return (f16_decode(sum) * count) / 4096 + 1;
 }
 
-bucket_split split_buckets(const velocity_entry& e, int64_t start) noexcept {
+VELOCITY_INLINE bucket_split split_buckets(const velocity_entry& e, int64_t start) noexcept {
     bucket_split r;
     if (e.ring_n == 0 || start >= e.last_ms) return r;
     unsigned base = 0;
@@ -306,13 +310,13 @@ bucket_split split_buckets(const velocity_entry& e, int64_t start) noexcept {
     return r;
 }
 
-int64_t clamp_window(int64_t w) noexcept {
+VELOCITY_INLINE int64_t clamp_window(int64_t w) noexcept {
     if (w > velocity_max_window_ms) return velocity_max_window_ms;
     return w < 0 ? 0 : w;
 }
 
 // Exact count when the ring holds every event of the window; -1 otherwise.
-int64_t ring_exact_count(const velocity_entry& e, int64_t start) noexcept {
+VELOCITY_INLINE int64_t ring_exact_count(const velocity_entry& e, int64_t start) noexcept {
     if (e.ring_n == 0) return 0;
     if (e.ring_n == 8 && e.last_ms - int64_t(e.ring_age[6]) > start) return -1;
     int64_t c = e.last_ms > start ? 1 : 0;
@@ -337,6 +341,9 @@ velocity_allocator velocity_heap_allocator() noexcept {
 #ifdef MADV_HUGEPAGE
         if (p && big) madvise(p, rounded, MADV_HUGEPAGE);
 #endif
+        // Fault every page in now: a first touch on the hot path costs microseconds
+        // (rte_malloc memory is pinned already).
+        if (p) std::memset(p, 0, rounded);
         return p;
     };
     a.release = [](void*, void* p) { std::free(p); };
@@ -795,15 +802,20 @@ bool velocity_shard::dedup_check(const velocity_prepared& p, int64_t t) noexcept
     return false;
 }
 
-void velocity_shard::prepare(const Txn& txn, velocity_prepared& p) const noexcept {
+void velocity_shard::prepare(const Txn& txn, velocity_prepared& p, unsigned key_mask) const noexcept {
     std::memcpy(p.key[0], txn.card_token, 16);
-    p.has[0] = !key_is_zero(p.key[0]);
+    p.has[0] = (key_mask & 1u) && !key_is_zero(p.key[0]);
     p.hash[0] = key_hash(p.key[0]);
     const std::string_view texts[velocity_key_count] = {{}, txn.merchant_id.view(),
                                                         txn.device_id.view(), txn.ip.view()};
+    // Merchant and device ids are fingerprinted even when their tables are left out:
+    // the card keeps merchant tags (distinct merchants) and device tags (known devices).
+    uint16_t tags[velocity_key_count] = {};
     for (unsigned k = 1; k < velocity_key_count; ++k) {
-        p.has[k] = !texts[k].empty();
-        if (!p.has[k]) {
+        const bool present = !texts[k].empty();
+        p.has[k] = (key_mask >> k & 1u) && present;
+        if (!present || (!p.has[k] && k == unsigned(velocity_key::ip))) {
+            std::memset(p.key[k], 0, 16);
             p.hash[k] = 0;
             continue;
         }
@@ -811,12 +823,10 @@ void velocity_shard::prepare(const Txn& txn, velocity_prepared& p) const noexcep
         fingerprint(texts[k], k, fp);
         std::memcpy(p.key[k], fp, 16);
         p.hash[k] = key_hash(p.key[k]);
+        tags[k] = tag16(fp);
     }
-    uint64_t fp[2];
-    std::memcpy(fp, p.key[1], 16);
-    p.merchant_tag = p.has[1] ? tag16(fp) : 0;
-    std::memcpy(fp, p.key[2], 16);
-    p.device_tag = p.has[2] ? tag16(fp) : 0;
+    p.merchant_tag = tags[unsigned(velocity_key::merchant)];
+    p.device_tag = tags[unsigned(velocity_key::device)];
 
     p.has_identity = true;
     if (!txn.txn_id.empty()) {

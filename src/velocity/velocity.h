@@ -228,7 +228,9 @@ public:
     // prefetch_entries one or two ahead, to overlap the cache misses of a burst).
     observe_result observe(const Txn& txn, const velocity_prepared& p) noexcept;
     // Fills `p` for `txn` and prefetches the tag lines and dedup lines it will read.
-    void prepare(const Txn& txn, velocity_prepared& p) const noexcept;
+    // Keys whose bit (1 << velocity_key) is clear in `key_mask` are left out (has =
+    // false): observe() neither reads nor updates their tables for this txn.
+    void prepare(const Txn& txn, velocity_prepared& p, unsigned key_mask = 0xFu) const noexcept;
     // Reads the (prefetched) tag lines of `p` and prefetches the entries they name.
     void prefetch_entries(const velocity_prepared& p) const noexcept;
 

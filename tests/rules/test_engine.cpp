@@ -402,3 +402,39 @@ TEST_CASE("velocity detectors and user rules", "[unit][rules]") {
         CHECK(r->value > 5000);  // US centroid to FR centroid, km
     }
 }
+
+TEST_CASE("merchant/device/ip windows are kept only for keys a rule reads, unless configured",
+          "[unit][rules]") {
+    const std::string merchant_rule =
+        "[[rule]]\nname = \"m\"\nkey = \"merchant\"\nmetric = \"count\"\nwindow = \"1h\"\n"
+        "op = \">\"\nlimit = 1000\nweight = 5\n";
+    auto merchant_known = [](const engine& e) {
+        return e.velocity().find(velocity_key::merchant, "shop-x") != nullptr;
+    };
+    {
+        ruleset_store store;
+        REQUIRE(store.load(only(""), "t.toml").ok());
+        engine e(store, small_config());
+        Verdict v;
+        e.score(make_txn(1, "shop-x", 100, 0), v);
+        CHECK(e.velocity().counters().inserted[0] == 1);   // the card is always kept
+        CHECK_FALSE(merchant_known(e));
+        // Publishing a rule on merchants starts tracking them from the next txn.
+        REQUIRE(store.load(only(merchant_rule), "t.toml").ok());
+        e.quiescent();
+        e.score(make_txn(1, "shop-x", 100, 1000), v);
+        REQUIRE(merchant_known(e));
+        CHECK(velocity_count_within(*e.velocity().find(velocity_key::merchant, "shop-x"),
+                                    1'700'000'001'000, 3'600'000) == 1);
+    }
+    {
+        ruleset_store store;
+        REQUIRE(store.load(only(""), "t.toml").ok());
+        engine_config c = small_config();
+        c.track_unused_keys = true;
+        engine e(store, c);
+        Verdict v;
+        e.score(make_txn(1, "shop-x", 100, 0), v);
+        CHECK(merchant_known(e));
+    }
+}
