@@ -16,6 +16,7 @@
 
 #include "codec/feed_defaults.h"
 #include "common/pan_token.h"
+#include "config/config_bridge.h"
 #include "controlplane/kafka_publisher.h"
 #include "rules/ruleset_store.h"
 #include "tools/txscreen/engine_scorer.h"
@@ -23,24 +24,6 @@
 namespace txscreen {
 
 const char* const demo_token_key = "7478736372656e2d64656d6f2d6b65792d6e6f742d666f722d70726f64756374";
-
-std::vector<dp_feed_config> default_feeds() {
-    std::vector<dp_feed_config> v;
-    auto add = [&](const char* name, payload_format f, framing fr) {
-        dp_feed_config c;
-        c.name = name;
-        c.format = f;
-        c.frame = fr;
-        c.udp_port = default_feed_port(f, fr);
-        if (fr == framing::moldudp64) c.udp_port_b = static_cast<uint16_t>(c.udp_port + default_b_line_offset);
-        v.push_back(c);
-    };
-    add("iso8583-mold", payload_format::iso8583, framing::moldudp64);
-    add("iso8583-raw", payload_format::iso8583, framing::raw);
-    add("json-mold", payload_format::json, framing::moldudp64);
-    add("json-raw", payload_format::json, framing::raw);
-    return v;
-}
 
 uint64_t pcap_packet_count(const std::string& path) {
     char err[PCAP_ERRBUF_SIZE];
@@ -72,10 +55,11 @@ bool has_arg(const std::vector<std::string>& args, const char* prefix) {
 
 // Fills in EAL lcores and memory the caller did not give: enough lcores for the roles
 // (mapped onto the CPUs there are), hugepages when reserved, else --no-huge.
-std::vector<std::string> eal_defaults(const appliance_options& opt) {
-    std::vector<std::string> args = opt.eal_args;
+std::vector<std::string> eal_defaults(const appliance_config& c) {
+    std::vector<std::string> args = c.eal.args;
+    const unsigned workers = c.lcores.workers, rx = c.lcores.rx;
     if (!has_arg(args, "-l") && !has_arg(args, "--lcores") && !has_arg(args, "-c")) {
-        unsigned need = 1 + (opt.rx_lcores == 0 ? 1 : opt.rx_lcores + opt.workers);
+        unsigned need = 1 + (rx == 0 ? 1 : rx + workers);
         unsigned cpus = std::thread::hardware_concurrency();
         if (cpus == 0) cpus = 1;
         std::string spec;
@@ -83,10 +67,12 @@ std::vector<std::string> eal_defaults(const appliance_options& opt) {
             spec += (i ? "," : "") + std::to_string(i) + "@" + std::to_string(i % cpus);
         args.push_back("--lcores=" + spec);
     }
-    if (!has_arg(args, "--no-huge") && !has_arg(args, "-m") && !has_arg(args, "--socket-mem") && !hugepages_available()) {
+    const bool no_huge = c.eal.hugepages == hugepage_mode::off ||
+                         (c.eal.hugepages == hugepage_mode::automatic && !hugepages_available());
+    if (no_huge && !has_arg(args, "--no-huge") && !has_arg(args, "-m") && !has_arg(args, "--socket-mem")) {
         args.push_back("--no-huge");
         args.push_back("-m");
-        args.push_back(std::to_string(512 + opt.workers * (opt.cards_per_worker * 640 >> 20)));
+        args.push_back(std::to_string(512 + workers * (uint64_t{c.velocity.tables.card_capacity} * 640 >> 20)));
     }
     if (!has_arg(args, "--log-level")) args.push_back("--log-level=lib.eal:warning");
     if (!has_arg(args, "--no-telemetry") && !has_arg(args, "--telemetry")) args.push_back("--no-telemetry");
@@ -121,49 +107,56 @@ std::string verdict_line(const Verdict& v, const ruleset& rules) {
 
 appliance_result run_appliance(const appliance_options& opt, const verdict_sink& sink, const std::atomic<bool>* stop) {
     appliance_result res;
-    dp_config cfg;
-    cfg.workers = opt.workers;
-    cfg.rx_lcores = opt.rx_lcores;
-    cfg.feeds = opt.feeds.empty() ? default_feeds() : opt.feeds;
-    cfg.tokenization_key = opt.tokenization_key;
-    if (cfg.tokenization_key.empty()) {
-        const char* env = std::getenv("TXSCREEN_TOKEN_KEY");
-        cfg.tokenization_key = env && *env ? env : demo_token_key;
-    }
+    appliance_config conf = opt.config;
     for (std::size_t i = 0; i < opt.pcaps.size(); ++i) {
         if (access(opt.pcaps[i].c_str(), R_OK) != 0) throw std::runtime_error("--pcap " + opt.pcaps[i] + ": cannot read the file");
         dp_port_config p;
         p.name = "pcap" + std::to_string(i);
         p.device = "net_pcap" + std::to_string(i) + ",rx_pcap=" + opt.pcaps[i] + (opt.loop ? ",infinite_rx=1" : "");
-        cfg.ports.push_back(p);
+        conf.ports.push_back(p);
         const uint64_t packets = pcap_packet_count(opt.pcaps[i]);
         if (!opt.loop) res.expected_packets += packets;
         // infinite_rx keeps the whole capture in mbufs of the port's pool.
-        if (opt.loop) cfg.mbufs_per_queue = std::max<uint32_t>(cfg.mbufs_per_queue, static_cast<uint32_t>(packets + 4096));
+        if (opt.loop)
+            conf.dataplane.mbufs_per_queue =
+                std::max<uint32_t>(conf.dataplane.mbufs_per_queue, static_cast<uint32_t>(packets + 4096));
     }
-    for (std::size_t i = 0; i < opt.devices.size(); ++i) {
+    for (const auto& d : opt.devices) {
         dp_port_config p;
-        p.name = "port" + std::to_string(cfg.ports.size());
-        p.device = opt.devices[i];
-        cfg.ports.push_back(p);
+        p.name = "port" + std::to_string(conf.ports.size());
+        p.device = d;
+        conf.ports.push_back(p);
     }
-    cfg.eal_args = eal_defaults(opt);
+    if (std::vector<std::string> errs = validate_config(conf); !errs.empty()) {
+        std::string all;
+        for (const auto& e : errs) all += (all.empty() ? "" : "\n  ") + e;
+        throw std::runtime_error("configuration refused:\n  " + all);
+    }
+    dp_config cfg = to_dp_config(conf);
+    if (cfg.tokenization_key.empty()) {
+        const char* env = std::getenv("TXSCREEN_TOKEN_KEY");
+        cfg.tokenization_key = env && *env ? env : demo_token_key;
+    } else {
+        std::string key;
+        if (!resolve_secret(cfg.tokenization_key, key)) throw std::runtime_error("tokenization.key: " + cfg.tokenization_key + " is not set");
+        cfg.tokenization_key = key;
+    }
+    cfg.eal_args = eal_defaults(conf);
     if (std::string err = validate(cfg); !err.empty()) throw std::runtime_error("config: " + err);
+    const unsigned workers = cfg.workers;
 
     ruleset_store rules;
-    if (opt.rules_file.empty()) {
+    if (conf.rules.file.empty()) {
         rules.publish(default_ruleset());
     } else {
-        auto r = rules.load_file(opt.rules_file);
+        auto r = rules.load_file(conf.rules.file);
         if (!r.ok()) throw std::runtime_error(r.error);
     }
     // Kafka comes up before the dataplane so a bad broker list fails at start-up.
     std::unique_ptr<kafka_publisher> kafka;
     const ruleset* names = nullptr;  // the ruleset this (controlplane) thread reads names from
-    if (!opt.brokers.empty()) {
-        kafka_config kc;
-        kc.brokers = opt.brokers;
-        kc.publish_scored = opt.publish_scored;
+    if (conf.kafka.enabled) {
+        kafka_config kc = to_kafka_config(conf);
         if (std::string err = validate_kafka_config(kc); !err.empty()) throw std::runtime_error("kafka: " + err);
         verdict_json_names kn;
         // Called while publishing, on this thread, which holds `names` as a reader.
@@ -172,13 +165,12 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
         };
         kafka = std::make_unique<kafka_publisher>(kc, kn);
         res.kafka_bootstrap = kafka->bootstrap_servers();
-        if (!opt.quiet) std::printf("txscreen: Kafka %s at %s\n", opt.brokers == "embedded" ? "embedded broker" : "brokers",
+        if (!opt.quiet) std::printf("txscreen: Kafka %s at %s\n", kc.brokers == "embedded" ? "embedded broker" : "brokers",
                                     res.kafka_bootstrap.c_str());
     }
 
-    engine_config ecfg;
-    ecfg.velocity.card_capacity = static_cast<uint32_t>(opt.cards_per_worker);
-    engine_scorer scorer(rules, ecfg, opt.workers);
+    engine_config ecfg = to_engine_config(conf);
+    engine_scorer scorer(rules, ecfg, workers);
     dataplane dp(cfg, scorer);
     // Destroyed before `dp` (reverse order), on every path: the engines' velocity tables
     // live in EAL memory, which the dataplane's destructor hands back.

@@ -11,26 +11,21 @@
 #include <vector>
 
 #include "common/latency_histogram.h"
+#include "config/appliance_config.h"
 #include "dataplane/dataplane.h"
 #include "rules/ruleset.h"
 
 namespace txscreen {
 
 struct appliance_options {
-    std::vector<std::string> pcaps;        // each becomes a net_pcap vdev
+    // Everything a config file can say (docs/config.md), with command-line overrides
+    // already applied; the defaults accept what txgen writes by default.
+    appliance_config config = default_appliance_config();
+    std::vector<std::string> pcaps;        // each becomes a net_pcap vdev port
     std::vector<std::string> devices;      // other DPDK devices (vdev args or PCI)
     bool loop = false;                     // replay pcaps forever (infinite_rx=1)
     double duration_s = 0;                 // stop after this long (0: at end of input)
-    double idle_timeout_s = 3;             // stop when nothing arrives for this long
-    unsigned workers = 1;
-    unsigned rx_lcores = 0;                // 0: run to completion (1 worker)
-    std::vector<std::string> eal_args;     // extra EAL args; defaults fill lcores/memory
-    std::vector<dp_feed_config> feeds;     // empty: the four txgen default feeds
-    std::string rules_file;                // empty: built-in default ruleset
-    std::string tokenization_key;          // empty: $TXSCREEN_TOKEN_KEY or the demo key
-    std::size_t cards_per_worker = 1 << 20;
-    std::string brokers;                   // "" no Kafka; "embedded" or host:port,...
-    bool publish_scored = false;           // every verdict to txscreen.scored too
+    double idle_timeout_s = 3;             // stop when nothing arrives for this long (pcap/vdev runs)
     std::string ready_file;                // created once the lcores are polling
     bool quiet = false;
 };
@@ -54,9 +49,6 @@ struct appliance_result {
 };
 
 using verdict_sink = std::function<void(const Verdict&, const ruleset&)>;
-
-// Default feeds: what txgen writes by default (docs/feeds.md), A and B lines.
-std::vector<dp_feed_config> default_feeds();
 
 // Packets in a capture file (libpcap); throws std::runtime_error naming the file.
 uint64_t pcap_packet_count(const std::string& path);

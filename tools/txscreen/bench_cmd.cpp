@@ -138,6 +138,8 @@ T median(std::vector<T> v) {
 
 int cmd_bench(const std::vector<std::string>& args) {
     appliance_options opt;
+    appliance_config& c = opt.config;
+    c.kafka.enabled = false;  // the dataplane's figures, not the broker's
     opt.loop = true;
     opt.duration_s = 10;
     opt.quiet = true;
@@ -154,13 +156,13 @@ int cmd_bench(const std::vector<std::string>& args) {
             if (p.value("--pcap", v)) opt.pcaps.push_back(v);
             else if (p.number("--duration", opt.duration_s, 1, 3600)) {}
             else if (p.number("--runs", runs, 1, 99)) {}
-            else if (p.number("--workers", opt.workers, 1, 64)) {}
-            else if (p.number("--rx-lcores", opt.rx_lcores, 0, 64)) {}
-            else if (p.number("--cards", opt.cards_per_worker, 1024, 1e9)) {}
+            else if (p.number("--workers", c.lcores.workers, 1, 64)) {}
+            else if (p.number("--rx-lcores", c.lcores.rx, 0, 64)) {}
+            else if (p.number("--cards", c.velocity.tables.card_capacity, 1024, 4e9)) {}
             else if (p.flag("--no-testpmd")) testpmd = false;
             else p.unknown();
         }
-        opt.eal_args = p.eal();
+        for (const auto& a : p.eal()) c.eal.args.push_back(a);
     } catch (const std::invalid_argument& e) {
         std::fprintf(stderr, "txscreen bench: %s\n", e.what());
         return 2;
@@ -169,7 +171,7 @@ int cmd_bench(const std::vector<std::string>& args) {
         std::fprintf(stderr, "txscreen bench: give exactly one --pcap FILE (see --help)\n");
         return 2;
     }
-    if (opt.workers > 1 && opt.rx_lcores == 0) opt.rx_lcores = 1;
+    if (c.lcores.workers > 1 && c.lcores.rx == 0) c.lcores.rx = 1;
 
     const uint64_t packets = pcap_packet_count(opt.pcaps[0]);
     double ceiling = testpmd ? testpmd_rxonly_pps(opt.pcaps[0], opt.duration_s, packets) : 0;
@@ -197,11 +199,11 @@ int cmd_bench(const std::vector<std::string>& args) {
     }
     std::printf("median of %u runs: %.0f tx/s with %u worker(s); p50 %llu ns p99 %llu ns p999 %llu ns; "
                 "testpmd ceiling %.0f packets/s\n",
-                runs, median(tx), opt.workers, static_cast<unsigned long long>(median(p50)),
+                runs, median(tx), c.lcores.workers, static_cast<unsigned long long>(median(p50)),
                 static_cast<unsigned long long>(median(p99)), static_cast<unsigned long long>(median(p999)), ceiling);
     std::printf("{\"tx_per_s\":%.0f,\"packets_per_s\":%.0f,\"workers\":%u,\"rx_lcores\":%u,\"p50_ns\":%llu,"
                 "\"p99_ns\":%llu,\"p999_ns\":%llu,\"testpmd_rxonly_pps\":%.0f,\"runs\":%u,\"duration_s\":%g}\n",
-                median(tx), median(pps), opt.workers, opt.rx_lcores, static_cast<unsigned long long>(median(p50)),
+                median(tx), median(pps), c.lcores.workers, c.lcores.rx, static_cast<unsigned long long>(median(p50)),
                 static_cast<unsigned long long>(median(p99)), static_cast<unsigned long long>(median(p999)), ceiling,
                 runs, opt.duration_s);
     return 0;

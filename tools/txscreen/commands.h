@@ -10,5 +10,6 @@ namespace txscreen {
 int cmd_run(const std::vector<std::string>& args);
 int cmd_bench(const std::vector<std::string>& args);
 int cmd_demo(const std::vector<std::string>& args);
+int cmd_check_config(const std::vector<std::string>& args);
 
 }  // namespace txscreen

@@ -69,17 +69,17 @@ int cmd_demo(const std::vector<std::string>& args) {
             }
             if (p.number("--count", count, 1000, 1e8)) {}
             else if (p.number("--seed", seed, 0, 1e18)) {}
-            else if (p.number("--workers", opt.workers, 1, 64)) {}
+            else if (p.number("--workers", opt.config.lcores.workers, 1, 64)) {}
             else if (p.value("--dir", dir)) {}
             else if (p.flag("--no-kafka")) kafka = false;
             else p.unknown();
         }
-        opt.eal_args = p.eal();
+        for (const auto& a : p.eal()) opt.config.eal.args.push_back(a);
     } catch (const std::invalid_argument& e) {
         std::fprintf(stderr, "txscreen demo: %s\n", e.what());
         return 2;
     }
-    if (opt.workers > 1) opt.rx_lcores = 1;
+    if (opt.config.lcores.workers > 1) opt.config.lcores.rx = 1;
     ::mkdir(dir.c_str(), 0755);
     const std::string pcap = dir + "/feed.pcap", labels = dir + "/labels.csv";
 
@@ -110,7 +110,8 @@ int cmd_demo(const std::vector<std::string>& args) {
     opt.pcaps = {pcap};
     opt.quiet = true;
     opt.idle_timeout_s = 10;
-    if (kafka) opt.brokers = "embedded";
+    opt.config.kafka.enabled = kafka;
+    opt.config.kafka.brokers = "embedded";
     std::ofstream vout(dir + "/verdicts.jsonl");
     std::vector<char> jbuf(8192);
     verdict_json_names names;
@@ -134,7 +135,7 @@ int cmd_demo(const std::vector<std::string>& args) {
                 static_cast<unsigned long long>(s.rx.decoded), static_cast<unsigned long long>(s.rx.rejected),
                 static_cast<unsigned long long>(s.rx.duplicates), static_cast<unsigned long long>(r.verdicts));
     std::printf("   throughput     %.0f transactions/s with %u worker(s) (%.2f s, including table warm-up)\n",
-                r.elapsed_s > 0 ? static_cast<double>(r.verdicts) / r.elapsed_s : 0.0, opt.workers, r.elapsed_s);
+                r.elapsed_s > 0 ? static_cast<double>(r.verdicts) / r.elapsed_s : 0.0, opt.config.lcores.workers, r.elapsed_s);
     std::printf("   latency        rx burst -> verdict: p50 %.1f us, p99 %.1f us, p99.9 %.1f us (capture replayed\n"
                 "                  as fast as it can be read, so these include queueing behind the backlog)\n",
                 r.latency.quantile(0.5) / 1e3, r.latency.quantile(0.99) / 1e3, r.latency.quantile(0.999) / 1e3);

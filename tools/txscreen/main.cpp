@@ -24,6 +24,8 @@ commands:
   bench    replay a capture in a loop and print throughput, latency and the
            dpdk-testpmd rxonly ceiling of the same capture
   demo     generate a labelled synthetic feed, screen it, print a summary
+  check-config FILE
+           validate a configuration file and explain it (docs/config.md)
   help     this text; `txscreen COMMAND --help` explains a command
 
 Everything after `--` goes to DPDK's EAL unchanged (lcores, memory, devices).
@@ -46,6 +48,7 @@ int main(int argc, char** argv) {
         if (cmd == "run") return cmd_run(args);
         if (cmd == "bench") return cmd_bench(args);
         if (cmd == "demo") return cmd_demo(args);
+        if (cmd == "check-config") return cmd_check_config(args);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "txscreen %s: %s\n", argv[1], e.what());
         return 1;

@@ -15,15 +15,21 @@ namespace {
 std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop.store(true); }
 
-const char* const run_help = R"(usage: txscreen run [options] [-- EAL args]
+const char* const run_help = R"(usage: txscreen run [--config FILE] [options] [-- EAL args]
 
-Runs the dataplane on the given ports with the default feeds (docs/feeds.md: the
-ports txgen writes to by default), scores every transaction and prints a summary.
-With --pcap the capture is processed once, drained, and the command exits 0.
-SIGINT/SIGTERM stop rx, finish in-flight verdicts and exit 0.
+Runs the dataplane on the configured ports (and any given here), scores every
+transaction, publishes alerts to Kafka and prints a summary. Without --config the
+built-in defaults apply (docs/config.md): the four feeds txgen writes by default,
+the embedded Kafka broker. With --pcap the capture is processed once, drained, and
+the command exits 0. SIGINT/SIGTERM stop rx, finish in-flight verdicts, flush Kafka
+and exit 0. Options given here override the file.
 
 options:
+  --config FILE         appliance configuration (TOML; check it with check-config)
   --pcap FILE           a capture to replay through a net_pcap vdev (repeatable)
+  --loop                replay the --pcap captures forever (net_pcap infinite_rx)
+                        until SIGINT/SIGTERM; use raw framing (a looped MoldUDP64
+                        capture repeats its sequence numbers: duplicates)
   --device ARGS         any other DPDK device: vdev args or a PCI address (repeatable)
   --workers N           worker lcores owning card shards (default 1)
   --rx-lcores N         rx lcores (default 0: one lcore receives and scores, run
@@ -33,8 +39,9 @@ options:
   --token-key HEX       tokenization key (default $TXSCREEN_TOKEN_KEY, else the
                         demo key, with a warning)
   --idle-timeout S      stop when no packet arrives for S seconds (default 3)
-  --brokers LIST        publish alerts (and rejects) to Kafka: host:port,... or
-                        "embedded" for an in-process broker on loopback
+  --brokers LIST        Kafka bootstrap servers host:port,... or "embedded" (an
+                        in-process broker on loopback; the default)
+  --no-kafka            do not publish to Kafka
   --publish-scored      also publish every verdict to txscreen.scored
   --summary-json FILE   write the final counters (identities included) as JSON
   --verdicts-out FILE   write one canonical line per verdict (no timestamps)
@@ -50,6 +57,21 @@ int cmd_run(const std::vector<std::string>& args) {
     appliance_options opt;
     std::string summary_json, verdicts_out;
     try {
+        // The file first, so every other option overrides it whatever the order.
+        for (std::size_t i = 0; i < args.size() && args[i] != "--"; ++i) {
+            std::string path;
+            if (args[i] == "--config" && i + 1 < args.size()) path = args[i + 1];
+            else if (args[i].rfind("--config=", 0) == 0) path = args[i].substr(9);
+            else continue;
+            config_result r = load_config_file(path);
+            if (!r.ok()) {
+                for (const auto& e : r.errors) std::fprintf(stderr, "%s\n", e.c_str());
+                std::fprintf(stderr, "txscreen run: %zu error(s) in %s; nothing started\n", r.errors.size(), path.c_str());
+                return 2;
+            }
+            opt.config = r.config;
+        }
+        appliance_config& c = opt.config;
         option_parser p(args);
         while (!p.empty()) {
             std::string v;
@@ -57,33 +79,36 @@ int cmd_run(const std::vector<std::string>& args) {
                 std::fputs(run_help, stdout);
                 return 0;
             }
-            if (p.value("--pcap", v)) opt.pcaps.push_back(v);
+            if (p.value("--config", v)) {}
+            else if (p.value("--pcap", v)) opt.pcaps.push_back(v);
             else if (p.value("--device", v)) opt.devices.push_back(v);
-            else if (p.number("--workers", opt.workers, 1, 64)) {}
-            else if (p.number("--rx-lcores", opt.rx_lcores, 0, 64)) {}
-            else if (p.value("--rules", opt.rules_file)) {}
-            else if (p.number("--cards", opt.cards_per_worker, 1024, 1e9)) {}
-            else if (p.value("--token-key", opt.tokenization_key)) {}
+            else if (p.flag("--loop")) opt.loop = true;
+            else if (p.number("--workers", c.lcores.workers, 1, 64)) {}
+            else if (p.number("--rx-lcores", c.lcores.rx, 0, 64)) {}
+            else if (p.value("--rules", c.rules.file)) {}
+            else if (p.number("--cards", c.velocity.tables.card_capacity, 1024, 4e9)) {}
+            else if (p.value("--token-key", c.tokenization.key)) {}
             else if (p.number("--idle-timeout", opt.idle_timeout_s, 0, 86400)) {}
-            else if (p.value("--brokers", opt.brokers)) {}
-            else if (p.flag("--publish-scored")) opt.publish_scored = true;
+            else if (p.value("--brokers", c.kafka.brokers)) c.kafka.enabled = true;
+            else if (p.flag("--no-kafka")) c.kafka.enabled = false;
+            else if (p.flag("--publish-scored")) c.kafka.publish_scored = true;
             else if (p.value("--summary-json", summary_json)) {}
             else if (p.value("--verdicts-out", verdicts_out)) {}
             else if (p.value("--ready-file", opt.ready_file)) {}
             else if (p.flag("--quiet")) opt.quiet = true;
             else p.unknown();
         }
-        opt.eal_args = p.eal();
+        for (const auto& a : p.eal()) c.eal.args.push_back(a);
+        if (c.lcores.workers > 1 && c.lcores.rx == 0) c.lcores.rx = 1;
     } catch (const std::invalid_argument& e) {
         std::fprintf(stderr, "txscreen run: %s\n", e.what());
         return 2;
     }
-    if (opt.pcaps.empty() && opt.devices.empty()) {
-        std::fprintf(stderr, "txscreen run: no input: give --pcap FILE or --device ARGS (see --help)\n");
+    if (opt.pcaps.empty() && opt.devices.empty() && opt.config.ports.empty()) {
+        std::fprintf(stderr, "txscreen run: no input: give --pcap FILE or --device ARGS, or [[port]] in --config (see --help)\n");
         return 2;
     }
-    if (opt.workers > 1 && opt.rx_lcores == 0) opt.rx_lcores = 1;
-    if (opt.tokenization_key.empty() && !std::getenv("TXSCREEN_TOKEN_KEY") && !opt.quiet)
+    if (opt.config.tokenization.key.empty() && !std::getenv("TXSCREEN_TOKEN_KEY") && !opt.quiet)
         std::fprintf(stderr, "txscreen run: warning: using the built-in demo tokenization key; set "
                              "TXSCREEN_TOKEN_KEY (hex) for real card data\n");
 
@@ -118,7 +143,7 @@ int cmd_run(const std::vector<std::string>& args) {
         for (const auto& f : s.feeds)
             if (f.missing || f.gap_events) std::printf("  feed %s: %llu sequence numbers missing\n", f.name.c_str(),
                                                        static_cast<unsigned long long>(f.missing));
-        if (!opt.brokers.empty())
+        if (opt.config.kafka.enabled)
             std::printf("  kafka %s: alerts produced %llu, acknowledged %llu, pending %llu, failed %llu\n",
                         res.kafka_bootstrap.c_str(), static_cast<unsigned long long>(res.kafka_alerts_produced),
                         static_cast<unsigned long long>(res.kafka_alerts_acked),
@@ -126,6 +151,25 @@ int cmd_run(const std::vector<std::string>& args) {
                         static_cast<unsigned long long>(res.kafka_alerts_failed));
         std::printf("  accounting identities: %s\n", s.identities_hold() && res.verdicts == s.work.verdicts ? "hold" : "BROKEN");
     }
+    return 0;
+}
+
+int cmd_check_config(const std::vector<std::string>& args) {
+    if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+        std::fputs("usage: txscreen check-config FILE\n\nLoads and validates FILE (docs/config.md) without starting anything: every\n"
+                   "error is printed on its own line naming the file, line and key (exit 2);\n"
+                   "a valid file prints the effective configuration (exit 0).\n",
+                   args.empty() ? stderr : stdout);
+        return args.empty() ? 2 : 0;
+    }
+    config_result r = load_config_file(args[0]);
+    if (!r.ok()) {
+        for (const auto& e : r.errors) std::printf("%s\n", e.c_str());
+        std::printf("%s: %zu error(s)\n", args[0].c_str(), r.errors.size());
+        return 2;
+    }
+    std::printf("%s", explain(r.config).c_str());
+    std::printf("%s: valid\n", args[0].c_str());
     return 0;
 }
 
