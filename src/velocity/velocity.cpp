@@ -24,6 +24,8 @@ constexpr uint32_t no_age = ~0u;
 #define VELOCITY_INLINE inline __attribute__((always_inline))
 
 VELOCITY_INLINE int64_t floor_div(int64_t a, int64_t b) noexcept {
+    // b > 0 everywhere; event times are positive, so the unsigned path is the hot one.
+    if (a >= 0) [[likely]] return static_cast<int64_t>(static_cast<uint64_t>(a) / static_cast<uint64_t>(b));
     int64_t q = a / b;
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
@@ -119,8 +121,8 @@ VELOCITY_INLINE uint64_t f16_decode(uint16_t x) noexcept {
 
 // Absolute tick of a stored 16-bit tick: stored ticks are never more than the horizon
 // (< 2^15 ticks) older than last_ms, so the difference recovers it.
-VELOCITY_INLINE int64_t abs_tick(const velocity_entry& e, uint16_t t16) noexcept {
-    int64_t last = floor_div(e.last_ms, tick_ms);
+// `last` is floor_div(e.last_ms, tick_ms), computed once per update or query.
+VELOCITY_INLINE int64_t abs_tick(int64_t last, uint16_t t16) noexcept {
     uint16_t d = static_cast<uint16_t>(static_cast<uint16_t>(last) - t16);
     return last - d;
 }
@@ -165,7 +167,7 @@ VELOCITY_INLINE void add_level(velocity_entry& e, unsigned base, int64_t width, 
 }
 
 // Keeps the `n` most recently seen distinct values with their last-seen tick.
-VELOCITY_INLINE void mru_update(uint16_t* val, uint16_t* tick, unsigned n, const velocity_entry& e,
+VELOCITY_INLINE void mru_update(uint16_t* val, uint16_t* tick, unsigned n, int64_t last,
                 uint16_t x, int64_t t) noexcept {
     if (!x) return;
     int64_t at = floor_div(t, tick_ms);
@@ -173,14 +175,14 @@ VELOCITY_INLINE void mru_update(uint16_t* val, uint16_t* tick, unsigned n, const
     int64_t oldest_t = INT64_MAX;
     for (unsigned i = 0; i < n; ++i) {
         if (val[i] == x) {
-            if (at > abs_tick(e, tick[i])) tick[i] = static_cast<uint16_t>(at);
+            if (at > abs_tick(last, tick[i])) tick[i] = static_cast<uint16_t>(at);
             return;
         }
         if (!val[i]) {
             if (free_slot == n) free_slot = i;
             continue;
         }
-        int64_t ti = abs_tick(e, tick[i]);
+        int64_t ti = abs_tick(last, tick[i]);
         if (ti < oldest_t) {
             oldest_t = ti;
             oldest = i;
@@ -195,24 +197,24 @@ VELOCITY_INLINE void mru_update(uint16_t* val, uint16_t* tick, unsigned n, const
     tick[free_slot] = static_cast<uint16_t>(at);
 }
 
-VELOCITY_INLINE void mru_sweep(uint16_t* val, uint16_t* tick, unsigned n, const velocity_entry& e,
+VELOCITY_INLINE void mru_sweep(uint16_t* val, uint16_t* tick, unsigned n, int64_t last,
                int64_t horizon_ticks) noexcept {
-    int64_t last = floor_div(e.last_ms, tick_ms);
     for (unsigned i = 0; i < n; ++i)
-        if (val[i] && last - abs_tick(e, tick[i]) > horizon_ticks) val[i] = 0;
+        if (val[i] && last - abs_tick(last, tick[i]) > horizon_ticks) val[i] = 0;
 }
 
 VELOCITY_INLINE uint32_t mru_count(const uint16_t* val, const uint16_t* tick, unsigned n,
                    const velocity_entry& e, int64_t start) noexcept {
+    const int64_t last = floor_div(e.last_ms, tick_ms);
     // Counts values last seen in a tick at or after the tick holding start + 1.
     int64_t from = floor_div(start + 1, tick_ms);
     uint32_t c = 0;
     for (unsigned i = 0; i < n; ++i)
-        if (val[i] && abs_tick(e, tick[i]) >= from) ++c;
+        if (val[i] && abs_tick(last, tick[i]) >= from) ++c;
     return c;
 }
 
-void apply_event(velocity_entry& e, const event& v, int64_t horizon_ms) noexcept {
+VELOCITY_INLINE void apply_event(velocity_entry& e, const event& v, int64_t horizon_ms) noexcept {
     if (e.ring_n == 0 || v.t - e.last_ms > horizon_ms) {
         // Nothing in the state can reach a window ending at or after v.t - lateness.
         clear_window_state(e);
@@ -245,14 +247,15 @@ void apply_event(velocity_entry& e, const event& v, int64_t horizon_ms) noexcept
     }
     add_level(e, 0, fine_width_ms, v);
     add_level(e, 4, coarse_width_ms, v);
-    int64_t horizon_ticks = horizon_ms / tick_ms + 2;
-    mru_sweep(e.merchant_hash, e.merchant_tick, velocity_distinct_merchant_slots, e,
+    const int64_t horizon_ticks = horizon_ms / tick_ms + 2;
+    const int64_t last_tick = floor_div(e.last_ms, tick_ms);
+    mru_sweep(e.merchant_hash, e.merchant_tick, velocity_distinct_merchant_slots, last_tick,
               horizon_ticks);
-    mru_sweep(e.country_code, e.country_tick, velocity_distinct_country_slots, e,
+    mru_sweep(e.country_code, e.country_tick, velocity_distinct_country_slots, last_tick,
               horizon_ticks);
-    mru_update(e.merchant_hash, e.merchant_tick, velocity_distinct_merchant_slots, e,
+    mru_update(e.merchant_hash, e.merchant_tick, velocity_distinct_merchant_slots, last_tick,
                v.merchant, v.t);
-    mru_update(e.country_code, e.country_tick, velocity_distinct_country_slots, e,
+    mru_update(e.country_code, e.country_tick, velocity_distinct_country_slots, last_tick,
                v.country, v.t);
     if (v.country && v.t >= e.last_ms) {
         e.last_country[0] = static_cast<char>(v.country >> 8);
@@ -953,9 +956,10 @@ observe_result velocity_shard::observe(const Txn& txn, const velocity_prepared& 
         apply_event(*e, v, horizon);
         r.entry[k] = e;
     }
-    // Free expired slots ahead of inserts: one slot per table per applied event passes
-    // over every table long before its TTL could fill it with dead entries.
-    for (unsigned k = 0; k < velocity_key_count; ++k) sweep_one(k);
+    // Free expired slots ahead of inserts: one slot per table per event inserted into
+    // it passes over the table long before its TTL could fill it with dead entries.
+    for (unsigned k = 0; k < velocity_key_count; ++k)
+        if (p.has[k]) sweep_one(k);
     return r;
 }
 
