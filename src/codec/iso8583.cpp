@@ -812,6 +812,10 @@ reject_reason decode_fields(const uint8_t* msg, std::size_t len, const iso_decod
     uint32_t pos_off[slot_count];
     uint32_t pos_len[slot_count];
     uint32_t present = 0;
+    // Offsets instead of pointers: `off` may pass `len` on a truncated message; that is
+    // caught before anything is read there (a length prefix) or at the end of the walk,
+    // so fixed fields, most of them, cost no bounds check of their own.
+    std::size_t off = static_cast<std::size_t>(p - msg);
     for (unsigned w = 0; w < words; ++w) {
         // Bit-reversed, field 1 + 64w is bit 0: the walk clears the lowest set bit
         // (one-cycle blsr) instead of finding and clearing the highest (a 3-op chain).
@@ -821,33 +825,31 @@ reject_reason decode_fields(const uint8_t* msg, std::size_t len, const iso_decod
             bits &= bits - 1;
             const wire_rule& rule = rules[w * 64 + i + 1];
             std::size_t content_len, wire;
-            if (rule.prefix == 0) {
+            if (rule.prefix == 0) [[likely]] {
                 content_len = rule.max;
                 wire = rule.fixed_bytes;
             } else {
                 const unsigned prefix_bytes = bcd ? rule.prefix - 1u : rule.prefix;
-                if (static_cast<std::size_t>(end - p) < prefix_bytes) [[unlikely]]
+                if (off + prefix_bytes > len) [[unlikely]]
                     return reject_reason::iso_truncated;
-                content_len = read_length_prefix(p, rule.prefix, bcd);
+                content_len = read_length_prefix(msg + off, rule.prefix, bcd);
                 if (content_len > rule.max) [[unlikely]]
                     return reject_reason::iso_bad_length_prefix;
-                p += prefix_bytes;
+                off += prefix_bytes;
                 wire = rule.pack == pk_bytes ? content_len
                        : rule.pack == pk_nibbles ? (content_len + 1) / 2
                                                  : content_len * 2;
             }
-            if (static_cast<std::size_t>(end - p) < wire) [[unlikely]]
-                return reject_reason::iso_truncated;
-            if (rule.slot) {
-                pos_off[rule.slot] = static_cast<uint32_t>(p - msg);
-                pos_len[rule.slot] = static_cast<uint32_t>(content_len);
-                present |= 1u << rule.slot;
-            }
-            p += wire;
+            // Unconditional: fields txscreen does not keep land in slot 0 (s_none), which
+            // nothing reads; a branch on the slot would only cost a prediction.
+            pos_off[rule.slot] = static_cast<uint32_t>(off);
+            pos_len[rule.slot] = static_cast<uint32_t>(content_len);
+            present |= 1u << rule.slot;
+            off += wire;
         }
     }
-    if (p != end) [[unlikely]]
-        return reject_reason::iso_trailing_bytes;
+    if (off != len) [[unlikely]]
+        return off > len ? reject_reason::iso_truncated : reject_reason::iso_trailing_bytes;
 
     constexpr uint32_t required = 1u << s_pan | 1u << s_amount | 1u << s_xmit_time;
     if ((present & required) != required) [[unlikely]]
