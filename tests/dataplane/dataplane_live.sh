@@ -28,12 +28,12 @@ ip netns exec "$ns" ip link set lo up
 ip netns exec "$ns" ip neigh replace 10.213.0.3 lladdr "$(cat /sys/class/net/$host/address)" dev "$peer"
 
 count=20000
-"$txscreen" run --device "net_af_packet0,iface=$host" --idle-timeout 4 --quiet \
+"$txscreen" run --spool "$work/spool" --device "net_af_packet0,iface=$host,framecnt=16384" --idle-timeout 4 --quiet \
   --ready-file "$work/ready" --summary-json "$work/s.json" > "$work/run.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do [[ -f $work/ready ]] && break; sleep 0.1; done
 [[ -f $work/ready ]] || { cat "$work/run.log"; fail "txscreen did not start"; }
-ip netns exec "$ns" "$txgen" --udp 10.213.0.3:7001 --count $count --rate 20000 --seed 5 --quiet
+ip netns exec "$ns" "$txgen" --udp 10.213.0.3:7001 --count $count --rate 10000 --seed 5 --quiet
 wait "$pid" || { cat "$work/run.log"; fail "txscreen exited non-zero"; }
 pid=
 python3 - "$work/s.json" $count <<'PY'

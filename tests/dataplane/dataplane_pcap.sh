@@ -16,8 +16,8 @@ jget() { python3 -c "import json,sys; d=json.load(open('$1')); print(eval('d' + 
 echo "== 1. one verdict per message, 1 vs 2 workers"
 "$txgen" --count 30000 --format iso8583 --framing moldudp64 --seed 11 --out "$work/f.pcap" --labels "$work/l.csv" --quiet
 msgs=$(($(wc -l < "$work/l.csv") - 1))
-"$txscreen" run --pcap "$work/f.pcap" --quiet --summary-json "$work/s1.json" --verdicts-out "$work/v1.txt"
-"$txscreen" run --pcap "$work/f.pcap" --quiet --workers 2 --rx-lcores 1 --summary-json "$work/s2.json" --verdicts-out "$work/v2.txt"
+"$txscreen" run --spool "$work/spool" --pcap "$work/f.pcap" --quiet --summary-json "$work/s1.json" --verdicts-out "$work/v1.txt"
+"$txscreen" run --spool "$work/spool" --pcap "$work/f.pcap" --quiet --workers 2 --rx-lcores 1 --summary-json "$work/s2.json" --verdicts-out "$work/v2.txt"
 for s in s1 s2; do
   [[ $(jget "$work/$s.json" "['identities_hold']") == True ]] || fail "$s: accounting identities broken: $(cat "$work/$s.json")"
   [[ $(jget "$work/$s.json" "['rejected']") == 0 ]] || fail "$s: rejects on a clean capture"
@@ -37,7 +37,7 @@ echo "== 2. A/B arbitration"
 "$txgen" --count 20000 --format iso8583 --framing moldudp64 --seed 12 --ab-drop-rate 0.05 --out "$work/ab.pcap" --labels "$work/ab.csv" --quiet
 read -r unique missing copies < <(python3 "$here/pcap_tool.py" seqs "$work/ab.pcap" 7001 7101 |
   python3 -c "import json,sys; d=json.load(sys.stdin); print(d['unique'], d['missing_in_span'], d['copies'])")
-"$txscreen" run --pcap "$work/ab.pcap" --quiet --summary-json "$work/ab.json"
+"$txscreen" run --spool "$work/spool" --pcap "$work/ab.pcap" --quiet --summary-json "$work/ab.json"
 [[ $(jget "$work/ab.json" "['identities_hold']") == True ]] || fail "A/B: identities broken"
 got_missing=$(jget "$work/ab.json" "['feeds'][0]['missing']")
 dups=$(jget "$work/ab.json" "['duplicates']")
@@ -49,7 +49,7 @@ echo "ok: A/B $copies copies -> $unique unique, $dups duplicates, $got_missing m
 
 echo "== 2b. A/B lines with different drops, never both: zero gaps after arbitration"
 python3 "$here/pcap_tool.py" ab "$work/f.pcap" "$work/ab2.pcap" 0.1 9 > "$work/ab2-drops.json"
-"$txscreen" run --pcap "$work/ab2.pcap" --quiet --summary-json "$work/ab2.json"
+"$txscreen" run --spool "$work/spool" --pcap "$work/ab2.pcap" --quiet --summary-json "$work/ab2.json"
 [[ $(jget "$work/ab2.json" "['identities_hold']") == True ]] || fail "A/B 2: identities broken"
 [[ $(jget "$work/ab2.json" "['feeds'][0]['missing']") == 0 ]] || fail "A/B 2: gaps after arbitration: $(cat "$work/ab2.json")"
 [[ $(jget "$work/ab2.json" "['decoded']") == "$msgs" ]] || fail "A/B 2: decoded != $msgs"
@@ -58,7 +58,7 @@ echo "ok: A/B with drops (A, B) = ($dropped) datagrams: 0 gaps, all $msgs messag
 
 echo "== 3. malformed and non-feed packets"
 python3 "$here/pcap_tool.py" malformed "$work/f.pcap" "$work/bad.pcap" > "$work/bad-expect.json"
-"$txscreen" run --pcap "$work/bad.pcap" --quiet --summary-json "$work/bad.json"
+"$txscreen" run --spool "$work/spool" --pcap "$work/bad.pcap" --quiet --summary-json "$work/bad.json"
 python3 - "$work/bad-expect.json" "$work/bad.json" "$msgs" <<'PY'
 import json, sys
 exp = json.load(open(sys.argv[1])); got = json.load(open(sys.argv[2])); msgs = int(sys.argv[3])

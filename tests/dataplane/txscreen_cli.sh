@@ -27,17 +27,17 @@ done
 echo "ok: $n broken configs, one error each naming the key"
 
 echo "== usage errors"
-"$txscreen" run --bogus > /dev/null 2>&1; [[ $? == 2 ]] || fail "unknown option: expected exit 2"
-"$txscreen" run > /dev/null 2>&1; [[ $? == 2 ]] || fail "no input: expected exit 2"
-"$txscreen" run --workers 0 --pcap x > /dev/null 2>&1; [[ $? == 2 ]] || fail "--workers 0: expected exit 2"
+"$txscreen" run --spool "$work/spool" --bogus > /dev/null 2>&1; [[ $? == 2 ]] || fail "unknown option: expected exit 2"
+"$txscreen" run --spool "$work/spool" > /dev/null 2>&1; [[ $? == 2 ]] || fail "no input: expected exit 2"
+"$txscreen" run --spool "$work/spool" --workers 0 --pcap x > /dev/null 2>&1; [[ $? == 2 ]] || fail "--workers 0: expected exit 2"
 "$txscreen" frobnicate > /dev/null 2>&1; [[ $? == 2 ]] || fail "unknown command: expected exit 2"
-"$txscreen" run --help | grep -q -- "--config FILE" || fail "run --help lacks --config"
-out=$("$txscreen" run --pcap /nonexistent.pcap --no-kafka 2>&1); [[ $? == 1 ]] && grep -q "/nonexistent.pcap" <<< "$out" || fail "missing capture not named: $out"
+"$txscreen" run --spool "$work/spool" --help | grep -q -- "--config FILE" || fail "run --help lacks --config"
+out=$("$txscreen" run --spool "$work/spool" --pcap /nonexistent.pcap --no-kafka 2>&1); [[ $? == 1 ]] && grep -q "/nonexistent.pcap" <<< "$out" || fail "missing capture not named: $out"
 echo "ok: usage errors exit 2 and name the problem"
 
 echo "== SIGTERM mid-run drains"
 "$txgen" --count 100000 --framing raw --seed 4 --out "$work/raw.pcap" --no-labels --quiet
-"$txscreen" run --pcap "$work/raw.pcap" --loop --quiet --ready-file "$work/ready" \
+"$txscreen" run --spool "$work/spool" --pcap "$work/raw.pcap" --loop --quiet --ready-file "$work/ready" \
   --summary-json "$work/s.json" > "$work/run.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 150); do [[ -f $work/ready ]] && break; sleep 0.1; done

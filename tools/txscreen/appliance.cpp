@@ -18,6 +18,8 @@
 #include "common/pan_token.h"
 #include "config/config_bridge.h"
 #include "controlplane/kafka_publisher.h"
+#include "controlplane/s3_uploader.h"
+#include "controlplane/spool_writer.h"
 #include "rules/ruleset_store.h"
 #include "tools/txscreen/engine_scorer.h"
 
@@ -169,6 +171,24 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
                                     res.kafka_bootstrap.c_str());
     }
 
+    // Spool: every verdict and reject as Avro (docs/spool.md); S3 upload when an
+    // endpoint is configured, else the spool directory is the lake.
+    std::unique_ptr<spool_writer> spool;
+    std::unique_ptr<s3_uploader> uploader;
+    if (!conf.spool.dir.empty()) {
+        spool = std::make_unique<spool_writer>(to_spool_config(conf), [&names](uint32_t, uint16_t id) -> std::string_view {
+            return names ? names->rule_name(id) : std::string_view();
+        });
+        if (!spool->open()) throw std::runtime_error("spool: " + spool->last_error());
+        res.spool_dir = conf.spool.dir;
+        if (!conf.s3.endpoint.empty()) {
+            uploader = std::make_unique<s3_uploader>(conf.spool.dir, to_s3_config(conf));
+            if (!uploader->start()) throw std::runtime_error("s3: " + uploader->last_error());
+            spool->on_file_completed([u = uploader.get()](const std::string&) { u->notify(); });
+            res.s3_endpoint = conf.s3.endpoint;
+        }
+    }
+
     engine_config ecfg = to_engine_config(conf);
     engine_scorer scorer(rules, ecfg, workers);
     dataplane dp(cfg, scorer);
@@ -203,6 +223,7 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
             if (names && v.n_reasons) ++res.alerts_by_rule[std::string(names->rule_name(v.reasons[0].rule_id))];
         }
         if (sink && names) sink(v, *names);
+        if (spool && !spool->append(v)) ++res.spool_refused;
     };
     // Alerts Kafka refused with backpressure wait here, in order; while any wait, no
     // new verdicts are taken, so the dataplane's rings fill and rx stops polling.
@@ -238,11 +259,14 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
         }
         unsigned m = dp.poll_rejects(rej.data(), static_cast<unsigned>(rej.size()));
         res.rejects += m;
-        if (kafka)
-            for (unsigned i = 0; i < m; ++i) kafka->publish_reject(rej[i]);
+        for (unsigned i = 0; i < m; ++i) {
+            if (kafka) kafka->publish_reject(rej[i]);
+            if (spool && !spool->append(rej[i])) ++res.spool_refused;
+        }
         if (n || m) continue;
         if (was_drained) break;
         auto now = clock::now();
+        if (spool) spool->tick();
         if (!stopping && now - last_check > std::chrono::milliseconds(5)) {
             last_check = now;
             dp_stats s = dp.stats();
@@ -269,6 +293,34 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
     dp.join();
     res.stats = dp.stats();
     rules.unregister_reader(cp_slot);
+    if (spool) {
+        spool->close();  // seals, fsyncs and renames every open file
+        spool_stats ss = spool->stats();
+        for (std::size_t t = 0; t < spool_table_count; ++t) {
+            res.spool_appended += ss.appended[t];
+            res.spool_durable += ss.durable[t];
+        }
+        res.spool_verdicts = ss.appended[static_cast<std::size_t>(spool_table::scored)];
+        res.spool_rejects = ss.appended[static_cast<std::size_t>(spool_table::rejects)];
+        res.spool_lost = ss.lost;
+        res.spool_files = ss.files_completed;
+        if (!spool->writable()) res.spool_error = spool->last_error();
+    }
+    if (uploader) {
+        // Give completed files a bounded time to reach S3; whatever is left stays in the
+        // spool and the next start uploads it.
+        uploader->notify();
+        for (int i = 0; i < 300; ++i) {
+            s3_uploader_stats us = uploader->stats();
+            if (us.backlog_files == 0 && us.uploaded_files >= res.spool_files) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        uploader->stop();
+        s3_uploader_stats us = uploader->stats();
+        res.s3_uploaded_files = us.uploaded_files;
+        res.s3_backlog_files = us.backlog_files;
+        res.s3_failures = us.failures;
+    }
     if (kafka) {
         kafka->flush(30'000);
         kafka_counters kcnt = kafka->counters();
@@ -312,8 +364,17 @@ std::string result_json(const appliance_result& r) {
       << ",\"alerts_pending\":" << r.kafka_alerts_pending << ",\"alerts_failed\":" << r.kafka_alerts_failed
       << ",\"refused\":" << r.kafka_refused << ",\"backpressure_waits\":" << r.kafka_backpressure_waits
       << ",\"scored_acked\":" << r.kafka_scored_acked << ",\"rejects_acked\":" << r.kafka_rejects_acked
+      << "},\"spool\":{\"dir\":\"" << r.spool_dir << "\",\"appended\":" << r.spool_appended
+      << ",\"verdicts\":" << r.spool_verdicts << ",\"rejects\":" << r.spool_rejects
+      << ",\"durable\":" << r.spool_durable << ",\"refused\":" << r.spool_refused << ",\"lost\":" << r.spool_lost
+      << ",\"files\":" << r.spool_files << ",\"s3_uploaded_files\":" << r.s3_uploaded_files
+      << ",\"s3_backlog_files\":" << r.s3_backlog_files << ",\"s3_failures\":" << r.s3_failures
       << "},\"identities_hold\":"
-      << (s.identities_hold() && r.verdicts == s.work.verdicts && r.rejects == s.rx.rejected ? "true" : "false")
+      << (s.identities_hold() && r.verdicts == s.work.verdicts && r.rejects == s.rx.rejected &&
+                  (r.spool_dir.empty() || (r.spool_verdicts == r.verdicts && r.spool_rejects == r.rejects &&
+                                           r.spool_durable == r.spool_appended))
+              ? "true"
+              : "false")
       << ",\"elapsed_s\":" << r.elapsed_s << ",\"ruleset_version\":" << r.ruleset_version
       << ",\"latency_ns\":{\"p50\":" << r.latency.quantile(0.5) << ",\"p99\":" << r.latency.quantile(0.99)
       << ",\"p999\":" << r.latency.quantile(0.999) << ",\"max\":" << r.latency.max() << "},\"workers\":[";

@@ -46,6 +46,13 @@ struct appliance_result {
     uint64_t kafka_alerts_produced = 0, kafka_alerts_acked = 0, kafka_alerts_pending = 0;
     uint64_t kafka_alerts_failed = 0, kafka_backpressure_waits = 0, kafka_refused = 0;
     uint64_t kafka_scored_acked = 0, kafka_rejects_acked = 0;
+    // Spool (Avro files, docs/spool.md) and S3 upload.
+    std::string spool_dir;
+    uint64_t spool_verdicts = 0, spool_rejects = 0;  // rows in table=scored / table=rejects
+    uint64_t spool_appended = 0, spool_durable = 0, spool_refused = 0, spool_lost = 0, spool_files = 0;
+    std::string spool_error;
+    uint64_t s3_uploaded_files = 0, s3_backlog_files = 0, s3_failures = 0;
+    std::string s3_endpoint;
 };
 
 using verdict_sink = std::function<void(const Verdict&, const ruleset&)>;

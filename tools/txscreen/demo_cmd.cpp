@@ -111,6 +111,7 @@ int cmd_demo(const std::vector<std::string>& args) {
     opt.quiet = true;
     opt.idle_timeout_s = 10;
     opt.config.kafka.enabled = kafka;
+    opt.config.spool.dir = dir + "/spool";
     opt.config.kafka.brokers = "embedded";
     std::ofstream vout(dir + "/verdicts.jsonl");
     std::vector<char> jbuf(8192);
@@ -158,6 +159,9 @@ int cmd_demo(const std::vector<std::string>& args) {
                     r.kafka_bootstrap.c_str(), static_cast<unsigned long long>(r.kafka_alerts_produced),
                     static_cast<unsigned long long>(r.kafka_alerts_acked),
                     static_cast<unsigned long long>(r.kafka_alerts_pending));
+    std::printf("   spool          %s: %llu records in %llu Avro files, %llu durable (table=scored|alerts|rejects/dt=/hour=)\n",
+                r.spool_dir.c_str(), static_cast<unsigned long long>(r.spool_appended),
+                static_cast<unsigned long long>(r.spool_files), static_cast<unsigned long long>(r.spool_durable));
     std::printf("   files          %s/: feed.pcap, labels.csv, verdicts.jsonl (every verdict), summary.json\n",
                 dir.c_str());
     std::printf("   accounting     %s\n", s.identities_hold() && r.verdicts == s.work.verdicts

@@ -43,6 +43,9 @@ options:
                         in-process broker on loopback; the default)
   --no-kafka            do not publish to Kafka
   --publish-scored      also publish every verdict to txscreen.scored
+  --spool DIR           spool directory for the Avro files (default ./txscreen-spool)
+  --s3-endpoint URL     upload completed spool files to this S3-compatible endpoint
+                        (bucket and credentials from --config or AWS_* variables)
   --summary-json FILE   write the final counters (identities included) as JSON
   --verdicts-out FILE   write one canonical line per verdict (no timestamps)
   --ready-file FILE     create FILE once the dataplane is polling (for scripts)
@@ -92,6 +95,8 @@ int cmd_run(const std::vector<std::string>& args) {
             else if (p.value("--brokers", c.kafka.brokers)) c.kafka.enabled = true;
             else if (p.flag("--no-kafka")) c.kafka.enabled = false;
             else if (p.flag("--publish-scored")) c.kafka.publish_scored = true;
+            else if (p.value("--spool", c.spool.dir)) {}
+            else if (p.value("--s3-endpoint", c.s3.endpoint)) {}
             else if (p.value("--summary-json", summary_json)) {}
             else if (p.value("--verdicts-out", verdicts_out)) {}
             else if (p.value("--ready-file", opt.ready_file)) {}
@@ -143,6 +148,13 @@ int cmd_run(const std::vector<std::string>& args) {
         for (const auto& f : s.feeds)
             if (f.missing || f.gap_events) std::printf("  feed %s: %llu sequence numbers missing\n", f.name.c_str(),
                                                        static_cast<unsigned long long>(f.missing));
+        if (!res.spool_dir.empty())
+            std::printf("  spool %s: %llu records appended, %llu durable, %llu refused, %llu lost, %llu files%s\n",
+                        res.spool_dir.c_str(), static_cast<unsigned long long>(res.spool_appended),
+                        static_cast<unsigned long long>(res.spool_durable),
+                        static_cast<unsigned long long>(res.spool_refused),
+                        static_cast<unsigned long long>(res.spool_lost), static_cast<unsigned long long>(res.spool_files),
+                        res.s3_endpoint.empty() ? "" : (", " + std::to_string(res.s3_uploaded_files) + " uploaded to " + res.s3_endpoint).c_str());
         if (opt.config.kafka.enabled)
             std::printf("  kafka %s: alerts produced %llu, acknowledged %llu, pending %llu, failed %llu\n",
                         res.kafka_bootstrap.c_str(), static_cast<unsigned long long>(res.kafka_alerts_produced),
