@@ -504,25 +504,28 @@ private:
         _srv.count(_endpoint, status);
         res.keep_alive(!_close);
         res.prepare_payload();
+        // Logged before the write, so the line exists once the client has its answer.
+        if (_srv.cfg.access_log) log_request(status, res.body().size());
         _res.emplace(std::move(res));
         beast::get_lowest_layer(_stream).expires_after(_srv.cfg.write_timeout);
         http::async_write(_stream, *_res,
-            [self = this->shared_from_this(), status](beast::error_code ec, std::size_t bytes) {
-                self->on_write(ec, status, bytes);
-            });
+            [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
     }
 
-    void on_write(beast::error_code ec, unsigned status, std::size_t bytes) {
-        if (_srv.cfg.access_log) {
-            char line[160];
-            long long us = _start == steady::time_point{}
-                ? 0
-                : std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - _start).count();
-            std::string masked = admin_mask_target(_target.empty() ? std::string_view("-") : _target);
-            std::snprintf(line, sizeof line, " %u %zu %lldus%s", status, bytes, us, ec ? " write-failed" : "");
-            std::string out = (_method.empty() ? std::string("-") : _method) + ' ' + masked + line;
-            _srv.cfg.access_log(out);
-        }
+    void log_request(unsigned status, std::size_t body_bytes) {
+        char tail[64];
+        long long us = _start == steady::time_point{}
+            ? 0
+            : std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - _start).count();
+        std::snprintf(tail, sizeof tail, " %u %zu %lldus", status, body_bytes, us);
+        std::string line = _method.empty() ? std::string("-") : _method;
+        line += ' ';
+        line += admin_mask_target(_target.empty() ? std::string_view("-") : std::string_view(_target));
+        line += tail;
+        _srv.cfg.access_log(line);
+    }
+
+    void on_write(beast::error_code ec) {
         _res.reset();
         _start = {};
         if (ec) {

@@ -112,7 +112,8 @@ struct admin_config {
     unsigned max_connections = 64;  // open connections beyond this get 503 and are closed
     unsigned io_threads = 1;
     unsigned backend_threads = 2;
-    // Access log: one line per request (method, masked target, status, bytes, micros).
+    // Access log: one line per request, "METHOD target status body_bytes NNNus", written
+    // just before the response (micros from the complete header to the answer).
     // Card keys in velocity paths and any digit run of 12 or more are masked. Called
     // from I/O threads; empty = no log.
     std::function<void(std::string_view line)> access_log;

@@ -388,6 +388,20 @@ TEST_CASE("admin: stats JSON and Prometheus metrics carry backend and server fig
     CHECK(m.body.find("txscreen_admin_requests_total{endpoint=\"stats\",code=\"401\"} 1\n") != std::string::npos);
     CHECK(m.body.find("txscreen_admin_connections_active ") != std::string::npos);
     CHECK(m.body.find("txscreen_admin_timeouts_total 0\n") != std::string::npos);
+
+    // Prometheus' own parser and linter, when installed (Debian package prometheus).
+    if (::access("/usr/bin/promtool", X_OK) == 0) {
+        std::string file = std::filesystem::temp_directory_path() / ("txscreen-metrics-" + std::to_string(::getpid()));
+        std::ofstream(file) << m.body;
+        std::string cmd = "/usr/bin/promtool check metrics < " + file + " > " + file + ".out 2>&1";
+        int rc = std::system(cmd.c_str());
+        std::ifstream in(file + ".out");
+        std::string lint((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        INFO(lint);
+        CHECK(rc == 0);
+        std::filesystem::remove(file);
+        std::filesystem::remove(file + ".out");
+    }
 }
 
 TEST_CASE("admin: PUT rules swaps a valid ruleset and refuses a bad one with the line, keeping the old",
