@@ -13,7 +13,7 @@ runtime_pkgs=(
 )
 test_pkgs=(
   clang libclang-rt-14-dev llvm tshark kcat awscli python3-avro
-  iproute2 curl wrk dpdk-dev
+  iproute2 curl wrk dpdk-dev chromium prometheus
 )
 # Some images ship Node.js with its own npm (nodesource), which conflicts with
 # Debian's npm package: only ask Debian for Node.js when no npm is on the PATH.

@@ -393,7 +393,9 @@ TEST_CASE("admin: stats JSON and Prometheus metrics carry backend and server fig
     CHECK(m.body.find("txscreen_admin_connections_active ") != std::string::npos);
     CHECK(m.body.find("txscreen_admin_timeouts_total 0\n") != std::string::npos);
 
-    // Prometheus' own parser and linter, when installed (Debian package prometheus).
+    // Prometheus' own parser and linter (Debian package prometheus; scripts/install-deps.sh
+    // installs it, so in CI its absence is a failure).
+    if (const char* ci = std::getenv("CI"); ci && std::string(ci) == "true") REQUIRE(::access("/usr/bin/promtool", X_OK) == 0);
     if (::access("/usr/bin/promtool", X_OK) == 0) {
         std::string file = std::filesystem::temp_directory_path() / ("txscreen-metrics-" + std::to_string(::getpid()));
         std::ofstream(file) << m.body;
@@ -762,6 +764,9 @@ TEST_CASE("admin: headless Chromium renders the dashboard with live throughput",
     for (const char* c : candidates)
         if (::access(c, X_OK) == 0) browser = c;
     if (browser.empty()) {
+        // scripts/install-deps.sh installs chromium: in CI a missing browser is a failure.
+        const char* ci = std::getenv("CI");
+        if (ci && std::string(ci) == "true") FAIL("no Chromium installed (scripts/install-deps.sh installs it)");
         WARN("no Chromium installed (apt-get install -y chromium): dashboard rendering not checked");
         return;
     }
