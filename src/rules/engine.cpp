@@ -1,6 +1,7 @@
 // Hot path: score() runs once per transaction on its worker. No allocation, no locks,
 // no exceptions; every table was sized at construction.
 #include "rules/engine.h"
+#include "geo/txn_location.h"
 
 #include <algorithm>
 #include <cmath>
@@ -36,29 +37,6 @@ struct reason_list {
 };
 
 // Resolved location of a card-present transaction.
-inline bool txn_location(const Txn& t, double& lat, double& lon) noexcept {
-    if (t.has_coords()) {
-        lat = t.lat;
-        lon = t.lon;
-        return true;
-    }
-    std::string_view country(t.country, strnlen(t.country, sizeof t.country));
-    if (country.empty()) return false;
-    if (!t.city.empty()) {
-        if (const city_info* c = find_city(t.city.view(), country)) {
-            lat = c->lat;
-            lon = c->lon;
-            return true;
-        }
-    }
-    if (const country_info* c = find_country(country)) {
-        lat = c->lat;
-        lon = c->lon;
-        return true;
-    }
-    return false;
-}
-
 inline bool card_present(const Txn& t) noexcept {
     return t.chan == channel::pos || t.chan == channel::atm;
 }

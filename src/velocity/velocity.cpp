@@ -1,5 +1,6 @@
 // Velocity tables and window summaries. Layout, guarantees and bounds: docs/velocity.md.
 #include "velocity/velocity.h"
+#include "geo/txn_location.h"
 
 #include <sys/mman.h>
 
@@ -942,14 +943,15 @@ observe_result velocity_shard::observe(const Txn& txn, const velocity_prepared& 
                 e->device_next = uint8_t((e->device_next + 1) % velocity_device_slots);
             }
             bool card_present = txn.chan == channel::pos || txn.chan == channel::atm;
-            bool coords_ok = txn.has_coords() && txn.lat >= -90.0f && txn.lat <= 90.0f &&
-                             txn.lon >= -180.0f && txn.lon <= 180.0f;
-            if (card_present && coords_ok && t > epoch_ms) {
+            double lat, lon;
+            // Own coordinates, else city table, else country centroid (ISO 8583 feeds
+            // carry only field 43's city and country).
+            if (card_present && t > epoch_ms && txn_location(txn, lat, lon)) {
                 uint32_t ts = uint32_t((t - epoch_ms) / 1000);
                 if (ts >= e->cp_time_s) {
                     e->cp_time_s = ts ? ts : 1;
-                    e->cp_lat = int16_t(txn.lat * 180.0f);
-                    e->cp_lon = int16_t(txn.lon * 180.0f);
+                    e->cp_lat = int16_t(lat * 180.0);
+                    e->cp_lon = int16_t(lon * 180.0);
                 }
             }
         }

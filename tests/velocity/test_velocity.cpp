@@ -186,6 +186,26 @@ TEST_CASE("duplicate transactions are flagged and not counted twice", "[unit][ve
     CHECK(f.shard.observe(anon).status == observe_status::applied);
 }
 
+TEST_CASE("card-present location from the city table when the feed has no coordinates",
+          "[unit][velocity]") {
+    // ISO 8583 field 43 carries city and country only.
+    shard_fixture f;
+    Txn a = make_txn(7, t0, 100, "m1", "FR");
+    a.chan = channel::pos;
+    a.city.assign("PARIS");
+    f.shard.observe(a);
+    Txn b = make_txn(7, t0 + 10 * minute, 100, "m2", "JP");
+    b.chan = channel::pos;
+    b.city.assign("NOWHERE-TOWN");  // not in the table: country centroid
+    auto r = f.shard.observe(b);
+    REQUIRE(r.prior.last_cp.valid);
+    CHECK(r.prior.last_cp.lat == Approx(48.86).margin(0.1));
+    CHECK(r.prior.last_cp.lon == Approx(2.35).margin(0.1));
+    velocity_location l = velocity_last_card_present(*r.entry[0]);
+    CHECK(l.lat == Approx(36.2).margin(1.0));   // Japan's centroid
+    CHECK(l.lon == Approx(138.25).margin(1.0));
+}
+
 TEST_CASE("card extras: last card-present location, known devices, last country",
           "[unit][velocity]") {
     shard_fixture f;
