@@ -6,6 +6,7 @@
 // already has an error gets no second one (a wrong type keeps the default, which the
 // later passes must not then blame), and layout checks skip entries that had errors.
 #include "config/appliance_config.h"
+#include "common/duration.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -1010,25 +1011,7 @@ std::vector<std::string> run_validation(reporter& rep, const appliance_config& c
 // ---------------------------------------------------------------------------------
 int64_t parse_config_duration_ms(std::string_view text) noexcept {
     if (text == "0") return 0;
-    constexpr int64_t max_ms = 1000LL * 86'400'000;
-    std::size_t i = 0;
-    int64_t n = 0;
-    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-        n = n * 10 + (text[i] - '0');
-        if (n > max_ms) return -1;
-        ++i;
-    }
-    if (i == 0) return -1;
-    std::string_view unit = text.substr(i);
-    int64_t scale;
-    if (unit == "ms") scale = 1;
-    else if (unit == "s") scale = 1000;
-    else if (unit == "m") scale = 60'000;
-    else if (unit == "h") scale = 3'600'000;
-    else if (unit == "d") scale = 86'400'000;
-    else return -1;
-    if (n > max_ms / scale) return -1;
-    return n * scale;
+    return parse_duration_text_ms(text, 1000LL * 86'400'000, true);
 }
 
 int64_t parse_config_size_bytes(std::string_view text) noexcept {

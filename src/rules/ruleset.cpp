@@ -1,6 +1,7 @@
 // TOML -> ruleset. Off the packet path: allocation and toml++ exceptions are fine here,
 // but none escapes load_ruleset (a refused ruleset is an error string).
 #include "rules/ruleset.h"
+#include "common/duration.h"
 
 #include <algorithm>
 #include <cctype>
@@ -66,23 +67,8 @@ int64_t ruleset::longest_window_ms() const noexcept {
 }
 
 int64_t parse_duration_ms(std::string_view text) noexcept {
-    std::size_t i = 0;
-    int64_t n = 0;
-    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-        n = n * 10 + (text[i] - '0');
-        if (n > max_window_ms) return -1;
-        ++i;
-    }
-    if (i == 0 || n <= 0) return -1;
-    std::string_view unit = text.substr(i);
-    int64_t scale;
-    if (unit == "ms") scale = 1;
-    else if (unit == "s") scale = 1000;
-    else if (unit == "m") scale = 60'000;
-    else if (unit == "h") scale = 3'600'000;
-    else return -1;
-    int64_t ms = n * scale;
-    return ms > max_window_ms ? -1 : ms;
+    const int64_t ms = parse_duration_text_ms(text, max_window_ms, false);
+    return ms > 0 ? ms : -1;  // a window of zero is refused
 }
 
 static std::string sha256_hex(std::string_view text) {
