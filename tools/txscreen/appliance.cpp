@@ -21,6 +21,7 @@
 #include "controlplane/s3_uploader.h"
 #include "controlplane/spool_writer.h"
 #include "rules/ruleset_store.h"
+#include "tools/txscreen/appliance_admin.h"
 #include "tools/txscreen/engine_scorer.h"
 
 namespace txscreen {
@@ -148,11 +149,16 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
     const unsigned workers = cfg.workers;
 
     ruleset_store rules;
+    std::string rules_text = "# built-in default ruleset (docs/rules.md); PUT a TOML ruleset to replace it\n";
     if (conf.rules.file.empty()) {
         rules.publish(default_ruleset());
     } else {
         auto r = rules.load_file(conf.rules.file);
         if (!r.ok()) throw std::runtime_error(r.error);
+        std::ifstream f(conf.rules.file);
+        std::stringstream ss;
+        ss << f.rdbuf();
+        rules_text = ss.str();
     }
     // Kafka comes up before the dataplane so a bad broker list fails at start-up.
     std::unique_ptr<kafka_publisher> kafka;
@@ -191,7 +197,8 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
 
     engine_config ecfg = to_engine_config(conf);
     engine_scorer scorer(rules, ecfg, workers);
-    dataplane dp(cfg, scorer);
+    lookup_scorer lookups(scorer);  // admin card lookups answered on the workers' lcores
+    dataplane dp(cfg, lookups);
     // Destroyed before `dp` (reverse order), on every path: the engines' velocity tables
     // live in EAL memory, which the dataplane's destructor hands back.
     struct release_engines {
@@ -202,8 +209,35 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
     names = rules.quiescent(cp_slot);
     res.ruleset_version = names ? names->version : 0;
 
+    // Admin REST API (docs/admin.md) when a token is configured. Declared after the
+    // engines' guard so it stops (and no lookup can reach an engine) before they go.
+    std::unique_ptr<appliance_admin> admin;
+    std::unique_ptr<admin_server> admin_srv;
+    if (!conf.admin.token.empty()) {
+        admin = std::make_unique<appliance_admin>(rules, lookups, cfg.tokenization_key, appliance_admin::hooks{});
+        admin->set_rules_text(rules_text);
+        admin_config ac = to_admin_config(conf);
+        if (ac.token.empty()) throw std::runtime_error("admin.token: " + conf.admin.token + " is not set");
+        ac.access_log = nullptr;
+        admin_srv = std::make_unique<admin_server>(ac, *admin);
+        std::string host = ac.address.find(':') != std::string::npos ? "[" + ac.address + "]" : ac.address;
+        res.admin_url = std::string(admin_srv->tls() ? "https://" : "http://") + host + ":" + std::to_string(admin_srv->port());
+        if (!opt.quiet) std::printf("txscreen: admin API and dashboard at %s/\n", res.admin_url.c_str());
+    }
+    // Counted per rule id and decision on the hot loop; names are looked up per snapshot.
+    std::vector<uint64_t> rule_hits(detector_count + max_user_rules, 0);
+    std::array<uint64_t, 16> category_hits{};
+    uint64_t decision_counts[3] = {};
+    uint32_t last_rs_version = 0, last_pat_version = 0;
+    std::size_t kafka_waiting_size = 0;
+    spool_stats last_spool{};
+
     dp.start();
-    if (!opt.ready_file.empty()) std::ofstream(opt.ready_file) << getpid() << '\n';
+    if (!opt.ready_file.empty()) {
+        std::ofstream rf(opt.ready_file);
+        rf << getpid() << '\n';
+        if (!res.admin_url.empty()) rf << "admin " << res.admin_url << '\n';
+    }
     using clock = std::chrono::steady_clock;
     const auto t_start = clock::now();
     auto t_first = t_start, t_last_rx = t_start;
@@ -217,7 +251,12 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
     auto consume = [&](const Verdict& v) {
         ++res.verdicts;
         res.latency.record(static_cast<uint64_t>(static_cast<double>(v.verdict_tsc - v.txn.rx_tsc) * tsc_ns));
-        ++res.decisions[decision_name(v.dec)];
+        ++decision_counts[static_cast<unsigned>(v.dec) % 3];
+        for (int i = 0; i < v.n_reasons; ++i)
+            if (v.reasons[i].rule_id < rule_hits.size()) ++rule_hits[v.reasons[i].rule_id];
+        for (uint16_t c = v.pattern_categories; c; c &= c - 1) ++category_hits[__builtin_ctz(c)];
+        last_rs_version = v.ruleset_version;
+        last_pat_version = v.patterns_version;
         if (v.alert) {
             ++res.alerts;
             if (names && v.n_reasons) ++res.alerts_by_rule[std::string(names->rule_name(v.reasons[0].rule_id))];
@@ -244,10 +283,58 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
         return true;
     };
 
+    auto snapshot = [&](bool finished) {
+        if (!admin) return;
+        appliance_snapshot sn;
+        sn.finished = finished;
+        sn.dataplane_running = !finished && !stopping;
+        sn.stats = dp.stats();
+        sn.latency = res.latency;
+        sn.verdicts = res.verdicts;
+        sn.alerts = res.alerts;
+        sn.rejects = res.rejects;
+        sn.alerts_by_rule = res.alerts_by_rule;
+        for (unsigned d = 0; d < 3; ++d)
+            if (decision_counts[d]) sn.decisions[decision_name(static_cast<decision>(d))] = decision_counts[d];
+        for (std::size_t id = 0; id < rule_hits.size(); ++id)
+            if (rule_hits[id] && names) sn.rule_hits[std::string(names->rule_name(static_cast<uint16_t>(id)))] = rule_hits[id];
+        sn.category_hits = category_hits;
+        sn.ruleset_version = rules.version();
+        sn.last_verdict_ruleset = last_rs_version;
+        sn.last_verdict_patterns = last_pat_version;
+        sn.patterns_version = last_pat_version;
+        if (kafka) {
+            sn.have_kafka = true;
+            sn.kafka = kafka->counters();
+            sn.kafka_ready = kafka->ready();
+            sn.kafka_waiting = kafka_waiting_size;
+        }
+        if (spool) {
+            sn.have_spool = true;
+            sn.spool = finished ? last_spool : spool->stats();
+            sn.spool_writable = finished ? true : spool->writable();
+            if (!sn.spool_writable) sn.spool_error = spool->last_error();
+        }
+        if (uploader) {
+            sn.have_s3 = true;
+            sn.s3 = uploader->stats();
+        }
+        sn.velocity = lookups.velocity_totals();
+        admin->update(std::move(sn));
+    };
+    auto last_snapshot = t_start - std::chrono::seconds(1);
+
     for (;;) {
         // Read "drained" before polling: a worker enqueues its last verdicts before it
         // reports done, so an empty poll after a drained reading means nothing is left.
         const bool was_drained = dp.drained();
+        kafka_waiting_size = kafka_wait.size();
+        if (admin && clock::now() - last_snapshot > std::chrono::milliseconds(100)) {
+            // Also the controlplane's quiescent point: names of a newer ruleset.
+            names = rules.quiescent(cp_slot);
+            snapshot(false);
+            last_snapshot = clock::now();
+        }
         if (kafka && !retry_kafka()) {
             std::this_thread::sleep_for(std::chrono::milliseconds(1));
             continue;
@@ -281,7 +368,7 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
             bool done = (res.expected_packets && s.rx.rx_packets >= res.expected_packets) ||
                         (opt.duration_s > 0 && since_start >= opt.duration_s) ||
                         (!opt.loop && opt.idle_timeout_s > 0 && idle >= opt.idle_timeout_s) ||
-                        (stop && stop->load());
+                        (stop && stop->load()) || (admin && admin->drain_requested());
             if (done) {
                 stopping = true;
                 dp.stop_rx();
@@ -291,8 +378,10 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
     }
     res.elapsed_s = std::chrono::duration<double>(clock::now() - (seen_first ? t_first : t_start)).count();
     dp.join();
+    lookups.set_workers_stopped();
     res.stats = dp.stats();
-    rules.unregister_reader(cp_slot);
+    for (unsigned d = 0; d < 3; ++d)
+        if (decision_counts[d]) res.decisions[decision_name(static_cast<decision>(d))] = decision_counts[d];
     if (spool) {
         spool->close();  // seals, fsyncs and renames every open file
         spool_stats ss = spool->stats();
@@ -333,6 +422,19 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
         res.kafka_scored_acked = kcnt[kafka_topic::scored].acked;
         res.kafka_rejects_acked = kcnt[kafka_topic::rejects].acked;
     }
+    if (admin) {
+        if (spool) last_spool = spool->stats();
+        snapshot(true);
+        res.reloads_ok = admin->reloads(0, true) + admin->reloads(1, true);
+        res.reloads_refused = admin->reloads(0, false) + admin->reloads(1, false);
+        if (opt.hold) {
+            if (!opt.quiet) std::printf("txscreen: input finished; admin API still serving at %s/ until SIGINT/SIGTERM\n", res.admin_url.c_str());
+            std::fflush(stdout);
+            while (!(stop && stop->load())) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        admin_srv->stop();
+    }
+    rules.unregister_reader(cp_slot);
     return res;
 }
 

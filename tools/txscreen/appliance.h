@@ -27,6 +27,9 @@ struct appliance_options {
     double duration_s = 0;                 // stop after this long (0: at end of input)
     double idle_timeout_s = 3;             // stop when nothing arrives for this long (pcap/vdev runs)
     std::string ready_file;                // created once the lcores are polling
+    // After the input ends and everything is drained, keep the admin API serving the
+    // final counters until `stop` (SIGINT/SIGTERM): for inspection and tests.
+    bool hold = false;
     bool quiet = false;
 };
 
@@ -53,6 +56,8 @@ struct appliance_result {
     std::string spool_error;
     uint64_t s3_uploaded_files = 0, s3_backlog_files = 0, s3_failures = 0;
     std::string s3_endpoint;
+    std::string admin_url;                 // http(s)://addr:port when the admin API ran
+    uint64_t reloads_ok = 0, reloads_refused = 0;  // rules + patterns through the API
 };
 
 using verdict_sink = std::function<void(const Verdict&, const ruleset&)>;

@@ -1,5 +1,6 @@
 // txscreen run: the appliance on DPDK ports until the input ends or SIGINT/SIGTERM.
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
@@ -46,6 +47,13 @@ options:
   --spool DIR           spool directory for the Avro files (default ./txscreen-spool)
   --s3-endpoint URL     upload completed spool files to this S3-compatible endpoint
                         (bucket and credentials from --config or AWS_* variables)
+  --admin ADDR:PORT     serve the admin REST API and dashboard there (docs/admin.md;
+                        port 0 = any free port, printed and written to --ready-file);
+                        the bearer token comes from [admin] token, --admin-token or
+                        $TXSCREEN_ADMIN_TOKEN
+  --admin-token TOKEN   admin bearer token (or env:NAME), at least 16 characters
+  --hold                after the input ends and all is drained, keep the admin API
+                        up with the final counters until SIGINT/SIGTERM
   --summary-json FILE   write the final counters (identities included) as JSON
   --verdicts-out FILE   write one canonical line per verdict (no timestamps)
   --ready-file FILE     create FILE once the dataplane is polling (for scripts)
@@ -59,6 +67,7 @@ no hugepages are reserved, and a per-process --file-prefix.
 int cmd_run(const std::vector<std::string>& args) {
     appliance_options opt;
     std::string summary_json, verdicts_out;
+    bool admin_flag = false;
     try {
         // The file first, so every other option overrides it whatever the order.
         for (std::size_t i = 0; i < args.size() && args[i] != "--"; ++i) {
@@ -97,6 +106,9 @@ int cmd_run(const std::vector<std::string>& args) {
             else if (p.flag("--publish-scored")) c.kafka.publish_scored = true;
             else if (p.value("--spool", c.spool.dir)) {}
             else if (p.value("--s3-endpoint", c.s3.endpoint)) {}
+            else if (p.value("--admin", c.admin.listen)) admin_flag = true;
+            else if (p.value("--admin-token", c.admin.token)) {}
+            else if (p.flag("--hold")) opt.hold = true;
             else if (p.value("--summary-json", summary_json)) {}
             else if (p.value("--verdicts-out", verdicts_out)) {}
             else if (p.value("--ready-file", opt.ready_file)) {}
@@ -104,6 +116,15 @@ int cmd_run(const std::vector<std::string>& args) {
             else p.unknown();
         }
         for (const auto& a : p.eal()) c.eal.args.push_back(a);
+        if (admin_flag && c.admin.token.empty()) {
+            const char* env = std::getenv("TXSCREEN_ADMIN_TOKEN");
+            if (!env || !*env)
+                throw std::invalid_argument("--admin needs a bearer token: set [admin] token, --admin-token or "
+                                            "TXSCREEN_ADMIN_TOKEN");
+            c.admin.token = "env:TXSCREEN_ADMIN_TOKEN";
+        }
+        if (opt.hold && c.admin.token.empty())
+            throw std::invalid_argument("--hold keeps the admin API up: give --admin ADDR:PORT too");
         if (c.lcores.workers > 1 && c.lcores.rx == 0) c.lcores.rx = 1;
     } catch (const std::invalid_argument& e) {
         std::fprintf(stderr, "txscreen run: %s\n", e.what());

@@ -1,0 +1,625 @@
+#include "tools/txscreen/appliance_admin.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <thread>
+
+#include "controlplane/admin_metrics.h"
+#include "screen/screen_types.h"
+
+namespace txscreen {
+
+// ---------------------------------------------------------------------------------
+// lookup_scorer
+
+lookup_scorer::lookup_scorer(engine_scorer& inner)
+    : _inner(inner), _slots(std::make_unique<slot[]>(inner.workers())), _workers(inner.workers()) {}
+
+void lookup_scorer::attach_worker(unsigned worker, int socket) {
+    _inner.attach_worker(worker, socket);
+    if (const engine* e = _inner.worker_engine(worker)) {
+        std::lock_guard g(_slots[worker].counters_mutex);
+        for (unsigned k = 0; k < velocity_key_count; ++k)
+            _slots[worker].capacity[k] = e->velocity().capacity(static_cast<velocity_key>(k));
+    }
+}
+
+void lookup_scorer::quiescent(unsigned worker) noexcept {
+    _inner.quiescent(worker);
+    slot& s = _slots[worker];
+    if (s.state.load(std::memory_order_acquire) == requested) [[unlikely]] {
+        int expect = requested;
+        if (s.state.compare_exchange_strong(expect, busy, std::memory_order_acq_rel)) {
+            answer(worker, s);
+            s.state.store(answered, std::memory_order_release);
+        }
+    }
+    // Counters for /metrics, every 16th quiescent point; never waits for a reader.
+    if ((++s.quiescent_calls & 15) == 0) {
+        if (const engine* e = _inner.worker_engine(worker); e && s.counters_mutex.try_lock()) {
+            s.counters = e->velocity().counters();
+            s.counters_mutex.unlock();
+        }
+    }
+}
+
+namespace {
+
+void append_u(std::string& o, const char* key, uint64_t v, bool comma = true) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%s\"%s\":%llu", comma ? "," : "", key, static_cast<unsigned long long>(v));
+    o += buf;
+}
+
+void append_i(std::string& o, const char* key, int64_t v) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, ",\"%s\":%lld", key, static_cast<long long>(v));
+    o += buf;
+}
+
+std::string entry_json(const uint8_t token[card_token_bytes], const velocity_entry& e, unsigned worker) {
+    // Windows are measured back from the card's newest event: the state a score of the
+    // card's next transaction at that moment would see.
+    const int64_t now = e.last_ms;
+    struct win {
+        const char* name;
+        int64_t ms;
+    };
+    static constexpr win wins[] = {{"1m", 60'000}, {"10m", 600'000}, {"1h", 3'600'000}, {"24h", 86'400'000}};
+    std::string o = "{\"token\":\"" + token_hex(token) + "\"";
+    append_u(o, "worker", worker);
+    append_i(o, "last_event_ms", e.last_ms);
+    if (e.last_country[0]) {
+        o += ",\"last_country\":\"";
+        o += e.last_country[0];
+        o += e.last_country[1];
+        o += '"';
+    }
+    unsigned devices = 0;
+    for (unsigned i = 0; i < velocity_device_slots; ++i) devices += e.device[i] != 0;
+    append_u(o, "known_devices", devices);
+    if (e.cp_time_s) append_u(o, "last_card_present_s", e.cp_time_s);
+    for (const char* what : {"count", "amount_minor", "distinct_merchants", "distinct_countries"}) {
+        o += ",\"";
+        o += what;
+        o += "\":{";
+        bool first = true;
+        for (const win& w : wins) {
+            int64_t v = 0;
+            if (what[0] == 'c') v = velocity_count_within(e, now, w.ms);
+            else if (what[0] == 'a') v = velocity_sum_within(e, now, w.ms);
+            else if (what[9] == 'm') v = velocity_distinct_merchants_within(e, now, w.ms);
+            else v = velocity_distinct_countries_within(e, now, w.ms);
+            char buf[64];
+            std::snprintf(buf, sizeof buf, "%s\"%s\":%lld", first ? "" : ",", w.name, static_cast<long long>(v));
+            o += buf;
+            first = false;
+        }
+        o += '}';
+    }
+    o += '}';
+    return o;
+}
+
+}  // namespace
+
+void lookup_scorer::answer(unsigned worker, slot& s) noexcept {
+    s.found = false;
+    const engine* e = _inner.worker_engine(worker);
+    if (!e) return;
+    if (const velocity_entry* v = e->velocity().find_card(s.token)) {
+        try {
+            s.json = entry_json(s.token, *v, worker);
+            s.found = true;
+        } catch (...) {
+            // Out of memory formatting a few hundred bytes: answered as unknown.
+        }
+    }
+}
+
+std::optional<std::string> lookup_scorer::card_json(const uint8_t token[card_token_bytes],
+                                                    std::chrono::milliseconds timeout, bool* timed_out) {
+    if (timed_out) *timed_out = false;
+    std::lock_guard g(_lookup_mutex);
+    if (_stopped.load(std::memory_order_acquire)) {
+        for (unsigned w = 0; w < _workers; ++w) {
+            std::copy(token, token + card_token_bytes, _slots[w].token);
+            answer(w, _slots[w]);
+            if (_slots[w].found) return _slots[w].json;
+        }
+        return std::nullopt;
+    }
+    for (unsigned w = 0; w < _workers; ++w) {
+        std::copy(token, token + card_token_bytes, _slots[w].token);
+        _slots[w].state.store(requested, std::memory_order_release);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::optional<std::string> out;
+    for (unsigned w = 0; w < _workers; ++w) {
+        slot& s = _slots[w];
+        for (;;) {
+            int st = s.state.load(std::memory_order_acquire);
+            if (st == answered) {
+                if (s.found && !out) out = s.json;
+                s.state.store(idle, std::memory_order_relaxed);
+                break;
+            }
+            if (std::chrono::steady_clock::now() >= deadline || _stopped.load(std::memory_order_acquire)) {
+                int expect = requested;
+                if (s.state.compare_exchange_strong(expect, idle, std::memory_order_acq_rel)) {
+                    // Withdrawn before the worker took it. After a stop, read directly.
+                    if (_stopped.load(std::memory_order_acquire)) {
+                        answer(w, s);
+                        if (s.found && !out) out = s.json;
+                    } else if (timed_out) {
+                        *timed_out = true;
+                    }
+                    break;
+                }
+                // The worker is answering right now: it finishes in microseconds.
+            }
+            std::this_thread::sleep_for(std::chrono::microseconds(50));
+        }
+    }
+    return out;
+}
+
+lookup_scorer::table_fill lookup_scorer::velocity_totals() const {
+    table_fill t;
+    for (unsigned w = 0; w < _workers; ++w) {
+        std::lock_guard g(_slots[w].counters_mutex);
+        const velocity_counters& c = _slots[w].counters;
+        for (unsigned k = 0; k < velocity_key_count; ++k) {
+            t.inserted[k] += c.inserted[k];
+            t.expired_reused[k] += c.expired_reused[k];
+            t.evicted[k] += c.evicted[k];
+            t.capacity[k] += _slots[w].capacity[k];
+        }
+        t.duplicates += c.duplicates;
+        t.too_late += c.too_late;
+    }
+    return t;
+}
+
+// ---------------------------------------------------------------------------------
+// appliance_admin
+
+appliance_admin::appliance_admin(ruleset_store& rules, lookup_scorer& lookups, const std::string& tokenization_key,
+                                 hooks h)
+    : _rules(rules), _lookups(lookups), _tokenizer(pan_tokenizer::from_config(tokenization_key)), _hooks(std::move(h)) {
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "txscreen");
+    _host = host;
+}
+
+void appliance_admin::update(appliance_snapshot s) {
+    std::lock_guard g(_mutex);
+    _snap = std::move(s);
+    _updated = std::chrono::steady_clock::now();
+}
+
+void appliance_admin::set_rules_text(std::string text) {
+    std::lock_guard g(_rules_mutex);
+    _rules_text = std::move(text);
+}
+
+bool appliance_admin::healthy() {
+    // The controlplane loop refreshes the snapshot every ~100 ms while it runs; a stale
+    // snapshot means the loop is stuck (a hung sink), which a restart would cure.
+    std::lock_guard g(_mutex);
+    if (_snap.finished) return true;
+    return std::chrono::steady_clock::now() - _updated < std::chrono::seconds(10);
+}
+
+readiness appliance_admin::ready() {
+    readiness r;
+    if (_drain.load()) {
+        r.reason = "draining";
+        return r;
+    }
+    std::lock_guard g(_mutex);
+    if (_snap.finished) r.reason = "input finished; dataplane stopped";
+    else if (!_snap.dataplane_running) r.reason = "dataplane not running";
+    else if (_snap.have_spool && !_snap.spool_writable) r.reason = "spool not writable: " + _snap.spool_error;
+    else if (_snap.have_kafka && !_snap.kafka_ready) r.reason = "kafka producer failed (fatal error)";
+    else if (_snap.ruleset_version == 0) r.reason = "no ruleset loaded";
+    else r.ready = true;
+    return r;
+}
+
+void appliance_admin::write_metrics(std::string& out) {
+    appliance_snapshot s;
+    {
+        std::lock_guard g(_mutex);
+        s = _snap;
+    }
+    prometheus_text p(out);
+    const dp_stats& d = s.stats;
+    p.family("txscreen_port_rx_packets_total", "counter", "Packets received by the port (ipackets)");
+    for (const auto& port : d.ports) p.sample("txscreen_port_rx_packets_total", {{"port", port.name}}, port.ipackets);
+    p.family("txscreen_port_rx_bytes_total", "counter", "Bytes received by the port");
+    for (const auto& port : d.ports) p.sample("txscreen_port_rx_bytes_total", {{"port", port.name}}, port.ibytes);
+    p.family("txscreen_port_imissed_total", "counter", "Packets the NIC dropped because rx queues were full");
+    for (const auto& port : d.ports) p.sample("txscreen_port_imissed_total", {{"port", port.name}}, port.imissed);
+    p.family("txscreen_port_rx_nombuf_total", "counter", "Packets dropped for lack of mbufs");
+    for (const auto& port : d.ports) p.sample("txscreen_port_rx_nombuf_total", {{"port", port.name}}, port.rx_nombuf);
+    p.family("txscreen_port_ierrors_total", "counter", "Bad frames");
+    for (const auto& port : d.ports) p.sample("txscreen_port_ierrors_total", {{"port", port.name}}, port.ierrors);
+
+    p.family("txscreen_lcore_messages_total", "counter", "Transactions scored by the worker lcore");
+    for (std::size_t w = 0; w < d.per_worker.size(); ++w) {
+        std::string name = "worker" + std::to_string(w);
+        p.sample("txscreen_lcore_messages_total", {{"lcore", name}}, d.per_worker[w].txns);
+    }
+    p.family("txscreen_lcore_handoff_full_total", "counter", "Times the verdict ring was full and the worker paused");
+    for (std::size_t w = 0; w < d.per_worker.size(); ++w) {
+        std::string name = "worker" + std::to_string(w);
+        p.sample("txscreen_lcore_handoff_full_total", {{"lcore", name}}, d.per_worker[w].verdict_stalls);
+    }
+    p.family("txscreen_rx_packets_total", "counter", "Packets taken off rx queues by the rx lcores");
+    p.sample("txscreen_rx_packets_total", {}, d.rx.rx_packets);
+    p.family("txscreen_rx_handoff_stalls_total", "counter", "rx polls skipped because a worker ring was full");
+    p.sample("txscreen_rx_handoff_stalls_total", {}, d.rx.handoff_stalls);
+
+    p.family("txscreen_non_feed_packets_total", "counter", "Packets matching no feed, by reason");
+    for (std::size_t i = 1; i < packet_drop_count; ++i)
+        p.sample("txscreen_non_feed_packets_total", {{"reason", packet_drop_names[i]}}, d.rx.drops[i]);
+    p.family("txscreen_feed_packets_total", "counter", "Datagrams that matched a feed");
+    p.sample("txscreen_feed_packets_total", {}, d.rx.feed_packets);
+    p.family("txscreen_feed_messages_total", "counter", "Messages framed out of feed datagrams");
+    p.sample("txscreen_feed_messages_total", {}, d.rx.feed_messages);
+    p.family("txscreen_feed_duplicates_total", "counter", "Duplicate messages (A/B arbitration losers, retransmits)");
+    p.sample("txscreen_feed_duplicates_total", {}, d.rx.duplicates);
+    p.family("txscreen_framing_errors_total", "counter", "Datagrams whose framing broke");
+    p.sample("txscreen_framing_errors_total", {}, d.rx.framing_errors);
+    p.family("txscreen_feed_gaps_total", "counter", "Sequence gaps detected, by feed");
+    for (const auto& f : d.feeds) p.sample("txscreen_feed_gaps_total", {{"feed", f.name}}, f.gap_events);
+    p.family("txscreen_feed_gap_messages_total", "counter", "Messages missing in sequence gaps, by feed");
+    for (const auto& f : d.feeds) p.sample("txscreen_feed_gap_messages_total", {{"feed", f.name}}, f.missing);
+    p.family("txscreen_feed_out_of_order_total", "counter", "Late messages accepted, by feed");
+    for (const auto& f : d.feeds) p.sample("txscreen_feed_out_of_order_total", {{"feed", f.name}}, f.late_accepted);
+    p.family("txscreen_decoded_total", "counter", "Messages decoded into a transaction");
+    p.sample("txscreen_decoded_total", {}, d.rx.decoded);
+    p.family("txscreen_rejects_total", "counter", "Messages rejected by the decoder, by reason");
+    for (std::size_t i = 1; i < reject_reason_count; ++i)
+        p.sample("txscreen_rejects_total", {{"reason", reject_table[i].name}}, d.rx.rejects[i]);
+    p.family("txscreen_text_truncations_total", "counter", "Transactions with a text field cut to its fixed size");
+    p.sample("txscreen_text_truncations_total", {}, d.rx.truncated_fields);
+
+    p.family("txscreen_verdicts_total", "counter", "Verdicts consumed by the controlplane, by decision");
+    for (const char* dec : {"allow", "review", "block"}) {
+        auto it = s.decisions.find(dec);
+        p.sample("txscreen_verdicts_total", {{"decision", dec}}, it == s.decisions.end() ? uint64_t{0} : it->second);
+    }
+    p.family("txscreen_alerts_total", "counter", "Verdicts with score >= the alert threshold");
+    p.sample("txscreen_alerts_total", {}, s.alerts);
+    p.family("txscreen_rule_hits_total", "counter", "Verdicts each rule contributed a reason to");
+    for (const auto& [rule, n] : s.rule_hits) p.sample("txscreen_rule_hits_total", {{"rule", rule}}, n);
+    p.family("txscreen_pattern_hits_total", "counter", "Verdicts with a pattern match, by category");
+    for (int c = 0; c < pattern_category_count; ++c)
+        p.sample("txscreen_pattern_hits_total", {{"category", pattern_category_names[c]}}, s.category_hits[c]);
+    p.family("txscreen_latency_seconds", "summary", "rx burst -> verdict on the controlplane ring");
+    p.latency_summary("txscreen_latency_seconds", {}, s.latency);
+    static constexpr const char* key_names[velocity_key_count] = {"card", "merchant", "device", "ip"};
+    p.family("txscreen_velocity_capacity", "gauge", "Velocity table slots, summed over workers");
+    for (unsigned k = 0; k < velocity_key_count; ++k)
+        p.sample("txscreen_velocity_capacity", {{"key", key_names[k]}}, s.velocity.capacity[k]);
+    p.family("txscreen_velocity_inserted_total", "counter", "Keys inserted into the velocity tables");
+    for (unsigned k = 0; k < velocity_key_count; ++k)
+        p.sample("txscreen_velocity_inserted_total", {{"key", key_names[k]}}, s.velocity.inserted[k]);
+    p.family("txscreen_velocity_evictions_total", "counter", "Live entries evicted because the table was full");
+    for (unsigned k = 0; k < velocity_key_count; ++k)
+        p.sample("txscreen_velocity_evictions_total", {{"key", key_names[k]}}, s.velocity.evicted[k]);
+    p.family("txscreen_ruleset_version", "gauge", "Live ruleset version");
+    p.sample("txscreen_ruleset_version", {}, uint64_t{s.ruleset_version});
+    p.family("txscreen_patterns_version", "gauge", "Live pattern database version (0: no screening)");
+    p.sample("txscreen_patterns_version", {}, uint64_t{s.patterns_version});
+    p.family("txscreen_reloads_total", "counter", "Hot reloads through the admin API");
+    for (int what = 0; what < 2; ++what)
+        for (int ok = 0; ok < 2; ++ok)
+            p.sample("txscreen_reloads_total", {{"what", what ? "patterns" : "rules"}, {"result", ok ? "refused" : "ok"}},
+                     _reloads[what][ok].load());
+
+    if (s.have_kafka) {
+        p.family("txscreen_kafka_produced_total", "counter", "Records accepted by the Kafka producer");
+        p.family("txscreen_kafka_acked_total", "counter", "Records acknowledged by the brokers (acks=all)");
+        p.family("txscreen_kafka_failed_total", "counter", "Records whose delivery failed");
+        p.family("txscreen_kafka_pending_messages", "gauge", "Records queued or in flight");
+        p.family("txscreen_kafka_backpressure_total", "counter", "Records refused because the backlog was full");
+        for (std::size_t t = 0; t < kafka_topic_count; ++t) {
+            const char* topic = kafka_topic_label(static_cast<kafka_topic>(t));
+            const auto& c = s.kafka.topic[t];
+            p.sample("txscreen_kafka_produced_total", {{"topic", topic}}, c.produced);
+            p.sample("txscreen_kafka_acked_total", {{"topic", topic}}, c.acked);
+            p.sample("txscreen_kafka_failed_total", {{"topic", topic}}, c.failed);
+            p.sample("txscreen_kafka_pending_messages", {{"topic", topic}}, c.pending());
+            p.sample("txscreen_kafka_backpressure_total", {{"topic", topic}}, c.backpressure);
+        }
+        p.family("txscreen_kafka_waiting_alerts", "gauge", "Alerts held by the controlplane until Kafka takes them");
+        p.sample("txscreen_kafka_waiting_alerts", {}, s.kafka_waiting);
+    }
+    if (s.have_spool) {
+        p.family("txscreen_spool_records_total", "counter", "Records appended to the spool, by table");
+        p.family("txscreen_spool_durable_total", "counter", "Records fsynced, by table");
+        for (std::size_t t = 0; t < spool_table_count; ++t) {
+            const std::string_view table = spool_table_name(static_cast<spool_table>(t));
+            p.sample("txscreen_spool_records_total", {{"table", table}}, s.spool.appended[t]);
+            p.sample("txscreen_spool_durable_total", {{"table", table}}, s.spool.durable[t]);
+        }
+        p.family("txscreen_spool_refused_total", "counter", "Appends refused because the spool was not writable");
+        p.sample("txscreen_spool_refused_total", {}, s.spool.refused);
+        p.family("txscreen_spool_lost_total", "counter", "Records accepted but never made durable (I/O error)");
+        p.sample("txscreen_spool_lost_total", {}, s.spool.lost);
+        p.family("txscreen_spool_writable", "gauge", "1 when the spool directory accepts appends");
+        p.sample("txscreen_spool_writable", {}, uint64_t{s.spool_writable ? 1u : 0u});
+    }
+    if (s.have_s3) {
+        p.family("txscreen_spool_files_pending", "gauge", "Completed spool files not yet uploaded");
+        p.sample("txscreen_spool_files_pending", {}, s.s3.backlog_files);
+        p.family("txscreen_s3_pending_bytes", "gauge", "Bytes of completed spool files not yet uploaded");
+        p.sample("txscreen_s3_pending_bytes", {}, s.s3.backlog_bytes);
+        p.family("txscreen_s3_uploads_total", "counter", "Upload attempts by result");
+        p.sample("txscreen_s3_uploads_total", {{"result", "ok"}}, s.s3.uploaded_files);
+        p.sample("txscreen_s3_uploads_total", {{"result", "retry"}}, s.s3.retries);
+        p.sample("txscreen_s3_uploads_total", {{"result", "failed"}}, s.s3.failures);
+    }
+}
+
+std::string appliance_admin::stats_json() {
+    appliance_snapshot s;
+    {
+        std::lock_guard g(_mutex);
+        s = _snap;
+    }
+    // Versions live (a reload after the input ended shows at once).
+    s.ruleset_version = _rules.version();
+    if (_hooks.patterns_version) s.patterns_version = _hooks.patterns_version();
+    const dp_stats& d = s.stats;
+    std::string o = "{\"host\":\"";
+    json_escape_append(o, _host);
+    o += '"';
+    append_u(o, "uptime_s",
+             static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - _started).count()));
+    const readiness r = ready();
+    o += ",\"ready\":";
+    o += r.ready ? "true" : "false";
+    o += ",\"draining\":";
+    o += _drain.load() ? "true" : "false";
+    o += ",\"finished\":";
+    o += s.finished ? "true" : "false";
+    append_u(o, "ruleset_version", s.ruleset_version);
+    append_u(o, "patterns_version", s.patterns_version);
+    append_u(o, "last_verdict_ruleset_version", s.last_verdict_ruleset);
+    append_u(o, "last_verdict_patterns_version", s.last_verdict_patterns);
+    append_u(o, "workers", d.per_worker.size());
+
+    o += ",\"counters\":{";
+    append_u(o, "rx_packets", d.rx.rx_packets, false);
+    append_u(o, "feed_packets", d.rx.feed_packets);
+    append_u(o, "non_feed_packets", d.rx.non_feed_packets);
+    append_u(o, "feed_messages", d.rx.feed_messages);
+    append_u(o, "decoded", d.rx.decoded);
+    append_u(o, "rejected", d.rx.rejected);
+    append_u(o, "duplicates", d.rx.duplicates);
+    append_u(o, "txns", d.work.txns);
+    append_u(o, "verdicts", d.work.verdicts);
+    append_u(o, "verdicts_consumed", s.verdicts);
+    append_u(o, "rejects_consumed", s.rejects);
+    append_u(o, "alerts", s.alerts);
+    uint64_t spooled = 0;
+    for (std::size_t t = 0; t < spool_table_count; ++t) spooled += s.spool.appended[t];
+    if (s.have_spool) append_u(o, "spooled", spooled);
+    if (s.have_kafka) append_u(o, "kafka_acked", s.kafka[kafka_topic::alerts].acked);
+    o += '}';
+
+    // DESIGN.md section 8: each identity with both sides, so a monitor can show which
+    // one broke. They are exact once the dataplane is drained ("finished").
+    const uint64_t in_flight_rx = d.rx.decoded - d.work.txns;
+    o += ",\"identities\":{";
+    o += "\"packets\":{\"rx_packets\":" + std::to_string(d.rx.rx_packets) +
+         ",\"feed_plus_non_feed\":" + std::to_string(d.rx.feed_packets + d.rx.non_feed_packets) +
+         ",\"hold\":" + (d.rx.rx_packets == d.rx.feed_packets + d.rx.non_feed_packets ? "true" : "false") + "}";
+    o += ",\"messages\":{\"feed_messages\":" + std::to_string(d.rx.feed_messages) +
+         ",\"decoded_plus_rejected_plus_duplicates\":" +
+         std::to_string(d.rx.decoded + d.rx.rejected + d.rx.duplicates) + ",\"hold\":" +
+         (d.rx.feed_messages == d.rx.decoded + d.rx.rejected + d.rx.duplicates ? "true" : "false") + "}";
+    o += ",\"decoded_scored\":{\"decoded\":" + std::to_string(d.rx.decoded) +
+         ",\"txns\":" + std::to_string(d.work.txns) + ",\"verdicts\":" + std::to_string(d.work.verdicts) +
+         ",\"in_flight\":" + std::to_string(in_flight_rx) + ",\"hold\":" +
+         (d.rx.decoded == d.work.txns && d.work.txns == d.work.verdicts ? "true" : "false") + "}";
+    o += ",\"consumed\":{\"verdicts\":" + std::to_string(d.work.verdicts) +
+         ",\"verdicts_consumed\":" + std::to_string(s.verdicts) + ",\"rejected\":" + std::to_string(d.rx.rejected) +
+         ",\"rejects_consumed\":" + std::to_string(s.rejects) + ",\"hold\":" +
+         (s.verdicts == d.work.verdicts && s.rejects == d.rx.rejected ? "true" : "false") + "}";
+    bool spool_hold = true;
+    if (s.have_spool) {
+        const uint64_t sv = s.spool.appended[static_cast<std::size_t>(spool_table::scored)];
+        const uint64_t sr = s.spool.appended[static_cast<std::size_t>(spool_table::rejects)];
+        uint64_t durable = 0;
+        for (std::size_t t = 0; t < spool_table_count; ++t) durable += s.spool.durable[t];
+        spool_hold = sv == s.verdicts && sr == s.rejects && s.spool.refused == 0 && s.spool.lost == 0;
+        o += ",\"spool\":{\"scored_rows\":" + std::to_string(sv) + ",\"reject_rows\":" + std::to_string(sr) +
+             ",\"appended\":" + std::to_string(spooled) + ",\"durable\":" + std::to_string(durable) +
+             ",\"refused\":" + std::to_string(s.spool.refused) + ",\"lost\":" + std::to_string(s.spool.lost) +
+             ",\"hold\":" + (spool_hold ? "true" : "false") + "}";
+    }
+    bool kafka_hold = true;
+    if (s.have_kafka) {
+        const auto& a = s.kafka[kafka_topic::alerts];
+        kafka_hold = a.produced + s.kafka_waiting == s.alerts && a.failed == 0;
+        o += ",\"kafka_alerts\":{\"alerts\":" + std::to_string(s.alerts) + ",\"produced\":" +
+             std::to_string(a.produced) + ",\"waiting\":" + std::to_string(s.kafka_waiting) +
+             ",\"acked\":" + std::to_string(a.acked) + ",\"pending\":" + std::to_string(a.pending()) +
+             ",\"failed\":" + std::to_string(a.failed) + ",\"hold\":" + (kafka_hold ? "true" : "false") + "}";
+    }
+    const bool all = d.identities_hold() && s.verdicts == d.work.verdicts && s.rejects == d.rx.rejected &&
+                     spool_hold && kafka_hold;
+    o += ",\"all_hold\":";
+    o += all ? "true" : "false";
+    o += ",\"exact\":";  // counters read at a quiescent moment (drained): the identities must hold
+    o += s.finished ? "true" : "false";
+    o += '}';
+
+    o += ",\"latency_ns\":{";
+    append_u(o, "p50", s.latency.quantile(0.5), false);
+    append_u(o, "p90", s.latency.quantile(0.9));
+    append_u(o, "p99", s.latency.quantile(0.99));
+    append_u(o, "p999", s.latency.quantile(0.999));
+    append_u(o, "max", s.latency.max());
+    append_u(o, "count", s.latency.count());
+    o += '}';
+    uint64_t imissed = 0, nombuf = 0, gaps = 0;
+    for (const auto& p : d.ports) {
+        imissed += p.imissed;
+        nombuf += p.rx_nombuf;
+    }
+    for (const auto& f : d.feeds) gaps += f.missing;
+    uint64_t evictions = 0;
+    for (unsigned k = 0; k < velocity_key_count; ++k) evictions += s.velocity.evicted[k];
+    o += ",\"drops\":{";
+    append_u(o, "imissed", imissed, false);
+    append_u(o, "rx_nombuf", nombuf);
+    append_u(o, "feed_gaps", gaps);
+    append_u(o, "non_feed_packets", d.rx.non_feed_packets);
+    append_u(o, "handoff_full", d.work.verdict_stalls);
+    append_u(o, "velocity_evictions", evictions);
+    if (s.have_spool) append_u(o, "spool_refused", s.spool.refused);
+    o += '}';
+    o += ",\"backlog\":{";
+    bool first = true;
+    if (s.have_kafka) {
+        append_u(o, "kafka_pending", s.kafka[kafka_topic::alerts].pending() + s.kafka_waiting, false);
+        first = false;
+    }
+    if (s.have_s3) {
+        append_u(o, "spool_files_pending", s.s3.backlog_files, !first);
+        append_u(o, "s3_pending_bytes", s.s3.backlog_bytes);
+    }
+    o += '}';
+    o += ",\"ports\":[";
+    for (std::size_t i = 0; i < d.ports.size(); ++i) {
+        o += i ? ",{\"name\":\"" : "{\"name\":\"";
+        json_escape_append(o, d.ports[i].name);
+        o += '"';
+        append_u(o, "ipackets", d.ports[i].ipackets);
+        append_u(o, "imissed", d.ports[i].imissed);
+        append_u(o, "ierrors", d.ports[i].ierrors);
+        append_u(o, "rx_nombuf", d.ports[i].rx_nombuf);
+        o += '}';
+    }
+    o += "],\"feeds\":[";
+    for (std::size_t i = 0; i < d.feeds.size(); ++i) {
+        o += i ? ",{\"name\":\"" : "{\"name\":\"";
+        json_escape_append(o, d.feeds[i].name);
+        o += '"';
+        append_u(o, "missing", d.feeds[i].missing);
+        append_u(o, "gap_events", d.feeds[i].gap_events);
+        append_u(o, "late_accepted", d.feeds[i].late_accepted);
+        o += '}';
+    }
+    o += "],\"workers_detail\":[";
+    for (std::size_t w = 0; w < d.per_worker.size(); ++w) {
+        o += w ? ",{" : "{";
+        append_u(o, "txns", d.per_worker[w].txns, false);
+        append_u(o, "verdicts", d.per_worker[w].verdicts);
+        append_u(o, "alerts", d.per_worker[w].alerts);
+        o += '}';
+    }
+    o += ']';
+    auto map_json = [&o](const char* name, const std::map<std::string, uint64_t>& m) {
+        o += ",\"";
+        o += name;
+        o += "\":{";
+        bool f = true;
+        for (const auto& [k, v] : m) {
+            o += f ? "\"" : ",\"";
+            json_escape_append(o, k);
+            o += "\":" + std::to_string(v);
+            f = false;
+        }
+        o += '}';
+    };
+    map_json("alerts_by_rule", s.alerts_by_rule);
+    map_json("rule_hits", s.rule_hits);
+    map_json("decisions", s.decisions);
+    std::map<std::string, uint64_t> rejects;
+    for (std::size_t i = 1; i < reject_reason_count; ++i)
+        if (d.rx.rejects[i]) rejects[std::string(reject_table[i].name)] = d.rx.rejects[i];
+    map_json("rejects_by_reason", rejects);
+    o += ",\"reloads\":{";
+    append_u(o, "rules_ok", _reloads[0][0].load(), false);
+    append_u(o, "rules_refused", _reloads[0][1].load());
+    append_u(o, "patterns_ok", _reloads[1][0].load());
+    append_u(o, "patterns_refused", _reloads[1][1].load());
+    o += "}}";
+    return o;
+}
+
+std::string appliance_admin::rules_text() {
+    std::lock_guard g(_rules_mutex);
+    return _rules_text;
+}
+
+put_result appliance_admin::put_rules(std::string_view body) {
+    std::lock_guard g(_rules_mutex);
+    put_result r;
+    ruleset_publish_result p = _rules.load(body, "PUT /api/v1/rules");
+    if (!p.ok()) {
+        r.error = p.error;
+        r.version = _rules.version();
+        ++_reloads[0][1];
+        return r;
+    }
+    _rules_text.assign(body);
+    r.ok = true;
+    r.version = p.version;
+    ++_reloads[0][0];
+    return r;
+}
+
+std::string appliance_admin::patterns_text() { return _hooks.patterns_text ? _hooks.patterns_text() : std::string(); }
+
+put_result appliance_admin::put_patterns(std::string_view body) {
+    put_result r;
+    if (!_hooks.put_patterns) {
+        r.error = "pattern screening is not available in this build";
+        ++_reloads[1][1];
+        return r;
+    }
+    r = _hooks.put_patterns(body);
+    ++_reloads[1][r.ok ? 0 : 1];
+    return r;
+}
+
+std::optional<std::string> appliance_admin::card_velocity_json(std::string_view key) {
+    uint8_t token[card_token_bytes];
+    bool is_pan = key.size() >= 12 && key.size() <= 19;
+    for (char c : key) is_pan &= c >= '0' && c <= '9';
+    if (is_pan) {
+        _tokenizer.tokenize_pan(key.data(), key.size(), token);
+    } else if (key.size() != 2 * card_token_bytes || !token_from_hex(key, token)) {
+        return std::nullopt;
+    }
+    bool timed_out = false;
+    auto json = _lookups.card_json(token, std::chrono::milliseconds(2000), &timed_out);
+    if (!json || !is_pan) return json;
+    // Asked by PAN: add the masked form (BIN and last 4), never the PAN itself.
+    std::string masked(key.substr(0, 6));
+    masked.append(key.size() - 10, '*');
+    masked.append(key.substr(key.size() - 4));
+    json->insert(json->size() - 1, ",\"masked_pan\":\"" + masked + "\"");
+    return json;
+}
+
+std::string appliance_admin::drain() {
+    const bool already = _drain.exchange(true);
+    std::lock_guard g(_mutex);
+    std::string o = "{\"draining\":true,\"already\":";
+    o += already ? "true" : "false";
+    append_u(o, "verdicts_so_far", _snap.verdicts);
+    o += '}';
+    return o;
+}
+
+}  // namespace txscreen

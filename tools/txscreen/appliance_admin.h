@@ -1,0 +1,156 @@
+// The admin REST API's view of a running appliance (controlplane/admin_server.h's
+// admin_backend): health, readiness, metrics and stats from a snapshot the
+// controlplane loop refreshes, rules/patterns hot reload through the publishers, per-card
+// velocity lookups answered by the worker that owns the card, and drain.
+//
+// Threads: the controlplane loop (run_appliance) is the only writer of the snapshot
+// (update(), every ~100 ms and once more after the drain); admin server threads read it
+// under a mutex. Velocity state belongs to the workers and is never read from another
+// thread while they run: a lookup is posted to every worker's slot and answered at the
+// worker's next quiescent point (lookup_scorer).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/latency_histogram.h"
+#include "common/pan_token.h"
+#include "controlplane/admin_server.h"
+#include "controlplane/kafka_publisher.h"
+#include "controlplane/s3_uploader.h"
+#include "controlplane/spool_writer.h"
+#include "dataplane/dataplane.h"
+#include "rules/ruleset_store.h"
+#include "tools/txscreen/engine_scorer.h"
+
+namespace txscreen {
+
+// Wraps the engines so admin threads can ask a worker about a card: the request waits
+// in the worker's slot and is answered at its next quiescent point (every 1024 polls,
+// microseconds when idle), so velocity tables are only ever touched by their owner.
+// Also copies each worker's velocity counters out at quiescent points for /metrics.
+class lookup_scorer final : public txn_scorer {
+public:
+    explicit lookup_scorer(engine_scorer& inner);
+
+    void attach_worker(unsigned worker, int socket) override;
+    void score(unsigned worker, const Txn& txn, Verdict& out) noexcept override { _inner.score(worker, txn, out); }
+    void quiescent(unsigned worker) noexcept override;
+
+    // The card's velocity state as a JSON object, or nullopt when no worker knows the
+    // token. Any thread; one lookup at a time. While the workers run, waits up to
+    // `timeout` for them (nullopt and *timed_out = true when they did not answer).
+    std::optional<std::string> card_json(const uint8_t token[card_token_bytes], std::chrono::milliseconds timeout,
+                                         bool* timed_out);
+    // Workers stopped (after dataplane::join): lookups read the tables directly.
+    void set_workers_stopped() noexcept { _stopped.store(true, std::memory_order_release); }
+
+    struct table_fill {
+        uint64_t inserted[velocity_key_count] = {}, expired_reused[velocity_key_count] = {},
+                 evicted[velocity_key_count] = {};
+        uint64_t capacity[velocity_key_count] = {};
+        uint64_t duplicates = 0, too_late = 0;
+    };
+    // Sum over workers of the counters last copied out (a quiescent point behind).
+    table_fill velocity_totals() const;
+
+private:
+    enum : int { idle = 0, requested = 1, busy = 2, answered = 3 };
+    struct alignas(64) slot {
+        std::atomic<int> state{idle};
+        uint8_t token[card_token_bytes] = {};
+        bool found = false;
+        std::string json;
+        uint32_t quiescent_calls = 0;  // worker-private: counters are copied every 16th call
+        mutable std::mutex counters_mutex;  // worker uses try_lock: never waits
+        velocity_counters counters;
+        std::array<uint32_t, velocity_key_count> capacity{};
+    };
+    void answer(unsigned worker, slot& s) noexcept;
+    engine_scorer& _inner;
+    std::unique_ptr<slot[]> _slots;
+    unsigned _workers;
+    std::mutex _lookup_mutex;  // one lookup at a time (admin threads)
+    std::atomic<bool> _stopped{false};
+};
+
+// Counters and gauges the controlplane loop gathers for the admin API.
+struct appliance_snapshot {
+    bool dataplane_running = false;  // lcores polling (false before start and after drain)
+    bool finished = false;           // input ended (or drained) and every verdict consumed
+    dp_stats stats;
+    latency_histogram latency;
+    uint64_t verdicts = 0, alerts = 0, rejects = 0;  // consumed by the controlplane
+    std::map<std::string, uint64_t> alerts_by_rule, decisions, rule_hits;
+    std::array<uint64_t, 16> category_hits{};
+    uint32_t ruleset_version = 0, patterns_version = 0;
+    uint64_t verdict_versions_seen = 0;  // distinct ruleset versions seen on verdicts
+    uint32_t last_verdict_ruleset = 0, last_verdict_patterns = 0;
+    bool have_kafka = false, kafka_ready = true;
+    kafka_counters kafka{};
+    uint64_t kafka_waiting = 0;  // alerts held by the controlplane (backpressure)
+    bool have_spool = false, spool_writable = true;
+    spool_stats spool{};
+    std::string spool_error;
+    bool have_s3 = false;
+    s3_uploader_stats s3{};
+    lookup_scorer::table_fill velocity;
+};
+
+class appliance_admin final : public admin_backend {
+public:
+    struct hooks {
+        // Live pattern file text and hot reload; empty = screening is not available.
+        std::function<std::string()> patterns_text;
+        std::function<put_result(std::string_view)> put_patterns;
+        std::function<uint32_t()> patterns_version;
+    };
+    appliance_admin(ruleset_store& rules, lookup_scorer& lookups, const std::string& tokenization_key, hooks h);
+
+    // Controlplane loop: replaces the snapshot.
+    void update(appliance_snapshot s);
+    // True once POST /api/v1/drain was called (the loop then stops rx and drains).
+    bool drain_requested() const noexcept { return _drain.load(std::memory_order_acquire); }
+
+    bool healthy() override;
+    readiness ready() override;
+    void write_metrics(std::string& out) override;
+    std::string stats_json() override;
+    std::string rules_text() override;
+    put_result put_rules(std::string_view body) override;
+    std::string patterns_text() override;
+    put_result put_patterns(std::string_view body) override;
+    std::optional<std::string> card_velocity_json(std::string_view key) override;
+    std::string drain() override;
+
+    // The live ruleset's TOML (the file given at start, or the built-in defaults).
+    void set_rules_text(std::string text);
+    // Reloads so far: [0] rules, [1] patterns; ok and refused.
+    uint64_t reloads(int what, bool ok) const noexcept { return _reloads[what][ok ? 0 : 1].load(); }
+
+private:
+    ruleset_store& _rules;
+    lookup_scorer& _lookups;
+    pan_tokenizer _tokenizer;
+    hooks _hooks;
+    mutable std::mutex _mutex;  // guards _snap and _updated
+    appliance_snapshot _snap;
+    std::chrono::steady_clock::time_point _updated;
+    const std::chrono::steady_clock::time_point _started = std::chrono::steady_clock::now();
+    std::string _host;
+    std::atomic<bool> _drain{false};
+    std::atomic<uint64_t> _reloads[2][2] = {};
+    std::mutex _rules_mutex;  // one rules reload at a time; guards _rules_text
+    std::string _rules_text;
+};
+
+}  // namespace txscreen
