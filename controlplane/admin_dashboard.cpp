@@ -8,6 +8,8 @@
 //   drops{name: monotonic count}      -> drops chart (per-second rates)
 //   backlog{name: gauge}              -> backlog chart
 //   alerts_by_rule{rule: count}, rejects_by_reason{reason: count} -> bar charts
+//   snapshot_ms (server time of the counters), rates{verdicts, alerts} (per second over
+//   the server's last second; the tiles prefer them)
 //   uptime_s, ruleset_version, patterns_version, ready, draining -> header tiles
 #include "controlplane/admin_dashboard.h"
 
@@ -111,7 +113,12 @@ async function poll() {
   let s;
   try { s = await r.json(); } catch (e) { $("err").textContent = "stats: bad JSON"; return; }
   $("err").textContent = "";
-  samples.push({t: Date.now() / 1000, s: s});
+  // The server's own snapshot time when it gives one (rates then measure the appliance,
+  // not the browser's timers); a repeated snapshot adds no sample.
+  const t = typeof s.snapshot_ms === "number" ? s.snapshot_ms / 1000 : Date.now() / 1000;
+  const prev = samples.length ? samples[samples.length - 1] : null;
+  if (prev && typeof s.snapshot_ms === "number" && prev.t === t) prev.s = s;
+  else samples.push({t: t, s: s});
   if (samples.length > KEEP) samples.shift();
   render();
 }
@@ -222,9 +229,12 @@ function render() {
   const tput = tputKeys.map(k => ({name: k, data: rates("counters", k)}));
   lineChart("c_tput", tput);
   const main = tputKeys.includes("verdicts") ? "verdicts" : tputKeys[0];
-  const vps = main ? last(rates("counters", main)) : 0;
+  // Rates the server measured over its last second win over the page's own.
+  const cur = samples.length ? samples[samples.length - 1].s : null;
+  const srv = cur && cur.rates ? cur.rates : null;
+  const vps = srv && typeof srv.verdicts === "number" ? srv.verdicts : (main ? last(rates("counters", main)) : 0);
   $("tput").textContent = fmt(vps); $("tput").dataset.value = String(vps);
-  const aps = last(rates("counters", "alerts"));
+  const aps = srv && typeof srv.alerts === "number" ? srv.alerts : last(rates("counters", "alerts"));
   $("alerts").textContent = fmt(aps); $("alerts").dataset.value = String(aps);
 
   const lat = ["p50","p90","p99","p999","max"].filter(k => keysOf("latency_ns").includes(k));

@@ -135,6 +135,7 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
         for (const auto& e : errs) all += (all.empty() ? "" : "\n  ") + e;
         throw std::runtime_error("configuration refused:\n  " + all);
     }
+    if (opt.no_spool) conf.spool.dir.clear();
     dp_config cfg = to_dp_config(conf);
     if (cfg.tokenization_key.empty()) {
         const char* env = std::getenv("TXSCREEN_TOKEN_KEY");
@@ -283,6 +284,11 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
         return true;
     };
 
+    struct {
+        clock::time_point t;
+        uint64_t verdicts = 0, alerts = 0, rx = 0;
+    } rate_base{t_start};
+    std::array<double, 3> rate_now{};
     auto snapshot = [&](bool finished) {
         if (!admin) return;
         appliance_snapshot sn;
@@ -320,6 +326,19 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
             sn.s3 = uploader->stats();
         }
         sn.velocity = lookups.velocity_totals();
+        const auto now = clock::now();
+        sn.snapshot_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+        const double dt = std::chrono::duration<double>(now - rate_base.t).count();
+        if (dt >= 1.0) {
+            rate_now = {static_cast<double>(res.verdicts - rate_base.verdicts) / dt,
+                        static_cast<double>(res.alerts - rate_base.alerts) / dt,
+                        static_cast<double>(sn.stats.rx.rx_packets - rate_base.rx) / dt};
+            rate_base = {now, res.verdicts, res.alerts, sn.stats.rx.rx_packets};
+        }
+        if (finished) rate_now = {0, 0, 0};
+        sn.verdicts_per_s = rate_now[0];
+        sn.alerts_per_s = rate_now[1];
+        sn.rx_packets_per_s = rate_now[2];
         admin->update(std::move(sn));
     };
     auto last_snapshot = t_start - std::chrono::seconds(1);

@@ -30,6 +30,9 @@ struct appliance_options {
     // After the input ends and everything is drained, keep the admin API serving the
     // final counters until `stop` (SIGINT/SIGTERM): for inspection and tests.
     bool hold = false;
+    // Write no spool at all (benchmarks and tests that loop a capture for a long time;
+    // production always spools: the spool is what makes "nothing lost" true).
+    bool no_spool = false;
     bool quiet = false;
 };
 

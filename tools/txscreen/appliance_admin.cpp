@@ -393,6 +393,13 @@ std::string appliance_admin::stats_json() {
     append_u(o, "last_verdict_ruleset_version", s.last_verdict_ruleset);
     append_u(o, "last_verdict_patterns_version", s.last_verdict_patterns);
     append_u(o, "workers", d.per_worker.size());
+    append_i(o, "snapshot_ms", s.snapshot_ms);
+    {
+        char buf[160];
+        std::snprintf(buf, sizeof buf, ",\"rates\":{\"verdicts\":%.1f,\"alerts\":%.1f,\"rx_packets\":%.1f}",
+                      s.verdicts_per_s, s.alerts_per_s, s.rx_packets_per_s);
+        o += buf;
+    }
 
     o += ",\"counters\":{";
     append_u(o, "rx_packets", d.rx.rx_packets, false);

@@ -93,6 +93,8 @@ struct appliance_snapshot {
     std::map<std::string, uint64_t> alerts_by_rule, decisions, rule_hits;
     std::array<uint64_t, 16> category_hits{};
     uint32_t ruleset_version = 0, patterns_version = 0;
+    int64_t snapshot_ms = 0;                  // steady-clock ms when taken
+    double verdicts_per_s = 0, alerts_per_s = 0, rx_packets_per_s = 0;  // over the last ~1 s
     uint64_t verdict_versions_seen = 0;  // distinct ruleset versions seen on verdicts
     uint32_t last_verdict_ruleset = 0, last_verdict_patterns = 0;
     bool have_kafka = false, kafka_ready = true;

@@ -45,6 +45,8 @@ options:
   --no-kafka            do not publish to Kafka
   --publish-scored      also publish every verdict to txscreen.scored
   --spool DIR           spool directory for the Avro files (default ./txscreen-spool)
+  --no-spool            write no Avro spool (benchmarks and tests only: without the
+                        spool a Kafka outage or a crash loses records)
   --s3-endpoint URL     upload completed spool files to this S3-compatible endpoint
                         (bucket and credentials from --config or AWS_* variables)
   --admin ADDR:PORT     serve the admin REST API and dashboard there (docs/admin.md;
@@ -105,6 +107,7 @@ int cmd_run(const std::vector<std::string>& args) {
             else if (p.flag("--no-kafka")) c.kafka.enabled = false;
             else if (p.flag("--publish-scored")) c.kafka.publish_scored = true;
             else if (p.value("--spool", c.spool.dir)) {}
+            else if (p.flag("--no-spool")) opt.no_spool = true;
             else if (p.value("--s3-endpoint", c.s3.endpoint)) {}
             else if (p.value("--admin", c.admin.listen)) admin_flag = true;
             else if (p.value("--admin-token", c.admin.token)) {}
