@@ -21,6 +21,13 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -32,6 +39,20 @@
 #include "controlplane/admin_metrics.h"
 
 namespace txscreen {
+
+namespace {
+// Once per thread: this thread's nice value `by` above the creating thread's (the
+// creator's value is inherited at thread creation).
+void lower_priority(int by) noexcept {
+    thread_local bool done = false;
+    if (done || by <= 0) return;
+    done = true;
+    const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
+    errno = 0;
+    const int cur = ::getpriority(PRIO_PROCESS, tid);
+    if (errno == 0) (void)::setpriority(PRIO_PROCESS, tid, std::min(19, cur + by));
+}
+}  // namespace
 
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
@@ -484,6 +505,7 @@ private:
         // _route.key points into the parser's buffer, now moved into *req: re-derive it.
         route r = find_route(sv(req->target()));
         net::post(_srv.backend_pool, [self = this->shared_from_this(), req, r] {
+            lower_priority(self->_srv.cfg.nice);
             response_t res;
             try {
                 res = call_backend(self->_srv, r, *req);
@@ -732,6 +754,7 @@ admin_server::admin_server(admin_config cfg, admin_backend& backend) {
     s.threads.reserve(s.cfg.io_threads);
     for (unsigned i = 0; i < s.cfg.io_threads; ++i) {
         s.threads.emplace_back([&s] {
+            lower_priority(s.cfg.nice);
             // A handler that throws (only std::bad_alloc is plausible) must not take
             // the process down: log-free restart of the loop, as Asio allows.
             for (;;) {

@@ -112,6 +112,10 @@ struct admin_config {
     unsigned max_connections = 64;  // open connections beyond this get 503 and are closed
     unsigned io_threads = 1;
     unsigned backend_threads = 2;
+    // The server's threads run this much nicer (Linux per-thread nice, 0..19) than the
+    // thread that created the server: under a scrape storm the appliance's own
+    // controlplane thread keeps the CPU it shares with them.
+    int nice = 10;
     // Access log: one line per request, "METHOD target status body_bytes NNNus", written
     // just before the response (micros from the complete header to the answer).
     // Card keys in velocity paths and any digit run of 12 or more are masked. Called

@@ -197,6 +197,7 @@ void appliance_admin::update(appliance_snapshot s) {
     std::lock_guard g(_mutex);
     _snap = std::move(s);
     _updated = std::chrono::steady_clock::now();
+    _generation.fetch_add(1);
 }
 
 void appliance_admin::set_rules_text(std::string text) {
@@ -229,6 +230,17 @@ readiness appliance_admin::ready() {
 }
 
 void appliance_admin::write_metrics(std::string& out) {
+    std::lock_guard g(_render_mutex);
+    const uint64_t gen = _generation.load();
+    if (_metrics_gen != gen) {
+        _metrics_cache.clear();
+        render_metrics(_metrics_cache);
+        _metrics_gen = gen;
+    }
+    out += _metrics_cache;
+}
+
+void appliance_admin::render_metrics(std::string& out) {
     appliance_snapshot s;
     {
         std::lock_guard g(_mutex);
@@ -367,6 +379,18 @@ void appliance_admin::write_metrics(std::string& out) {
 }
 
 std::string appliance_admin::stats_json() {
+    std::lock_guard g(_render_mutex);
+    const uint64_t gen = _generation.load();
+    const auto now = std::chrono::steady_clock::now();
+    if (_stats_gen != gen || now - _stats_time > std::chrono::seconds(1)) {  // uptime moves on
+        _stats_cache = render_stats();
+        _stats_gen = gen;
+        _stats_time = now;
+    }
+    return _stats_cache;
+}
+
+std::string appliance_admin::render_stats() {
     appliance_snapshot s;
     {
         std::lock_guard g(_mutex);
@@ -576,9 +600,11 @@ put_result appliance_admin::put_rules(std::string_view body) {
         r.error = p.error;
         r.version = _rules.version();
         ++_reloads[0][1];
+        _generation.fetch_add(1);
         return r;
     }
     _rules_text.assign(body);
+    _generation.fetch_add(1);
     r.ok = true;
     r.version = p.version;
     ++_reloads[0][0];
@@ -596,6 +622,7 @@ put_result appliance_admin::put_patterns(std::string_view body) {
     }
     r = _hooks.put_patterns(body);
     ++_reloads[1][r.ok ? 0 : 1];
+    _generation.fetch_add(1);
     return r;
 }
 
@@ -621,6 +648,7 @@ std::optional<std::string> appliance_admin::card_velocity_json(std::string_view 
 
 std::string appliance_admin::drain() {
     const bool already = _drain.exchange(true);
+    _generation.fetch_add(1);
     std::lock_guard g(_mutex);
     std::string o = "{\"draining\":true,\"already\":";
     o += already ? "true" : "false";

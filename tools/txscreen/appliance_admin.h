@@ -151,6 +151,15 @@ private:
     std::string _host;
     std::atomic<bool> _drain{false};
     std::atomic<uint64_t> _reloads[2][2] = {};
+    // Rendered answers, reused until the snapshot (or a version) changes: a scrape storm
+    // costs one rendering per snapshot, not one per request.
+    std::atomic<uint64_t> _generation{1};
+    std::mutex _render_mutex;
+    uint64_t _stats_gen = 0, _metrics_gen = 0;
+    std::chrono::steady_clock::time_point _stats_time;
+    std::string _stats_cache, _metrics_cache;
+    std::string render_stats();
+    void render_metrics(std::string& out);
     std::mutex _rules_mutex;  // one rules reload at a time; guards _rules_text
     std::string _rules_text;
 };
