@@ -76,6 +76,14 @@ assert s['backlog'].get('spool_files_pending', 0) == 0, s['backlog']
 print(f"ok: /api/v1/stats at the end: {n} transactions, {s['counters']['alerts']} alerts; identities hold: "
       + ", ".join(k for k, v in idn.items() if isinstance(v, dict)))
 PY
+# Every metric the shipped Prometheus alerts and Grafana dashboard use is exported.
+curl -s "${auth[@]}" "$url/metrics" > /dev/null
+curl -s "${auth[@]}" "$url/metrics" > "$WORK/metrics.txt" || fail "/metrics"
+src=$TXSCREEN_SOURCE_ROOT
+missing=$(comm -23 <(grep -oh 'txscreen_[a-z0-9_]*' "$src/docs/prometheus-alerts.yml" "$src/docs/grafana-dashboard.json" | sort -u) \
+                   <(grep -o '^txscreen_[a-z0-9_]*' "$WORK/metrics.txt" | sed -E 's/_(bucket|sum|count)$//' | sort -u))
+[[ -z $missing ]] || fail "metrics used by docs/prometheus-alerts.yml or docs/grafana-dashboard.json but not exported: $missing"
+echo "ok: every metric named by the shipped alerts and dashboard is exported"
 kill -TERM "$pid"; wait "$pid"; rc=$?; pid=
 [[ $rc == 0 ]] || fail "exit $rc after SIGTERM"
 

@@ -317,6 +317,12 @@ void appliance_admin::render_metrics(std::string& out) {
     p.family("txscreen_velocity_capacity", "gauge", "Velocity table slots, summed over workers");
     for (unsigned k = 0; k < velocity_key_count; ++k)
         p.sample("txscreen_velocity_capacity", {{"key", key_names[k]}}, s.velocity.capacity[k]);
+    // Occupied slots: an insert fills one; a sweep of an expired entry or a displacement
+    // frees one (reuse in place does both).
+    p.family("txscreen_velocity_entries", "gauge", "Velocity table slots in use, summed over workers");
+    for (unsigned k = 0; k < velocity_key_count; ++k)
+        p.sample("txscreen_velocity_entries", {{"key", key_names[k]}},
+                 s.velocity.inserted[k] - s.velocity.expired_reused[k] - s.velocity.evicted[k]);
     p.family("txscreen_velocity_inserted_total", "counter", "Keys inserted into the velocity tables");
     for (unsigned k = 0; k < velocity_key_count; ++k)
         p.sample("txscreen_velocity_inserted_total", {{"key", key_names[k]}}, s.velocity.inserted[k]);
