@@ -17,6 +17,12 @@ public:
     // Scores `txn` on worker `worker` (the owner of its card shard). Fills every Verdict
     // field except the timestamps and `worker`, which the dataplane sets.
     virtual void score(unsigned worker, const Txn& txn, Verdict& out) noexcept = 0;
+    // Scores txns[0..n) into out[0..n) in order, with exactly the results of n score()
+    // calls. Engines that overlap a burst's cache misses (prefetching the state of
+    // txns a few places ahead) override it; the worker always calls this.
+    virtual void score_burst(unsigned worker, const Txn* txns, unsigned n, Verdict* out) noexcept {
+        for (unsigned i = 0; i < n; ++i) score(worker, txns[i], out[i]);
+    }
     // A quiescent point of `worker`: no reference into the engine's published config is
     // held across it, so a newer ruleset or pattern database may be picked up here.
     virtual void quiescent(unsigned worker) noexcept = 0;

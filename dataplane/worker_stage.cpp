@@ -41,10 +41,12 @@ unsigned dataplane::worker_lcore::poll() noexcept {
         unsigned n = rte_ring_sc_dequeue_burst_elem(r, in.get(), sizeof(Txn), worker_burst, nullptr);
         if (!n) continue;
         c.txns += n;
+        dp->_scorer.score_burst(index, in.get(), n, out.get());
+        // One timestamp per burst: the verdicts reach the ring together.
+        const uint64_t done_tsc = rte_rdtsc();
         for (unsigned i = 0; i < n; ++i) {
             Verdict& v = out[i];
-            dp->_scorer.score(index, in[i], v);
-            v.verdict_tsc = rte_rdtsc();
+            v.verdict_tsc = done_tsc;
             v.rx_ns = dp->tsc_to_ns(v.txn.rx_tsc);
             v.verdict_ns = dp->tsc_to_ns(v.verdict_tsc);
             v.worker = static_cast<uint16_t>(index);

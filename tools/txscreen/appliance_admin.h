@@ -44,6 +44,9 @@ public:
 
     void attach_worker(unsigned worker, int socket) override;
     void score(unsigned worker, const Txn& txn, Verdict& out) noexcept override { _inner.score(worker, txn, out); }
+    void score_burst(unsigned worker, const Txn* txns, unsigned n, Verdict* out) noexcept override {
+        _inner.score_burst(worker, txns, n, out);
+    }
     void quiescent(unsigned worker) noexcept override;
 
     // The card's velocity state as a JSON object, or nullopt when no worker knows the
