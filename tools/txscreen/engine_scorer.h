@@ -3,6 +3,7 @@
 // (hugepages when reserved).
 #pragma once
 
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -23,8 +24,15 @@ public:
         _sockets[worker] = socket;
         engine_config cfg = _cfg;
         cfg.memory.alloc = [](void* ctx, std::size_t size, std::size_t align) -> void* {
-            return rte_malloc_socket("velocity", size, static_cast<unsigned>(align),
-                                     static_cast<int>(reinterpret_cast<intptr_t>(ctx)));
+            // Written here, on the worker's own lcore: every page is faulted in (and with
+            // --no-huge placed on this NUMA node by first touch) at start-up instead of on
+            // the packet path, where a fault per new card cost ~27 us each (~5 us per txn
+            // while the tables fill). rte_zmalloc would not do: EAL knows fresh memory is
+            // zero and skips the clearing, so nothing is touched.
+            void* p = rte_malloc_socket("velocity", size, static_cast<unsigned>(align),
+                                        static_cast<int>(reinterpret_cast<intptr_t>(ctx)));
+            if (p) std::memset(p, 0, size);
+            return p;
         };
         cfg.memory.release = [](void*, void* p) { rte_free(p); };
         cfg.memory.ctx = reinterpret_cast<void*>(static_cast<intptr_t>(socket));
