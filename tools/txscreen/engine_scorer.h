@@ -39,6 +39,10 @@ public:
         _engines[worker] = std::make_unique<engine>(_rules, cfg);
     }
     void score(unsigned worker, const Txn& txn, Verdict& out) noexcept override { _engines[worker]->score(txn, out); }
+    // The burst path prefetches the state of txns a few places ahead (engine.h).
+    void score_burst(unsigned worker, const Txn* txns, unsigned n, Verdict* out) noexcept override {
+        _engines[worker]->score_burst(txns, n, out);
+    }
     void quiescent(unsigned worker) noexcept override { _engines[worker]->quiescent(); }
 
     // Frees every engine (their tables are rte_malloc memory: call before EAL cleanup).
