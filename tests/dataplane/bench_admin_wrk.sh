@@ -14,16 +14,25 @@ cat > "$work/auth.lua" <<EOF
 wrk.headers["Authorization"] = "Bearer $TXSCREEN_ADMIN_TOKEN"
 EOF
 
+stat() {  # stat URL -> "verdicts snapshot_ms"
+  curl -s -H "Authorization: Bearer $TXSCREEN_ADMIN_TOKEN" "$1/api/v1/stats" |
+    python3 -c "import json,sys; d=json.load(sys.stdin); print(d['counters']['verdicts_consumed'], d['snapshot_ms'])"
+}
+
 run() {  # run LOADED(0|1) -> prints "verdicts_per_s metrics_rps stats_rps"
+  # Throughput is measured over the load window only (after a warm-up), from two
+  # /api/v1/stats readings: start-up and drain are the same in both modes.
   local loaded=$1
-  rm -f "$work/ready" "$work/s.json"
+  rm -f "$work/ready"
   "$txscreen" run --pcap "$work/raw.pcap" --loop --no-spool --no-kafka --admin 127.0.0.1:0 --quiet \
-    --ready-file "$work/ready" --summary-json "$work/s.json" > "$work/run.log" 2>&1 &
+    --ready-file "$work/ready" > "$work/run.log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 200); do grep -q '^admin ' "$work/ready" 2>/dev/null && break; sleep 0.1; done
   local url; url=$(awk '/^admin /{print $2}' "$work/ready")
   local cp_cpu; cp_cpu=$(taskset -pc "$pid" | sed "s/.*: //; s/[,-].*//")
-  local m=0 s=0
+  sleep 2
+  local m=0 s=0 v0 t0 v1 t1
+  read -r v0 t0 < <(stat "$url")
   if [[ $loaded == 1 ]]; then
     # wrk shares the controlplane CPU (the first in the process affinity, where EAL
     # put the main lcore and the admin threads); the worker lcore keeps its own.
@@ -37,8 +46,9 @@ run() {  # run LOADED(0|1) -> prints "verdicts_per_s metrics_rps stats_rps"
   else
     sleep "$secs"
   fi
+  read -r v1 t1 < <(stat "$url")
   kill -TERM "$pid"; wait "$pid"
-  python3 -c "import json; d=json.load(open('$work/s.json')); print(d['verdicts_consumed'] / d['elapsed_s'], '$m', '$s')"
+  python3 -c "print(($v1 - $v0) * 1000 / ($t1 - $t0), '$m', '$s')"
 }
 
 echo "round  unloaded_tx/s  loaded_tx/s  ratio  metrics_req/s  stats_req/s"
