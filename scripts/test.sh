@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs the whole test suite:
-#   unit + integration tests (release build), then the libFuzzer targets for a bounded
-#   time under ASan/UBSan (clang build). Ends with the line "N passed, N failed".
+#   unit + integration tests (release build), the threaded tests under ThreadSanitizer,
+#   then the libFuzzer targets for a bounded time under ASan/UBSan (clang build). Ends with the line "N passed, N failed".
 # Environment: JOBS (ninja -j, default nproc), FUZZ_SECONDS (per target, default 60),
-#   SKIP_INSTALL=1 to skip the package check, SKIP_FUZZ=1 to skip the fuzz build.
+#   SKIP_INSTALL=1 to skip the package check, SKIP_FUZZ=1 / SKIP_TSAN=1 to skip those builds.
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -47,6 +47,22 @@ build_and_test() {  # dir, meson test args..., -- setup args
 }
 
 build_and_test build --suite unit --suite integration --
+# ThreadSanitizer: the tests where threads share state (hot swap of rulesets and
+# pattern databases while an engine scores; the admin server's threads), in their own
+# build with only those targets.
+if [[ "${SKIP_TSAN:-0}" != 1 ]]; then
+  tsan_targets=(tests/rules/test_rules tests/controlplane/test_admin_server)
+  if [[ ! -f build-tsan/build.ninja ]] &&
+     ! meson setup build-tsan -Db_sanitize=thread -Dbuildtype=debugoptimized -Ddataplane=disabled; then
+    failed=$((failed + 1)); echo "test: meson setup build-tsan failed"
+  elif ! ninja -C build-tsan -j "$jobs" "${tsan_targets[@]}"; then
+    failed=$((failed + 1)); echo "test: TSan build failed"
+  else
+    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+      meson test -C build-tsan --no-rebuild --print-errorlogs --num-processes "$jobs" rules admin_server
+    count_log build-tsan/meson-logs/testlog.json
+  fi
+fi
 if [[ "${SKIP_FUZZ:-0}" != 1 ]]; then
   export FUZZ_SECONDS=${FUZZ_SECONDS:-60}
   CXX=clang++ CC=clang build_and_test build-fuzz --suite fuzz -- \

@@ -981,7 +981,7 @@ void validate_files(reporter& rep, const appliance_config& c) {
             if (!r.rules) rep.fail("rules.file", r.error);
         }
     }
-    if (!c.screening.patterns.empty() && rep.clean("screening.patterns")) {
+    if (!c.screening.patterns.empty() && c.screening.patterns != "none" && rep.clean("screening.patterns")) {
         check_file(rep, "screening.patterns", c.screening.patterns);
         if (rep.clean("screening.patterns")) {
             try {
@@ -1166,7 +1166,7 @@ std::string explain(const appliance_config& c) {
     } else {
         o << "  tokenization key: " << mask(c.tokenization.key) << "\n";
     }
-    o << "  patterns: " << (c.screening.patterns.empty() ? "(none: no pattern screening)" : c.screening.patterns) << "\n";
+    o << "  patterns: " << (c.screening.patterns.empty() ? "the built-in starter set (docs/patterns.md)" : c.screening.patterns == "none" ? "none (no screening)" : c.screening.patterns) << "\n";
     o << "  rules: " << (c.rules.file.empty() ? "(built-in default ruleset)" : c.rules.file) << "\n";
     const auto& v = c.velocity.tables;
     const double mib = static_cast<double>(velocity_shard::bytes_needed(v)) / double(1 << 20);

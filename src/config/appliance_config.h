@@ -73,7 +73,9 @@ struct tokenization_section {
 
 // [screening]
 struct screening_section {
-    std::string patterns;  // pattern file (docs/screen.md); empty = no pattern screening
+    // Pattern file (docs/patterns.md); empty = the starter set built into the binary;
+    // "none" = no screening.
+    std::string patterns;
 };
 
 // [rules]

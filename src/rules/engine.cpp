@@ -1,6 +1,8 @@
 // Hot path: score() runs once per transaction on its worker. No allocation, no locks,
 // no exceptions; every table was sized at construction.
 #include "rules/engine.h"
+
+#include "screen/screen.h"
 #include "geo/txn_location.h"
 
 #include <algorithm>
@@ -56,16 +58,36 @@ struct engine::state {
 
 engine::engine(ruleset_store& rules, const engine_config& cfg)
     : _store(rules), _slot(rules.register_reader()), _track_all(cfg.track_unused_keys),
-      _state(std::make_unique<state>(cfg)) {
+      _pstore(cfg.patterns), _worker(cfg.worker), _state(std::make_unique<state>(cfg)) {
     if (_slot < 0) throw std::runtime_error("rules: more engines than reader slots");
+    if (_pstore) {
+        if (_worker >= _pstore->workers())
+            throw std::runtime_error("screening: engine worker " + std::to_string(_worker) +
+                                     " has no scratch (pattern store sized for " +
+                                     std::to_string(_pstore->workers()) + " workers)");
+        _pslot = _pstore->register_reader();
+        if (_pslot < 0) throw std::runtime_error("screening: more engines than reader slots");
+    }
     quiescent();
 }
 
-engine::~engine() { _store.unregister_reader(_slot); }
+engine::~engine() {
+    if (_pstore) _pstore->unregister_reader(_pslot);
+    _store.unregister_reader(_slot);
+}
 
 bool engine::quiescent() noexcept {
+    bool changed = false;
+    if (_pstore) {
+        const pattern_db* p = _pstore->quiescent(_pslot);
+        if (p != _patterns) {
+            _patterns = p;
+            ++_counters.pattern_swaps;
+            changed = true;
+        }
+    }
     const ruleset* r = _store.quiescent(_slot);
-    if (r == _rules) return false;
+    if (r == _rules) return changed;
     _rules = r;
     ++_counters.ruleset_swaps;
     unsigned mask = _track_all ? 0xFu : 1u;   // card: builtin detectors
@@ -163,6 +185,29 @@ void engine::score_prepared(const Txn& t, const prepared& prep, Verdict& out) no
         fired.add(static_cast<int>(detector::duplicate), weight(detector::duplicate), 1,
                   static_cast<double>(_state->vel.config().dedup_window_ms) / 1000.0);
     const velocity_entry* card = obs.entry[static_cast<int>(velocity_key::card)];
+
+    // ---- screening: one Hyperscan scan per text field with patterns (screen.h)
+    if (const pattern_db* db = _patterns) {
+        const screen_result sr = screen_txn(*db, _worker, t);
+        ++_counters.screened;
+        _counters.screen_errors += sr.error;
+        apply_screen_result(sr, out);
+        const uint16_t counted = sr.categories & d.pattern_categories;
+        if (counted && on(detector::pattern_hit)) {
+            // The matched patterns' summed weight (of the categories that count), capped
+            // at the detector's weight.
+            unsigned w = sr.weight;
+            if (counted != sr.categories) {
+                w = 0;
+                for (int i = 0; i < sr.n_ids; ++i)
+                    if (const pattern_def* pd = db->find(sr.ids[i]); pd && (category_bit(pd->category) & counted))
+                        w += pd->weight;
+            }
+            const unsigned cap = weight(detector::pattern_hit);
+            if (w > 0)
+                fired.add(static_cast<int>(detector::pattern_hit), static_cast<uint8_t>(std::min(w, cap)), w, cap);
+        }
+    }
 
     // ---- stateless detectors
     if (on(detector::high_amount)) {

@@ -15,6 +15,7 @@
 #include "rules/state_table.h"
 #include "rules/ruleset.h"
 #include "rules/ruleset_store.h"
+#include "screen/pattern_store.h"
 #include "velocity/velocity.h"
 
 namespace txscreen {
@@ -31,6 +32,10 @@ struct engine_config {
     // key not tracked before starts from an empty history when its ruleset is
     // published). true: keep all four always.
     bool track_unused_keys = false;
+    // Screening: the published pattern databases (nullptr = no screening) and this
+    // engine's scratch index in them (its worker number, < patterns->workers()).
+    pattern_store* patterns = nullptr;
+    unsigned worker = 0;
 };
 
 // Per-engine counters: plain integers, written by the owning worker only, read by the
@@ -43,6 +48,9 @@ struct engine_counters {
     uint64_t fired[detector_count + max_user_rules] = {};  // by rule id
     uint64_t no_ruleset = 0;                    // scored before any ruleset was published
     uint64_t ruleset_swaps = 0;
+    uint64_t pattern_swaps = 0;
+    uint64_t screened = 0;                      // txns scanned by a pattern database
+    uint64_t screen_errors = 0;                 // scans that failed (bad worker index, scan error)
 };
 
 class engine {
@@ -66,11 +74,13 @@ public:
     void score_burst(const Txn* txns, std::size_t n, Verdict* out) noexcept;
 
     // Quiescent point: drops references to older rulesets/pattern databases and picks
-    // up the newest. Returns true when the ruleset changed.
+    // up the newest. Returns true when the ruleset or the pattern database changed.
     bool quiescent() noexcept;
 
     // Ruleset now in use (names for reason codes); nullptr before the first publish.
     const ruleset* current_rules() const noexcept { return _rules; }
+    // Pattern database now in use; nullptr without screening.
+    const pattern_db* current_patterns() const noexcept { return _patterns; }
     const engine_counters& counters() const noexcept { return _counters; }
     // Memory of this shard's state tables in bytes (velocity + detector caches), and
     // of one card's entry.
@@ -89,6 +99,10 @@ private:
     int _slot;
     bool _track_all;
     const ruleset* _rules = nullptr;
+    pattern_store* _pstore = nullptr;
+    int _pslot = -1;
+    unsigned _worker = 0;
+    const pattern_db* _patterns = nullptr;
     unsigned _key_mask = 1u;   // velocity keys updated per txn (card always), see quiescent()
     std::unique_ptr<state> _state;
     engine_counters _counters;

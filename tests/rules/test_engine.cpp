@@ -438,3 +438,109 @@ TEST_CASE("merchant/device/ip windows are kept only for keys a rule reads, unles
         CHECK(merchant_known(e));
     }
 }
+
+namespace {
+
+// A one-pattern file whose weight encodes the version it will be published as.
+std::string shop_patterns(uint32_t version) {
+    return "# test\n1:/^SHOP\\b/i blocklist " + std::to_string(version % 90 + 1) + " merchant_name\n";
+}
+
+}  // namespace
+
+TEST_CASE("screening: matches fill the verdict and pattern_hit scores their weight", "[unit][rules][screen]") {
+    ruleset_store rules;
+    REQUIRE(rules.load(only("[detector.pattern_hit]\nenable = true\nweight = 50\n"), "r.toml").ok());
+    pattern_store pats(1);
+    auto p = pats.load("7:/casino/i gambling 30 merchant_name\n8:/^SHOP\\b/i blocklist 40 merchant_name\n", "t.patterns");
+    REQUIRE(p.ok());
+    engine_config c = small_config();
+    c.patterns = &pats;
+    engine e(rules, c);
+    Txn t = make_txn(1, "m", 500, 1000);
+    t.merchant_name.assign("SHOP CASINO ROYAL");
+    Verdict v;
+    e.score(t, v);
+    CHECK(v.patterns_version == p.version);
+    REQUIRE(v.n_patterns == 2);
+    CHECK(v.pattern_categories == (category_bit(pattern_category::gambling) | category_bit(pattern_category::blocklist)));
+    REQUIRE(v.n_reasons == 1);
+    CHECK(e.current_rules()->rule_name(v.reasons[0].rule_id) == "pattern_hit");
+    CHECK(v.reasons[0].value == 70);  // 30 + 40, capped at the detector weight for the score
+    CHECK(v.reasons[0].limit == 50);
+    CHECK(v.score == 50);
+    t = make_txn(2, "m", 500, 2000);
+    t.merchant_name.assign("CORNER BAKERY");
+    e.score(t, v);
+    CHECK(v.n_patterns == 0);
+    CHECK(v.n_reasons == 0);
+    CHECK(v.patterns_version == p.version);
+    // Only the categories the ruleset counts add to the score.
+    REQUIRE(rules.load(only("[detector.pattern_hit]\nenable = true\nweight = 50\ncategories = " +
+                            std::to_string(category_bit(pattern_category::gambling)) + "\n"),
+                       "r2.toml")
+                .ok());
+    e.quiescent();
+    t = make_txn(3, "m", 500, 3000);
+    t.merchant_name.assign("SHOP CASINO ROYAL");
+    e.score(t, v);
+    REQUIRE(v.n_reasons == 1);
+    CHECK(v.reasons[0].value == 30);
+    CHECK(v.score == 30);
+    // A broken file is refused with its line; the old database keeps screening.
+    auto bad = pats.load("1:/ok/ blocklist 5 merchant_name\n2:/unclosed(/ blocklist 5 merchant_name\n", "bad.patterns");
+    CHECK_FALSE(bad.ok());
+    CHECK(bad.error.find("bad.patterns:2") != std::string::npos);
+    CHECK(pats.version() == p.version);
+    CHECK(pats.text().find("casino") != std::string::npos);
+}
+
+TEST_CASE("screening hot swap: verdicts name the pattern version that screened them", "[unit][rules][screen][threads]") {
+    ruleset_store rules;
+    REQUIRE(rules.load(only("[detector.pattern_hit]\nenable = true\nweight = 100\n"), "r.toml").ok());
+    pattern_store pats(1);
+    REQUIRE(pats.load(shop_patterns(1), "v.patterns").version == 1);
+    std::atomic<bool> stop{false};
+    std::atomic<uint64_t> scored{0};
+    std::atomic<uint32_t> bad{0}, last_seen{0};
+    std::thread worker([&] {
+        engine_config c = small_config();
+        c.patterns = &pats;
+        c.worker = 0;
+        engine e(rules, c);
+        uint32_t prev = 0;
+        int64_t t = 1'000'000;
+        for (uint64_t i = 0; !stop.load(std::memory_order_relaxed) || i < 1000; ++i) {
+            if ((i & 31) == 0) e.quiescent();
+            Txn tx = make_txn(i % 500, "m", 500, t += 10);
+            tx.merchant_name.assign("shop 42");
+            Verdict v;
+            e.score(tx, v);
+            const pattern_db* db = e.current_patterns();
+            if (!db || v.patterns_version < prev || v.patterns_version != db->version() || v.n_patterns != 1 ||
+                v.pattern_ids[0] != 1 || v.score != v.patterns_version % 90 + 1)
+                bad.fetch_add(1);
+            prev = v.patterns_version;
+            last_seen.store(prev, std::memory_order_relaxed);
+            scored.fetch_add(1, std::memory_order_relaxed);
+        }
+    });
+    uint32_t published = pats.version();
+    for (int k = 0; k < 60; ++k) {
+        const uint32_t next = published + 1;
+        auto r = pats.load(shop_patterns(next), "v.patterns");
+        REQUIRE(r.ok());
+        REQUIRE(r.version == next);
+        published = next;
+        if (k % 20 == 0) CHECK_FALSE(pats.load("1:/(/ blocklist 1 merchant_name\n", "bad.patterns").ok());
+        std::this_thread::sleep_for(std::chrono::microseconds(300));
+    }
+    for (int i = 0; i < 20000 && last_seen.load() != published; ++i)
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+    stop = true;
+    worker.join();
+    CHECK(bad.load() == 0);
+    CHECK(scored.load() >= 1000);
+    CHECK(last_seen.load() == published);
+    CHECK(pats.reclaim() == 0);
+}

@@ -21,6 +21,8 @@
 #include "controlplane/s3_uploader.h"
 #include "controlplane/spool_writer.h"
 #include "rules/ruleset_store.h"
+#include "screen/pattern_store.h"
+#include "screen/starter_patterns.h"
 #include "tools/txscreen/appliance_admin.h"
 #include "tools/txscreen/engine_scorer.h"
 
@@ -196,8 +198,17 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
         }
     }
 
+    // Screening: the configured pattern file, else the starter set built in.
+    pattern_store patterns(workers);
+    const bool screening = conf.screening.patterns != "none";
+    if (screening) {
+        pattern_publish_result pr = conf.screening.patterns.empty()
+                                        ? patterns.load(starter_patterns_text(), "starter.patterns (built in)")
+                                        : patterns.load_file(conf.screening.patterns);
+        if (!pr.ok()) throw std::runtime_error("screening.patterns: " + pr.error);
+    }
     engine_config ecfg = to_engine_config(conf);
-    engine_scorer scorer(rules, ecfg, workers);
+    engine_scorer scorer(rules, ecfg, workers, screening ? &patterns : nullptr);
     lookup_scorer lookups(scorer);  // admin card lookups answered on the workers' lcores
     dataplane dp(cfg, lookups);
     // Destroyed before `dp` (reverse order), on every path: the engines' velocity tables
@@ -215,7 +226,18 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
     std::unique_ptr<appliance_admin> admin;
     std::unique_ptr<admin_server> admin_srv;
     if (!conf.admin.token.empty()) {
-        admin = std::make_unique<appliance_admin>(rules, lookups, cfg.tokenization_key, appliance_admin::hooks{});
+        appliance_admin::hooks h;
+        h.patterns_text = [&patterns] { return patterns.text(); };
+        h.patterns_version = [&patterns] { return patterns.version(); };
+        h.put_patterns = [&patterns](std::string_view body) {
+            put_result r;
+            pattern_publish_result pr = patterns.load(body, "PUT /api/v1/patterns");
+            r.ok = pr.ok();
+            r.version = pr.ok() ? pr.version : patterns.version();
+            r.error = pr.error;
+            return r;
+        };
+        admin = std::make_unique<appliance_admin>(rules, lookups, cfg.tokenization_key, std::move(h));
         admin->set_rules_text(rules_text);
         admin_config ac = to_admin_config(conf);
         if (ac.token.empty()) throw std::runtime_error("admin.token: " + conf.admin.token + " is not set");

@@ -16,13 +16,18 @@ namespace txscreen {
 
 class engine_scorer final : public txn_scorer {
 public:
-    engine_scorer(ruleset_store& rules, const engine_config& cfg, unsigned workers)
-        : _rules(rules), _cfg(cfg), _engines(workers), _sockets(workers) {}
+    // `patterns`: the published pattern databases (sized for `workers`), or nullptr for
+    // no screening.
+    engine_scorer(ruleset_store& rules, const engine_config& cfg, unsigned workers, pattern_store* patterns = nullptr)
+        : _rules(rules), _cfg(cfg), _engines(workers), _sockets(workers) {
+        _cfg.patterns = patterns;
+    }
 
     // Runs on the worker's own lcore, so `socket` is where its shard belongs.
     void attach_worker(unsigned worker, int socket) override {
         _sockets[worker] = socket;
         engine_config cfg = _cfg;
+        cfg.worker = worker;  // its scratch in every pattern database
         cfg.memory.alloc = [](void* ctx, std::size_t size, std::size_t align) -> void* {
             // Written here, on the worker's own lcore: every page is faulted in (and with
             // --no-huge placed on this NUMA node by first touch) at start-up instead of on
