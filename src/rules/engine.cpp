@@ -296,10 +296,21 @@ void engine::score_prepared(const Txn& t, const prepared& prep, Verdict& out) no
             double km = home && here ? great_circle_km(home->lat, home->lon, here->lat, here->lon) : 0;
             fired.add(static_cast<int>(detector::country_mismatch), weight(detector::country_mismatch), km, 0);
         }
+        // A large payment from a device the card never used is the account-takeover
+        // pattern: it needs only one earlier transaction of the card (the device is new
+        // to an existing card), and its reason carries the amount and that threshold.
+        const bool large = d.new_device_large_amount_major > 0 && amount_major >= d.new_device_large_amount_major;
         if (on(detector::new_device) && !t.device_id.empty() && !obs.prior.device_known &&
-            history >= d.new_device_min_history && (t.chan == channel::ecom || !d.new_device_ecom_only))
-            fired.add(static_cast<int>(detector::new_device), weight(detector::new_device), history,
-                      d.new_device_min_history);
+            (history >= d.new_device_min_history || (large && history >= 1)) &&
+            (t.chan == channel::ecom || !d.new_device_ecom_only)) {
+            if (large)
+                fired.add(static_cast<int>(detector::new_device),
+                          std::max(weight(detector::new_device), d.new_device_large_weight), amount_major,
+                          d.new_device_large_amount_major);
+            else
+                fired.add(static_cast<int>(detector::new_device), weight(detector::new_device), history,
+                          d.new_device_min_history);
+        }
     }
 
     // ---- windowed metrics: card velocity detectors and user rules. For a duplicate the

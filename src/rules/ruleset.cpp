@@ -321,10 +321,13 @@ struct ruleset_loader {
                      get_number(dt, dp, "min_distance_km", 0, 20'100, d.travel_min_distance_km) &&
                      get_duration(dt, dp, "max_gap", d.travel_max_gap_ms);
             } else if (name == "new_device") {
-                ok = only_keys(dt, dp, {"enable", "weight", "min_history", "ecom_only"}) &&
+                ok = only_keys(dt, dp, {"enable", "weight", "min_history", "ecom_only", "large_amount",
+                                        "large_weight"}) &&
                      common_detector(dt, dp, detector::new_device) &&
                      get_int_as(dt, dp, "min_history", 0, 1000, d.new_device_min_history) &&
-                     get_bool(dt, dp, "ecom_only", d.new_device_ecom_only);
+                     get_bool(dt, dp, "ecom_only", d.new_device_ecom_only) &&
+                     get_number(dt, dp, "large_amount", 0, 1e12, d.new_device_large_amount_major) &&
+                     get_int_as(dt, dp, "large_weight", 0, 100, d.new_device_large_weight);
             } else if (name == "country_mismatch") {
                 ok = only_keys(dt, dp, {"enable", "weight", "min_history", "card_present_only"}) &&
                      common_detector(dt, dp, detector::country_mismatch) &&

@@ -124,6 +124,10 @@ struct detector_settings {
 
     uint32_t new_device_min_history = 3;         // card must have this many prior txns
     bool new_device_ecom_only = true;
+    // Account takeover: a new device paying at least this much (major units of the
+    // txn's currency; 0 = off) scores large_weight instead of the detector's weight.
+    double new_device_large_amount_major = 0;
+    uint8_t new_device_large_weight = 60;
 
     uint32_t country_mismatch_min_history = 3;   // prior txns before home is trusted
     bool country_mismatch_card_present_only = true;

@@ -117,7 +117,11 @@ void generator::plan_scenarios() {
         const size_range sz = scenario_sizes[static_cast<int>(s)];
         uint32_t n = static_cast<uint32_t>(r.between(sz.lo, sz.hi));
         if (n > left) n = static_cast<uint32_t>(left);
-        const int64_t start = _config.start_ms + static_cast<int64_t>(r.uniform() * span_ms);
+        int64_t start = _config.start_ms + static_cast<int64_t>(r.uniform() * span_ms);
+        // A takeover hijacks an account in use: not before the cards have some history
+        // (the first hour of event time, or the first quarter of a shorter feed).
+        if (s == scenario::account_takeover)
+            start = std::max(start, _config.start_ms + static_cast<int64_t>(std::min(3.6e6, span_ms / 4)));
         _instances.push_back({start, s, n, 0});
         _planned[static_cast<int>(s)] += n;
         left -= n;
@@ -243,8 +247,11 @@ void generator::materialize(const instance& in) {
     uint32_t card_ix = static_cast<uint32_t>(r.below(cards.size()));
     // An account takeover is "new" device/e-mail only against a history: prefer a card
     // with a few normal transactions already.
-    for (int tries = 0; in.kind == scenario::account_takeover && tries < 64 && _card_history[card_ix] < 3; ++tries)
-        card_ix = static_cast<uint32_t>(r.below(cards.size()));
+    // (the one with the most history of 64 draws when none has 3 yet).
+    for (int tries = 0; in.kind == scenario::account_takeover && tries < 64 && _card_history[card_ix] < 3; ++tries) {
+        const uint32_t other = static_cast<uint32_t>(r.below(cards.size()));
+        if (_card_history[other] > _card_history[card_ix]) card_ix = other;
+    }
     const card_profile& c = cards[card_ix];
     const city_entry& home = _pop->cities()[c.home_city];
     static const std::string pos = "pos", ecom = "ecom";

@@ -20,6 +20,7 @@
 #include "controlplane/kafka_publisher.h"
 #include "controlplane/s3_uploader.h"
 #include "controlplane/spool_writer.h"
+#include "rules/default_rules.h"
 #include "rules/ruleset_store.h"
 #include "screen/pattern_store.h"
 #include "screen/starter_patterns.h"
@@ -152,9 +153,11 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
     const unsigned workers = cfg.workers;
 
     ruleset_store rules;
-    std::string rules_text = "# built-in default ruleset (docs/rules.md); PUT a TOML ruleset to replace it\n";
+    std::string rules_text(default_rules_text());
     if (conf.rules.file.empty()) {
-        rules.publish(default_ruleset());
+        // The shipped defaults (src/rules/default_rules.toml, tuned on txgen feeds).
+        auto r = rules.load(rules_text, "default_rules.toml (built in)");
+        if (!r.ok()) throw std::runtime_error("built-in ruleset: " + r.error);
     } else {
         auto r = rules.load_file(conf.rules.file);
         if (!r.ok()) throw std::runtime_error(r.error);
