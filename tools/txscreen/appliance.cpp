@@ -379,6 +379,32 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
             snapshot(false);
             last_snapshot = clock::now();
         }
+        // Housekeeping every 5 ms whether or not verdicts keep coming: under sustained
+        // load (or Kafka backpressure) the rings never read empty, and a stop request,
+        // the spool's fsync interval and the end of input must still be seen.
+        if (const auto now = clock::now(); now - last_check > std::chrono::milliseconds(5)) {
+            last_check = now;
+            if (spool) spool->tick();
+            if (!stopping) {
+                dp_stats s = dp.stats();
+                if (s.rx.rx_packets != last_rx_packets) {
+                    if (!seen_first) t_first = now;
+                    seen_first = true;
+                    last_rx_packets = s.rx.rx_packets;
+                    t_last_rx = now;
+                }
+                double since_start = std::chrono::duration<double>(now - t_start).count();
+                double idle = std::chrono::duration<double>(now - t_last_rx).count();
+                bool done = (res.expected_packets && s.rx.rx_packets >= res.expected_packets) ||
+                            (opt.duration_s > 0 && since_start >= opt.duration_s) ||
+                            (!opt.loop && opt.idle_timeout_s > 0 && idle >= opt.idle_timeout_s) ||
+                            (stop && stop->load()) || (admin && admin->drain_requested());
+                if (done) {
+                    stopping = true;
+                    dp.stop_rx();
+                }
+            }
+        }
         if (kafka && !retry_kafka()) {
             std::this_thread::sleep_for(std::chrono::milliseconds(1));
             continue;
@@ -396,28 +422,6 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
         }
         if (n || m) continue;
         if (was_drained) break;
-        auto now = clock::now();
-        if (spool) spool->tick();
-        if (!stopping && now - last_check > std::chrono::milliseconds(5)) {
-            last_check = now;
-            dp_stats s = dp.stats();
-            if (s.rx.rx_packets != last_rx_packets) {
-                if (!seen_first) t_first = now;
-                seen_first = true;
-                last_rx_packets = s.rx.rx_packets;
-                t_last_rx = now;
-            }
-            double since_start = std::chrono::duration<double>(now - t_start).count();
-            double idle = std::chrono::duration<double>(now - t_last_rx).count();
-            bool done = (res.expected_packets && s.rx.rx_packets >= res.expected_packets) ||
-                        (opt.duration_s > 0 && since_start >= opt.duration_s) ||
-                        (!opt.loop && opt.idle_timeout_s > 0 && idle >= opt.idle_timeout_s) ||
-                        (stop && stop->load()) || (admin && admin->drain_requested());
-            if (done) {
-                stopping = true;
-                dp.stop_rx();
-            }
-        }
         std::this_thread::sleep_for(std::chrono::microseconds(50));
     }
     res.elapsed_s = std::chrono::duration<double>(clock::now() - (seen_first ? t_first : t_start)).count();
