@@ -20,7 +20,7 @@ trap finish EXIT
 fail() { echo "FAIL: $*"; [[ -f $WORK/run.log ]] && tail -20 "$WORK/run.log"; exit 1; }
 export TXSCREEN_ADMIN_TOKEN=e2e-admin-token-0123456789
 auth=(-H "Authorization: Bearer $TXSCREEN_ADMIN_TOKEN")
-N=${E2E_COUNT:-200000}
+N=${E2E_COUNT:-1000000}
 
 "$txgen" --count "$N" --format iso8583 --framing moldudp64 --seed 21 --fraud-rate 0.02 \
   --out "$WORK/feed.pcap" --labels "$WORK/labels.csv" --quiet || fail "txgen"
