@@ -256,6 +256,7 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
     uint64_t decision_counts[3] = {};
     uint32_t last_rs_version = 0, last_pat_version = 0;
     std::size_t kafka_waiting_size = 0;
+    std::chrono::steady_clock::time_point kafka_stall_since{};  // when alerts started waiting for Kafka
     spool_stats last_spool{};
 
     dp.start();
@@ -338,6 +339,7 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
             sn.have_kafka = true;
             sn.kafka = kafka->counters();
             sn.kafka_ready = kafka->ready();
+            sn.kafka_stalled_s = kafka_wait.empty() ? 0 : std::chrono::duration<double>(clock::now() - kafka_stall_since).count();
             sn.kafka_waiting = kafka_waiting_size;
         }
         if (spool) {
@@ -372,6 +374,7 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
         // Read "drained" before polling: a worker enqueues its last verdicts before it
         // reports done, so an empty poll after a drained reading means nothing is left.
         const bool was_drained = dp.drained();
+        if (kafka_wait.empty() != (kafka_waiting_size == 0) && !kafka_wait.empty()) kafka_stall_since = clock::now();
         kafka_waiting_size = kafka_wait.size();
         if (admin && clock::now() - last_snapshot > std::chrono::milliseconds(100)) {
             // Also the controlplane's quiescent point: names of a newer ruleset.
