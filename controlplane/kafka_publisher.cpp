@@ -1,5 +1,6 @@
 #include "controlplane/kafka_publisher.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <stdexcept>
@@ -67,6 +68,7 @@ const char* publish_result_name(publish_result r) noexcept {
         case publish_result::backpressure: return "backpressure";
         case publish_result::unavailable: return "unavailable";
         case publish_result::encode_error: return "encode_error";
+        case publish_result::spilled: return "spilled";
     }
     return "unknown";
 }
@@ -116,6 +118,11 @@ kafka_publisher::kafka_publisher(const kafka_config& cfg, verdict_json_names nam
         _bootstrap = cfg.brokers;
     }
 
+    if (!cfg.outbox_dir.empty()) {
+        _outbox = std::make_unique<kafka_outbox>(cfg.outbox_dir, cfg.outbox_segment_bytes);
+        _had_outbox = true;
+    }
+
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     set_conf(conf, "bootstrap.servers", _bootstrap);
     set_conf(conf, "client.id", cfg.client_id);
@@ -161,43 +168,114 @@ kafka_publisher::kafka_publisher(const kafka_config& cfg, verdict_json_names nam
             throw std::runtime_error("kafka: topic " + *names_by_topic[i] + ": " + why);
         }
     }
+    _polling.store(true, std::memory_order_release);
     _poller = std::thread([this] { poll_loop(); });
 }
 
-kafka_publisher::~kafka_publisher() {
+kafka_publisher::~kafka_publisher() { close(); }
+
+void kafka_publisher::close() noexcept {
+    if (_closed) return;
+    _closed = true;
     _stop.store(true, std::memory_order_release);
     if (_poller.joinable()) _poller.join();
+    _polling.store(false, std::memory_order_release);
     int left = flush(_cfg.shutdown_flush_ms);
     if (left > 0) {
-        std::fprintf(stderr,
-                     "kafka: shutdown: %d messages not delivered after %d ms; they are failed "
-                     "(re-read them from the spool)\n",
-                     left, _cfg.shutdown_flush_ms);
-        // Fail what is left so the counters account for every message.
+        const uint64_t in_outbox = _outbox ? _outbox->backlog() : 0;
+        const int queued = left - static_cast<int>(in_outbox);
+        if (queued > 0)
+            std::fprintf(stderr,
+                         _outbox ? "kafka: shutdown: %d messages not delivered after %d ms; alerts among them "
+                                   "are saved to the outbox for the next start\n"
+                                 : "kafka: shutdown: %d messages not delivered after %d ms; they are failed "
+                                   "(re-read them from the spool)\n",
+                         queued, _cfg.shutdown_flush_ms);
+        // Fail what is left so the counters account for every message (and the
+        // delivery reports save undelivered alerts to the outbox).
         rd_kafka_purge(_rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
         rd_kafka_poll(_rk, 0);
     }
     for (auto& t : _topics)
         if (t.rkt) rd_kafka_topic_destroy(t.rkt);
     rd_kafka_destroy(_rk);
+    _rk = nullptr;
+    if (_outbox) {
+        _outbox->sync();
+        if (uint64_t b = _outbox->backlog())
+            std::fprintf(stderr, "kafka: %llu alerts wait in the outbox %s for the next start\n",
+                         static_cast<unsigned long long>(b), _outbox->dir().c_str());
+        _final_outbox = _outbox->stats();
+        _outbox.reset();  // writes the read positions
+    }
     _embedded.reset();
 }
 
 void kafka_publisher::poll_loop() {
-    while (!_stop.load(std::memory_order_acquire)) rd_kafka_poll(_rk, _cfg.poll_interval_ms);
+    auto last_sync = std::chrono::steady_clock::now();
+    while (!_stop.load(std::memory_order_acquire)) {
+        const bool backlog = _outbox && _outbox->backlog() > 0;
+        if (backlog && !_fatal.load(std::memory_order_acquire)) replay_outbox();
+        rd_kafka_poll(_rk, backlog ? 5 : _cfg.poll_interval_ms);
+        // Spilled alerts are durable within ~100 ms.
+        if (_outbox) {
+            auto now = std::chrono::steady_clock::now();
+            if (now - last_sync >= std::chrono::milliseconds(100)) {
+                _outbox->sync();
+                last_sync = now;
+            }
+        }
+    }
 }
 
-int kafka_publisher::poll(int timeout_ms) noexcept { return rd_kafka_poll(_rk, timeout_ms); }
+// Produces outbox records, oldest first, until the backlog is full.
+void kafka_publisher::replay_outbox() noexcept {
+    std::string key, value;
+    uint64_t seg = 0;
+    try {
+        while (!_stop.load(std::memory_order_relaxed) && _outbox->peek(key, value, seg)) {
+            if (produce(kafka_topic::alerts, key.data(), key.size(), value.data(), value.size(), false, seg) !=
+                publish_result::accepted)
+                return;
+            _outbox->pop();
+            _replayed.fetch_add(1, std::memory_order_relaxed);
+        }
+    } catch (const std::exception& e) {  // allocation failure reading a record
+        if (log_allowed()) std::fprintf(stderr, "kafka outbox: replay: %s\n", e.what());
+    }
+}
+
+publish_result kafka_publisher::spill(const char* key, std::size_t key_len, const char* payload, std::size_t len,
+                                      publish_result otherwise) noexcept {
+    if (_outbox->append({key, key_len}, {payload, len})) {
+        _spilled.fetch_add(1, std::memory_order_relaxed);
+        return publish_result::spilled;
+    }
+    if (log_allowed()) std::fprintf(stderr, "kafka outbox: cannot save an alert: %s\n", _outbox->last_error().c_str());
+    return otherwise;
+}
+
+int kafka_publisher::poll(int timeout_ms) noexcept { return _rk ? rd_kafka_poll(_rk, timeout_ms) : 0; }
 
 int kafka_publisher::flush(int timeout_ms) noexcept {
-    rd_kafka_flush(_rk, timeout_ms);
-    return rd_kafka_outq_len(_rk);
+    if (!_rk) return 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        rd_kafka_flush(_rk, static_cast<int>(std::clamp<int64_t>(left.count(), 0, 100)));
+        const int queued = rd_kafka_outq_len(_rk);
+        // The outbox drains only while the poll thread replays it.
+        const uint64_t outbox = _outbox ? _outbox->backlog() : 0;
+        const bool replaying = outbox && _polling.load(std::memory_order_acquire) && !_fatal.load(std::memory_order_acquire);
+        if ((queued == 0 && !replaying) || std::chrono::steady_clock::now() >= deadline)
+            return queued + static_cast<int>(std::min<uint64_t>(outbox, 1u << 30));
+    }
 }
 
 publish_result kafka_publisher::produce(kafka_topic t, const char* key, std::size_t key_len,
-                                        const char* payload, std::size_t len) noexcept {
+                                        const char* payload, std::size_t len, bool wait, uint64_t segment) noexcept {
     topic_state& ts = _topics[static_cast<std::size_t>(t)];
-    if (_fatal.load(std::memory_order_acquire)) [[unlikely]] {
+    if (_fatal.load(std::memory_order_acquire) || !_rk) [[unlikely]] {
         ts.refused.fetch_add(1, std::memory_order_relaxed);
         return publish_result::unavailable;
     }
@@ -209,12 +287,13 @@ publish_result kafka_publisher::produce(kafka_topic t, const char* key, std::siz
         rd_kafka_resp_err_t err = rd_kafka_producev(
             _rk, RD_KAFKA_V_RKT(ts.rkt), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
             RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE(const_cast<char*>(payload), len),
-            RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<uintptr_t>(t))), RD_KAFKA_V_END);
+            RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<uintptr_t>(t) | (segment << 2))), RD_KAFKA_V_END);
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) [[likely]]
             return publish_result::accepted;
         ts.produced.fetch_sub(1, std::memory_order_relaxed);
 
         if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            if (!wait) return publish_result::backpressure;
             // Already known to be full: fail fast, the caller re-reads from the spool.
             if (_backpressured.load(std::memory_order_relaxed)) {
                 ts.backpressure.fetch_add(1, std::memory_order_relaxed);
@@ -258,7 +337,13 @@ publish_result kafka_publisher::publish_alert(const Verdict& v) noexcept {
         return publish_result::encode_error;
     }
     write_token_hex(v.txn.card_token, key);
-    return produce(kafka_topic::alerts, key, sizeof key, payload, n);
+    // While the outbox holds alerts, new ones queue behind them (order per card).
+    if (_outbox && _outbox->backlog() > 0) [[unlikely]]
+        return spill(key, sizeof key, payload, n, publish_result::backpressure);
+    publish_result r = produce(kafka_topic::alerts, key, sizeof key, payload, n);
+    if (_outbox && (r == publish_result::backpressure || r == publish_result::unavailable)) [[unlikely]]
+        return spill(key, sizeof key, payload, n, r);
+    return r;
 }
 
 publish_result kafka_publisher::publish_scored(const Verdict& v) noexcept {
@@ -304,6 +389,13 @@ kafka_counters kafka_publisher::counters() const noexcept {
         c.topic[i].produced = ts.produced.load(std::memory_order_acquire);
         c.topic[i].backpressure = ts.backpressure.load(std::memory_order_relaxed);
         c.topic[i].refused = ts.refused.load(std::memory_order_relaxed);
+        c.topic[i].saved = ts.saved.load(std::memory_order_acquire);
+    }
+    if (_had_outbox) {
+        c.have_outbox = true;
+        c.replayed = _replayed.load(std::memory_order_relaxed);
+        c.spilled = _spilled.load(std::memory_order_relaxed);
+        c.outbox = _outbox ? _outbox->stats() : _final_outbox;
     }
     c.errors = _errors.load(std::memory_order_relaxed);
     c.fatal_errors = _fatal_errors.load(std::memory_order_relaxed);
@@ -324,12 +416,15 @@ std::string kafka_publisher::fatal_error() const {
 void kafka_publisher::on_delivery(rd_kafka_s* rk, const rd_kafka_message_s* msg, void* opaque) {
     (void)rk;
     auto* self = static_cast<kafka_publisher*>(opaque);
-    auto t = static_cast<std::size_t>(reinterpret_cast<uintptr_t>(msg->_private));
+    const auto tag = reinterpret_cast<uintptr_t>(msg->_private);
+    const auto t = static_cast<std::size_t>(tag & 3);
+    const uint64_t segment = tag >> 2;  // outbox segment of a replayed alert, 0 = none
     if (t >= kafka_topic_count) [[unlikely]]
         return;
     topic_state& ts = self->_topics[t];
     if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) [[likely]] {
         ts.acked.fetch_add(1, std::memory_order_release);
+        if (segment) self->_outbox->settled(segment);
         // A delivery frees backlog room: let the next publish wait again.
         if (self->_backpressured.load(std::memory_order_relaxed))
             self->_backpressured.store(false, std::memory_order_relaxed);
@@ -338,7 +433,16 @@ void kafka_publisher::on_delivery(rd_kafka_s* rk, const rd_kafka_message_s* msg,
             std::fprintf(stderr, "kafka: deliveries resumed\n");
         return;
     }
+    // An alert that could not be delivered goes (back) to the outbox.
+    if (self->_outbox && t == static_cast<std::size_t>(kafka_topic::alerts) &&
+        self->_outbox->append({static_cast<const char*>(msg->key), msg->key_len},
+                              {static_cast<const char*>(msg->payload), msg->len})) {
+        ts.saved.fetch_add(1, std::memory_order_release);
+        if (segment) self->_outbox->settled(segment);
+        return;
+    }
     ts.failed.fetch_add(1, std::memory_order_release);
+    if (segment) self->_outbox->settled(segment);
     if (log_allowed())
         std::fprintf(stderr, "kafka: delivery to %s failed: %s\n",
                      kafka_topic_label(static_cast<kafka_topic>(t)), rd_kafka_err2str(msg->err));
@@ -356,9 +460,10 @@ void kafka_publisher::on_error(rd_kafka_s* rk, int err, const char* reason, void
         self->_fatal_errors.fetch_add(1, std::memory_order_relaxed);
         self->_fatal.store(true, std::memory_order_release);
         std::fprintf(stderr,
-                     "kafka: FATAL producer error %s: %s; the publisher is not ready and refuses "
-                     "new messages (restart it; undelivered alerts are in the spool)\n",
-                     rd_kafka_err2name(orig), text);
+                     "kafka: FATAL producer error %s: %s; the publisher is not ready (restart it; %s)\n",
+                     rd_kafka_err2name(orig), text,
+                     self->_outbox ? "new alerts wait in the outbox and are published after the restart"
+                                   : "new alerts are refused; every verdict is in the spool");
         return;
     }
     self->_errors.fetch_add(1, std::memory_order_relaxed);

@@ -11,10 +11,19 @@
 //
 // Delivery accounting per topic (readable at any time, see counters()):
 //   produced = accepted by publish_*();   acked / failed = delivery reports;
-//   pending  = produced - acked - failed  (queued or in flight)
-// so `alerts = acked + pending` holds whenever failed == 0, and a message that is
-// not accepted (backpressure) was never counted as produced: the caller still owns
-// it and re-reads it from the spool later.
+//   saved    = alerts whose delivery failed and that were saved to the outbox instead
+//   pending  = produced - acked - failed - saved  (queued or in flight)
+// A message that is not accepted (backpressure) was never counted as produced: the
+// caller still owns it.
+//
+// With an outbox (kafka_config::outbox_dir, see kafka_outbox.h) alerts never meet
+// backpressure: when the in-memory backlog is full (broker slow or down) or the
+// producer hit a fatal error, publish_alert() appends the rendered alert to the
+// outbox and returns `spilled`; while the outbox holds anything, new alerts go there
+// too (order kept). The poll thread reads the outbox back into the producer whenever
+// the backlog has room, and alerts whose delivery fails (message timeout, purge at
+// shutdown) are saved there again. Alerts handed over by this process are then
+//   given = (produced - replayed) + spilled,   and on disk: outbox backlog.
 //
 // Threads: publish_*() may be called from any controlplane thread (never from a
 // dataplane lcore: they may block up to backpressure_wait_ms). An internal thread
@@ -32,6 +41,7 @@
 #include <vector>
 
 #include "controlplane/kafka_embedded.h"
+#include "controlplane/kafka_outbox.h"
 #include "controlplane/verdict_json.h"
 
 struct rd_kafka_s;
@@ -51,6 +61,8 @@ enum class publish_result : uint8_t {
                    // the caller keeps the record (it is in the spool) and retries later
     unavailable,   // fatal producer error: not queued; the publisher must be recreated
     encode_error,  // the record could not be encoded (never expected): not queued
+    spilled,       // backlog full or producer unavailable: saved to the outbox, and
+                   // published from there when the broker takes it (alerts only)
 };
 const char* publish_result_name(publish_result r) noexcept;
 
@@ -80,6 +92,10 @@ struct kafka_config {
     int message_timeout_ms = 0;
     int shutdown_flush_ms = 10'000;  // flush budget in the destructor
     int poll_interval_ms = 100;      // delivery-report poll period
+    // Directory of the alert outbox ("" = none: a full backlog reports backpressure).
+    // The appliance uses <spool.dir>/kafka-outbox.
+    std::string outbox_dir;
+    uint64_t outbox_segment_bytes = 64ull << 20;
     // Extra librdkafka properties (security.protocol, sasl.*, ssl.*...), set last.
     std::vector<std::pair<std::string, std::string>> properties;
 };
@@ -93,7 +109,8 @@ struct kafka_topic_counters {
     uint64_t failed = 0;        // delivery report: error (message timeout, fatal, ...)
     uint64_t backpressure = 0;  // publish_*() calls refused with backpressure
     uint64_t refused = 0;       // publish_*() calls refused as unavailable / encode_error
-    uint64_t pending() const noexcept { return produced - acked - failed; }
+    uint64_t saved = 0;         // delivery failed; saved to the outbox instead (alerts)
+    uint64_t pending() const noexcept { return produced - acked - failed - saved; }
 };
 
 struct kafka_counters {
@@ -101,6 +118,11 @@ struct kafka_counters {
     uint64_t errors = 0;        // non-fatal client errors (transport, all brokers down...)
     uint64_t fatal_errors = 0;
     bool ready = false;         // false after a fatal error
+    // Alert outbox (all zero when there is none).
+    bool have_outbox = false;
+    uint64_t spilled = 0;       // alerts publish_alert() put in the outbox
+    uint64_t replayed = 0;      // outbox records produced to the broker
+    kafka_outbox_stats outbox;
     const kafka_topic_counters& operator[](kafka_topic t) const noexcept {
         return topic[static_cast<std::size_t>(t)];
     }
@@ -112,9 +134,12 @@ public:
     // the producer and its poll thread. Throws std::runtime_error with a message
     // naming the key (bad config) or librdkafka's reason.
     explicit kafka_publisher(const kafka_config& cfg, verdict_json_names names = {});
-    // Stops polling, flushes for up to shutdown_flush_ms, destroys the producer and then
-    // the embedded broker. Messages still pending after the flush are reported on stderr.
+    // close(), when not called already.
     ~kafka_publisher();
+    // Stops polling, flushes for up to shutdown_flush_ms, purges what is left (alerts
+    // among it are saved to the outbox), closes the outbox, destroys the producer and
+    // then the embedded broker. Afterwards only counters() may be called (final values).
+    void close() noexcept;
     kafka_publisher(const kafka_publisher&) = delete;
     kafka_publisher& operator=(const kafka_publisher&) = delete;
 
@@ -131,8 +156,9 @@ public:
 
     // Serves delivery reports now (the poll thread does this anyway). Returns events served.
     int poll(int timeout_ms) noexcept;
-    // Waits until nothing is pending or `timeout_ms` passed. Returns messages still
-    // queued or in flight (0 = all acked or failed).
+    // Waits until nothing is pending (in the producer or, while the poll thread runs,
+    // in the outbox) or `timeout_ms` passed. Returns messages still queued, in flight
+    // or in the outbox (0 = all acked or failed).
     int flush(int timeout_ms) noexcept;
 
     // Raises a librdkafka test fatal error (OUT_OF_ORDER_SEQUENCE_NUMBER) so operators'
@@ -158,10 +184,17 @@ private:
         std::atomic<uint64_t> failed{0};
         std::atomic<uint64_t> backpressure{0};
         std::atomic<uint64_t> refused{0};
+        std::atomic<uint64_t> saved{0};
     };
 
+    // wait: on a full backlog poll up to backpressure_wait_ms for room (publishers);
+    // false fails at once (outbox replay). segment: outbox segment the record came
+    // from, 0 when none (carried in the message opaque to the delivery report).
     publish_result produce(kafka_topic t, const char* key, std::size_t key_len, const char* payload,
-                           std::size_t len) noexcept;
+                           std::size_t len, bool wait = true, uint64_t segment = 0) noexcept;
+    publish_result spill(const char* key, std::size_t key_len, const char* payload, std::size_t len,
+                         publish_result otherwise) noexcept;
+    void replay_outbox() noexcept;
     void poll_loop();
     static void on_delivery(rd_kafka_s* rk, const rd_kafka_message_s* msg, void* opaque);
     static void on_error(rd_kafka_s* rk, int err, const char* reason, void* opaque);
@@ -183,6 +216,13 @@ private:
     std::atomic<bool> _stop{false};
     mutable std::mutex _fatal_mutex;  // guards _fatal_text (written once, read rarely)
     std::string _fatal_text;
+    std::unique_ptr<kafka_outbox> _outbox;
+    bool _closed = false;
+    bool _had_outbox = false;
+    kafka_outbox_stats _final_outbox;  // the outbox's stats when close() closed it
+    std::atomic<uint64_t> _spilled{0};
+    std::atomic<uint64_t> _replayed{0};
+    std::atomic<bool> _polling{false};  // the poll thread runs (and replays the outbox)
     std::thread _poller;
 };
 

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <set>
 #include <string>
 #include <thread>
@@ -351,6 +352,125 @@ TEST_CASE("a full backlog reports backpressure instead of dropping", "[integrati
     CHECK(c[kafka_topic::alerts].acked == n);
     auto alerts = consume_all(pub.bootstrap_servers(), cfg.topic_alerts);
     check_alerts_exactly_once(alerts, ids);
+}
+
+namespace {
+
+std::string outbox_temp_dir() {
+    char tmpl[] = "/tmp/txscreen-kafka-outbox-XXXXXX";
+    REQUIRE(::mkdtemp(tmpl) != nullptr);
+    return tmpl;
+}
+
+std::size_t outbox_segment_files(const std::string& dir) {
+    std::size_t n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        if (e.path().extension() == ".kob") ++n;
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("with an outbox a full backlog spills to disk, and every alert follows when the broker returns",
+          "[integration][kafka]") {
+    kafka_config cfg = embedded_config();
+    cfg.max_backlog_messages = 1000;
+    cfg.backpressure_wait_ms = 20;
+    cfg.outbox_dir = outbox_temp_dir();
+    cfg.outbox_segment_bytes = 256 * 1024;  // several segments
+    kafka_publisher pub(cfg);
+    REQUIRE(pub.embedded()->set_down(-1));
+
+    constexpr uint32_t n = 20'000;
+    std::set<uint32_t> ids;
+    uint64_t spilled = 0;
+    auto t0 = std::chrono::steady_clock::now();
+    for (uint32_t i = 0; i < n; ++i) {
+        ids.insert(i);
+        publish_result r = pub.publish_alert(make_verdict(i, true));
+        // Never backpressure: the caller (the dataplane's consumer) never waits.
+        REQUIRE((r == publish_result::accepted || r == publish_result::spilled));
+        if (r == publish_result::spilled) ++spilled;
+    }
+    auto took = std::chrono::steady_clock::now() - t0;
+    CHECK(took < 5s);
+    kafka_counters c = pub.counters();
+    REQUIRE(c.have_outbox);
+    CHECK(c[kafka_topic::alerts].produced == 1000);  // the in-memory bound
+    CHECK(c.spilled == spilled);
+    CHECK(spilled == n - 1000);
+    CHECK(c.outbox.backlog == spilled);
+    CHECK(outbox_segment_files(cfg.outbox_dir) > 1);
+
+    // Broker back: the poll thread reads the outbox back in order.
+    REQUIRE(pub.embedded()->set_up(-1));
+    REQUIRE(pub.flush(60000) == 0);
+    c = pub.counters();
+    CHECK(c.replayed == spilled);
+    CHECK(c.outbox.backlog == 0);
+    CHECK(c[kafka_topic::alerts].acked == n);
+    CHECK(c[kafka_topic::alerts].failed == 0);
+    auto alerts = consume_all(pub.bootstrap_servers(), cfg.topic_alerts);
+    check_alerts_exactly_once(alerts, ids);
+    // Acked outbox segments are deleted.
+    for (int i = 0; i < 50 && outbox_segment_files(cfg.outbox_dir) > 0; ++i) std::this_thread::sleep_for(100ms);
+    CHECK(outbox_segment_files(cfg.outbox_dir) == 0);
+    std::filesystem::remove_all(cfg.outbox_dir);
+}
+
+TEST_CASE("alerts not delivered at shutdown wait in the outbox and the next start publishes them",
+          "[integration][kafka]") {
+    const std::string dir = outbox_temp_dir();
+    constexpr uint32_t n = 5000;
+    std::set<uint32_t> ids;
+    {
+        kafka_config cfg = embedded_config();
+        cfg.max_backlog_messages = 1000;
+        cfg.backpressure_wait_ms = 20;
+        cfg.shutdown_flush_ms = 500;
+        cfg.outbox_dir = dir;
+        kafka_publisher pub(cfg);
+        REQUIRE(pub.embedded()->set_down(-1));
+        for (uint32_t i = 0; i < n; ++i) {
+            ids.insert(i);
+            publish_result r = pub.publish_alert(make_verdict(i, true));
+            REQUIRE((r == publish_result::accepted || r == publish_result::spilled));
+        }
+        CHECK(pub.counters().outbox.backlog == n - 1000);
+    }  // broker still down: the 1000 in memory are purged and saved to the outbox
+    {
+        kafka_config cfg = embedded_config();
+        cfg.outbox_dir = dir;
+        kafka_publisher pub(cfg);  // a new broker, empty
+        CHECK(pub.counters().outbox.recovered == n);
+        REQUIRE(pub.flush(60000) == 0);
+        kafka_counters c = pub.counters();
+        CHECK(c.replayed == n);
+        CHECK(c[kafka_topic::alerts].acked == n);
+        auto alerts = consume_all(pub.bootstrap_servers(), cfg.topic_alerts);
+        check_alerts_exactly_once(alerts, ids);
+    }
+    CHECK(outbox_segment_files(dir) == 0);
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("with an outbox a fatal producer error spills alerts for the restart", "[integration][kafka]") {
+    const std::string dir = outbox_temp_dir();
+    kafka_config cfg = embedded_config();
+    cfg.outbox_dir = dir;
+    {
+        kafka_publisher pub(cfg);
+        REQUIRE(pub.publish_alert(make_verdict(1, true)) == publish_result::accepted);
+        REQUIRE(pub.flush(10000) == 0);
+        REQUIRE(pub.simulate_fatal_error("test"));
+        for (int i = 0; i < 50 && pub.ready(); ++i) std::this_thread::sleep_for(100ms);
+        REQUIRE(!pub.ready());
+        CHECK(pub.publish_alert(make_verdict(2, true)) == publish_result::spilled);
+        CHECK(pub.counters().outbox.backlog == 1);
+    }
+    kafka_outbox ob(dir);
+    CHECK(ob.backlog() == 1);
+    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("a fatal producer error makes the publisher not ready and refuse", "[integration][kafka]") {

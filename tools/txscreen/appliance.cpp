@@ -171,6 +171,9 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
     const ruleset* names = nullptr;  // the ruleset this (controlplane) thread reads names from
     if (conf.kafka.enabled) {
         kafka_config kc = to_kafka_config(conf);
+        // Alerts the broker cannot take yet wait on disk next to the spool, not in
+        // memory and not by stalling the dataplane (docs/kafka.md, "Outbox").
+        if (!conf.spool.dir.empty()) kc.outbox_dir = conf.spool.dir + "/kafka-outbox";
         if (std::string err = validate_kafka_config(kc); !err.empty()) throw std::runtime_error("kafka: " + err);
         verdict_json_names kn;
         // Called while publishing, on this thread, which holds `names` as a reader.
@@ -462,8 +465,19 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
         res.s3_failures = us.failures;
     }
     if (kafka) {
-        kafka->flush(30'000);
+        // With an outbox, what the broker does not take in the flush budget waits on
+        // disk for the next start; without one, allow the broker more time.
+        const bool outbox = !kafka->config().outbox_dir.empty();
+        kafka->flush(outbox ? kafka->config().shutdown_flush_ms : 30'000);
+        kafka->close();  // purges the rest: alerts among it are saved to the outbox
         kafka_counters kcnt = kafka->counters();
+        res.kafka_outbox = kcnt.have_outbox;
+        res.kafka_alerts_spilled = kcnt.spilled;
+        res.kafka_alerts_replayed = kcnt.replayed;
+        res.kafka_outbox_recovered = kcnt.outbox.recovered;
+        res.kafka_outbox_backlog = kcnt.outbox.backlog;
+        res.kafka_outbox_lost = kcnt.outbox.lost;
+        res.kafka_alerts_saved = kcnt[kafka_topic::alerts].saved;
         const auto& a = kcnt[kafka_topic::alerts];
         res.kafka_alerts_produced = a.produced;
         res.kafka_alerts_acked = a.acked;
@@ -517,6 +531,10 @@ std::string result_json(const appliance_result& r) {
       << ",\"alerts_pending\":" << r.kafka_alerts_pending << ",\"alerts_failed\":" << r.kafka_alerts_failed
       << ",\"refused\":" << r.kafka_refused << ",\"backpressure_waits\":" << r.kafka_backpressure_waits
       << ",\"scored_acked\":" << r.kafka_scored_acked << ",\"rejects_acked\":" << r.kafka_rejects_acked
+      << ",\"outbox\":" << (r.kafka_outbox ? "true" : "false") << ",\"alerts_spilled\":" << r.kafka_alerts_spilled
+      << ",\"alerts_saved\":" << r.kafka_alerts_saved << ",\"outbox_replayed\":" << r.kafka_alerts_replayed
+      << ",\"outbox_recovered\":" << r.kafka_outbox_recovered << ",\"outbox_backlog\":" << r.kafka_outbox_backlog
+      << ",\"outbox_lost\":" << r.kafka_outbox_lost
       << "},\"spool\":{\"dir\":\"" << r.spool_dir << "\",\"appended\":" << r.spool_appended
       << ",\"verdicts\":" << r.spool_verdicts << ",\"rejects\":" << r.spool_rejects
       << ",\"durable\":" << r.spool_durable << ",\"refused\":" << r.spool_refused << ",\"lost\":" << r.spool_lost

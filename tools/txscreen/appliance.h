@@ -52,6 +52,12 @@ struct appliance_result {
     uint64_t kafka_alerts_produced = 0, kafka_alerts_acked = 0, kafka_alerts_pending = 0;
     uint64_t kafka_alerts_failed = 0, kafka_backpressure_waits = 0, kafka_refused = 0;
     uint64_t kafka_scored_acked = 0, kafka_rejects_acked = 0;
+    // The alert outbox (<spool>/kafka-outbox): alerts of this run saved there when the
+    // backlog was full, outbox records produced (this run's and an earlier run's),
+    // records found at start, and what is left for the next start.
+    bool kafka_outbox = false;
+    uint64_t kafka_alerts_spilled = 0, kafka_alerts_replayed = 0, kafka_outbox_recovered = 0;
+    uint64_t kafka_outbox_backlog = 0, kafka_alerts_saved = 0, kafka_outbox_lost = 0;
     // Spool (Avro files, docs/spool.md) and S3 upload.
     std::string spool_dir;
     uint64_t spool_verdicts = 0, spool_rejects = 0;  // rows in table=scored / table=rejects

@@ -357,8 +357,25 @@ void appliance_admin::render_metrics(std::string& out) {
             p.sample("txscreen_kafka_pending_messages", {{"topic", topic}}, c.pending());
             p.sample("txscreen_kafka_backpressure_total", {{"topic", topic}}, c.backpressure);
         }
+        p.family("txscreen_kafka_saved_total", "counter", "Alerts whose delivery failed, saved to the outbox instead");
+        p.sample("txscreen_kafka_saved_total", {{"topic", "alerts"}}, s.kafka[kafka_topic::alerts].saved);
         p.family("txscreen_kafka_waiting_alerts", "gauge", "Alerts held by the controlplane until Kafka takes them");
         p.sample("txscreen_kafka_waiting_alerts", {}, s.kafka_waiting);
+        if (s.kafka.have_outbox) {
+            const auto& ob = s.kafka.outbox;
+            p.family("txscreen_kafka_outbox_alerts", "gauge", "Alerts in the on-disk outbox, not handed to Kafka yet");
+            p.sample("txscreen_kafka_outbox_alerts", {}, ob.backlog);
+            p.family("txscreen_kafka_outbox_bytes", "gauge", "Bytes of outbox segment files");
+            p.sample("txscreen_kafka_outbox_bytes", {}, ob.bytes);
+            p.family("txscreen_kafka_outbox_spilled_total", "counter", "Alerts saved to the outbox because the backlog was full");
+            p.sample("txscreen_kafka_outbox_spilled_total", {}, s.kafka.spilled);
+            p.family("txscreen_kafka_outbox_replayed_total", "counter", "Outbox alerts handed to the Kafka producer");
+            p.sample("txscreen_kafka_outbox_replayed_total", {}, s.kafka.replayed);
+            p.family("txscreen_kafka_outbox_recovered_total", "counter", "Outbox alerts found at start from an earlier run");
+            p.sample("txscreen_kafka_outbox_recovered_total", {}, ob.recovered);
+            p.family("txscreen_kafka_outbox_lost_total", "counter", "Alerts the outbox could not save (disk full, I/O error)");
+            p.sample("txscreen_kafka_outbox_lost_total", {}, ob.lost);
+        }
     }
     if (s.have_spool) {
         p.family("txscreen_spool_records_total", "counter", "Records appended to the spool, by table");
@@ -487,9 +504,17 @@ std::string appliance_admin::render_stats() {
     bool kafka_hold = true;
     if (s.have_kafka) {
         const auto& a = s.kafka[kafka_topic::alerts];
-        kafka_hold = a.produced + s.kafka_waiting == s.alerts && a.failed == 0;
+        // Alerts of this run went to the producer directly or to the outbox; replays
+        // of the outbox (this run's or an earlier one's) are counted apart.
+        const uint64_t direct = a.produced - s.kafka.replayed;
+        kafka_hold = direct + s.kafka.spilled + s.kafka_waiting == s.alerts && a.failed == 0 &&
+                     s.kafka.outbox.lost == 0;
         o += ",\"kafka_alerts\":{\"alerts\":" + std::to_string(s.alerts) + ",\"produced\":" +
-             std::to_string(a.produced) + ",\"waiting\":" + std::to_string(s.kafka_waiting) +
+             std::to_string(direct) + ",\"spilled\":" + std::to_string(s.kafka.spilled) +
+             ",\"replayed\":" + std::to_string(s.kafka.replayed) +
+             ",\"outbox\":" + std::to_string(s.kafka.outbox.backlog) +
+             ",\"saved\":" + std::to_string(a.saved) +
+             ",\"waiting\":" + std::to_string(s.kafka_waiting) +
              ",\"acked\":" + std::to_string(a.acked) + ",\"pending\":" + std::to_string(a.pending()) +
              ",\"failed\":" + std::to_string(a.failed) + ",\"hold\":" + (kafka_hold ? "true" : "false") + "}";
     }
@@ -530,6 +555,7 @@ std::string appliance_admin::render_stats() {
     bool first = true;
     if (s.have_kafka) {
         append_u(o, "kafka_pending", s.kafka[kafka_topic::alerts].pending() + s.kafka_waiting, false);
+        append_u(o, "kafka_outbox", s.kafka.outbox.backlog);
         first = false;
     }
     if (s.have_s3) {

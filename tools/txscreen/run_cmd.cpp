@@ -185,6 +185,14 @@ int cmd_run(const std::vector<std::string>& args) {
                         static_cast<unsigned long long>(res.kafka_alerts_acked),
                         static_cast<unsigned long long>(res.kafka_alerts_pending),
                         static_cast<unsigned long long>(res.kafka_alerts_failed));
+        if (opt.config.kafka.enabled && res.kafka_outbox &&
+            (res.kafka_alerts_spilled || res.kafka_alerts_replayed || res.kafka_outbox_backlog))
+            std::printf("  kafka outbox %s/kafka-outbox: spilled %llu, published from it %llu (%llu from an earlier run), "
+                        "left for the next start %llu\n",
+                        res.spool_dir.c_str(), static_cast<unsigned long long>(res.kafka_alerts_spilled + res.kafka_alerts_saved),
+                        static_cast<unsigned long long>(res.kafka_alerts_replayed),
+                        static_cast<unsigned long long>(res.kafka_outbox_recovered),
+                        static_cast<unsigned long long>(res.kafka_outbox_backlog));
         std::printf("  accounting identities: %s\n", s.identities_hold() && res.verdicts == s.work.verdicts ? "hold" : "BROKEN");
     }
     return 0;
