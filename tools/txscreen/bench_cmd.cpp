@@ -74,7 +74,10 @@ run_figures child_run(const appliance_options& opt) {
             std::string line = std::to_string(f.tx_per_s) + " " + std::to_string(f.pps) + " " + std::to_string(f.p50) +
                                " " + std::to_string(f.p99) + " " + std::to_string(f.p999) + " " +
                                std::to_string(f.identities ? 1 : 0);
-            for (const auto& w : r.stats.per_worker) line += " " + std::to_string(static_cast<double>(w.verdicts) / r.elapsed_s);
+            for (const auto& w : r.stats.per_worker) {
+                line += ' ';  // (not " " + to_string(): GCC 12 raises a false -Wrestrict there)
+                line += std::to_string(static_cast<double>(w.verdicts) / r.elapsed_s);
+            }
             line += "\n";
             if (write(fd[1], line.data(), line.size()) < 0) _exit(1);
             _exit(0);
