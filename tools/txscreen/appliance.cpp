@@ -75,10 +75,19 @@ std::vector<std::string> eal_defaults(const appliance_config& c) {
     }
     const bool no_huge = c.eal.hugepages == hugepage_mode::off ||
                          (c.eal.hugepages == hugepage_mode::automatic && !hugepages_available());
-    if (no_huge && !has_arg(args, "--no-huge") && !has_arg(args, "-m") && !has_arg(args, "--socket-mem")) {
+    // Without hugepages: --no-huge even when the caller gave -m (EAL would otherwise
+    // look for hugepages and fail), and -m sized for the velocity tables plus the mbuf
+    // pools (a looped capture lives whole in its pool) unless given.
+    if (no_huge && !has_arg(args, "--no-huge") && !has_arg(args, "--socket-mem")) {
         args.push_back("--no-huge");
-        args.push_back("-m");
-        args.push_back(std::to_string(512 + workers * (uint64_t{c.velocity.tables.card_capacity} * 640 >> 20)));
+        if (!has_arg(args, "-m")) {
+            uint64_t mbufs = 0;
+            for (const auto& p : c.ports) mbufs += uint64_t{p.rx_queues} * (p.rx_desc + c.dataplane.mbufs_per_queue);
+            constexpr uint64_t mbuf_bytes = 2560;  // RTE_MBUF_DEFAULT_BUF_SIZE + header + pool overhead
+            args.push_back("-m");
+            args.push_back(std::to_string(512 + workers * (uint64_t{c.velocity.tables.card_capacity} * 640 >> 20) +
+                                          (mbufs * mbuf_bytes >> 20)));
+        }
     }
     if (!has_arg(args, "--log-level")) args.push_back("--log-level=lib.eal:warning");
     if (!has_arg(args, "--no-telemetry") && !has_arg(args, "--telemetry")) args.push_back("--no-telemetry");

@@ -111,8 +111,11 @@ run_figures child_run(const appliance_options& opt) {
 
 // Median of testpmd's "Rx-pps:" readings over `seconds` (the first two dropped as ramp-up).
 double testpmd_rxonly_pps(const std::string& pcap, double seconds, uint64_t packets) {
+    // The whole capture lives in mbufs (infinite_rx): size EAL memory for it.
+    const uint64_t mem_mb = 512 + ((packets + 16384) * 2560 >> 20);
     std::string cmd = "timeout -s INT " + std::to_string(static_cast<int>(seconds) + 3) +
-                      " dpdk-testpmd --no-huge -m 1024 --file-prefix=txscreen-testpmd-" + std::to_string(getpid()) +
+                      " dpdk-testpmd --no-huge -m " + std::to_string(mem_mb) + " --file-prefix=txscreen-testpmd-" +
+                      std::to_string(getpid()) +
                       " --no-pci -l 0-1 --log-level=lib.eal:error"
                       " --vdev 'net_pcap0,rx_pcap=" + pcap + ",infinite_rx=1' -- --forward-mode=rxonly"
                       " --stats-period=1 --nb-cores=1 --total-num-mbufs=" + std::to_string(packets + 16384) + " -a 2>&1";
@@ -126,7 +129,10 @@ double testpmd_rxonly_pps(const std::string& pcap, double seconds, uint64_t pack
     std::system(("rm -rf /var/run/dpdk/txscreen-testpmd-" + std::to_string(getpid())).c_str());
     if (v.size() > 2) v.erase(v.begin(), v.begin() + 2);
     v.erase(std::remove(v.begin(), v.end(), 0.0), v.end());
-    if (v.empty()) return 0;
+    if (v.empty()) {
+        std::fprintf(stderr, "txscreen bench: dpdk-testpmd gave no Rx-pps reading (command: %s)\n", cmd.c_str());
+        return 0;
+    }
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
 }
