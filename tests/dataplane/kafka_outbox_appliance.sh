@@ -5,8 +5,8 @@
 #
 #   run 1: `txscreen run --pcap` with kafka.brokers pointing at a port nobody listens
 #          on and a 200-message in-memory backlog: every transaction is scored, the
-#          controlplane never waits for Kafka (backpressure_waits == 0), and every
-#          alert ends in the outbox.
+#          controlplane never waits for Kafka (backpressure_waits == 0), /readyz turns
+#          503 naming Kafka after 5 s, and every alert ends in the outbox.
 #   run 2: the standalone broker is up; `txscreen run` on a capture with no
 #          transactions, same spool: the outbox is published, then deleted.
 #   kcat:  the alerts on the topic are exactly run 1's alerts (the spool's
@@ -15,8 +15,8 @@
 set -uo pipefail
 txgen=$1 txscreen=$2 broker=$3
 WORK=$(mktemp -d /tmp/txscreen-outbox.XXXXXX)
-bpid=
-finish() { [[ -n $bpid ]] && kill "$bpid" 2>/dev/null; rm -rf "$WORK"; }
+bpid= pid=
+finish() { [[ -n $pid ]] && kill -9 "$pid" 2>/dev/null; [[ -n $bpid ]] && kill "$bpid" 2>/dev/null; rm -rf "$WORK"; }
 trap finish EXIT
 fail() { echo "FAIL: $*"; for f in run1.log run2.log; do [[ -f $WORK/$f ]] && { echo "--- $f"; tail -15 "$WORK/$f"; }; done; exit 1; }
 N=${OUTBOX_COUNT:-60000}
@@ -40,8 +40,31 @@ EOF
 config "127.0.0.1:$dead" > "$WORK/down.toml"
 "$txscreen" check-config "$WORK/down.toml" > "$WORK/check.txt" 2>&1 || fail "config refused: $(cat "$WORK/check.txt")"
 
-"$txscreen" run --config "$WORK/down.toml" --pcap "$WORK/feed.pcap" --summary-json "$WORK/s1.json" \
-  > "$WORK/run1.log" 2>&1 || fail "run 1 exit $?"
+# Run 1 replays the capture in a loop (a looped MoldUDP64 capture is all duplicates
+# after the first pass, so the verdicts are the feed's, once) with the admin API up:
+# /readyz must say Kafka is not acknowledging while screening goes on; then SIGTERM.
+"$txscreen" run --config "$WORK/down.toml" --pcap "$WORK/feed.pcap" --loop \
+  --admin 127.0.0.1:0 --admin-token outbox-test-token-0123456789 --ready-file "$WORK/ready" \
+  --summary-json "$WORK/s1.json" > "$WORK/run1.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 300); do
+  grep -q '^admin ' "$WORK/ready" 2>/dev/null && break
+  kill -0 "$pid" 2>/dev/null || fail "run 1 exited early"
+  sleep 0.1
+done
+url=$(awk '/^admin /{print $2}' "$WORK/ready" 2>/dev/null)
+[[ -n $url ]] || fail "run 1 did not start"
+ready_reason=
+for _ in $(seq 1 150); do
+  body=$(curl -s -w '\n%{http_code}' "$url/readyz")
+  if [[ ${body##*$'\n'} == 503 && $body == *"kafka not acknowledging"* ]]; then ready_reason=${body%$'\n'*}; break; fi
+  sleep 0.1
+done
+[[ -n $ready_reason ]] || fail "readyz never reported Kafka unreachable (last: $body)"
+echo "ok: /readyz 503 while Kafka is unreachable: $ready_reason"
+kill -TERM "$pid"
+wait "$pid"; rc=$?; pid=
+[[ $rc == 0 ]] || fail "run 1 exit $rc after SIGTERM"
 python3 - "$WORK/s1.json" "$N" <<'PY' || fail "run 1 summary"
 import json, sys
 s, n = json.load(open(sys.argv[1])), int(sys.argv[2])

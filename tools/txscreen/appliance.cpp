@@ -268,7 +268,10 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
     uint64_t decision_counts[3] = {};
     uint32_t last_rs_version = 0, last_pat_version = 0;
     std::size_t kafka_waiting_size = 0;
-    std::chrono::steady_clock::time_point kafka_stall_since{};  // when alerts started waiting for Kafka
+    // Kafka is "stalled" while records wait (in the producer, the outbox or held here)
+    // and no acknowledgement has arrived since kafka_progress_at.
+    std::chrono::steady_clock::time_point kafka_progress_at = std::chrono::steady_clock::now();
+    uint64_t kafka_last_acked = 0;
     spool_stats last_spool{};
 
     dp.start();
@@ -351,7 +354,18 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
             sn.have_kafka = true;
             sn.kafka = kafka->counters();
             sn.kafka_ready = kafka->ready();
-            sn.kafka_stalled_s = kafka_wait.empty() ? 0 : std::chrono::duration<double>(clock::now() - kafka_stall_since).count();
+            uint64_t acked = 0, pending = 0;
+            for (const auto& t : sn.kafka.topic) {
+                acked += t.acked;
+                pending += t.pending();
+            }
+            const bool waiting = !kafka_wait.empty() || pending > 0 || sn.kafka.outbox.backlog > 0;
+            const auto now = clock::now();
+            if (!waiting || acked != kafka_last_acked) {
+                kafka_progress_at = now;
+                kafka_last_acked = acked;
+            }
+            sn.kafka_stalled_s = std::chrono::duration<double>(now - kafka_progress_at).count();
             sn.kafka_waiting = kafka_waiting_size;
         }
         if (spool) {
@@ -386,7 +400,6 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
         // Read "drained" before polling: a worker enqueues its last verdicts before it
         // reports done, so an empty poll after a drained reading means nothing is left.
         const bool was_drained = dp.drained();
-        if (kafka_wait.empty() != (kafka_waiting_size == 0) && !kafka_wait.empty()) kafka_stall_since = clock::now();
         kafka_waiting_size = kafka_wait.size();
         if (admin && clock::now() - last_snapshot > std::chrono::milliseconds(100)) {
             // Also the controlplane's quiescent point: names of a newer ruleset.

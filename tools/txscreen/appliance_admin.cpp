@@ -224,9 +224,15 @@ readiness appliance_admin::ready() {
     else if (!_snap.dataplane_running) r.reason = "dataplane not running";
     else if (_snap.have_spool && !_snap.spool_writable) r.reason = "spool not writable: " + _snap.spool_error;
     else if (_snap.have_kafka && !_snap.kafka_ready) r.reason = "kafka producer failed (fatal error)";
-    else if (_snap.have_kafka && _snap.kafka_stalled_s >= 5)
-        r.reason = "kafka not taking alerts for " + std::to_string(static_cast<int>(_snap.kafka_stalled_s)) +
-                   " s (brokers down or slow; the dataplane is paused)";
+    else if (_snap.have_kafka && _snap.kafka_stalled_s >= 5) {
+        r.reason = "kafka not acknowledging for " + std::to_string(static_cast<int>(_snap.kafka_stalled_s)) +
+                   " s (brokers down or slow): ";
+        if (_snap.kafka_waiting)
+            r.reason += std::to_string(_snap.kafka_waiting) + " alerts held, the dataplane is paused";
+        else
+            r.reason += std::to_string(_snap.kafka.outbox.backlog) + " alerts wait in the outbox, " +
+                        std::to_string(_snap.kafka[kafka_topic::alerts].pending()) + " in memory; screening goes on";
+    }
     else if (_snap.ruleset_version == 0) r.reason = "no ruleset loaded";
     else r.ready = true;
     return r;

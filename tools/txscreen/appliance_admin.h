@@ -101,7 +101,7 @@ struct appliance_snapshot {
     uint64_t verdict_versions_seen = 0;  // distinct ruleset versions seen on verdicts
     uint32_t last_verdict_ruleset = 0, last_verdict_patterns = 0;
     bool have_kafka = false, kafka_ready = true;
-    double kafka_stalled_s = 0;  // how long alerts have waited for room in Kafka's backlog
+    double kafka_stalled_s = 0;  // how long records have waited with no acknowledgement from Kafka
     kafka_counters kafka{};
     uint64_t kafka_waiting = 0;  // alerts held by the controlplane (backpressure)
     bool have_spool = false, spool_writable = true;
