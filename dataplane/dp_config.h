@@ -38,7 +38,7 @@ struct dp_config {
     // rx_lcores == 0 means run to completion: each lcore both receives and scores.
     unsigned rx_lcores = 0;
     unsigned workers = 1;
-    uint16_t burst = 32;
+    uint16_t burst = 4;  // packets per rte_eth_rx_burst (appliance_config.h explains the default)
     uint32_t txn_ring_size = 4096;       // rx -> worker, per pair
     uint32_t verdict_ring_size = 65536;  // workers -> controlplane
     uint32_t mbufs_per_queue = 8192;

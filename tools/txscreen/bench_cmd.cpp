@@ -45,6 +45,8 @@ options:
   --workers N        worker lcores (default 1; >1 adds an rx lcore)
   --rx-lcores N      rx lcores (default 0 = run to completion with 1 worker)
   --cards N          card entries per worker (default 1048576)
+  --burst N          packets per rx burst (default 4, [dataplane] burst): the
+                     latency bound, since a burst is scored before the next is read
   --no-testpmd       skip the testpmd ceiling
 )";
 
@@ -168,6 +170,7 @@ int cmd_bench(const std::vector<std::string>& args) {
             else if (p.number("--workers", c.lcores.workers, 1, 64)) {}
             else if (p.number("--rx-lcores", c.lcores.rx, 0, 64)) {}
             else if (p.number("--cards", c.velocity.tables.card_capacity, 1024, 4e9)) {}
+            else if (p.number("--burst", c.dataplane.burst, 1, 64)) {}
             else if (p.flag("--no-testpmd")) testpmd = false;
             else p.unknown();
         }
