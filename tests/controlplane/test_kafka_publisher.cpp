@@ -263,18 +263,27 @@ TEST_CASE("100k verdicts: every alert delivered once, keyed by card token", "[in
     CHECK(bad == 0);
 }
 
-TEST_CASE("broker down for 10 s mid-run: no alert lost or duplicated", "[integration][kafka]") {
-    kafka_config cfg = embedded_config();
+namespace {
+
+// Publishes 40,000 alerts with the broker down for 10 s in the middle; the outage
+// variant with an outbox and a 2000-message backlog spills most of them to disk.
+void broker_down_10s(kafka_config cfg) {
     kafka_publisher pub(cfg);
     kafka_embedded_broker* broker = pub.embedded();
     REQUIRE(broker != nullptr);
+    const bool outbox = !cfg.outbox_dir.empty();
 
     constexpr uint32_t n = 40'000;
     std::set<uint32_t> ids;
     auto publish_range = [&](uint32_t from, uint32_t to) {
         for (uint32_t i = from; i < to; ++i) {
             ids.insert(i);
-            publish_retrying(pub, make_verdict(i, true));
+            if (outbox) {
+                publish_result r = pub.publish_alert(make_verdict(i, true));
+                REQUIRE((r == publish_result::accepted || r == publish_result::spilled));
+            } else {
+                publish_retrying(pub, make_verdict(i, true));
+            }
         }
     };
     publish_range(0, n / 4);
@@ -286,25 +295,46 @@ TEST_CASE("broker down for 10 s mid-run: no alert lost or duplicated", "[integra
         publish_range(n / 4 + step * (n / 20), n / 4 + (step + 1) * (n / 20));
         std::this_thread::sleep_until(down_at + std::chrono::seconds(step + 1));
     }
-    // At a quiescent moment during the outage: alerts = acked + pending.
+    // At a quiescent moment during the outage: alerts = acked + pending (+ outbox).
     kafka_counters during = pub.counters();
-    CHECK(during[kafka_topic::alerts].produced == n * 3 / 4);
-    CHECK(during[kafka_topic::alerts].acked + during[kafka_topic::alerts].pending() == n * 3 / 4);
-    CHECK(during[kafka_topic::alerts].pending() > 0);
-    CHECK(during[kafka_topic::alerts].failed == 0);
+    const auto& a = during[kafka_topic::alerts];
+    CHECK(a.produced - during.replayed + during.spilled == n * 3 / 4);
+    CHECK(a.acked + a.pending() + during.outbox.backlog == n * 3 / 4);
+    CHECK(a.pending() > 0);
+    CHECK(a.failed == 0);
+    if (outbox) CHECK(during.outbox.backlog > 0);
 
     REQUIRE(broker->set_up(-1));
     publish_range(n * 3 / 4, n);
-    REQUIRE(pub.flush(30000) == 0);
+    REQUIRE(pub.flush(60000) == 0);
 
     kafka_counters c = pub.counters();
     CHECK(c[kafka_topic::alerts].produced == n);
     CHECK(c[kafka_topic::alerts].acked == n);
     CHECK(c[kafka_topic::alerts].failed == 0);
     CHECK(c.ready);
+    if (outbox) CHECK(c.replayed == c.spilled);
 
     auto alerts = consume_all(pub.bootstrap_servers(), cfg.topic_alerts);
     check_alerts_exactly_once(alerts, ids);
+}
+
+}  // namespace
+
+TEST_CASE("broker down for 10 s mid-run: no alert lost or duplicated", "[integration][kafka]") {
+    broker_down_10s(embedded_config());
+}
+
+TEST_CASE("broker down for 10 s mid-run with a small backlog and the outbox: no alert lost or duplicated",
+          "[integration][kafka]") {
+    kafka_config cfg = embedded_config();
+    cfg.max_backlog_messages = 2000;
+    cfg.backpressure_wait_ms = 20;
+    char tmpl[] = "/tmp/txscreen-kafka-outbox-XXXXXX";
+    REQUIRE(::mkdtemp(tmpl) != nullptr);
+    cfg.outbox_dir = tmpl;
+    broker_down_10s(cfg);
+    std::filesystem::remove_all(cfg.outbox_dir);
 }
 
 TEST_CASE("a full backlog reports backpressure instead of dropping", "[integration][kafka]") {
