@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <dirent.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -207,6 +209,49 @@ TEST_CASE("outbox: an unusable directory is refused with its name", "[unit][kafk
         const std::string ro = dir + "/ro";
         REQUIRE(::mkdir(ro.c_str(), 0500) == 0);
         CHECK_THROWS_WITH(kafka_outbox(ro), Catch::Contains(ro));
+    }
+    rm_rf(dir);
+}
+
+TEST_CASE("outbox: a write error (file size limit, as on a full disk) loses only what was buffered, counted",
+          "[unit][kafka]") {
+    const std::string dir = temp_dir();
+    // RLIMIT_FSIZE makes write() fail with EFBIG past 1 MiB per file, the way a full
+    // disk fails with ENOSPC, without needing a small filesystem.
+    struct sigaction ign {}, old_sa {};
+    ign.sa_handler = SIG_IGN;
+    REQUIRE(::sigaction(SIGXFSZ, &ign, &old_sa) == 0);
+    rlimit old_lim {};
+    REQUIRE(::getrlimit(RLIMIT_FSIZE, &old_lim) == 0);
+    rlimit lim = old_lim;
+    lim.rlim_cur = 1 << 20;
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &lim) == 0);
+    uint64_t appended = 0;
+    kafka_outbox_stats st;
+    {
+        kafka_outbox ob(dir);  // 64 MiB segments: the limit hits first
+        for (int i = 0; i < 6000; ++i)
+            if (ob.append(key_of(i), value_of(i))) ++appended;
+        ob.sync();
+        st = ob.stats();
+        CHECK(st.write_errors > 0);
+        CHECK(st.lost > 0);
+        CHECK(!ob.last_error().empty());
+        CHECK(ob.last_error().find("write") != std::string::npos);
+        CHECK(ob.backlog() == appended - st.lost);
+        // What was not lost reads back whole and in order.
+        std::vector<int> ids = drain(ob);
+        CHECK(ids.size() == appended - st.lost);
+        for (std::size_t i = 1; i < ids.size(); ++i) CHECK(ids[i] > ids[i - 1]);
+    }
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &old_lim) == 0);
+    ::sigaction(SIGXFSZ, &old_sa, nullptr);
+    {
+        // Space back: appends work again.
+        kafka_outbox ob(dir);
+        REQUIRE(ob.append(key_of(7), value_of(7)));
+        REQUIRE(ob.sync());
+        CHECK(drain(ob) == std::vector<int>{7});
     }
     rm_rf(dir);
 }
