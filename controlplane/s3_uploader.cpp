@@ -162,9 +162,27 @@ bool s3_uploader::upload_file(const std::string& rel) {
     // Only now is the local copy redundant. A crash before this unlink re-uploads the
     // same key after restart: an overwrite, not a duplicate.
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) set_error("cannot delete " + path + ": " + std::strerror(errno));
+    remove_empty_partitions(rel);
     add(_uploaded_files);
     add(_uploaded_bytes, size);
     return true;
+}
+
+// Partition directories (hour=HH, then dt=...) emptied by an upload are removed, so the
+// spool does not collect one empty directory per hour forever. rmdir fails harmlessly
+// (ENOTEMPTY) while a file is open or waiting there; a writer that loses the race
+// between its mkdir and its open re-creates the directory (spool_writer).
+void s3_uploader::remove_empty_partitions(const std::string& rel) noexcept {
+    std::string dir = rel;
+    for (int level = 0; level < 2; ++level) {
+        const std::size_t slash = dir.rfind('/');
+        if (slash == std::string::npos) return;
+        dir.resize(slash);
+        const std::size_t name_at = dir.rfind('/') == std::string::npos ? 0 : dir.rfind('/') + 1;
+        const std::string_view name(dir.data() + name_at, dir.size() - name_at);
+        if (name.rfind("hour=", 0) != 0 && name.rfind("dt=", 0) != 0) return;
+        if (::rmdir((_dir + "/" + dir).c_str()) != 0) return;
+    }
 }
 
 void s3_uploader::run() {

@@ -58,6 +58,7 @@ public:
     bool enabled() const noexcept { return !_config.endpoint.empty(); }
 
 private:
+    void remove_empty_partitions(const std::string& rel) noexcept;
     void run();
     bool upload_single(const std::string& key, int fd, uint64_t size);
     bool upload_multipart(const std::string& key, int fd, uint64_t size);

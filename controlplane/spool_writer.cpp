@@ -508,30 +508,38 @@ spool_writer::file_slot* spool_writer::open_slot(spool_table t, int64_t hour) no
         std::snprintf(name, sizeof name, "%s-%012llu.avro", _config.host.c_str(), static_cast<unsigned long long>(seq));
         f.name = name;
         // Create the partition directories one level at a time and fsync the parent of
-        // each new one, so a file's directory entry is as durable as its data.
-        std::string dir = _config.dir;
-        std::size_t pos = 0;
-        while (pos <= f.dir_rel.size()) {
-            std::size_t slash = f.dir_rel.find('/', pos);
-            if (slash == std::string::npos) slash = f.dir_rel.size();
-            const std::string parent = dir;
-            dir.push_back('/');
-            dir.append(f.dir_rel, pos, slash - pos);
-            if (::mkdir(dir.c_str(), 0755) == 0) {
-                if (int rc = fsync_dir(parent); rc < 0) {
-                    fail("cannot fsync directory", parent, -rc);
+        // each new one, so a file's directory entry is as durable as its data. The
+        // uploader removes partition directories it emptied; if it does so between
+        // our mkdir and open, the open fails with ENOENT and the walk runs once more.
+        std::string dir;
+        int open_errno = 0;
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            dir = _config.dir;
+            std::size_t pos = 0;
+            while (pos <= f.dir_rel.size()) {
+                std::size_t slash = f.dir_rel.find('/', pos);
+                if (slash == std::string::npos) slash = f.dir_rel.size();
+                const std::string parent = dir;
+                dir.push_back('/');
+                dir.append(f.dir_rel, pos, slash - pos);
+                if (::mkdir(dir.c_str(), 0755) == 0) {
+                    if (int rc = fsync_dir(parent); rc < 0) {
+                        fail("cannot fsync directory", parent, -rc);
+                        return nullptr;
+                    }
+                } else if (errno != EEXIST) {
+                    fail("cannot create directory", dir, errno);
                     return nullptr;
                 }
-            } else if (errno != EEXIST) {
-                fail("cannot create directory", dir, errno);
-                return nullptr;
+                pos = slash + 1;
             }
-            pos = slash + 1;
+            f.fd = ::open((dir + "/" + f.name + ".tmp").c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+            open_errno = errno;
+            if (f.fd >= 0 || open_errno != ENOENT) break;
         }
         const std::string tmp = dir + "/" + f.name + ".tmp";
-        f.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (f.fd < 0) {
-            fail("cannot create", tmp, errno);
+            fail("cannot create", tmp, open_errno);
             return nullptr;
         }
         if (int rc = fsync_dir(dir); rc < 0) {

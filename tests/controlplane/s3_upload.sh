@@ -23,5 +23,7 @@ echo "listed $LISTED objects, $SCORED scored"
 [ "$LISTED" -gt 0 ] && [ "$SCORED" -gt 0 ] || { echo "FAIL: no objects with the expected keys"; exit 1; }
 LEFT=$(find "$WORK/spool" -name '*.avro' | wc -l)
 [ "$LEFT" -eq 0 ] || { echo "FAIL: $LEFT files left in the spool after upload"; exit 1; }
+EMPTY=$(find "$WORK/spool" -mindepth 1 -type d \( -name 'hour=*' -o -name 'dt=*' \) | wc -l)
+[ "$EMPTY" -eq 0 ] || { echo "FAIL: $EMPTY partition directories left after everything was uploaded"; find "$WORK/spool" -type d | head; exit 1; }
 check_bucket --ids 0:$N --exact || { echo "FAIL: records missing or duplicated"; exit 1; }
 echo PASS

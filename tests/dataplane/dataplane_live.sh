@@ -4,6 +4,7 @@
 # must be scored. Addresses live only on this test's own veth pair.
 set -euo pipefail
 txgen=$1 txscreen=$2
+[[ $EUID == 0 ]] || { echo "SKIP: needs root (a network namespace and a veth pair)"; exit 77; }
 work=$(mktemp -d /tmp/txscreen-live.XXXXXX)
 ns=txs-live-$$ host=txl$$a peer=txl$$b
 cleanup() {
