@@ -117,6 +117,7 @@ kafka_outbox::~kafka_outbox() {
     std::lock_guard lock(_mu);
     flush_locked();
     mark_positions_locked();
+    if (_rfd >= 0) ::close(_rfd);
     if (_wfd >= 0) {
         if (_dirty) ::fdatasync(_wfd);
         ::close(_wfd);
@@ -151,9 +152,13 @@ void kafka_outbox::scan() {
         while (dirent* e = ::readdir(d)) {
             unsigned long long seq = 0;
             char tail[8] = {};
-            if (std::strlen(e->d_name) == 27 && std::sscanf(e->d_name, "outbox-%16llu.%3s", &seq, tail) == 2 &&
+            const std::size_t len = std::strlen(e->d_name);
+            if (len == 27 && std::sscanf(e->d_name, "outbox-%16llu.%3s", &seq, tail) == 2 &&
                 std::strcmp(tail, "kob") == 0 && seq > 0)
                 seqs.push_back(seq);
+            else if (len > 8 && std::strncmp(e->d_name, "outbox-", 7) == 0 &&
+                     std::strcmp(e->d_name + len - 8, ".pos.tmp") == 0)
+                ::unlink((_dir + "/" + e->d_name).c_str());  // a position update cut short
         }
         ::closedir(d);
     } else {
@@ -333,11 +338,14 @@ bool kafka_outbox::peek(std::string& key, std::string& value, uint64_t& seg) {
     for (auto& [seq, s] : _segments) {
         if (s.read == s.records) continue;
         const std::string path = path_of(seq);
-        int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) return false;
+        if (_rseq != seq) {  // one read descriptor, kept while the segment is read
+            if (_rfd >= 0) ::close(_rfd);
+            _rfd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+            _rseq = _rfd >= 0 ? seq : 0;
+            if (_rfd < 0) return false;
+        }
         uint64_t n = 0;
-        bool ok = read_record(fd, s.read_off, s.bytes, &key, &value, n);
-        ::close(fd);
+        bool ok = read_record(_rfd, s.read_off, s.bytes, &key, &value, n);
         if (!ok) {
             // Unreadable (a failed write left a hole): skip the rest of this segment.
             std::fprintf(stderr, "kafka outbox: %s unreadable at offset %llu; %llu records skipped\n",
@@ -393,6 +401,11 @@ void kafka_outbox::maybe_delete_locked(uint64_t seq) noexcept {
     if (it == _segments.end()) return;
     const segment& s = it->second;
     if (!s.sealed || s.read != s.records || s.settled < s.records) return;
+    if (_rseq == seq) {
+        ::close(_rfd);
+        _rfd = -1;
+        _rseq = 0;
+    }
     ::unlink(path_of(seq).c_str());
     if (s.marked_off) ::unlink(path_of(seq, "pos").c_str());
     _segments.erase(it);

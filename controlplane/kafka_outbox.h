@@ -101,6 +101,8 @@ private:
     uint64_t _next_seq = 1;
     uint64_t _wseq = 0;      // segment being appended, 0 = none open
     int _wfd = -1;
+    int _rfd = -1;           // read descriptor of segment _rseq (0 = none)
+    uint64_t _rseq = 0;
     std::string _wbuf;       // appended records not written yet
     uint64_t _wbuf_records = 0;
     bool _dirty = false;     // written since the last fdatasync
