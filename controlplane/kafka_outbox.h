@@ -9,7 +9,7 @@
 // accepted is never dropped: it is acked by the broker, in memory, or in this outbox.
 //
 // Layout: <dir>/outbox-<seq, 16 digits>.kob, appended in order, records
-//   u32 magic "TXOB" | u32 key length | u32 value length | u32 CRC-32 of key+value | key | value
+//   u32 magic "TXOB" | u32 key length | u32 value length | u32 CRC-32C of key+value | key | value
 // A segment is deleted once every record in it was read back AND acked by the broker
 // (or saved again after a failed delivery). On open, existing segments are replayed
 // from the start; a torn tail (a crash mid-append) is cut at the last whole record and
@@ -93,6 +93,7 @@ private:
     void seal_locked() noexcept;        // close the segment being appended
     void maybe_delete_locked(uint64_t seq) noexcept;
     void scan();
+    bool read_buffered(const segment& s, std::string& key, std::string& value, uint64_t& record_bytes);
 
     std::string _dir;
     uint64_t _segment_bytes;
@@ -103,6 +104,9 @@ private:
     int _wfd = -1;
     int _rfd = -1;           // read descriptor of segment _rseq (0 = none)
     uint64_t _rseq = 0;
+    std::string _rbuf;       // bytes [_rbuf_off, _rbuf_off + _rbuf_len) of segment _rseq
+    uint64_t _rbuf_off = 0;
+    uint64_t _rbuf_len = 0;
     std::string _wbuf;       // appended records not written yet
     uint64_t _wbuf_records = 0;
     bool _dirty = false;     // written since the last fdatasync
