@@ -237,6 +237,7 @@ void kafka_outbox::scan() {
         s.bytes = off;
         s.sealed = true;
         _st.recovered += s.records - s.read;
+        _disk_bytes.fetch_add(s.bytes, std::memory_order_relaxed);
         _segments.emplace(seq, s);
         _backlog.fetch_add(s.records - s.read, std::memory_order_release);
     }
@@ -285,6 +286,7 @@ bool kafka_outbox::append(std::string_view key, std::string_view value) noexcept
     segment& s = _segments[_wseq];
     ++s.records;
     s.bytes += header_bytes + key.size() + value.size();
+    _disk_bytes.fetch_add(header_bytes + key.size() + value.size(), std::memory_order_relaxed);
     ++_st.appended;
     ++_wbuf_records;
     _backlog.fetch_add(1, std::memory_order_release);
@@ -304,6 +306,7 @@ bool kafka_outbox::flush_locked() noexcept {
         segment& s = _segments[_wseq];
         s.records -= _wbuf_records;
         s.bytes -= _wbuf.size();
+        _disk_bytes.fetch_sub(_wbuf.size(), std::memory_order_relaxed);
         s.sealed = true;
         _st.write_errors += 1;
         _st.lost += _wbuf_records;
@@ -465,6 +468,7 @@ void kafka_outbox::maybe_delete_locked(uint64_t seq) noexcept {
         _rseq = 0;
     }
     ::unlink(path_of(seq).c_str());
+    _disk_bytes.fetch_sub(s.bytes, std::memory_order_relaxed);
     if (s.marked_off) ::unlink(path_of(seq, "pos").c_str());
     _segments.erase(it);
 }

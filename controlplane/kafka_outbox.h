@@ -72,6 +72,8 @@ public:
 
     // Records on disk not read back yet (lock-free: the publisher's fast path reads it).
     uint64_t backlog() const noexcept { return _backlog.load(std::memory_order_acquire); }
+    // Bytes of all segments (written or buffered), lock-free.
+    uint64_t bytes_on_disk() const noexcept { return _disk_bytes.load(std::memory_order_relaxed); }
     kafka_outbox_stats stats() const;
     std::string last_error() const;
     const std::string& dir() const noexcept { return _dir; }
@@ -114,6 +116,7 @@ private:
     uint64_t _peek_seq = 0;
     uint64_t _peek_len = 0;  // bytes of the peeked record
     std::atomic<uint64_t> _backlog{0};
+    std::atomic<uint64_t> _disk_bytes{0};
     kafka_outbox_stats _st;
     std::string _error;
 };

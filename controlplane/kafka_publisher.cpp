@@ -247,6 +247,13 @@ void kafka_publisher::replay_outbox() noexcept {
 
 publish_result kafka_publisher::spill(const char* key, std::size_t key_len, const char* payload, std::size_t len,
                                       publish_result otherwise) noexcept {
+    if (_outbox->bytes_on_disk() + key_len + len + 16 > _cfg.outbox_max_bytes) [[unlikely]] {
+        if (_outbox_full.fetch_add(1, std::memory_order_relaxed) % 100'000 == 0)
+            std::fprintf(stderr, "kafka outbox: full (%llu bytes, kafka.outbox_max_size): alerts are refused with "
+                                 "backpressure until the broker takes some\n",
+                         static_cast<unsigned long long>(_cfg.outbox_max_bytes));
+        return publish_result::backpressure;
+    }
     if (_outbox->append({key, key_len}, {payload, len})) {
         _spilled.fetch_add(1, std::memory_order_relaxed);
         return publish_result::spilled;
@@ -395,6 +402,7 @@ kafka_counters kafka_publisher::counters() const noexcept {
         c.have_outbox = true;
         c.replayed = _replayed.load(std::memory_order_relaxed);
         c.spilled = _spilled.load(std::memory_order_relaxed);
+        c.outbox_full = _outbox_full.load(std::memory_order_relaxed);
         c.outbox = _outbox ? _outbox->stats() : _final_outbox;
     }
     c.errors = _errors.load(std::memory_order_relaxed);

@@ -96,6 +96,9 @@ struct kafka_config {
     // The appliance uses <spool.dir>/kafka-outbox.
     std::string outbox_dir;
     uint64_t outbox_segment_bytes = 64ull << 20;
+    // Disk the outbox may use for spilled alerts; when full, publish_alert() reports
+    // backpressure again (alerts whose delivery failed are still saved beyond it).
+    uint64_t outbox_max_bytes = 4ull << 30;
     // Extra librdkafka properties (security.protocol, sasl.*, ssl.*...), set last.
     std::vector<std::pair<std::string, std::string>> properties;
 };
@@ -122,6 +125,7 @@ struct kafka_counters {
     bool have_outbox = false;
     uint64_t spilled = 0;       // alerts publish_alert() put in the outbox
     uint64_t replayed = 0;      // outbox records produced to the broker
+    uint64_t outbox_full = 0;   // alerts refused (backpressure) because the outbox was at outbox_max_bytes
     kafka_outbox_stats outbox;
     const kafka_topic_counters& operator[](kafka_topic t) const noexcept {
         return topic[static_cast<std::size_t>(t)];
@@ -222,6 +226,7 @@ private:
     kafka_outbox_stats _final_outbox;  // the outbox's stats when close() closed it
     std::atomic<uint64_t> _spilled{0};
     std::atomic<uint64_t> _replayed{0};
+    std::atomic<uint64_t> _outbox_full{0};
     std::atomic<bool> _polling{false};  // the poll thread runs (and replays the outbox)
     std::thread _poller;
 };

@@ -73,6 +73,7 @@ constexpr int_range range_backpressure_wait_ms{0, 60'000};
 constexpr int_range range_message_timeout_ms{0, INT32_MAX};
 constexpr int_range range_shutdown_flush_ms{0, INT32_MAX};
 constexpr int_range range_poll_interval_ms{1, 10'000};
+constexpr int_range range_outbox_bytes{1LL << 20, 1LL << 50};
 constexpr int_range range_rotate_bytes{1LL << 20, 16LL << 30};
 constexpr int_range range_rotate_ms{1000, 86'400'000};
 constexpr int_range range_block_bytes{4096, 64LL << 20};
@@ -576,8 +577,8 @@ private:
         const std::string p = "kafka";
         only_keys(t, p, {"enabled", "brokers", "embedded_brokers", "embedded_partitions", "client_id", "topics",
                          "publish_scored", "compression", "linger", "batch_size", "batch_messages",
-                         "max_backlog_messages", "max_backlog_size", "backpressure_wait", "message_timeout",
-                         "shutdown_flush", "poll_interval", "properties"});
+                         "max_backlog_messages", "max_backlog_size", "outbox_max_size", "backpressure_wait",
+                         "message_timeout", "shutdown_flush", "poll_interval", "properties"});
         auto& k = _cfg.kafka;
         get_bool(t, p, "enabled", k.enabled);
         if (const toml::node* n = node(t, p, "brokers")) {
@@ -617,6 +618,7 @@ private:
         int64_t backlog = int64_t(k.max_backlog_kbytes) * 1024;
         get_size(t, p, "max_backlog_size", backlog, range_backlog_bytes);
         k.max_backlog_kbytes = static_cast<int>(backlog / 1024);
+        get_size(t, p, "outbox_max_size", k.outbox_max_bytes, range_outbox_bytes);
         get_duration(t, p, "backpressure_wait", k.backpressure_wait_ms, range_backpressure_wait_ms);
         get_duration(t, p, "message_timeout", k.message_timeout_ms, range_message_timeout_ms);
         get_duration(t, p, "shutdown_flush", k.shutdown_flush_ms, range_shutdown_flush_ms);
@@ -797,6 +799,7 @@ void validate_fields(reporter& rep, const appliance_config& c) {
     check_int(rep, "kafka.batch_messages", k.batch_messages, range_batch_messages);
     check_int(rep, "kafka.max_backlog_messages", k.max_backlog_messages, range_backlog_messages);
     check_size(rep, "kafka.max_backlog_size", int64_t(k.max_backlog_kbytes) * 1024, range_backlog_bytes);
+    check_size(rep, "kafka.outbox_max_size", k.outbox_max_bytes, range_outbox_bytes);
     check_duration(rep, "kafka.backpressure_wait", k.backpressure_wait_ms, range_backpressure_wait_ms);
     check_duration(rep, "kafka.message_timeout", k.message_timeout_ms, range_message_timeout_ms);
     check_duration(rep, "kafka.shutdown_flush", k.shutdown_flush_ms, range_shutdown_flush_ms);
@@ -1189,7 +1192,10 @@ std::string explain(const appliance_config& c) {
           << k.topic_alerts << ", rejects -> " << k.topic_rejects;
         if (k.publish_scored) o << ", every verdict -> " << k.topic_scored;
         o << "; " << k.compression << ", linger " << format_duration(k.linger_ms) << ", backlog "
-          << k.max_backlog_messages << " messages / " << format_size(int64_t(k.max_backlog_kbytes) * 1024) << "\n";
+          << k.max_backlog_messages << " messages / " << format_size(int64_t(k.max_backlog_kbytes) * 1024);
+        if (!c.spool.dir.empty())
+            o << ", then up to " << format_size(k.outbox_max_bytes) << " in " << c.spool.dir << "/kafka-outbox";
+        o << "\n";
         if (k.brokers == "embedded") warnings.push_back("kafka.brokers = \"embedded\": alerts stay inside this process");
     }
     o << "  spool: " << c.spool.dir << ", rotate at " << format_size(static_cast<int64_t>(c.spool.rotate_bytes)) << " or "

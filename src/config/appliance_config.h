@@ -110,6 +110,7 @@ struct kafka_section {
     int batch_messages = 10'000;
     int max_backlog_messages = 1'000'000;
     int max_backlog_kbytes = 1'048'576;   // 1 GiB
+    int64_t outbox_max_bytes = 4LL << 30;  // disk for alerts beyond the backlog (<spool.dir>/kafka-outbox)
     int backpressure_wait_ms = 50;
     int message_timeout_ms = 0;           // 0 = wait for the broker forever
     int shutdown_flush_ms = 10'000;

@@ -71,6 +71,7 @@ inline kafka_config to_kafka_config(const appliance_config& c) {
     k.batch_messages = s.batch_messages;
     k.max_backlog_messages = s.max_backlog_messages;
     k.max_backlog_kbytes = s.max_backlog_kbytes;
+    k.outbox_max_bytes = static_cast<uint64_t>(s.outbox_max_bytes);
     k.backpressure_wait_ms = s.backpressure_wait_ms;
     k.message_timeout_ms = s.message_timeout_ms;
     k.shutdown_flush_ms = s.shutdown_flush_ms;

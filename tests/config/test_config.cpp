@@ -102,6 +102,7 @@ void require_same_config(const appliance_config& a, const appliance_config& b) {
     CHECK(ka.batch_messages == kb.batch_messages);
     CHECK(ka.max_backlog_messages == kb.max_backlog_messages);
     CHECK(ka.max_backlog_kbytes == kb.max_backlog_kbytes);
+    CHECK(ka.outbox_max_bytes == kb.outbox_max_bytes);
     CHECK(ka.backpressure_wait_ms == kb.backpressure_wait_ms);
     CHECK(ka.message_timeout_ms == kb.message_timeout_ms);
     CHECK(ka.shutdown_flush_ms == kb.shutdown_flush_ms);
@@ -200,7 +201,7 @@ TEST_CASE("docs/txscreen.example.toml loads and equals the defaults it documents
     const std::string doc = slurp(root / "docs/config.md");
     const std::string example = slurp(root / "docs/txscreen.example.toml");
     for (const char* key : {"hugepages", "rx_queues", "rx_desc", "receive_on", "txn_ring_size", "dedup_window",
-                            "allowed_lateness", "max_backlog_size", "backpressure_wait", "rotate_size", "rotate_age",
+                            "allowed_lateness", "max_backlog_size", "outbox_max_size", "backpressure_wait", "rotate_size", "rotate_age",
                             "fsync_interval", "write_alerts", "multipart_threshold", "part_size", "retry_max",
                             "session_token", "tls_cert", "tls_key", "max_connections", "small_txn_entries"}) {
         INFO(key);
@@ -336,6 +337,7 @@ ttl = "2d"
 brokers = ["kafka1:9092", "kafka2:9092"]
 publish_scored = true
 max_backlog_size = "256MiB"
+outbox_max_size = "20GiB"
 
 [kafka.properties]
 "security.protocol" = "SASL_SSL"
@@ -366,6 +368,7 @@ token = "env:TXSCREEN_CONFIG_TEST_TOKEN"
     CHECK(c.velocity.tables.probe_limit == 16u);
     CHECK(c.kafka.brokers == "kafka1:9092,kafka2:9092");
     CHECK(c.kafka.max_backlog_kbytes == 256 * 1024);
+    CHECK(c.kafka.outbox_max_bytes == 20LL << 30);
     CHECK(c.kafka.compression == "lz4");
     REQUIRE(c.kafka.properties.size() == 1);
     CHECK(c.kafka.properties[0].first == "security.protocol");

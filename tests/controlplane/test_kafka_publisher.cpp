@@ -448,6 +448,51 @@ TEST_CASE("with an outbox a full backlog spills to disk, and every alert follows
     std::filesystem::remove_all(cfg.outbox_dir);
 }
 
+TEST_CASE("a full outbox (kafka.outbox_max_size) reports backpressure; nothing is lost", "[integration][kafka]") {
+    kafka_config cfg = embedded_config();
+    cfg.max_backlog_messages = 1000;
+    cfg.backpressure_wait_ms = 20;
+    cfg.outbox_dir = outbox_temp_dir();
+    cfg.outbox_max_bytes = 2u << 20;  // ~2000 rendered alerts
+    kafka_publisher pub(cfg);
+    REQUIRE(pub.embedded()->set_down(-1));
+
+    constexpr uint32_t n = 6000;
+    std::set<uint32_t> ids;
+    std::vector<uint32_t> refused;
+    uint64_t spilled = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+        ids.insert(i);
+        publish_result r = pub.publish_alert(make_verdict(i, true));
+        if (r == publish_result::spilled) ++spilled;
+        else if (r == publish_result::backpressure) refused.push_back(i);
+        else REQUIRE(r == publish_result::accepted);
+    }
+    kafka_counters c = pub.counters();
+    CHECK(spilled > 1000);
+    CHECK(!refused.empty());
+    CHECK(c.outbox_full == refused.size());
+    CHECK(c.outbox.bytes <= cfg.outbox_max_bytes);
+    CHECK(c[kafka_topic::alerts].produced + spilled + refused.size() == n);
+
+    // Broker back: the outbox drains, and the refused alerts offered again go through.
+    REQUIRE(pub.embedded()->set_up(-1));
+    for (uint32_t i : refused) {
+        for (;;) {
+            publish_result r = pub.publish_alert(make_verdict(i, true));
+            if (r == publish_result::accepted || r == publish_result::spilled) break;
+            REQUIRE(r == publish_result::backpressure);
+            std::this_thread::sleep_for(1ms);
+        }
+    }
+    REQUIRE(pub.flush(60000) == 0);
+    c = pub.counters();
+    CHECK(c[kafka_topic::alerts].acked == n);
+    auto alerts = consume_all(pub.bootstrap_servers(), cfg.topic_alerts);
+    check_alerts_exactly_once(alerts, ids);
+    std::filesystem::remove_all(cfg.outbox_dir);
+}
+
 TEST_CASE("alerts not delivered at shutdown wait in the outbox and the next start publishes them",
           "[integration][kafka]") {
     const std::string dir = outbox_temp_dir();

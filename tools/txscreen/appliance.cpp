@@ -499,6 +499,7 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
         res.kafka_outbox_recovered = kcnt.outbox.recovered;
         res.kafka_outbox_backlog = kcnt.outbox.backlog;
         res.kafka_outbox_lost = kcnt.outbox.lost;
+        res.kafka_outbox_full = kcnt.outbox_full;
         res.kafka_alerts_saved = kcnt[kafka_topic::alerts].saved;
         const auto& a = kcnt[kafka_topic::alerts];
         res.kafka_alerts_produced = a.produced;
@@ -556,7 +557,7 @@ std::string result_json(const appliance_result& r) {
       << ",\"outbox\":" << (r.kafka_outbox ? "true" : "false") << ",\"alerts_spilled\":" << r.kafka_alerts_spilled
       << ",\"alerts_saved\":" << r.kafka_alerts_saved << ",\"outbox_replayed\":" << r.kafka_alerts_replayed
       << ",\"outbox_recovered\":" << r.kafka_outbox_recovered << ",\"outbox_backlog\":" << r.kafka_outbox_backlog
-      << ",\"outbox_lost\":" << r.kafka_outbox_lost
+      << ",\"outbox_lost\":" << r.kafka_outbox_lost << ",\"outbox_full\":" << r.kafka_outbox_full
       << "},\"spool\":{\"dir\":\"" << r.spool_dir << "\",\"appended\":" << r.spool_appended
       << ",\"verdicts\":" << r.spool_verdicts << ",\"rejects\":" << r.spool_rejects
       << ",\"durable\":" << r.spool_durable << ",\"refused\":" << r.spool_refused << ",\"lost\":" << r.spool_lost

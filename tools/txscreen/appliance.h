@@ -57,7 +57,7 @@ struct appliance_result {
     // records found at start, and what is left for the next start.
     bool kafka_outbox = false;
     uint64_t kafka_alerts_spilled = 0, kafka_alerts_replayed = 0, kafka_outbox_recovered = 0;
-    uint64_t kafka_outbox_backlog = 0, kafka_alerts_saved = 0, kafka_outbox_lost = 0;
+    uint64_t kafka_outbox_backlog = 0, kafka_alerts_saved = 0, kafka_outbox_lost = 0, kafka_outbox_full = 0;
     // Spool (Avro files, docs/spool.md) and S3 upload.
     std::string spool_dir;
     uint64_t spool_verdicts = 0, spool_rejects = 0;  // rows in table=scored / table=rejects

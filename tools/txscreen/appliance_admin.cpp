@@ -381,6 +381,9 @@ void appliance_admin::render_metrics(std::string& out) {
             p.sample("txscreen_kafka_outbox_recovered_total", {}, ob.recovered);
             p.family("txscreen_kafka_outbox_lost_total", "counter", "Alerts the outbox could not save (disk full, I/O error)");
             p.sample("txscreen_kafka_outbox_lost_total", {}, ob.lost);
+            p.family("txscreen_kafka_outbox_full_total", "counter",
+                     "Alerts refused because the outbox reached kafka.outbox_max_size (held, rx paused)");
+            p.sample("txscreen_kafka_outbox_full_total", {}, s.kafka.outbox_full);
         }
     }
     if (s.have_spool) {
