@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <stdexcept>
 #include <vector>
 
@@ -100,25 +101,6 @@ bool write_all(int fd, const char* buf, std::size_t n) noexcept {
     return true;
 }
 
-// Reads the record at `off`: false at the end of the data or when the record is torn
-// or corrupt.
-bool read_record(int fd, uint64_t off, uint64_t file_size, std::string* key, std::string* value,
-                 uint64_t& record_bytes) {
-    if (off + header_bytes > file_size) return false;
-    char h[header_bytes];
-    if (!pread_all(fd, h, header_bytes, off)) return false;
-    const uint32_t klen = get_u32(h + 4), vlen = get_u32(h + 8), crc = get_u32(h + 12);
-    if (get_u32(h) != record_magic || klen > max_key_bytes || vlen > max_value_bytes) return false;
-    if (off + header_bytes + klen + vlen > file_size) return false;
-    std::string body(klen + vlen, '\0');
-    if (!pread_all(fd, body.data(), body.size(), off + header_bytes)) return false;
-    if (crc32_update(0, body.data(), body.size()) != crc) return false;
-    if (key) key->assign(body, 0, klen);
-    if (value) value->assign(body, klen, vlen);
-    record_bytes = header_bytes + klen + vlen;
-    return true;
-}
-
 std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
 
 }  // namespace
@@ -126,13 +108,10 @@ std::string errno_text(const std::string& what) { return what + ": " + std::stre
 kafka_outbox::kafka_outbox(std::string dir, uint64_t segment_bytes)
     : _dir(std::move(dir)), _segment_bytes(segment_bytes ? segment_bytes : default_segment_bytes) {
     if (_dir.empty()) throw std::runtime_error("kafka outbox: no directory given");
-    // mkdir -p
-    for (std::size_t i = 1; i <= _dir.size(); ++i) {
-        if (i < _dir.size() && _dir[i] != '/') continue;
-        std::string part = _dir.substr(0, i);
-        if (::mkdir(part.c_str(), 0750) != 0 && errno != EEXIST)
-            throw std::runtime_error(errno_text("kafka outbox: cannot create " + part));
-    }
+    std::error_code ec;
+    if (std::filesystem::create_directories(_dir, ec))
+        std::filesystem::permissions(_dir, std::filesystem::perms(0750), ec);
+    if (ec) throw std::runtime_error("kafka outbox: cannot create " + _dir + ": " + ec.message());
     struct stat sb {};
     if (::stat(_dir.c_str(), &sb) != 0 || !S_ISDIR(sb.st_mode))
         throw std::runtime_error("kafka outbox: " + _dir + " is not a directory");
@@ -144,7 +123,7 @@ kafka_outbox::~kafka_outbox() {
     std::lock_guard lock(_mu);
     flush_locked();
     mark_positions_locked();
-    if (_rfd >= 0) ::close(_rfd);
+    if (_reader.fd >= 0) ::close(_reader.fd);
     if (_wfd >= 0) {
         if (_dirty) ::fdatasync(_wfd);
         ::close(_wfd);
@@ -208,7 +187,8 @@ void kafka_outbox::scan() {
             std::fclose(pf);
         }
         uint64_t off = 0, n = 0, before_mark = 0;
-        while (read_record(fd, off, size, nullptr, nullptr, n)) {
+        record_reader reader{fd};
+        while (reader.read(off, size, nullptr, nullptr, n)) {
             off += n;
             ++s.records;
             if (off == mark) before_mark = s.records;
@@ -369,14 +349,14 @@ bool kafka_outbox::peek(std::string& key, std::string& value, uint64_t& seg) {
         if (s.read == s.records) continue;
         const std::string path = path_of(seq);
         if (_rseq != seq) {  // one read descriptor, kept while the segment is read
-            if (_rfd >= 0) ::close(_rfd);
-            _rfd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-            _rseq = _rfd >= 0 ? seq : 0;
-            _rbuf_len = 0;
-            if (_rfd < 0) return false;
+            if (_reader.fd >= 0) ::close(_reader.fd);
+            _reader.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+            _reader.buf_len = 0;
+            _rseq = _reader.fd >= 0 ? seq : 0;
+            if (_reader.fd < 0) return false;
         }
         uint64_t n = 0;
-        bool ok = read_buffered(s, key, value, n);
+        bool ok = _reader.read(s.read_off, s.bytes, &key, &value, n);
         if (!ok) {
             // Unreadable (a failed write left a hole): skip the rest of this segment.
             std::fprintf(stderr, "kafka outbox: %s unreadable at offset %llu; %llu records skipped\n",
@@ -403,32 +383,30 @@ bool kafka_outbox::peek(std::string& key, std::string& value, uint64_t& seg) {
     return _peeked;
 }
 
-// Parses the record at s.read_off from the read buffer, refilling it (1 MiB reads, never
-// past s.bytes) when the record is not wholly inside.
-bool kafka_outbox::read_buffered(const segment& s, std::string& key, std::string& value, uint64_t& record_bytes) {
-    const uint64_t off = s.read_off;
-    auto inside = [&](uint64_t len) { return off >= _rbuf_off && off + len <= _rbuf_off + _rbuf_len; };
+bool kafka_outbox::record_reader::read(uint64_t off, uint64_t limit, std::string* key, std::string* value,
+                                        uint64_t& record_bytes) {
+    auto inside = [&](uint64_t len) { return off >= buf_off && off + len <= buf_off + buf_len; };
     auto refill = [&](uint64_t need) {
-        const uint64_t len = std::min<uint64_t>(std::max<uint64_t>(need, read_buffer_bytes), s.bytes - off);
-        if (_rbuf.size() < len) _rbuf.resize(len);
-        _rbuf_len = 0;
-        if (!pread_all(_rfd, _rbuf.data(), len, off)) return false;
-        _rbuf_off = off;
-        _rbuf_len = len;
+        const uint64_t len = std::min<uint64_t>(std::max<uint64_t>(need, read_buffer_bytes), limit - off);
+        if (buf.size() < len) buf.resize(len);
+        buf_len = 0;
+        if (!pread_all(fd, buf.data(), len, off)) return false;
+        buf_off = off;
+        buf_len = len;
         return true;
     };
-    if (off + header_bytes > s.bytes) return false;
+    if (off + header_bytes > limit) return false;
     if (!inside(header_bytes) && !refill(header_bytes)) return false;
-    const char* h = _rbuf.data() + (off - _rbuf_off);
+    const char* h = buf.data() + (off - buf_off);
     const uint32_t klen = get_u32(h + 4), vlen = get_u32(h + 8), crc = get_u32(h + 12);
     if (get_u32(h) != record_magic || klen > max_key_bytes || vlen > max_value_bytes) return false;
     const uint64_t total = header_bytes + klen + vlen;
-    if (off + total > s.bytes) return false;
+    if (off + total > limit) return false;
     if (!inside(total) && !refill(total)) return false;
-    const char* body = _rbuf.data() + (off - _rbuf_off) + header_bytes;
+    const char* body = buf.data() + (off - buf_off) + header_bytes;
     if (crc32_update(0, body, klen + vlen) != crc) return false;
-    key.assign(body, klen);
-    value.assign(body + klen, vlen);
+    if (key) key->assign(body, klen);
+    if (value) value->assign(body + klen, vlen);
     record_bytes = total;
     return true;
 }
@@ -463,8 +441,8 @@ void kafka_outbox::maybe_delete_locked(uint64_t seq) noexcept {
     const segment& s = it->second;
     if (!s.sealed || s.read != s.records || s.settled < s.records) return;
     if (_rseq == seq) {
-        ::close(_rfd);
-        _rfd = -1;
+        ::close(_reader.fd);
+        _reader.fd = -1;
         _rseq = 0;
     }
     ::unlink(path_of(seq).c_str());
@@ -478,7 +456,7 @@ kafka_outbox_stats kafka_outbox::stats() const {
     kafka_outbox_stats s = _st;
     s.backlog = _backlog.load(std::memory_order_acquire);
     s.segments = _segments.size();
-    for (const auto& [seq, seg] : _segments) s.bytes += seg.bytes;
+    s.bytes = _disk_bytes.load(std::memory_order_relaxed);
     return s;
 }
 

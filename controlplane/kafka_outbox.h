@@ -95,7 +95,18 @@ private:
     void seal_locked() noexcept;        // close the segment being appended
     void maybe_delete_locked(uint64_t seq) noexcept;
     void scan();
-    bool read_buffered(const segment& s, std::string& key, std::string& value, uint64_t& record_bytes);
+
+    // Reads one segment file's records through a buffer refilled with large preads
+    // (one record reader for the start-up scan and the read-back).
+    struct record_reader {
+        int fd = -1;
+        std::string buf;  // bytes [buf_off, buf_off + buf_len) of the file
+        uint64_t buf_off = 0;
+        uint64_t buf_len = 0;
+        // The record at `off`, in a file whose whole records end at or before `limit`.
+        // False at the end, or when the record is torn or corrupt. key/value may be null.
+        bool read(uint64_t off, uint64_t limit, std::string* key, std::string* value, uint64_t& record_bytes);
+    };
 
     std::string _dir;
     uint64_t _segment_bytes;
@@ -104,11 +115,8 @@ private:
     uint64_t _next_seq = 1;
     uint64_t _wseq = 0;      // segment being appended, 0 = none open
     int _wfd = -1;
-    int _rfd = -1;           // read descriptor of segment _rseq (0 = none)
+    record_reader _reader;   // open on segment _rseq (0 = none)
     uint64_t _rseq = 0;
-    std::string _rbuf;       // bytes [_rbuf_off, _rbuf_off + _rbuf_len) of segment _rseq
-    uint64_t _rbuf_off = 0;
-    uint64_t _rbuf_len = 0;
     std::string _wbuf;       // appended records not written yet
     uint64_t _wbuf_records = 0;
     bool _dirty = false;     // written since the last fdatasync

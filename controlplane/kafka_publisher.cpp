@@ -118,10 +118,7 @@ kafka_publisher::kafka_publisher(const kafka_config& cfg, verdict_json_names nam
         _bootstrap = cfg.brokers;
     }
 
-    if (!cfg.outbox_dir.empty()) {
-        _outbox = std::make_unique<kafka_outbox>(cfg.outbox_dir, cfg.outbox_segment_bytes);
-        _had_outbox = true;
-    }
+    if (!cfg.outbox_dir.empty()) _outbox = std::make_unique<kafka_outbox>(cfg.outbox_dir, cfg.outbox_segment_bytes);
 
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     set_conf(conf, "bootstrap.servers", _bootstrap);
@@ -398,7 +395,7 @@ kafka_counters kafka_publisher::counters() const noexcept {
         c.topic[i].refused = ts.refused.load(std::memory_order_relaxed);
         c.topic[i].saved = ts.saved.load(std::memory_order_acquire);
     }
-    if (_had_outbox) {
+    if (!_cfg.outbox_dir.empty()) {  // the outbox itself is gone after close()
         c.have_outbox = true;
         c.replayed = _replayed.load(std::memory_order_relaxed);
         c.spilled = _spilled.load(std::memory_order_relaxed);
@@ -432,28 +429,26 @@ void kafka_publisher::on_delivery(rd_kafka_s* rk, const rd_kafka_message_s* msg,
     topic_state& ts = self->_topics[t];
     if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) [[likely]] {
         ts.acked.fetch_add(1, std::memory_order_release);
-        if (segment) self->_outbox->settled(segment);
         // A delivery frees backlog room: let the next publish wait again.
         if (self->_backpressured.load(std::memory_order_relaxed))
             self->_backpressured.store(false, std::memory_order_relaxed);
         if (self->_all_brokers_down.load(std::memory_order_relaxed) &&
             self->_all_brokers_down.exchange(false))
             std::fprintf(stderr, "kafka: deliveries resumed\n");
-        return;
-    }
-    // An alert that could not be delivered goes (back) to the outbox.
-    if (self->_outbox && t == static_cast<std::size_t>(kafka_topic::alerts) &&
-        self->_outbox->append({static_cast<const char*>(msg->key), msg->key_len},
-                              {static_cast<const char*>(msg->payload), msg->len})) {
+    } else if (self->_outbox && t == static_cast<std::size_t>(kafka_topic::alerts) &&
+               self->_outbox->append({static_cast<const char*>(msg->key), msg->key_len},
+                                     {static_cast<const char*>(msg->payload), msg->len})) {
+        // An alert that could not be delivered goes (back) to the outbox.
         ts.saved.fetch_add(1, std::memory_order_release);
-        if (segment) self->_outbox->settled(segment);
-        return;
+    } else {
+        ts.failed.fetch_add(1, std::memory_order_release);
+        if (log_allowed())
+            std::fprintf(stderr, "kafka: delivery to %s failed: %s\n",
+                         kafka_topic_label(static_cast<kafka_topic>(t)), rd_kafka_err2str(msg->err));
     }
-    ts.failed.fetch_add(1, std::memory_order_release);
+    // Acked, saved again (appended above, so never lost in between) or failed: a
+    // replayed record is settled in its segment either way.
     if (segment) self->_outbox->settled(segment);
-    if (log_allowed())
-        std::fprintf(stderr, "kafka: delivery to %s failed: %s\n",
-                     kafka_topic_label(static_cast<kafka_topic>(t)), rd_kafka_err2str(msg->err));
 }
 
 void kafka_publisher::on_error(rd_kafka_s* rk, int err, const char* reason, void* opaque) {

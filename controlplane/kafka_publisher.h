@@ -222,7 +222,6 @@ private:
     std::string _fatal_text;
     std::unique_ptr<kafka_outbox> _outbox;
     bool _closed = false;
-    bool _had_outbox = false;
     kafka_outbox_stats _final_outbox;  // the outbox's stats when close() closed it
     std::atomic<uint64_t> _spilled{0};
     std::atomic<uint64_t> _replayed{0};

@@ -178,8 +178,7 @@ void s3_uploader::remove_empty_partitions(const std::string& rel) noexcept {
         const std::size_t slash = dir.rfind('/');
         if (slash == std::string::npos) return;
         dir.resize(slash);
-        const std::size_t name_at = dir.rfind('/') == std::string::npos ? 0 : dir.rfind('/') + 1;
-        const std::string_view name(dir.data() + name_at, dir.size() - name_at);
+        const std::string_view name = std::string_view(dir).substr(dir.rfind('/') + 1);  // npos + 1 = 0
         if (name.rfind("hour=", 0) != 0 && name.rfind("dt=", 0) != 0) return;
         if (::rmdir((_dir + "/" + dir).c_str()) != 0) return;
     }

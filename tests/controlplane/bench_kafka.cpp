@@ -81,14 +81,18 @@ int main(int argc, char** argv) {
                     double(bytes) / n);
     }
 
-    for (const std::string& codec : codecs) {
+    // Batching for throughput, the same in every run below.
+    auto bench_config = [&](const std::string& codec) {
         kafka_config cfg;
         cfg.brokers = ext ? ext : "embedded";
         cfg.compression = codec;
         cfg.linger_ms = 20;
         cfg.batch_messages = 100'000;
         cfg.batch_bytes = 4'000'000;
-        kafka_publisher pub(cfg);
+        return cfg;
+    };
+    for (const std::string& codec : codecs) {
+        kafka_publisher pub(bench_config(codec));
         // Warm up: connection, metadata, producer id.
         pub.publish_alert(make_alert(0));
         pub.flush(10'000);
@@ -119,12 +123,7 @@ int main(int argc, char** argv) {
     if (!ext) {
         char tmpl[] = "/tmp/txscreen-bench-outbox-XXXXXX";
         if (!::mkdtemp(tmpl)) return 1;
-        kafka_config cfg;
-        cfg.brokers = "embedded";
-        cfg.compression = "lz4";
-        cfg.linger_ms = 20;
-        cfg.batch_messages = 100'000;
-        cfg.batch_bytes = 4'000'000;
+        kafka_config cfg = bench_config("lz4");  // embedded: ext is unset here
         cfg.max_backlog_messages = 100'000;
         cfg.backpressure_wait_ms = 1;
         cfg.outbox_dir = tmpl;

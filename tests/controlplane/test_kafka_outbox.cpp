@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -56,7 +57,7 @@ std::vector<int> drain(kafka_outbox& ob, int max = 1 << 30) {
     return ids;
 }
 
-void rm_rf(const std::string& dir) { std::system(("rm -rf '" + dir + "'").c_str()); }
+void rm_rf(const std::string& dir) { std::filesystem::remove_all(dir); }
 
 }  // namespace
 

@@ -265,6 +265,19 @@ TEST_CASE("100k verdicts: every alert delivered once, keyed by card token", "[in
 
 namespace {
 
+std::string outbox_temp_dir() {
+    char tmpl[] = "/tmp/txscreen-kafka-outbox-XXXXXX";
+    REQUIRE(::mkdtemp(tmpl) != nullptr);
+    return tmpl;
+}
+
+std::size_t outbox_segment_files(const std::string& dir) {
+    std::size_t n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        if (e.path().extension() == ".kob") ++n;
+    return n;
+}
+
 // Publishes 40,000 alerts with the broker down for 10 s in the middle; the outage
 // variant with an outbox and a 2000-message backlog spills most of them to disk.
 void broker_down_10s(kafka_config cfg) {
@@ -330,9 +343,7 @@ TEST_CASE("broker down for 10 s mid-run with a small backlog and the outbox: no 
     kafka_config cfg = embedded_config();
     cfg.max_backlog_messages = 2000;
     cfg.backpressure_wait_ms = 20;
-    char tmpl[] = "/tmp/txscreen-kafka-outbox-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    cfg.outbox_dir = tmpl;
+    cfg.outbox_dir = outbox_temp_dir();
     broker_down_10s(cfg);
     std::filesystem::remove_all(cfg.outbox_dir);
 }
@@ -383,23 +394,6 @@ TEST_CASE("a full backlog reports backpressure instead of dropping", "[integrati
     auto alerts = consume_all(pub.bootstrap_servers(), cfg.topic_alerts);
     check_alerts_exactly_once(alerts, ids);
 }
-
-namespace {
-
-std::string outbox_temp_dir() {
-    char tmpl[] = "/tmp/txscreen-kafka-outbox-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    return tmpl;
-}
-
-std::size_t outbox_segment_files(const std::string& dir) {
-    std::size_t n = 0;
-    for (const auto& e : std::filesystem::directory_iterator(dir))
-        if (e.path().extension() == ".kob") ++n;
-    return n;
-}
-
-}  // namespace
 
 TEST_CASE("with an outbox a full backlog spills to disk, and every alert follows when the broker returns",
           "[integration][kafka]") {

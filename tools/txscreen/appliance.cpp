@@ -83,10 +83,9 @@ std::vector<std::string> eal_defaults(const appliance_config& c) {
         if (!has_arg(args, "-m")) {
             uint64_t mbufs = 0;
             for (const auto& p : c.ports) mbufs += uint64_t{p.rx_queues} * (p.rx_desc + c.dataplane.mbufs_per_queue);
-            constexpr uint64_t mbuf_bytes = 2560;  // RTE_MBUF_DEFAULT_BUF_SIZE + header + pool overhead
             args.push_back("-m");
             args.push_back(std::to_string(512 + workers * (uint64_t{c.velocity.tables.card_capacity} * 640 >> 20) +
-                                          (mbufs * mbuf_bytes >> 20)));
+                                          (mbufs * mbuf_memory_bytes >> 20)));
         }
     }
     if (!has_arg(args, "--log-level")) args.push_back("--log-level=lib.eal:warning");
@@ -267,7 +266,6 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
     std::array<uint64_t, 16> category_hits{};
     uint64_t decision_counts[3] = {};
     uint32_t last_rs_version = 0, last_pat_version = 0;
-    std::size_t kafka_waiting_size = 0;
     // Kafka is "stalled" while records wait (in the producer, the outbox or held here)
     // and no acknowledgement has arrived since kafka_progress_at.
     std::chrono::steady_clock::time_point kafka_progress_at = std::chrono::steady_clock::now();
@@ -366,7 +364,7 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
                 kafka_last_acked = acked;
             }
             sn.kafka_stalled_s = std::chrono::duration<double>(now - kafka_progress_at).count();
-            sn.kafka_waiting = kafka_waiting_size;
+            sn.kafka_waiting = kafka_wait.size();
         }
         if (spool) {
             sn.have_spool = true;
@@ -400,7 +398,6 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
         // Read "drained" before polling: a worker enqueues its last verdicts before it
         // reports done, so an empty poll after a drained reading means nothing is left.
         const bool was_drained = dp.drained();
-        kafka_waiting_size = kafka_wait.size();
         if (admin && clock::now() - last_snapshot > std::chrono::milliseconds(100)) {
             // Also the controlplane's quiescent point: names of a newer ruleset.
             names = rules.quiescent(cp_slot);

@@ -74,6 +74,10 @@ using verdict_sink = std::function<void(const Verdict&, const ruleset&)>;
 // Packets in a capture file (libpcap); throws std::runtime_error naming the file.
 uint64_t pcap_packet_count(const std::string& path);
 
+// EAL memory one mbuf takes without hugepages (RTE_MBUF_DEFAULT_BUF_SIZE + header +
+// pool overhead): -m sizing for pools that hold a whole looped capture.
+inline constexpr uint64_t mbuf_memory_bytes = 2560;
+
 // The built-in demo tokenization key (never for production; `run` warns).
 extern const char* const demo_token_key;
 

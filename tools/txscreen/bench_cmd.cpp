@@ -114,7 +114,7 @@ run_figures child_run(const appliance_options& opt) {
 // Median of testpmd's "Rx-pps:" readings over `seconds` (the first two dropped as ramp-up).
 double testpmd_rxonly_pps(const std::string& pcap, double seconds, uint64_t packets) {
     // The whole capture lives in mbufs (infinite_rx): size EAL memory for it.
-    const uint64_t mem_mb = 512 + ((packets + 16384) * 2560 >> 20);
+    const uint64_t mem_mb = 512 + ((packets + 16384) * mbuf_memory_bytes >> 20);
     std::string cmd = "timeout -s INT " + std::to_string(static_cast<int>(seconds) + 3) +
                       " dpdk-testpmd --no-huge -m " + std::to_string(mem_mb) + " --file-prefix=txscreen-testpmd-" +
                       std::to_string(getpid()) +
