@@ -58,8 +58,9 @@ state_table<Entry>::~state_table() { munmap(_slots, bytes()); }
 template <typename Entry>
 void state_table<Entry>::prefetch(uint64_t key) const noexcept {
     const Entry* e = &_slots[mix64(key) & _mask];
-    __builtin_prefetch(e);
-    __builtin_prefetch(reinterpret_cast<const char*>(e) + 64);
+    // The whole probe run (probe_limit entries): in a full table an insert reads all of it.
+    const char* c = reinterpret_cast<const char*>(e);
+    for (std::size_t b = 0; b < probe_limit * sizeof(Entry) + 63; b += 64) __builtin_prefetch(c + b);
 }
 
 template <typename Entry>

@@ -39,8 +39,10 @@ int main() {
         shard.observe(t);
         clock += 1;
     }
-    const int rounds = 40;
-    std::vector<double> observe_ns, query_ns, both_ns;
+    const int rounds = 80;
+    std::vector<double> observe_ns, query_ns, both_ns, piped_ns;
+    constexpr size_t ring = 16;
+    velocity_prepared prep[ring];
     volatile int64_t sink = 0;
     uint64_t id = 1;
     for (int round = 0; round < rounds; ++round) {
@@ -50,9 +52,23 @@ int main() {
                                merchants[rng() % merchants.size()], (rng() & 1) ? "US" : "GB");
             pool[i].txn_id.assign("tx" + std::to_string(id++));
         }
+        // Odd rounds: observe as score_burst does, keys and tag lines prepared `ahead`
+        // txns before, entries prefetched ahead / 2 before; even rounds one at a time.
+        const bool piped = round & 1;
         auto a = std::chrono::steady_clock::now();
         const velocity_entry* last[64];
-        for (size_t i = 0; i < pool_n; ++i) last[i & 63] = shard.observe(pool[i]).entry[0];
+        if (piped) {
+            constexpr size_t ahead = 6;  // engine::score_burst
+            for (size_t j = 0; j < ahead; ++j) shard.prepare(pool[j], prep[j]);
+            for (size_t j = 0; j < ahead / 2; ++j) shard.prefetch_entries(prep[j]);
+            for (size_t i = 0; i < pool_n; ++i) {
+                if (i + ahead < pool_n) shard.prepare(pool[i + ahead], prep[(i + ahead) % ring]);
+                if (i + ahead / 2 < pool_n) shard.prefetch_entries(prep[(i + ahead / 2) % ring]);
+                last[i & 63] = shard.observe(pool[i], prep[i % ring]).entry[0];
+            }
+        } else {
+            for (size_t i = 0; i < pool_n; ++i) last[i & 63] = shard.observe(pool[i]).entry[0];
+        }
         auto b = std::chrono::steady_clock::now();
         for (size_t i = 0; i < pool_n; ++i) {
             const velocity_entry* e = shard.find_card(pool[i].card_token);
@@ -67,6 +83,10 @@ int main() {
         (void)last;
         double o = std::chrono::duration<double, std::nano>(b - a).count() / pool_n;
         double q = std::chrono::duration<double, std::nano>(c - b).count() / pool_n;
+        if (piped) {
+            piped_ns.push_back(o);
+            continue;
+        }
         observe_ns.push_back(o);
         query_ns.push_back(q);
         both_ns.push_back(o + q);
@@ -84,6 +104,9 @@ int main() {
     std::printf("bench_velocity: median ns per txn: observe (dedup+card+merchant) %.1f, "
                 "5 queries (find+count/sum/distinct x2/nth) %.1f, total %.1f\n",
                 median(observe_ns), median(query_ns), median(both_ns));
+    std::printf("bench_velocity: median ns per txn: observe pipelined (prepare 6 ahead, entries 3 ahead, as "
+                "engine::score_burst) %.1f\n",
+                median(piped_ns));
     std::printf("bench_velocity: evicted %llu, inserted %llu\n",
                 (unsigned long long)n.evicted[0], (unsigned long long)n.inserted[0]);
     return 0;
