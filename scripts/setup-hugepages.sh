@@ -6,7 +6,7 @@
 #                              [--mount DIR] [--persist] [--dry-run]
 #
 # Defaults: 2M pages, 1024 per node (2 GiB per node), mount at /dev/hugepages.
-# Sizing: each worker's velocity tables need about 131 MiB per million cards (see
+# Sizing: each worker's velocity tables need about 133 MiB per million cards (see
 # docs/velocity.md); mbuf pools ~20 MiB per rx queue; rings a few MiB.
 # --dry-run prints what would be done and checks the host, changing nothing.
 set -euo pipefail

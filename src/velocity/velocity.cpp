@@ -573,8 +573,8 @@ inline bool key_equal(const uint8_t a[16], const uint8_t b[16]) noexcept {
 
 inline velocity_entry* find_in_group(const velocity_shard::table& t, uint32_t g, uint16_t tag,
                                      const uint8_t key[16]) noexcept {
-    for (uint32_t m = match_tags(t.groups[g], tag); m; m &= m - 1) {
-        velocity_entry* e = &t.slots[std::size_t(g) * group_slots + unsigned(__builtin_ctz(m))];
+    for (uint32_t m = match_tags(t.grp(g), tag); m; m &= m - 1) {
+        velocity_entry* e = &t.slot(g, unsigned(__builtin_ctz(m)));
         if (key_equal(e->key, key)) return e;
     }
     return nullptr;
@@ -585,7 +585,7 @@ inline velocity_entry* find_in_group(const velocity_shard::table& t, uint32_t g,
 inline void unlink_overflow(velocity_shard::table& t, const velocity_entry& e, uint32_t g) noexcept {
     uint32_t p = primary_group(key_hash(e.key), t.n_groups);
     if (p == g) return;
-    uint16_t& o = t.groups[p].overflow;
+    uint16_t& o = t.grp(p).overflow;
     if (o != 0 && o != overflow_saturated) --o;
 }
 
@@ -593,18 +593,18 @@ inline void unlink_overflow(velocity_shard::table& t, const velocity_entry& e, u
 // slot; returns true and the freed slot of `g`.
 bool relocate_one(velocity_shard::table& t, uint32_t g, uint32_t& freed) noexcept {
     for (uint32_t i = 0; i < group_slots; ++i) {
-        velocity_entry& e = t.slots[std::size_t(g) * group_slots + i];
+        velocity_entry& e = t.slot(g, i);
         const uint64_t h = key_hash(e.key);
         const uint32_t p = primary_group(h, t.n_groups);
         const uint32_t s = secondary_group(h, t.n_groups);
         const uint32_t alt = p == g ? s : p;
-        const uint32_t f = match_tags(t.groups[alt], 0);
+        const uint32_t f = match_tags(t.grp(alt), 0);
         if (!f) continue;
         const uint32_t j = unsigned(__builtin_ctz(f));
-        std::memcpy(static_cast<void*>(&t.slots[std::size_t(alt) * group_slots + j]), &e, sizeof e);
-        t.groups[alt].tag[j] = t.groups[g].tag[i];
-        t.groups[g].tag[i] = 0;
-        uint16_t& o = t.groups[p].overflow;
+        std::memcpy(static_cast<void*>(&t.slot(alt, j)), &e, sizeof e);
+        t.grp(alt).tag[j] = t.grp(g).tag[i];
+        t.grp(g).tag[i] = 0;
+        uint16_t& o = t.grp(p).overflow;
         if (alt == s) {
             if (o != overflow_saturated) ++o;   // primary -> secondary
         } else if (o != 0 && o != overflow_saturated) {
@@ -622,6 +622,16 @@ bool relocate_one(velocity_shard::table& t, uint32_t g, uint32_t& freed) noexcep
 // prefetch at all, against ~43 after read prefetches; bench_velocity's pipelined
 // observe went from ~940 to ~300 ns per txn (side by side, 1M cards). The dedup lines
 // likewise. A read fill costs one more coherence step at the store, far less than a miss.
+// The two lines an identity may live in: the second is chosen within the first's 4 KiB
+// page (64 lines), so both cost one TLB miss. Two choices among a page's lines keep the
+// lines level; pages, 256 slots each, level out by their size.
+inline void dedup_choices(uint64_t id, uint32_t n_lines, uint32_t& l1, uint32_t& l2) noexcept {
+    constexpr uint32_t per_page = velocity_shard::group_bytes / sizeof(velocity_shard::dedup_line);
+    l1 = reduce(id, n_lines);
+    l2 = (l1 & ~(per_page - 1)) | static_cast<uint32_t>(mix64(id) & (per_page - 1));
+    if (l2 >= n_lines || l2 == l1) l2 = (l1 ^ 1u) < n_lines ? l1 ^ 1u : l1 - 1;
+}
+
 inline void prefetch_entry(const velocity_entry* e) noexcept {
     __builtin_prefetch(e);
     __builtin_prefetch(reinterpret_cast<const char*>(e) + 64);
@@ -633,43 +643,38 @@ std::size_t velocity_shard::bytes_needed(const velocity_config& c) noexcept {
     std::size_t n = 0;
     for (uint32_t cap : {c.card_capacity, c.merchant_capacity, c.device_capacity, c.ip_capacity}) {
         std::size_t g = groups_for(cap);
-        n += g * group_slots * sizeof(velocity_entry) + g * sizeof(group);
+        n += g * group_bytes;
     }
     n += std::size_t(dedup_lines_for(c.dedup_capacity)) * sizeof(dedup_line);
     return n;
 }
 
 velocity_shard::~velocity_shard() {
-    for (auto& t : _tables) {
-        if (t.slots) _mem.release(_mem.ctx, t.slots);
-        if (t.groups) _mem.release(_mem.ctx, t.groups);
-    }
+    for (auto& t : _tables)
+        if (t.mem) _mem.release(_mem.ctx, t.mem);
     if (_dedup) _mem.release(_mem.ctx, _dedup);
 }
 
 const char* velocity_shard::init(const velocity_config& cfg, const velocity_allocator& mem) noexcept {
     if (const char* err = velocity_validate(cfg)) return err;
-    if (_dedup || _tables[0].slots) return "velocity: shard already initialised";
+    if (_dedup || _tables[0].mem) return "velocity: shard already initialised";
     _cfg = cfg;
     _mem = mem;
     const uint32_t caps[velocity_key_count] = {cfg.card_capacity, cfg.merchant_capacity,
                                                cfg.device_capacity, cfg.ip_capacity};
     for (unsigned k = 0; k < velocity_key_count; ++k) {
         const uint32_t g = groups_for(caps[k]);
+        void* m = mem.alloc(mem.ctx, std::size_t(g) * group_bytes, group_bytes);
+        if (!m) [[unlikely]] return "velocity: allocation of a table failed (see bytes_needed)";
+        _tables[k].mem = static_cast<uint8_t*>(m);
+        _tables[k].n_groups = g;
         // Entries need no clearing: a slot is free while its tag is 0, and an insert
         // writes the whole entry.
-        void* e = mem.alloc(mem.ctx, std::size_t(g) * group_slots * sizeof(velocity_entry), 64);
-        if (!e) [[unlikely]] return "velocity: allocation of a table failed (see bytes_needed)";
-        _tables[k].slots = static_cast<velocity_entry*>(e);
-        void* tg = mem.alloc(mem.ctx, std::size_t(g) * sizeof(group), 64);
-        if (!tg) [[unlikely]] return "velocity: allocation of a table failed (see bytes_needed)";
-        std::memset(tg, 0, std::size_t(g) * sizeof(group));
-        _tables[k].groups = static_cast<group*>(tg);
-        _tables[k].n_groups = g;
+        for (uint32_t i = 0; i < g; ++i) std::memset(&_tables[k].grp(i), 0, sizeof(group));
         _tables[k].capacity = g * group_slots;
     }
     const uint32_t lines = dedup_lines_for(cfg.dedup_capacity);
-    void* p = mem.alloc(mem.ctx, std::size_t(lines) * sizeof(dedup_line), 64);
+    void* p = mem.alloc(mem.ctx, std::size_t(lines) * sizeof(dedup_line), group_bytes);
     if (!p) [[unlikely]] return "velocity: allocation of the dedup table failed";
     std::memset(p, 0, std::size_t(lines) * sizeof(dedup_line));
     _dedup = static_cast<dedup_line*>(p);
@@ -679,12 +684,12 @@ const char* velocity_shard::init(const velocity_config& cfg, const velocity_allo
 
 velocity_entry* velocity_shard::lookup(unsigned k, const uint8_t key[16], uint64_t h) const noexcept {
     const table& t = _tables[k];
-    if (!t.slots) return nullptr;
+    if (!t.mem) return nullptr;
     const int64_t dead_before = _watermark == INT64_MIN ? INT64_MIN : _watermark - _cfg.ttl_ms;
     const uint16_t tag = tag_of(h);
     const uint32_t g1 = primary_group(h, t.n_groups);
     velocity_entry* e = find_in_group(t, g1, tag, key);
-    if (!e && t.groups[g1].overflow != 0) e = find_in_group(t, secondary_group(h, t.n_groups), tag, key);
+    if (!e && t.grp(g1).overflow != 0) e = find_in_group(t, secondary_group(h, t.n_groups), tag, key);
     return e && e->last_ms >= dead_before ? e : nullptr;
 }
 
@@ -695,7 +700,7 @@ velocity_entry* velocity_shard::upsert(unsigned k, const uint8_t key[16], uint64
     const uint32_t g1 = primary_group(h, t.n_groups);
     const uint32_t g2 = secondary_group(h, t.n_groups);
     velocity_entry* e = find_in_group(t, g1, tag, key);
-    if (!e && t.groups[g1].overflow != 0) e = find_in_group(t, g2, tag, key);
+    if (!e && t.grp(g1).overflow != 0) e = find_in_group(t, g2, tag, key);
     if (e) {
         if (e->last_ms >= dead_before) [[likely]] return e;
         ++_counters.expired_reused[k];   // its own expired entry: start afresh in place
@@ -704,10 +709,10 @@ velocity_entry* velocity_shard::upsert(unsigned k, const uint8_t key[16], uint64
         // line); near full, the group with more free slots (two choices keep the
         // groups level, so nothing is displaced below load ~0.97).
         uint32_t g = g1, slot = 0;
-        const uint32_t f1 = match_tags(t.groups[g1], 0);
+        const uint32_t f1 = match_tags(t.grp(g1), 0);
         uint32_t f = f1;
         if (__builtin_popcount(f1) <= primary_reserve) [[unlikely]] {
-            const uint32_t f2 = match_tags(t.groups[g2], 0);
+            const uint32_t f2 = match_tags(t.grp(g2), 0);
             if (__builtin_popcount(f2) > __builtin_popcount(f1)) g = g2, f = f2;
         }
         bool placed = f != 0;
@@ -726,7 +731,7 @@ velocity_entry* velocity_shard::upsert(unsigned k, const uint8_t key[16], uint64
             bool expired = false;
             for (uint32_t gg : {g1, g2}) {
                 for (uint32_t i = 0; i < group_slots && !expired; ++i) {
-                    velocity_entry* c = &t.slots[std::size_t(gg) * group_slots + i];
+                    velocity_entry* c = &t.slot(gg, i);
                     if (c->last_ms < dead_before) {
                         victim = c, g = gg, slot = i, expired = true;
                     } else if (!victim || c->last_ms < victim->last_ms) {
@@ -737,9 +742,9 @@ velocity_entry* velocity_shard::upsert(unsigned k, const uint8_t key[16], uint64
             ++(expired ? _counters.expired_reused[k] : _counters.evicted[k]);
             unlink_overflow(t, *victim, g);
         }
-        if (g != g1 && t.groups[g1].overflow != overflow_saturated) ++t.groups[g1].overflow;
-        t.groups[g].tag[slot] = tag;
-        e = &t.slots[std::size_t(g) * group_slots + slot];
+        if (g != g1 && t.grp(g1).overflow != overflow_saturated) ++t.grp(g1).overflow;
+        t.grp(g).tag[slot] = tag;
+        e = &t.slot(g, slot);
     }
     std::memset(static_cast<void*>(e), 0, sizeof *e);
     std::memcpy(e->key, key, 16);
@@ -750,21 +755,21 @@ velocity_entry* velocity_shard::upsert(unsigned k, const uint8_t key[16], uint64
 
 void velocity_shard::sweep_one(unsigned k) noexcept {
     table& t = _tables[k];
-    if (!t.slots) return;
+    if (!t.mem) return;
     const uint32_t s = t.sweep;
     t.sweep = s + 1 == t.capacity ? 0 : s + 1;
     // The sweep walks each table in order, one slot per event: fetch ahead of it (the
     // hardware prefetcher does not follow four interleaved walks from one load).
     {
         const uint32_t a = s + 16 < t.capacity ? s + 16 : s + 16 - t.capacity;
-        __builtin_prefetch(&t.slots[a]);
-        if (a % group_slots == 0) __builtin_prefetch(&t.groups[a / group_slots]);
+        __builtin_prefetch(&t.slot(a / group_slots, a % group_slots));
+        if (a % group_slots == 0) __builtin_prefetch(&t.grp(a / group_slots));
     }
     const uint32_t g = s / group_slots, i = s % group_slots;
-    if (!t.groups[g].tag[i]) return;
-    const velocity_entry& e = t.slots[s];
+    if (!t.grp(g).tag[i]) return;
+    const velocity_entry& e = t.slot(g, i);
     if (e.last_ms >= _watermark - _cfg.ttl_ms) return;
-    t.groups[g].tag[i] = 0;
+    t.grp(g).tag[i] = 0;
     unlink_overflow(t, e, g);
     ++_counters.expired_reused[k];
 }
@@ -773,9 +778,8 @@ bool velocity_shard::dedup_check(const velocity_prepared& p, int64_t t) noexcept
     if (!p.has_identity) return false;   // no identity: cannot be a recognisable duplicate
     const uint64_t fp = p.identity[1] | 1;
     const int64_t win = _cfg.dedup_window_ms;
-    const uint32_t l1 = reduce(p.identity[0], _dedup_lines);
-    uint32_t l2 = reduce(mix64(p.identity[0]), _dedup_lines);
-    if (l2 == l1) l2 = l1 + 1 == _dedup_lines ? 0 : l1 + 1;
+    uint32_t l1, l2;
+    dedup_choices(p.identity[0], _dedup_lines, l1, l2);
     dedup_line* lines[2] = {&_dedup[l1], &_dedup[l2]};
     for (dedup_line* l : lines) {
         for (dedup_slot& s : l->slot) {
@@ -863,12 +867,12 @@ void velocity_shard::prepare(const Txn& txn, velocity_prepared& p, unsigned key_
 
     for (unsigned k = 0; k < velocity_key_count; ++k) {
         const table& t = _tables[k];
-        if (!p.has[k] || !t.slots) continue;
-        __builtin_prefetch(&t.groups[primary_group(p.hash[k], t.n_groups)]);
+        if (!p.has[k] || !t.mem) continue;
+        __builtin_prefetch(&t.grp(primary_group(p.hash[k], t.n_groups)));
     }
     if (p.has_identity && _dedup) {
-        const uint32_t l1 = reduce(p.identity[0], _dedup_lines);
-        const uint32_t l2 = reduce(mix64(p.identity[0]), _dedup_lines);
+        uint32_t l1, l2;
+        dedup_choices(p.identity[0], _dedup_lines, l1, l2);
         __builtin_prefetch(&_dedup[l1]);
         __builtin_prefetch(&_dedup[l2]);
     }
@@ -877,16 +881,16 @@ void velocity_shard::prepare(const Txn& txn, velocity_prepared& p, unsigned key_
 void velocity_shard::prefetch_entries(const velocity_prepared& p) const noexcept {
     for (unsigned k = 0; k < velocity_key_count; ++k) {
         const table& t = _tables[k];
-        if (!p.has[k] || !t.slots) continue;
+        if (!p.has[k] || !t.mem) continue;
         const uint32_t g1 = primary_group(p.hash[k], t.n_groups);
-        const group& g = t.groups[g1];
+        const group& g = t.grp(g1);
         if (uint32_t m = match_tags(g, tag_of(p.hash[k]))) {
-            prefetch_entry(&t.slots[std::size_t(g1) * group_slots + unsigned(__builtin_ctz(m))]);
+            prefetch_entry(&t.slot(g1, unsigned(__builtin_ctz(m))));
         } else if (g.overflow != 0) {
-            __builtin_prefetch(&t.groups[secondary_group(p.hash[k], t.n_groups)]);
+            __builtin_prefetch(&t.grp(secondary_group(p.hash[k], t.n_groups)));
         } else if (uint32_t f = match_tags(g, 0)) {
             // A new key: the insert will write this slot.
-            prefetch_entry(&t.slots[std::size_t(g1) * group_slots + unsigned(__builtin_ctz(f))]);
+            prefetch_entry(&t.slot(g1, unsigned(__builtin_ctz(f))));
         }
     }
 }
@@ -940,7 +944,7 @@ observe_result velocity_shard::observe(const Txn& txn, const velocity_prepared& 
     const int64_t horizon = velocity_max_window_ms + _cfg.allowed_lateness_ms;
 
     for (unsigned k = 0; k < velocity_key_count; ++k) {
-        if (!p.has[k] || !_tables[k].slots) continue;
+        if (!p.has[k] || !_tables[k].mem) continue;
         velocity_entry* e = upsert(k, p.key[k], p.hash[k], t);
         if (k == 0) {
             r.prior.card_known = e->ring_n != 0;

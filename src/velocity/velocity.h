@@ -251,12 +251,22 @@ public:
         uint16_t tag[group_slots];
         uint16_t overflow;
     };
+    // A group is one 4 KiB block: its tag line, then its 31 entries (64 + 31 * 128 =
+    // 4032 bytes, padded), so a lookup's tag line and entry share a page: one TLB miss
+    // (a page walk, which a prefetch waits for) instead of two.
+    static constexpr std::size_t group_bytes = 4096;
     struct table {
-        velocity_entry* slots = nullptr;
-        group* groups = nullptr;
+        uint8_t* mem = nullptr;    // n_groups blocks of group_bytes
         uint32_t n_groups = 0;
         uint32_t capacity = 0;     // n_groups * group_slots
         uint32_t sweep = 0;        // next slot the expiry sweep examines
+        group& grp(uint32_t g) const noexcept {
+            return *reinterpret_cast<group*>(mem + std::size_t(g) * group_bytes);
+        }
+        velocity_entry& slot(uint32_t g, uint32_t i) const noexcept {
+            return *reinterpret_cast<velocity_entry*>(mem + std::size_t(g) * group_bytes + sizeof(group) +
+                                                      std::size_t(i) * sizeof(velocity_entry));
+        }
     };
     struct dedup_slot {
         uint64_t fp;               // 0 = free
