@@ -130,7 +130,7 @@ void engine::score(const Txn& t, Verdict& out) noexcept {
     prepared p;
     prepare(t, p);
     _state->vel.prefetch_entries(p.vel);
-    score_prepared(t, p, out);
+    score_prepared(t, p, out, nullptr);
 }
 
 void engine::score_burst(const Txn* txns, std::size_t n, Verdict* out) noexcept {
@@ -141,14 +141,21 @@ void engine::score_burst(const Txn* txns, std::size_t n, Verdict* out) noexcept 
     const std::size_t first = n < ahead ? n : ahead;
     for (std::size_t j = 0; j < first; ++j) prepare(txns[j], p[j % ring]);
     for (std::size_t j = 0; j < first && j < ahead / 2; ++j) _state->vel.prefetch_entries(p[j % ring].vel);
+    // Screening runs a chunk at a time, field-major (screen_burst), so each field's
+    // Hyperscan database stays cached across the chunk.
+    constexpr std::size_t chunk = 16;
+    screen_result screened[chunk];
+    const pattern_db* db = _patterns;
     for (std::size_t i = 0; i < n; ++i) {
+        if (db && i % chunk == 0) screen_burst(*db, _worker, txns + i, n - i < chunk ? n - i : chunk, screened);
         if (i + ahead < n) prepare(txns[i + ahead], p[(i + ahead) % ring]);
         if (i + ahead / 2 < n) _state->vel.prefetch_entries(p[(i + ahead / 2) % ring].vel);
-        score_prepared(txns[i], p[i % ring], out[i]);
+        score_prepared(txns[i], p[i % ring], out[i], db ? &screened[i % chunk] : nullptr);
     }
 }
 
-void engine::score_prepared(const Txn& t, const prepared& prep, Verdict& out) noexcept {
+void engine::score_prepared(const Txn& t, const prepared& prep, Verdict& out,
+                            const screen_result* screened) noexcept {
     std::memcpy(static_cast<void*>(&out.txn), &t, sizeof t);
     out.ruleset_version = 0;
     out.patterns_version = 0;
@@ -188,7 +195,7 @@ void engine::score_prepared(const Txn& t, const prepared& prep, Verdict& out) no
 
     // ---- screening: one Hyperscan scan per text field with patterns (screen.h)
     if (const pattern_db* db = _patterns) {
-        const screen_result sr = screen_txn(*db, _worker, t);
+        const screen_result sr = screened ? *screened : screen_txn(*db, _worker, t);
         ++_counters.screened;
         _counters.screen_errors += sr.error;
         apply_screen_result(sr, out);

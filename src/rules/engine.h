@@ -20,6 +20,8 @@
 
 namespace txscreen {
 
+struct screen_result;
+
 struct engine_config {
     velocity_config velocity;          // per-key windows and duplicate detection
     velocity_allocator memory = velocity_heap_allocator();
@@ -94,7 +96,9 @@ private:
     struct state;
     struct prepared;   // keys and hashes of one txn (engine.cpp)
     void prepare(const Txn& txn, prepared& p) const noexcept;
-    void score_prepared(const Txn& txn, const prepared& p, Verdict& out) noexcept;
+    // `screened`: the txn's screening result when the caller screened a burst at once
+    // (score_burst), else nullptr and it is screened here.
+    void score_prepared(const Txn& txn, const prepared& p, Verdict& out, const screen_result* screened) noexcept;
     ruleset_store& _store;
     int _slot;
     bool _track_all;

@@ -35,6 +35,34 @@ int on_match(unsigned int hs_id, unsigned long long /*from*/, unsigned long long
 
 }  // namespace
 
+void screen_burst(const pattern_db& db, unsigned worker, const Txn* txns, std::size_t n,
+                  screen_result* out) noexcept {
+    for (std::size_t j = 0; j < n; ++j) {
+        out[j] = screen_result{};
+        out[j].version = db.version();
+        out[j].error = worker >= db.workers();
+    }
+    if (worker >= db.workers()) [[unlikely]]
+        return;
+    hs_scratch_t* scratch = db.scratch(worker);
+    for (int f = 0; f < screen_field_count; ++f) {
+        hs_database_t* hdb = db.database(static_cast<screen_field>(f));
+        if (!hdb) continue;
+        match_context ctx{db.info(), nullptr, static_cast<uint8_t>(1u << f)};
+        for (std::size_t j = 0; j < n; ++j) {
+            screen_result& r = out[j];
+            if (r.full) continue;   // screen_txn stopped this txn's scans at the match that filled it
+            std::string_view text = field_text(txns[j], static_cast<screen_field>(f));
+            if (text.empty()) continue;
+            ctx.r = &r;
+            hs_error_t rc = hs_scan(hdb, text.data(), static_cast<unsigned>(text.size()), 0, scratch,
+                                    on_match, &ctx);
+            if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED) [[unlikely]]
+                r.error = true;
+        }
+    }
+}
+
 screen_result screen_txn(const pattern_db& db, unsigned worker, const Txn& t) noexcept {
     screen_result r{};
     r.version = db.version();

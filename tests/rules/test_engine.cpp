@@ -4,12 +4,16 @@
 
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <random>
 #include <string>
 #include <thread>
+#include <algorithm>
 #include <vector>
 
 #include "rules/engine.h"
+#include "screen/starter_patterns.h"
 
 using namespace txscreen;
 
@@ -543,4 +547,90 @@ TEST_CASE("screening hot swap: verdicts name the pattern version that screened t
     CHECK(scored.load() >= 1000);
     CHECK(last_seen.load() == published);
     CHECK(pats.reclaim() == 0);
+}
+
+TEST_CASE("score_burst gives exactly the verdicts of score() per txn", "[unit][rules][screen]") {
+    // The shipped ruleset and starter patterns over a stream that makes most detectors
+    // fire: few cards, repeated merchants and amounts, small amounts, risky names and
+    // e-mail domains, travel, late events and duplicates. One engine scores each txn
+    // with score(), the other the same txns with score_burst() in bursts of 1..64.
+    const char* root = std::getenv("TXSCREEN_SOURCE_ROOT");
+    ruleset_store rules;
+    auto r = rules.load_file(std::string(root ? root : ".") + "/src/rules/default_rules.toml");
+    INFO(r.error);
+    REQUIRE(r.ok());
+    pattern_store pats(1);
+    REQUIRE(pats.load(starter_patterns_text(), "starter.patterns").ok());
+    engine_config c = small_config();
+    c.patterns = &pats;
+    engine one(rules, c), burst(rules, c);
+
+    std::mt19937_64 rng(7);
+    const char* names[] = {"CORNER GROCERY", "ONLINE CASINO ROYAL", "GIFT CARD MALL", "BLUE CAFE", "BITCOIN ATM",
+                           "CITY FUEL"};
+    const char* countries[] = {"US", "US", "GB", "FR", "JP"};
+    std::vector<Txn> txns;
+    int64_t t = 0;
+    for (int i = 0; i < 4000; ++i) {
+        t += static_cast<int64_t>(rng() % 4000);
+        const int64_t when = (rng() % 20 == 0) ? t - static_cast<int64_t>(rng() % 30'000) : t;  // some late
+        const uint64_t card = rng() % 40;
+        const char* name = names[rng() % 6];
+        const int64_t amount = (rng() % 3 == 0) ? 100 : static_cast<int64_t>(rng() % 200'000);
+        Txn x = make_txn(card, ("MERCH" + std::to_string(rng() % 25)).c_str(), amount, when);
+        x.merchant_name.assign(name);
+        x.chan = (rng() & 1) ? channel::pos : channel::ecom;
+        if (x.chan == channel::pos) {
+            x.lat = static_cast<float>(rng() % 120) - 60.0f;
+            x.lon = static_cast<float>(rng() % 340) - 170.0f;
+        }
+        std::memcpy(x.country, countries[rng() % 5], 3);
+        x.device_id.assign("dev-" + std::to_string(card * 2 + rng() % 3));
+        x.email.assign("u" + std::to_string(card) + ((rng() % 8) ? "@example.com" : "@mailinator.com"));
+        x.ip.assign("10.0." + std::to_string(card) + "." + std::to_string(rng() % 4));
+        txns.push_back(x);
+        if (rng() % 50 == 0) txns.push_back(x);  // a duplicate (same txn_id)
+    }
+    std::vector<Verdict> want(txns.size()), got(txns.size());
+    for (std::size_t i = 0; i < txns.size(); ++i) one.score(txns[i], want[i]);
+    const std::size_t sizes[] = {1, 2, 3, 5, 7, 16, 17, 33, 64};
+    for (std::size_t i = 0, k = 0; i < txns.size(); ++k) {
+        const std::size_t n = std::min(sizes[k % 9], txns.size() - i);
+        burst.score_burst(&txns[i], n, &got[i]);
+        i += n;
+    }
+    std::size_t alerts = 0, screened_hits = 0, dups = 0, reasons = 0;
+    for (std::size_t i = 0; i < txns.size(); ++i) {
+        INFO("txn " << i);
+        const Verdict &a = want[i], &b = got[i];
+        REQUIRE(std::memcmp(&a.txn, &b.txn, sizeof a.txn) == 0);
+        CHECK(a.ruleset_version == b.ruleset_version);
+        CHECK(a.patterns_version == b.patterns_version);
+        CHECK(a.score == b.score);
+        CHECK(a.dec == b.dec);
+        CHECK(a.alert == b.alert);
+        CHECK(a.duplicate == b.duplicate);
+        REQUIRE(a.n_reasons == b.n_reasons);
+        for (int j = 0; j < a.n_reasons; ++j) {
+            CHECK(a.reasons[j].rule_id == b.reasons[j].rule_id);
+            CHECK(a.reasons[j].weight == b.reasons[j].weight);
+            CHECK(a.reasons[j].value == b.reasons[j].value);
+            CHECK(a.reasons[j].limit == b.reasons[j].limit);
+        }
+        REQUIRE(a.n_patterns == b.n_patterns);
+        for (int j = 0; j < a.n_patterns; ++j) CHECK(a.pattern_ids[j] == b.pattern_ids[j]);
+        CHECK(a.pattern_categories == b.pattern_categories);
+        alerts += a.alert;
+        screened_hits += a.n_patterns > 0;
+        dups += a.duplicate;
+        reasons += a.n_reasons;
+    }
+    // The stream exercised the paths that differ between the two.
+    CHECK(alerts > 100);
+    CHECK(screened_hits > 1000);
+    CHECK(dups > 10);
+    CHECK(one.counters().fired[static_cast<int>(detector::count_velocity)] > 0);
+    CHECK(one.counters().fired[static_cast<int>(detector::impossible_travel)] > 0);
+    CHECK(one.velocity().counters().too_late + one.velocity().counters().applied > 0);
+    CHECK(reasons > alerts);
 }

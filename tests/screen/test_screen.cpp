@@ -241,6 +241,48 @@ TEST_CASE("screen_txn: every field, empty fields, bad worker, empty set", "[unit
     CHECK_FALSE(r.error);
 }
 
+TEST_CASE("screen_burst: the results of screen_txn per txn, field by field", "[unit][screen]") {
+    // Overlapping patterns on several fields so that some txns fill up (8 ids) in the
+    // first field and must not be scanned further, others match across fields.
+    std::string text;
+    for (int i = 1; i <= 10; ++i)
+        text += std::to_string(i) + ":/abc/ " + (i % 2 ? "gambling" : "crypto") + " 30 merchant_name,city\n";
+    text += "20:/zzz/ crypto 20 city,email\n21:/@mailinator\\.com$/ disposable_email 15 email\n";
+    text += "22:/^10\\.9\\./ anonymizer_ip 25 ip\n";
+    auto db = pattern_db::from_text(text, "mem", {9, 2});
+    const char* names[] = {"", "xx abc", "CORNER SHOP", "abc"};
+    const char* cities[] = {"", "abc", "zzz", "PARIS"};
+    const char* emails[] = {"", "a@mailinator.com", "zzz@example.com", "b@example.com"};
+    const char* ips[] = {"", "10.9.1.1", "10.1.1.1"};
+    std::vector<Txn> txns;
+    for (const char* n : names)
+        for (const char* c : cities)
+            for (const char* e : emails)
+                for (const char* ip : ips) txns.push_back(make_txn(n, c, e, ip));
+    REQUIRE(txns.size() == 192);
+    std::vector<screen_result> got(txns.size());
+    for (unsigned worker : {0u, 1u}) {
+        screen_burst(*db, worker, txns.data(), txns.size(), got.data());
+        std::size_t full = 0, matched = 0;
+        for (std::size_t j = 0; j < txns.size(); ++j) {
+            INFO("txn " << j);
+            const screen_result want = screen_txn(*db, worker, txns[j]);
+            CHECK(std::memcmp(&got[j], &want, sizeof want) == 0);
+            full += want.full;
+            matched += want.n_ids > 0;
+        }
+        CHECK(full > 0);
+        CHECK(matched > full);
+    }
+    // A worker without scratch: every result says error, nothing is scanned.
+    screen_burst(*db, 2, txns.data(), 3, got.data());
+    for (int j = 0; j < 3; ++j) {
+        CHECK(got[j].error);
+        CHECK(got[j].n_ids == 0);
+        CHECK(got[j].version == 9);
+    }
+}
+
 TEST_CASE("content hash: same patterns same hash, any change a new hash", "[unit][screen]") {
     auto a = pattern_db::from_text("1:/abc/is gambling 10 city\n2:/def/ crypto 5 ip,email\n", "a");
     auto b = pattern_db::from_text("# reordered\n2:/def/   crypto 5 ip,email\n\n1:/abc/si gambling 10 city # c\n", "b");
