@@ -1,5 +1,6 @@
 // Set-up, launch and drain of the dataplane; see dataplane.h for the packet path.
 #include "dataplane/dataplane.h"
+#include "dataplane/ring_copy.h"
 
 #include <chrono>
 #include <filesystem>
@@ -223,7 +224,9 @@ void dataplane::setup_ports() {
 
 void dataplane::setup_rings() {
     int socket = static_cast<int>(rte_socket_id());
-    _verdict_ring = rte_ring_create_elem("verdicts", sizeof(Verdict), _cfg.verdict_ring_size, socket, RING_F_SC_DEQ);
+    // HTS producers: the workers enqueue through the zero-copy API (ring_copy.h).
+    _verdict_ring = rte_ring_create_elem("verdicts", sizeof(Verdict), _cfg.verdict_ring_size, socket,
+                                         RING_F_MP_HTS_ENQ | RING_F_SC_DEQ);
     _reject_ring = rte_ring_create_elem("rejects", sizeof(reject_record), 4096, socket, RING_F_SC_DEQ);
     if (!_verdict_ring || !_reject_ring)
         throw std::runtime_error(dpdk_error("verdict ring of " + std::to_string(_cfg.verdict_ring_size) +
@@ -353,7 +356,7 @@ void dataplane::join() {
 }
 
 unsigned dataplane::poll_verdicts(Verdict* out, unsigned n) noexcept {
-    unsigned got = rte_ring_sc_dequeue_burst_elem(_verdict_ring, out, sizeof(Verdict), n, nullptr);
+    unsigned got = ring_dequeue_copy(_verdict_ring, out, n);
     _verdicts_dequeued += got;
     return got;
 }

@@ -8,6 +8,7 @@
 #include <rte_prefetch.h>
 
 #include "dataplane/lcore_state.h"
+#include "dataplane/ring_copy.h"
 
 namespace txscreen {
 
@@ -141,7 +142,7 @@ bool dataplane::rx_lcore::flush() noexcept {
     for (std::size_t w = 0; w < to_worker.size(); ++w) {
         unsigned n = staged[w];
         if (!n) continue;
-        unsigned done_n = rte_ring_sp_enqueue_burst_elem(to_worker[w], stage[w].get(), sizeof(Txn), n, nullptr);
+        unsigned done_n = ring_enqueue_copy(to_worker[w], stage[w].get(), n);
         if (done_n < n) {
             std::memmove(&stage[w][0], &stage[w][done_n], (n - done_n) * sizeof(Txn));
             all = false;

@@ -5,6 +5,7 @@
 #include <rte_lcore.h>
 
 #include "dataplane/lcore_state.h"
+#include "dataplane/ring_copy.h"
 
 namespace txscreen {
 
@@ -26,8 +27,7 @@ bool dataplane::worker_lcore::inputs_empty() const noexcept {
 
 unsigned dataplane::worker_lcore::poll() noexcept {
     if (pending) {
-        unsigned n = rte_ring_mp_enqueue_burst_elem(dp->_verdict_ring, &out[pending_off], sizeof(Verdict), pending,
-                                                    nullptr);
+        unsigned n = ring_enqueue_copy(dp->_verdict_ring, &out[pending_off], pending);
         pending -= n;
         pending_off += n;
         c.verdicts += n;
@@ -38,10 +38,12 @@ unsigned dataplane::worker_lcore::poll() noexcept {
     }
     unsigned scored = 0;
     for (rte_ring* r : from_rx) {
-        unsigned n = rte_ring_sc_dequeue_burst_elem(r, in.get(), sizeof(Txn), worker_burst, nullptr);
+        // Scored where they lie in the ring: the slots are released once scored.
+        unsigned n = ring_dequeue_in_place<Txn>(r, worker_burst, [&](const Txn* t, unsigned k, unsigned at) {
+            dp->_scorer.score_burst(index, t, k, out.get() + at);
+        });
         if (!n) continue;
         c.txns += n;
-        dp->_scorer.score_burst(index, in.get(), n, out.get());
         // One timestamp per burst: the verdicts reach the ring together.
         const uint64_t done_tsc = rte_rdtsc();
         for (unsigned i = 0; i < n; ++i) {
@@ -52,7 +54,7 @@ unsigned dataplane::worker_lcore::poll() noexcept {
             v.worker = static_cast<uint16_t>(index);
             c.alerts += v.alert;
         }
-        unsigned q = rte_ring_mp_enqueue_burst_elem(dp->_verdict_ring, out.get(), sizeof(Verdict), n, nullptr);
+        unsigned q = ring_enqueue_copy(dp->_verdict_ring, out.get(), n);
         c.verdicts += q;
         scored += n;
         if (q < n) {

@@ -48,6 +48,10 @@ options:
   --burst N          packets per rx burst (default 4, [dataplane] burst): the
                      latency bound, since a burst is scored before the next is read
   --no-testpmd       skip the testpmd ceiling
+  --no-spool         write no Avro spool: the controlplane only counts verdicts, so
+                     the figures are the dataplane's alone (by default every verdict
+                     is spooled, as in production, and on a host with few CPUs the
+                     spool's thread can hold the workers back through the ring)
 )";
 
 struct run_figures {
@@ -172,6 +176,7 @@ int cmd_bench(const std::vector<std::string>& args) {
             else if (p.number("--cards", c.velocity.tables.card_capacity, 1024, 4e9)) {}
             else if (p.number("--burst", c.dataplane.burst, 1, 64)) {}
             else if (p.flag("--no-testpmd")) testpmd = false;
+            else if (p.flag("--no-spool")) opt.no_spool = true;
             else p.unknown();
         }
         for (const auto& a : p.eal()) c.eal.args.push_back(a);
@@ -214,10 +219,11 @@ int cmd_bench(const std::vector<std::string>& args) {
                 runs, median(tx), c.lcores.workers, static_cast<unsigned long long>(median(p50)),
                 static_cast<unsigned long long>(median(p99)), static_cast<unsigned long long>(median(p999)), ceiling);
     std::printf("{\"tx_per_s\":%.0f,\"packets_per_s\":%.0f,\"workers\":%u,\"rx_lcores\":%u,\"p50_ns\":%llu,"
-                "\"p99_ns\":%llu,\"p999_ns\":%llu,\"testpmd_rxonly_pps\":%.0f,\"runs\":%u,\"duration_s\":%g}\n",
+                "\"p99_ns\":%llu,\"p999_ns\":%llu,\"testpmd_rxonly_pps\":%.0f,\"runs\":%u,\"duration_s\":%g,"
+                "\"burst\":%u,\"spool\":%s}\n",
                 median(tx), median(pps), c.lcores.workers, c.lcores.rx, static_cast<unsigned long long>(median(p50)),
                 static_cast<unsigned long long>(median(p99)), static_cast<unsigned long long>(median(p999)), ceiling,
-                runs, opt.duration_s);
+                runs, opt.duration_s, static_cast<unsigned>(c.dataplane.burst), opt.no_spool ? "false" : "true");
     return 0;
 }
 
