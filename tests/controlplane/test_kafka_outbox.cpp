@@ -16,16 +16,11 @@
 #include <vector>
 
 #include "controlplane/kafka_outbox.h"
+#include "temp_dir.h"
 
 using namespace txscreen;
 
 namespace {
-
-std::string temp_dir() {
-    char tmpl[] = "/tmp/txscreen-outbox-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    return tmpl;
-}
 
 std::vector<std::string> files_in(const std::string& dir, const std::string& ext) {
     std::vector<std::string> out;
@@ -57,12 +52,12 @@ std::vector<int> drain(kafka_outbox& ob, int max = 1 << 30) {
     return ids;
 }
 
-void rm_rf(const std::string& dir) { std::filesystem::remove_all(dir); }
 
 }  // namespace
 
 TEST_CASE("outbox: records come back in order and settled segments are deleted", "[unit][kafka]") {
-    const std::string dir = temp_dir();
+    const test::temp_dir tmp("txscreen-outbox");
+    const std::string& dir = tmp.path;
     {
         kafka_outbox ob(dir, 16 * 1024);  // small segments: many files
         for (int i = 0; i < 2000; ++i) REQUIRE(ob.append(key_of(i), value_of(i)));
@@ -87,11 +82,11 @@ TEST_CASE("outbox: records come back in order and settled segments are deleted",
         CHECK(drain(ob) == std::vector<int>{5000});
     }
     CHECK(files_in(dir, ".kob").empty());
-    rm_rf(dir);
 }
 
 TEST_CASE("outbox: a segment stays until every record read from it is settled", "[unit][kafka]") {
-    const std::string dir = temp_dir();
+    const test::temp_dir tmp("txscreen-outbox");
+    const std::string& dir = tmp.path;
     kafka_outbox ob(dir);
     for (int i = 0; i < 10; ++i) REQUIRE(ob.append(key_of(i), value_of(i)));
     std::string k, v;
@@ -107,11 +102,11 @@ TEST_CASE("outbox: a segment stays until every record read from it is settled", 
     CHECK(files_in(dir, ".kob").size() == 1);  // one record still in flight
     ob.settled(segs[9]);
     CHECK(files_in(dir, ".kob").empty());
-    rm_rf(dir);
 }
 
 TEST_CASE("outbox: a restart resumes after the settled records, nothing twice", "[unit][kafka]") {
-    const std::string dir = temp_dir();
+    const test::temp_dir tmp("txscreen-outbox");
+    const std::string& dir = tmp.path;
     {
         kafka_outbox ob(dir, 32 * 1024);
         for (int i = 0; i < 1000; ++i) REQUIRE(ob.append(key_of(i), value_of(i)));
@@ -145,11 +140,11 @@ TEST_CASE("outbox: a restart resumes after the settled records, nothing twice", 
     }
     CHECK(files_in(dir, ".kob").empty());
     CHECK(files_in(dir, ".pos").empty());
-    rm_rf(dir);
 }
 
 TEST_CASE("outbox: a torn tail is cut at the last whole record", "[unit][kafka]") {
-    const std::string dir = temp_dir();
+    const test::temp_dir tmp("txscreen-outbox");
+    const std::string& dir = tmp.path;
     {
         kafka_outbox ob(dir);
         for (int i = 0; i < 50; ++i) REQUIRE(ob.append(key_of(i), value_of(i)));
@@ -193,11 +188,11 @@ TEST_CASE("outbox: a torn tail is cut at the last whole record", "[unit][kafka]"
         CHECK(ids.size() == st.recovered);
         for (std::size_t i = 0; i < ids.size(); ++i) CHECK(ids[i] == static_cast<int>(i));
     }
-    rm_rf(dir);
 }
 
 TEST_CASE("outbox: an unusable directory is refused with its name", "[unit][kafka]") {
-    const std::string dir = temp_dir();
+    const test::temp_dir tmp("txscreen-outbox");
+    const std::string& dir = tmp.path;
     const std::string file = dir + "/plain-file";
     { std::ofstream(file) << "x"; }
     try {
@@ -211,12 +206,12 @@ TEST_CASE("outbox: an unusable directory is refused with its name", "[unit][kafk
         REQUIRE(::mkdir(ro.c_str(), 0500) == 0);
         CHECK_THROWS_WITH(kafka_outbox(ro), Catch::Contains(ro));
     }
-    rm_rf(dir);
 }
 
 TEST_CASE("outbox: a write error (file size limit, as on a full disk) loses only what was buffered, counted",
           "[unit][kafka]") {
-    const std::string dir = temp_dir();
+    const test::temp_dir tmp("txscreen-outbox");
+    const std::string& dir = tmp.path;
     // RLIMIT_FSIZE makes write() fail with EFBIG past 1 MiB per file, the way a full
     // disk fails with ENOSPC, without needing a small filesystem.
     struct sigaction ign {}, old_sa {};
@@ -254,5 +249,4 @@ TEST_CASE("outbox: a write error (file size limit, as on a full disk) loses only
         REQUIRE(ob.sync());
         CHECK(drain(ob) == std::vector<int>{7});
     }
-    rm_rf(dir);
 }

@@ -21,6 +21,7 @@
 #include <simdjson.h>
 
 #include "controlplane/kafka_publisher.h"
+#include "temp_dir.h"
 
 using namespace txscreen;
 using namespace std::chrono_literals;
@@ -265,10 +266,14 @@ TEST_CASE("100k verdicts: every alert delivered once, keyed by card token", "[in
 
 namespace {
 
-std::string outbox_temp_dir() {
-    char tmpl[] = "/tmp/txscreen-kafka-outbox-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    return tmpl;
+// The embedded broker with a backlog of `backlog` messages, a 20 ms backpressure wait
+// and an outbox in `dir`.
+kafka_config outbox_config(const test::temp_dir& dir, uint64_t backlog) {
+    kafka_config cfg = embedded_config();
+    cfg.max_backlog_messages = backlog;
+    cfg.backpressure_wait_ms = 20;
+    cfg.outbox_dir = dir.path;
+    return cfg;
 }
 
 std::size_t outbox_segment_files(const std::string& dir) {
@@ -340,12 +345,8 @@ TEST_CASE("broker down for 10 s mid-run: no alert lost or duplicated", "[integra
 
 TEST_CASE("broker down for 10 s mid-run with a small backlog and the outbox: no alert lost or duplicated",
           "[integration][kafka]") {
-    kafka_config cfg = embedded_config();
-    cfg.max_backlog_messages = 2000;
-    cfg.backpressure_wait_ms = 20;
-    cfg.outbox_dir = outbox_temp_dir();
-    broker_down_10s(cfg);
-    std::filesystem::remove_all(cfg.outbox_dir);
+    const test::temp_dir dir("txscreen-kafka-outbox");
+    broker_down_10s(outbox_config(dir, 2000));
 }
 
 TEST_CASE("a full backlog reports backpressure instead of dropping", "[integration][kafka]") {
@@ -397,10 +398,8 @@ TEST_CASE("a full backlog reports backpressure instead of dropping", "[integrati
 
 TEST_CASE("with an outbox a full backlog spills to disk, and every alert follows when the broker returns",
           "[integration][kafka]") {
-    kafka_config cfg = embedded_config();
-    cfg.max_backlog_messages = 1000;
-    cfg.backpressure_wait_ms = 20;
-    cfg.outbox_dir = outbox_temp_dir();
+    const test::temp_dir dir("txscreen-kafka-outbox");
+    kafka_config cfg = outbox_config(dir, 1000);
     cfg.outbox_segment_bytes = 256 * 1024;  // several segments
     kafka_publisher pub(cfg);
     REQUIRE(pub.embedded()->set_down(-1));
@@ -439,14 +438,11 @@ TEST_CASE("with an outbox a full backlog spills to disk, and every alert follows
     // Acked outbox segments are deleted.
     for (int i = 0; i < 50 && outbox_segment_files(cfg.outbox_dir) > 0; ++i) std::this_thread::sleep_for(100ms);
     CHECK(outbox_segment_files(cfg.outbox_dir) == 0);
-    std::filesystem::remove_all(cfg.outbox_dir);
 }
 
 TEST_CASE("a full outbox (kafka.outbox_max_size) reports backpressure; nothing is lost", "[integration][kafka]") {
-    kafka_config cfg = embedded_config();
-    cfg.max_backlog_messages = 1000;
-    cfg.backpressure_wait_ms = 20;
-    cfg.outbox_dir = outbox_temp_dir();
+    const test::temp_dir dir("txscreen-kafka-outbox");
+    kafka_config cfg = outbox_config(dir, 1000);
     cfg.outbox_max_bytes = 2u << 20;  // ~2000 rendered alerts
     kafka_publisher pub(cfg);
     REQUIRE(pub.embedded()->set_down(-1));
@@ -484,20 +480,17 @@ TEST_CASE("a full outbox (kafka.outbox_max_size) reports backpressure; nothing i
     CHECK(c[kafka_topic::alerts].acked == n);
     auto alerts = consume_all(pub.bootstrap_servers(), cfg.topic_alerts);
     check_alerts_exactly_once(alerts, ids);
-    std::filesystem::remove_all(cfg.outbox_dir);
 }
 
 TEST_CASE("alerts not delivered at shutdown wait in the outbox and the next start publishes them",
           "[integration][kafka]") {
-    const std::string dir = outbox_temp_dir();
+    const test::temp_dir tmp("txscreen-kafka-outbox");
+    const std::string& dir = tmp.path;
     constexpr uint32_t n = 5000;
     std::set<uint32_t> ids;
     {
-        kafka_config cfg = embedded_config();
-        cfg.max_backlog_messages = 1000;
-        cfg.backpressure_wait_ms = 20;
+        kafka_config cfg = outbox_config(tmp, 1000);
         cfg.shutdown_flush_ms = 500;
-        cfg.outbox_dir = dir;
         kafka_publisher pub(cfg);
         REQUIRE(pub.embedded()->set_down(-1));
         for (uint32_t i = 0; i < n; ++i) {
@@ -520,11 +513,11 @@ TEST_CASE("alerts not delivered at shutdown wait in the outbox and the next star
         check_alerts_exactly_once(alerts, ids);
     }
     CHECK(outbox_segment_files(dir) == 0);
-    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("with an outbox a fatal producer error spills alerts for the restart", "[integration][kafka]") {
-    const std::string dir = outbox_temp_dir();
+    const test::temp_dir tmp("txscreen-kafka-outbox");
+    const std::string& dir = tmp.path;
     kafka_config cfg = embedded_config();
     cfg.outbox_dir = dir;
     {
@@ -539,7 +532,6 @@ TEST_CASE("with an outbox a fatal producer error spills alerts for the restart",
     }
     kafka_outbox ob(dir);
     CHECK(ob.backlog() == 1);
-    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("a fatal producer error makes the publisher not ready and refuse", "[integration][kafka]") {

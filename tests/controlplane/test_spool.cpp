@@ -16,6 +16,7 @@
 
 #include "controlplane/avro_container.h"
 #include "controlplane/spool_writer.h"
+#include "temp_dir.h"
 #include "test_spool_util.h"
 
 using namespace txscreen;
@@ -23,18 +24,6 @@ using namespace txscreen::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct temp_dir {
-    std::string path;
-    temp_dir() {
-        char t[] = "/tmp/spool-test-XXXXXX";
-        path = mkdtemp(t);
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
 
 spool_config small_config(const std::string& dir) {
     spool_config c;
