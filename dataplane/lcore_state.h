@@ -71,7 +71,6 @@ struct alignas(64) dataplane::worker_lcore {
     unsigned lcore = 0;
     dataplane* dp = nullptr;
     std::vector<rte_ring*> from_rx;  // one per rx lcore
-    std::unique_ptr<Txn[]> in;
     std::unique_ptr<Verdict[]> out;
     unsigned pending = 0;     // verdicts in `out` not yet on the controlplane ring
     unsigned pending_off = 0;

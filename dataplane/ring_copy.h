@@ -20,23 +20,10 @@ inline unsigned ring_enqueue_copy(rte_ring* r, const T* src, unsigned n) noexcep
     rte_ring_zc_data z;
     const unsigned k = rte_ring_enqueue_zc_burst_elem_start(r, sizeof(T), n, &z, nullptr);
     if (k == 0) return 0;
-    const unsigned first = k < z.n1 ? k : z.n1;
-    std::memcpy(z.ptr1, src, std::size_t(first) * sizeof(T));
-    if (k > first) std::memcpy(z.ptr2, src + first, std::size_t(k - first) * sizeof(T));
+    // z.n1 slots before the ring's end, the rest (if any) from its start.
+    std::memcpy(z.ptr1, src, std::size_t(z.n1) * sizeof(T));
+    if (k > z.n1) std::memcpy(z.ptr2, src + z.n1, std::size_t(k - z.n1) * sizeof(T));
     rte_ring_enqueue_zc_elem_finish(r, k);
-    return k;
-}
-
-// Dequeues up to n elements into dst; returns how many.
-template <typename T>
-inline unsigned ring_dequeue_copy(rte_ring* r, T* dst, unsigned n) noexcept {
-    rte_ring_zc_data z;
-    const unsigned k = rte_ring_dequeue_zc_burst_elem_start(r, sizeof(T), n, &z, nullptr);
-    if (k == 0) return 0;
-    const unsigned first = k < z.n1 ? k : z.n1;
-    std::memcpy(dst, z.ptr1, std::size_t(first) * sizeof(T));
-    if (k > first) std::memcpy(dst + first, z.ptr2, std::size_t(k - first) * sizeof(T));
-    rte_ring_dequeue_zc_elem_finish(r, k);
     return k;
 }
 
@@ -49,11 +36,18 @@ inline unsigned ring_dequeue_in_place(rte_ring* r, unsigned n, Fn&& fn) noexcept
     rte_ring_zc_data z;
     const unsigned k = rte_ring_dequeue_zc_burst_elem_start(r, sizeof(T), n, &z, nullptr);
     if (k == 0) return 0;
-    const unsigned first = k < z.n1 ? k : z.n1;
-    fn(static_cast<const T*>(z.ptr1), first, 0u);
-    if (k > first) fn(static_cast<const T*>(z.ptr2), k - first, first);
+    fn(static_cast<const T*>(z.ptr1), z.n1, 0u);
+    if (k > z.n1) fn(static_cast<const T*>(z.ptr2), k - z.n1, z.n1);
     rte_ring_dequeue_zc_elem_finish(r, k);
     return k;
+}
+
+// Dequeues up to n elements into dst; returns how many.
+template <typename T>
+inline unsigned ring_dequeue_copy(rte_ring* r, T* dst, unsigned n) noexcept {
+    return ring_dequeue_in_place<T>(r, n, [dst](const T* e, unsigned k, unsigned at) {
+        std::memcpy(dst + at, e, std::size_t(k) * sizeof(T));
+    });
 }
 
 }  // namespace txscreen

@@ -14,7 +14,6 @@ constexpr unsigned worker_burst = 64;
 }
 
 void dataplane::worker_lcore::attach() {
-    in = std::make_unique<Txn[]>(worker_burst);
     out = std::make_unique<Verdict[]>(worker_burst);
     dp->_scorer.attach_worker(index, static_cast<int>(rte_socket_id()));
 }

@@ -51,7 +51,7 @@ void screen_burst(const pattern_db& db, unsigned worker, const Txn* txns, std::s
         match_context ctx{db.info(), nullptr, static_cast<uint8_t>(1u << f)};
         for (std::size_t j = 0; j < n; ++j) {
             screen_result& r = out[j];
-            if (r.full) continue;   // screen_txn stopped this txn's scans at the match that filled it
+            if (r.full) continue;   // 8 ids from earlier fields: this txn is done
             std::string_view text = field_text(txns[j], static_cast<screen_field>(f));
             if (text.empty()) continue;
             ctx.r = &r;
@@ -64,26 +64,8 @@ void screen_burst(const pattern_db& db, unsigned worker, const Txn* txns, std::s
 }
 
 screen_result screen_txn(const pattern_db& db, unsigned worker, const Txn& t) noexcept {
-    screen_result r{};
-    r.version = db.version();
-    if (worker >= db.workers()) [[unlikely]] {
-        r.error = true;
-        return r;
-    }
-    hs_scratch_t* scratch = db.scratch(worker);
-    match_context ctx{db.info(), &r, 0};
-    for (int f = 0; f < screen_field_count; ++f) {
-        hs_database_t* hdb = db.database(static_cast<screen_field>(f));
-        if (!hdb) continue;
-        std::string_view text = field_text(t, static_cast<screen_field>(f));
-        if (text.empty()) continue;
-        ctx.field_bit = static_cast<uint8_t>(1u << f);
-        hs_error_t rc = hs_scan(hdb, text.data(), static_cast<unsigned>(text.size()), 0, scratch,
-                                on_match, &ctx);
-        if (rc == HS_SCAN_TERMINATED) break;
-        if (rc != HS_SUCCESS) [[unlikely]]
-            r.error = true;
-    }
+    screen_result r;
+    screen_burst(db, worker, &t, 1, &r);
     return r;
 }
 

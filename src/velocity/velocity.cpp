@@ -616,12 +616,6 @@ bool relocate_one(velocity_shard::table& t, uint32_t g, uint32_t& freed) noexcep
     return false;
 }
 
-// Read prefetches, although observe() writes the entries. With write prefetches
-// (PREFETCHW) the entries were not in cache when observe() came to them on the AMD EPYC
-// dev VM: a find_card 5 us after prefetch_entries cost the same ~140 cycles as with no
-// prefetch at all, against ~43 after read prefetches; bench_velocity's pipelined
-// observe went from ~940 to ~300 ns per txn (side by side, 1M cards). The dedup lines
-// likewise. A read fill costs one more coherence step at the store, far less than a miss.
 // The two lines an identity may live in: the second is chosen within the first's 4 KiB
 // page (64 lines), so both cost one TLB miss. Two choices among a page's lines keep the
 // lines level; pages, 256 slots each, level out by their size.
@@ -632,6 +626,12 @@ inline void dedup_choices(uint64_t id, uint32_t n_lines, uint32_t& l1, uint32_t&
     if (l2 >= n_lines || l2 == l1) l2 = (l1 ^ 1u) < n_lines ? l1 ^ 1u : l1 - 1;
 }
 
+// Read prefetches, although observe() writes the entries. With write prefetches
+// (PREFETCHW) the entries were not in cache when observe() came to them on the AMD EPYC
+// dev VM: a find_card 5 us after prefetch_entries cost the same ~140 cycles as with no
+// prefetch at all, against ~43 after read prefetches; bench_velocity's pipelined
+// observe went from ~940 to ~300 ns per txn (side by side, 1M cards). The dedup lines
+// likewise. A read fill costs one more coherence step at the store, far less than a miss.
 inline void prefetch_entry(const velocity_entry* e) noexcept {
     __builtin_prefetch(e);
     __builtin_prefetch(reinterpret_cast<const char*>(e) + 64);
