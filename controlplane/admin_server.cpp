@@ -35,6 +35,7 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
+#include "common/bounded_file.h"
 #include "controlplane/admin_dashboard.h"
 #include "controlplane/admin_metrics.h"
 
@@ -431,6 +432,13 @@ private:
             send(std::move(res));
         };
 
+        // Two credentials are ambiguous (which one did a proxy or log check?): refused
+        // outright on every route rather than letting the first one win.
+        if (req.count(http::field::authorization) > 1) {
+            _srv.parse_errors.fetch_add(1, std::memory_order_relaxed);
+            _close = true;
+            return early(error_response(400, "malformed request: more than one Authorization header"));
+        }
         if (_route.needs_auth && !authorized(req)) {
             response_t res = error_response(401, "missing or invalid bearer token");
             res.set(http::field::www_authenticate,
@@ -464,6 +472,10 @@ private:
         read_body();
     }
 
+    // "Bearer <token>": the scheme (any case), exactly one space, then exactly the token.
+    // Nothing is trimmed from the token: "Bearer  <token>" or "<token> x" do not match.
+    // (Whitespace before and after the whole field value is not part of it in HTTP;
+    // the parser drops it before we see the value.)
     bool authorized(const request_t& req) const {
         auto it = req.find(http::field::authorization);
         if (it == req.end()) return false;
@@ -471,8 +483,6 @@ private:
         static constexpr std::string_view scheme = "Bearer ";
         if (v.size() < scheme.size() || !ascii_iequals(v.substr(0, scheme.size()), scheme)) return false;
         v.remove_prefix(scheme.size());
-        while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
-        while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
         return admin_token_equal(v, _srv.cfg.token);
     }
 
@@ -700,6 +710,13 @@ namespace {
 void validate(const admin_config& c) {
     if (c.token.empty()) throw std::invalid_argument("admin.token: must be set (bearer token for the admin API)");
     if (c.token.size() < 16) throw std::invalid_argument("admin.token: must be at least 16 characters");
+    // The token compares exactly, and HTTP drops whitespace around a header value and
+    // cannot carry control characters: such a token could never be presented.
+    if (c.token.front() == ' ' || c.token.back() == ' ')
+        throw std::invalid_argument("admin.token: must not begin or end with a space");
+    for (char ch : c.token)
+        if (static_cast<unsigned char>(ch) < ' ' || ch == '\x7f')
+            throw std::invalid_argument("admin.token: must not contain control characters (tab, newline, ...)");
     if (c.tls_cert_file.empty() != c.tls_key_file.empty())
         throw std::invalid_argument("admin.tls_cert_file and admin.tls_key_file: set both or neither");
     if (c.body_limit == 0) throw std::invalid_argument("admin.body_limit: must be > 0");
@@ -711,6 +728,14 @@ void validate(const admin_config& c) {
     if (c.io_threads == 0 || c.io_threads > 64) throw std::invalid_argument("admin.io_threads: must be in [1, 64]");
     if (c.backend_threads == 0 || c.backend_threads > 64)
         throw std::invalid_argument("admin.backend_threads: must be in [1, 64]");
+}
+
+// Read bounded (common/bounded_file.h), not by OpenSSL's file reader: a path to
+// /dev/zero or a FIFO would otherwise hang start-up instead of refusing it.
+std::string read_pem(const std::string& path, const char* what) {
+    input_file in = read_input_file(path, input_kind::tls_pem);
+    if (!in.ok()) throw std::runtime_error(std::string("admin: cannot load ") + what + " " + path + ": " + in.problem);
+    return std::move(in.text);
 }
 
 }  // namespace
@@ -726,9 +751,12 @@ admin_server::admin_server(admin_config cfg, admin_backend& backend) {
                                ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
                                ssl::context::single_dh_use);
         beast::error_code ec;
-        s.tls_ctx->use_certificate_chain_file(s.cfg.tls_cert_file, ec);
+        const std::string cert = read_pem(s.cfg.tls_cert_file, "TLS certificate");
+        s.tls_ctx->use_certificate_chain(net::buffer(cert), ec);
         if (ec) throw std::runtime_error("admin: cannot load TLS certificate " + s.cfg.tls_cert_file + ": " + ec.message());
-        s.tls_ctx->use_private_key_file(s.cfg.tls_key_file, ssl::context::pem, ec);
+        std::string key = read_pem(s.cfg.tls_key_file, "TLS key");
+        s.tls_ctx->use_private_key(net::buffer(key), ssl::context::pem, ec);
+        OPENSSL_cleanse(key.data(), key.size());  // the context holds its own copy
         if (ec) throw std::runtime_error("admin: cannot load TLS key " + s.cfg.tls_key_file + ": " + ec.message());
     }
 

@@ -5,6 +5,12 @@
 // consumers, metadata and topic auto-creation, and keeps messages in memory only: it
 // is not a durable broker. librdkafka 2.0 binds each mock broker to an ephemeral
 // loopback port; bootstraps() says which.
+//
+// Bounded backlog: the mock keeps at most retention_bytes_per_partition (as produced,
+// i.e. compressed) or retention_sets_per_partition message sets per partition and
+// deletes the oldest beyond, as Kafka's retention.bytes does. That is retention, not
+// loss: producers are acknowledged, and a consumer that lags by more reads from the
+// new log start. retention_deleted() counts the records it deleted.
 #pragma once
 
 #include <cstdint>
@@ -37,9 +43,20 @@ public:
     bool set_down(int32_t broker_id = -1) noexcept;
     bool set_up(int32_t broker_id = -1) noexcept;
 
+    // librdkafka 2.0.2's fixed mock limits (rdkafka_mock.c, no API to change them).
+    static constexpr uint64_t retention_bytes_per_partition = 5ull << 20;
+    static constexpr uint64_t retention_sets_per_partition = 100'000;
+
+    // Records deleted by retention, over every topic and partition (each partition's
+    // log start offset: offsets start at 0). Asks the cluster through a client handle
+    // made on first use; call from one thread. Returns -1 when the cluster does not
+    // answer within `timeout_ms`.
+    int64_t retention_deleted(int timeout_ms = 2000) noexcept;
+
 private:
     rd_kafka_s* _rk = nullptr;                  // owner of the mock cluster's threads
     rd_kafka_mock_cluster_s* _cluster = nullptr;
+    rd_kafka_s* _query = nullptr;               // client for retention_deleted(), made on first use
     std::string _bootstraps;
     int _brokers;
 };

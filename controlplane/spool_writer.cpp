@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -104,6 +105,10 @@ std::string validate_spool_config(const spool_config& c) {
         return "spool.sync_interval_ms: must be 1..60000, got " + std::to_string(c.sync_interval_ms);
     if (c.max_open_files < 1 || c.max_open_files > 1024)
         return "spool.max_open_files: must be 1..1024, got " + std::to_string(c.max_open_files);
+    if (c.max_disk_bytes < (1ull << 20))
+        return "spool.max_bytes: must be at least 1048576, got " + std::to_string(c.max_disk_bytes);
+    if (c.budget_scan_ms < 1 || c.budget_scan_ms > 600'000)
+        return "spool.budget_scan_ms: must be 1..600000, got " + std::to_string(c.budget_scan_ms);
     return "";
 }
 
@@ -136,7 +141,7 @@ struct spool_writer::buffer {
 };
 
 spool_writer::spool_writer(spool_config config, avro_rule_namer names)
-    : _config(std::move(config)), _names(std::move(names)) {
+    : _config(std::move(config)), _names(std::move(names)), _budget(_config.max_disk_bytes, _config.budget_scan_ms) {
     _config.host = sanitized_host(_config.host);
 }
 
@@ -181,7 +186,12 @@ spool_stats spool_writer::stats() const noexcept {
     s.fsyncs = _fsyncs.load(std::memory_order_relaxed);
     s.write_errors = _write_errors.load(std::memory_order_relaxed);
     s.open_files = _open_files.load(std::memory_order_relaxed);
+    s.disk_bytes = _budget.bytes();
+    s.max_disk_bytes = _budget.max_bytes();
+    s.budget_refused = _budget_refused.load(std::memory_order_relaxed);
+    s.budget_waits = _budget_waits.load(std::memory_order_relaxed);
     s.writable = _writable.load(std::memory_order_relaxed);
+    s.over_budget = _budget.over();
     return s;
 }
 
@@ -227,6 +237,12 @@ bool spool_writer::open() {
     }
     if (!recover()) return false;
     if (!reserve_seq()) return false;
+    // What earlier runs left (not uploaded yet) counts against the budget from the start.
+    if (!_budget.scan(_config.dir, now_ms())) {
+        fail("cannot measure the spool files in", _config.dir, EIO);
+        return false;
+    }
+    warn_if_disk_below_budget();
     _opened = true;
     _last_sync_ms = now_ms();
     _writable.store(true, std::memory_order_relaxed);
@@ -429,6 +445,7 @@ bool spool_writer::submit_buffer(file_slot& f, int bi, std::size_t start, std::s
     b.off = f.off;
     f.off += end - start;
     f.dirty = true;
+    _budget.wrote(end - start);
     if (!_ring.queue_write(f.fd, b.mem.get() + start, end - start, b.off, static_cast<uint64_t>(bi))) [[unlikely]] {
         fail("queue write for", _config.dir + "/" + f.dir_rel + "/" + f.name + ".tmp", EBUSY);
         f.failed = true;
@@ -609,7 +626,7 @@ void spool_writer::commit(file_slot& f, std::size_t bytes) noexcept {
 }
 
 bool spool_writer::append(const Verdict& v) noexcept {
-    if (!_writable.load(std::memory_order_relaxed)) [[unlikely]] {
+    if (!_writable.load(std::memory_order_relaxed) || refused_by_budget()) [[unlikely]] {
         count(_refused);
         return false;
     }
@@ -639,7 +656,7 @@ bool spool_writer::append(const Verdict& v) noexcept {
 }
 
 bool spool_writer::append(const reject_record& r) noexcept {
-    if (!_writable.load(std::memory_order_relaxed)) [[unlikely]] {
+    if (!_writable.load(std::memory_order_relaxed) || refused_by_budget()) [[unlikely]] {
         count(_refused);
         return false;
     }
@@ -652,6 +669,38 @@ bool spool_writer::append(const reject_record& r) noexcept {
     }
     commit(*f, encode_reject_avro(r, out));
     return true;
+}
+
+// ---- disk budget
+
+void spool_writer::warn_if_disk_below_budget() const noexcept {
+    struct statvfs vfs {};
+    if (::statvfs(_config.dir.c_str(), &vfs) != 0) return;
+    const uint64_t room = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize + _budget.bytes();
+    if (room < _budget.max_bytes())
+        std::fprintf(stderr,
+                     "spool: warning: %s has room for %llu bytes of spool files, less than spool.max_bytes (%llu): "
+                     "the disk fills first, and rows are then refused or lost as write errors\n",
+                     _config.dir.c_str(), static_cast<unsigned long long>(room),
+                     static_cast<unsigned long long>(_budget.max_bytes()));
+}
+
+bool spool_writer::refused_by_budget() noexcept {
+    if (!_config.refuse_over_budget || !_budget.over()) [[likely]]
+        return false;
+    count(_budget_refused);
+    return true;
+}
+
+bool spool_writer::should_wait() noexcept {
+    const bool wait = !_config.refuse_over_budget && _budget.over();
+    if (wait && !_waiting) {
+        count(_budget_waits);
+        // Completed files are what an uploader can take and delete.
+        _complete_for_upload = true;
+    }
+    _waiting = wait;
+    return wait;
 }
 
 // ---- sync, completion, housekeeping
@@ -744,10 +793,19 @@ void spool_writer::tick() {
             any_old = true;
         }
     }
-    if (any_old || any_failed || now - _last_sync_ms >= static_cast<int64_t>(_config.sync_interval_ms))
+    if (_complete_for_upload) {
+        std::fill(mask.begin(), mask.end(), 1);
+        _complete_for_upload = false;
+        any_old = true;
+    }
+    const bool scan = _budget.scan_due(now);
+    if (any_old || any_failed || scan || now - _last_sync_ms >= static_cast<int64_t>(_config.sync_interval_ms)) {
         sync_files(mask.data());
-    else
+        // After the sync no write is in flight: the scan sees every byte submitted.
+        if (scan) _budget.scan(_config.dir, now);
+    } else {
         _ring.reap(0, [this](uint64_t ud, int res) { handle_completion(ud, res); });
+    }
     if (!_writable.load(std::memory_order_relaxed) && now - _error_at_ms >= static_cast<int64_t>(_config.error_retry_ms))
         _writable.store(true, std::memory_order_relaxed);  // probe: the next append retries the disk
 }

@@ -12,9 +12,15 @@
 // recovered: its complete, well-formed blocks are kept (every durable record lies in
 // one) and the cut tail is truncated away; a file with no complete block is deleted.
 //
-// Threading: one owner thread calls everything except stats(), writable() and
-// last_error(), which any thread may call. append() does no allocation and no syscall
-// except when a block fills (one io_uring submit) or a new partition file opens.
+// Disk budget (max_disk_bytes, spool_budget.h): past it, in the default wait mode
+// should_wait() tells the owner to stop taking records until uploads free space (the
+// appliance's back-pressure); with refuse_over_budget, append() refuses and counts
+// instead (no uploader drains the spool: screening goes on, the rows are reported).
+//
+// Threading: one owner thread calls everything except stats(), writable(),
+// over_budget() and last_error(), which any thread may call. append() does no
+// allocation and no syscall except when a block fills (one io_uring submit) or a new
+// partition file opens.
 #pragma once
 
 #include <atomic>
@@ -27,6 +33,7 @@
 #include "common/reject_record.h"
 #include "common/verdict.h"
 #include "controlplane/avro_records.h"
+#include "controlplane/spool_budget.h"
 #include "controlplane/spool_io.h"
 
 namespace txscreen {
@@ -41,6 +48,9 @@ struct spool_config {
     uint32_t max_open_files = 16;               // partitions open at once (LRU beyond)
     uint32_t error_retry_ms = 1000;             // after an I/O error, refuse appends this long
     bool write_alerts = true;                   // also write alert verdicts to table=alerts
+    uint64_t max_disk_bytes = 8ull << 30;       // disk budget for spool files (spool.max_bytes)
+    bool refuse_over_budget = false;            // past the budget: refuse appends (else: should_wait())
+    uint32_t budget_scan_ms = 1000;             // rescan the disk this often while over the budget
 };
 
 // Returns "" when `c` is usable, else a message naming the bad key and allowed range.
@@ -61,7 +71,12 @@ struct spool_stats {
     uint64_t fsyncs;
     uint64_t write_errors;        // failed opens, writes, fsyncs, renames
     uint64_t open_files;
+    uint64_t disk_bytes;          // gauge: bytes of spool files on disk (last scan + written since)
+    uint64_t max_disk_bytes;      // the budget (config)
+    uint64_t budget_refused;      // appends refused over the budget (refuse mode; also in `refused`)
+    uint64_t budget_waits;        // times should_wait() started asking the owner to hold back
     bool writable;
+    bool over_budget;             // disk_bytes >= max_disk_bytes
 };
 
 class spool_writer {
@@ -82,8 +97,16 @@ public:
     // Appends one reject to table=rejects (partition by rx_ns). Same return.
     bool append(const reject_record& r) noexcept;
 
+    // Wait mode: true while the spool is over its disk budget, and the owner should take
+    // no new records (rows already taken are still accepted: the overshoot is what the
+    // owner holds). Counts each new wait in `budget_waits` and has the next tick()
+    // complete the open files so an uploader can take them. Always false in refuse mode.
+    bool should_wait() noexcept;
+    bool over_budget() const noexcept { return _budget.over(); }
+
     // Housekeeping for the owner thread, call every few ms: fsync when sync_interval_ms
-    // passed, complete files older than max_file_age_ms, retry after errors.
+    // passed, complete files older than max_file_age_ms, retry after errors, rescan the
+    // disk for the budget (budget_scan_ms while over it, 10x that otherwise).
     void tick();
     // Makes every row appended so far durable (writes partial blocks, fsyncs). Returns
     // false when some row could not be made durable (counted in `lost`).
@@ -119,6 +142,8 @@ private:
     int fsync_wait(int fd) noexcept;                 // 0 or -errno
     int fsync_dir(const std::string& dir) noexcept;  // 0 or -errno
     void abandon(file_slot& f) noexcept;
+    bool refused_by_budget() noexcept;  // refuse mode and over the budget (counts it)
+    void warn_if_disk_below_budget() const noexcept;
     void fail(const char* what, const std::string& path, int err) noexcept;
     bool recover();
     bool reserve_seq();
@@ -146,12 +171,15 @@ private:
     int64_t _last_sync_ms = 0;
     int64_t _error_at_ms = 0;
     bool _opened = false;
+    spool_budget _budget;
+    bool _waiting = false;              // should_wait() said true last time
+    bool _complete_for_upload = false;  // next tick completes every open file
 
     std::atomic<uint64_t> _appended[spool_table_count] = {};
     std::atomic<uint64_t> _durable[spool_table_count] = {};
     std::atomic<uint64_t> _refused{0}, _lost{0}, _files_completed{0}, _files_recovered{0},
         _records_recovered{0}, _files_discarded{0}, _bytes_written{0}, _blocks_written{0}, _fsyncs{0},
-        _write_errors{0}, _open_files{0};
+        _write_errors{0}, _open_files{0}, _budget_refused{0}, _budget_waits{0};
     std::atomic<bool> _writable{false};
     mutable std::mutex _error_mutex;  // guards _last_error (errors only, never per record)
     std::string _last_error;

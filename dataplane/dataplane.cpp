@@ -16,6 +16,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_ring.h>
 
 #include "dataplane/lcore_state.h"
@@ -31,6 +32,11 @@ std::string dpdk_error(const std::string& what, int err) {
 bool is_vdev(const std::string& device) { return device.rfind("net_", 0) == 0; }
 
 std::string device_name(const std::string& device) { return device.substr(0, device.find(',')); }
+
+bool is_pcap_port(uint16_t port) {
+    rte_eth_dev_info info{};
+    return rte_eth_dev_info_get(port, &info) == 0 && info.driver_name && std::strcmp(info.driver_name, "net_pcap") == 0;
+}
 
 // Which lcore does what; computed once at start.
 struct lcore_role {
@@ -81,7 +87,8 @@ std::string validate(const dp_config& c) {
 
 bool dp_stats::identities_hold() const noexcept {
     return rx.rx_packets == rx.feed_packets + rx.non_feed_packets &&
-           rx.feed_messages == rx.decoded + rx.rejected + rx.duplicates && rx.decoded == work.txns &&
+           rx.feed_messages == rx.decoded + rx.rejected + rx.duplicates + rx.suspect_messages &&
+           rx.decoded == work.txns &&
            work.txns == work.verdicts;
 }
 
@@ -147,13 +154,15 @@ dataplane::dataplane(const dp_config& cfg, txn_scorer& scorer) : _cfg(cfg), _sco
         auto w = std::make_unique<worker_lcore>();
         w->index = i;
         w->dp = this;
+        w->late_by_feed.assign(_cfg.feeds.size(), 0);
+        w->ahead_by_feed.assign(_cfg.feeds.size(), 0);
         _work.push_back(std::move(w));
     }
     // Queues round-robin over rx lcores.
     unsigned k = 0;
     for (std::size_t p = 0; p < _cfg.ports.size(); ++p)
         for (uint16_t q = 0; q < _cfg.ports[p].rx_queues; ++q)
-            _rx[k++ % n_rx]->queues.push_back({_port_ids[p], q});
+            _rx[k++ % n_rx]->queues.push_back({_port_ids[p], q, is_pcap_port(_port_ids[p])});
 
     static feed_lookup lookup;  // shared, read-only once lcores run
     for (std::size_t f = 0; f < _cfg.feeds.size(); ++f) {
@@ -161,7 +170,14 @@ dataplane::dataplane(const dp_config& cfg, txn_scorer& scorer) : _cfg(cfg), _sco
         if (_cfg.feeds[f].udp_port_b) lookup.by_port[_cfg.feeds[f].udp_port_b] = static_cast<uint16_t>(f + 1);
     }
     int64_t ref = _cfg.reference_time_ms ? _cfg.reference_time_ms : _ns0 / 1'000'000;
+    // Registered by PMDs that stamp packets (net_pcap with the capture's time), at probe.
+    const int ts_offset = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, nullptr);
+    const int ts_bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, nullptr);
     for (auto& r : _rx) {
+        if (ts_offset >= 0 && ts_bit >= 0) {
+            r->rx_timestamp_offset = ts_offset;
+            r->rx_timestamp_flag = 1ull << ts_bit;
+        }
         r->feeds = &lookup;
         r->tokenizer = std::make_unique<pan_tokenizer>(pan_tokenizer::from_config(_cfg.tokenization_key));
         r->json = std::make_unique<json_decoder>(*r->tokenizer);
@@ -388,8 +404,10 @@ dp_stats dataplane::stats() const {
         s.rx.rejected += c.rejected;
         for (std::size_t i = 0; i < c.rejects.size(); ++i) s.rx.rejects[i] += c.rejects[i];
         s.rx.duplicates += c.duplicates;
+        s.rx.suspect_messages += c.suspect_messages;
         s.rx.heartbeats += c.heartbeats;
         s.rx.truncated_fields += c.truncated_fields;
+        s.rx.pans_masked += c.pans_masked;
         s.rx.handoff_stalls += c.handoff_stalls;
     }
     for (const auto& w : _work) {
@@ -424,6 +442,15 @@ dp_stats dataplane::stats() const {
             fs.stale += q.counters().stale;
             fs.session_changes += q.counters().session_changes;
             fs.end_of_session += q.counters().end_of_session;
+            fs.sequence_resets += q.counters().sequence_resets;
+            for (std::size_t i = 0; i < sequence_suspect_count; ++i) {
+                fs.suspect_datagrams[i] += q.counters().suspect_datagrams[i];
+                fs.suspect_messages[i] += q.counters().suspect_messages[i];
+            }
+        }
+        for (const auto& w : _work) {
+            fs.events_late += w->late_by_feed[f];
+            fs.events_ahead += w->ahead_by_feed[f];
         }
         s.feeds.push_back(fs);
     }

@@ -19,6 +19,7 @@
 #include "dataplane/dp_config.h"
 #include "dataplane/lcore_counters.h"
 #include "dataplane/txn_scorer.h"
+#include "feed/sequence_suspect.h"
 
 struct rte_ring;
 struct rte_mempool;
@@ -34,6 +35,13 @@ struct dp_feed_stats {
     std::string name;
     uint64_t missing = 0;  // sequence gaps not filled by either line
     uint64_t gap_events = 0, late_accepted = 0, stale = 0, session_changes = 0, end_of_session = 0;
+    // MoldUDP64 datagrams held back as suspect (implausible sequence range), and their
+    // messages, by sequence_suspect reason; confirmed jumps that re-based a session.
+    std::array<uint64_t, sequence_suspect_count> suspect_datagrams{}, suspect_messages{};
+    uint64_t sequence_resets = 0;
+    // Event time: too late for the shard watermark, or dated beyond the receive clock +
+    // velocity.max_future_skew (scored, never applied to velocity).
+    uint64_t events_late = 0, events_ahead = 0;
 };
 
 // Sums over lcores, read by the controlplane at any time (a burst behind at worst).

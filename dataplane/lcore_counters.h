@@ -23,8 +23,10 @@ struct alignas(64) rx_counters {
     uint64_t rejected = 0;           // sum of rejects[]
     std::array<uint64_t, reject_reason_count> rejects{};
     uint64_t duplicates = 0;         // A/B second copies and retransmits
+    uint64_t suspect_messages = 0;   // held back: their datagram's sequence range is implausible
     uint64_t heartbeats = 0;
     uint64_t truncated_fields = 0;   // Txns with at least one text field cut to size
+    uint64_t pans_masked = 0;        // PANs the decoders masked in text fields (pan_scrub.h)
     uint64_t handoff_stalls = 0;     // polls skipped because a worker ring was full
 };
 

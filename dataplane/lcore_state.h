@@ -7,6 +7,8 @@
 
 #include <rte_ring.h>
 
+struct rte_mbuf;
+
 #include "codec/iso8583.h"
 #include "codec/json_decode.h"
 #include "dataplane/dataplane.h"
@@ -17,6 +19,9 @@ namespace txscreen {
 struct rx_queue_ref {
     uint16_t port;
     uint16_t queue;
+    // net_pcap stamps packets with their capture time: the receive clock of a replay.
+    // Other PMDs' stamps (NIC clock ticks) are not epoch time and are not used.
+    bool capture_clock;
 };
 
 // Which feed a UDP port belongs to: 65536 entries, 0 = none, else feed index + 1.
@@ -51,14 +56,24 @@ struct alignas(64) dataplane::rx_lcore {
     Txn batch[batch_capacity];
     pan_stash batch_pan[batch_capacity];
     bool done = false;  // ctlplane: ro after join
+    // Where net_pcap's capture timestamp lives in the mbuf and the flag saying a packet
+    // carries it (registered at probe; -1 / 0 when no port registered one).
+    int rx_timestamp_offset = -1;
+    uint64_t rx_timestamp_flag = 0;
+    int64_t clock_ms = 0;  // receive clock of the packet being processed (Txn::rx_clock_ms)
 
     void run();
     // One pass over this lcore's queues; returns the packets received.
     unsigned poll_once() noexcept;
     void process_packet(const uint8_t* data, uint32_t len, uint64_t tsc);
-    void process_datagram(unsigned feed, const uint8_t* p, uint16_t n, uint64_t tsc);
+    // `line`: 0 for the feed's A port, 1 for its B port (feed_sequencer confirms a jump
+    // when the other line reports the same range).
+    void process_datagram(unsigned feed, unsigned line, const uint8_t* p, uint16_t n, uint64_t tsc);
     void deliver(unsigned feed, uint64_t seq, const uint8_t* msg, std::size_t len, uint64_t tsc);
     void reject(unsigned feed, uint64_t seq, std::size_t len, reject_reason r, uint64_t tsc);
+    // The receive clock of `m` in epoch ms: its capture time when `capture_clock`,
+    // else `host_ms`.
+    int64_t receive_clock_ms(const rte_mbuf* m, bool capture_clock, int64_t host_ms) const noexcept;
     // Tokenizes the batch and stages each Txn for the worker owning its card.
     void route_batch() noexcept;
     // Moves staged Txns to worker rings; returns false while some could not be moved.
@@ -74,6 +89,10 @@ struct alignas(64) dataplane::worker_lcore {
     std::unique_ptr<Verdict[]> out;
     unsigned pending = 0;     // verdicts in `out` not yet on the controlplane ring
     unsigned pending_off = 0;
+    // Per feed: events too late for the watermark, events dated ahead of their receive
+    // clock (dataplane: wo; ctlplane: ro, summed into dp_feed_stats).
+    std::vector<uint64_t> late_by_feed;
+    std::vector<uint64_t> ahead_by_feed;
     bool done = false;
 
     void attach();

@@ -5,6 +5,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_prefetch.h>
 
 #include "dataplane/lcore_state.h"
@@ -46,9 +47,11 @@ void dataplane::rx_lcore::deliver(unsigned feed, uint64_t seq, const uint8_t* ms
     ++c.decoded;
     if (t.truncated) [[unlikely]]
         ++c.truncated_fields;
+    c.pans_masked += t.pans_masked;  // already masked: the count says a producer sends PANs in text
     t.feed_id = static_cast<uint16_t>(feed);
     t.feed_seq = seq;
     t.rx_tsc = tsc;
+    t.rx_clock_ms = clock_ms;
     if (++batched == batch_capacity) route_batch();
 }
 
@@ -68,7 +71,7 @@ void dataplane::rx_lcore::route_batch() noexcept {
     batched = 0;
 }
 
-void dataplane::rx_lcore::process_datagram(unsigned feed, const uint8_t* p, uint16_t n, uint64_t tsc) {
+void dataplane::rx_lcore::process_datagram(unsigned feed, unsigned line, const uint8_t* p, uint16_t n, uint64_t tsc) {
     const dp_feed_config& f = dp->_cfg.feeds[feed];
     if (f.frame == framing::raw) {
         reject_reason r = for_each_raw_message(p, n, f.format, [&](uint64_t, const uint8_t* m, std::size_t len) {
@@ -99,9 +102,19 @@ void dataplane::rx_lcore::process_datagram(unsigned feed, const uint8_t* p, uint
         seq.on_end_of_session(h.session);
         return;
     }
+    // A datagram whose numbers are implausible (a far jump, far behind, past 2^64-1) is
+    // held back whole until its range is confirmed: its messages are framed only to be
+    // counted, so one forged or corrupt datagram never moves the stream.
+    const sequence_suspect why = seq.on_datagram(h.session, h.first_seq, h.count, line);
+    const bool held = why != sequence_suspect::none;
     uint64_t next = h.first_seq;
     r = for_each_mold_message(p, n, h, [&](uint64_t s, const uint8_t* m, std::size_t len) {
         next = s + 1;
+        if (held) [[unlikely]] {
+            ++c.feed_messages;
+            ++c.suspect_messages;
+            return;
+        }
         if (seq.on_message(h.session, s) == feed_sequencer::result::duplicate) {
             ++c.feed_messages;
             ++c.duplicates;
@@ -109,6 +122,8 @@ void dataplane::rx_lcore::process_datagram(unsigned feed, const uint8_t* p, uint
         }
         deliver(feed, s, m, len, tsc);
     });
+    if (held) [[unlikely]]
+        seq.on_suspect_messages(why, next - h.first_seq);  // messages framed (mod 2^64: `wraps` too)
     if (r != reject_reason::none) [[unlikely]] {
         // The rest of the datagram is unreadable: one reject stands for it, and the
         // sequence numbers it held surface as gaps unless the other line fills them.
@@ -127,7 +142,8 @@ void dataplane::rx_lcore::process_packet(const uint8_t* data, uint32_t len, uint
             const dp_feed_config& fc = dp->_cfg.feeds[f - 1];
             if (fc.vlan == 0 || fc.vlan == u.vlan) {
                 ++c.feed_packets;
-                process_datagram(f - 1, u.payload, u.payload_len, tsc);
+                const unsigned line = fc.udp_port_b != 0 && u.dst_port == fc.udp_port_b;  // 0 = A, 1 = B
+                process_datagram(f - 1, line, u.payload, u.payload_len, tsc);
                 return;
             }
         }
@@ -159,6 +175,16 @@ bool dataplane::rx_lcore::flush() noexcept {
     return all;
 }
 
+int64_t dataplane::rx_lcore::receive_clock_ms(const rte_mbuf* m, bool capture_clock, int64_t host_ms) const noexcept {
+    // A replay is bounded by the clock of its capture, not by today's. DPDK 22.11's
+    // net_pcap stamps microseconds since the epoch; a zero stamp is no clock.
+    if (capture_clock && (m->ol_flags & rx_timestamp_flag)) {
+        const uint64_t us = *RTE_MBUF_DYNFIELD(m, rx_timestamp_offset, const rte_mbuf_timestamp_t*);
+        if (us != 0) return static_cast<int64_t>(us / 1000);
+    }
+    return host_ms;
+}
+
 unsigned dataplane::rx_lcore::poll_once() noexcept {
     // Backpressure: while a worker ring is full, do not take more from the NIC
     // (its queue fills and the NIC counts imissed) -- nothing accepted is dropped.
@@ -173,20 +199,28 @@ unsigned dataplane::rx_lcore::poll_once() noexcept {
         uint16_t n = rte_eth_rx_burst(q.port, q.queue, mbufs, burst);
         if (n == 0) continue;
         const uint64_t tsc = rte_rdtsc();
+        const int64_t host_ms = dp->tsc_to_ns(tsc) / 1'000'000;
         ++c.rx_bursts;
         c.rx_packets += n;
         total += n;
         for (uint16_t i = 0; i < n; ++i) {
             if (i + 3 < n) rte_prefetch0(rte_pktmbuf_mtod(mbufs[i + 3], void*));
             rte_mbuf* m = mbufs[i];
+            clock_ms = receive_clock_ms(m, q.capture_clock, host_ms);
             if (m->nb_segs == 1) [[likely]] {
                 process_packet(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, tsc);
             } else {
-                // Chained mbufs (jumbo frames): linearise into a stack buffer.
+                // Chained mbufs (jumbo frames): linearise into a stack buffer. A frame
+                // larger than the buffer is dropped whole as `oversized`, never parsed
+                // cut short (it would read as truncated).
                 uint8_t buf[9216];
-                uint32_t len = m->pkt_len > sizeof buf ? sizeof buf : m->pkt_len;
-                const void* p = rte_pktmbuf_read(m, 0, len, buf);
-                process_packet(static_cast<const uint8_t*>(p), len, tsc);
+                if (m->pkt_len > sizeof buf) [[unlikely]] {
+                    ++c.non_feed_packets;
+                    ++c.drops[static_cast<std::size_t>(packet_drop::oversized)];
+                    continue;
+                }
+                const void* p = rte_pktmbuf_read(m, 0, m->pkt_len, buf);
+                process_packet(static_cast<const uint8_t*>(p), m->pkt_len, tsc);
             }
         }
         route_batch();  // the burst's last messages (the batch holds copies, not mbuf data)

@@ -52,6 +52,10 @@ unsigned dataplane::worker_lcore::poll() noexcept {
             v.verdict_ns = dp->tsc_to_ns(v.verdict_tsc);
             v.worker = static_cast<uint16_t>(index);
             c.alerts += v.alert;
+            if (v.txn.feed_id < late_by_feed.size()) [[likely]] {
+                late_by_feed[v.txn.feed_id] += v.late;
+                ahead_by_feed[v.txn.feed_id] += v.ahead;
+            }
         }
         unsigned q = ring_enqueue_copy(dp->_verdict_ring, out.get(), n);
         c.verdicts += q;

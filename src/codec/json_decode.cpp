@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "common/currency.h"
+#include "common/pan_scrub.h"
 
 namespace txscreen {
 namespace {
@@ -162,12 +163,71 @@ bool parse_rfc3339(std::string_view s, int64_t& out_ms) noexcept {
     return out_ms >= 0 && out_ms <= max_event_time_ms;
 }
 
-// Decimal text (JSON number grammar, exponent allowed, or the same inside a string) to
-// exact minor units: the digits are shifted by `exponent` places without any binary
-// floating point, so "19.99" USD is 1999 and never 1998.9999. Digits that fall below
-// the minor unit must be zeros ("1.230" USD is fine, "1.234" is not). Returns false on
-// anything else: a sign, an empty part, overflow, or a value above max_amount_minor.
-bool parse_amount(std::string_view s, int exponent, int64_t& out) noexcept {
+// True when s is a number as RFC 8259 section 6 spells it: an optional minus, an
+// integer part that is 0 or starts with 1-9 (no leading zeros: "00012" is not JSON), an
+// optional fraction with at least one digit, an optional exponent with at least one.
+bool rfc8259_number(std::string_view s) noexcept {
+    std::size_t i = 0;
+    const std::size_t n = s.size();
+    auto digits = [&] {
+        const std::size_t start = i;
+        while (i < n && is_digit(s[i])) ++i;
+        return i > start;
+    };
+    if (i < n && s[i] == '-') ++i;
+    if (i < n && s[i] == '0') {
+        ++i;
+    } else if (!digits()) {
+        return false;
+    }
+    if (i < n && s[i] == '.') {
+        ++i;
+        if (!digits()) return false;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        ++i;
+        if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
+        if (!digits()) return false;
+    }
+    return i == n;
+}
+
+// True when a string value holds what should have been sent as a JSON number: a
+// decimal as strtod reads one ("19.99", "1e2", "-5", "+.5", "00012"), so that the
+// reject names the quoting rather than the value. "2026-11-23" or "1,5" are not.
+bool numeric_string(std::string_view s) noexcept {
+    std::size_t i = 0;
+    const std::size_t n = s.size();
+    auto digits = [&] {
+        const std::size_t start = i;
+        while (i < n && is_digit(s[i])) ++i;
+        return i - start;
+    };
+    if (i < n && (s[i] == '-' || s[i] == '+')) ++i;
+    std::size_t mantissa = digits();
+    if (i < n && s[i] == '.') {
+        ++i;
+        mantissa += digits();
+    }
+    if (mantissa == 0) return false;
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        ++i;
+        if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
+        if (digits() == 0) return false;
+    }
+    return i == n;
+}
+
+enum class amount_parse : uint8_t { ok, bad_number, bad_value };
+
+// A JSON number's text to exact minor units: the digits are shifted by `exponent`
+// places without any binary floating point, so 19.99 USD is 1999 and never
+// 1998.9999. Digits that fall below the minor unit must be zeros (1.230 USD is fine,
+// 1.234 is not). bad_number: not RFC 8259 (00012, 1., .5); bad_value: a sign,
+// overflow, a non-zero digit below the minor unit, or a value above max_amount_minor.
+amount_parse parse_amount(std::string_view s, int exponent, int64_t& out) noexcept {
+    if (!rfc8259_number(s)) return amount_parse::bad_number;
+    if (s[0] == '-') return amount_parse::bad_value;  // refunds are their own message types
     std::size_t i = 0;
     const std::size_t n = s.size();
     // Mantissa digits without the point; `point` counts digits before the point.
@@ -175,7 +235,6 @@ bool parse_amount(std::string_view s, int exponent, int64_t& out) noexcept {
     std::size_t int_len = 0;
     while (i < n && is_digit(s[i])) ++i;
     int_len = i;
-    if (int_len == 0) return false;  // also rejects '-', '+', '.5'
     const char* frac_digits = s.data() + i;
     std::size_t frac_len = 0;
     if (i < n && s[i] == '.') {
@@ -183,23 +242,19 @@ bool parse_amount(std::string_view s, int exponent, int64_t& out) noexcept {
         frac_digits = s.data() + i;
         while (i < n && is_digit(s[i])) ++i;
         frac_len = static_cast<std::size_t>(s.data() + i - frac_digits);
-        if (frac_len == 0) return false;
     }
     int64_t exp10 = 0;
     if (i < n && (s[i] == 'e' || s[i] == 'E')) {
         ++i;
         bool neg = false;
         if (i < n && (s[i] == '+' || s[i] == '-')) neg = s[i++] == '-';
-        const std::size_t e_start = i;
         while (i < n && is_digit(s[i])) {
-            if (exp10 > 1000) return false;
+            if (exp10 > 1000) return amount_parse::bad_value;
             exp10 = exp10 * 10 + (s[i] - '0');
             ++i;
         }
-        if (i == e_start) return false;
         if (neg) exp10 = -exp10;
     }
-    if (i != n) return false;
 
     // The minor-unit point sits `keep` digits into the mantissa digit sequence.
     const int64_t total = static_cast<int64_t>(int_len + frac_len);
@@ -212,18 +267,18 @@ bool parse_amount(std::string_view s, int exponent, int64_t& out) noexcept {
     for (int64_t k = 0; k < total; ++k) {
         const unsigned d = digit(k);
         if (k < keep) {
-            if (v > (max_amount_minor - d) / 10) return false;
+            if (v > (max_amount_minor - d) / 10) return amount_parse::bad_value;
             v = v * 10 + d;
         } else if (d != 0) {
-            return false;  // a non-zero digit below the minor unit
+            return amount_parse::bad_value;  // a non-zero digit below the minor unit
         }
     }
     for (int64_t k = total; k < keep; ++k) {
-        if (v > max_amount_minor / 10) return false;
+        if (v > max_amount_minor / 10) return amount_parse::bad_value;
         v *= 10;
     }
     out = v;
-    return true;
+    return amount_parse::ok;
 }
 
 // Keys of DESIGN.md section 2. Dispatch is by length and then a short compare.
@@ -299,7 +354,10 @@ struct unescape_area {
 // with a backslash before its closing quote, or longer than 64 bytes, is unescaped (into
 // `area`). `v` lies in the decoder's padded buffer: 64 bytes past any value are readable.
 // Unescaped control characters and bad UTF-8 were refused by simdjson's first stage.
-inline simdjson::error_code string_of(od::value& v, unescape_area& area, std::string_view& out) noexcept {
+// Always inlined: the walk calls it for every string key, and once the walk grew (PAN
+// scrubbing, issue #13) GCC stopped inlining it: +30 ns per JSON message (bench_decode).
+[[gnu::always_inline]] inline simdjson::error_code string_of(od::value& v, unescape_area& area,
+                                                             std::string_view& out) noexcept {
     od::raw_json_string raw;
     if (auto e = v.get_raw_json_string().get(raw)) [[unlikely]]
         return e;
@@ -315,6 +373,52 @@ inline simdjson::error_code string_of(od::value& v, unescape_area& area, std::st
     }
 #endif
     return area.parser->unescape(raw, area.next).get(out);
+}
+
+// What reading a number key that simdjson refused means: text that is not an RFC 8259
+// number is json_bad_number; a valid number of the wrong kind or range gets `otherwise`.
+// This and string_for_number are rare paths but always inlined: out of line, the value
+// they take by reference cannot live in registers in the walk (+10 ns per message).
+[[gnu::always_inline]] inline reject_reason number_error(od::value& v, reject_reason otherwise) noexcept {
+    return rfc8259_number(trim_right(v.raw_json_token())) ? otherwise : reject_reason::json_bad_number;
+}
+
+// A string where a number is expected: json_numeric_string when it holds a number
+// (RFC 8259 has numbers; a quoted one is the producer's schema error), else json_bad_type.
+[[gnu::always_inline]] inline reject_reason string_for_number(od::value& v, unescape_area& area) noexcept {
+    std::string_view s;
+    if (auto e = string_of(v, area, s)) [[unlikely]]
+        return value_error(e);
+    return numeric_string(s) ? reject_reason::json_numeric_string : reject_reason::json_bad_type;
+}
+
+// Masks the PANs in a string value before it is copied (and maybe cut) into its Txn
+// field; returns how many. string_of's views lie in the decoder's own copy buffer or
+// unescape area, both writable and owned by this decoder, hence the const_cast.
+inline unsigned scrub_value(std::string_view s) noexcept {
+    return scrub_pans(const_cast<char*>(s.data()), s.size());
+}
+
+// Takes the card identity of a card_id value into the stash before its text is masked.
+// A card_id that is itself a PAN (whole, digits with or without single separators,
+// Luhn-valid; pan_scrub.h) is held as that PAN: its token is the PAN's, as if the
+// producer had sent it as "card", and the stored card_id is the masked form. Any other
+// id is held as "id:" + card_id, or tokenized now when that exceeds one hash block.
+// A repeated card_id key replaces the earlier one; a "card" key later wins over both.
+inline void hold_card_id(std::string_view id, const pan_tokenizer& tok, Txn& out, pan_stash& stash) noexcept {
+    if (stash.what != pan_stash::kind::none) stash.wipe();
+    static_assert(pan_stash::capacity >= pan_max_digits);
+    if (const std::size_t n = whole_text_pan(id.data(), id.size(), stash.text)) {
+        stash.len = static_cast<uint8_t>(n);
+        stash.what = pan_stash::kind::pan;
+    } else if (id.size() + 3 <= pan_stash::capacity) [[likely]] {
+        std::memcpy(stash.text, "id:", 3);
+        std::memcpy(stash.text + 3, id.data(), id.size());
+        stash.len = static_cast<uint8_t>(id.size() + 3);
+        stash.what = pan_stash::kind::card_id;
+    } else {
+        tok.tokenize_card_id(id, out.card_token);  // longer than one block: now
+    }
 }
 
 // Overwrites the clear PAN in the decoder's copy buffer however the function exits, so
@@ -358,6 +462,15 @@ reject_reason json_decoder::decode(const char* msg, std::size_t len, Txn& out) n
 }
 
 reject_reason json_decoder::decode_deferred(const char* msg, std::size_t len, Txn& out, pan_stash& stash) noexcept {
+    const reject_reason r = decode_walk(msg, len, out, stash);
+    // A card_id read before the reject sits in the stash: a rejected message leaves
+    // nothing to tokenize and no clear identity behind.
+    if (r != reject_reason::none) [[unlikely]]
+        stash.wipe();
+    return r;
+}
+
+reject_reason json_decoder::decode_walk(const char* msg, std::size_t len, Txn& out, pan_stash& stash) noexcept {
     stash.what = pan_stash::kind::none;
     stash.len = 0;
     clear_record(out);
@@ -377,27 +490,34 @@ reject_reason json_decoder::decode_deferred(const char* msg, std::size_t len, Tx
         return reject_reason::json_syntax;
 
     uint32_t seen = 0;  // bit per key_id
-    std::string_view amount_text, card_id_full;
+    std::string_view amount_text;
     const currency_info* cur = nullptr;
     uint32_t trunc = 0;
+    unsigned masked = 0;  // PANs masked in text values
 
-    // Copies a string value into a fixed_text field; `present` turns false for "" so a
-    // required key given as an empty string counts as missing.
+    // Copies a string value into a fixed_text field, PANs masked first (over the whole
+    // value: a PAN cut in two by the field's size would leave most of its digits);
+    // `present` turns false for "" so a required key given as an empty string counts
+    // as missing.
     std::string_view last_text;
     auto text = [&](od::value& v, od::json_type t, auto& dst, uint32_t bit, bool& present) -> reject_reason {
         if (t != od::json_type::string) [[unlikely]]
             return reject_reason::json_bad_type;
         if (auto e = string_of(v, area, last_text)) [[unlikely]]
             return value_error(e);
+        masked += scrub_value(last_text);
         if (put_text(dst, last_text)) trunc |= bit;
         present = !last_text.empty();
         return reject_reason::none;
     };
 
     for (auto field_result : obj) {
-        od::field field;
-        if (std::move(field_result).get(field)) [[unlikely]]
+        // Used in place: get(field) copies the field into another pair, and GCC may
+        // reload its iterator with one 16-byte load right after two 8-byte stores, a
+        // store-forwarding stall per key (it did when the walk grew: +110 ns per message).
+        if (field_result.error()) [[unlikely]]
             return reject_reason::json_syntax;
+        od::field& field = field_result.value_unsafe();
         const char* k = field.key().raw();
         const key_id id = classify_key(k, raw_key_length(k));
         if (id == key_id::unknown) continue;  // skipped (whole subtree) by the iterator
@@ -435,10 +555,20 @@ reject_reason json_decoder::decode_deferred(const char* msg, std::size_t len, Tx
             case key_id::email:
                 r = text(v, t, out.email, tf_email, present);
                 break;
-            case key_id::card_id:
-                r = text(v, t, out.card_id, tf_card_id, present);
-                card_id_full = last_text;  // the token covers the whole id even when the copy is cut
+            case key_id::card_id: {
+                if (t != od::json_type::string) [[unlikely]]
+                    return reject_reason::json_bad_type;
+                std::string_view s;
+                if (auto e = string_of(v, area, s)) [[unlikely]]
+                    return value_error(e);
+                // The identity is taken from the clear id (the token covers the whole id,
+                // even when the copy is cut); only then is the stored copy masked.
+                hold_card_id(s, im.tok, out, stash);
+                masked += scrub_value(s);
+                if (put_text(out.card_id, s)) trunc |= tf_card_id;
+                present = !s.empty();
                 break;
+            }
             case key_id::card: {
                 if (t != od::json_type::string) [[unlikely]]
                     return reject_reason::json_bad_type;
@@ -457,7 +587,9 @@ reject_reason json_decoder::decode_deferred(const char* msg, std::size_t len, Tx
             case key_id::ts:
                 if (t == od::json_type::number) {
                     int64_t ms;
-                    if (v.get_int64().get(ms) || ms < 0 || ms > max_event_time_ms) [[unlikely]]
+                    if (v.get_int64().get(ms)) [[unlikely]]
+                        return number_error(v, reject_reason::json_bad_timestamp);
+                    if (ms < 0 || ms > max_event_time_ms) [[unlikely]]
                         return reject_reason::json_bad_timestamp;
                     out.event_time_ms = ms;
                 } else if (t == od::json_type::string) {
@@ -465,7 +597,8 @@ reject_reason json_decoder::decode_deferred(const char* msg, std::size_t len, Tx
                     if (auto e = string_of(v, area, s)) [[unlikely]]
                         return value_error(e);
                     if (!parse_rfc3339(s, out.event_time_ms)) [[unlikely]]
-                        return reject_reason::json_bad_timestamp;
+                        return numeric_string(s) ? reject_reason::json_numeric_string
+                                                 : reject_reason::json_bad_timestamp;
                 } else [[unlikely]] {
                     return reject_reason::json_bad_type;
                 }
@@ -473,11 +606,8 @@ reject_reason json_decoder::decode_deferred(const char* msg, std::size_t len, Tx
             case key_id::amount:
                 if (t == od::json_type::number) {
                     amount_text = trim_right(v.raw_json_token());
-                } else if (t == od::json_type::string) {
-                    if (auto e = string_of(v, area, amount_text)) [[unlikely]]
-                        return value_error(e);
                 } else [[unlikely]] {
-                    return reject_reason::json_bad_type;
+                    return t == od::json_type::string ? string_for_number(v, area) : reject_reason::json_bad_type;
                 }
                 break;
             case key_id::currency: {
@@ -494,7 +624,9 @@ reject_reason json_decoder::decode_deferred(const char* msg, std::size_t len, Tx
             case key_id::mcc:
                 if (t == od::json_type::number) {
                     uint64_t m;
-                    if (v.get_uint64().get(m) || m > 9999) [[unlikely]]
+                    if (v.get_uint64().get(m)) [[unlikely]]
+                        return number_error(v, reject_reason::json_bad_type);
+                    if (m > 9999) [[unlikely]]
                         return reject_reason::json_bad_type;
                     out.mcc = static_cast<uint16_t>(m);
                 } else if (t == od::json_type::string) {
@@ -529,10 +661,13 @@ reject_reason json_decoder::decode_deferred(const char* msg, std::size_t len, Tx
             case key_id::lat:
             case key_id::lon: {
                 double d;
+                if (t == od::json_type::string) [[unlikely]]
+                    return string_for_number(v, area);
                 if (t != od::json_type::number) [[unlikely]]
                     return reject_reason::json_bad_type;
                 if (auto e = v.get_double().get(d)) [[unlikely]]
-                    return value_error(e);
+                    return e == simdjson::INCORRECT_TYPE ? reject_reason::json_bad_type
+                                                         : number_error(v, reject_reason::json_syntax);
                 const double lim = id == key_id::lat ? 90.0 : 180.0;
                 if (!(d >= -lim && d <= lim)) [[unlikely]]
                     return reject_reason::json_bad_type;
@@ -570,8 +705,11 @@ reject_reason json_decoder::decode_deferred(const char* msg, std::size_t len, Tx
 
     out.currency = cur->numeric;
     out.currency_exponent = cur->exponent;
-    if (!parse_amount(amount_text, cur->exponent, out.amount_minor)) [[unlikely]]
-        return reject_reason::json_bad_amount;
+    switch (parse_amount(amount_text, cur->exponent, out.amount_minor)) {
+        case amount_parse::ok: break;
+        case amount_parse::bad_number: [[unlikely]] return reject_reason::json_bad_number;
+        case amount_parse::bad_value: [[unlikely]] return reject_reason::json_bad_amount;
+    }
 
     // The token is computed later, several messages at once (tokenize_stashed); the
     // stash holds the exact HMAC message. The PAN's copy in `buf` is wiped on return.
@@ -579,16 +717,13 @@ reject_reason json_decoder::decode_deferred(const char* msg, std::size_t len, Tx
         if (!pan_valid(wipe.p, wipe.n)) [[unlikely]]
             return reject_reason::bad_pan;
         apply_pan_fields(wipe.p, wipe.n, out);
+        if (stash.what != pan_stash::kind::none) stash.wipe();  // a card_id's: the PAN wins
         stash.hold(pan_stash::kind::pan, wipe.p, wipe.n);
-    } else if (card_id_full.size() + 3 <= pan_stash::capacity) [[likely]] {
-        std::memcpy(stash.text, "id:", 3);
-        std::memcpy(stash.text + 3, card_id_full.data(), card_id_full.size());
-        stash.len = static_cast<uint8_t>(card_id_full.size() + 3);
-        stash.what = pan_stash::kind::card_id;
-    } else {
-        im.tok.tokenize_card_id(card_id_full, out.card_token);  // longer than one block: now
+    } else if (stash.what == pan_stash::kind::pan) {
+        apply_pan_fields(stash.text, stash.len, out);  // the card_id was a PAN
     }
     out.truncated = trunc;
+    out.pans_masked = static_cast<uint8_t>(masked < 255 ? masked : 255);
     return reject_reason::none;
 }
 

@@ -27,7 +27,8 @@ public:
     json_decoder& operator=(const json_decoder&) = delete;
 
     // Decodes one JSON object (no trailing newline required) into `out`, PAN or card_id
-    // tokenization included. Returns reject_reason::none on success.
+    // tokenization included, PANs in text values masked (pan_scrub.h, counted in
+    // out.pans_masked). Returns reject_reason::none on success.
     reject_reason decode(const char* msg, std::size_t len, Txn& out) noexcept;
 
     // Same, but the token is left for later: on success every field of `out` is written
@@ -37,6 +38,8 @@ public:
     reject_reason decode_deferred(const char* msg, std::size_t len, Txn& out, pan_stash& pan) noexcept;
 
 private:
+    // decode_deferred's walk; a reject may leave a card_id in `pan` (the caller wipes it).
+    reject_reason decode_walk(const char* msg, std::size_t len, Txn& out, pan_stash& pan) noexcept;
     struct impl;
     std::unique_ptr<impl> _impl;
 };

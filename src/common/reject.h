@@ -37,7 +37,10 @@ namespace txscreen {
     _(json_bad_channel, "JSON channel is not pos, ecom or atm")                            \
     /* shared field checks */                                                              \
     _(bad_pan, "PAN is not 12-19 digits with a valid Luhn check digit")                    \
-    _(unknown_currency, "currency is not an ISO 4217 code")
+    _(unknown_currency, "currency is not an ISO 4217 code")                                \
+    /* JSON numbers (RFC 8259) */                                                          \
+    _(json_bad_number, "JSON number breaks RFC 8259 grammar (a leading zero: 00012)")      \
+    _(json_numeric_string, "JSON number sent as a string (amount \"19.99\", ts \"17...\")")
 
 enum class reject_reason : uint8_t {
 #define TXSCREEN_REJECT_ENUM(name, text) name,

@@ -45,6 +45,9 @@ struct alignas(64) Txn {
     uint8_t card_token[card_token_bytes];  // HMAC-SHA256(key, PAN or "id:"+card_id)[0..16)
     uint64_t feed_seq;       // MoldUDP64 sequence number (0 for raw framing)
     uint64_t rx_tsc;         // TSC when the rx burst holding the message was received
+    int64_t rx_clock_ms;     // receive clock, epoch ms: the capture's timestamp when the
+                             // NIC gives one (pcap replays), else the host clock at rx;
+                             // 0 = unknown (event time is then not bounded)
     uint16_t currency;       // ISO 4217 numeric (840 = USD); 0 when unknown
     uint16_t mcc;            // merchant category code, 0 when absent
     uint16_t mti;            // ISO 8583 MTI as a number (200 for "0200"); 0 for JSON
@@ -73,6 +76,7 @@ struct alignas(64) Txn {
     char processing_code[7]; // field 3
     char pos_entry_mode[4];  // field 22
     char pos_condition[3];   // field 25
+    uint8_t pans_masked;     // PANs the decoder masked in text fields (pan_scrub.h), max 255
     uint32_t local_time;     // field 12 hhmmss as a number
     uint16_t local_date;     // field 13 MMDD as a number
     fixed_text<11> acquirer_id;   // field 32

@@ -43,6 +43,8 @@ struct alignas(64) Verdict {
     decision dec;
     bool alert;                // score >= alert threshold
     bool duplicate;            // same txn seen within the duplicate window: not counted twice
+    bool late;                 // older than the shard watermark - allowed_lateness: not counted
+    bool ahead;                // dated beyond its receive clock + max_future_skew: not counted
     uint8_t n_reasons;
     uint8_t n_patterns;
     uint16_t worker;           // lcore index of the worker that scored it

@@ -26,6 +26,7 @@
 #include <toml++/toml.h>
 
 #include "codec/feed_defaults.h"
+#include "common/bounded_file.h"
 #include "common/pan_token.h"
 #include "rules/ruleset.h"
 #include "screen/pattern_file.h"
@@ -60,6 +61,7 @@ constexpr int_range range_capacity{1, 1 << 30};
 constexpr int_range range_probe{4, 64};
 constexpr int_range range_engine_entries{1024, 1 << 28};
 constexpr int_range range_lateness_ms{0, 3'600'000};
+constexpr int_range range_future_skew_ms{0, 86'400'000};
 constexpr int_range range_ttl_ms{24LL * 3'600'000, 30LL * 86'400'000};
 constexpr int_range range_dedup_window_ms{1000, 7LL * 86'400'000};
 constexpr int_range range_embedded_brokers{1, 16};
@@ -79,6 +81,7 @@ constexpr int_range range_rotate_ms{1000, 86'400'000};
 constexpr int_range range_block_bytes{4096, 64LL << 20};
 constexpr int_range range_fsync_interval_ms{1, 60'000};
 constexpr int_range range_open_files{1, 1024};
+constexpr int_range range_spool_max_bytes{1LL << 20, 1LL << 50};
 constexpr int_range range_part_bytes{5LL << 20, 5LL << 30};  // S3's part size limits
 constexpr int_range range_multipart_threshold{5LL << 20, 5LL << 40};
 constexpr int_range range_connect_timeout_ms{100, 300'000};
@@ -293,6 +296,12 @@ void check_file(reporter& rep, const std::string& key, const std::string& path) 
     if (path.empty()) return;
     if (!file_exists(path)) rep.fail(key, path + ": no such file");
     else if (::access(path.c_str(), R_OK) != 0) rep.fail(key, path + ": not readable");
+}
+// A file the appliance reads whole itself: a regular file within its kind's size limit
+// (common/bounded_file.h; docs/config.md, "File limits").
+void check_input(reporter& rep, const std::string& key, const std::string& path, input_kind kind) {
+    if (path.empty()) return;
+    if (std::string problem = check_input_file(path, kind); !problem.empty()) rep.fail(key, path + ": " + problem);
 }
 
 // ---------------------------------------------------------------------------------
@@ -556,7 +565,7 @@ private:
 
     void read_velocity(const toml::table& t) {
         only_keys(t, "velocity", {"card_capacity", "merchant_capacity", "device_capacity", "ip_capacity",
-                                  "dedup_capacity", "probe_limit", "ttl", "allowed_lateness", "dedup_window",
+                                  "dedup_capacity", "probe_limit", "ttl", "allowed_lateness", "max_future_skew", "dedup_window",
                                   "repeat_entries", "small_txn_entries"});
         auto& v = _cfg.velocity.tables;
         const std::string p = "velocity";
@@ -568,6 +577,7 @@ private:
         get_int(t, p, "probe_limit", v.probe_limit, range_probe);
         get_duration(t, p, "ttl", v.ttl_ms, range_ttl_ms);
         get_duration(t, p, "allowed_lateness", v.allowed_lateness_ms, range_lateness_ms);
+        get_duration(t, p, "max_future_skew", v.max_future_skew_ms, range_future_skew_ms);
         get_duration(t, p, "dedup_window", v.dedup_window_ms, range_dedup_window_ms);
         get_int(t, p, "repeat_entries", _cfg.velocity.repeat_entries, range_engine_entries);
         get_int(t, p, "small_txn_entries", _cfg.velocity.small_txn_entries, range_engine_entries);
@@ -645,7 +655,7 @@ private:
     void read_spool(const toml::table& t) {
         const std::string p = "spool";
         only_keys(t, p, {"dir", "host", "rotate_size", "rotate_age", "block_size", "fsync_interval", "max_open_files",
-                         "write_alerts"});
+                         "write_alerts", "max_bytes"});
         auto& sp = _cfg.spool;
         get_string(t, p, "dir", sp.dir);
         get_string(t, p, "host", sp.host);
@@ -655,6 +665,7 @@ private:
         get_duration(t, p, "fsync_interval", sp.fsync_interval_ms, range_fsync_interval_ms);
         get_int(t, p, "max_open_files", sp.max_open_files, range_open_files);
         get_bool(t, p, "write_alerts", sp.write_alerts);
+        get_size(t, p, "max_bytes", sp.max_bytes, range_spool_max_bytes);
     }
 
     void read_s3(const toml::table& t) {
@@ -758,6 +769,7 @@ void validate_fields(reporter& rep, const appliance_config& c) {
     check_int(rep, "velocity.dedup_capacity", v.dedup_capacity, range_capacity);
     check_int(rep, "velocity.probe_limit", v.probe_limit, range_probe);
     check_duration(rep, "velocity.allowed_lateness", v.allowed_lateness_ms, range_lateness_ms);
+    check_duration(rep, "velocity.max_future_skew", v.max_future_skew_ms, range_future_skew_ms);
     check_duration(rep, "velocity.ttl", v.ttl_ms, range_ttl_ms);
     // The TTL must outlive the longest window plus the lateness, or a late event would
     // find its card's history already reused.
@@ -820,6 +832,8 @@ void validate_fields(reporter& rep, const appliance_config& c) {
                                           format_size(static_cast<int64_t>(sp.rotate_bytes)));
     check_duration(rep, "spool.fsync_interval", sp.fsync_interval_ms, range_fsync_interval_ms);
     check_int(rep, "spool.max_open_files", sp.max_open_files, range_open_files);
+    check_size(rep, "spool.max_bytes", static_cast<int64_t>(std::min<uint64_t>(sp.max_bytes, INT64_MAX)),
+               range_spool_max_bytes);
     if (sp.host.find('/') != std::string::npos) rep.fail("spool.host", "\"" + sp.host + "\" must not contain '/'");
 
     const auto& s = c.s3;
@@ -862,6 +876,10 @@ void validate_fields(reporter& rep, const appliance_config& c) {
         std::string token;
         if (!resolve_secret(c.admin.token, token)) check_secret(rep, "admin.token", c.admin.token);
         else if (token.size() < 16) rep.fail("admin.token", "must be at least 16 characters");
+        else if (token.front() == ' ' || token.back() == ' ' ||
+                 std::any_of(token.begin(), token.end(), [](char ch) { return static_cast<unsigned char>(ch) < ' ' || ch == '\x7f'; }))
+            rep.fail("admin.token", "must not begin or end with a space or hold control characters "
+                                    "(it is compared exactly; HTTP cannot carry those)");
     }
     check_int(rep, "admin.max_connections", c.admin.max_connections, range_admin_connections);
     check_int(rep, "admin.io_threads", c.admin.io_threads, range_admin_threads);
@@ -978,14 +996,14 @@ void validate_files(reporter& rep, const appliance_config& c) {
         if (!f.empty()) check_file(rep, "port[" + std::to_string(i) + "].device", f);
     }
     if (!c.rules.file.empty() && rep.clean("rules.file")) {
-        check_file(rep, "rules.file", c.rules.file);
+        check_input(rep, "rules.file", c.rules.file, input_kind::rules);
         if (rep.clean("rules.file")) {
             auto r = load_ruleset_file(c.rules.file);
             if (!r.rules) rep.fail("rules.file", r.error);
         }
     }
     if (!c.screening.patterns.empty() && c.screening.patterns != "none" && rep.clean("screening.patterns")) {
-        check_file(rep, "screening.patterns", c.screening.patterns);
+        check_input(rep, "screening.patterns", c.screening.patterns, input_kind::patterns);
         if (rep.clean("screening.patterns")) {
             try {
                 auto defs = load_pattern_file(c.screening.patterns);
@@ -995,8 +1013,8 @@ void validate_files(reporter& rep, const appliance_config& c) {
             }
         }
     }
-    check_file(rep, "admin.tls_cert", c.admin.tls_cert);
-    check_file(rep, "admin.tls_key", c.admin.tls_key);
+    check_input(rep, "admin.tls_cert", c.admin.tls_cert, input_kind::tls_pem);
+    check_input(rep, "admin.tls_key", c.admin.tls_key, input_kind::tls_pem);
     struct stat st;
     if (!c.spool.dir.empty() && ::stat(c.spool.dir.c_str(), &st) == 0 && !S_ISDIR(st.st_mode))
         rep.fail("spool.dir", c.spool.dir + ": exists and is not a directory");
@@ -1107,17 +1125,15 @@ config_result load_config(std::string_view toml_text, std::string_view source_na
 }
 
 config_result load_config_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    input_file in = read_input_file(path, input_kind::config);
+    if (!in.ok()) {
         config_result res;
         res.config = default_appliance_config();
         res.config.source = path;
-        res.errors.push_back(path + ": " + (file_exists(path) ? "cannot read the config file" : "no such file"));
+        res.errors.push_back(path + ": " + in.problem);
         return res;
     }
-    std::ostringstream buf;
-    buf << in.rdbuf();
-    return load_config(buf.str(), path);
+    return load_config(in.text, path);
 }
 
 // ---------------------------------------------------------------------------------
@@ -1181,7 +1197,7 @@ std::string explain(const appliance_config& c) {
                   mib * c.lcores.workers, c.lcores.workers);
     o << line;
     o << "  velocity ttl " << format_duration(v.ttl_ms) << ", allowed lateness " << format_duration(v.allowed_lateness_ms)
-      << ", dedup window " << format_duration(v.dedup_window_ms) << ", probe limit " << v.probe_limit << "\n";
+      << ", max future skew " << format_duration(v.max_future_skew_ms) << ", dedup window " << format_duration(v.dedup_window_ms) << ", probe limit " << v.probe_limit << "\n";
 
     o << "controlplane:\n";
     const auto& k = c.kafka;
@@ -1200,7 +1216,9 @@ std::string explain(const appliance_config& c) {
     }
     o << "  spool: " << c.spool.dir << ", rotate at " << format_size(static_cast<int64_t>(c.spool.rotate_bytes)) << " or "
       << format_duration(c.spool.rotate_ms) << ", fsync every " << format_duration(c.spool.fsync_interval_ms)
-      << (c.spool.write_alerts ? ", alerts also in table=alerts" : "") << "\n";
+      << (c.spool.write_alerts ? ", alerts also in table=alerts" : "") << ", disk budget "
+      << format_size(static_cast<int64_t>(c.spool.max_bytes))
+      << (c.s3.endpoint.empty() ? " (past it rows are refused: no uploader)" : " (past it rx waits for uploads)") << "\n";
     if (c.s3.endpoint.empty())
         o << "  s3: none (the spool directory is the lake)\n";
     else

@@ -128,6 +128,7 @@ struct spool_section {
     uint32_t fsync_interval_ms = 200;       // open files are fsynced this often
     uint32_t max_open_files = 16;           // partitions open at once
     bool write_alerts = true;               // alerts also to table=alerts
+    uint64_t max_bytes = 8ull << 30;        // disk budget for spool files (docs/spool.md, "Disk budget")
 };
 
 // [s3]: mirrors s3_config (controlplane/s3_client.h); no endpoint = no upload, the

@@ -91,6 +91,7 @@ inline spool_config to_spool_config(const appliance_config& c) {
     o.sync_interval_ms = s.fsync_interval_ms;
     o.max_open_files = s.max_open_files;
     o.write_alerts = s.write_alerts;
+    o.max_disk_bytes = s.max_bytes;
     return o;
 }
 

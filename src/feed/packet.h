@@ -21,6 +21,7 @@ namespace txscreen {
     _(not_udp, "IP protocol is not UDP")                                  \
     _(truncated_l4, "shorter than its UDP header")                        \
     _(bad_udp_length, "UDP length disagrees with the IP payload")         \
+    _(oversized, "frame larger than the 9216-byte linearisation buffer")  \
     _(not_feed, "UDP destination port/VLAN names no configured feed")
 
 enum class packet_drop : uint8_t {

@@ -163,6 +163,8 @@ void engine::score_prepared(const Txn& t, const prepared& prep, Verdict& out,
     out.dec = decision::allow;
     out.alert = false;
     out.duplicate = false;
+    out.late = false;
+    out.ahead = false;
     out.n_reasons = 0;
     out.n_patterns = 0;
     out.pattern_categories = 0;
@@ -188,6 +190,15 @@ void engine::score_prepared(const Txn& t, const prepared& prep, Verdict& out,
     const bool duplicate = obs.status == observe_status::duplicate;
     const bool applied = obs.status == observe_status::applied;
     out.duplicate = duplicate;
+    out.late = obs.status == observe_status::too_late;
+    out.ahead = obs.status == observe_status::ahead;
+    // Windows are measured at the event's own time, so for a late or forged-ahead event
+    // they would describe another moment than the card's real history: skip them.
+    const bool measured = !out.late && !out.ahead;
+    if (out.ahead && on(detector::event_time_ahead))
+        fired.add(static_cast<int>(detector::event_time_ahead), weight(detector::event_time_ahead),
+                  static_cast<double>(t.event_time_ms - t.rx_clock_ms) / 1000.0,
+                  static_cast<double>(_state->vel.config().max_future_skew_ms) / 1000.0);
     if (duplicate && on(detector::duplicate))
         fired.add(static_cast<int>(detector::duplicate), weight(detector::duplicate), 1,
                   static_cast<double>(_state->vel.config().dedup_window_ms) / 1000.0);
@@ -226,8 +237,8 @@ void engine::score_prepared(const Txn& t, const prepared& prep, Verdict& out,
     if (on(detector::high_risk_mcc) && t.mcc != 0 && rs->is_high_risk_mcc(t.mcc))
         fired.add(static_cast<int>(detector::high_risk_mcc), weight(detector::high_risk_mcc), t.mcc, 0);
 
-    // ---- card detectors (only for applied transactions: a duplicate or a too-late
-    // event must not add to repeats or card testing)
+    // ---- card detectors (only for applied transactions: a duplicate, a too-late or an
+    // ahead event must not add to repeats or card testing)
     const uint64_t card_key = prep.card_key;
     const uint64_t merchant_hash = prep.merchant_hash;
     if (applied) {
@@ -322,7 +333,7 @@ void engine::score_prepared(const Txn& t, const prepared& prep, Verdict& out,
 
     // ---- windowed metrics: card velocity detectors and user rules. For a duplicate the
     // entries hold its first copy, so it is measured, not counted twice.
-    if (card && obs.status != observe_status::too_late) {
+    if (card && measured) {
         if (on(detector::count_velocity)) {
             double c = velocity_count_within(*card, now, d.count_velocity_window_ms);
             if (c > d.count_velocity_limit)
@@ -336,7 +347,7 @@ void engine::score_prepared(const Txn& t, const prepared& prep, Verdict& out,
                           d.amount_velocity_limit_major);
         }
     }
-    if (obs.status != observe_status::too_late) {
+    if (measured) {
         for (int i = 0; i < rs->n_rules; ++i) {
             const user_rule& r = rs->rules[i];
             const velocity_entry* e = obs.entry[static_cast<int>(r.key)];

@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <toml++/toml.h>
 
+#include "common/bounded_file.h"
 #include "common/currency.h"
 
 namespace txscreen {
@@ -279,7 +280,7 @@ struct ruleset_loader {
         std::initializer_list<std::string_view> allowed = {
             "high_amount", "rapid_repeat", "amount_velocity", "count_velocity",
             "card_testing", "impossible_travel", "new_device", "country_mismatch",
-            "high_risk_mcc", "pattern_hit", "duplicate"};
+            "high_risk_mcc", "pattern_hit", "duplicate", "event_time_ahead"};
         if (!only_keys(t, p, allowed)) return false;
         detector_settings& d = rs->det;
         for (auto&& [k, v] : t) {
@@ -344,6 +345,8 @@ struct ruleset_loader {
                 ok = only_keys(dt, dp, {"enable", "weight", "window"}) &&
                      common_detector(dt, dp, detector::duplicate) &&
                      get_duration(dt, dp, "window", d.duplicate_window_ms);
+            } else if (name == "event_time_ahead") {
+                ok = only_keys(dt, dp, {"enable", "weight"}) && common_detector(dt, dp, detector::event_time_ahead);
             }
             if (!ok) return false;
         }
@@ -509,15 +512,13 @@ ruleset_load_result load_ruleset(std::string_view toml_text, std::string_view so
 }
 
 ruleset_load_result load_ruleset_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    input_file in = read_input_file(path, input_kind::rules);
+    if (!in.ok()) {
         ruleset_load_result res;
-        res.error = path + ": cannot open the ruleset file";
+        res.error = path + ": " + in.problem;
         return res;
     }
-    std::ostringstream buf;
-    buf << in.rdbuf();
-    return load_ruleset(buf.str(), path);
+    return load_ruleset(in.text, path);
 }
 
 }  // namespace txscreen

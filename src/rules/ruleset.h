@@ -29,7 +29,8 @@ namespace txscreen {
     _(country_mismatch, "merchant country differs from the card's home country")          \
     _(high_risk_mcc, "merchant category on the high-risk list")                            \
     _(pattern_hit, "screening patterns matched text fields")                               \
-    _(duplicate, "same transaction seen again within the duplicate window")
+    _(duplicate, "same transaction seen again within the duplicate window")                \
+    _(event_time_ahead, "event time beyond the receive clock + velocity.max_future_skew")
 
 enum class detector : uint8_t {
 #define TXSCREEN_DETECTOR_ENUM(name, text) name,
@@ -37,12 +38,12 @@ enum class detector : uint8_t {
 #undef TXSCREEN_DETECTOR_ENUM
 };
 
-inline constexpr std::array<std::string_view, 11> detector_names = {
+inline constexpr std::array<std::string_view, 12> detector_names = {
 #define TXSCREEN_DETECTOR_NAME(name, text) #name,
     TXSCREEN_FOREACH_DETECTOR(TXSCREEN_DETECTOR_NAME)
 #undef TXSCREEN_DETECTOR_NAME
 };
-inline constexpr std::array<std::string_view, 11> detector_descriptions = {
+inline constexpr std::array<std::string_view, 12> detector_descriptions = {
 #define TXSCREEN_DETECTOR_TEXT(name, text) text,
     TXSCREEN_FOREACH_DETECTOR(TXSCREEN_DETECTOR_TEXT)
 #undef TXSCREEN_DETECTOR_TEXT
@@ -95,8 +96,8 @@ inline constexpr int max_high_risk_mccs = 64;
 // Settings of the builtin detectors. Defaults are those docs/rules.md lists; a TOML
 // file overrides what it names.
 struct detector_settings {
-    bool enable[detector_count] = {true, true, true, true, true, true, true, true, true, true, true};
-    uint8_t weight[detector_count] = {45, 30, 35, 25, 60, 70, 20, 15, 25, 40, 0};
+    bool enable[detector_count] = {true, true, true, true, true, true, true, true, true, true, true, true};
+    uint8_t weight[detector_count] = {45, 30, 35, 25, 60, 70, 20, 15, 25, 40, 0, 0};
 
     // high_amount: limits per (currency, mcc); mcc-specific entries first. A currency
     // with no entry uses default_limit_major (0: not checked) in its own major units.
@@ -200,7 +201,8 @@ struct ruleset_load_result {
 // and bad durations are refused with an error that names the key and its line. Never
 // throws.
 ruleset_load_result load_ruleset(std::string_view toml_text, std::string_view source_name);
-// Reads `path` and loads it; a missing file is an error naming the path.
+// Reads `path` and loads it; a missing file, a file that is not a regular file or one
+// over the rules-file limit (common/bounded_file.h) is an error naming the path.
 ruleset_load_result load_ruleset_file(const std::string& path);
 // A ruleset with every default (what an empty TOML document gives).
 std::unique_ptr<ruleset> default_ruleset();

@@ -1,5 +1,7 @@
 #include "screen/pattern_file.h"
 
+#include "common/bounded_file.h"
+
 #include <hs/hs.h>
 
 #include <charconv>
@@ -191,13 +193,10 @@ std::vector<pattern_def> parse_patterns(std::string_view text, std::string_view 
 }
 
 std::vector<pattern_def> load_pattern_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw pattern_file_error(path, 0, "", "cannot open pattern file");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    if (in.bad()) throw pattern_file_error(path, 0, "", "cannot read pattern file");
+    input_file in = read_input_file(path, input_kind::patterns);
+    if (!in.ok()) throw pattern_file_error(path, 0, "", in.problem);
     // Errors name the file as the operator gave it.
-    return parse_patterns(ss.str(), path);
+    return parse_patterns(in.text, path);
 }
 
 std::string format_pattern(const pattern_def& p) {

@@ -61,7 +61,8 @@ bool parse_pattern_flags(std::string_view letters, unsigned& hs_flags, char& bad
 std::vector<pattern_def> parse_patterns(std::string_view text, std::string_view source);
 
 // Reads and parses a pattern file. Throws pattern_file_error (line 0) when the file
-// cannot be read, and as parse_patterns otherwise.
+// cannot be read, is not a regular file or is over the pattern-file limit
+// (common/bounded_file.h), and as parse_patterns otherwise.
 std::vector<pattern_def> load_pattern_file(const std::string& path);
 
 // Renders `p` as one pattern-file line ("12:/casino/i gambling 50 merchant_name").

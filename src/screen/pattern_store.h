@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/bounded_file.h"
 #include "rules/publish.h"
 #include "screen/pattern_db.h"
 
@@ -48,17 +49,16 @@ public:
         _text.assign(text);
         return res;
     }
-    // Reads `path` and loads it; an unreadable file is an error naming the path.
+    // Reads `path` and loads it; an unreadable file, one that is not a regular file or
+    // one over the pattern-file limit (common/bounded_file.h) is an error naming the path.
     pattern_publish_result load_file(const std::string& path) {
-        std::ifstream f(path);
-        if (!f) {
+        input_file in = read_input_file(path, input_kind::patterns);
+        if (!in.ok()) {
             pattern_publish_result res;
-            res.error = path + ": cannot read the pattern file";
+            res.error = path + ": " + in.problem;
             return res;
         }
-        std::stringstream ss;
-        ss << f.rdbuf();
-        return load(ss.str(), path);
+        return load(in.text, path);
     }
 
     // The text of the live database ("" before the first publish).

@@ -378,6 +378,8 @@ const char* velocity_validate(const velocity_config& c) noexcept {
     if (c.dedup_capacity < 1 || c.dedup_capacity > max_cap)
         return "velocity.dedup_capacity must be in 1..1073741824";
     if (c.probe_limit < 4 || c.probe_limit > 64) return "velocity.probe_limit must be in 4..64";
+    if (c.max_future_skew_ms < 0 || c.max_future_skew_ms > velocity_max_window_ms)
+        return "velocity.max_future_skew_ms must be in 0..86400000 (24 h)";
     if (c.allowed_lateness_ms < 0 || c.allowed_lateness_ms > 3'600'000)
         return "velocity.allowed_lateness_ms must be in 0..3600000 (1 h)";
     if (c.ttl_ms < velocity_max_window_ms + c.allowed_lateness_ms || c.ttl_ms > 30LL * 86'400'000)
@@ -916,11 +918,15 @@ observe_result velocity_shard::observe(const Txn& txn, const velocity_prepared& 
     ++_counters.observed;
     const int64_t t = txn.event_time_ms;
 
-    const bool dup = dedup_check(p, t);
-    const bool late = !dup && _watermark != INT64_MIN && t < _watermark - _cfg.allowed_lateness_ms;
-    if (dup || late) [[unlikely]] {
-        r.status = dup ? observe_status::duplicate : observe_status::too_late;
-        ++(dup ? _counters.duplicates : _counters.too_late);
+    // An event ahead of its receive clock is judged before dedup so that a forged date
+    // leaves no identity behind either. rx_clock_ms 0: no receive clock (unbounded).
+    const int64_t clock = txn.rx_clock_ms;
+    const bool ahead = clock != 0 && t > clock && t - clock > _cfg.max_future_skew_ms;
+    const bool dup = !ahead && dedup_check(p, t);
+    const bool late = !ahead && !dup && _watermark != INT64_MIN && t < _watermark - _cfg.allowed_lateness_ms;
+    if (ahead || dup || late) [[unlikely]] {
+        r.status = ahead ? observe_status::ahead : dup ? observe_status::duplicate : observe_status::too_late;
+        ++(ahead ? _counters.ahead : dup ? _counters.duplicates : _counters.too_late);
         for (unsigned k = 0; k < velocity_key_count; ++k)
             r.entry[k] = p.has[k] ? lookup(k, p.key[k], p.hash[k]) : nullptr;
         if (const velocity_entry* c = r.entry[0]) {
@@ -931,7 +937,10 @@ observe_result velocity_shard::observe(const Txn& txn, const velocity_prepared& 
         }
         return r;
     }
-    if (t > _watermark) _watermark = t;
+    // The watermark follows event time but never passes the receive clock: an event a
+    // little ahead (within the skew) is applied without making everyone else late.
+    const int64_t mark = clock != 0 && t > clock ? clock : t;
+    if (mark > _watermark) _watermark = mark;
     ++_counters.applied;
 
     event v;

@@ -9,8 +9,11 @@
 // single-threaded: the worker that owns it is the only reader and writer.
 //
 // Event time drives everything: the shard watermark is the newest event time it has
-// observed; an event older than watermark - allowed_lateness is "too late" (counted,
-// not applied); an entry idle for longer than the TTL (by event time) is free to reuse.
+// applied, but never later than that event's receive clock, so one sender's clock (or a
+// forged date) cannot move it past real time; an event older than watermark -
+// allowed_lateness is "too late" and one dated more than max_future_skew after its
+// receive clock is "ahead" (both counted, not applied); an entry idle for longer than
+// the TTL (by event time) is free to reuse.
 //
 // Window semantics (every query): the window of length W at `now` holds the key's
 // applied events with time > now - W (events newer than `now`, which exist only when
@@ -80,6 +83,9 @@ struct velocity_config {
     int64_t allowed_lateness_ms = 60'000;
     // A repeated txn identity within this event-time distance is a duplicate (1 s..7 d).
     int64_t dedup_window_ms = 24LL * 3600 * 1000;
+    // An event dated more than this after its receive clock (Txn::rx_clock_ms) is
+    // "ahead": scored, never applied, and it never moves the watermark (0..24 h).
+    int64_t max_future_skew_ms = 5LL * 60 * 1000;
 };
 
 // Returns nullptr when `cfg` is valid, else a static message naming the key and its
@@ -165,6 +171,7 @@ enum class observe_status : uint8_t {
     applied = 0,     // counted in every table it has a key for
     duplicate = 1,   // same txn identity seen within dedup_window_ms: not counted again
     too_late = 2,    // older than watermark - allowed_lateness: not counted
+    ahead = 3,       // dated beyond its receive clock + max_future_skew: not counted
 };
 
 // Card facts as they were BEFORE this txn was applied (for impossible travel, new
@@ -178,7 +185,7 @@ struct card_prior {
 
 struct observe_result {
     observe_status status;
-    // Entries after the update (status applied), or as found (duplicate / too_late,
+    // Entries after the update (status applied), or as found (duplicate / too_late / ahead,
     // nullptr when absent). merchant/device/ip are nullptr when the txn lacks the field.
     const velocity_entry* entry[velocity_key_count];
     card_prior prior;
@@ -190,6 +197,7 @@ struct velocity_counters {
     uint64_t applied = 0;
     uint64_t duplicates = 0;
     uint64_t too_late = 0;
+    uint64_t ahead = 0;
     uint64_t inserted[velocity_key_count] = {};
     uint64_t expired_reused[velocity_key_count] = {};  // idle entries reused after TTL
     uint64_t evicted[velocity_key_count] = {};         // live entries displaced (table full)

@@ -2,6 +2,8 @@
 // PAN tokenization included, over 4096 distinct ~200-byte messages (distinct PANs, so
 // nothing is cached): one message at a time (decode_iso8583, json_decoder::decode) and
 // as the rx stage does it (deferred decodes, one tokenize_stashed per 16 messages).
+// PAN scrubbing of text fields is included; lines with PANs in the text (its slow path)
+// and the scrubber alone show its cost (docs/feeds.md, "PANs in free text").
 // Prints medians of 15 runs (CPU time and wall time); never fails on time. An argument
 // runs only the lines whose label contains it ("bench_decode json").
 #include <algorithm>
@@ -16,6 +18,7 @@
 
 #include "codec/iso8583.h"
 #include "codec/json_decode.h"
+#include "common/pan_scrub.h"
 
 using namespace txscreen;
 
@@ -193,9 +196,66 @@ int main(int argc, char** argv) {
         });
         if (rejects) std::printf("  WARNING: %zu rejects\n", rejects);
     }
-    for (int rich = 0; rich < 2; ++rich) {
+    {
+        // PAN scrubbing's worst common case on ISO: every message has a PAN in field 43's
+        // name and in field 48's e-mail (each masked, counted).
+        std::vector<std::vector<uint8_t>> msgs(n);
+        double bytes = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            clear_txn t = txns[i];
+            t.merchant_name = "SHOP " + txns[(i + 1) % n].pan;
+            t.email = txns[(i + 2) % n].pan + "@example.com";
+            encode_iso8583(t, iso_dialect::binary_bitmap, msgs[i]);
+            bytes += msgs[i].size();
+        }
+        iso_decode_context ctx;
+        ctx.tokenizer = &tok;
+        ctx.reference_time_ms = 1'795'000'000'000;
+        std::size_t rejects = 0;
+        run("iso8583 binary, 2 PANs in text, batched 16", n, bytes / n, [&] {
+            rejects += decode_batched(n, tok, txn_batch.data(), stash.data(), [&](std::size_t i, Txn& t, pan_stash& s) {
+                return decode_iso8583_deferred(msgs[i].data(), msgs[i].size(), ctx, t, s);
+            });
+        });
+        if (rejects) std::printf("  WARNING: %zu rejects\n", rejects);
+    }
+    {
+        // The scrubber alone: the candidate test over the ten text fields of a decoded
+        // rich Txn (no PAN: what every message pays), and a full scrub of a text with one.
+        std::vector<Txn> decoded(n);
+        json_decoder dec(tok);
+        for (std::size_t i = 0; i < n; ++i) {
+            std::string m;
+            encode_json(txns[i], m);
+            dec.decode(m.data(), m.size(), decoded[i]);
+        }
+        unsigned sink = 0;
+        run("pan scrub: candidate test, 10 fields", n, 0, [&] {
+            for (const Txn& t : decoded) {
+                sink += pan_scrub_candidate(t.txn_id.data, t.txn_id.len) + pan_scrub_candidate(t.card_id.data, t.card_id.len) +
+                        pan_scrub_candidate(t.account_id.data, t.account_id.len) +
+                        pan_scrub_candidate(t.merchant_id.data, t.merchant_id.len) +
+                        pan_scrub_candidate(t.merchant_name.data, t.merchant_name.len) +
+                        pan_scrub_candidate(t.city.data, t.city.len) + pan_scrub_candidate(t.device_id.data, t.device_id.len) +
+                        pan_scrub_candidate(t.ip.data, t.ip.len) + pan_scrub_candidate(t.email.data, t.email.len) +
+                        pan_scrub_candidate(t.region.data, t.region.len);
+            }
+        });
+        std::vector<std::string> texts(n);
+        for (std::size_t i = 0; i < n; ++i) texts[i] = "SHOP ;" + txns[i].pan + "=2912101 NEW YORK";
+        std::vector<std::string> work = texts;
+        run("pan scrub: one track-2 PAN in 40 bytes", n, 40, [&] {
+            for (std::size_t i = 0; i < n; ++i) {
+                std::memcpy(work[i].data(), texts[i].data(), texts[i].size());
+                sink += scrub_pans(work[i].data(), work[i].size());
+            }
+        });
+        if (sink == 1) std::puts("");
+    }
+    for (int rich = 0; rich < 3; ++rich) {
         // Typical: what a streaming-pipeline producer sends for a card-present purchase
-        // (~200 bytes). Rich: the same plus city, coordinates, device and e-mail.
+        // (~200 bytes). Rich: the same plus city, coordinates, device and e-mail. PANs:
+        // rich with a PAN in merchant_name and one in the e-mail (scrubbing's slow path).
         std::vector<std::string> msgs(n);
         double bytes = 0;
         for (std::size_t i = 0; i < n; ++i) {
@@ -205,6 +265,9 @@ int main(int argc, char** argv) {
                 t.lat = t.lon = std::nan("");
                 t.device_id.clear();
                 t.email.clear();
+            } else if (rich == 2) {
+                t.merchant_name = "SHOP " + txns[(i + 1) % n].pan;
+                t.email = txns[(i + 2) % n].pan + "@example.com";
             }
             encode_json(t, msgs[i]);
             bytes += msgs[i].size();
@@ -212,10 +275,11 @@ int main(int argc, char** argv) {
         json_decoder dec(tok);
         Txn out;
         std::size_t rejects = 0;
-        run(rich ? "json rich, one at a time" : "json typical, one at a time", n, bytes / n, [&] {
+        static const char* const kind[] = {"json typical", "json rich", "json rich, 2 PANs in text"};
+        run((std::string(kind[rich]) + ", one at a time").c_str(), n, bytes / n, [&] {
             for (const auto& m : msgs) rejects += dec.decode(m.data(), m.size(), out) != reject_reason::none;
         });
-        run(rich ? "json rich, batched 16 (rx)" : "json typical, batched 16 (rx)", n, bytes / n, [&] {
+        run((std::string(kind[rich]) + ", batched 16 (rx)").c_str(), n, bytes / n, [&] {
             rejects += decode_batched(n, tok, txn_batch.data(), stash.data(), [&](std::size_t i, Txn& t, pan_stash& s) {
                 return dec.decode_deferred(msgs[i].data(), msgs[i].size(), t, s);
             });

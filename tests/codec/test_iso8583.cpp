@@ -824,3 +824,94 @@ TEST_CASE("a non-digit in the acquirer id is a numeric reject in the ASCII diale
         CHECK(decode(m, dialect, t) == reject_reason::iso_bad_numeric);
     }
 }
+
+TEST_CASE("PANs in text fields are masked in the Txn and counted", "[unit][iso8583][pan_scrub]") {
+    for (int di = 0; di < 3; ++di) {
+        const auto dialect = static_cast<iso_dialect>(di);
+        INFO("dialect " << iso_dialect_name(dialect));
+        clear_txn c;
+        c.pan = std::string(pan);
+        c.event_time_ms = 1'797'292'800'000;
+        c.amount_minor = 100;
+        c.merchant_id = "378282246310005";              // field 42: a 15-digit Amex number
+        c.merchant_name = "S;4111111111111111=29 ";     // field 43 name, 22: track-2 shaped
+        c.city = "4222222222222";                       // field 43 city, 13: a 13-digit Visa
+        c.device_id = "4111 1111 1111 1111";            // field 48 DI
+        c.email = "4111-1111-1111-1111@example.com";    // field 48 EM
+        c.account_id = "ACCT 5555555555554444";         // field 102
+        std::vector<uint8_t> m;
+        encode_iso8583(c, dialect, m);
+        Txn t;
+        REQUIRE(decode(m, dialect, t) == reject_reason::none);
+        CHECK(t.merchant_id == "378282*****0005");
+        CHECK(t.merchant_name == "S;411111******1111=**");
+        CHECK(t.city == "422222***2222");
+        CHECK(t.device_id == "4111 11** **** 1111");
+        CHECK(t.email == "4111-11**-****-1111@example.com");
+        CHECK(t.account_id == "ACCT 555555******4444");
+        CHECK(t.pans_masked == 6);
+        for (const char* clear : {"4111111111111111", "4222222222222", "378282246310005", "5555555555554444",
+                                  "1111 1111", "1111-1111"})
+            CHECK_FALSE(txn_contains(t, clear, std::strlen(clear)));
+        // The card's own PAN (field 2) is not text: tokenized as always, never masked.
+        CHECK(cstr(t.card_bin) == std::string(pan.substr(0, 8)));
+        CHECK(cstr(t.card_last4) == std::string(pan.substr(12)));
+    }
+}
+
+TEST_CASE("a PAN across field 43's name and city, or cut by a field's size, is masked", "[unit][iso8583][pan_scrub]") {
+    clear_txn c;
+    c.pan = std::string(pan);
+    c.event_time_ms = 1'797'292'800'000;
+    c.amount_minor = 100;
+    c.merchant_name = "ACME STORES 4111111111";  // 22: the first 10 digits
+    c.city = "111111 PARIS";                     // the last 6 digits follow at once
+    c.email = std::string(56, 'e') + "4111111111111111";  // 72: the email field keeps 64
+    std::vector<uint8_t> m;
+    encode_iso8583(c, iso_dialect::binary_bitmap, m);
+    Txn t;
+    REQUIRE(decode(m, iso_dialect::binary_bitmap, t) == reject_reason::none);
+    CHECK(t.merchant_name == "ACME STORES 411111****");
+    CHECK(t.city == "**1111 PARIS");
+    CHECK(t.email == std::string(56, 'e') + "411111**");  // masked before the cut
+    CHECK(t.truncated == tf_email);
+    CHECK(t.pans_masked == 2);
+
+    // A PAN in the city under an empty name: the name is all padding (the copy that is
+    // scanned keeps room in front for trimmed_len's reach; an ASan finding).
+    c.merchant_name.clear();
+    c.city = "4222222222222";
+    c.email.clear();
+    for (int di = 0; di < 3; ++di) {
+        m.clear();
+        encode_iso8583(c, static_cast<iso_dialect>(di), m);
+        REQUIRE(decode(m, static_cast<iso_dialect>(di), t) == reject_reason::none);
+        CHECK(t.merchant_name.empty());
+        CHECK(t.city == "422222***2222");
+    }
+
+    // Ordinary text with digits is left as it is, and counts nothing.
+    c.merchant_name = "STORE 1123 UNIT 42";
+    c.city = "NEW YORK";
+    c.email = "user123@example.com";
+    c.device_id = "dev-0123456789abcdef";
+    c.merchant_id = "TXG000000000123";
+    m.clear();
+    encode_iso8583(c, iso_dialect::binary_bitmap, m);
+    REQUIRE(decode(m, iso_dialect::binary_bitmap, t) == reject_reason::none);
+    CHECK(t.merchant_name == "STORE 1123 UNIT 42");
+    CHECK(t.device_id == "dev-0123456789abcdef");
+    CHECK(t.merchant_id == "TXG000000000123");
+    CHECK(t.pans_masked == 0);
+}
+
+TEST_CASE("field 48 sub-elements txscreen does not keep are not counted", "[unit][iso8583][pan_scrub]") {
+    const std::string f48 = "XX164111111111111111DI05dev-1";
+    wire w;  // fields 2 4 7 48
+    w.a("0200").x("5200000000010000").a("16").a(pan).a("000000001999").a("1231235959").a("029").a(f48);
+    Txn t;
+    REQUIRE(decode(w.b, iso_dialect::binary_bitmap, t) == reject_reason::none);
+    CHECK(t.device_id == "dev-1");
+    CHECK(t.pans_masked == 0);
+    CHECK_FALSE(txn_contains(t, "4111111111111111", 16));
+}

@@ -133,7 +133,7 @@ TEST_CASE("full message: every Txn field", "[unit][json]") {
 }
 
 TEST_CASE("card_id instead of PAN: domain-separated token, no BIN", "[unit][json]") {
-    decoded d = decode(R"({"txn_id":"t","ts":0,"card_id":"cust-7781","amount":"5","currency":"JPY","merchant_id":"m"})");
+    decoded d = decode(R"({"txn_id":"t","ts":0,"card_id":"cust-7781","amount":5,"currency":"JPY","merchant_id":"m"})");
     REQUIRE(d.r == reject_reason::none);
     CHECK(token_hex(d.t.card_token) == hmac_hex16("id:cust-7781"));
     CHECK(d.t.card_id == "cust-7781");
@@ -213,7 +213,6 @@ TEST_CASE("amount: exact minor units per currency exponent", "[unit][json]") {
         return d.t.amount_minor;
     };
     CHECK(amt("19.99", "USD") == 1999);
-    CHECK(amt("\"19.99\"", "USD") == 1999);
     CHECK(amt("0.29", "USD") == 29);  // 0.29 is 0.28999... as a double
     CHECK(amt("1.1", "EUR") == 110);
     CHECK(amt("7", "USD") == 700);
@@ -222,7 +221,7 @@ TEST_CASE("amount: exact minor units per currency exponent", "[unit][json]") {
     CHECK(amt("1000", "JPY") == 1000);
     CHECK(amt("1000.00", "JPY") == 1000);
     CHECK(amt("1.234", "KWD") == 1234);
-    CHECK(amt("\"0.005\"", "BHD") == 5);
+    CHECK(amt("0.005", "BHD") == 5);
     CHECK(amt("1.2345", "CLF") == 12345);
     CHECK(amt("1e3", "USD") == 100000);
     CHECK(amt("1.5E-1", "USD") == 15);
@@ -234,15 +233,50 @@ TEST_CASE("amount: exact minor units per currency exponent", "[unit][json]") {
 
 TEST_CASE("amount: rejects", "[unit][json]") {
     for (auto [a, cur] : std::vector<std::pair<std::string, std::string>>{
-             {"1.234", "USD"}, {"12.5", "JPY"}, {"1.2345", "KWD"}, {"-1", "USD"}, {"-0.01", "USD"},
-             {"\"-5\"", "USD"}, {"\"\"", "USD"}, {"\"abc\"", "USD"}, {"\"1.\"", "USD"}, {"\".5\"", "USD"},
-             {"\"+5\"", "USD"}, {"\"1,5\"", "USD"}, {"\" 5\"", "USD"}, {"1e-3", "USD"}, {"1e400", "USD"},
-             {"99999999999999999999", "USD"}, {"1000000000000000.01", "USD"}}) {
+             {"1.234", "USD"}, {"12.5", "JPY"}, {"1.2345", "KWD"}, {"-1", "USD"}, {"-0.01", "USD"}, {"-0", "USD"},
+             {"1e-3", "USD"}, {"1e400", "USD"}, {"99999999999999999999", "USD"}, {"1000000000000000.01", "USD"}}) {
         INFO(a << " " << cur);
         CHECK(reason(minimal(a, cur)) == reject_reason::json_bad_amount);
     }
     CHECK(reason(minimal("true")) == reject_reason::json_bad_type);
     CHECK(reason(minimal("{\"v\":1}")) == reject_reason::json_bad_type);
+    // Strings are not numbers (RFC 8259): one that holds a number names the quoting,
+    // any other string is the wrong type.
+    for (const char* a : {"\"19.99\"", "\"1e2\"", "\"-5\"", "\"1.\"", "\".5\"", "\"+5\"", "\"00012\""}) {
+        INFO(a);
+        CHECK(reason(minimal(a)) == reject_reason::json_numeric_string);
+    }
+    for (const char* a : {"\"\"", "\"abc\"", "\"1,5\"", "\" 5\"", "\"5 USD\""}) {
+        INFO(a);
+        CHECK(reason(minimal(a)) == reject_reason::json_bad_type);
+    }
+}
+
+TEST_CASE("JSON numbers follow RFC 8259: no leading zeros, no quoted numbers", "[unit][json]") {
+    // Leading zeros and other non-JSON number text, on every key that takes a number.
+    for (const char* a : {"00012", "012.5", "-012", "01e2", "1.", "1.e2", "1e", "1e+"}) {
+        INFO("amount " << a);
+        CHECK(reason(minimal(a)) == reject_reason::json_bad_number);
+    }
+    auto with_ts = [](const std::string& ts) {
+        return reason(R"({"txn_id":"t","ts":)" + ts +
+                      R"(,"card":"4111111111111111","amount":1,"currency":"USD","merchant_id":"m"})");
+    };
+    CHECK(with_ts("01795428000123") == reject_reason::json_bad_number);
+    CHECK(with_ts("\"1795428000123\"") == reject_reason::json_numeric_string);
+    CHECK(with_ts("1795428000123") == reject_reason::none);
+    CHECK(reason(minimal("1", "USD", R"(,"mcc":05411)")) == reject_reason::json_bad_number);
+    CHECK(reason(minimal("1", "USD", R"(,"lat":040.7)")) == reject_reason::json_bad_number);
+    CHECK(reason(minimal("1", "USD", R"(,"lon":-074.0)")) == reject_reason::json_bad_number);
+    CHECK(reason(minimal("1", "USD", R"(,"lat":"40.7")")) == reject_reason::json_numeric_string);
+    // What RFC 8259 allows is accepted: zero itself, a zero before the point, exponents.
+    for (const char* a : {"0", "0.5", "0e0", "10", "1E+2", "100.00"}) {
+        INFO("amount " << a);
+        CHECK(reason(minimal(a)) == reject_reason::none);
+    }
+    CHECK(reason(minimal("1", "USD", R"(,"lat":0.5,"lon":-0.25)")) == reject_reason::none);
+    // mcc is a code (ISO 18245; "0742" keeps its zero), documented as number or 4-digit string.
+    CHECK(decode(minimal("1", "USD", R"(,"mcc":"0742")")).t.mcc == 742);
 }
 
 TEST_CASE("each reject reason for a specific input", "[unit][json]") {
@@ -288,7 +322,7 @@ TEST_CASE("each reject reason for a specific input", "[unit][json]") {
         CHECK(reason(R"({"txn_id":5,"ts":0,)" + base_tail) == reject_reason::json_bad_type);
         CHECK(reason(R"({"txn_id":"t","ts":0,"card":4111111111111111,"amount":1,"currency":"USD","merchant_id":"m"})") ==
               reject_reason::json_bad_type);
-        CHECK(reason(minimal("1", "USD", R"(,"lat":"40.7")")) == reject_reason::json_bad_type);
+        CHECK(reason(minimal("1", "USD", R"(,"lat":"north")")) == reject_reason::json_bad_type);
         CHECK(reason(minimal("1", "USD", R"(,"lat":91)")) == reject_reason::json_bad_type);
         CHECK(reason(minimal("1", "USD", R"(,"lon":-180.5)")) == reject_reason::json_bad_type);
         CHECK(reason(minimal("1", "USD", R"(,"mcc":"54a1")")) == reject_reason::json_bad_type);
@@ -573,7 +607,7 @@ TEST_CASE("deferred decode and batch tokenization give the one-shot Txn", "[unit
     const std::string long_id(60, 'L');  // "id:" + 60 bytes: more than one hash block
     const std::vector<std::string> msgs = {
         minimal(),
-        R"({"txn_id":"t2","ts":1795000000000,"card_id":"cust-42","amount":"5","currency":"JPY","merchant_id":"M2"})",
+        R"({"txn_id":"t2","ts":1795000000000,"card_id":"cust-42","amount":5,"currency":"JPY","merchant_id":"M2"})",
         R"({"txn_id":"t3","ts":1795000000000,"card_id":")" + long_id + R"(","amount":1,"currency":"USD","merchant_id":"M3"})",
         R"({"txn_id":"t4","ts":1795000000000,"card":"4111111111111112","amount":1,"currency":"USD","merchant_id":"M4"})",
         minimal("1.00", "EUR", R"(,"city":"Paris","lat":48.85,"lon":2.35,"email":"a@b.c","device_id":"d-1")"),
@@ -651,4 +685,103 @@ TEST_CASE("string values with escapes, quotes and more than 64 bytes decode exac
     CHECK(d.t.chan == channel::ecom);
     CHECK(d.t.txn_id == "t1");
     CHECK(d.t.merchant_id == "M1");
+}
+
+TEST_CASE("PANs in text values are masked in the Txn and counted", "[unit][json][pan_scrub]") {
+    decoded d = decode(minimal("1", "USD",
+                               R"(,"merchant_name":"SHOP ;4111111111111111=29","city":"5555 5555 5555 4444",)"
+                               R"("email":"4111111111111111@example.com","device_id":"d-4111-1111-1111-1111",)"
+                               R"("account_id":"378282246310005","ip":"4111111111111111","txn_id":"tx 5105105105105100")"));
+    REQUIRE(d.r == reject_reason::none);
+    const Txn& t = d.t;
+    CHECK(t.merchant_name == "SHOP ;411111******1111=**");
+    CHECK(t.city == "5555 55** **** 4444");
+    CHECK(t.email == "411111******1111@example.com");
+    CHECK(t.device_id == "d-4111-11**-****-1111");
+    CHECK(t.account_id == "378282*****0005");
+    CHECK(t.ip == "411111******1111");
+    CHECK(t.txn_id == "tx 510510******5100");  // the last txn_id key wins
+    CHECK(t.pans_masked == 7);
+    for (const char* clear : {"4111111111111111", "5555555555554444", "378282246310005", "5105105105105100",
+                              "1111 1111", "1111-1111", "5555 5555"})
+        CHECK_FALSE(contains(&t, sizeof t, clear));
+    // The card's own "card" value is not text: tokenized, never counted.
+    CHECK(token_hex(t.card_token) == hmac_hex16("4111111111111111"));
+    CHECK(decode(minimal()).t.pans_masked == 0);
+}
+
+TEST_CASE("a card_id that is a PAN is tokenized as that PAN and stored masked", "[unit][json][pan_scrub]") {
+    const std::string tail = R"(","amount":1,"currency":"USD","merchant_id":"m"})";
+    for (const char* id : {"4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111"}) {
+        INFO(id);
+        decoded d = decode(R"({"txn_id":"t","ts":0,"card_id":")" + std::string(id) + tail);
+        REQUIRE(d.r == reject_reason::none);
+        // The same token, BIN and last 4 as when the producer sends it as "card".
+        CHECK(token_hex(d.t.card_token) == hmac_hex16("4111111111111111"));
+        CHECK(std::string(d.t.card_bin) == "41111111");
+        CHECK(std::string(d.t.card_last4) == "1111");
+        CHECK(d.t.pan_len == 16);
+        const std::string want = std::string(id).size() == 16 ? "411111******1111" : "4111 11** **** 1111";
+        CHECK(d.t.card_id == (id[4] == '-' ? "4111-11**-****-1111" : want));
+        CHECK(d.t.pans_masked == 1);
+        CHECK_FALSE(contains(&d.t, sizeof d.t, "4111111111111111"));
+    }
+    // A PAN inside a longer id: the id stays the identity (token of the clear id), the
+    // stored copy is masked.
+    decoded d = decode(R"({"txn_id":"t","ts":0,"card_id":"cust-4111111111111111)" + tail);
+    REQUIRE(d.r == reject_reason::none);
+    CHECK(token_hex(d.t.card_token) == hmac_hex16("id:cust-4111111111111111"));
+    CHECK(d.t.card_id == "cust-411111******1111");
+    CHECK(d.t.pan_len == 0);
+    CHECK(d.t.pans_masked == 1);
+    // Both "card" and a PAN card_id: the token is the card's, the card_id is masked.
+    d = decode(R"({"txn_id":"t","ts":0,"card_id":"5555555555554444","card":"4111111111111111)" + tail);
+    REQUIRE(d.r == reject_reason::none);
+    CHECK(token_hex(d.t.card_token) == hmac_hex16("4111111111111111"));
+    CHECK(std::string(d.t.card_last4) == "1111");
+    CHECK(d.t.card_id == "555555******4444");
+    // A numeric card_id that fails Luhn is an ordinary id.
+    d = decode(R"({"txn_id":"t","ts":0,"card_id":"4111111111111112)" + tail);
+    REQUIRE(d.r == reject_reason::none);
+    CHECK(token_hex(d.t.card_token) == hmac_hex16("id:4111111111111112"));
+    CHECK(d.t.card_id == "4111111111111112");
+    CHECK(d.t.pans_masked == 0);
+}
+
+TEST_CASE("a PAN cut by its field's size or written with escapes is masked", "[unit][json][pan_scrub]") {
+    // merchant_name keeps 40 bytes: the PAN starts at byte 30, so the field holds 10 of
+    // its 16 digits; they were masked before the cut.
+    const std::string name = std::string(30, 'n') + "4111111111111111";
+    decoded d = decode(minimal("1", "USD", R"(,"merchant_name":")" + name + "\""));
+    REQUIRE(d.r == reject_reason::none);
+    CHECK(d.t.merchant_name == std::string(30, 'n') + "411111****");
+    CHECK(d.t.truncated == tf_merchant_name);
+    CHECK(d.t.pans_masked == 1);
+    // "\u0034" is '4': the value is scanned as the producer meant it.
+    d = decode(minimal("1", "USD", R"(,"city":"\u0034111111111111111")"));
+    REQUIRE(d.r == reject_reason::none);
+    CHECK(d.t.city == "411111******1111");
+    // More than 64 bytes (simdjson's unescape path) with the PAN at the end.
+    const std::string email = std::string(70, 'e') + "4111111111111111@x.io";
+    d = decode(minimal("1", "USD", R"(,"email":")" + email + "\""));
+    REQUIRE(d.r == reject_reason::none);
+    CHECK(d.t.email == std::string(64, 'e'));
+    CHECK(d.t.pans_masked == 1);
+}
+
+TEST_CASE("a reject after a card_id leaves nothing in the stash", "[unit][json][pan_scrub]") {
+    json_decoder dec(tokenizer());
+    Txn t;
+    pan_stash stash;
+    for (const std::string& msg : {std::string(R"({"txn_id":"t","ts":0,"card_id":"4111111111111111","amount":"1",)"
+                                              R"("currency":"USD","merchant_id":"m"})"),
+                                  std::string(R"({"txn_id":"t","ts":0,"card_id":"4111111111111111","amount":1,)"
+                                              R"("currency":"USD"})")}) {
+        INFO(msg);
+        std::memset(stash.text, 'Q', pan_stash::capacity);
+        CHECK(dec.decode_deferred(msg.data(), msg.size(), t, stash) != reject_reason::none);
+        CHECK(stash.what == pan_stash::kind::none);
+        CHECK_FALSE(contains(stash.text, pan_stash::capacity, "4111111111111111"));
+        CHECK_FALSE(contains(&t, sizeof t, "4111111111111111"));
+    }
 }

@@ -1,9 +1,11 @@
 // The appliance config: defaults, the documented example, and one error per broken
 // fixture (tests/config/broken/*.toml name the key they must be refused for in their
 // first line: "# expect: lcores.workers").
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -463,4 +465,105 @@ TEST_CASE("durations and sizes", "[unit][config]") {
         INFO(bad);
         CHECK(parse_config_size_bytes(bad) == -1);
     }
+}
+
+// ---- bounded inputs (issue #13 item 4): only regular files within their limit are read
+
+namespace {
+
+// A scratch directory for special files, removed at the end.
+struct scratch_dir {
+    fs::path path = fs::temp_directory_path() / ("txscreen-config-inputs-" + std::to_string(::getpid()));
+    scratch_dir() {
+        fs::remove_all(path);
+        fs::create_directories(path);
+    }
+    ~scratch_dir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+    std::string name(const std::string& n) const { return (path / n).string(); }
+};
+
+}  // namespace
+
+TEST_CASE("the config file must be a regular file within 16 MiB; refusals name it and say why", "[unit][config]") {
+    source_root();
+    scratch_dir d;
+    const auto started = std::chrono::steady_clock::now();
+    auto only_error = [](const std::string& path) {
+        config_result r = load_config_file(path);
+        INFO(joined(r.errors));
+        CHECK_FALSE(r.ok());
+        return r.errors.size() == 1 ? r.errors[0] : joined(r.errors);
+    };
+    // Formerly an endless read growing memory at ~200 MB/s.
+    CHECK(only_error("/dev/zero") == "/dev/zero: not a regular file (character device)");
+    // Formerly read as an empty file, i.e. "valid, the defaults".
+    CHECK(only_error(d.path.string()) == d.path.string() + ": is a directory");
+    const std::string fifo = d.name("txscreen.toml");
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);  // no writer: an open() would block forever
+    CHECK(only_error(fifo) == fifo + ": not a regular file (FIFO)");
+    const std::string big = d.name("big.toml");
+    std::ofstream(big).close();
+    fs::resize_file(big, (16u << 20) + 1);  // sparse
+    CHECK(only_error(big) == big + ": larger than the 16 MiB limit for a config file (16777217 bytes)");
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(2));
+
+    // A symlink to a regular file is how /etc/txscreen often points at a release.
+    const std::string link = d.name("current.toml");
+    fs::create_symlink(fs::absolute("docs/txscreen.example.toml"), link);
+    config_result r = load_config_file(link);
+    INFO(joined(r.errors));
+    CHECK(r.ok());
+    CHECK(r.config.source == link);
+}
+
+TEST_CASE("rules, pattern and TLS files the config names are bounded the same way", "[unit][config]") {
+    source_root();
+    scratch_dir d;
+    auto errors_of = [](const std::string& toml) { return load_config(toml, "t.toml").errors; };
+
+    auto e = errors_of("[rules]\nfile = \"/dev/zero\"\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0] == "t.toml:2: rules.file: /dev/zero: not a regular file (character device)");
+    e = errors_of("[rules]\nfile = \"" + d.path.string() + "\"\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0] == "t.toml:2: rules.file: " + d.path.string() + ": is a directory");
+    const std::string big = d.name("rules.toml");
+    std::ofstream(big).close();
+    fs::resize_file(big, (16u << 20) + 1);
+    e = errors_of("[rules]\nfile = \"" + big + "\"\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0] == "t.toml:2: rules.file: " + big + ": larger than the 16 MiB limit for a rules file (16777217 bytes)");
+
+    const std::string fifo = d.name("x.patterns");
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    e = errors_of("\n[screening]\npatterns = \"" + fifo + "\"\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0] == "t.toml:3: screening.patterns: " + fifo + ": not a regular file (FIFO)");
+    e = errors_of("[screening]\npatterns = \"/dev/zero\"\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0] == "t.toml:2: screening.patterns: /dev/zero: not a regular file (character device)");
+
+    e = errors_of("[admin]\ntls_cert = \"/dev/zero\"\ntls_key = \"" + d.path.string() + "\"\n");
+    REQUIRE(e.size() == 2);
+    CHECK(e[0] == "t.toml:2: admin.tls_cert: /dev/zero: not a regular file (character device)");
+    CHECK(e[1] == "t.toml:3: admin.tls_key: " + d.path.string() + ": is a directory");
+
+    // Symlinks to regular files load.
+    fs::create_symlink(fs::absolute("src/rules/default_rules.toml"), d.name("rules-link.toml"));
+    e = errors_of("[rules]\nfile = \"" + d.name("rules-link.toml") + "\"\n");
+    INFO(joined(e));
+    CHECK(e.empty());
+}
+
+TEST_CASE("an admin token that HTTP could not carry exactly is refused", "[unit][config]") {
+    for (const char* bad : {" a-long-admin-bearer-token", "a-long-admin-bearer-token ", "a-long-admin\tbearer-token"}) {
+        INFO('"' << bad << '"');
+        auto e = load_config(std::string("[admin]\ntoken = \"") + bad + "\"\n", "t.toml").errors;
+        REQUIRE(e.size() == 1);
+        CHECK(e[0].rfind("t.toml:2: admin.token: must not begin or end with a space", 0) == 0);
+    }
+    CHECK(load_config("[admin]\ntoken = \"a-long-admin-bearer-token\"\n", "t.toml").ok());
 }

@@ -373,6 +373,93 @@ TEST_CASE("admin: every protected endpoint answers 401 with WWW-Authenticate to 
     CHECK(c.count(admin_endpoint::unknown, 401) == 3);
 }
 
+// One request over a raw socket with exactly the header lines given (curl would merge
+// or normalise some of them); the server's whole answer.
+static std::string raw_exchange(uint16_t port, const std::string& method, const std::string& path,
+                         const std::vector<std::string>& header_lines, const std::string& body = "") {
+    std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+    for (const auto& h : header_lines) req += h + "\r\n";
+    if (!body.empty()) req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    req += "\r\n" + body;
+    int fd = connect_to(port);
+    send_all(fd, req);
+    raw_read r = read_until_close(fd, 3000ms);
+    ::close(fd);
+    return r.data;
+}
+
+TEST_CASE("admin: two Authorization headers are a 400 with a JSON error, whichever comes first",
+          "[admin][integration]") {
+    server_fixture f;
+    const std::string good = std::string("Authorization: Bearer ") + test_token;
+    const std::string bad = "Authorization: Bearer test-token-0123456789abcdeX";
+    // Formerly the first one won: good+bad was served, bad+good was a 401.
+    const std::vector<std::vector<std::string>> doubled = {
+        {good, bad}, {bad, good}, {good, good}, {good, "authorization: Bearer x"}};
+    for (const auto& lines : doubled) {
+        INFO(lines[0] << " / " << lines[1]);
+        std::string r = raw_exchange(f.server->port(), "GET", "/api/v1/stats", lines);
+        CHECK(r.rfind("HTTP/1.1 400 Bad Request\r\n", 0) == 0);
+        CHECK(r.find("Content-Type: application/json") != std::string::npos);
+        CHECK(r.find("{\"error\":\"malformed request: more than one Authorization header\"}") != std::string::npos);
+        CHECK(r.find("\"verdicts\"") == std::string::npos);  // no stats leaked
+    }
+    // A write with two credentials does not reach the backend.
+    std::string put = raw_exchange(f.server->port(), "PUT", "/api/v1/rules", {bad, good},
+                                   "[[rule]]\nname = \"swapped\"\nlimit = 2\n");
+    CHECK(put.rfind("HTTP/1.1 400", 0) == 0);
+    CHECK(http("GET", f.base + "/api/v1/rules").body.find("burst") != std::string::npos);
+    std::string drain = raw_exchange(f.server->port(), "POST", "/api/v1/drain", {good, good});
+    CHECK(drain.rfind("HTTP/1.1 400", 0) == 0);
+    CHECK_FALSE(f.backend.draining);
+    // Unprotected routes refuse them too: the request is malformed wherever it goes.
+    CHECK(raw_exchange(f.server->port(), "GET", "/healthz", {good, bad}).rfind("HTTP/1.1 400", 0) == 0);
+    // One header still works, and the refusals are counted as parse errors.
+    CHECK(raw_exchange(f.server->port(), "GET", "/api/v1/stats", {good}).rfind("HTTP/1.1 200", 0) == 0);
+    admin_counters c = f.server->counters();
+    CHECK(c.count(admin_endpoint::stats, 400) == 4);
+    CHECK(c.parse_errors == 7);
+}
+
+TEST_CASE("admin: the bearer token compares exactly: one space after the scheme, nothing trimmed",
+          "[admin][integration]") {
+    server_fixture f;
+    const std::string tok = test_token;
+    auto status_with = [&](const std::string& auth_line) {
+        std::string r = raw_exchange(f.server->port(), "GET", "/api/v1/stats", {auth_line});
+        return r.size() >= 12 ? std::stoi(r.substr(9, 3)) : 0;
+    };
+    CHECK(status_with("Authorization: Bearer " + tok) == 200);
+    CHECK(status_with("Authorization: bearer " + tok) == 200);  // the scheme is case-insensitive (RFC 7235)
+    // Formerly all accepted: spaces around the token were trimmed.
+    CHECK(status_with("Authorization: Bearer  " + tok) == 401);
+    CHECK(status_with("Authorization: Bearer   " + tok) == 401);
+    CHECK(status_with("Authorization: Bearer " + tok + " x") == 401);
+    CHECK(status_with("Authorization: Bearer\t" + tok) == 401);
+    CHECK(status_with("Authorization: Bearer " + tok.substr(0, tok.size() - 1)) == 401);
+    CHECK(status_with("Authorization: Bearer " + tok + "f") == 401);
+    CHECK(status_with("Authorization: Bearer" + tok) == 401);
+    CHECK(status_with("Authorization: Basic " + tok) == 401);
+    // Whitespace around the whole header value is not part of it in HTTP (RFC 9110
+    // 5.5): the parser drops it, so the value compared is still exactly the token.
+    CHECK(status_with("Authorization:   Bearer " + tok + "  ") == 200);
+    admin_counters c = f.server->counters();
+    CHECK(c.count(admin_endpoint::stats, 401) == 8);
+}
+
+TEST_CASE("admin: a token that HTTP could not carry exactly is a configuration error", "[admin][integration]") {
+    test_backend b;
+    admin_config c;
+    c.port = 0;
+    c.address = "127.0.0.1";
+    for (std::string bad : {std::string(" ") + test_token, std::string(test_token) + " ",
+                            std::string("test-token-0123\t456789abcdef"), std::string("test-token-0123\n456789abcdef")}) {
+        INFO('"' << bad << '"');
+        c.token = bad;
+        CHECK_THROWS_WITH(admin_server(c, b), Catch::StartsWith("admin.token: must not"));
+    }
+}
+
 TEST_CASE("admin: stats JSON and Prometheus metrics carry backend and server figures", "[admin][integration]") {
     server_fixture f;
     reply s = http("GET", f.base + "/api/v1/stats");
@@ -688,7 +775,13 @@ TEST_CASE("admin: configuration errors name the key; a busy port names the addre
     c.tls_cert_file = "/nonexistent.pem";
     CHECK_THROWS_WITH(admin_server(c, b), Catch::Contains("set both or neither"));
     c.tls_key_file = "/nonexistent.key";
-    CHECK_THROWS_WITH(admin_server(c, b), Catch::Contains("cannot load TLS certificate /nonexistent.pem"));
+    CHECK_THROWS_WITH(admin_server(c, b), "admin: cannot load TLS certificate /nonexistent.pem: no such file");
+    // Read bounded: a device or a directory is refused at once, not read for ever.
+    c.tls_cert_file = "/dev/zero";
+    CHECK_THROWS_WITH(admin_server(c, b),
+                      "admin: cannot load TLS certificate /dev/zero: not a regular file (character device)");
+    c.tls_cert_file = "/";
+    CHECK_THROWS_WITH(admin_server(c, b), "admin: cannot load TLS certificate /: is a directory");
     c.tls_cert_file.clear();
     c.tls_key_file.clear();
     c.address = "localhost:80";
@@ -712,6 +805,8 @@ TEST_CASE("admin: TLS with a self-signed certificate; plaintext to the TLS port 
 
     admin_config cfg = quick_timeouts();
     cfg.tls_cert_file = cert;
+    cfg.tls_key_file = "/dev/zero";  // read bounded: refused at once, not read for ever
+    CHECK_THROWS_WITH(server_fixture(cfg), "admin: cannot load TLS key /dev/zero: not a regular file (character device)");
     cfg.tls_key_file = key;
     server_fixture f(cfg);
     REQUIRE(f.server->tls());

@@ -326,3 +326,140 @@ TEST_CASE("container scan stops at a block without the sync marker", "[unit][spo
     avro_scan_result bad = avro_scan_container(file.data(), len, true);
     CHECK(bad.blocks == 0);
 }
+
+// ---- disk budget (spool.max_bytes)
+
+namespace {
+
+uint64_t spool_bytes_on_disk(const std::string& dir) {
+    uint64_t total = 0;
+    for (const std::string& f : files_under(dir, ".avro")) total += fs::file_size(f);
+    for (const std::string& f : files_under(dir, ".avro.tmp")) total += fs::file_size(f);
+    return total;
+}
+
+// Removes the completed files, as the uploader does after a confirmed upload.
+void upload_completed(const std::string& dir) {
+    for (const std::string& f : files_under(dir, ".avro"))
+        if (f.size() < 4 || f.compare(f.size() - 4, 4, ".tmp") != 0) fs::remove(f);
+}
+
+// Most a spool can exceed its budget by: the open block of each open file (the budget
+// counts bytes submitted to the disk), its header, and one record.
+uint64_t budget_slack(const spool_config& c, unsigned open_files) {
+    return open_files * (c.block_bytes + avro_block_header_max + avro_sync_bytes + 8192 + avro_verdict_max_bytes);
+}
+
+}  // namespace
+
+TEST_CASE("spool budget: max_disk_bytes below 1 MiB is refused, naming the key", "[unit][spool]") {
+    spool_config c = small_config("/tmp/x");
+    c.max_disk_bytes = 4096;
+    CHECK(validate_spool_config(c).find("spool.max_bytes") != std::string::npos);
+    c.max_disk_bytes = 1 << 20;
+    CHECK(validate_spool_config(c).empty());
+}
+
+TEST_CASE("spool budget, refuse mode: appends past the budget are refused and counted; freed disk takes them again",
+          "[unit][spool]") {
+    temp_dir tmp;
+    spool_config c = small_config(tmp.path);
+    c.max_disk_bytes = 1 << 20;
+    c.max_file_bytes = 256 << 10;  // files complete by size, so some can be "uploaded"
+    c.refuse_over_budget = true;
+    c.budget_scan_ms = 20;
+    spool_writer s(c);
+    REQUIRE(s.open());
+    CHECK(s.stats().max_disk_bytes == c.max_disk_bytes);
+    uint64_t accepted = 0, refused = 0;
+    for (uint64_t i = 0; i < 40000; ++i) (s.append(make_verdict(i * 7 + 1)) ? accepted : refused)++;  // no alerts
+    REQUIRE(s.sync());
+    spool_stats st = s.stats();
+    INFO("accepted " << accepted << ", refused " << refused << ", on disk " << spool_bytes_on_disk(tmp.path));
+    CHECK(refused > 0);
+    CHECK(st.refused == refused);
+    CHECK(st.budget_refused == refused);
+    CHECK(st.appended[0] == accepted);
+    CHECK(st.durable[0] == accepted);  // the budget refuses new rows, it never loses taken ones
+    CHECK(st.lost == 0);
+    CHECK(st.over_budget);
+    CHECK(s.over_budget());
+    CHECK(s.writable());           // over budget is not an I/O error
+    CHECK_FALSE(s.should_wait());  // refuse mode never asks the owner to wait
+    CHECK(st.budget_waits == 0);
+    const uint64_t on_disk = spool_bytes_on_disk(tmp.path);
+    CHECK(on_disk >= c.max_disk_bytes);
+    CHECK(on_disk <= c.max_disk_bytes + budget_slack(c, 1));
+    CHECK(st.disk_bytes == on_disk);
+
+    // An operator moves the completed files away: the next rescan sees the room.
+    upload_completed(tmp.path);
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    s.tick();
+    CHECK_FALSE(s.over_budget());
+    CHECK(s.stats().disk_bytes == spool_bytes_on_disk(tmp.path));
+    CHECK(s.append(make_verdict(1)));
+}
+
+TEST_CASE("spool budget, wait mode: should_wait past the budget, nothing refused, open files completed for the "
+          "uploader; an upload ends the wait", "[unit][spool]") {
+    temp_dir tmp;
+    spool_config c = small_config(tmp.path);
+    c.max_disk_bytes = 1 << 20;
+    c.budget_scan_ms = 20;
+    spool_writer s(c);
+    REQUIRE(s.open());
+    uint64_t i = 0;
+    while (!s.should_wait() && i < 100000) REQUIRE(s.append(make_verdict(++i * 7 + 1)));
+    REQUIRE(s.should_wait());
+    // The owner still appends what it already holds: accepted, the overshoot is bounded by it.
+    for (int k = 0; k < 100; ++k) REQUIRE(s.append(make_verdict(++i * 7 + 1)));
+    CHECK(s.should_wait());
+    spool_stats st = s.stats();
+    CHECK(st.budget_waits == 1);  // one wait, however often the owner asks
+    CHECK(st.refused == 0);
+    CHECK(st.budget_refused == 0);
+    CHECK(st.files_completed == 0);  // 4 MiB files: nothing completed by size yet
+    // The next tick completes the open file so an uploader can take it.
+    s.tick();
+    st = s.stats();
+    CHECK(st.files_completed == 1);
+    CHECK(st.open_files == 0);
+    CHECK(st.durable[0] == i);
+    // Over by at most the open block and the 100 rows taken while waiting.
+    CHECK(spool_bytes_on_disk(tmp.path) <= c.max_disk_bytes + budget_slack(c, 1) + 100 * avro_verdict_max_bytes);
+    CHECK(s.should_wait());  // nothing uploaded yet
+
+    upload_completed(tmp.path);
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    s.tick();
+    CHECK_FALSE(s.should_wait());
+    CHECK(s.stats().disk_bytes == 0);
+    // Filling it again is a second wait.
+    while (!s.should_wait() && i < 200000) REQUIRE(s.append(make_verdict(++i * 7 + 1)));
+    CHECK(s.stats().budget_waits == 2);
+}
+
+TEST_CASE("spool budget: files an earlier run left count from open(); the Kafka outbox does not", "[unit][spool]") {
+    temp_dir tmp;
+    spool_config c = small_config(tmp.path);
+    {
+        spool_writer s(c);
+        REQUIRE(s.open());
+        for (uint64_t i = 0; i < 12000; ++i) REQUIRE(s.append(make_verdict(i * 7 + 1)));  // ~2.5 MB
+        REQUIRE(s.close());
+    }
+    fs::create_directories(tmp.path + "/kafka-outbox");
+    {
+        std::ofstream seg(tmp.path + "/kafka-outbox/000000000001.kob");
+        seg << std::string(3 << 20, 'x');
+    }
+    const uint64_t left = spool_bytes_on_disk(tmp.path);
+    REQUIRE(left > (2u << 20));
+    c.max_disk_bytes = 2 << 20;
+    spool_writer s(c);
+    REQUIRE(s.open());
+    CHECK(s.stats().disk_bytes == left);
+    CHECK(s.over_budget());
+    CHECK(s.should_wait());
+}

@@ -45,7 +45,12 @@ echo "== every endpoint"
 expect 200 "healthz" "$url/healthz"
 for _ in $(seq 1 50); do [[ $(code "$url/readyz") == 200 ]] && break; sleep 0.1; done
 expect 200 "readyz while running" "$url/readyz"
-expect 200 "metrics" "${auth[@]}" "$url/metrics"
+# Per-rule samples exist once a verdict has fired a rule: the first scrape may precede it.
+for _ in $(seq 1 50); do
+  expect 200 "metrics" "${auth[@]}" "$url/metrics"
+  grep -q '^txscreen_rule_hits_total' "$work/body" && break
+  sleep 0.1
+done
 for m in txscreen_port_rx_packets_total txscreen_rejects_total txscreen_feed_gaps_total txscreen_rule_hits_total \
          txscreen_latency_seconds txscreen_kafka_pending_messages txscreen_verdicts_total txscreen_admin_requests_total; do
   grep -q "^$m" "$work/body" || fail "/metrics lacks $m"

@@ -9,31 +9,55 @@
                                    never both copies of one datagram (B = port 7101)
   pcap_tool.py seqs IN PORT...     prints the MoldUDP64 sequence numbers carried on
                                    the given UDP ports (union), one count line as JSON
+  pcap_tool.py inject IN OUT AFTER SEQ...
+                                   hostile MoldUDP64 datagrams: after the AFTER-th
+                                   message datagram (1-based), a copy of it with its
+                                   sequence number set to each SEQ in turn (same
+                                   session, port, messages); prints what was injected
 """
 import json
 import struct
 import sys
 
 
+class Frame(bytes):
+    """A frame's bytes and its capture time `ts` (seconds, fraction) as read."""
+    ts = None
+
+
+def endian_of(header):
+    return '<' if struct.unpack('<I', header[:4])[0] in (0xa1b2c3d4, 0xa1b23c4d) else '>'
+
+
 def read(path):
     with open(path, 'rb') as f:
         data = f.read()
-    magic = struct.unpack('<I', data[:4])[0]
-    endian = '<' if magic in (0xa1b2c3d4, 0xa1b23c4d) else '>'
+    endian = endian_of(data)
     off = 24
     out = []
     while off + 16 <= len(data):
-        _, _, incl, _ = struct.unpack(endian + 'IIII', data[off:off + 16])
-        out.append(data[off + 16:off + 16 + incl])
+        sec, frac, incl, _ = struct.unpack(endian + 'IIII', data[off:off + 16])
+        frame = Frame(data[off + 16:off + 16 + incl])
+        frame.ts = (sec, frac)
+        out.append(frame)
         off += 16 + incl
     return data[:24], out
 
 
 def write(path, header, pkts):
+    """Writes `pkts`; a frame without a capture time (made or changed here) takes the
+    time of the frame before it, so a replay's capture clock stays as recorded."""
+    # Snapshot length at least the longest frame: libpcap cuts frames to it on reading.
+    longest = max((len(p) for p in pkts), default=0)
+    endian = endian_of(header)
+    if struct.unpack(endian + 'I', header[16:20])[0] < longest:
+        header = header[:16] + struct.pack(endian + 'I', max(longest, 65535)) + header[20:]
     with open(path, 'wb') as f:
         f.write(header)
+        ts = (0, 0)
         for p in pkts:
-            f.write(struct.pack('<IIII', 0, 0, len(p), len(p)))
+            ts = getattr(p, 'ts', None) or ts
+            f.write(struct.pack(endian + 'IIII', ts[0], ts[1], len(p), len(p)))
             f.write(p)
 
 
@@ -55,7 +79,10 @@ def malformed(src, dst):
         'ip_fragment': [udp_frame(7001, b'x' * 40, frag=0x2000), udp_frame(7001, b'x' * 40, frag=0x0005)],
         'not_udp': [udp_frame(7001, b'x' * 40, proto=6)],
         'bad_udp_length': [good[:38] + struct.pack('>H', 2000) + good[40:]],
-        'not_feed': [udp_frame(9999, b'hello'), udp_frame(53, b'\x00' * 12)],
+        # The jumbo one arrives in chained mbufs: linearised and parsed like any other.
+        'not_feed': [udp_frame(9999, b'hello'), udp_frame(53, b'\x00' * 12), udp_frame(9999, b'j' * 8900)],
+        # Larger than the rx stage's 9216-byte linearisation buffer: its own reason.
+        'oversized': [udp_frame(7001, b'x' * 10000)],
     }
     # Feed datagrams whose framing is broken: counted as framing rejects, not drops.
     mold = good[42:]
@@ -125,6 +152,30 @@ def seqs(src, ports):
                       'copies': sum(lines.values()), 'per_port': {str(k): v for k, v in lines.items()}}))
 
 
+def inject(src, dst, after, seqs):
+    header, pkts = read(src)
+    out = []
+    seen = 0
+    injected = []
+    for pkt in pkts:
+        out.append(pkt)
+        if len(pkt) < 62 or pkt[12:14] != b'\x08\x00':
+            continue
+        first, count = struct.unpack('>QH', pkt[52:62])
+        if count in (0, 0xffff):
+            continue
+        seen += 1
+        if seen != after:
+            continue
+        for s in seqs:
+            out.append(pkt[:52] + struct.pack('>Q', s) + pkt[60:])
+            injected.append({'seq': s, 'messages': count, 'copy_of': first})
+    if seen < after:
+        sys.exit(f'inject: {src} has {seen} message datagrams, fewer than {after}')
+    write(dst, header, out)
+    print(json.dumps({'injected': injected, 'packets': len(out)}))
+
+
 if __name__ == '__main__':
     if sys.argv[1] == 'malformed':
         malformed(sys.argv[2], sys.argv[3])
@@ -132,5 +183,7 @@ if __name__ == '__main__':
         ab(sys.argv[2], sys.argv[3], float(sys.argv[4]), int(sys.argv[5]))
     elif sys.argv[1] == 'seqs':
         seqs(sys.argv[2], sys.argv[3:])
+    elif sys.argv[1] == 'inject':
+        inject(sys.argv[2], sys.argv[3], int(sys.argv[4]), [int(s, 0) for s in sys.argv[5:]])
     else:
         sys.exit(__doc__)

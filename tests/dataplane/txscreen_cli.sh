@@ -55,3 +55,29 @@ assert s['kafka']['alerts_pending'] == 0 and s['kafka']['alerts_acked'] == s['ka
 print(f"ok: SIGTERM after {s['decoded']} decoded: {s['verdicts_consumed']} verdicts consumed, "
       f"{s['kafka']['alerts_acked']} alerts acknowledged by Kafka, identities hold, exit 0")
 PY
+
+echo "== bounded inputs: devices, FIFOs, directories and oversized files are refused at once"
+# Formerly check-config read /dev/zero for ever (memory grew ~200 MB/s) and called a
+# directory a valid config.
+refused_at_once() {  # CONFIG-PATH EXPECTED-TEXT
+  local out rc
+  out=$(timeout 5 "$txscreen" check-config "$1" 2>&1); rc=$?
+  [[ $rc == 124 ]] && fail "check-config $1 did not answer within 5 s"
+  [[ $rc == 2 ]] || fail "check-config $1: exit $rc, expected 2: $out"
+  grep -qF -- "$2" <<< "$out" || fail "check-config $1: no '$2' in: $out"
+}
+refused_at_once /dev/zero "/dev/zero: not a regular file (character device)"
+refused_at_once "$work" "$work: is a directory"
+mkfifo "$work/fifo.toml"
+refused_at_once "$work/fifo.toml" "$work/fifo.toml: not a regular file (FIFO)"
+truncate -s 17M "$work/big.toml"
+refused_at_once "$work/big.toml" "$work/big.toml: larger than the 16 MiB limit for a config file (17825792 bytes)"
+printf '[rules]\nfile = "/dev/zero"\n' > "$work/rules-zero.toml"
+refused_at_once "$work/rules-zero.toml" "$work/rules-zero.toml:2: rules.file: /dev/zero: not a regular file (character device)"
+printf '[screening]\npatterns = "%s"\n' "$work/fifo.toml" > "$work/patterns-fifo.toml"
+refused_at_once "$work/patterns-fifo.toml" "screening.patterns: $work/fifo.toml: not a regular file (FIFO)"
+out=$(timeout 5 "$txscreen" run --config /dev/zero --spool "$work/spool" 2>&1); rc=$?
+[[ $rc == 2 ]] && grep -qF "/dev/zero: not a regular file" <<< "$out" || fail "run --config /dev/zero: exit $rc: $out"
+ln -s "$src/docs/txscreen.example.toml" "$work/linked.toml"
+timeout 5 "$txscreen" check-config "$work/linked.toml" | grep -q "valid" || fail "a symlink to a valid config was refused"
+echo "ok: /dev/zero, a directory, a FIFO and a 17 MiB file refused at once with exit 2 and the reason; symlinks followed"

@@ -59,6 +59,21 @@ std::vector<clear_txn> samples() {
     c.channel = "atm";
     c.mcc = 6011;
     v.push_back(c);
+
+    // PANs in text fields (pan_scrub.h): the decoders' scrub path, masked and counted.
+    clear_txn d = b;
+    d.txn_id = "t 4111 1111 1111 1111";
+    d.merchant_name = "S;4242424242424242=29";
+    d.city = "4222222222222";
+    d.merchant_id = "378282246310005";
+    d.device_id = "%B4111111111111111^DOE/J^2912";
+    d.email = "5105-1051-0510-5100@example.com";
+    d.account_id = "AC 6011111111111117";
+    v.push_back(d);
+    clear_txn e = c;
+    e.txn_id = "t-0005";
+    e.card_id = "4000 0566 5566 5556";
+    v.push_back(e);
     return v;
 }
 
@@ -71,7 +86,7 @@ void write(const std::string& dir, const std::string& name, const std::vector<ui
 
 int main(int argc, char** argv) {
     if (argc != 3) {
-        std::fprintf(stderr, "usage: fuzz_seeds framing|iso8583|json DIR\n");
+        std::fprintf(stderr, "usage: fuzz_seeds framing|iso8583|json|pan_scrub DIR\n");
         return 2;
     }
     const std::string kind = argv[1], dir = argv[2];
@@ -118,8 +133,15 @@ int main(int argc, char** argv) {
         mold_control(hb, "SESSION01", 4, 0);
         hb.insert(hb.begin(), uint8_t{0});
         write(dir, "frame-heartbeat", hb);
+    } else if (kind == "pan_scrub") {
+        for (const char* t : {"SHOP ;4111111111111111=2912101?", "4111 1111 1111 1111", "3782-822463-10005",
+                              "%B4111111111111111^DOE/JOHN^2912101000?", "0004111111111111111 x 12 4111111111111111 0",
+                              "1234 4111 1111 1111 1111 567", "dev-3a41b2c9d0e1f2a3", "000000000018"}) {
+            const std::string s(t);
+            write(dir, "text-" + std::to_string(n++), std::vector<uint8_t>(s.begin(), s.end()));
+        }
     } else {
-        std::fprintf(stderr, "fuzz_seeds: unknown kind '%s' (framing|iso8583|json)\n", kind.c_str());
+        std::fprintf(stderr, "fuzz_seeds: unknown kind '%s' (framing|iso8583|json|pan_scrub)\n", kind.c_str());
         return 2;
     }
     return 0;

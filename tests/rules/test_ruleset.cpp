@@ -5,6 +5,7 @@
 #include <string>
 
 #include "rules/ruleset.h"
+#include "rules/ruleset_store.h"
 
 using namespace txscreen;
 
@@ -204,5 +205,19 @@ TEST_CASE("the shipped default ruleset loads", "[unit][rules]") {
     CHECK(r.rules->high_amount_limit(840, 5411, 2) > 0);
     auto missing = load_ruleset_file(source_root() + "/no/such/rules.toml");
     CHECK_FALSE(missing.ok());
-    CHECK(missing.error.find("no/such/rules.toml: cannot open") != std::string::npos);
+    CHECK(missing.error.find("no/such/rules.toml: no such file") != std::string::npos);
+}
+
+TEST_CASE("a ruleset path to a device or directory is refused at once, naming it", "[unit][rules]") {
+    auto zero = load_ruleset_file("/dev/zero");  // formerly an endless read
+    CHECK_FALSE(zero.ok());
+    CHECK(zero.error == "/dev/zero: not a regular file (character device)");
+    auto dir = load_ruleset_file(source_root() + "/src/rules");
+    CHECK_FALSE(dir.ok());
+    CHECK(dir.error == source_root() + "/src/rules: is a directory");
+    ruleset_store store;
+    auto r = store.load_file("/dev/zero");
+    CHECK_FALSE(r.ok());
+    CHECK(r.error == "/dev/zero: not a regular file (character device)");
+    CHECK(store.version() == 0);
 }

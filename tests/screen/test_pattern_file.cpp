@@ -7,6 +7,7 @@
 
 #include "screen/pattern_db.h"
 #include "screen/pattern_file.h"
+#include "screen/pattern_store.h"
 
 using namespace txscreen;
 using Catch::Matchers::Contains;
@@ -122,9 +123,20 @@ TEST_CASE("load_pattern_file: unreadable file names the path", "[unit][screen]")
         load_pattern_file("/nonexistent/dir/x.patterns");
         FAIL("no error");
     } catch (const pattern_file_error& e) {
-        CHECK(std::string(e.what()) == "/nonexistent/dir/x.patterns: cannot open pattern file");
+        CHECK(std::string(e.what()) == "/nonexistent/dir/x.patterns: no such file");
         CHECK(e.line() == 0);
     }
+}
+
+TEST_CASE("load_pattern_file: a device or directory is refused at once, naming it", "[unit][screen]") {
+    // /dev/zero was an endless read; a directory read as an empty file.
+    CHECK_THROWS_WITH(load_pattern_file("/dev/zero"), "/dev/zero: not a regular file (character device)");
+    CHECK_THROWS_WITH(load_pattern_file("/"), "/: is a directory");
+    pattern_store store(1);
+    pattern_publish_result r = store.load_file("/dev/zero");
+    CHECK_FALSE(r.ok());
+    CHECK(r.error == "/dev/zero: not a regular file (character device)");
+    CHECK(store.version() == 0);
 }
 
 TEST_CASE("build: definitions made in code are validated too", "[unit][screen]") {

@@ -14,6 +14,7 @@
 #include "codec/iso8583.h"
 #include "codec/json_decode.h"
 #include "common/currency.h"
+#include "common/pan_scrub.h"
 #include "common/pan_token.h"
 #include "tests/tools/txgen_test_util.h"
 #include "tools/txgen/generator.h"
@@ -35,6 +36,14 @@ std::string_view trimmed(std::string_view s, std::size_t max) {
     return s;
 }
 
+// A text as the decoders store it: PAN-shaped runs masked (docs/feeds.md, "PANs in free
+// text"). txgen's device ids are 16 hex digits: about 1 in 2000 is all decimal digits,
+// and 1 in 10 of those passes Luhn.
+std::string stored(std::string s) {
+    scrub_pans(s.data(), s.size());
+    return s;
+}
+
 // Field-by-field comparison of a decoded Txn with what the generator produced.
 void check_fields(const clear_txn& c, const Txn& t, payload_format fmt) {
     INFO("txn " << c.txn_id);
@@ -53,10 +62,10 @@ void check_fields(const clear_txn& c, const Txn& t, payload_format fmt) {
     const channel want = c.channel == "ecom" ? channel::ecom : c.channel == "atm" ? channel::atm : channel::pos;
     CHECK(t.chan == want);
     CHECK(std::string_view(t.country) == c.country);
-    CHECK(t.merchant_id.view() == c.merchant_id);
-    CHECK(t.device_id.view() == c.device_id);
-    CHECK(t.ip.view() == c.ip);
-    CHECK(t.email.view() == c.email);
+    CHECK(t.merchant_id.view() == stored(c.merchant_id));
+    CHECK(t.device_id.view() == stored(c.device_id));
+    CHECK(t.ip.view() == stored(c.ip));
+    CHECK(t.email.view() == stored(c.email));
     if (fmt == payload_format::iso8583) {
         CHECK(t.event_time_ms == c.event_time_ms / 1000 * 1000);  // field 7 keeps seconds
         CHECK(std::string_view(t.stan) == c.stan);

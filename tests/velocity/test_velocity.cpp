@@ -39,6 +39,9 @@ TEST_CASE("config validation names the key and range", "[unit][velocity]") {
     c.allowed_lateness_ms = -1;
     CHECK(std::string(velocity_validate(c)).find("velocity.allowed_lateness_ms") == 0);
     c = velocity_config{};
+    c.max_future_skew_ms = 25 * hour;
+    CHECK(std::string(velocity_validate(c)).find("velocity.max_future_skew_ms") == 0);
+    c = velocity_config{};
     c.card_capacity = 0;
     CHECK(std::string(velocity_validate(c)).find("velocity.card_capacity") == 0);
 
@@ -110,6 +113,46 @@ TEST_CASE("out-of-order events within lateness are applied; later ones are too_l
     CHECK(velocity_nth_latest_time(*c, 5) == t0 + 103 * sec + 500);
     CHECK(velocity_nth_latest_time(*c, 6) == t0 + 103 * sec);
     CHECK(velocity_nth_latest_time(*c, 8) == t0 + 101 * sec);
+}
+
+namespace {
+Txn received(uint32_t card, int64_t time_ms, int64_t clock_ms) {
+    Txn t = make_txn(card, time_ms);
+    t.rx_clock_ms = clock_ms;
+    return t;
+}
+}  // namespace
+
+TEST_CASE("an event dated beyond its receive clock + max_future_skew is ahead: not applied, watermark kept",
+          "[unit][velocity]") {
+    shard_fixture f;   // max_future_skew 5 min
+    const int64_t now = t0 + hour;
+    CHECK(f.shard.observe(received(1, now, now)).status == observe_status::applied);
+    for (int64_t ahead : {5 * minute + 1, 2 * hour, 24 * hour, INT64_MAX - now}) {
+        auto r = f.shard.observe(received(2, now + ahead, now));
+        CHECK(r.status == observe_status::ahead);
+    }
+    CHECK(f.shard.counters().ahead == 4);
+    CHECK(f.shard.watermark_ms() == now);
+    CHECK(f.shard.find_card(make_txn(2, 0).card_token) == nullptr);   // nothing applied for card 2
+    // Every genuine event after the forged ones is applied as if they had never come.
+    for (int i = 1; i <= 20; ++i)
+        CHECK(f.shard.observe(received(3 + i % 4, now + i * sec, now + i * sec)).status == observe_status::applied);
+    CHECK(f.shard.counters().too_late == 0);
+}
+
+TEST_CASE("an event a little ahead of its receive clock is applied but moves the watermark only to that clock",
+          "[unit][velocity]") {
+    shard_fixture f;   // allowed lateness 60 s, max_future_skew 5 min
+    const int64_t now = t0 + hour;
+    CHECK(f.shard.observe(received(1, now + 4 * minute, now)).status == observe_status::applied);
+    CHECK(f.shard.watermark_ms() == now);
+    // 4 minutes behind the early event, on time by the clock: still applied.
+    CHECK(f.shard.observe(received(2, now + sec, now + sec)).status == observe_status::applied);
+    CHECK(f.shard.counters().too_late == 0);
+    // Without a receive clock (0) event time alone moves the watermark, as before.
+    CHECK(f.shard.observe(make_txn(3, now + 10 * minute)).status == observe_status::applied);
+    CHECK(f.shard.watermark_ms() == now + 10 * minute);
 }
 
 TEST_CASE("entries expire by event time and their slots are reused", "[unit][velocity]") {

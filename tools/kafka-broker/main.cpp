@@ -3,7 +3,9 @@
 // Runs librdkafka's mock cluster (the same one `brokers = "embedded"` starts in
 // process) until SIGTERM or SIGINT, and prints its bootstrap address. Any Kafka
 // client (kcat, librdkafka, Java) can produce to and consume from it; data lives in
-// memory only.
+// memory only, bounded: each partition keeps its newest 5 MiB (or 100,000 message
+// sets) and deletes older ones, like Kafka's retention.bytes. SIGUSR1 and the stop
+// print how many records retention deleted.
 //
 // librdkafka 2.0 binds mock brokers to ephemeral ports. --port N adds a fixed
 // bootstrap address: a small TCP relay on 127.0.0.1:N forwards to broker 1, and
@@ -40,7 +42,9 @@ void usage(FILE* f) {
                  "  --partitions N          partitions for --topic topics (default 4)\n"
                  "  --topic NAME            create NAME up front (repeatable; others auto-create)\n"
                  "  --print-address-file F  write the bootstrap address to F once listening\n"
-                 "Runs until SIGTERM or SIGINT. Messages are kept in memory only.\n");
+                 "Runs until SIGTERM or SIGINT. Messages are kept in memory only: each partition\n"
+                 "keeps its newest 5 MiB (or 100000 message sets); retention deletes older ones.\n"
+                 "SIGUSR1 (and the stop) print \"retention deleted N records\" on stderr.\n");
 }
 
 bool parse_int(const char* s, int lo, int hi, int& out) {
@@ -165,6 +169,7 @@ int main(int argc, char** argv) {
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGTERM);
     sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGUSR1);  // not a stop: report retention
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
@@ -214,8 +219,15 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "txscreen-kafka-broker: %d broker(s) on %s; SIGTERM/SIGINT stops\n", brokers,
                      address.c_str());
 
+        auto report_retention = [&cluster] {
+            const int64_t deleted = cluster.retention_deleted();
+            if (deleted < 0) std::fprintf(stderr, "txscreen-kafka-broker: retention deleted: cluster did not answer\n");
+            else std::fprintf(stderr, "txscreen-kafka-broker: retention deleted %lld records\n",
+                              static_cast<long long>(deleted));
+        };
         int sig = 0;
-        sigwait(&stop_signals, &sig);
+        while (sigwait(&stop_signals, &sig) == 0 && sig == SIGUSR1) report_retention();
+        report_retention();
         std::fprintf(stderr, "txscreen-kafka-broker: signal %d, stopping\n", sig);
         g_stop.store(true);
         if (acceptor.joinable()) acceptor.join();

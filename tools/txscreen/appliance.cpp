@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "codec/feed_defaults.h"
+#include "common/bounded_file.h"
 #include "common/pan_token.h"
 #include "config/config_bridge.h"
 #include "controlplane/kafka_publisher.h"
@@ -93,6 +94,14 @@ std::vector<std::string> eal_defaults(const appliance_config& c) {
     return args;
 }
 
+// {"jump_ahead":n,...}: every sequence_suspect reason but none, zeros included.
+std::string by_suspect_reason(const std::array<uint64_t, sequence_suspect_count>& by_reason) {
+    std::string o = "{";
+    for (std::size_t r = 1; r < sequence_suspect_count; ++r)
+        o += (r > 1 ? ",\"" : "\"") + std::string(sequence_suspect_names[r]) + "\":" + std::to_string(by_reason[r]);
+    return o + "}";
+}
+
 }  // namespace
 
 std::string verdict_line(const Verdict& v, const ruleset& rules) {
@@ -167,12 +176,12 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
         auto r = rules.load(rules_text, "default_rules.toml (built in)");
         if (!r.ok()) throw std::runtime_error("built-in ruleset: " + r.error);
     } else {
-        auto r = rules.load_file(conf.rules.file);
+        // Read once, bounded: the text served by GET /api/v1/rules is the text loaded.
+        input_file in = read_input_file(conf.rules.file, input_kind::rules);
+        if (!in.ok()) throw std::runtime_error(conf.rules.file + ": " + in.problem);
+        rules_text = std::move(in.text);
+        auto r = rules.load(rules_text, conf.rules.file);
         if (!r.ok()) throw std::runtime_error(r.error);
-        std::ifstream f(conf.rules.file);
-        std::stringstream ss;
-        ss << f.rdbuf();
-        rules_text = ss.str();
     }
     // Kafka comes up before the dataplane so a bad broker list fails at start-up.
     std::unique_ptr<kafka_publisher> kafka;
@@ -199,7 +208,12 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
     std::unique_ptr<spool_writer> spool;
     std::unique_ptr<s3_uploader> uploader;
     if (!conf.spool.dir.empty()) {
-        spool = std::make_unique<spool_writer>(to_spool_config(conf), [&names](uint32_t, uint16_t id) -> std::string_view {
+        spool_config sc = to_spool_config(conf);
+        // With no uploader nothing drains the spool: past its disk budget rows are
+        // refused and counted (screening goes on, `run` exits 3) instead of holding rx
+        // forever; with one, rx is held until uploads free room (docs/spool.md).
+        sc.refuse_over_budget = conf.s3.endpoint.empty();
+        spool = std::make_unique<spool_writer>(std::move(sc), [&names](uint32_t, uint16_t id) -> std::string_view {
             return names ? names->rule_name(id) : std::string_view();
         });
         if (!spool->open()) throw std::runtime_error("spool: " + spool->last_error());
@@ -307,9 +321,19 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
     // Alerts Kafka refused with backpressure wait here, in order; while any wait, no
     // new verdicts are taken, so the dataplane's rings fill and rx stops polling.
     std::deque<Verdict> kafka_wait;
+    // An alert refused outright reached neither the broker nor the outbox: counted lost.
+    auto count_dropped = [&](publish_result r) {
+        if (r == publish_result::unavailable || r == publish_result::encode_error) ++res.kafka_alerts_dropped;
+    };
     auto publish = [&](const Verdict& v) {
         if (!kafka) return;
-        if (!kafka_wait.empty() || kafka->publish(v) == publish_result::backpressure) kafka_wait.push_back(v);
+        if (!kafka_wait.empty()) {
+            kafka_wait.push_back(v);
+            return;
+        }
+        const publish_result r = kafka->publish(v);
+        if (r == publish_result::backpressure) kafka_wait.push_back(v);
+        count_dropped(r);
     };
     auto retry_kafka = [&]() {
         while (!kafka_wait.empty()) {
@@ -318,6 +342,7 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
                 ++res.kafka_backpressure_waits;
                 return false;
             }
+            count_dropped(r);
             kafka_wait.pop_front();
         }
         return true;
@@ -365,6 +390,7 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
             }
             sn.kafka_stalled_s = std::chrono::duration<double>(now - kafka_progress_at).count();
             sn.kafka_waiting = kafka_wait.size();
+            sn.kafka_alerts_dropped = res.kafka_alerts_dropped;
         }
         if (spool) {
             sn.have_spool = true;
@@ -434,6 +460,14 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
             std::this_thread::sleep_for(std::chrono::milliseconds(1));
             continue;
         }
+        // Over its disk budget (with an uploader to drain it) the spool takes nothing
+        // new: the rings fill and rx pauses. Once stopping, what is in flight is taken
+        // (an overshoot bounded by the rings).
+        if (spool && !stopping && spool->should_wait()) {
+            t_last_rx = clock::now();  // held input is not idle input
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            continue;
+        }
         unsigned n = dp.poll_verdicts(buf.data(), static_cast<unsigned>(buf.size()));
         for (unsigned i = 0; i < n; ++i) {
             consume(buf[i]);
@@ -466,6 +500,10 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
         res.spool_rejects = ss.appended[static_cast<std::size_t>(spool_table::rejects)];
         res.spool_lost = ss.lost;
         res.spool_files = ss.files_completed;
+        res.spool_disk_bytes = ss.disk_bytes;
+        res.spool_max_bytes = ss.max_disk_bytes;
+        res.spool_budget_refused = ss.budget_refused;
+        res.spool_budget_waits = ss.budget_waits;
         if (!spool->writable()) res.spool_error = spool->last_error();
     }
     if (uploader) {
@@ -488,6 +526,8 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
         // disk for the next start; without one, allow the broker more time.
         const bool outbox = !kafka->config().outbox_dir.empty();
         kafka->flush(outbox ? kafka->config().shutdown_flush_ms : 30'000);
+        if (kafka_embedded_broker* eb = kafka->embedded())  // asked before close() stops it
+            res.kafka_embedded_retention_deleted = static_cast<uint64_t>(std::max<int64_t>(0, eb->retention_deleted()));
         kafka->close();  // purges the rest: alerts among it are saved to the outbox
         kafka_counters kcnt = kafka->counters();
         res.kafka_outbox = kcnt.have_outbox;
@@ -542,8 +582,10 @@ std::string result_json(const appliance_result& r) {
         o << (first ? "" : ",") << '"' << reject_table[i].name << "\":" << s.rx.rejects[i];
         first = false;
     }
-    o << "},\"duplicates\":" << s.rx.duplicates << ",\"framing_errors\":" << s.rx.framing_errors
+    o << "},\"duplicates\":" << s.rx.duplicates << ",\"suspect_messages\":" << s.rx.suspect_messages
+      << ",\"framing_errors\":" << s.rx.framing_errors
       << ",\"heartbeats\":" << s.rx.heartbeats << ",\"truncated_fields\":" << s.rx.truncated_fields
+      << ",\"pans_masked\":" << s.rx.pans_masked
       << ",\"verdicts\":" << s.work.verdicts << ",\"verdicts_consumed\":" << r.verdicts << ",\"alerts\":" << r.alerts
       << ",\"rejects_consumed\":" << r.rejects << ",\"handoff_stalls\":" << s.rx.handoff_stalls
       << ",\"verdict_stalls\":" << s.work.verdict_stalls << ",\"kafka\":{\"bootstrap\":\"" << r.kafka_bootstrap
@@ -555,10 +597,14 @@ std::string result_json(const appliance_result& r) {
       << ",\"alerts_saved\":" << r.kafka_alerts_saved << ",\"outbox_replayed\":" << r.kafka_alerts_replayed
       << ",\"outbox_recovered\":" << r.kafka_outbox_recovered << ",\"outbox_backlog\":" << r.kafka_outbox_backlog
       << ",\"outbox_lost\":" << r.kafka_outbox_lost << ",\"outbox_full\":" << r.kafka_outbox_full
+      << ",\"alerts_dropped\":" << r.kafka_alerts_dropped
+      << ",\"embedded_retention_deleted\":" << r.kafka_embedded_retention_deleted
       << "},\"spool\":{\"dir\":\"" << r.spool_dir << "\",\"appended\":" << r.spool_appended
       << ",\"verdicts\":" << r.spool_verdicts << ",\"rejects\":" << r.spool_rejects
       << ",\"durable\":" << r.spool_durable << ",\"refused\":" << r.spool_refused << ",\"lost\":" << r.spool_lost
-      << ",\"files\":" << r.spool_files << ",\"s3_uploaded_files\":" << r.s3_uploaded_files
+      << ",\"files\":" << r.spool_files << ",\"disk_bytes\":" << r.spool_disk_bytes
+      << ",\"max_bytes\":" << r.spool_max_bytes << ",\"budget_refused\":" << r.spool_budget_refused
+      << ",\"budget_waits\":" << r.spool_budget_waits << ",\"s3_uploaded_files\":" << r.s3_uploaded_files
       << ",\"s3_backlog_files\":" << r.s3_backlog_files << ",\"s3_failures\":" << r.s3_failures
       << "},\"identities_hold\":"
       << (s.identities_hold() && r.verdicts == s.work.verdicts && r.rejects == s.rx.rejected &&
@@ -580,7 +626,11 @@ std::string result_json(const appliance_result& r) {
     o << "],\"feeds\":[";
     for (std::size_t f = 0; f < s.feeds.size(); ++f)
         o << (f ? "," : "") << "{\"name\":\"" << s.feeds[f].name << "\",\"missing\":" << s.feeds[f].missing
-          << ",\"gap_events\":" << s.feeds[f].gap_events << ",\"late_accepted\":" << s.feeds[f].late_accepted << "}";
+          << ",\"gap_events\":" << s.feeds[f].gap_events << ",\"late_accepted\":" << s.feeds[f].late_accepted
+          << ",\"events_late\":" << s.feeds[f].events_late << ",\"events_ahead\":" << s.feeds[f].events_ahead
+          << ",\"sequence_resets\":" << s.feeds[f].sequence_resets
+          << ",\"suspect_datagrams\":" << by_suspect_reason(s.feeds[f].suspect_datagrams)
+          << ",\"suspect_messages\":" << by_suspect_reason(s.feeds[f].suspect_messages) << "}";
     o << "],\"alerts_by_rule\":{";
     first = true;
     for (const auto& [k, v] : r.alerts_by_rule) {

@@ -63,6 +63,14 @@ struct appliance_result {
     uint64_t spool_verdicts = 0, spool_rejects = 0;  // rows in table=scored / table=rejects
     uint64_t spool_appended = 0, spool_durable = 0, spool_refused = 0, spool_lost = 0, spool_files = 0;
     std::string spool_error;
+    // Disk budget (spool.max_bytes): bytes of spool files at the end, the budget, rows
+    // refused over it (no uploader: part of spool_refused), times rx was held for it.
+    uint64_t spool_disk_bytes = 0, spool_max_bytes = 0, spool_budget_refused = 0, spool_budget_waits = 0;
+    // Alerts the publisher refused outright (unavailable, encode error): neither the
+    // broker nor the outbox has them.
+    uint64_t kafka_alerts_dropped = 0;
+    // Records the embedded broker deleted by retention (its bounded backlog; not loss).
+    uint64_t kafka_embedded_retention_deleted = 0;
     uint64_t s3_uploaded_files = 0, s3_backlog_files = 0, s3_failures = 0;
     std::string s3_endpoint;
     std::string admin_url;                 // http(s)://addr:port when the admin API ran

@@ -52,6 +52,17 @@ void append_u(std::string& o, const char* key, uint64_t v, bool comma = true) {
     o += buf;
 }
 
+// ,"key":{"jump_ahead":n,...}: every sequence_suspect reason but none, zeros included.
+void append_by_suspect_reason(std::string& o, const char* key,
+                              const std::array<uint64_t, sequence_suspect_count>& by_reason) {
+    o += ",\"";
+    o += key;
+    o += "\":{";
+    for (std::size_t r = 1; r < sequence_suspect_count; ++r)
+        append_u(o, sequence_suspect_names[r].data(), by_reason[r], r > 1);
+    o += '}';
+}
+
 void append_i(std::string& o, const char* key, int64_t v) {
     char buf[96];
     std::snprintf(buf, sizeof buf, ",\"%s\":%lld", key, static_cast<long long>(v));
@@ -223,6 +234,10 @@ readiness appliance_admin::ready() {
     if (_snap.finished) r.reason = "input finished; dataplane stopped";
     else if (!_snap.dataplane_running) r.reason = "dataplane not running";
     else if (_snap.have_spool && !_snap.spool_writable) r.reason = "spool not writable: " + _snap.spool_error;
+    else if (_snap.have_spool && _snap.spool.over_budget)
+        r.reason = "spool over its disk budget (" + std::to_string(_snap.spool.disk_bytes) + " of " +
+                   std::to_string(_snap.spool.max_disk_bytes) + " bytes): " +
+                   (_snap.have_s3 ? "rx is paused until uploads free space" : "new rows are refused (no uploader)");
     else if (_snap.have_kafka && !_snap.kafka_ready) r.reason = "kafka producer failed (fatal error)";
     else if (_snap.have_kafka && _snap.kafka_stalled_s >= 5) {
         r.reason = "kafka not acknowledging for " + std::to_string(static_cast<int>(_snap.kafka_stalled_s)) +
@@ -300,6 +315,28 @@ void appliance_admin::render_metrics(std::string& out) {
     for (const auto& f : d.feeds) p.sample("txscreen_feed_gap_messages_total", {{"feed", f.name}}, f.missing);
     p.family("txscreen_feed_out_of_order_total", "counter", "Late messages accepted, by feed");
     for (const auto& f : d.feeds) p.sample("txscreen_feed_out_of_order_total", {{"feed", f.name}}, f.late_accepted);
+    p.family("txscreen_feed_suspect_datagrams_total", "counter",
+             "MoldUDP64 datagrams held back: implausible sequence range (docs/feeds.md), by feed and reason");
+    for (const auto& f : d.feeds)
+        for (std::size_t i = 1; i < sequence_suspect_count; ++i)
+            p.sample("txscreen_feed_suspect_datagrams_total", {{"feed", f.name}, {"reason", sequence_suspect_names[i]}},
+                     f.suspect_datagrams[i]);
+    p.family("txscreen_feed_suspect_messages_total", "counter",
+             "Messages of datagrams held back as suspect (not scored), by feed and reason");
+    for (const auto& f : d.feeds)
+        for (std::size_t i = 1; i < sequence_suspect_count; ++i)
+            p.sample("txscreen_feed_suspect_messages_total", {{"feed", f.name}, {"reason", sequence_suspect_names[i]}},
+                     f.suspect_messages[i]);
+    p.family("txscreen_feed_sequence_resets_total", "counter",
+             "Confirmed sequence jumps: a MoldUDP64 session re-based onto a new range, by feed");
+    for (const auto& f : d.feeds)
+        p.sample("txscreen_feed_sequence_resets_total", {{"feed", f.name}}, f.sequence_resets);
+    p.family("txscreen_events_late_total", "counter",
+             "Transactions older than the shard watermark - allowed_lateness (scored, not in velocity), by feed");
+    for (const auto& f : d.feeds) p.sample("txscreen_events_late_total", {{"feed", f.name}}, f.events_late);
+    p.family("txscreen_events_ahead_total", "counter",
+             "Transactions dated beyond the receive clock + max_future_skew (scored, not in velocity), by feed");
+    for (const auto& f : d.feeds) p.sample("txscreen_events_ahead_total", {{"feed", f.name}}, f.events_ahead);
     p.family("txscreen_decoded_total", "counter", "Messages decoded into a transaction");
     p.sample("txscreen_decoded_total", {}, d.rx.decoded);
     p.family("txscreen_rejects_total", "counter", "Messages rejected by the decoder, by reason");
@@ -307,6 +344,8 @@ void appliance_admin::render_metrics(std::string& out) {
         p.sample("txscreen_rejects_total", {{"reason", reject_table[i].name}}, d.rx.rejects[i]);
     p.family("txscreen_text_truncations_total", "counter", "Transactions with a text field cut to its fixed size");
     p.sample("txscreen_text_truncations_total", {}, d.rx.truncated_fields);
+    p.family("txscreen_pans_masked_total", "counter", "PANs masked in decoded text fields (a producer sends card numbers in text)");
+    p.sample("txscreen_pans_masked_total", {}, d.rx.pans_masked);
 
     p.family("txscreen_verdicts_total", "counter", "Verdicts consumed by the controlplane, by decision");
     for (const char* dec : {"allow", "review", "block"}) {
@@ -367,6 +406,9 @@ void appliance_admin::render_metrics(std::string& out) {
         p.sample("txscreen_kafka_saved_total", {{"topic", "alerts"}}, s.kafka[kafka_topic::alerts].saved);
         p.family("txscreen_kafka_waiting_alerts", "gauge", "Alerts held by the controlplane until Kafka takes them");
         p.sample("txscreen_kafka_waiting_alerts", {}, s.kafka_waiting);
+        p.family("txscreen_kafka_alerts_dropped_total", "counter",
+                 "Alerts the producer refused outright (fatal error, too large) that no outbox took: lost");
+        p.sample("txscreen_kafka_alerts_dropped_total", {}, s.kafka_alerts_dropped);
         if (s.kafka.have_outbox) {
             const auto& ob = s.kafka.outbox;
             p.family("txscreen_kafka_outbox_alerts", "gauge", "Alerts in the on-disk outbox, not handed to Kafka yet");
@@ -394,12 +436,23 @@ void appliance_admin::render_metrics(std::string& out) {
             p.sample("txscreen_spool_records_total", {{"table", table}}, s.spool.appended[t]);
             p.sample("txscreen_spool_durable_total", {{"table", table}}, s.spool.durable[t]);
         }
-        p.family("txscreen_spool_refused_total", "counter", "Appends refused because the spool was not writable");
+        p.family("txscreen_spool_refused_total", "counter",
+                 "Appends refused: spool not writable, or over its disk budget with no uploader");
         p.sample("txscreen_spool_refused_total", {}, s.spool.refused);
         p.family("txscreen_spool_lost_total", "counter", "Records accepted but never made durable (I/O error)");
         p.sample("txscreen_spool_lost_total", {}, s.spool.lost);
         p.family("txscreen_spool_writable", "gauge", "1 when the spool directory accepts appends");
         p.sample("txscreen_spool_writable", {}, uint64_t{s.spool_writable ? 1u : 0u});
+        p.family("txscreen_spool_disk_bytes", "gauge", "Bytes of spool files on disk (spool.max_bytes budgets them)");
+        p.sample("txscreen_spool_disk_bytes", {}, s.spool.disk_bytes);
+        p.family("txscreen_spool_max_bytes", "gauge", "The spool's disk budget, spool.max_bytes");
+        p.sample("txscreen_spool_max_bytes", {}, s.spool.max_disk_bytes);
+        p.family("txscreen_spool_budget_waits_total", "counter",
+                 "Times rx was paused because the spool reached its disk budget (an uploader drains it)");
+        p.sample("txscreen_spool_budget_waits_total", {}, s.spool.budget_waits);
+        p.family("txscreen_spool_budget_refused_total", "counter",
+                 "Rows refused because the spool reached its disk budget with no uploader (also in refused)");
+        p.sample("txscreen_spool_budget_refused_total", {}, s.spool.budget_refused);
     }
     if (s.have_s3) {
         p.family("txscreen_spool_files_pending", "gauge", "Completed spool files not yet uploaded");
@@ -468,6 +521,8 @@ std::string appliance_admin::render_stats() {
     append_u(o, "decoded", d.rx.decoded);
     append_u(o, "rejected", d.rx.rejected);
     append_u(o, "duplicates", d.rx.duplicates);
+    append_u(o, "suspect_messages", d.rx.suspect_messages);
+    append_u(o, "pans_masked", d.rx.pans_masked);
     append_u(o, "txns", d.work.txns);
     append_u(o, "verdicts", d.work.verdicts);
     append_u(o, "verdicts_consumed", s.verdicts);
@@ -487,9 +542,11 @@ std::string appliance_admin::render_stats() {
          ",\"feed_plus_non_feed\":" + std::to_string(d.rx.feed_packets + d.rx.non_feed_packets) +
          ",\"hold\":" + (d.rx.rx_packets == d.rx.feed_packets + d.rx.non_feed_packets ? "true" : "false") + "}";
     o += ",\"messages\":{\"feed_messages\":" + std::to_string(d.rx.feed_messages) +
-         ",\"decoded_plus_rejected_plus_duplicates\":" +
-         std::to_string(d.rx.decoded + d.rx.rejected + d.rx.duplicates) + ",\"hold\":" +
-         (d.rx.feed_messages == d.rx.decoded + d.rx.rejected + d.rx.duplicates ? "true" : "false") + "}";
+         ",\"decoded_plus_rejected_plus_duplicates_plus_suspect\":" +
+         std::to_string(d.rx.decoded + d.rx.rejected + d.rx.duplicates + d.rx.suspect_messages) + ",\"hold\":" +
+         (d.rx.feed_messages == d.rx.decoded + d.rx.rejected + d.rx.duplicates + d.rx.suspect_messages ? "true"
+                                                                                                          : "false") +
+         "}";
     o += ",\"decoded_scored\":{\"decoded\":" + std::to_string(d.rx.decoded) +
          ",\"txns\":" + std::to_string(d.work.txns) + ",\"verdicts\":" + std::to_string(d.work.verdicts) +
          ",\"in_flight\":" + std::to_string(in_flight_rx) + ",\"hold\":" +
@@ -572,6 +629,14 @@ std::string appliance_admin::render_stats() {
         append_u(o, "s3_pending_bytes", s.s3.backlog_bytes);
     }
     o += '}';
+    if (s.have_spool) {  // docs/spool.md, "Disk budget"
+        o += ",\"spool_budget\":{";
+        append_u(o, "disk_bytes", s.spool.disk_bytes, false);
+        append_u(o, "max_bytes", s.spool.max_disk_bytes);
+        append_u(o, "waits", s.spool.budget_waits);
+        append_u(o, "refused", s.spool.budget_refused);
+        o += s.spool.over_budget ? ",\"over\":true}" : ",\"over\":false}";
+    }
     o += ",\"ports\":[";
     for (std::size_t i = 0; i < d.ports.size(); ++i) {
         o += i ? ",{\"name\":\"" : "{\"name\":\"";
@@ -591,6 +656,11 @@ std::string appliance_admin::render_stats() {
         append_u(o, "missing", d.feeds[i].missing);
         append_u(o, "gap_events", d.feeds[i].gap_events);
         append_u(o, "late_accepted", d.feeds[i].late_accepted);
+        append_u(o, "sequence_resets", d.feeds[i].sequence_resets);
+        append_by_suspect_reason(o, "suspect_datagrams", d.feeds[i].suspect_datagrams);
+        append_by_suspect_reason(o, "suspect_messages", d.feeds[i].suspect_messages);
+        append_u(o, "events_late", d.feeds[i].events_late);
+        append_u(o, "events_ahead", d.feeds[i].events_ahead);
         o += '}';
     }
     o += "],\"workers_detail\":[";

@@ -104,6 +104,7 @@ struct appliance_snapshot {
     double kafka_stalled_s = 0;  // how long records have waited with no acknowledgement from Kafka
     kafka_counters kafka{};
     uint64_t kafka_waiting = 0;  // alerts held by the controlplane (backpressure)
+    uint64_t kafka_alerts_dropped = 0;  // alerts the producer refused outright, no outbox took them
     bool have_spool = false, spool_writable = true;
     spool_stats spool{};
     std::string spool_error;

@@ -33,8 +33,8 @@ Last line: {"tx_per_s":..,"workers":..,"p50_ns":..,"p99_ns":..,"p999_ns":..,
 "testpmd_rxonly_pps":..,...}. Figures only; nothing passes or fails on them.
 
 Use a raw-framed capture (txgen --framing raw): a looped MoldUDP64 capture repeats
-its sequence numbers, so after the first pass the sequencer rightly drops every
-message as a duplicate. Every replay after the first re-scores the same transactions
+its sequence numbers, so each pass is held as a suspect jump back, then re-based
+(docs/feeds.md, Sequencing), which measures the sequencer, not the pipeline. Every replay after the first re-scores the same transactions
 (the engine flags them as duplicates), so use a capture with as many transactions as
 the run should see fresh.
 

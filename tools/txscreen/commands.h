@@ -1,5 +1,6 @@
 // The txscreen subcommands; each returns the process exit status (0 ok, 1 runtime
-// failure, 2 usage error) and prints its own errors.
+// failure, 2 usage error; `run` also 3: records lost or refused, run_losses.h) and
+// prints its own errors.
 #pragma once
 
 #include <string>

@@ -165,7 +165,7 @@ int cmd_demo(const std::vector<std::string>& args) {
     std::printf("   files          %s/: feed.pcap, labels.csv, verdicts.jsonl (every verdict), summary.json\n",
                 dir.c_str());
     std::printf("   accounting     %s\n", s.identities_hold() && r.verdicts == s.work.verdicts
-                                                 ? "rx = feed + non-feed, messages = decoded + rejected + duplicates, "
+                                                 ? "rx = feed + non-feed, messages = decoded + rejected + duplicates + suspect, "
                                                    "decoded = verdicts: all hold"
                                                  : "IDENTITIES BROKEN (see summary.json)");
     return 0;

@@ -29,6 +29,9 @@ commands:
   help     this text; `txscreen COMMAND --help` explains a command
 
 Everything after `--` goes to DPDK's EAL unchanged (lcores, memory, devices).
+
+exit status: 0 ok, 1 runtime failure, 2 usage or configuration error; `run` also
+3: it finished but records were lost or refused (`txscreen run --help`).
 )";
 
 }  // namespace

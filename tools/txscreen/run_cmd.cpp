@@ -8,6 +8,7 @@
 #include "tools/txscreen/appliance.h"
 #include "tools/txscreen/commands.h"
 #include "tools/txscreen/option_parser.h"
+#include "tools/txscreen/run_losses.h"
 
 namespace txscreen {
 
@@ -22,15 +23,25 @@ Runs the dataplane on the configured ports (and any given here), scores every
 transaction, publishes alerts to Kafka and prints a summary. Without --config the
 built-in defaults apply (docs/config.md): the four feeds txgen writes by default,
 the embedded Kafka broker. With --pcap the capture is processed once, drained, and
-the command exits 0. SIGINT/SIGTERM stop rx, finish in-flight verdicts, flush Kafka
-and exit 0. Options given here override the file.
+the command exits. SIGINT/SIGTERM stop rx, finish in-flight verdicts, flush Kafka
+and exit. Options given here override the file.
+
+exit status:
+  0  every record taken reached its sinks (rejected input is counted, not lost)
+  1  runtime failure (a port, the spool, Kafka or the admin API could not start)
+  2  usage or configuration error; nothing started
+  3  the run finished but records were lost or refused: spool rows refused (disk
+     full, I/O error, or over spool.max_bytes with no [s3] uploader) or never made
+     durable, alerts Kafka did not take and no outbox saved, --verdicts-out lines
+     not written; the summary prints one "lost:" line per kind (docs/runbook.md)
 
 options:
   --config FILE         appliance configuration (TOML; check it with check-config)
   --pcap FILE           a capture to replay through a net_pcap vdev (repeatable)
   --loop                replay the --pcap captures forever (net_pcap infinite_rx)
                         until SIGINT/SIGTERM; use raw framing (a looped MoldUDP64
-                        capture repeats its sequence numbers: duplicates)
+                        capture repeats its sequence numbers: duplicates, or for a
+                        long capture a confirmed sequence reset each pass)
   --device ARGS         any other DPDK device: vdev args or a PCI address (repeatable)
   --workers N           worker lcores owning card shards (default 1)
   --rx-lcores N         rx lcores (default 0: one lcore receives and scores, run
@@ -63,6 +74,22 @@ options:
 EAL defaults when not given after `--`: lcores for the roles, --no-huge -m N when
 no hugepages are reserved, and a per-process --file-prefix.
 )";
+
+// Closes --verdicts-out; returns the lines that did not reach the file (0 when all
+// did): a full disk fails the stream, and the file then holds fewer lines than written.
+uint64_t close_verdicts_out(std::ofstream& vout, const std::string& path, uint64_t lines) {
+    if (!vout.is_open()) return 0;
+    vout.close();
+    if (!vout.fail()) return 0;
+    std::ifstream in(path, std::ios::binary);
+    uint64_t in_file = 0;
+    char buf[1 << 16];
+    while (in.read(buf, sizeof buf) || in.gcount() > 0)
+        for (std::streamsize i = 0; i < in.gcount(); ++i) in_file += buf[i] == '\n';
+    std::fprintf(stderr, "txscreen run: --verdicts-out %s: write failed (%llu of %llu lines in the file)\n",
+                 path.c_str(), static_cast<unsigned long long>(in_file), static_cast<unsigned long long>(lines));
+    return lines > in_file ? lines - in_file : 1;
+}
 
 }  // namespace
 
@@ -149,10 +176,19 @@ int cmd_run(const std::vector<std::string>& args) {
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     verdict_sink sink;
-    if (vout.is_open()) sink = [&](const Verdict& v, const ruleset& r) { vout << verdict_line(v, r) << '\n'; };
+    uint64_t vout_lines = 0;
+    if (vout.is_open())
+        sink = [&](const Verdict& v, const ruleset& r) {
+            vout << verdict_line(v, r) << '\n';
+            ++vout_lines;
+        };
     appliance_result res = run_appliance(opt, sink, &g_stop);
+    const uint64_t vout_unwritten = close_verdicts_out(vout, verdicts_out, vout_lines);
+    const std::vector<loss_kind> losses = run_losses(res, verdicts_out, vout_unwritten);
+    const uint64_t lost = total_lost(losses);
 
     std::string json = result_json(res);
+    json.insert(json.size() - 1, ",\"loss\":" + losses_json(losses));  // into the outer object
     if (!summary_json.empty()) {
         std::ofstream f(summary_json);
         f << json << '\n';
@@ -172,6 +208,19 @@ int cmd_run(const std::vector<std::string>& args) {
         for (const auto& f : s.feeds)
             if (f.missing || f.gap_events) std::printf("  feed %s: %llu sequence numbers missing\n", f.name.c_str(),
                                                        static_cast<unsigned long long>(f.missing));
+        for (const auto& f : s.feeds) {
+            uint64_t held = 0, held_messages = 0;
+            for (std::size_t i = 1; i < sequence_suspect_count; ++i) {
+                held += f.suspect_datagrams[i];
+                held_messages += f.suspect_messages[i];
+            }
+            if (held || f.sequence_resets)
+                std::printf("  feed %s: %llu datagrams (%llu messages) held back as suspect sequence jumps, %llu "
+                            "confirmed (sequence resets)\n",
+                            f.name.c_str(), static_cast<unsigned long long>(held),
+                            static_cast<unsigned long long>(held_messages),
+                            static_cast<unsigned long long>(f.sequence_resets));
+        }
         if (!res.spool_dir.empty())
             std::printf("  spool %s: %llu records appended, %llu durable, %llu refused, %llu lost, %llu files%s\n",
                         res.spool_dir.c_str(), static_cast<unsigned long long>(res.spool_appended),
@@ -193,9 +242,30 @@ int cmd_run(const std::vector<std::string>& args) {
                         static_cast<unsigned long long>(res.kafka_alerts_replayed),
                         static_cast<unsigned long long>(res.kafka_outbox_recovered),
                         static_cast<unsigned long long>(res.kafka_outbox_backlog));
+        if (res.kafka_embedded_retention_deleted)
+            std::printf("  kafka embedded broker: %llu records deleted by retention (each partition keeps its newest "
+                        "5 MiB; not loss)\n",
+                        static_cast<unsigned long long>(res.kafka_embedded_retention_deleted));
+        if (res.spool_budget_waits || res.spool_budget_refused)
+            std::printf("  spool disk budget: %llu of %llu bytes at the end; rx held %llu times for it, %llu rows "
+                        "refused over it\n",
+                        static_cast<unsigned long long>(res.spool_disk_bytes),
+                        static_cast<unsigned long long>(res.spool_max_bytes),
+                        static_cast<unsigned long long>(res.spool_budget_waits),
+                        static_cast<unsigned long long>(res.spool_budget_refused));
         std::printf("  accounting identities: %s\n", s.identities_hold() && res.verdicts == s.work.verdicts ? "hold" : "BROKEN");
     }
-    return 0;
+    if (lost == 0) return 0;
+    // Loss is an error: said even with --quiet, on stdout with the summary, else stderr.
+    std::FILE* out = opt.quiet ? stderr : stdout;
+    for (const auto& k : losses)
+        if (k.count)
+            std::fprintf(out, "  lost: %s: %llu %s\n", k.where.c_str(), static_cast<unsigned long long>(k.count),
+                         k.what.c_str());
+    std::fflush(stdout);
+    std::fprintf(stderr, "txscreen run: %llu records lost or refused (see the \"lost:\" lines); exit %d\n",
+                 static_cast<unsigned long long>(lost), exit_records_lost);
+    return exit_records_lost;
 }
 
 int cmd_check_config(const std::vector<std::string>& args) {
