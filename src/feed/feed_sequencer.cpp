@@ -148,7 +148,8 @@ feed_sequencer::result feed_sequencer::on_message(const char* name, uint64_t seq
         ++_c.stale;
         return result::duplicate;
     }
-    if (seq >= s.base + _window) advance(s, seq - _window + 1);
+    // Differences, not sums: near 2^64 base + window wraps (seq >= base holds here).
+    if (seq - s.base >= _window) advance(s, seq - _window + 1);
     if (test_and_set(s, seq)) {
         ++_c.duplicates;
         return result::duplicate;
@@ -156,7 +157,7 @@ feed_sequencer::result feed_sequencer::on_message(const char* name, uint64_t seq
     ++s.unique;
     ++_c.accepted;
     if (seq > s.highest) {
-        if (seq > s.highest + 1) ++_c.gap_events;
+        if (seq - s.highest > 1) ++_c.gap_events;
         s.highest = seq;
     } else {
         ++_c.late_accepted;

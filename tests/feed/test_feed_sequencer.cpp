@@ -270,6 +270,16 @@ TEST_CASE("datagrams running past 2^64-1 are never a candidate", "[unit][sequenc
     CHECK(q.missing() == 0);
 }
 
+TEST_CASE("numbers within a window of 2^64 are still deduplicated (found by fuzz_sequencer)", "[unit][sequencer]") {
+    feed_sequencer q(1024);
+    const uint64_t first = u64_max - 255;
+    for (uint64_t n = first; n < first + 5; ++n) CHECK(q.on_message(S1, n) == feed_sequencer::result::accept);
+    for (uint64_t n = first; n < first + 5; ++n) CHECK(q.on_message(S1, n) == feed_sequencer::result::duplicate);
+    CHECK(q.on_message(S1, u64_max) == feed_sequencer::result::accept);
+    CHECK(q.on_message(S1, u64_max) == feed_sequencer::result::duplicate);
+    CHECK(q.counters().accepted == 6);
+}
+
 TEST_CASE("a forged first datagram is outvoted by the genuine stream", "[unit][sequencer]") {
     feed_sequencer q;
     datagram_feed f{q};

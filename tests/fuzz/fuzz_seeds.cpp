@@ -1,6 +1,8 @@
 // fuzz_seeds KIND DIR: writes a seed corpus of valid inputs for one fuzz target, made
 // with the project's encoders, so libFuzzer starts from messages that reach deep code.
 #include <cstdio>
+#include <cstring>
+#include <initializer_list>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -77,6 +79,20 @@ std::vector<clear_txn> samples() {
     return v;
 }
 
+// fuzz_sequencer's 14-byte records: datagrams of 8 messages from `firsts` on line A of
+// session 0, each followed by its B-line copy.
+std::vector<uint8_t> sequencer_events(std::initializer_list<uint64_t> firsts) {
+    std::vector<uint8_t> out;
+    for (uint64_t first : firsts)
+        for (uint8_t line = 0; line < 2; ++line) {
+            uint8_t r[14] = {0, 0, line};
+            std::memcpy(r + 3, &first, sizeof first);
+            r[11] = 7;  // 8 messages (count % 64 + 1)
+            out.insert(out.end(), r, r + sizeof r);
+        }
+    return out;
+}
+
 void write(const std::string& dir, const std::string& name, const std::vector<uint8_t>& bytes) {
     std::ofstream f(dir + "/" + name, std::ios::binary);
     f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
@@ -86,7 +102,7 @@ void write(const std::string& dir, const std::string& name, const std::vector<ui
 
 int main(int argc, char** argv) {
     if (argc != 3) {
-        std::fprintf(stderr, "usage: fuzz_seeds framing|iso8583|json|pan_scrub DIR\n");
+        std::fprintf(stderr, "usage: fuzz_seeds framing|iso8583|json|pan_scrub|sequencer DIR\n");
         return 2;
     }
     const std::string kind = argv[1], dir = argv[2];
@@ -140,8 +156,13 @@ int main(int argc, char** argv) {
             const std::string s(t);
             write(dir, "text-" + std::to_string(n++), std::vector<uint8_t>(s.begin(), s.end()));
         }
+    } else if (kind == "sequencer") {
+        write(dir, "seq-stream", sequencer_events({1, 9, 17, 25, 33, 41}));
+        write(dir, "seq-jump", sequencer_events({1, 9, 1'000'000, 17, 25, 0xfffffffffffffffeull, 33}));
+        write(dir, "seq-renumber", sequencer_events({1, 9, 5'000'000, 5'000'008, 5'000'016, 5'000'024}));
     } else {
-        std::fprintf(stderr, "fuzz_seeds: unknown kind '%s' (framing|iso8583|json|pan_scrub)\n", kind.c_str());
+        std::fprintf(stderr, "fuzz_seeds: unknown kind '%s' (framing|iso8583|json|pan_scrub|sequencer)\n",
+                     kind.c_str());
         return 2;
     }
     return 0;
