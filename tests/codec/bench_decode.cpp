@@ -19,25 +19,12 @@
 #include "codec/iso8583.h"
 #include "codec/json_decode.h"
 #include "common/pan_scrub.h"
+#include "../common/luhn_complete.h"
 
 using namespace txscreen;
+using txscreen::test::luhn_complete;
 
 namespace {
-
-std::string luhn_complete(std::string body) {
-    unsigned sum = 0;
-    bool dbl = true;  // the check digit will be appended to the right
-    for (std::size_t i = body.size(); i-- > 0;) {
-        unsigned d = body[i] - '0';
-        if (dbl) {
-            d *= 2;
-            if (d > 9) d -= 9;
-        }
-        sum += d;
-        dbl = !dbl;
-    }
-    return body + static_cast<char>('0' + (10 - sum % 10) % 10);
-}
 
 std::vector<clear_txn> make_txns(std::size_t n) {
     std::mt19937_64 rng(42);

@@ -13,8 +13,10 @@
 
 #include "codec/json_decode.h"
 #include "common/currency.h"
+#include "../common/luhn_complete.h"
 
 using namespace txscreen;
+using txscreen::test::luhn_complete;
 
 namespace {
 
@@ -60,21 +62,6 @@ bool contains(const void* hay, std::size_t n, const std::string& needle) {
     for (std::size_t i = 0; i + needle.size() <= n; ++i)
         if (std::memcmp(h + i, needle.data(), needle.size()) == 0) return true;
     return false;
-}
-
-std::string luhn_complete(std::string body) {
-    unsigned sum = 0;
-    bool dbl = true;
-    for (std::size_t i = body.size(); i-- > 0;) {
-        unsigned d = body[i] - '0';
-        if (dbl) {
-            d *= 2;
-            if (d > 9) d -= 9;
-        }
-        sum += d;
-        dbl = !dbl;
-    }
-    return body + static_cast<char>('0' + (10 - sum % 10) % 10);
 }
 
 }  // namespace

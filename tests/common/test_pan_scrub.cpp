@@ -7,26 +7,12 @@
 
 #include "common/pan_scrub.h"
 #include "common/pan_token.h"
+#include "luhn_complete.h"
 
 using namespace txscreen;
+using txscreen::test::luhn_complete;
 
 namespace {
-
-// body + its Luhn check digit.
-std::string luhn_complete(std::string body) {
-    unsigned sum = 0;
-    bool dbl = true;  // the check digit will be appended to the right
-    for (std::size_t i = body.size(); i-- > 0;) {
-        unsigned d = body[i] - '0';
-        if (dbl) {
-            d *= 2;
-            if (d > 9) d -= 9;
-        }
-        sum += d;
-        dbl = !dbl;
-    }
-    return body + static_cast<char>('0' + (10 - sum % 10) % 10);
-}
 
 // The same number with its check digit wrong.
 std::string luhn_broken(const std::string& pan) {
