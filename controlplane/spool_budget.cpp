@@ -17,8 +17,8 @@ bool is_spool_file(const fs::path& p) {
     return ends(".avro") || ends(".avro.tmp");
 }
 
-// Sums the spool files below one table=* directory.
-uint64_t table_bytes(const fs::path& table_dir, std::error_code& ec) {
+// Sums the spool files below one table=* directory in one walk.
+uint64_t walk_table(const fs::path& table_dir, std::error_code& ec) {
     uint64_t total = 0;
     for (auto it = fs::recursive_directory_iterator(table_dir, ec); !ec && it != fs::recursive_directory_iterator();
          it.increment(ec)) {
@@ -28,9 +28,23 @@ uint64_t table_bytes(const fs::path& table_dir, std::error_code& ec) {
         const uintmax_t size = it->file_size(fec);
         if (!fec) total += size;
     }
-    // The uploader removes emptied partition directories while we walk: not an error.
-    if (ec == std::errc::no_such_file_or_directory) ec.clear();
     return total;
+}
+
+// The uploader removes emptied partition directories while we walk, which ends a walk
+// early: its partial sum would read low, so the walk starts again (a few times; then
+// the scan fails and the last figure stands).
+uint64_t table_bytes(const fs::path& table_dir, std::error_code& ec) {
+    for (int attempt = 0; attempt < 4; ++attempt) {
+        const uint64_t total = walk_table(table_dir, ec);
+        if (ec != std::errc::no_such_file_or_directory) return total;
+        std::error_code gone;
+        if (!fs::exists(table_dir, gone)) {  // the whole table went: nothing of it is on disk
+            ec.clear();
+            return 0;
+        }
+    }
+    return 0;
 }
 
 }  // namespace

@@ -53,8 +53,9 @@ struct dp_stats {
     std::vector<dp_feed_stats> feeds;
     uint64_t verdicts_dequeued = 0;  // taken off the verdict ring by the controlplane
     uint64_t rejects_dequeued = 0;
-    // DESIGN.md section 8 identities; true when they hold for this snapshot (only
-    // guaranteed at a quiescent moment: after drain, or with no traffic).
+    // The dataplane's accounting identities (docs/architecture.md, "Accounting
+    // identities"); true when they hold for this snapshot (only guaranteed at a
+    // quiescent moment: after drain, or with no traffic).
     bool identities_hold() const noexcept;
 };
 

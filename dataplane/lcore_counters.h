@@ -1,6 +1,7 @@
-// Per-lcore counters (STYLE.md): one cache-line-aligned struct per lcore, plain
-// uint64_t written only by its lcore, added once per burst; the controlplane sums over
-// lcores when it reads (dataplane: wo, ctlplane: ro; reads may be a burst behind).
+// Per-lcore counters (docs/dataplane.md, "Accounting"): one cache-line-aligned struct
+// per lcore, plain uint64_t written only by its lcore, added once per burst; the
+// controlplane sums over lcores when it reads (dataplane: wo, ctlplane: ro; reads may
+// be a burst behind).
 #pragma once
 
 #include <array>

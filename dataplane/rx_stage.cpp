@@ -177,10 +177,13 @@ bool dataplane::rx_lcore::flush() noexcept {
 
 int64_t dataplane::rx_lcore::receive_clock_ms(const rte_mbuf* m, bool capture_clock, int64_t host_ms) const noexcept {
     // A replay is bounded by the clock of its capture, not by today's. DPDK 22.11's
-    // net_pcap stamps microseconds since the epoch; a zero stamp is no clock.
+    // net_pcap stamps microseconds since the epoch.
+    // A stamp before 2000 is no wall clock (a capture rebased to zero, relative times):
+    // bounding by it would hold every event "ahead", so the host clock stands in.
+    constexpr uint64_t year_2000_us = 946'684'800'000'000;
     if (capture_clock && (m->ol_flags & rx_timestamp_flag)) {
         const uint64_t us = *RTE_MBUF_DYNFIELD(m, rx_timestamp_offset, const rte_mbuf_timestamp_t*);
-        if (us != 0) return static_cast<int64_t>(us / 1000);
+        if (us >= year_2000_us) return static_cast<int64_t>(us / 1000);
     }
     return host_ms;
 }

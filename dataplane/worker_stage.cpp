@@ -52,7 +52,7 @@ unsigned dataplane::worker_lcore::poll() noexcept {
             v.verdict_ns = dp->tsc_to_ns(v.verdict_tsc);
             v.worker = static_cast<uint16_t>(index);
             c.alerts += v.alert;
-            if (v.txn.feed_id < late_by_feed.size()) [[likely]] {
+            if ((v.late | v.ahead) && v.txn.feed_id < late_by_feed.size()) [[unlikely]] {
                 late_by_feed[v.txn.feed_id] += v.late;
                 ahead_by_feed[v.txn.feed_id] += v.ahead;
             }

@@ -651,13 +651,17 @@ inline reject_reason read_bitmap(const uint8_t*& p, const uint8_t* end, bool hex
 // value, before any cut to the field's size); adds the PANs masked to `masked`. Values
 // that cannot hold a PAN (pan_scrub_candidate) are copied straight from the wire.
 template <std::size_t C>
-inline bool put_scrubbed(fixed_text<C>& dst, std::string_view v, unsigned& masked) noexcept {
+inline bool put_scrubbed(fixed_text<C>& dst, std::string_view v, unsigned& masked, Txn& out,
+                         txn_field_bit bit) noexcept {
     if (!pan_scrub_candidate(v.data(), v.size())) [[likely]]
         return put_text(dst, v);
     char copy[99];  // a field 48 value has at most 99 bytes (two length digits)
     const std::size_t n = v.size() < sizeof copy ? v.size() : sizeof copy;
     std::memcpy(copy, v.data(), n);
-    masked += scrub_pans_parse(copy, n);
+    if (const unsigned k = scrub_pans_parse(copy, n)) {
+        masked += k;
+        out.masked_fields |= bit;
+    }
     return put_text(dst, copy, n);
 }
 
@@ -679,13 +683,13 @@ inline bool parse_additional_data(const uint8_t* p, std::size_t n, Txn& out, uns
         const uint16_t tag = static_cast<uint16_t>(p[i] << 8 | p[i + 1]);
         switch (tag) {
             case 'D' << 8 | 'I':
-                if (put_scrubbed(out.device_id, v, masked)) out.truncated |= tf_device_id;
+                if (put_scrubbed(out.device_id, v, masked, out, tf_device_id)) out.truncated |= tf_device_id;
                 break;
             case 'I' << 8 | 'P':
-                if (put_scrubbed(out.ip, v, masked)) out.truncated |= tf_ip;
+                if (put_scrubbed(out.ip, v, masked, out, tf_ip)) out.truncated |= tf_ip;
                 break;
             case 'E' << 8 | 'M':
-                if (put_scrubbed(out.email, v, masked)) out.truncated |= tf_email;
+                if (put_scrubbed(out.email, v, masked, out, tf_email)) out.truncated |= tf_email;
                 break;
             default:
                 break;  // another producer's sub-element: skipped by its length
@@ -942,7 +946,10 @@ reject_reason decode_fields(const uint8_t* msg, std::size_t len, const iso_decod
     if (has(s_merchant)) {
         copy_trimmed<15>(at(s_merchant), out.merchant_id);
         if (pan_scrub_candidate(reinterpret_cast<const char*>(at(s_merchant)), 15)) [[unlikely]]
-            masked += scrub_pans_parse(out.merchant_id.data, out.merchant_id.len);
+            if (const unsigned k = scrub_pans_parse(out.merchant_id.data, out.merchant_id.len)) {
+                masked += k;
+                out.masked_fields |= tf_merchant_id;
+            }
     }
     if (has(s_name_loc)) {
         // Common layout: name 22, city 13, state 3, country 2; every part fits its Txn field.
@@ -956,7 +963,10 @@ reject_reason decode_fields(const uint8_t* msg, std::size_t len, const iso_decod
             uint8_t* scrubbed = room + 8;
             std::memset(room, ' ', 8);
             std::memcpy(scrubbed, f, 40);
-            masked += scrub_pans_parse(reinterpret_cast<char*>(scrubbed), 40);
+            if (const unsigned k = scrub_pans_parse(reinterpret_cast<char*>(scrubbed), 40)) {
+                masked += k;
+                out.masked_fields |= tf_merchant_name | tf_city | tf_region;
+            }
             f = scrubbed;
         }
         copy_trimmed<22>(f, out.merchant_name);
@@ -989,7 +999,10 @@ reject_reason decode_fields(const uint8_t* msg, std::size_t len, const iso_decod
         const char* account = reinterpret_cast<const char*>(at(s_account));
         if (put_text(out.account_id, account, pos_len[s_account])) out.truncated |= tf_account_id;
         if (pan_scrub_candidate(account, pos_len[s_account])) [[unlikely]]  // 28 at most: never cut
-            masked += scrub_pans_parse(out.account_id.data, out.account_id.len);
+            if (const unsigned k = scrub_pans_parse(out.account_id.data, out.account_id.len)) {
+                masked += k;
+                out.masked_fields |= tf_account_id;
+            }
     }
     out.pans_masked = static_cast<uint8_t>(masked < 255 ? masked : 255);
 

@@ -281,7 +281,8 @@ amount_parse parse_amount(std::string_view s, int exponent, int64_t& out) noexce
     return amount_parse::ok;
 }
 
-// Keys of DESIGN.md section 2. Dispatch is by length and then a short compare.
+// Keys of the JSON payload (docs/feeds.md, "JSON payload"). Dispatch is by length and
+// then a short compare.
 enum class key_id : uint8_t {
     unknown, txn_id, ts, card, card_id, account_id, amount, currency, merchant_id, merchant_name,
     mcc, country, city, lat, lon, channel, device_id, ip, email,
@@ -494,6 +495,7 @@ reject_reason json_decoder::decode_walk(const char* msg, std::size_t len, Txn& o
     const currency_info* cur = nullptr;
     uint32_t trunc = 0;
     unsigned masked = 0;  // PANs masked in text values
+    uint32_t masked_bits = 0;  // txn_field_bit of each value they were in
 
     // Copies a string value into a fixed_text field, PANs masked first (over the whole
     // value: a PAN cut in two by the field's size would leave most of its digits);
@@ -505,7 +507,10 @@ reject_reason json_decoder::decode_walk(const char* msg, std::size_t len, Txn& o
             return reject_reason::json_bad_type;
         if (auto e = string_of(v, area, last_text)) [[unlikely]]
             return value_error(e);
-        masked += scrub_value(last_text);
+        if (const unsigned k = scrub_value(last_text)) {
+            masked += k;
+            masked_bits |= bit;
+        }
         if (put_text(dst, last_text)) trunc |= bit;
         present = !last_text.empty();
         return reject_reason::none;
@@ -564,7 +569,10 @@ reject_reason json_decoder::decode_walk(const char* msg, std::size_t len, Txn& o
                 // The identity is taken from the clear id (the token covers the whole id,
                 // even when the copy is cut); only then is the stored copy masked.
                 hold_card_id(s, im.tok, out, stash);
-                masked += scrub_value(s);
+                if (const unsigned k = scrub_value(s)) {
+                    masked += k;
+                    masked_bits |= tf_card_id;
+                }
                 if (put_text(out.card_id, s)) trunc |= tf_card_id;
                 present = !s.empty();
                 break;
@@ -724,6 +732,7 @@ reject_reason json_decoder::decode_walk(const char* msg, std::size_t len, Txn& o
     }
     out.truncated = trunc;
     out.pans_masked = static_cast<uint8_t>(masked < 255 ? masked : 255);
+    out.masked_fields = masked_bits;
     return reject_reason::none;
 }
 

@@ -1,6 +1,6 @@
 // JSON transaction decoder on simdjson (On Demand). One object per transaction with
-// the keys of DESIGN.md section 2; unknown keys ignored, a missing required key is a
-// reject. A json_decoder owns its parser and a padded copy buffer: one per lcore.
+// the keys of docs/feeds.md "JSON payload"; unknown keys ignored, a missing required
+// key is a reject. A json_decoder owns its parser and a padded copy buffer: one per lcore.
 #pragma once
 
 #include <cstddef>
@@ -44,7 +44,8 @@ private:
     std::unique_ptr<impl> _impl;
 };
 
-// Appends `t` as one JSON object (no newline) with the DESIGN.md keys.
+// Appends `t` as one JSON object (no newline) with the keys of docs/feeds.md
+// "JSON payload".
 void encode_json(const clear_txn& t, std::string& out);
 
 }  // namespace txscreen

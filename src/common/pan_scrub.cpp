@@ -114,6 +114,10 @@ private:
         }
     }
 
+    // Track 2 separates the PAN from expiry, service code and discretionary data with
+    // '=' as printed, 'D' as the binary (BCD) encoding's field separator reads in text.
+    static bool is_track2_separator(char c) noexcept { return c == '=' || c == 'D' || c == 'd'; }
+
     // The run s[b, e) alone: a PAN by Luhn or by its magnetic-stripe surroundings.
     void judge_run(uint64_t index, uint32_t b, uint32_t e) noexcept {
         std::size_t lz = 0;
@@ -121,7 +125,7 @@ private:
         const std::size_t sig = e - b - lz;
         if (sig < pan_min_digits || sig > pan_max_digits) return;
         const char* first = _s + b + lz;
-        const bool track2 = e < _n && _s[e] == '=' &&
+        const bool track2 = e < _n && is_track2_separator(_s[e]) &&
                             ((b > 0 && _s[b - 1] == ';') || (e + 4 < _n && is_digit(_s[e + 1]) && is_digit(_s[e + 2]) &&
                                                              is_digit(_s[e + 3]) && is_digit(_s[e + 4])));
         const bool track1 = e < _n && _s[e] == '^' && b > 0 && (_s[b - 1] == 'B' || _s[b - 1] == 'b');
@@ -162,7 +166,7 @@ private:
     void mask_track_data(std::size_t e) noexcept {
         if (e >= _n) return;
         std::size_t from = _n;
-        if (_s[e] == '=') {
+        if (is_track2_separator(_s[e])) {
             from = e + 1;
         } else if (_s[e] == '^') {
             const std::size_t stop = e + 2 + track1_name_max < _n ? e + 2 + track1_name_max : _n;

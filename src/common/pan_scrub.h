@@ -11,7 +11,7 @@
 //     1111", "3782-822463-10005") with 12-19 digits together and a valid Luhn check;
 //     every such group range is tried, so a number next to the PAN hides nothing;
 //   - a run of 12-19 digits in a magnetic-stripe shape, Luhn or not: followed by '='
-//     and at least 4 digits (track 2: "PAN=YYMM..."), or by '=' after ';' (";PAN="),
+//     or 'D' and at least 4 digits (track 2: "PAN=YYMM..."), or by '=' or 'D' after ';',
 //     or between a 'B' format code and '^' (track 1: "%BPAN^NAME^YYMM..."). The
 //     track's digits after the PAN (expiry, service code, discretionary data with the
 //     CVV) are masked whole.

@@ -77,6 +77,7 @@ struct alignas(64) Txn {
     char pos_entry_mode[4];  // field 22
     char pos_condition[3];   // field 25
     uint8_t pans_masked;     // PANs the decoder masked in text fields (pan_scrub.h), max 255
+    uint32_t masked_fields;  // txn_field_bit set for each text field a PAN was masked in
     uint32_t local_time;     // field 12 hhmmss as a number
     uint16_t local_date;     // field 13 MMDD as a number
     fixed_text<11> acquirer_id;   // field 32

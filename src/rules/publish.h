@@ -1,8 +1,20 @@
 // Publishing immutable objects (rulesets, pattern databases) to workers by pointer,
 // with an epoch-based grace period before an old object is freed.
 //
-// The dataplane will use DPDK rte_rcu_qsbr for this; src/ has no EAL, so this is the
-// same idea in plain C++:
+// This is the protocol of DPDK's rte_rcu_qsbr (quiescent-state-based reclamation) in
+// plain C++, and the only implementation the appliance has: nothing calls rte_rcu_qsbr.
+// src/ builds and is tested without EAL, so the engine cannot use it, and the
+// hot-swap tests run this code under ThreadSanitizer. Who calls what:
+//   - Readers: each engine registers one slot in the ruleset store and one in the
+//     pattern store (rules/engine.cpp); its worker lcore calls engine::quiescent()
+//     every 1024 polls and once more when it drains (dataplane/dataplane.cpp).
+//     The controlplane thread holds a ruleset slot of its own for rule names and
+//     passes its quiescent point at each admin snapshot (tools/txscreen/appliance.cpp).
+//   - Old objects are freed inside publish(), unregister_reader() and reclaim(), on
+//     the thread that calls them (the controlplane, or an admin thread reloading),
+//     never on a worker lcore: a retired object stays until the first such call after
+//     every reader has passed a quiescent point.
+// The protocol:
 //   - The controlplane builds an object off the dataplane and publish()es it: the
 //     current pointer is swapped, the old object is retired with the epoch that the
 //     swap started (global epoch, incremented after the swap).

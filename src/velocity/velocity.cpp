@@ -824,8 +824,14 @@ void velocity_shard::prepare(const Txn& txn, velocity_prepared& p, unsigned key_
     std::memcpy(p.key[0], txn.card_token, 16);
     p.has[0] = (key_mask & 1u) && !key_is_zero(p.key[0]);
     p.hash[0] = key_hash(p.key[0]);
-    const std::string_view texts[velocity_key_count] = {{}, txn.merchant_id.view(),
-                                                        txn.device_id.view(), txn.ip.view()};
+    // A key whose text had a PAN masked in it (BIN and last 4 left) no longer tells
+    // such ids apart: two merchants or devices would share one history, so it is left out.
+    const auto key_text = [&](const auto& text, uint32_t bit) {
+        return (txn.masked_fields & bit) ? std::string_view{} : text.view();
+    };
+    const std::string_view texts[velocity_key_count] = {{}, key_text(txn.merchant_id, tf_merchant_id),
+                                                        key_text(txn.device_id, tf_device_id),
+                                                        key_text(txn.ip, tf_ip)};
     // Merchant and device ids are fingerprinted even when their tables are left out:
     // the card keeps merchant tags (distinct merchants) and device tags (known devices).
     uint16_t tags[velocity_key_count] = {};
@@ -847,7 +853,9 @@ void velocity_shard::prepare(const Txn& txn, velocity_prepared& p, unsigned key_
     p.device_tag = tags[unsigned(velocity_key::device)];
 
     p.has_identity = true;
-    if (!txn.txn_id.empty()) {
+    // A masked txn_id would make every Luhn-valid id with the same BIN and last 4 one
+    // identity (false duplicates): it identifies nothing, STAN/RRN may still.
+    if (!txn.txn_id.empty() && !(txn.masked_fields & tf_txn_id)) {
         fingerprint(txn.txn_id.view(), 0x7e1d, p.identity);
     } else if (txn.stan[0] || txn.rrn[0]) {
         char buf[7 + 13 + 8 + 2];

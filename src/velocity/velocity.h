@@ -1,4 +1,4 @@
-// Per-key velocity state of one worker shard (DESIGN.md section 5, docs/velocity.md).
+// Per-key velocity state of one worker shard (docs/velocity.md).
 //
 // One fixed-capacity table per key kind (card by token, merchant, device and IP by a
 // 128-bit fingerprint of their text) of 128-byte entries, plus a duplicate-transaction

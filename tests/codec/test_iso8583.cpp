@@ -850,6 +850,8 @@ TEST_CASE("PANs in text fields are masked in the Txn and counted", "[unit][iso85
         CHECK(t.email == "4111-11**-****-1111@example.com");
         CHECK(t.account_id == "ACCT 555555******4444");
         CHECK(t.pans_masked == 6);
+        CHECK(t.masked_fields == (tf_merchant_id | tf_merchant_name | tf_city | tf_region | tf_device_id |
+                                  tf_email | tf_account_id));
         for (const char* clear : {"4111111111111111", "4222222222222", "378282246310005", "5555555555554444",
                                   "1111 1111", "1111-1111"})
             CHECK_FALSE(txn_contains(t, clear, std::strlen(clear)));

@@ -689,6 +689,7 @@ TEST_CASE("PANs in text values are masked in the Txn and counted", "[unit][json]
     CHECK(t.ip == "411111******1111");
     CHECK(t.txn_id == "tx 510510******5100");  // the last txn_id key wins
     CHECK(t.pans_masked == 7);
+    CHECK(t.masked_fields == (tf_merchant_name | tf_city | tf_email | tf_device_id | tf_account_id | tf_ip | tf_txn_id));
     for (const char* clear : {"4111111111111111", "5555555555554444", "378282246310005", "5105105105105100",
                               "1111 1111", "1111-1111", "5555 5555"})
         CHECK_FALSE(contains(&t, sizeof t, clear));

@@ -171,6 +171,10 @@ TEST_CASE("track 2 and track 1 shapes: PAN and the data after it are masked", "[
     // In a stripe shape the PAN is masked even when its check digit is wrong.
     CHECK(scrub(";4111111111111112=2912101?").text == ";411111******1112=*******?");
     CHECK(scrub("4111111111111112=2912101").text == "411111******1112=*******");
+    // Track 2 with the 'D' separator of its binary encoding: the data after it (which
+    // may hold the CVV) is masked too, Luhn or not (review finding).
+    CHECK(scrub("4111111111111111D29121010000012345").text == "411111******1111D*****************");
+    CHECK(scrub(";4111111111111112d2912101?").text == ";411111******1112d*******?");
     CHECK(scrub("%B4111111111111111^DOE/JOHN^2912101000000000?").text ==
           "%B411111******1111^DOE/JOHN^****************?");
     CHECK(scrub("%B4111111111111112^DOE/JOHN^2912").text == "%B411111******1112^DOE/JOHN^****");

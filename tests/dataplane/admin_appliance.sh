@@ -23,6 +23,28 @@ auth=(-H "Authorization: Bearer $token")
 pan=$(grep -a -o '"card":"[0-9]*"' "$work/raw.pcap" | head -1 | cut -d'"' -f4)
 [[ ${#pan} -ge 12 ]] || fail "no PAN found in the capture"
 
+echo "== /healthz is 200 from the moment the admin server listens"
+# The server listens before the dataplane starts (the ready-file comes after), so poll a
+# known port from launch: the first answer must be 200 (liveness) while /readyz is 503
+# (start-up). Formerly /healthz was 503 until the first snapshot, ~0.5 s later.
+port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$txscreen" run --pcap "$work/raw.pcap" --loop --admin "127.0.0.1:$port" --no-spool --no-kafka --quiet \
+  --ready-file "$work/ready0" > "$work/run.log" 2>&1 &
+pid=$!
+http_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$1"; }
+first=000
+for _ in $(seq 1 3000); do
+  first=$(http_code "http://127.0.0.1:$port/healthz")
+  [[ $first != 000 ]] && break
+  kill -0 "$pid" 2>/dev/null || fail "txscreen exited before its admin server answered"
+done
+ready_first=$(http_code "http://127.0.0.1:$port/readyz")
+[[ -s $work/ready0 ]] && started=yes || started=no  # after /readyz: ready implies started
+[[ $first == 200 ]] || fail "first /healthz answer: HTTP $first, expected 200 (starting is alive)"
+[[ $started == yes || $ready_first == 503 ]] || fail "/readyz is $ready_first before start-up ended, expected 503"
+kill -TERM "$pid"; wait "$pid"; pid=
+echo "ok: first /healthz 200 (ready-file written then: $started; /readyz $ready_first)"
+
 # No spool here (looping at full speed would write gigabytes); the embedded broker
 # stays on, so readiness covers Kafka.
 "$txscreen" run --pcap "$work/raw.pcap" --loop --admin 127.0.0.1:0 --no-spool --quiet \

@@ -81,3 +81,18 @@ out=$(timeout 5 "$txscreen" run --config /dev/zero --spool "$work/spool" 2>&1); 
 ln -s "$src/docs/txscreen.example.toml" "$work/linked.toml"
 timeout 5 "$txscreen" check-config "$work/linked.toml" | grep -q "valid" || fail "a symlink to a valid config was refused"
 echo "ok: /dev/zero, a directory, a FIFO and a 17 MiB file refused at once with exit 2 and the reason; symlinks followed"
+
+echo "== --version prints the project version and exits 0"
+want=$(sed -n "s/^ *version: *'\([^']*\)'.*/\1/p" "$src/meson.build" | head -1)
+[[ -n $want ]] || fail "no project version in $src/meson.build"
+broker=${TXSCREEN_BUILD_ROOT:-}/tools/kafka-broker/txscreen-kafka-broker
+tools=("txscreen:$txscreen" "txgen:$txgen")
+[[ -x $broker ]] && tools+=("txscreen-kafka-broker:$broker")
+for t in "${tools[@]}"; do
+  name=${t%%:*} bin=${t#*:}
+  out=$("$bin" --version 2>&1); rc=$?
+  [[ $rc == 0 ]] || fail "$name --version: exit $rc: $out"
+  [[ $out == "$name $want" ]] || fail "$name --version printed '$out', expected '$name $want'"
+  "$bin" --help 2>&1 | grep -q -- "--version" || fail "$name --help does not mention --version"
+done
+echo "ok: ${#tools[@]} tools print '<name> $want' and exit 0"

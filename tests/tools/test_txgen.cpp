@@ -528,7 +528,7 @@ TEST_CASE("A/B lines carry the same datagrams and drop independently", "[unit][t
     CHECK(near(static_cast<double>(both), (1 - p) * (1 - p)));
 }
 
-TEST_CASE("--from-jsonl reads the DESIGN.md schema and names file and line on errors", "[unit][txgen]") {
+TEST_CASE("--from-jsonl reads the JSON payload keys and names file and line on errors", "[unit][txgen]") {
     temp_dir dir;
     const std::string path = dir.file("in.jsonl");
     {

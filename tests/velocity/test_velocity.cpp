@@ -155,6 +155,27 @@ TEST_CASE("an event a little ahead of its receive clock is applied but moves the
     CHECK(f.shard.watermark_ms() == now + 10 * minute);
 }
 
+TEST_CASE("ids with a masked PAN are neither an identity nor a key", "[unit][velocity]") {
+    shard_fixture f;
+    // Two different numeric ids that both passed Luhn were masked to the same text.
+    Txn a = make_txn(1, t0, 100, "411111******1111");
+    a.txn_id.assign("411111******1111");
+    a.masked_fields = tf_txn_id | tf_merchant_id;
+    Txn b = a;
+    b.event_time_ms = t0 + sec;
+    CHECK(f.shard.observe(a).status == observe_status::applied);
+    const observe_result r = f.shard.observe(b);
+    CHECK(r.status == observe_status::applied);  // not a duplicate of a
+    CHECK(r.entry[unsigned(velocity_key::merchant)] == nullptr);
+    CHECK(f.shard.find(velocity_key::merchant, "411111******1111") == nullptr);
+    // The same ids unmasked are one identity: the second is a duplicate.
+    a.masked_fields = b.masked_fields = 0;
+    a.txn_id.assign("t-1");
+    b.txn_id.assign("t-1");
+    CHECK(f.shard.observe(a).status == observe_status::applied);
+    CHECK(f.shard.observe(b).status == observe_status::duplicate);
+}
+
 TEST_CASE("entries expire by event time and their slots are reused", "[unit][velocity]") {
     shard_fixture f;
     const int64_t ttl = f.shard.config().ttl_ms;

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "controlplane/kafka_embedded.h"
+#include "tools/version.h"
 
 namespace {
 
@@ -44,7 +45,9 @@ void usage(FILE* f) {
                  "  --print-address-file F  write the bootstrap address to F once listening\n"
                  "Runs until SIGTERM or SIGINT. Messages are kept in memory only: each partition\n"
                  "keeps its newest 5 MiB (or 100000 message sets); retention deletes older ones.\n"
-                 "SIGUSR1 (and the stop) print \"retention deleted N records\" on stderr.\n");
+                 "SIGUSR1 (and the stop) print \"retention deleted N records\" on stderr.\n"
+                 "  --version               print \"txscreen-kafka-broker VERSION\" and exit\n"
+                 "  --help                  this text\n");
 }
 
 bool parse_int(const char* s, int lo, int hi, int& out) {
@@ -155,6 +158,9 @@ int main(int argc, char** argv) {
             address_file = value("--print-address-file");
         } else if (a == "-h" || a == "--help") {
             usage(stdout);
+            return 0;
+        } else if (a == "--version") {
+            std::puts("txscreen-kafka-broker " TXSCREEN_VERSION);
             return 0;
         } else {
             std::fprintf(stderr, "txscreen-kafka-broker: unknown argument '%s'\n", a.c_str());

@@ -1,5 +1,6 @@
-// --from-jsonl: reads JSON lines in the DESIGN.md section 2 schema (what streaming
-// producers emit) into clear_txns, so an existing dataset can be replayed as a feed.
+// --from-jsonl: reads JSON lines with the keys of the JSON payload (docs/feeds.md;
+// what streaming producers emit) into clear_txns, so an existing dataset can be
+// replayed as a feed.
 // Keys: txn_id, ts (RFC 3339 or epoch ms), card (PAN) or card_id, account_id, amount
 // (decimal major units, number or string), currency, merchant_id, merchant_name, mcc,
 // country, city, lat, lon, channel (pos|ecom|atm), device_id, ip, email; optional

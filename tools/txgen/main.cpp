@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "tools/txgen/txgen_run.h"
+#include "tools/version.h"
 
 int main(int argc, char** argv) {
     using namespace txscreen::txgen;
@@ -16,6 +17,10 @@ int main(int argc, char** argv) {
     }
     if (o.help) {
         std::fputs(usage().c_str(), stdout);
+        return 0;
+    }
+    if (o.version) {
+        std::puts("txgen " TXSCREEN_VERSION);
         return 0;
     }
     try {

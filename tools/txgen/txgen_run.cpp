@@ -161,9 +161,10 @@ Output:
   --dst-ip A          destination IPv4 in the pcap (default 239.10.0.1)
   --udp HOST:PORT     send live UDP to HOST:PORT instead of writing a pcap
   --rate N            live mode: pace to N messages per second (default 0 = unpaced)
-  --from-jsonl FILE   read transactions from JSON lines (DESIGN.md schema; "-" = stdin)
+  --from-jsonl FILE   read transactions from JSON lines (docs/feeds.md keys; "-" = stdin)
   --quiet             no progress or summary on stderr
   --help              this text
+  --version           print "txgen VERSION" and exit
 
 Exit status: 0 success, 1 run-time error (file, network, bad --from-jsonl line),
 2 invalid arguments. See docs/feeds.md.
@@ -184,6 +185,8 @@ std::string parse_args(const std::vector<std::string>& args, txgen_options& o) {
         auto need = [&]() -> std::string { return a + " needs a value"; };
         if (a == "--help" || a == "-h") {
             o.help = true;
+        } else if (a == "--version") {
+            o.version = true;
         } else if (a == "--quiet" || a == "-q") {
             o.quiet = true;
         } else if (a == "--end-of-session") {
@@ -298,7 +301,7 @@ std::string parse_args(const std::vector<std::string>& args, txgen_options& o) {
             return "unknown option '" + a + "'";
         }
     }
-    if (o.help) return {};
+    if (o.help || o.version) return {};
     o.feed.format = format == "json" ? payload_format::json : payload_format::iso8583;
     o.feed.frame = fr == "raw" ? framing::raw : framing::moldudp64;
     if (dialect_given && o.feed.format != payload_format::iso8583) return "--dialect applies to --format iso8583 only";

@@ -28,6 +28,7 @@ struct txgen_options {
     udp_endpoints ends;
     bool quiet = false;
     bool help = false;
+    bool version = false;  // --version: print the version and exit
 };
 
 // Parses the arguments after the program name. Returns an empty string on success,

@@ -208,6 +208,7 @@ void appliance_admin::update(appliance_snapshot s) {
     std::lock_guard g(_mutex);
     _snap = std::move(s);
     _updated = std::chrono::steady_clock::now();
+    _have_snapshot = true;
     _generation.fetch_add(1);
 }
 
@@ -219,8 +220,10 @@ void appliance_admin::set_rules_text(std::string text) {
 bool appliance_admin::healthy() {
     // The controlplane loop refreshes the snapshot every ~100 ms while it runs; a stale
     // snapshot means the loop is stuck (a hung sink), which a restart would cure.
+    // Before the first snapshot the process is starting (ports, lcores): alive, and
+    // /readyz says it is not ready yet; a liveness probe must not restart it then.
     std::lock_guard g(_mutex);
-    if (_snap.finished) return true;
+    if (!_have_snapshot || _snap.finished) return true;
     return std::chrono::steady_clock::now() - _updated < std::chrono::seconds(10);
 }
 
@@ -534,8 +537,9 @@ std::string appliance_admin::render_stats() {
     if (s.have_kafka) append_u(o, "kafka_acked", s.kafka[kafka_topic::alerts].acked);
     o += '}';
 
-    // DESIGN.md section 8: each identity with both sides, so a monitor can show which
-    // one broke. They are exact once the dataplane is drained ("finished").
+    // The accounting identities (docs/architecture.md, "Accounting identities"): each
+    // with both sides, so a monitor can show which one broke. They are exact once the
+    // dataplane is drained ("finished").
     const uint64_t in_flight_rx = d.rx.decoded - d.work.txns;
     o += ",\"identities\":{";
     o += "\"packets\":{\"rx_packets\":" + std::to_string(d.rx.rx_packets) +

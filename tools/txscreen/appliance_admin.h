@@ -149,9 +149,10 @@ private:
     lookup_scorer& _lookups;
     pan_tokenizer _tokenizer;
     hooks _hooks;
-    mutable std::mutex _mutex;  // guards _snap and _updated
+    mutable std::mutex _mutex;  // guards _snap, _updated and _have_snapshot
     appliance_snapshot _snap;
     std::chrono::steady_clock::time_point _updated;
+    bool _have_snapshot = false;  // the loop has published one: liveness is judged from then
     const std::chrono::steady_clock::time_point _started = std::chrono::steady_clock::now();
     std::string _host;
     std::atomic<bool> _drain{false};

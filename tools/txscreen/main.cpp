@@ -10,6 +10,7 @@
 
 #include "tools/txscreen/appliance.h"
 #include "tools/txscreen/commands.h"
+#include "tools/version.h"
 
 using namespace txscreen;
 
@@ -27,6 +28,8 @@ commands:
   check-config FILE
            validate a configuration file and explain it (docs/config.md)
   help     this text; `txscreen COMMAND --help` explains a command
+  --version
+           print "txscreen VERSION" and exit
 
 Everything after `--` goes to DPDK's EAL unchanged (lcores, memory, devices).
 
@@ -45,6 +48,10 @@ int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 2, argv + argc);
     if (cmd == "help" || cmd == "--help" || cmd == "-h") {
         std::fputs(usage, stdout);
+        return 0;
+    }
+    if (cmd == "--version") {
+        std::puts("txscreen " TXSCREEN_VERSION);
         return 0;
     }
     try {
