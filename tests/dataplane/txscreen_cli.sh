@@ -96,3 +96,14 @@ for t in "${tools[@]}"; do
   "$bin" --help 2>&1 | grep -q -- "--version" || fail "$name --help does not mention --version"
 done
 echo "ok: ${#tools[@]} tools print '<name> $want' and exit 0"
+
+echo "== option syntax: --opt=value everywhere, integers are integers"
+"$txgen" --count=10 --seed=3 --out="$work/eq.pcap" --no-labels --quiet || fail "txgen --count=10 refused"
+[[ -s $work/eq.pcap ]] || fail "txgen --out=FILE wrote nothing"
+for bad in "--workers 1.9" "--workers=1.9" "--workers 0" "--cards 2048.5"; do
+  # shellcheck disable=SC2086
+  out=$("$txscreen" run $bad --pcap "$work/eq.pcap" 2>&1); rc=$?
+  [[ $rc == 2 ]] || fail "txscreen run $bad: exit $rc, expected the usage error 2: $out"
+  grep -qF -- "${bad%%[ =]*}" <<< "$out" || fail "txscreen run $bad: the message does not name the option: $out"
+done
+echo "ok: txgen takes --opt=value; txscreen run refuses fractional or out-of-range integers with exit 2"

@@ -171,7 +171,18 @@ Exit status: 0 success, 1 run-time error (file, network, bad --from-jsonl line),
 )";
 }
 
-std::string parse_args(const std::vector<std::string>& args, txgen_options& o) {
+std::string parse_args(const std::vector<std::string>& given, txgen_options& o) {
+    // "--opt=value" is "--opt value".
+    std::vector<std::string> args;
+    for (const std::string& a : given) {
+        const std::size_t eq = a.find('=');
+        if (a.rfind("--", 0) == 0 && eq != std::string::npos) {
+            args.push_back(a.substr(0, eq));
+            args.push_back(a.substr(eq + 1));
+        } else {
+            args.push_back(a);
+        }
+    }
     bool no_labels = false, labels_given = false, dialect_given = false;
     std::string format = "iso8583", fr = "moldudp64";
     for (std::size_t i = 0; i < args.size(); ++i) {

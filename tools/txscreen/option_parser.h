@@ -2,7 +2,9 @@
 // EAL pass-through after `--`, and errors that name the option.
 #pragma once
 
+#include <cmath>
 #include <cstdlib>
+#include <type_traits>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -55,9 +57,12 @@ public:
         if (!value(name, v)) return false;
         char* end = nullptr;
         double d = std::strtod(v.c_str(), &end);
-        if (v.empty() || *end || d < lo || d > hi)
-            throw std::invalid_argument(std::string(name) + ": '" + v + "' is not a number in " + std::to_string(lo) +
-                                        ".." + std::to_string(hi));
+        // An integer option given a fraction ("--workers 1.9") is a usage error, not 1.
+        const bool fraction = std::is_integral_v<Num> && d != std::floor(d);
+        if (v.empty() || *end || !(d >= lo && d <= hi) || fraction)
+            throw std::invalid_argument(std::string(name) + ": '" + v + "' is not " +
+                                        (std::is_integral_v<Num> ? "an integer" : "a number") + " in " +
+                                        format_bound(lo) + ".." + format_bound(hi));
         out = static_cast<Num>(d);
         return true;
     }
@@ -65,6 +70,12 @@ public:
     const std::vector<std::string>& eal() const { return _eal; }
 
 private:
+    static std::string format_bound(double b) {
+        std::string s = std::to_string(b);
+        s.erase(s.find_last_not_of('0') + 1);
+        if (s.back() == '.') s.pop_back();
+        return s;
+    }
     std::vector<std::string> _args, _eal;
     std::size_t _pos = 0;
 };
