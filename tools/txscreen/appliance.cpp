@@ -94,14 +94,6 @@ std::vector<std::string> eal_defaults(const appliance_config& c) {
     return args;
 }
 
-// {"jump_ahead":n,...}: every sequence_suspect reason but none, zeros included.
-std::string by_suspect_reason(const std::array<uint64_t, sequence_suspect_count>& by_reason) {
-    std::string o = "{";
-    for (std::size_t r = 1; r < sequence_suspect_count; ++r)
-        o += (r > 1 ? ",\"" : "\"") + std::string(sequence_suspect_names[r]) + "\":" + std::to_string(by_reason[r]);
-    return o + "}";
-}
-
 }  // namespace
 
 std::string verdict_line(const Verdict& v, const ruleset& rules) {
@@ -629,8 +621,8 @@ std::string result_json(const appliance_result& r) {
           << ",\"gap_events\":" << s.feeds[f].gap_events << ",\"late_accepted\":" << s.feeds[f].late_accepted
           << ",\"events_late\":" << s.feeds[f].events_late << ",\"events_ahead\":" << s.feeds[f].events_ahead
           << ",\"sequence_resets\":" << s.feeds[f].sequence_resets
-          << ",\"suspect_datagrams\":" << by_suspect_reason(s.feeds[f].suspect_datagrams)
-          << ",\"suspect_messages\":" << by_suspect_reason(s.feeds[f].suspect_messages) << "}";
+          << ",\"suspect_datagrams\":" << suspect_reasons_json(s.feeds[f].suspect_datagrams)
+          << ",\"suspect_messages\":" << suspect_reasons_json(s.feeds[f].suspect_messages) << "}";
     o << "],\"alerts_by_rule\":{";
     first = true;
     for (const auto& [k, v] : r.alerts_by_rule) {

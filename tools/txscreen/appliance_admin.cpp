@@ -44,6 +44,13 @@ void lookup_scorer::quiescent(unsigned worker) noexcept {
     }
 }
 
+std::string suspect_reasons_json(const std::array<uint64_t, sequence_suspect_count>& by_reason) {
+    std::string o = "{";
+    for (std::size_t r = 1; r < sequence_suspect_count; ++r)
+        o += (r > 1 ? ",\"" : "\"") + std::string(sequence_suspect_names[r]) + "\":" + std::to_string(by_reason[r]);
+    return o + "}";
+}
+
 namespace {
 
 void append_u(std::string& o, const char* key, uint64_t v, bool comma = true) {
@@ -52,15 +59,13 @@ void append_u(std::string& o, const char* key, uint64_t v, bool comma = true) {
     o += buf;
 }
 
-// ,"key":{"jump_ahead":n,...}: every sequence_suspect reason but none, zeros included.
+// ,"key":{"jump_ahead":n,...}
 void append_by_suspect_reason(std::string& o, const char* key,
                               const std::array<uint64_t, sequence_suspect_count>& by_reason) {
     o += ",\"";
     o += key;
-    o += "\":{";
-    for (std::size_t r = 1; r < sequence_suspect_count; ++r)
-        append_u(o, sequence_suspect_names[r].data(), by_reason[r], r > 1);
-    o += '}';
+    o += "\":";
+    o += suspect_reasons_json(by_reason);
 }
 
 void append_i(std::string& o, const char* key, int64_t v) {
@@ -318,18 +323,19 @@ void appliance_admin::render_metrics(std::string& out) {
     for (const auto& f : d.feeds) p.sample("txscreen_feed_gap_messages_total", {{"feed", f.name}}, f.missing);
     p.family("txscreen_feed_out_of_order_total", "counter", "Late messages accepted, by feed");
     for (const auto& f : d.feeds) p.sample("txscreen_feed_out_of_order_total", {{"feed", f.name}}, f.late_accepted);
-    p.family("txscreen_feed_suspect_datagrams_total", "counter",
-             "MoldUDP64 datagrams held back: implausible sequence range (docs/feeds.md), by feed and reason");
-    for (const auto& f : d.feeds)
-        for (std::size_t i = 1; i < sequence_suspect_count; ++i)
-            p.sample("txscreen_feed_suspect_datagrams_total", {{"feed", f.name}, {"reason", sequence_suspect_names[i]}},
-                     f.suspect_datagrams[i]);
-    p.family("txscreen_feed_suspect_messages_total", "counter",
-             "Messages of datagrams held back as suspect (not scored), by feed and reason");
-    for (const auto& f : d.feeds)
-        for (std::size_t i = 1; i < sequence_suspect_count; ++i)
-            p.sample("txscreen_feed_suspect_messages_total", {{"feed", f.name}, {"reason", sequence_suspect_names[i]}},
-                     f.suspect_messages[i]);
+    const auto by_feed_and_suspect_reason = [&](const char* name, const char* help,
+                                                 std::array<uint64_t, sequence_suspect_count> dp_feed_stats::*counts) {
+        p.family(name, "counter", help);
+        for (const auto& f : d.feeds)
+            for (std::size_t i = 1; i < sequence_suspect_count; ++i)
+                p.sample(name, {{"feed", f.name}, {"reason", sequence_suspect_names[i]}}, (f.*counts)[i]);
+    };
+    by_feed_and_suspect_reason("txscreen_feed_suspect_datagrams_total",
+                               "MoldUDP64 datagrams held back: implausible sequence range (docs/feeds.md), by feed and reason",
+                               &dp_feed_stats::suspect_datagrams);
+    by_feed_and_suspect_reason("txscreen_feed_suspect_messages_total",
+                               "Messages of datagrams held back as suspect (not scored), by feed and reason",
+                               &dp_feed_stats::suspect_messages);
     p.family("txscreen_feed_sequence_resets_total", "counter",
              "Confirmed sequence jumps: a MoldUDP64 session re-based onto a new range, by feed");
     for (const auto& f : d.feeds)
@@ -545,12 +551,10 @@ std::string appliance_admin::render_stats() {
     o += "\"packets\":{\"rx_packets\":" + std::to_string(d.rx.rx_packets) +
          ",\"feed_plus_non_feed\":" + std::to_string(d.rx.feed_packets + d.rx.non_feed_packets) +
          ",\"hold\":" + (d.rx.rx_packets == d.rx.feed_packets + d.rx.non_feed_packets ? "true" : "false") + "}";
+    const uint64_t messages_out = d.rx.decoded + d.rx.rejected + d.rx.duplicates + d.rx.suspect_messages;
     o += ",\"messages\":{\"feed_messages\":" + std::to_string(d.rx.feed_messages) +
-         ",\"decoded_plus_rejected_plus_duplicates_plus_suspect\":" +
-         std::to_string(d.rx.decoded + d.rx.rejected + d.rx.duplicates + d.rx.suspect_messages) + ",\"hold\":" +
-         (d.rx.feed_messages == d.rx.decoded + d.rx.rejected + d.rx.duplicates + d.rx.suspect_messages ? "true"
-                                                                                                          : "false") +
-         "}";
+         ",\"decoded_plus_rejected_plus_duplicates_plus_suspect\":" + std::to_string(messages_out) +
+         ",\"hold\":" + (d.rx.feed_messages == messages_out ? "true" : "false") + "}";
     o += ",\"decoded_scored\":{\"decoded\":" + std::to_string(d.rx.decoded) +
          ",\"txns\":" + std::to_string(d.work.txns) + ",\"verdicts\":" + std::to_string(d.work.verdicts) +
          ",\"in_flight\":" + std::to_string(in_flight_rx) + ",\"hold\":" +

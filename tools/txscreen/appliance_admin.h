@@ -34,6 +34,10 @@
 
 namespace txscreen {
 
+// {"jump_ahead":n,...}: a feed's counts by sequence_suspect reason (every reason but
+// none, zeros included), as /api/v1/stats and the run summary both print them.
+std::string suspect_reasons_json(const std::array<uint64_t, sequence_suspect_count>& by_reason);
+
 // Wraps the engines so admin threads can ask a worker about a card: the request waits
 // in the worker's slot and is answered at its next quiescent point (every 1024 polls,
 // microseconds when idle), so velocity tables are only ever touched by their owner.
