@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "tools/txscreen/appliance.h"
+#include "controlplane/appliance/appliance.h"
 #include "tools/txscreen/commands.h"
 #include "tools/txscreen/option_parser.h"
 

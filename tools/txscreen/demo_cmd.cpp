@@ -13,7 +13,7 @@
 
 #include "controlplane/verdict_json.h"
 #include "tools/txgen/txgen_run.h"
-#include "tools/txscreen/appliance.h"
+#include "controlplane/appliance/appliance.h"
 #include "tools/txscreen/commands.h"
 #include "tools/txscreen/label_eval.h"
 #include "tools/txscreen/option_parser.h"

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "tools/txscreen/appliance.h"
+#include "controlplane/appliance/appliance.h"
 #include "tools/txscreen/commands.h"
 #include "tools/version.h"
 

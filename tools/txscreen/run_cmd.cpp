@@ -5,7 +5,7 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "tools/txscreen/appliance.h"
+#include "controlplane/appliance/appliance.h"
 #include "tools/txscreen/commands.h"
 #include "tools/txscreen/option_parser.h"
 #include "tools/txscreen/run_losses.h"

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "tools/txscreen/appliance.h"
+#include "controlplane/appliance/appliance.h"
 
 namespace txscreen {
 

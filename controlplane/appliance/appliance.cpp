@@ -1,4 +1,4 @@
-#include "tools/txscreen/appliance.h"
+#include "controlplane/appliance/appliance.h"
 
 #include <pcap/pcap.h>
 #include <unistd.h>
@@ -25,8 +25,8 @@
 #include "rules/ruleset_store.h"
 #include "screen/pattern_store.h"
 #include "screen/starter_patterns.h"
-#include "tools/txscreen/appliance_admin.h"
-#include "tools/txscreen/engine_scorer.h"
+#include "controlplane/appliance/appliance_admin.h"
+#include "controlplane/appliance/engine_scorer.h"
 
 namespace txscreen {
 
