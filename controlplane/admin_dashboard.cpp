@@ -7,7 +7,7 @@
 //   latency_ns{p50,p90,p99,p999,max}  -> latency chart (microseconds)
 //   drops{name: monotonic count}      -> drops chart (per-second rates)
 //   backlog{name: gauge}              -> backlog chart
-//   alerts_by_rule{rule: count}, rejects_by_reason{reason: count} -> bar charts
+//   alerts_by_rule{rule: count}, rejects{reason: count} -> bar charts
 //   snapshot_ms (server time of the counters), rates{verdicts, alerts} (per second over
 //   the server's last second; the tiles prefer them)
 //   uptime_s, ruleset_version, patterns_version, ready, draining -> header tiles
@@ -251,7 +251,7 @@ function render() {
   $("backlog").textContent = fmt(backlog.reduce((a, b) => a + last(b.data), 0));
 
   barChart("c_rules", s.alerts_by_rule);
-  barChart("c_rejects", s.rejects_by_reason);
+  barChart("c_rejects", s.rejects);
 
   $("versions").textContent = (s.ruleset_version ?? "-") + " / " + (s.patterns_version ?? "-");
   $("uptime").textContent = typeof s.uptime_s === "number" ? fmtDur(s.uptime_s) : "-";

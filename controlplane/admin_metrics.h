@@ -2,8 +2,8 @@
 // and the server's own txscreen_admin_* families (metric names in docs/admin.md).
 //
 //   prometheus_text p(out);
-//   p.family("txscreen_rejects_total", "counter", "Messages rejected by the decoder, by reason");
-//   p.sample("txscreen_rejects_total", {{"reason", "bad_bitmap"}}, 12);
+//   p.family("example_rejects_total", "counter", "Messages rejected, by reason");
+//   p.sample("example_rejects_total", {{"reason", "bad_bitmap"}}, 12);
 //
 // Label values are escaped (backslash, double quote, newline); names are written as
 // given (callers pass constants). Appends to a caller-owned string: no other state.

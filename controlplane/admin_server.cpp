@@ -707,29 +707,6 @@ void admin_server::impl::append_own_metrics(std::string& out) {
 
 namespace {
 
-void validate(const admin_config& c) {
-    if (c.token.empty()) throw std::invalid_argument("admin.token: must be set (bearer token for the admin API)");
-    if (c.token.size() < 16) throw std::invalid_argument("admin.token: must be at least 16 characters");
-    // The token compares exactly, and HTTP drops whitespace around a header value and
-    // cannot carry control characters: such a token could never be presented.
-    if (c.token.front() == ' ' || c.token.back() == ' ')
-        throw std::invalid_argument("admin.token: must not begin or end with a space");
-    for (char ch : c.token)
-        if (static_cast<unsigned char>(ch) < ' ' || ch == '\x7f')
-            throw std::invalid_argument("admin.token: must not contain control characters (tab, newline, ...)");
-    if (c.tls_cert_file.empty() != c.tls_key_file.empty())
-        throw std::invalid_argument("admin.tls_cert_file and admin.tls_key_file: set both or neither");
-    if (c.body_limit == 0) throw std::invalid_argument("admin.body_limit: must be > 0");
-    if (c.header_limit < 1024 || c.header_limit > (1u << 30))
-        throw std::invalid_argument("admin.header_limit: must be in [1024, 2^30]");
-    if (c.header_timeout.count() <= 0 || c.body_timeout.count() <= 0 || c.write_timeout.count() <= 0)
-        throw std::invalid_argument("admin.*_timeout: must be > 0");
-    if (c.max_connections == 0) throw std::invalid_argument("admin.max_connections: must be > 0");
-    if (c.io_threads == 0 || c.io_threads > 64) throw std::invalid_argument("admin.io_threads: must be in [1, 64]");
-    if (c.backend_threads == 0 || c.backend_threads > 64)
-        throw std::invalid_argument("admin.backend_threads: must be in [1, 64]");
-}
-
 // Read bounded (common/bounded_file.h), not by OpenSSL's file reader: a path to
 // /dev/zero or a FIFO would otherwise hang start-up instead of refusing it.
 std::string read_pem(const std::string& path, const char* what) {

@@ -27,6 +27,8 @@
 #include <string>
 #include <string_view>
 
+#include "controlplane/admin_config.h"
+
 namespace txscreen {
 
 // Answer of admin_backend::ready(): not ready while starting (ports not up, first
@@ -94,34 +96,7 @@ const char* admin_endpoint_name(admin_endpoint e) noexcept;
 inline constexpr std::array<unsigned, 13> admin_counted_status = {
     200, 202, 400, 401, 404, 405, 408, 413, 414, 431, 500, 503, 0 /* other */};
 
-struct admin_config {
-    std::string address = "127.0.0.1";  // bind address (IPv4 or IPv6 literal)
-    uint16_t port = 8080;               // 0 = ephemeral (see admin_server::port())
-    // Bearer token for everything except /healthz, /readyz and the dashboard page
-    // itself (the page holds no data; its API calls carry the token). Required.
-    std::string token;
-    // TLS: both set = HTTPS only (PEM files); both empty = plain HTTP.
-    std::string tls_cert_file;
-    std::string tls_key_file;
-    std::size_t body_limit = 1 << 20;          // larger bodies get 413
-    std::size_t header_limit = 16 << 10;       // larger headers get 431
-    std::chrono::milliseconds header_timeout{10000};  // whole header, from first wait
-    std::chrono::milliseconds body_timeout{10000};    // whole body, after the header
-    std::chrono::milliseconds write_timeout{10000};
-    std::chrono::milliseconds idle_timeout{30000};    // keep-alive wait between requests
-    unsigned max_connections = 64;  // open connections beyond this get 503 and are closed
-    unsigned io_threads = 1;
-    unsigned backend_threads = 2;
-    // The server's threads run this much nicer (Linux per-thread nice, 0..19) than the
-    // thread that created the server: under a scrape storm the appliance's own
-    // controlplane thread keeps the CPU it shares with them.
-    int nice = 10;
-    // Access log: one line per request, "METHOD target status body_bytes NNNus", written
-    // just before the response (micros from the complete header to the answer).
-    // Card keys in velocity paths and any digit run of 12 or more are masked. Called
-    // from I/O threads; empty = no log.
-    std::function<void(std::string_view line)> access_log;
-};
+// admin_config (address, token, TLS, limits, threads): controlplane/admin_config.h.
 
 // Snapshot of the server's own counters (also exported by /metrics as txscreen_admin_*).
 struct admin_counters {

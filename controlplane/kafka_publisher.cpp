@@ -3,9 +3,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <new>
 #include <stdexcept>
 
 #include <librdkafka/rdkafka.h>
+
+#include "rules/ruleset.h"
 
 namespace txscreen {
 
@@ -46,11 +50,6 @@ void set_conf(rd_kafka_conf_t* conf, const std::string& key, const std::string& 
     }
 }
 
-std::string range_error(const char* key, long long v, long long lo, long long hi) {
-    return std::string("kafka.") + key + " = " + std::to_string(v) + " is out of range " +
-           std::to_string(lo) + ".." + std::to_string(hi);
-}
-
 }  // namespace
 
 const char* kafka_topic_label(kafka_topic t) noexcept {
@@ -62,49 +61,9 @@ const char* kafka_topic_label(kafka_topic t) noexcept {
     return "unknown";
 }
 
-const char* publish_result_name(publish_result r) noexcept {
-    switch (r) {
-        case publish_result::accepted: return "accepted";
-        case publish_result::backpressure: return "backpressure";
-        case publish_result::unavailable: return "unavailable";
-        case publish_result::encode_error: return "encode_error";
-        case publish_result::spilled: return "spilled";
-    }
-    return "unknown";
-}
-
-std::string validate_kafka_config(const kafka_config& c) {
-    if (c.brokers.empty()) return "kafka.brokers is empty: give host:port[,host:port...] or \"embedded\"";
-    if (c.embedded_brokers < 1 || c.embedded_brokers > 16)
-        return range_error("embedded_brokers", c.embedded_brokers, 1, 16);
-    if (c.embedded_partitions < 1 || c.embedded_partitions > 1024)
-        return range_error("embedded_partitions", c.embedded_partitions, 1, 1024);
-    if (c.client_id.empty()) return "kafka.client_id is empty";
-    if (c.topic_alerts.empty() || c.topic_scored.empty() || c.topic_rejects.empty())
-        return "kafka topic names must not be empty (topic_alerts, topic_scored, topic_rejects)";
-    if (c.compression != "none" && c.compression != "gzip" && c.compression != "snappy" &&
-        c.compression != "lz4" && c.compression != "zstd")
-        return "kafka.compression = \"" + c.compression + "\" is not one of none, gzip, snappy, lz4, zstd";
-    if (c.linger_ms < 0 || c.linger_ms > 900'000) return range_error("linger_ms", c.linger_ms, 0, 900'000);
-    if (c.batch_bytes < 1) return range_error("batch_bytes", c.batch_bytes, 1, 2'147'483'647);
-    if (c.batch_messages < 1 || c.batch_messages > 1'000'000)
-        return range_error("batch_messages", c.batch_messages, 1, 1'000'000);
-    if (c.max_backlog_messages < 1)
-        return range_error("max_backlog_messages", c.max_backlog_messages, 1, 2'147'483'647);
-    if (c.max_backlog_kbytes < 1)
-        return range_error("max_backlog_kbytes", c.max_backlog_kbytes, 1, 2'147'483'647);
-    if (c.backpressure_wait_ms < 0 || c.backpressure_wait_ms > 60'000)
-        return range_error("backpressure_wait_ms", c.backpressure_wait_ms, 0, 60'000);
-    if (c.message_timeout_ms < 0)
-        return range_error("message_timeout_ms", c.message_timeout_ms, 0, 2'147'483'647);
-    if (c.shutdown_flush_ms < 0) return range_error("shutdown_flush_ms", c.shutdown_flush_ms, 0, 2'147'483'647);
-    if (c.poll_interval_ms < 1 || c.poll_interval_ms > 10'000)
-        return range_error("poll_interval_ms", c.poll_interval_ms, 1, 10'000);
-    return {};
-}
-
-kafka_publisher::kafka_publisher(const kafka_config& cfg, verdict_json_names names)
-    : _cfg(cfg), _names(std::move(names)) {
+kafka_publisher::kafka_publisher(const kafka_config& cfg) : _cfg(cfg) {
+    // Called inside offer(), on the owner thread, while its snapshot is current.
+    _names.rule = [this](uint32_t, uint16_t id) { return _ruleset ? _ruleset->rule_name(id) : std::string_view(); };
     if (std::string e = validate_kafka_config(cfg); !e.empty()) throw std::runtime_error(e);
 
     if (cfg.brokers == "embedded") {
@@ -171,13 +130,27 @@ kafka_publisher::kafka_publisher(const kafka_config& cfg, verdict_json_names nam
 
 kafka_publisher::~kafka_publisher() { close(); }
 
-void kafka_publisher::close() noexcept {
-    if (_closed) return;
-    _closed = true;
+void kafka_publisher::stop_polling() noexcept {
     _stop.store(true, std::memory_order_release);
     if (_poller.joinable()) _poller.join();
     _polling.store(false, std::memory_order_release);
+}
+
+uint64_t kafka_publisher::failed_total() const noexcept {
+    uint64_t n = _alerts_dropped.load(std::memory_order_relaxed);
+    for (const topic_state& t : _topics) n += t.failed.load(std::memory_order_acquire);
+    return n;
+}
+
+bool kafka_publisher::close() noexcept {
+    if (_closed) return _closed_clean;
+    _closed = true;
+    const uint64_t failed_before = failed_total();
+    retry_held();
+    // The poll thread keeps replaying the outbox while the broker is given its time.
     int left = flush(_cfg.shutdown_flush_ms);
+    stop_polling();
+    if (left > 0) left = flush(0);
     if (left > 0) {
         const uint64_t in_outbox = _outbox ? _outbox->backlog() : 0;
         const int queued = left - static_cast<int>(in_outbox);
@@ -193,6 +166,7 @@ void kafka_publisher::close() noexcept {
         rd_kafka_purge(_rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
         rd_kafka_poll(_rk, 0);
     }
+    save_held();
     for (auto& t : _topics)
         if (t.rkt) rd_kafka_topic_destroy(t.rkt);
     rd_kafka_destroy(_rk);
@@ -205,7 +179,12 @@ void kafka_publisher::close() noexcept {
         _final_outbox = _outbox->stats();
         _outbox.reset();  // writes the read positions
     }
+    if (_embedded)
+        _retention_deleted.store(static_cast<uint64_t>(std::max<int64_t>(0, _embedded->retention_deleted())),
+                                 std::memory_order_relaxed);
     _embedded.reset();
+    _closed_clean = failed_total() == failed_before;
+    return _closed_clean;
 }
 
 void kafka_publisher::poll_loop() {
@@ -232,7 +211,7 @@ void kafka_publisher::replay_outbox() noexcept {
     try {
         while (!_stop.load(std::memory_order_relaxed) && _outbox->peek(key, value, seg)) {
             if (produce(kafka_topic::alerts, key.data(), key.size(), value.data(), value.size(), false, seg) !=
-                publish_result::accepted)
+                sent::accepted)
                 return;
             _outbox->pop();
             _replayed.fetch_add(1, std::memory_order_relaxed);
@@ -242,18 +221,18 @@ void kafka_publisher::replay_outbox() noexcept {
     }
 }
 
-publish_result kafka_publisher::spill(const char* key, std::size_t key_len, const char* payload, std::size_t len,
-                                      publish_result otherwise) noexcept {
+kafka_publisher::sent kafka_publisher::spill(const char* key, std::size_t key_len, const char* payload,
+                                             std::size_t len, sent otherwise) noexcept {
     if (_outbox->bytes_on_disk() + key_len + len + 16 > _cfg.outbox_max_bytes) [[unlikely]] {
         if (_outbox_full.fetch_add(1, std::memory_order_relaxed) % 100'000 == 0)
-            std::fprintf(stderr, "kafka outbox: full (%llu bytes, kafka.outbox_max_size): alerts are refused with "
-                                 "backpressure until the broker takes some\n",
+            std::fprintf(stderr, "kafka outbox: full (%llu bytes, kafka.outbox_max_size): alerts are held "
+                                 "until the broker takes some\n",
                          static_cast<unsigned long long>(_cfg.outbox_max_bytes));
-        return publish_result::backpressure;
+        return sent::backpressure;
     }
     if (_outbox->append({key, key_len}, {payload, len})) {
         _spilled.fetch_add(1, std::memory_order_relaxed);
-        return publish_result::spilled;
+        return sent::spilled;
     }
     if (log_allowed()) std::fprintf(stderr, "kafka outbox: cannot save an alert: %s\n", _outbox->last_error().c_str());
     return otherwise;
@@ -276,12 +255,13 @@ int kafka_publisher::flush(int timeout_ms) noexcept {
     }
 }
 
-publish_result kafka_publisher::produce(kafka_topic t, const char* key, std::size_t key_len,
-                                        const char* payload, std::size_t len, bool wait, uint64_t segment) noexcept {
+kafka_publisher::sent kafka_publisher::produce(kafka_topic t, const char* key, std::size_t key_len,
+                                               const char* payload, std::size_t len, bool wait,
+                                               uint64_t segment) noexcept {
     topic_state& ts = _topics[static_cast<std::size_t>(t)];
     if (_fatal.load(std::memory_order_acquire) || !_rk) [[unlikely]] {
         ts.refused.fetch_add(1, std::memory_order_relaxed);
-        return publish_result::unavailable;
+        return sent::unavailable;
     }
     int64_t deadline = 0;
     for (;;) {
@@ -293,15 +273,15 @@ publish_result kafka_publisher::produce(kafka_topic t, const char* key, std::siz
             RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE(const_cast<char*>(payload), len),
             RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<uintptr_t>(t) | (segment << 2))), RD_KAFKA_V_END);
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) [[likely]]
-            return publish_result::accepted;
+            return sent::accepted;
         ts.produced.fetch_sub(1, std::memory_order_relaxed);
 
         if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-            if (!wait) return publish_result::backpressure;
-            // Already known to be full: fail fast, the caller re-reads from the spool.
+            if (!wait) return sent::backpressure;
+            // Already known to be full: fail fast (the caller holds or spills an alert).
             if (_backpressured.load(std::memory_order_relaxed)) {
                 ts.backpressure.fetch_add(1, std::memory_order_relaxed);
-                return publish_result::backpressure;
+                return sent::backpressure;
             }
             int64_t now = now_ms();
             if (deadline == 0) {
@@ -309,11 +289,11 @@ publish_result kafka_publisher::produce(kafka_topic t, const char* key, std::siz
             } else if (now >= deadline) {
                 if (!_backpressured.exchange(true))
                     std::fprintf(stderr,
-                                 "kafka: backlog full (%d messages / %d KiB): publishing reports "
-                                 "backpressure until the broker catches up\n",
+                                 "kafka: backlog full (%d messages / %d KiB): alerts go to the outbox or are "
+                                 "held until the broker catches up\n",
                                  _cfg.max_backlog_messages, _cfg.max_backlog_kbytes);
                 ts.backpressure.fetch_add(1, std::memory_order_relaxed);
-                return publish_result::backpressure;
+                return sent::backpressure;
             }
             // Serve delivery reports to make room, as librdkafka's examples do.
             rd_kafka_poll(_rk, 1);
@@ -322,64 +302,142 @@ publish_result kafka_publisher::produce(kafka_topic t, const char* key, std::siz
         ts.refused.fetch_add(1, std::memory_order_relaxed);
         if (err == RD_KAFKA_RESP_ERR__FATAL) {
             _fatal.store(true, std::memory_order_release);
-            return publish_result::unavailable;
+            return sent::unavailable;
         }
         if (log_allowed())
             std::fprintf(stderr, "kafka: produce to %s refused: %s\n", kafka_topic_label(t),
                          rd_kafka_err2str(err));
-        return err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ? publish_result::encode_error
-                                                           : publish_result::unavailable;
+        return err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ? sent::too_large : sent::unavailable;
     }
 }
 
-publish_result kafka_publisher::publish_alert(const Verdict& v) noexcept {
-    char key[2 * card_token_bytes];
-    char payload[verdict_json_max_bytes];
-    std::size_t n = write_verdict_json(v, _names, payload, sizeof payload);
-    if (n == 0) [[unlikely]] {
-        _topics[static_cast<std::size_t>(kafka_topic::alerts)].refused.fetch_add(1, std::memory_order_relaxed);
-        return publish_result::encode_error;
-    }
+std::size_t kafka_publisher::render(kafka_topic t, const Verdict& v, char* key, char* payload) noexcept {
+    const std::size_t n = write_verdict_json(v, _names, payload, verdict_json_max_bytes);
+    if (n == 0) [[unlikely]]
+        _topics[static_cast<std::size_t>(t)].refused.fetch_add(1, std::memory_order_relaxed);
     write_token_hex(v.txn.card_token, key);
+    return n;
+}
+
+kafka_publisher::sent kafka_publisher::send_alert(const char* key, const char* payload, std::size_t len) noexcept {
+    constexpr std::size_t key_len = 2 * card_token_bytes;
     // While the outbox holds alerts, new ones queue behind them (order per card).
     if (_outbox && _outbox->backlog() > 0) [[unlikely]]
-        return spill(key, sizeof key, payload, n, publish_result::backpressure);
-    publish_result r = produce(kafka_topic::alerts, key, sizeof key, payload, n);
-    if (_outbox && (r == publish_result::backpressure || r == publish_result::unavailable)) [[unlikely]]
-        return spill(key, sizeof key, payload, n, r);
+        return spill(key, key_len, payload, len, sent::backpressure);
+    const sent r = produce(kafka_topic::alerts, key, key_len, payload, len);
+    if (_outbox && (r == sent::backpressure || r == sent::unavailable)) [[unlikely]]
+        return spill(key, key_len, payload, len, r);
     return r;
 }
 
-publish_result kafka_publisher::publish_scored(const Verdict& v) noexcept {
-    if (!_cfg.publish_scored) return publish_result::accepted;
+sink_answer kafka_publisher::drop_alert() noexcept {
+    _alerts_dropped.fetch_add(1, std::memory_order_relaxed);
+    return sink_answer::refused;
+}
+
+sink_answer kafka_publisher::hold(const char* key, const char* payload, std::size_t len) noexcept {
+    if (_held.size() >= kafka_hold_capacity) [[unlikely]] {
+        if (log_allowed()) std::fprintf(stderr, "kafka: hold queue full (%zu alerts): alert dropped\n", _held.size());
+        return drop_alert();
+    }
+    try {
+        held_alert& h = _held.emplace_back();
+        std::memcpy(h.key, key, sizeof h.key);
+        h.value.assign(payload, len);
+    } catch (const std::bad_alloc&) {
+        return drop_alert();
+    }
+    _waiting.store(_held.size(), std::memory_order_relaxed);
+    return sink_answer::held;
+}
+
+sink_answer kafka_publisher::offer_alert(const Verdict& v) noexcept {
     char key[2 * card_token_bytes];
     char payload[verdict_json_max_bytes];
-    std::size_t n = write_verdict_json(v, _names, payload, sizeof payload);
-    if (n == 0) [[unlikely]] {
-        _topics[static_cast<std::size_t>(kafka_topic::scored)].refused.fetch_add(1, std::memory_order_relaxed);
-        return publish_result::encode_error;
+    const std::size_t n = render(kafka_topic::alerts, v, key, payload);
+    if (n == 0) [[unlikely]]
+        return drop_alert();
+    if (!_held.empty()) return hold(key, payload, n);  // behind the held ones, in order
+    switch (send_alert(key, payload, n)) {
+        case sent::accepted: return sink_answer::accepted;
+        case sent::spilled: return sink_answer::spilled;
+        case sent::backpressure: return hold(key, payload, n);
+        case sent::unavailable:
+        case sent::too_large: break;
     }
-    write_token_hex(v.txn.card_token, key);
-    return produce(kafka_topic::scored, key, sizeof key, payload, n);
+    return drop_alert();
 }
 
-publish_result kafka_publisher::publish_reject(const reject_record& r) noexcept {
+sink_answer kafka_publisher::offer_scored(const Verdict& v) noexcept {
+    char key[2 * card_token_bytes];
+    char payload[verdict_json_max_bytes];
+    const std::size_t n = render(kafka_topic::scored, v, key, payload);
+    if (n == 0) [[unlikely]]
+        return sink_answer::refused;
+    return produce(kafka_topic::scored, key, sizeof key, payload, n) == sent::accepted ? sink_answer::accepted
+                                                                                        : sink_answer::refused;
+}
+
+sink_answer kafka_publisher::offer(const Verdict& v) noexcept {
+    sink_answer a = sink_answer::accepted;
+    if (v.alert) a = offer_alert(v);
+    // Once per verdict, whatever became of its alert: a held alert is retried alone.
+    if (_cfg.publish_scored) {
+        const sink_answer scored = offer_scored(v);
+        if (!v.alert) a = scored;
+    }
+    return a;
+}
+
+sink_answer kafka_publisher::offer(const reject_record& r) noexcept {
     char key[8];
     char payload[reject_json_max_bytes];
-    std::size_t n = write_reject_json(r, payload, sizeof payload);
+    const std::size_t n = write_reject_json(r, payload, sizeof payload);
     if (n == 0) [[unlikely]] {
         _topics[static_cast<std::size_t>(kafka_topic::rejects)].refused.fetch_add(1, std::memory_order_relaxed);
-        return publish_result::encode_error;
+        return sink_answer::refused;
     }
-    int klen = std::snprintf(key, sizeof key, "%u", static_cast<unsigned>(r.feed_id));
-    return produce(kafka_topic::rejects, key, static_cast<std::size_t>(klen), payload, n);
+    const int klen = std::snprintf(key, sizeof key, "%u", static_cast<unsigned>(r.feed_id));
+    return produce(kafka_topic::rejects, key, static_cast<std::size_t>(klen), payload, n) == sent::accepted
+               ? sink_answer::accepted
+               : sink_answer::refused;
 }
 
-publish_result kafka_publisher::publish(const Verdict& v) noexcept {
-    publish_result r = publish_result::accepted;
-    if (v.alert) r = publish_alert(v);
-    if (_cfg.publish_scored) publish_scored(v);
-    return r;
+void kafka_publisher::retry_held() noexcept {
+    while (!_held.empty()) {
+        const held_alert& h = _held.front();
+        const sent r = send_alert(h.key, h.value.data(), h.value.size());
+        if (r == sent::backpressure) {
+            _backpressure_waits.fetch_add(1, std::memory_order_relaxed);
+            return;
+        }
+        if (r == sent::unavailable || r == sent::too_large) _alerts_dropped.fetch_add(1, std::memory_order_relaxed);
+        _held.pop_front();
+        _waiting.store(_held.size(), std::memory_order_relaxed);
+    }
+}
+
+bool kafka_publisher::holding() noexcept {
+    retry_held();
+    return !_held.empty();
+}
+
+// At close, alerts still held go to the outbox past its bound (the hold queue bounds
+// them), so the next start publishes them; with no outbox they are counted dropped.
+void kafka_publisher::save_held() noexcept {
+    if (_held.empty()) return;
+    uint64_t saved = 0;
+    for (const held_alert& h : _held) {
+        if (_outbox && _outbox->append({h.key, sizeof h.key}, h.value)) ++saved;
+        else _alerts_dropped.fetch_add(1, std::memory_order_relaxed);
+    }
+    _spilled.fetch_add(saved, std::memory_order_relaxed);
+    std::fprintf(stderr, "kafka: shutdown: %zu alerts were held: %llu saved to the outbox, %llu dropped (the spool "
+                         "has them)\n",
+                 _held.size(), static_cast<unsigned long long>(saved),
+                 static_cast<unsigned long long>(_held.size() - saved));
+    _held.clear();
+    _waiting.store(0, std::memory_order_relaxed);
 }
 
 kafka_counters kafka_publisher::counters() const noexcept {
@@ -402,6 +460,10 @@ kafka_counters kafka_publisher::counters() const noexcept {
         c.outbox_full = _outbox_full.load(std::memory_order_relaxed);
         c.outbox = _outbox ? _outbox->stats() : _final_outbox;
     }
+    c.waiting = _waiting.load(std::memory_order_relaxed);
+    c.backpressure_waits = _backpressure_waits.load(std::memory_order_relaxed);
+    c.alerts_dropped = _alerts_dropped.load(std::memory_order_relaxed);
+    c.retention_deleted = _retention_deleted.load(std::memory_order_relaxed);
     c.errors = _errors.load(std::memory_order_relaxed);
     c.fatal_errors = _fatal_errors.load(std::memory_order_relaxed);
     c.ready = ready();

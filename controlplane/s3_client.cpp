@@ -13,11 +13,6 @@ namespace {
 
 std::once_flag curl_once;
 
-std::string env_or(const char* name) {
-    const char* v = std::getenv(name);
-    return v ? v : "";
-}
-
 size_t on_body(char* p, size_t size, size_t n, void* ud) {
     static_cast<s3_response*>(ud)->body.append(p, size * n);
     return size * n;
@@ -56,28 +51,6 @@ std::string xml_value(const std::string& body, const std::string& tag) {
 }
 
 }  // namespace
-
-void s3_config_from_env(s3_config& c) {
-    if (c.access_key.empty()) c.access_key = env_or("AWS_ACCESS_KEY_ID");
-    if (c.secret_key.empty()) c.secret_key = env_or("AWS_SECRET_ACCESS_KEY");
-    if (c.session_token.empty()) c.session_token = env_or("AWS_SESSION_TOKEN");
-    if (c.region.empty()) c.region = env_or("AWS_REGION");
-    if (c.region.empty()) c.region = env_or("AWS_DEFAULT_REGION");
-    if (c.region.empty()) c.region = "us-east-1";
-}
-
-std::string validate_s3_config(const s3_config& c) {
-    if (c.endpoint.empty()) return "";
-    if (c.endpoint.rfind("http://", 0) != 0 && c.endpoint.rfind("https://", 0) != 0)
-        return "s3.endpoint: must start with http:// or https://, got \"" + c.endpoint + "\"";
-    if (c.bucket.empty()) return "s3.bucket: required when s3.endpoint is set";
-    if (c.access_key.empty() || c.secret_key.empty())
-        return "s3.access_key/s3.secret_key: required (or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)";
-    if (c.part_size < (5ull << 20)) return "s3.part_size: must be >= 5 MiB (S3's minimum part), got " + std::to_string(c.part_size);
-    if (c.multipart_threshold < c.part_size) return "s3.multipart_threshold: must be >= s3.part_size";
-    if (c.retry_base_ms == 0 || c.retry_max_ms < c.retry_base_ms) return "s3.retry_base_ms/retry_max_ms: need 0 < base <= max";
-    return "";
-}
 
 s3_client::s3_client(s3_config config) : _config(std::move(config)) {
     std::call_once(curl_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });

@@ -9,35 +9,12 @@
 #include <utility>
 #include <vector>
 
+#include "controlplane/s3_config.h"
 #include "controlplane/s3_sigv4.h"
 
 namespace txscreen {
 
-struct s3_config {
-    std::string endpoint;   // "http://127.0.0.1:4568", "https://s3.eu-west-1.amazonaws.com"; "" = no upload
-    std::string region;     // "" = $AWS_REGION, else us-east-1
-    std::string bucket;
-    std::string prefix;     // key prefix ("lake/txscreen/"); keys are prefix + spool-relative path
-    std::string access_key; // "" = $AWS_ACCESS_KEY_ID
-    std::string secret_key; // "" = $AWS_SECRET_ACCESS_KEY
-    std::string session_token;                 // "" = $AWS_SESSION_TOKEN (optional)
-    uint64_t multipart_threshold = 64ull << 20; // files at least this big go multipart
-    uint64_t part_size = 16ull << 20;           // multipart part size (S3 minimum 5 MiB)
-    uint32_t connect_timeout_ms = 5000;
-    uint32_t request_timeout_ms = 120000;
-    uint32_t retry_base_ms = 200;               // first backoff after a failure, doubled per retry
-    uint32_t retry_max_ms = 30000;              // backoff cap
-    uint32_t scan_interval_ms = 1000;           // how often the uploader looks for new files
-    bool verify_head = false;                   // HEAD each object after upload, compare the size
-};
-
-// Fills empty credential/region fields from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
-// AWS_SESSION_TOKEN, AWS_REGION (AWS_DEFAULT_REGION); region defaults to us-east-1.
-void s3_config_from_env(s3_config& c);
-
-// Returns "" when `c` can upload, else a message naming the key. (An empty endpoint is
-// valid: it means files stay in the spool.)
-std::string validate_s3_config(const s3_config& c);
+// s3_config, s3_config_from_env() and validate_s3_config(): controlplane/s3_config.h.
 
 struct s3_response {
     long status = 0;          // HTTP status; 0 when the request did not complete

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <new>
 #include <vector>
 
 namespace txscreen {
@@ -59,6 +60,7 @@ s3_uploader_stats s3_uploader::stats() const noexcept {
     s.failures = _failures.load(std::memory_order_relaxed);
     s.backlog_files = _backlog_files.load(std::memory_order_relaxed);
     s.backlog_bytes = _backlog_bytes.load(std::memory_order_relaxed);
+    s.vanished = _vanished.load(std::memory_order_relaxed);
     s.connected = _connected.load(std::memory_order_relaxed);
     return s;
 }
@@ -69,9 +71,52 @@ bool s3_uploader::start() {
         return false;
     }
     if (!enabled() || _thread.joinable()) return true;
+    scan_spool();
     _stop = false;
     _thread = std::thread([this] { run(); });
     return true;
+}
+
+// The files an earlier run completed and did not upload; sorted so older sequence
+// numbers of a partition go first.
+void s3_uploader::scan_spool() {
+    std::vector<std::pair<std::string, uint64_t>> files;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(_dir, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.size() > 5 && name.compare(name.size() - 5, 5, ".avro") == 0 && it->is_regular_file(ec))
+            files.emplace_back(fs::relative(it->path(), _dir, ec).string(), it->file_size(ec));
+    }
+    std::sort(files.begin(), files.end());
+    std::lock_guard<std::mutex> g(_mutex);
+    for (auto& [rel, bytes] : files) add_to_queue(std::move(rel), bytes);
+}
+
+void s3_uploader::add_to_queue(std::string rel_path, uint64_t bytes) {
+    _queue.push_back({std::move(rel_path), bytes});
+    _backlog_files.fetch_add(1, std::memory_order_relaxed);
+    _backlog_bytes.fetch_add(bytes, std::memory_order_relaxed);
+}
+
+void s3_uploader::enqueue(const std::string& rel_path) noexcept {
+    struct stat st {};
+    const uint64_t bytes = ::stat((_dir + "/" + rel_path).c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+    try {
+        std::lock_guard<std::mutex> g(_mutex);
+        add_to_queue(rel_path, bytes);
+    } catch (const std::bad_alloc&) {  // the file stays in the spool: the next start's scan finds it
+        std::fprintf(stderr, "s3 uploader: out of memory queueing %s; the next start uploads it\n", rel_path.c_str());
+        return;
+    }
+    _cv.notify_all();
+}
+
+std::vector<std::string> s3_uploader::queued() const {
+    std::lock_guard<std::mutex> g(_mutex);
+    std::vector<std::string> out;
+    for (const queued_file& f : _queue) out.push_back(f.rel_path);
+    return out;
 }
 
 void s3_uploader::stop() {
@@ -81,14 +126,6 @@ void s3_uploader::stop() {
     }
     _cv.notify_all();
     if (_thread.joinable()) _thread.join();
-}
-
-void s3_uploader::notify() {
-    {
-        std::lock_guard<std::mutex> g(_mutex);
-        _wake = true;
-    }
-    _cv.notify_all();
 }
 
 bool s3_uploader::upload_single(const std::string& key, int fd, uint64_t size) {
@@ -184,48 +221,51 @@ void s3_uploader::remove_empty_partitions(const std::string& rel) noexcept {
     }
 }
 
+// Waits for a queued file (or stop); copies the oldest into `next`, which stays queued
+// until uploaded_or_gone() settles it.
+bool s3_uploader::wait_for_file(queued_file& next) {
+    std::unique_lock<std::mutex> lk(_mutex);
+    _cv.wait(lk, [&] { return _stop || !_queue.empty(); });
+    if (_stop) return false;
+    next = _queue.front();
+    return true;
+}
+
+void s3_uploader::uploaded_or_gone(const queued_file& f, bool uploaded) {
+    if (!uploaded) {
+        add(_vanished);
+        set_error("queued file " + _dir + "/" + f.rel_path + " is gone from the spool; not uploaded");
+    }
+    std::lock_guard<std::mutex> g(_mutex);
+    _queue.pop_front();
+    _backlog_files.fetch_sub(1, std::memory_order_relaxed);
+    _backlog_bytes.fetch_sub(f.bytes, std::memory_order_relaxed);
+}
+
 void s3_uploader::run() {
     uint32_t backoff = _config.retry_base_ms;
     bool failed_last = false;
-    for (;;) {
-        // List completed files; sorted so older sequence numbers of a partition go first.
-        std::vector<std::pair<std::string, uint64_t>> files;
+    queued_file next;
+    while (wait_for_file(next)) {
+        if (failed_last) add(_retries);
+        if (upload_file(next.rel_path)) {
+            failed_last = false;
+            backoff = _config.retry_base_ms;
+            uploaded_or_gone(next, true);
+            continue;
+        }
         std::error_code ec;
-        for (auto it = fs::recursive_directory_iterator(_dir, ec); !ec && it != fs::recursive_directory_iterator();
-             it.increment(ec)) {
-            const std::string name = it->path().filename().string();
-            if (name.size() > 5 && name.compare(name.size() - 5, 5, ".avro") == 0 && it->is_regular_file(ec))
-                files.emplace_back(fs::relative(it->path(), _dir, ec).string(), it->file_size(ec));
+        if (!fs::exists(_dir + "/" + next.rel_path, ec) && !ec) {  // moved away: nothing to retry
+            uploaded_or_gone(next, false);
+            continue;
         }
-        std::sort(files.begin(), files.end());
-        uint64_t bytes = 0;
-        for (const auto& f : files) bytes += f.second;
-        _backlog_files.store(files.size(), std::memory_order_relaxed);
-        _backlog_bytes.store(bytes, std::memory_order_relaxed);
-
-        for (const auto& [rel, size] : files) {
-            {
-                std::lock_guard<std::mutex> g(_mutex);
-                if (_stop) return;
-            }
-            if (failed_last) add(_retries);
-            if (upload_file(rel)) {
-                failed_last = false;
-                backoff = _config.retry_base_ms;
-                _backlog_files.fetch_sub(1, std::memory_order_relaxed);
-                _backlog_bytes.fetch_sub(size, std::memory_order_relaxed);
-                continue;
-            }
-            add(_failures);
-            failed_last = true;
-            break;  // back off, then rescan (the file may have gone or new ones arrived)
-        }
-        const uint32_t wait_ms = failed_last ? backoff : _config.scan_interval_ms;
-        if (failed_last) backoff = std::min(_config.retry_max_ms, backoff * 2);
+        add(_failures);
+        // Back off, then try the same file again (only stop interrupts the wait).
+        failed_last = true;
+        const uint32_t wait_ms = backoff;
+        backoff = std::min(_config.retry_max_ms, backoff * 2);
         std::unique_lock<std::mutex> lk(_mutex);
-        _cv.wait_for(lk, std::chrono::milliseconds(wait_ms), [&] { return _stop || (_wake && !failed_last); });
-        _wake = false;
-        if (_stop) return;
+        if (_cv.wait_for(lk, std::chrono::milliseconds(wait_ms), [&] { return _stop; })) return;
     }
 }
 

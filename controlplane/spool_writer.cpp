@@ -15,7 +15,10 @@
 #include <filesystem>
 #include <memory>
 
+#include "common/civil_time.h"
 #include "controlplane/avro_container.h"
+#include "controlplane/s3_uploader.h"
+#include "rules/ruleset.h"
 
 namespace txscreen {
 
@@ -35,27 +38,11 @@ int64_t now_ms() noexcept {
 
 int64_t floor_div(int64_t a, int64_t b) noexcept { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
-// Days since 1970-01-01 -> civil date (proleptic Gregorian), after H. Hinnant's algorithm.
-void civil_from_days(int64_t z, int& y, unsigned& m, unsigned& d) noexcept {
-    z += 719468;
-    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const unsigned doe = static_cast<unsigned>(z - era * 146097);
-    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const int64_t yy = static_cast<int64_t>(yoe) + era * 400;
-    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const unsigned mp = (5 * doy + 2) / 153;
-    d = doy - (153 * mp + 2) / 5 + 1;
-    m = mp < 10 ? mp + 3 : mp - 9;
-    y = static_cast<int>(yy + (m <= 2));
-}
-
 std::string partition_for_hour(spool_table table, int64_t hour) {
-    int y;
-    unsigned m, d;
-    civil_from_days(floor_div(hour, 24), y, m, d);
+    const civil_date date = civil_from_days(floor_div(hour, 24));
     char buf[96];
-    std::snprintf(buf, sizeof buf, "table=%s/dt=%04d-%02u-%02u/hour=%02d", spool_table_name(table).data(), y, m, d,
-                  static_cast<int>(hour - floor_div(hour, 24) * 24));
+    std::snprintf(buf, sizeof buf, "table=%s/dt=%04d-%02u-%02u/hour=%02d", spool_table_name(table).data(), date.year,
+                  date.month, date.day, static_cast<int>(hour - floor_div(hour, 24) * 24));
     return buf;
 }
 
@@ -93,25 +80,6 @@ bool ends_with(const std::string& s, std::string_view suffix) {
 
 std::string spool_partition(spool_table table, int64_t ms) { return partition_for_hour(table, floor_div(ms, ms_per_hour)); }
 
-std::string validate_spool_config(const spool_config& c) {
-    if (c.dir.empty()) return "spool.dir: must name a directory";
-    if (c.block_bytes < 4096 || c.block_bytes > (64u << 20))
-        return "spool.block_bytes: must be 4096..67108864, got " + std::to_string(c.block_bytes);
-    if (c.max_file_bytes < c.block_bytes)
-        return "spool.max_file_bytes: must be >= block_bytes (" + std::to_string(c.block_bytes) + "), got " +
-               std::to_string(c.max_file_bytes);
-    if (c.max_file_age_ms < 100) return "spool.max_file_age_ms: must be >= 100, got " + std::to_string(c.max_file_age_ms);
-    if (c.sync_interval_ms < 1 || c.sync_interval_ms > 60'000)
-        return "spool.sync_interval_ms: must be 1..60000, got " + std::to_string(c.sync_interval_ms);
-    if (c.max_open_files < 1 || c.max_open_files > 1024)
-        return "spool.max_open_files: must be 1..1024, got " + std::to_string(c.max_open_files);
-    if (c.max_disk_bytes < (1ull << 20))
-        return "spool.max_bytes: must be at least 1048576, got " + std::to_string(c.max_disk_bytes);
-    if (c.budget_scan_ms < 1 || c.budget_scan_ms > 600'000)
-        return "spool.budget_scan_ms: must be 1..600000, got " + std::to_string(c.budget_scan_ms);
-    return "";
-}
-
 struct spool_writer::file_slot {
     bool used = false;
     bool failed = false;
@@ -140,9 +108,11 @@ struct spool_writer::buffer {
     uint64_t off = 0;                // file offset of mem[start]
 };
 
-spool_writer::spool_writer(spool_config config, avro_rule_namer names)
-    : _config(std::move(config)), _names(std::move(names)), _budget(_config.max_disk_bytes, _config.budget_scan_ms) {
+spool_writer::spool_writer(spool_config config)
+    : _config(std::move(config)), _budget(_config.max_disk_bytes, _config.budget_scan_ms) {
     _config.host = sanitized_host(_config.host);
+    // Called inside offer(), on the owner thread, while its snapshot is current.
+    _names = [this](uint32_t, uint16_t id) { return _ruleset ? _ruleset->rule_name(id) : std::string_view(); };
 }
 
 spool_writer::~spool_writer() {
@@ -625,17 +595,17 @@ void spool_writer::commit(file_slot& f, std::size_t bytes) noexcept {
     }
 }
 
-bool spool_writer::append(const Verdict& v) noexcept {
+sink_answer spool_writer::offer(const Verdict& v) noexcept {
     if (!_writable.load(std::memory_order_relaxed) || refused_by_budget()) [[unlikely]] {
         count(_refused);
-        return false;
+        return sink_answer::refused;
     }
     const int64_t hour = floor_div(v.txn.event_time_ms, ms_per_hour);
     file_slot* f = slot_for(spool_table::scored, hour);
     uint8_t* out = f ? reserve(*f, avro_verdict_max_bytes) : nullptr;
     if (!out) [[unlikely]] {
         count(_refused);
-        return false;
+        return sink_answer::refused;
     }
     const std::size_t n = encode_verdict_avro(v, _names, out);
     commit(*f, n);
@@ -645,30 +615,30 @@ bool spool_writer::append(const Verdict& v) noexcept {
         if (!ao) [[unlikely]] {
             // The scored row is in; the alerts row is the one refused.
             count(_refused);
-            return false;
+            return sink_answer::refused;
         }
         // Encoded again rather than copied: opening the alerts file may have completed
         // (and recycled the buffer of) the scored file.
         encode_verdict_avro(v, _names, ao);
         commit(*a, n);
     }
-    return true;
+    return sink_answer::accepted;
 }
 
-bool spool_writer::append(const reject_record& r) noexcept {
+sink_answer spool_writer::offer(const reject_record& r) noexcept {
     if (!_writable.load(std::memory_order_relaxed) || refused_by_budget()) [[unlikely]] {
         count(_refused);
-        return false;
+        return sink_answer::refused;
     }
     const int64_t hour = floor_div(floor_div(r.rx_ns, 1'000'000), ms_per_hour);
     file_slot* f = slot_for(spool_table::rejects, hour);
     uint8_t* out = f ? reserve(*f, avro_reject_max_bytes) : nullptr;
     if (!out) [[unlikely]] {
         count(_refused);
-        return false;
+        return sink_answer::refused;
     }
     commit(*f, encode_reject_avro(r, out));
-    return true;
+    return sink_answer::accepted;
 }
 
 // ---- disk budget
@@ -692,7 +662,7 @@ bool spool_writer::refused_by_budget() noexcept {
     return true;
 }
 
-bool spool_writer::should_wait() noexcept {
+bool spool_writer::holding() noexcept {
     const bool wait = !_config.refuse_over_budget && _budget.over();
     if (wait && !_waiting) {
         count(_budget_waits);
@@ -768,7 +738,7 @@ bool spool_writer::sync_files(const char* complete) noexcept {
         f.used = false;
         count(_open_files, static_cast<uint64_t>(-1));
         count(_files_completed);
-        if (_on_completed) _on_completed(f.dir_rel + "/" + f.name);
+        if (_uploader) _uploader->enqueue(f.dir_rel + "/" + f.name);
     }
     _last_sync_ms = now_ms();
     return ok;
@@ -779,7 +749,7 @@ bool spool_writer::sync() {
     return sync_files(nullptr);
 }
 
-void spool_writer::tick() {
+void spool_writer::tick() noexcept {
     if (!_opened) return;
     const int64_t now = now_ms();
     bool any_failed = false;

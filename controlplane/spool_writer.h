@@ -12,20 +12,24 @@
 // recovered: its complete, well-formed blocks are kept (every durable record lies in
 // one) and the cut tail is truncated away; a file with no complete block is deleted.
 //
+// A record_sink: offer() appends and answers accepted, or refused (counted) when the
+// spool cannot take the row; it never holds rows. Each completed file is handed to the
+// uploader's queue (hand_files_to), with its spool-relative path.
+//
 // Disk budget (max_disk_bytes, spool_budget.h): past it, in the default wait mode
-// should_wait() tells the owner to stop taking records until uploads free space (the
-// appliance's back-pressure); with refuse_over_budget, append() refuses and counts
-// instead (no uploader drains the spool: screening goes on, the rows are reported).
+// holding() tells the owner to stop taking records until uploads free space (the
+// appliance's back-pressure; the spool holds no records itself); with
+// refuse_over_budget, offer() refuses and counts instead (no uploader drains the
+// spool: screening goes on, the rows are reported).
 //
 // Threading: one owner thread calls everything except stats(), writable(),
-// over_budget() and last_error(), which any thread may call. append() does no
+// over_budget() and last_error(), which any thread may call. offer() does no
 // allocation and no syscall except when a block fills (one io_uring submit) or a new
 // partition file opens.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
-#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -33,34 +37,22 @@
 #include "common/reject_record.h"
 #include "common/verdict.h"
 #include "controlplane/avro_records.h"
+#include "controlplane/record_sink.h"
 #include "controlplane/spool_budget.h"
+#include "controlplane/spool_config.h"
 #include "controlplane/spool_io.h"
 
 namespace txscreen {
 
-struct spool_config {
-    std::string dir;                            // spool root; created when missing
-    std::string host;                           // file name prefix; "" = gethostname()
-    uint64_t max_file_bytes = 128ull << 20;     // rotate a file once it reaches this size
-    uint32_t max_file_age_ms = 60'000;          // ... or once it has been open this long
-    uint32_t block_bytes = 256u << 10;          // Avro block (and io_uring write) size
-    uint32_t sync_interval_ms = 200;            // tick() fsyncs open files this often
-    uint32_t max_open_files = 16;               // partitions open at once (LRU beyond)
-    uint32_t error_retry_ms = 1000;             // after an I/O error, refuse appends this long
-    bool write_alerts = true;                   // also write alert verdicts to table=alerts
-    uint64_t max_disk_bytes = 8ull << 30;       // disk budget for spool files (spool.max_bytes)
-    bool refuse_over_budget = false;            // past the budget: refuse appends (else: should_wait())
-    uint32_t budget_scan_ms = 1000;             // rescan the disk this often while over the budget
-};
+class s3_uploader;
 
-// Returns "" when `c` is usable, else a message naming the bad key and allowed range.
-std::string validate_spool_config(const spool_config& c);
+// spool_config and validate_spool_config(): controlplane/spool_config.h.
 
 // Counters; every field is monotonic except open_files and writable.
 struct spool_stats {
     uint64_t appended[spool_table_count];  // rows accepted per table
     uint64_t durable[spool_table_count];   // rows fsynced per table
-    uint64_t refused;             // appends refused (spool not writable): caller must count them
+    uint64_t refused;             // offers refused (not writable, or over the budget in refuse mode)
     uint64_t lost;                // rows accepted but never made durable (I/O error)
     uint64_t files_completed;     // .avro files fsynced and renamed
     uint64_t files_recovered;     // torn .avro.tmp files recovered at open()
@@ -74,16 +66,15 @@ struct spool_stats {
     uint64_t disk_bytes;          // gauge: bytes of spool files on disk (last scan + written since)
     uint64_t max_disk_bytes;      // the budget (config)
     uint64_t budget_refused;      // appends refused over the budget (refuse mode; also in `refused`)
-    uint64_t budget_waits;        // times should_wait() started asking the owner to hold back
+    uint64_t budget_waits;        // times holding() started asking the owner to hold back
     bool writable;
     bool over_budget;             // disk_bytes >= max_disk_bytes
 };
 
-class spool_writer {
+class spool_writer final : public record_sink {
 public:
-    // `names` resolves rule names for the reasons array ("rule_<id>" when empty).
-    explicit spool_writer(spool_config config, avro_rule_namer names = {});
-    ~spool_writer();  // close()
+    explicit spool_writer(spool_config config);
+    ~spool_writer() override;  // close()
     spool_writer(const spool_writer&) = delete;
     spool_writer& operator=(const spool_writer&) = delete;
 
@@ -91,31 +82,36 @@ public:
     // Returns false with last_error() set (the spool then stays not writable).
     bool open();
 
-    // Appends one verdict to table=scored (and table=alerts when v.alert). Returns false
-    // when it was refused (spool not writable: counted in `refused`).
-    bool append(const Verdict& v) noexcept;
-    // Appends one reject to table=rejects (partition by rx_ns). Same return.
-    bool append(const reject_record& r) noexcept;
+    // Appends one verdict to table=scored (and table=alerts when v.alert): accepted, or
+    // refused (spool not writable, or over the budget in refuse mode: counted in `refused`).
+    sink_answer offer(const Verdict& v) noexcept override;
+    // Appends one reject to table=rejects (partition by rx_ns). Same answers.
+    sink_answer offer(const reject_record& r) noexcept override;
 
     // Wait mode: true while the spool is over its disk budget, and the owner should take
     // no new records (rows already taken are still accepted: the overshoot is what the
     // owner holds). Counts each new wait in `budget_waits` and has the next tick()
     // complete the open files so an uploader can take them. Always false in refuse mode.
-    bool should_wait() noexcept;
+    bool holding() noexcept override;
+    uint64_t held_records() const noexcept override { return 0; }
     bool over_budget() const noexcept { return _budget.over(); }
+    // Names for the reasons array ("rule_<id>" with none).
+    void use_ruleset(const ruleset* names) noexcept override { _ruleset = names; }
 
     // Housekeeping for the owner thread, call every few ms: fsync when sync_interval_ms
     // passed, complete files older than max_file_age_ms, retry after errors, rescan the
     // disk for the budget (budget_scan_ms while over it, 10x that otherwise).
-    void tick();
+    void tick() noexcept override;
     // Makes every row appended so far durable (writes partial blocks, fsyncs). Returns
     // false when some row could not be made durable (counted in `lost`).
     bool sync();
     // Completes every open file (seal, fsync, rename, fsync dir). Returns false on error.
-    bool close();
+    bool close() override;
 
-    // Called with the spool-relative path of each completed file, after its rename.
-    void on_file_completed(std::function<void(const std::string& rel_path)> fn) { _on_completed = std::move(fn); }
+    // Each file completed from now on is enqueued on `uploader` (nullptr: none) by its
+    // spool-relative path, after its rename. Files completed before, or by an earlier
+    // run, are the uploader's startup scan's to find.
+    void hand_files_to(s3_uploader* uploader) noexcept { _uploader = uploader; }
 
     bool writable() const noexcept { return _writable.load(std::memory_order_relaxed); }
     spool_stats stats() const noexcept;
@@ -153,8 +149,9 @@ private:
     }
 
     spool_config _config;
-    avro_rule_namer _names;
-    std::function<void(const std::string&)> _on_completed;
+    const ruleset* _ruleset = nullptr;  // names for reason codes, read only inside offer()
+    avro_rule_namer _names;             // resolves through _ruleset
+    s3_uploader* _uploader = nullptr;
     spool_ring _ring;
     std::vector<file_slot> _slots;
     std::vector<buffer> _buffers;
@@ -172,7 +169,7 @@ private:
     int64_t _error_at_ms = 0;
     bool _opened = false;
     spool_budget _budget;
-    bool _waiting = false;              // should_wait() said true last time
+    bool _waiting = false;              // holding() said true last time
     bool _complete_for_upload = false;  // next tick completes every open file
 
     std::atomic<uint64_t> _appended[spool_table_count] = {};

@@ -1,9 +1,11 @@
 #include "controlplane/verdict_json.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
 
+#include "common/civil_time.h"
 #include "common/currency.h"
 
 namespace txscreen {
@@ -238,35 +240,17 @@ void write_category_name(json_writer& w, const verdict_json_names& names, unsign
     w.str(name.substr(0, json_name_max));
 }
 
-// Days since 1970-01-01 -> civil date (proleptic Gregorian), H. Hinnant's algorithm.
-void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) noexcept {
-    z += 719468;
-    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const auto doe = static_cast<unsigned>(z - era * 146097);
-    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const unsigned mp = (5 * doy + 2) / 153;
-    d = doy - (153 * mp + 2) / 5 + 1;
-    m = mp < 10 ? mp + 3 : mp - 9;
-    y = static_cast<int64_t>(yoe) + era * 400 + (m <= 2);
-}
-
 }  // namespace
 
 std::size_t write_rfc3339_ms(int64_t ms, char out[32]) noexcept {
-    int64_t days = ms / 86'400'000;
-    int64_t rem = ms % 86'400'000;
-    if (rem < 0) {
-        rem += 86'400'000;
-        --days;
-    }
-    int64_t y;
-    unsigned mo, d;
-    civil_from_days(days, y, mo, d);
-    // Years outside 0000..9999 cannot be written in RFC 3339; clamp (a decoder bug or
-    // a hostile timestamp, not a real transaction).
-    if (y < 0) y = 0;
-    if (y > 9999) y = 9999;
+    // Years outside 0000..9999 cannot be written in RFC 3339: such a timestamp (a decoder
+    // bug or a hostile one, not a real transaction) is written as the nearest end.
+    constexpr int64_t ms_per_day = 86'400'000;
+    constexpr int64_t first_ms = days_from_civil(0, 1, 1) * ms_per_day;
+    constexpr int64_t last_ms = days_from_civil(10000, 1, 1) * ms_per_day - 1;
+    const civil_time t = civil_from_ms(std::clamp(ms, first_ms, last_ms));
+    const int64_t rem = t.ms_of_day, y = t.date.year;
+    const unsigned mo = t.date.month, d = t.date.day;
     auto two = [](char* p, unsigned v) {
         p[0] = static_cast<char>('0' + v / 10);
         p[1] = static_cast<char>('0' + v % 10);

@@ -48,43 +48,6 @@ std::vector<lcore_role> g_roles;
 
 }  // namespace
 
-std::string validate(const dp_config& c) {
-    if (c.ports.empty()) return "ports: at least one port is required";
-    for (std::size_t i = 0; i < c.ports.size(); ++i) {
-        const auto& p = c.ports[i];
-        std::string key = "ports[" + std::to_string(i) + "]";
-        if (p.device.empty()) return key + ".device: empty (a vdev such as net_pcap0,rx_pcap=FILE or a PCI address)";
-        if (p.rx_queues < 1 || p.rx_queues > 64) return key + ".rx_queues: must be 1..64, got " + std::to_string(p.rx_queues);
-        if (p.rx_desc < 64 || p.rx_desc > 16384) return key + ".rx_desc: must be 64..16384";
-    }
-    if (c.feeds.empty()) return "feeds: at least one feed is required";
-    std::vector<int> owner(65536, -1);
-    for (std::size_t i = 0; i < c.feeds.size(); ++i) {
-        const auto& f = c.feeds[i];
-        std::string key = "feeds[" + std::to_string(i) + "] (" + f.name + ")";
-        for (uint16_t port : {f.udp_port, f.udp_port_b}) {
-            if (port == 0) continue;
-            if (owner[port] >= 0)
-                return key + ".udp_port: port " + std::to_string(port) + " already belongs to feed " +
-                       c.feeds[owner[port]].name;
-            owner[port] = static_cast<int>(i);
-        }
-        if (f.udp_port == 0) return key + ".udp_port: required (1..65535)";
-        if (f.vlan > 4095) return key + ".vlan: must be 0..4095";
-        if (f.udp_port_b && c.rx_lcores > 1)
-            return key + ".udp_port_b: an arbitrated (A/B) feed needs rx_lcores <= 1 so one sequencer sees both lines";
-    }
-    if (c.workers < 1 || c.workers > 64) return "lcores.workers: must be 1..64";
-    if (c.rx_lcores == 0 && c.workers != 1)
-        return "lcores.rx: 0 (run to completion) works with exactly 1 worker; set rx >= 1 for " +
-               std::to_string(c.workers) + " workers";
-    if (c.burst < 1 || c.burst > 64) return "dataplane.burst: must be 1..64";
-    for (uint32_t v : {c.txn_ring_size, c.verdict_ring_size})
-        if (v < 64 || (v & (v - 1))) return "dataplane ring sizes: must be powers of two >= 64";
-    if (c.tokenization_key.empty()) return "tokenization.key: required (hex, at least 32 digits, or env:NAME)";
-    return {};
-}
-
 bool dp_stats::identities_hold() const noexcept {
     return rx.rx_packets == rx.feed_packets + rx.non_feed_packets &&
            rx.feed_messages == rx.decoded + rx.rejected + rx.duplicates + rx.suspect_messages &&
@@ -92,7 +55,9 @@ bool dp_stats::identities_hold() const noexcept {
            work.txns == work.verdicts;
 }
 
-dataplane::dataplane(const dp_config& cfg, txn_scorer& scorer) : _cfg(cfg), _scorer(scorer) {
+dataplane::dataplane(const dp_config& cfg, txn_scorer& scorer) : _cfg(cfg), _ctx(std::make_unique<lcore_context>()) {
+    _ctx->cfg = &_cfg;
+    _ctx->scorer = &scorer;
     if (std::string err = validate(_cfg); !err.empty()) throw std::runtime_error("config: " + err);
 
     // EAL arguments: the caller's, plus one --vdev per virtual port; a per-process file
@@ -126,15 +91,15 @@ dataplane::dataplane(const dp_config& cfg, txn_scorer& scorer) : _cfg(cfg), _sco
     if (rte_eal_init(static_cast<int>(args.size()), argv.data()) < 0)
         throw std::runtime_error(dpdk_error("EAL initialisation failed (check the EAL arguments and hugepages)", rte_errno));
 
-    _tsc_hz = rte_get_tsc_hz();
-    _tsc0 = rte_rdtsc();
+    tsc_clock& clock = _ctx->clock;
+    clock.hz = rte_get_tsc_hz();
+    clock.tsc0 = rte_rdtsc();
     timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    _ns0 = static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+    clock.ns0 = static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 
     unsigned eal_workers = rte_lcore_count() - 1;
     _n_workers = _cfg.workers;
-    unsigned n_rx = _cfg.rx_lcores == 0 ? 1 : _cfg.rx_lcores;
     unsigned needed = _cfg.rx_lcores == 0 ? 1 : _cfg.rx_lcores + _cfg.workers;
     if (eal_workers < needed)
         throw std::runtime_error("lcores: " + std::to_string(_cfg.rx_lcores) + " rx + " + std::to_string(_cfg.workers) +
@@ -143,17 +108,51 @@ dataplane::dataplane(const dp_config& cfg, txn_scorer& scorer) : _cfg(cfg), _sco
                                  " (give EAL -l/--lcores with " + std::to_string(needed + 1) + " lcores)");
 
     setup_ports();
+    setup_lcores();
+    setup_rings();
+}
 
+namespace {
+
+// Decoders, sequencers and the receive clock of one rx lcore.
+void setup_decoding(rx_lcore& r, const dp_config& cfg, int64_t reference_time_ms) {
+    // Registered by PMDs that stamp packets (net_pcap with the capture's time), at probe.
+    const int ts_offset = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, nullptr);
+    const int ts_bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, nullptr);
+    if (ts_offset >= 0 && ts_bit >= 0) {
+        r.rx_timestamp_offset = ts_offset;
+        r.rx_timestamp_flag = 1ull << ts_bit;
+    }
+    r.tokenizer = std::make_unique<pan_tokenizer>(pan_tokenizer::from_config(cfg.tokenization_key));
+    r.json = std::make_unique<json_decoder>(*r.tokenizer);
+    for (const auto& f : cfg.feeds) {
+        r.sequencers.push_back(std::make_unique<feed_sequencer>());
+        iso_decode_context iso;
+        iso.tokenizer = r.tokenizer.get();
+        iso.dialect = f.dialect;
+        iso.reference_time_ms = reference_time_ms;
+        r.iso.push_back(iso);
+    }
+    r.published.resize(cfg.feeds.size());
+    r.reject_stage.reserve(1024);
+}
+
+}  // namespace
+
+void dataplane::setup_lcores() {
+    const unsigned n_rx = _cfg.rx_lcores == 0 ? 1 : _cfg.rx_lcores;
+    const int64_t ref = _cfg.reference_time_ms ? _cfg.reference_time_ms : _ctx->clock.ns0 / 1'000'000;
     for (unsigned i = 0; i < n_rx; ++i) {
         auto r = std::make_unique<rx_lcore>();
         r->index = i;
-        r->dp = this;
+        r->ctx = _ctx.get();
+        setup_decoding(*r, _cfg, ref);
         _rx.push_back(std::move(r));
     }
     for (unsigned i = 0; i < _n_workers; ++i) {
         auto w = std::make_unique<worker_lcore>();
         w->index = i;
-        w->dp = this;
+        w->ctx = _ctx.get();
         w->late_by_feed.assign(_cfg.feeds.size(), 0);
         w->ahead_by_feed.assign(_cfg.feeds.size(), 0);
         _work.push_back(std::move(w));
@@ -163,35 +162,10 @@ dataplane::dataplane(const dp_config& cfg, txn_scorer& scorer) : _cfg(cfg), _sco
     for (std::size_t p = 0; p < _cfg.ports.size(); ++p)
         for (uint16_t q = 0; q < _cfg.ports[p].rx_queues; ++q)
             _rx[k++ % n_rx]->queues.push_back({_port_ids[p], q, is_pcap_port(_port_ids[p])});
-
-    static feed_lookup lookup;  // shared, read-only once lcores run
     for (std::size_t f = 0; f < _cfg.feeds.size(); ++f) {
-        lookup.by_port[_cfg.feeds[f].udp_port] = static_cast<uint16_t>(f + 1);
-        if (_cfg.feeds[f].udp_port_b) lookup.by_port[_cfg.feeds[f].udp_port_b] = static_cast<uint16_t>(f + 1);
+        _ctx->feeds.by_port[_cfg.feeds[f].udp_port] = static_cast<uint16_t>(f + 1);
+        if (_cfg.feeds[f].udp_port_b) _ctx->feeds.by_port[_cfg.feeds[f].udp_port_b] = static_cast<uint16_t>(f + 1);
     }
-    int64_t ref = _cfg.reference_time_ms ? _cfg.reference_time_ms : _ns0 / 1'000'000;
-    // Registered by PMDs that stamp packets (net_pcap with the capture's time), at probe.
-    const int ts_offset = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, nullptr);
-    const int ts_bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, nullptr);
-    for (auto& r : _rx) {
-        if (ts_offset >= 0 && ts_bit >= 0) {
-            r->rx_timestamp_offset = ts_offset;
-            r->rx_timestamp_flag = 1ull << ts_bit;
-        }
-        r->feeds = &lookup;
-        r->tokenizer = std::make_unique<pan_tokenizer>(pan_tokenizer::from_config(_cfg.tokenization_key));
-        r->json = std::make_unique<json_decoder>(*r->tokenizer);
-        for (const auto& f : _cfg.feeds) {
-            r->sequencers.push_back(std::make_unique<feed_sequencer>());
-            iso_decode_context ctx;
-            ctx.tokenizer = r->tokenizer.get();
-            ctx.dialect = f.dialect;
-            ctx.reference_time_ms = ref;
-            r->iso.push_back(ctx);
-        }
-        r->reject_stage.reserve(1024);
-    }
-    setup_rings();
 }
 
 void dataplane::setup_ports() {
@@ -241,10 +215,12 @@ void dataplane::setup_ports() {
 void dataplane::setup_rings() {
     int socket = static_cast<int>(rte_socket_id());
     // HTS producers: the workers enqueue through the zero-copy API (ring_copy.h).
-    _verdict_ring = rte_ring_create_elem("verdicts", sizeof(Verdict), _cfg.verdict_ring_size, socket,
-                                         RING_F_MP_HTS_ENQ | RING_F_SC_DEQ);
-    _reject_ring = rte_ring_create_elem("rejects", sizeof(reject_record), 4096, socket, RING_F_SC_DEQ);
-    if (!_verdict_ring || !_reject_ring)
+    rte_ring*& verdicts = _ctx->verdict_ring;
+    rte_ring*& rejects = _ctx->reject_ring;
+    verdicts = rte_ring_create_elem("verdicts", sizeof(Verdict), _cfg.verdict_ring_size, socket,
+                                    RING_F_MP_HTS_ENQ | RING_F_SC_DEQ);
+    rejects = rte_ring_create_elem("rejects", sizeof(reject_record), 4096, socket, RING_F_SC_DEQ);
+    if (!verdicts || !rejects)
         throw std::runtime_error(dpdk_error("verdict ring of " + std::to_string(_cfg.verdict_ring_size) +
                                                 " entries (raise EAL -m or lower verdict_ring_size)",
                                             rte_errno));
@@ -282,8 +258,48 @@ dataplane::~dataplane() {
     }
 }
 
+namespace {
+
+// A worker lcore: scores until rx has stopped and its rings are empty. Its quiescent
+// point (a newer ruleset or pattern database, requests on its control rings) comes
+// every 1024 polls, busy or idle, and once more at exit.
+void run_worker(lcore_context& ctx, worker_lcore& w) {
+    uint64_t iter = 0;
+    for (;;) {
+        unsigned n = w.poll();
+        if ((++iter & 1023) == 0) ctx.scorer->quiescent(w.index);
+        if (n == 0 && ctx.rx_running.load() == 0 && w.inputs_empty()) break;
+        if (n == 0) rte_pause();
+    }
+    ctx.scorer->quiescent(w.index);
+    ctx.workers_running.fetch_sub(1);
+}
+
+// Run to completion: receive a burst, then score it, on this one lcore.
+void run_to_completion(lcore_context& ctx, rx_lcore& rx, worker_lcore& w) {
+    uint64_t iter = 0;
+    while (!ctx.stop_rx.load(std::memory_order_relaxed)) {
+        rx.poll_once();
+        while (w.poll()) {
+        }
+        if ((++iter & 1023) == 0) {
+            ctx.scorer->quiescent(w.index);
+            rx.publish_counters();
+        }
+    }
+    while (!rx.flush()) w.poll();
+    rx.publish_counters();
+    ctx.rx_running.fetch_sub(1);
+    while (!w.inputs_empty()) w.poll();
+    ctx.scorer->quiescent(w.index);
+    ctx.workers_running.fetch_sub(1);
+}
+
+}  // namespace
+
 int dataplane::lcore_main(void* arg) {
     auto* dp = static_cast<dataplane*>(arg);
+    lcore_context& ctx = *dp->_ctx;
     unsigned lcore = rte_lcore_id();
     lcore_role role{lcore};
     for (const auto& r : g_roles)
@@ -291,44 +307,14 @@ int dataplane::lcore_main(void* arg) {
     rx_lcore* rx = role.rx >= 0 ? dp->_rx[role.rx].get() : nullptr;
     worker_lcore* w = role.worker >= 0 ? dp->_work[role.worker].get() : nullptr;
     if (w) w->attach();
-    dp->_lcores_polling.fetch_add(1);
-
+    ctx.lcores_polling.fetch_add(1);
     if (rx && w) {
-        // Run to completion: receive a burst, then score it, on this one lcore.
-        uint64_t iter = 0;
-        while (!dp->_stop_rx.load(std::memory_order_relaxed)) {
-            rx->poll_once();
-            while (w->poll()) {
-            }
-            if ((++iter & 1023) == 0) dp->_scorer.quiescent(w->index);
-        }
-        while (!rx->flush()) w->poll();
-        dp->_rx_running.fetch_sub(1);
-        rx->done = true;
-        while (!w->inputs_empty()) w->poll();
-        dp->_scorer.quiescent(w->index);
-        dp->_workers_running.fetch_sub(1);
-        w->done = true;
-        return 0;
-    }
-    if (rx) {
+        run_to_completion(ctx, *rx, *w);
+    } else if (rx) {
         rx->run();
-        rx->done = true;
-        dp->_rx_running.fetch_sub(1);
-        return 0;
-    }
-    if (w) {
-        uint64_t iter = 0;
-        for (;;) {
-            unsigned n = w->poll();
-            if ((++iter & 1023) == 0) dp->_scorer.quiescent(w->index);
-            if (n == 0 && dp->_rx_running.load() == 0 && w->inputs_empty()) break;
-            if (n == 0) rte_pause();
-        }
-        dp->_scorer.quiescent(w->index);
-        w->done = true;
-        dp->_workers_running.fetch_sub(1);
-        return 0;
+        ctx.rx_running.fetch_sub(1);
+    } else if (w) {
+        run_worker(ctx, *w);
     }
     return 0;
 }
@@ -346,8 +332,8 @@ void dataplane::start() {
         for (auto& r : _rx) g_roles.push_back({r->lcore = lcores[k++], static_cast<int>(r->index), -1});
         for (auto& w : _work) g_roles.push_back({w->lcore = lcores[k++], -1, static_cast<int>(w->index)});
     }
-    _rx_running = static_cast<unsigned>(_rx.size());
-    _workers_running = static_cast<unsigned>(_work.size());
+    _ctx->rx_running = static_cast<unsigned>(_rx.size());
+    _ctx->workers_running = static_cast<unsigned>(_work.size());
     for (const auto& r : g_roles) {
         if (int rc = rte_eal_remote_launch(&dataplane::lcore_main, this, r.lcore); rc != 0)
             throw std::runtime_error(dpdk_error("launch lcore " + std::to_string(r.lcore), rc));
@@ -356,13 +342,13 @@ void dataplane::start() {
     _started = true;
     // Return once every lcore has built its state and is about to poll, so a caller
     // that starts traffic after start() loses nothing to set-up time.
-    while (_lcores_polling.load() < g_roles.size()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    while (_ctx->lcores_polling.load() < g_roles.size()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
-void dataplane::stop_rx() noexcept { _stop_rx.store(true); }
+void dataplane::stop_rx() noexcept { _ctx->stop_rx.store(true); }
 
 bool dataplane::drained() const noexcept {
-    return _stop_rx.load() && _rx_running.load() == 0 && _workers_running.load() == 0;
+    return _ctx->stop_rx.load() && _ctx->rx_running.load() == 0 && _ctx->workers_running.load() == 0;
 }
 
 void dataplane::join() {
@@ -372,51 +358,31 @@ void dataplane::join() {
 }
 
 unsigned dataplane::poll_verdicts(Verdict* out, unsigned n) noexcept {
-    unsigned got = ring_dequeue_copy(_verdict_ring, out, n);
+    unsigned got = ring_dequeue_copy(_ctx->verdict_ring, out, n);
     _verdicts_dequeued += got;
     return got;
 }
 
 unsigned dataplane::poll_rejects(reject_record* out, unsigned n) noexcept {
-    unsigned got = rte_ring_sc_dequeue_burst_elem(_reject_ring, out, sizeof(reject_record), n, nullptr);
+    unsigned got = rte_ring_sc_dequeue_burst_elem(_ctx->reject_ring, out, sizeof(reject_record), n, nullptr);
     _rejects_dequeued += got;
     return got;
 }
 
-int64_t dataplane::tsc_to_ns(uint64_t tsc) const noexcept {
-    const uint64_t d = tsc - _tsc0;
-    const unsigned __int128 ns = static_cast<unsigned __int128>(d) * 1'000'000'000u / _tsc_hz;
-    return _ns0 + static_cast<int64_t>(ns);
-}
+int64_t dataplane::tsc_to_ns(uint64_t tsc) const noexcept { return _ctx->clock.to_ns(tsc); }
 
+uint64_t dataplane::tsc_hz() const noexcept { return _ctx->clock.hz; }
+
+// The lcores' counters are read while they write them (count_read: relaxed atomic
+// loads), the sequencers' through the copies their rx lcore publishes.
 dp_stats dataplane::stats() const {
     dp_stats s;
-    for (const auto& r : _rx) {
-        const rx_counters& c = r->c;
-        s.rx.rx_packets += c.rx_packets;
-        s.rx.rx_bursts += c.rx_bursts;
-        s.rx.feed_packets += c.feed_packets;
-        s.rx.non_feed_packets += c.non_feed_packets;
-        for (std::size_t i = 0; i < c.drops.size(); ++i) s.rx.drops[i] += c.drops[i];
-        s.rx.feed_messages += c.feed_messages;
-        s.rx.framing_errors += c.framing_errors;
-        s.rx.decoded += c.decoded;
-        s.rx.rejected += c.rejected;
-        for (std::size_t i = 0; i < c.rejects.size(); ++i) s.rx.rejects[i] += c.rejects[i];
-        s.rx.duplicates += c.duplicates;
-        s.rx.suspect_messages += c.suspect_messages;
-        s.rx.heartbeats += c.heartbeats;
-        s.rx.truncated_fields += c.truncated_fields;
-        s.rx.pans_masked += c.pans_masked;
-        s.rx.handoff_stalls += c.handoff_stalls;
-    }
+    for (const auto& r : _rx) count_read_add(s.rx, r->c);
     for (const auto& w : _work) {
-        s.per_worker.push_back(w->c);
-        s.work.txns += w->c.txns;
-        s.work.verdicts += w->c.verdicts;
-        s.work.alerts += w->c.alerts;
-        s.work.verdict_stalls += w->c.verdict_stalls;
-        s.work.reloads += w->c.reloads;
+        worker_counters one;
+        count_read_add(one, w->c);
+        count_read_add(s.work, one);
+        s.per_worker.push_back(one);
     }
     for (std::size_t p = 0; p < _port_ids.size(); ++p) {
         dp_port_stats ps;
@@ -434,23 +400,10 @@ dp_stats dataplane::stats() const {
     for (std::size_t f = 0; f < _cfg.feeds.size(); ++f) {
         dp_feed_stats fs;
         fs.name = _cfg.feeds[f].name;
-        for (const auto& r : _rx) {
-            const feed_sequencer& q = *r->sequencers[f];
-            fs.missing += q.missing();
-            fs.gap_events += q.counters().gap_events;
-            fs.late_accepted += q.counters().late_accepted;
-            fs.stale += q.counters().stale;
-            fs.session_changes += q.counters().session_changes;
-            fs.end_of_session += q.counters().end_of_session;
-            fs.sequence_resets += q.counters().sequence_resets;
-            for (std::size_t i = 0; i < sequence_suspect_count; ++i) {
-                fs.suspect_datagrams[i] += q.counters().suspect_datagrams[i];
-                fs.suspect_messages[i] += q.counters().suspect_messages[i];
-            }
-        }
+        for (const auto& r : _rx) count_read_add(fs, r->published[f]);
         for (const auto& w : _work) {
-            fs.events_late += w->late_by_feed[f];
-            fs.events_ahead += w->ahead_by_feed[f];
+            fs.events_late += count_read(w->late_by_feed[f]);
+            fs.events_ahead += count_read(w->ahead_by_feed[f]);
         }
         s.feeds.push_back(fs);
     }

@@ -6,10 +6,12 @@
 //                     the worker owning the card
 //   worker_stage.cpp  Txn ring -> txn_scorer (the engine) -> Verdict -> controlplane ring
 //   dataplane.cpp     EAL/ports/pools/rings set-up, lcore launch, drain, stats
+// Beside it: lcore_state.h (what each lcore owns, and the context it is handed),
+// lcore_counters.h (per-lcore counters, read without data races) and lcore_control.h
+// (typed request/answer rings from control threads to the worker lcores, which the
+// scorer serves at each worker's quiescent point).
 #pragma once
 
-#include <array>
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -19,29 +21,23 @@
 #include "dataplane/dp_config.h"
 #include "dataplane/lcore_counters.h"
 #include "dataplane/txn_scorer.h"
-#include "feed/sequence_suspect.h"
 
-struct rte_ring;
 struct rte_mempool;
 
 namespace txscreen {
+
+struct lcore_context;
+struct rx_lcore;
+struct worker_lcore;
 
 struct dp_port_stats {
     std::string name;
     uint64_t ipackets = 0, ibytes = 0, imissed = 0, ierrors = 0, rx_nombuf = 0;
 };
 
-struct dp_feed_stats {
+// A feed's counters summed over the rx lcores and workers, and its name.
+struct dp_feed_stats : feed_counters {
     std::string name;
-    uint64_t missing = 0;  // sequence gaps not filled by either line
-    uint64_t gap_events = 0, late_accepted = 0, stale = 0, session_changes = 0, end_of_session = 0;
-    // MoldUDP64 datagrams held back as suspect (implausible sequence range), and their
-    // messages, by sequence_suspect reason; confirmed jumps that re-based a session.
-    std::array<uint64_t, sequence_suspect_count> suspect_datagrams{}, suspect_messages{};
-    uint64_t sequence_resets = 0;
-    // Event time: too late for the shard watermark, or dated beyond the receive clock +
-    // velocity.max_future_skew (scored, never applied to velocity).
-    uint64_t events_late = 0, events_ahead = 0;
 };
 
 // Sums over lcores, read by the controlplane at any time (a burst behind at worst).
@@ -85,40 +81,28 @@ public:
     unsigned workers() const noexcept { return _n_workers; }
     // Converts a TSC reading to Unix-epoch nanoseconds.
     int64_t tsc_to_ns(uint64_t tsc) const noexcept;
-    uint64_t tsc_hz() const noexcept { return _tsc_hz; }
-
-    struct rx_lcore;
-    struct worker_lcore;
+    uint64_t tsc_hz() const noexcept;
 
 private:
     void setup_ports();
+    void setup_lcores();
     void setup_rings();
     static int lcore_main(void* arg);
 
     dp_config _cfg;
-    txn_scorer& _scorer;
     unsigned _n_workers = 0;
-    uint64_t _tsc_hz = 0;
-    uint64_t _tsc0 = 0;
-    int64_t _ns0 = 0;
+    // What the lcores share (config, scorer, rings, clock, run flags): theirs to read,
+    // handed to each lcore struct; the lcores see nothing else of this object.
+    std::unique_ptr<lcore_context> _ctx;
     std::vector<uint16_t> _port_ids;
     std::vector<rte_mempool*> _pools;
-    rte_ring* _verdict_ring = nullptr;
-    rte_ring* _reject_ring = nullptr;
     std::vector<std::unique_ptr<rx_lcore>> _rx;
     std::vector<std::unique_ptr<worker_lcore>> _work;
     std::vector<unsigned> _launched;
-    std::atomic<bool> _stop_rx{false};
-    std::atomic<unsigned> _rx_running{0};
-    std::atomic<unsigned> _workers_running{0};
-    std::atomic<unsigned> _lcores_polling{0};  // lcores past their set-up
     uint64_t _verdicts_dequeued = 0;  // controlplane thread only
     uint64_t _rejects_dequeued = 0;
     bool _started = false;
     std::string _own_prefix;  // EAL --file-prefix chosen here, removed on exit
-
-    friend struct rx_lcore;
-    friend struct worker_lcore;
 };
 
 }  // namespace txscreen

@@ -1,10 +1,13 @@
-// Dataplane configuration: ports, feeds, lcore roles, ring and pool sizes. Filled from
-// the TOML config (or CLI shorthands) by the caller and validated by validate() before
-// EAL launches any lcore.
+// Dataplane configuration: EAL arguments, ports, feeds, lcore roles, burst, ring and
+// pool sizes and the tokenization key ([eal], [[port]], [[feed]], [lcores],
+// [dataplane] and [tokenization] in the config file; docs/config.md). One struct with
+// its defaults, its reader, its validator (the only range check of these fields: the
+// dataplane's constructor runs it too) and its explain() lines. Plain structs, no DPDK.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "codec/framing.h"
@@ -12,6 +15,16 @@
 #include "common/txn.h"
 
 namespace txscreen {
+
+class config_errors;
+class toml_section;
+struct explanation;
+
+// [eal] hugepages: auto = hugepages when the host has free ones, else --no-huge; on =
+// required (EAL fails without them); off = always --no-huge.
+enum class hugepage_mode : uint8_t { automatic = 0, on = 1, off = 2 };
+// "auto", "on", "off".
+std::string_view hugepage_mode_name(hugepage_mode m) noexcept;
 
 struct dp_port_config {
     std::string name;        // for people and metrics: "pcap0"
@@ -28,25 +41,52 @@ struct dp_feed_config {
     framing frame = framing::moldudp64;
     payload_format format = payload_format::iso8583;
     iso_dialect dialect = iso_dialect::binary_bitmap;
+    // Names of ports this feed arrives on; empty = any port. Only validation reads it
+    // (a port no feed lists is refused): the rx stage matches feeds by UDP
+    // destination on every port.
+    std::vector<std::string> receive_on;
 };
 
 struct dp_config {
     std::vector<std::string> eal_args;  // passed to rte_eal_init after argv[0]
-    std::vector<dp_port_config> ports;
+    hugepage_mode hugepages = hugepage_mode::automatic;  // the caller turns it into eal_args
+    std::vector<dp_port_config> ports;  // may be empty in a config file (ports from the CLI)
     std::vector<dp_feed_config> feeds;
     // Lcore roles among the EAL worker lcores (the main lcore runs the controlplane).
     // rx_lcores == 0 means run to completion: each lcore both receives and scores.
     unsigned rx_lcores = 0;
-    unsigned workers = 1;
-    uint16_t burst = 4;  // packets per rte_eth_rx_burst (appliance_config.h explains the default)
-    uint32_t txn_ring_size = 4096;       // rx -> worker, per pair
-    uint32_t verdict_ring_size = 65536;  // workers -> controlplane
-    uint32_t mbufs_per_queue = 8192;
-    std::string tokenization_key;        // hex or env:NAME
+    unsigned workers = 1;                // each owning a card shard
+    // Packets per rte_eth_rx_burst. A burst is scored before the next is read, so this
+    // bounds rx->verdict latency: 4 keeps p99 ~70 us at the throughput of 32 (~7
+    // messages per packet at ~1.5 us each; docs/dataplane.md, "Burst size").
+    uint16_t burst = 4;
+    uint32_t txn_ring_size = 4096;       // rx -> worker, per pair (power of two)
+    uint32_t verdict_ring_size = 65536;  // workers -> controlplane (power of two)
+    uint32_t mbufs_per_queue = 8192;     // mbufs per rx queue beyond its descriptors
+    // HMAC key: hex (at least 32 digits, "0x" optional) or "env:NAME" (the dataplane
+    // takes it resolved). Empty in a config: $TXSCREEN_TOKEN_KEY, else the demo key.
+    std::string tokenization_key;
     int64_t reference_time_ms = 0;       // ISO 8583 year inference; 0 = now
 };
 
-// Returns "" when valid, else one message naming the key and the problem.
+// The top-level sections dp_config is read from.
+inline constexpr std::string_view dp_config_sections[] = {"eal", "port", "feed", "lcores", "dataplane", "tokenization"};
+// Reads those sections from the document `root`. [[feed]] tables replace c.feeds (an
+// operator lists what arrives); [[port]] tables replace c.ports.
+void read_dp_sections(const toml_section& root, dp_config& c);
+// Every field against its range, then the layout as a whole (ports, feeds and lcores
+// that cannot work together), then the captures vdevs read. Keys as the config file
+// names them ("port[0].rx_queues", "lcores.rx"). Ports may be empty, the key unset.
+void validate(const dp_config& c, config_errors& errors);
+// The dataplane's start check: validate() plus at least one port and a tokenization
+// key. "" when it can start, else the first problem.
 std::string validate(const dp_config& c);
+// Layout, ports, feeds, sizes and the tokenization key (masked); warnings for no port
+// and the demo key.
+void explain(const dp_config& c, explanation& out);
+
+// The four feeds txgen writes by default (docs/feeds.md): iso8583-mold 7001/7101,
+// iso8583-raw 7002, json-mold 7003/7103, json-raw 7004.
+std::vector<dp_feed_config> txgen_default_feeds();
 
 }  // namespace txscreen

@@ -1,7 +1,9 @@
 // Private to dataplane/: what each lcore owns and mutates (one struct per lcore, like
-// l3fwd's lcore_conf). Fields the controlplane reads are marked.
+// l3fwd's lcore_conf), and the context the dataplane hands them. Fields the
+// controlplane reads are marked; it reads counters through count_read().
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -29,15 +31,43 @@ struct feed_lookup {
     std::vector<uint16_t> by_port = std::vector<uint16_t>(65536, 0);
 };
 
-struct alignas(64) dataplane::rx_lcore {
-    // dataplane: rw; ctlplane: ro (counters, sequencer counters)
-    rx_counters c;
+// The TSC as an epoch clock: CLOCK_REALTIME and the TSC read once at start-up, then
+// nanoseconds from the TSC alone (no syscall on the packet path).
+struct tsc_clock {
+    uint64_t hz = 0;
+    uint64_t tsc0 = 0;
+    int64_t ns0 = 0;
+    int64_t to_ns(uint64_t tsc) const noexcept {
+        const unsigned __int128 ns = static_cast<unsigned __int128>(tsc - tsc0) * 1'000'000'000u / hz;
+        return ns0 + static_cast<int64_t>(ns);
+    }
+};
+
+// Everything the lcores share, owned by the dataplane object: filled before launch
+// and read-only after, except the atomics (owners marked). Cache-line aligned: no
+// neighbour on the heap that another thread writes shares a line the lcores poll.
+struct alignas(64) lcore_context {
+    const dp_config* cfg = nullptr;
+    txn_scorer* scorer = nullptr;
+    rte_ring* verdict_ring = nullptr;  // workers -> controlplane (MP/HTS enqueue)
+    rte_ring* reject_ring = nullptr;   // rx lcores -> controlplane (MP enqueue)
+    feed_lookup feeds;
+    tsc_clock clock;
+    std::atomic<bool> stop_rx{false};             // ctlplane: wo; dataplane: ro
+    std::atomic<unsigned> rx_running{0};          // rx lcores still receiving (each: -1 at exit)
+    std::atomic<unsigned> workers_running{0};     // workers still scoring (each: -1 at exit)
+    std::atomic<unsigned> lcores_polling{0};      // lcores past their set-up (each: +1)
+};
+
+struct alignas(64) rx_lcore {
+    rx_counters c;  // dataplane: wo; ctlplane: ro
     unsigned index = 0;
     unsigned lcore = 0;
-    dataplane* dp = nullptr;
+    lcore_context* ctx = nullptr;
     std::vector<rx_queue_ref> queues;
-    const feed_lookup* feeds = nullptr;
-    std::vector<std::unique_ptr<feed_sequencer>> sequencers;  // per feed
+    std::vector<std::unique_ptr<feed_sequencer>> sequencers;  // per feed, this lcore's alone
+    // The sequencers' counters as last published (dataplane: wo; ctlplane: ro).
+    std::vector<feed_counters> published;  // per feed
     std::vector<iso_decode_context> iso;                      // per feed
     std::unique_ptr<pan_tokenizer> tokenizer;
     std::unique_ptr<json_decoder> json;
@@ -55,7 +85,6 @@ struct alignas(64) dataplane::rx_lcore {
     unsigned batched = 0;
     Txn batch[batch_capacity];
     pan_stash batch_pan[batch_capacity];
-    bool done = false;  // ctlplane: ro after join
     // Where net_pcap's capture timestamp lives in the mbuf and the flag saying a packet
     // carries it (registered at probe; -1 / 0 when no port registered one).
     int rx_timestamp_offset = -1;
@@ -78,13 +107,15 @@ struct alignas(64) dataplane::rx_lcore {
     void route_batch() noexcept;
     // Moves staged Txns to worker rings; returns false while some could not be moved.
     bool flush() noexcept;
+    // Copies each sequencer's counters into `published` (every 1024 polls, and at exit).
+    void publish_counters() noexcept;
 };
 
-struct alignas(64) dataplane::worker_lcore {
+struct alignas(64) worker_lcore {
     worker_counters c;  // dataplane: wo; ctlplane: ro
     unsigned index = 0;
     unsigned lcore = 0;
-    dataplane* dp = nullptr;
+    lcore_context* ctx = nullptr;
     std::vector<rte_ring*> from_rx;  // one per rx lcore
     std::unique_ptr<Verdict[]> out;
     unsigned pending = 0;     // verdicts in `out` not yet on the controlplane ring
@@ -93,7 +124,6 @@ struct alignas(64) dataplane::worker_lcore {
     // clock (dataplane: wo; ctlplane: ro, summed into dp_feed_stats).
     std::vector<uint64_t> late_by_feed;
     std::vector<uint64_t> ahead_by_feed;
-    bool done = false;
 
     void attach();
     // One pass: returns the number of Txns scored.

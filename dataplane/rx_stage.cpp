@@ -17,24 +17,24 @@ namespace {
 constexpr unsigned max_burst = 64;
 }
 
-void dataplane::rx_lcore::reject(unsigned feed, uint64_t seq, std::size_t len, reject_reason r, uint64_t tsc) {
-    ++c.rejected;
-    ++c.rejects[static_cast<std::size_t>(r)];
+void rx_lcore::reject(unsigned feed, uint64_t seq, std::size_t len, reject_reason r, uint64_t tsc) {
+    count_add(c.rejected);
+    count_add(c.rejects[static_cast<std::size_t>(r)]);
     reject_record rec{};
-    rec.rx_ns = dp->tsc_to_ns(tsc);
+    rec.rx_ns = ctx->clock.to_ns(tsc);
     rec.feed_seq = seq;
     rec.feed_id = static_cast<uint16_t>(feed);
     rec.length = static_cast<uint32_t>(len);
     rec.reason = r;
     if (reject_stage.size() == reject_stage.capacity()) [[unlikely]] {
-        while (!flush()) ++c.handoff_stalls;  // never grow the vector on this path
+        while (!flush()) count_add(c.handoff_stalls);  // never grow the vector on this path
     }
     reject_stage.push_back(rec);
 }
 
-void dataplane::rx_lcore::deliver(unsigned feed, uint64_t seq, const uint8_t* msg, std::size_t len, uint64_t tsc) {
-    const dp_feed_config& f = dp->_cfg.feeds[feed];
-    ++c.feed_messages;
+void rx_lcore::deliver(unsigned feed, uint64_t seq, const uint8_t* msg, std::size_t len, uint64_t tsc) {
+    const dp_feed_config& f = ctx->cfg->feeds[feed];
+    count_add(c.feed_messages);
     Txn& t = batch[batched];
     pan_stash& pan = batch_pan[batched];
     reject_reason r = f.format == payload_format::iso8583
@@ -44,10 +44,10 @@ void dataplane::rx_lcore::deliver(unsigned feed, uint64_t seq, const uint8_t* ms
         reject(feed, seq, len, r, tsc);  // the decoder left `pan` empty
         return;
     }
-    ++c.decoded;
+    count_add(c.decoded);
     if (t.truncated) [[unlikely]]
-        ++c.truncated_fields;
-    c.pans_masked += t.pans_masked;  // already masked: the count says a producer sends PANs in text
+        count_add(c.truncated_fields);
+    count_add(c.pans_masked, t.pans_masked);  // already masked: the count says a producer sends PANs in text
     t.feed_id = static_cast<uint16_t>(feed);
     t.feed_seq = seq;
     t.rx_tsc = tsc;
@@ -55,7 +55,7 @@ void dataplane::rx_lcore::deliver(unsigned feed, uint64_t seq, const uint8_t* ms
     if (++batched == batch_capacity) route_batch();
 }
 
-void dataplane::rx_lcore::route_batch() noexcept {
+void rx_lcore::route_batch() noexcept {
     if (batched == 0) return;
     tokenizer->tokenize_stashed(batch_pan, batch, batched);  // wipes the stashes
     for (unsigned i = 0; i < batched; ++i) {
@@ -64,22 +64,22 @@ void dataplane::rx_lcore::route_batch() noexcept {
         if (staged[w] == stage_capacity) [[unlikely]] {
             // More messages for one worker than the stage holds: push to the ring now,
             // waiting for the worker if needed (backpressure, nothing dropped).
-            while (!flush()) ++c.handoff_stalls;
+            while (!flush()) count_add(c.handoff_stalls);
         }
         stage[w][staged[w]++] = batch[i];
     }
     batched = 0;
 }
 
-void dataplane::rx_lcore::process_datagram(unsigned feed, unsigned line, const uint8_t* p, uint16_t n, uint64_t tsc) {
-    const dp_feed_config& f = dp->_cfg.feeds[feed];
+void rx_lcore::process_datagram(unsigned feed, unsigned line, const uint8_t* p, uint16_t n, uint64_t tsc) {
+    const dp_feed_config& f = ctx->cfg->feeds[feed];
     if (f.frame == framing::raw) {
         reject_reason r = for_each_raw_message(p, n, f.format, [&](uint64_t, const uint8_t* m, std::size_t len) {
             deliver(feed, 0, m, len, tsc);
         });
         if (r != reject_reason::none) [[unlikely]] {
-            ++c.framing_errors;
-            ++c.feed_messages;
+            count_add(c.framing_errors);
+            count_add(c.feed_messages);
             reject(feed, 0, n, r, tsc);
         }
         return;
@@ -87,14 +87,14 @@ void dataplane::rx_lcore::process_datagram(unsigned feed, unsigned line, const u
     mold_header h;
     reject_reason r = parse_mold_header(p, n, h);
     if (r != reject_reason::none) [[unlikely]] {
-        ++c.framing_errors;
-        ++c.feed_messages;
+        count_add(c.framing_errors);
+        count_add(c.feed_messages);
         reject(feed, 0, n, r, tsc);
         return;
     }
     feed_sequencer& seq = *sequencers[feed];
     if (h.count == 0) {
-        ++c.heartbeats;
+        count_add(c.heartbeats);
         seq.on_heartbeat(h.session, h.first_seq);
         return;
     }
@@ -111,13 +111,13 @@ void dataplane::rx_lcore::process_datagram(unsigned feed, unsigned line, const u
     r = for_each_mold_message(p, n, h, [&](uint64_t s, const uint8_t* m, std::size_t len) {
         next = s + 1;
         if (held) [[unlikely]] {
-            ++c.feed_messages;
-            ++c.suspect_messages;
+            count_add(c.feed_messages);
+            count_add(c.suspect_messages);
             return;
         }
         if (seq.on_message(h.session, s) == feed_sequencer::result::duplicate) {
-            ++c.feed_messages;
-            ++c.duplicates;
+            count_add(c.feed_messages);
+            count_add(c.duplicates);
             return;
         }
         deliver(feed, s, m, len, tsc);
@@ -127,21 +127,21 @@ void dataplane::rx_lcore::process_datagram(unsigned feed, unsigned line, const u
     if (r != reject_reason::none) [[unlikely]] {
         // The rest of the datagram is unreadable: one reject stands for it, and the
         // sequence numbers it held surface as gaps unless the other line fills them.
-        ++c.framing_errors;
-        ++c.feed_messages;
+        count_add(c.framing_errors);
+        count_add(c.feed_messages);
         reject(feed, next, n, r, tsc);
     }
 }
 
-void dataplane::rx_lcore::process_packet(const uint8_t* data, uint32_t len, uint64_t tsc) {
+void rx_lcore::process_packet(const uint8_t* data, uint32_t len, uint64_t tsc) {
     udp_view u;
     packet_drop d = parse_udp(data, len, u);
     if (d == packet_drop::none) {
-        uint16_t f = feeds->by_port[u.dst_port];
+        uint16_t f = ctx->feeds.by_port[u.dst_port];
         if (f != 0) [[likely]] {
-            const dp_feed_config& fc = dp->_cfg.feeds[f - 1];
+            const dp_feed_config& fc = ctx->cfg->feeds[f - 1];
             if (fc.vlan == 0 || fc.vlan == u.vlan) {
-                ++c.feed_packets;
+                count_add(c.feed_packets);
                 const unsigned line = fc.udp_port_b != 0 && u.dst_port == fc.udp_port_b;  // 0 = A, 1 = B
                 process_datagram(f - 1, line, u.payload, u.payload_len, tsc);
                 return;
@@ -149,11 +149,11 @@ void dataplane::rx_lcore::process_packet(const uint8_t* data, uint32_t len, uint
         }
         d = packet_drop::not_feed;
     }
-    ++c.non_feed_packets;
-    ++c.drops[static_cast<std::size_t>(d)];
+    count_add(c.non_feed_packets);
+    count_add(c.drops[static_cast<std::size_t>(d)]);
 }
 
-bool dataplane::rx_lcore::flush() noexcept {
+bool rx_lcore::flush() noexcept {
     bool all = true;
     for (std::size_t w = 0; w < to_worker.size(); ++w) {
         unsigned n = staged[w];
@@ -167,7 +167,7 @@ bool dataplane::rx_lcore::flush() noexcept {
     }
     if (!reject_stage.empty()) {
         unsigned n = static_cast<unsigned>(reject_stage.size());
-        unsigned done_n = rte_ring_mp_enqueue_burst_elem(dp->_reject_ring, reject_stage.data(), sizeof(reject_record),
+        unsigned done_n = rte_ring_mp_enqueue_burst_elem(ctx->reject_ring, reject_stage.data(), sizeof(reject_record),
                                                           n, nullptr);
         reject_stage.erase(reject_stage.begin(), reject_stage.begin() + done_n);
         if (done_n < n) all = false;
@@ -175,7 +175,7 @@ bool dataplane::rx_lcore::flush() noexcept {
     return all;
 }
 
-int64_t dataplane::rx_lcore::receive_clock_ms(const rte_mbuf* m, bool capture_clock, int64_t host_ms) const noexcept {
+int64_t rx_lcore::receive_clock_ms(const rte_mbuf* m, bool capture_clock, int64_t host_ms) const noexcept {
     // A replay is bounded by the clock of its capture, not by today's. DPDK 22.11's
     // net_pcap stamps microseconds since the epoch.
     // A stamp before 2000 is no wall clock (a capture rebased to zero, relative times):
@@ -188,23 +188,23 @@ int64_t dataplane::rx_lcore::receive_clock_ms(const rte_mbuf* m, bool capture_cl
     return host_ms;
 }
 
-unsigned dataplane::rx_lcore::poll_once() noexcept {
+unsigned rx_lcore::poll_once() noexcept {
     // Backpressure: while a worker ring is full, do not take more from the NIC
     // (its queue fills and the NIC counts imissed) -- nothing accepted is dropped.
     if (!flush()) {
-        ++c.handoff_stalls;
+        count_add(c.handoff_stalls);
         return 0;
     }
     rte_mbuf* mbufs[max_burst];
-    const uint16_t burst = dp->_cfg.burst > max_burst ? max_burst : dp->_cfg.burst;
+    const uint16_t burst = ctx->cfg->burst > max_burst ? max_burst : ctx->cfg->burst;
     unsigned total = 0;
     for (const rx_queue_ref& q : queues) {
         uint16_t n = rte_eth_rx_burst(q.port, q.queue, mbufs, burst);
         if (n == 0) continue;
         const uint64_t tsc = rte_rdtsc();
-        const int64_t host_ms = dp->tsc_to_ns(tsc) / 1'000'000;
-        ++c.rx_bursts;
-        c.rx_packets += n;
+        const int64_t host_ms = ctx->clock.to_ns(tsc) / 1'000'000;
+        count_add(c.rx_bursts);
+        count_add(c.rx_packets, n);
         total += n;
         for (uint16_t i = 0; i < n; ++i) {
             if (i + 3 < n) rte_prefetch0(rte_pktmbuf_mtod(mbufs[i + 3], void*));
@@ -218,8 +218,8 @@ unsigned dataplane::rx_lcore::poll_once() noexcept {
                 // cut short (it would read as truncated).
                 uint8_t buf[9216];
                 if (m->pkt_len > sizeof buf) [[unlikely]] {
-                    ++c.non_feed_packets;
-                    ++c.drops[static_cast<std::size_t>(packet_drop::oversized)];
+                    count_add(c.non_feed_packets);
+                    count_add(c.drops[static_cast<std::size_t>(packet_drop::oversized)]);
                     continue;
                 }
                 const void* p = rte_pktmbuf_read(m, 0, m->pkt_len, buf);
@@ -233,10 +233,17 @@ unsigned dataplane::rx_lcore::poll_once() noexcept {
     return total;
 }
 
-void dataplane::rx_lcore::run() {
-    while (!dp->_stop_rx.load(std::memory_order_relaxed))
+void rx_lcore::publish_counters() noexcept {
+    for (std::size_t f = 0; f < sequencers.size(); ++f) publish_sequencer(published[f], *sequencers[f]);
+}
+
+void rx_lcore::run() {
+    for (uint64_t iter = 1; !ctx->stop_rx.load(std::memory_order_relaxed); ++iter) {
+        if ((iter & 1023) == 0) publish_counters();
         if (poll_once() == 0) rte_pause();
+    }
     while (!flush()) rte_pause();
+    publish_counters();
 }
 
 }  // namespace txscreen

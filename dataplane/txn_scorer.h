@@ -23,8 +23,10 @@ public:
     virtual void score_burst(unsigned worker, const Txn* txns, unsigned n, Verdict* out) noexcept {
         for (unsigned i = 0; i < n; ++i) score(worker, txns[i], out[i]);
     }
-    // A quiescent point of `worker`: no reference into the engine's published config is
-    // held across it, so a newer ruleset or pattern database may be picked up here.
+    // A quiescent point of `worker` (every 1024 polls, and once as it stops): no
+    // reference into the engine's published config is held across it, so a newer
+    // ruleset or pattern database may be picked up here, and requests from control
+    // threads (lcore_control.h) answered from the worker's own state.
     virtual void quiescent(unsigned worker) noexcept = 0;
 };
 

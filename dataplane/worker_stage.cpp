@@ -13,25 +13,25 @@ namespace {
 constexpr unsigned worker_burst = 64;
 }
 
-void dataplane::worker_lcore::attach() {
+void worker_lcore::attach() {
     out = std::make_unique<Verdict[]>(worker_burst);
-    dp->_scorer.attach_worker(index, static_cast<int>(rte_socket_id()));
+    ctx->scorer->attach_worker(index, static_cast<int>(rte_socket_id()));
 }
 
-bool dataplane::worker_lcore::inputs_empty() const noexcept {
+bool worker_lcore::inputs_empty() const noexcept {
     for (rte_ring* r : from_rx)
         if (rte_ring_count(r) != 0) return false;
     return pending == 0;
 }
 
-unsigned dataplane::worker_lcore::poll() noexcept {
+unsigned worker_lcore::poll() noexcept {
     if (pending) {
-        unsigned n = ring_enqueue_copy(dp->_verdict_ring, &out[pending_off], pending);
+        unsigned n = ring_enqueue_copy(ctx->verdict_ring, &out[pending_off], pending);
         pending -= n;
         pending_off += n;
-        c.verdicts += n;
+        count_add(c.verdicts, n);
         if (pending) {
-            ++c.verdict_stalls;
+            count_add(c.verdict_stalls);
             return 0;
         }
     }
@@ -39,31 +39,33 @@ unsigned dataplane::worker_lcore::poll() noexcept {
     for (rte_ring* r : from_rx) {
         // Scored where they lie in the ring: the slots are released once scored.
         unsigned n = ring_dequeue_in_place<Txn>(r, worker_burst, [&](const Txn* t, unsigned k, unsigned at) {
-            dp->_scorer.score_burst(index, t, k, out.get() + at);
+            ctx->scorer->score_burst(index, t, k, out.get() + at);
         });
         if (!n) continue;
-        c.txns += n;
+        count_add(c.txns, n);
         // One timestamp per burst: the verdicts reach the ring together.
         const uint64_t done_tsc = rte_rdtsc();
+        uint64_t alerts = 0;
         for (unsigned i = 0; i < n; ++i) {
             Verdict& v = out[i];
             v.verdict_tsc = done_tsc;
-            v.rx_ns = dp->tsc_to_ns(v.txn.rx_tsc);
-            v.verdict_ns = dp->tsc_to_ns(v.verdict_tsc);
+            v.rx_ns = ctx->clock.to_ns(v.txn.rx_tsc);
+            v.verdict_ns = ctx->clock.to_ns(v.verdict_tsc);
             v.worker = static_cast<uint16_t>(index);
-            c.alerts += v.alert;
+            alerts += v.alert;
             if ((v.late | v.ahead) && v.txn.feed_id < late_by_feed.size()) [[unlikely]] {
-                late_by_feed[v.txn.feed_id] += v.late;
-                ahead_by_feed[v.txn.feed_id] += v.ahead;
+                count_add(late_by_feed[v.txn.feed_id], v.late);
+                count_add(ahead_by_feed[v.txn.feed_id], v.ahead);
             }
         }
-        unsigned q = ring_enqueue_copy(dp->_verdict_ring, out.get(), n);
-        c.verdicts += q;
+        count_add(c.alerts, alerts);
+        unsigned q = ring_enqueue_copy(ctx->verdict_ring, out.get(), n);
+        count_add(c.verdicts, q);
         scored += n;
         if (q < n) {
             pending = n - q;
             pending_off = q;
-            ++c.verdict_stalls;
+            count_add(c.verdict_stalls);
             return scored;
         }
     }

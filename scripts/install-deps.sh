@@ -8,11 +8,11 @@ set -euo pipefail
 runtime_pkgs=(
   build-essential pkg-config meson ninja-build python3
   libdpdk-dev dpdk libhyperscan-dev librdkafka-dev liburing-dev libboost-dev
-  libboost-system-dev libsimdjson-dev libavro-dev libcurl4-openssl-dev libssl-dev
-  libtomlplusplus-dev libpcap-dev libnuma-dev catch2
+  libboost-system-dev libsimdjson-dev libcurl4-openssl-dev libssl-dev
+  libtomlplusplus-dev libpcap-dev libnuma-dev catch2 libcli11-dev nlohmann-json3-dev
 )
 test_pkgs=(
-  clang libclang-rt-14-dev llvm tshark kcat awscli python3-avro
+  clang libclang-rt-14-dev llvm tshark kcat awscli python3-avro libavro-dev
   iproute2 curl wrk dpdk-dev chromium prometheus
 )
 # Some images ship Node.js with its own npm (nodesource), which conflicts with

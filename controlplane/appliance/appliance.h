@@ -1,17 +1,20 @@
-// Runs the appliance in-process: dataplane on the given ports, one engine per worker,
-// and a controlplane loop on the calling thread that takes every verdict and reject
-// off the rings. Used by `txscreen run`, `demo` and `bench`.
+// The appliance, composed: configuration checked, rules and patterns published, sinks
+// opened, the packet path (dataplane + one engine per worker) started, the admin API
+// listening, and the controlplane loop on the calling thread taking every verdict and
+// reject off the rings until the input ends; then drained and stopped in reverse.
+// Used by `txscreen run`, `demo` and `bench`, and by the in-process tests.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <string>
 #include <vector>
 
-#include "common/latency_histogram.h"
-#include "config/appliance_config.h"
+#include <nlohmann/json.hpp>
+
+#include "controlplane/appliance/appliance_counters.h"
+#include "controlplane/appliance/appliance_config.h"
 #include "dataplane/dataplane.h"
 #include "rules/ruleset.h"
 
@@ -36,45 +39,18 @@ struct appliance_options {
     bool quiet = false;
 };
 
+// What a run did: every counter (final: read after the drain and the sinks' close) and
+// where its records went.
 struct appliance_result {
-    dp_stats stats;
-    latency_histogram latency;             // rx burst -> verdict on the controlplane ring
+    appliance_counters counters;
     double elapsed_s = 0;                  // first packet to last verdict
-    uint64_t verdicts = 0;
-    uint64_t alerts = 0;
-    uint64_t rejects = 0;
-    std::map<std::string, uint64_t> alerts_by_rule;  // top reason of each alert
-    std::map<std::string, uint64_t> decisions;
-    uint32_t ruleset_version = 0;
     uint64_t expected_packets = 0;         // packets in the pcaps (0 when looping)
-    // Kafka (when brokers were given): what was published and acknowledged.
-    std::string kafka_bootstrap;
-    uint64_t kafka_alerts_produced = 0, kafka_alerts_acked = 0, kafka_alerts_pending = 0;
-    uint64_t kafka_alerts_failed = 0, kafka_backpressure_waits = 0, kafka_refused = 0;
-    uint64_t kafka_scored_acked = 0, kafka_rejects_acked = 0;
-    // The alert outbox (<spool>/kafka-outbox): alerts of this run saved there when the
-    // backlog was full, outbox records produced (this run's and an earlier run's),
-    // records found at start, and what is left for the next start.
-    bool kafka_outbox = false;
-    uint64_t kafka_alerts_spilled = 0, kafka_alerts_replayed = 0, kafka_outbox_recovered = 0;
-    uint64_t kafka_outbox_backlog = 0, kafka_alerts_saved = 0, kafka_outbox_lost = 0, kafka_outbox_full = 0;
-    // Spool (Avro files, docs/spool.md) and S3 upload.
-    std::string spool_dir;
-    uint64_t spool_verdicts = 0, spool_rejects = 0;  // rows in table=scored / table=rejects
-    uint64_t spool_appended = 0, spool_durable = 0, spool_refused = 0, spool_lost = 0, spool_files = 0;
-    std::string spool_error;
-    // Disk budget (spool.max_bytes): bytes of spool files at the end, the budget, rows
-    // refused over it (no uploader: part of spool_refused), times rx was held for it.
-    uint64_t spool_disk_bytes = 0, spool_max_bytes = 0, spool_budget_refused = 0, spool_budget_waits = 0;
-    // Alerts the publisher refused outright (unavailable, encode error): neither the
-    // broker nor the outbox has them.
-    uint64_t kafka_alerts_dropped = 0;
-    // Records the embedded broker deleted by retention (its bounded backlog; not loss).
-    uint64_t kafka_embedded_retention_deleted = 0;
-    uint64_t s3_uploaded_files = 0, s3_backlog_files = 0, s3_failures = 0;
-    std::string s3_endpoint;
+    uint32_t ruleset_version = 0;          // the ruleset the controlplane held last
+    std::string kafka_bootstrap;           // brokers (when Kafka ran)
+    std::string spool_dir;                 // the spool (when it ran)
+    std::string spool_error;               // why the spool stopped taking rows ("" = it did not)
+    std::string s3_endpoint;               // the uploader's endpoint (when it ran)
     std::string admin_url;                 // http(s)://addr:port when the admin API ran
-    uint64_t reloads_ok = 0, reloads_refused = 0;  // rules + patterns through the API
 };
 
 using verdict_sink = std::function<void(const Verdict&, const ruleset&)>;
@@ -94,8 +70,11 @@ extern const char* const demo_token_key;
 appliance_result run_appliance(const appliance_options& opt, const verdict_sink& sink,
                                const std::atomic<bool>* stop = nullptr);
 
-// Writes the result as one JSON object (counters, identities, latency, ports, feeds).
-std::string result_json(const appliance_result& r);
+// The result as one JSON object: every counter (metric_catalog.h), the accounting
+// identities, elapsed time and endpoints (docs/schemas.md, "Run summary").
+nlohmann::ordered_json result_json(const appliance_result& r);
+// The printed run summary: a headline and the nonzero counters, generated likewise.
+std::string result_text(const appliance_result& r);
 
 // Canonical, timestamp-free one-line form of a verdict, for comparing runs.
 std::string verdict_line(const Verdict& v, const ruleset& rules);

@@ -24,6 +24,7 @@
 #include <immintrin.h>
 #endif
 
+#include "common/civil_time.h"
 #include "common/currency.h"
 #include "common/pan_scrub.h"
 
@@ -471,79 +472,6 @@ inline void copy_trimmed(const uint8_t* p, char (&out)[C]) noexcept {
     out[trimmed_len<N>(p)] = '\0';
 }
 
-// Proleptic Gregorian calendar <-> days since 1970-01-01 (the civil-days algorithm
-// counted in 400-year eras, so it is exact for any year and needs no tables).
-constexpr int64_t days_from_civil(int64_t y, unsigned m, unsigned d) noexcept {
-    y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const unsigned yoe = static_cast<unsigned>(y - era * 400);
-    const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-struct civil_date {
-    int64_t year;
-    unsigned month, day;
-};
-
-constexpr civil_date civil_from_days(int64_t z) noexcept {
-    z += 719468;
-    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const unsigned doe = static_cast<unsigned>(z - era * 146097);
-    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const unsigned mp = (5 * doy + 2) / 153;
-    const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-    const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-    return {static_cast<int64_t>(yoe) + era * 400 + (m <= 2), m, d};
-}
-
-static_assert(days_from_civil(1970, 1, 1) == 0 && days_from_civil(2000, 3, 1) == 11017);
-static_assert(civil_from_days(11017).year == 2000 && civil_from_days(11017).month == 3);
-
-constexpr bool is_leap(int64_t y) noexcept { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-constexpr unsigned days_in_month(int64_t y, unsigned m) noexcept {
-    constexpr uint8_t dim[13] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && is_leap(y) ? 29 : dim[m];
-}
-
-// Days from 1970-01-01 to 1 January of year y >= 1970. Unsigned divisions by
-// constants compile to multiplies: this is the per-message path, the era-based
-// functions above cover every other year.
-constexpr int64_t year_start_days(uint32_t y) noexcept {
-    return 365 * static_cast<int64_t>(y - 1970) + (y - 1969) / 4 - (y - 1901) / 100 + (y - 1601) / 400;
-}
-static_assert(year_start_days(1970) == 0 && year_start_days(2001) == days_from_civil(2001, 1, 1));
-static_assert(year_start_days(2101) == days_from_civil(2101, 1, 1));
-static_assert(year_start_days(2401) == days_from_civil(2401, 1, 1));
-
-constexpr uint16_t days_before_month[13] = {0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
-
-// Year holding day `days` (since 1970-01-01).
-inline int64_t year_of_days(int64_t days) noexcept {
-    if (days >= 0 && days < 3'000'000) [[likely]] {
-        // days / 365 overshoots by the leap days elapsed, at most one year here.
-        uint32_t y = 1970 + static_cast<uint32_t>(static_cast<uint64_t>(days) / 365);
-        while (year_start_days(y) > days) --y;
-        return y;
-    }
-    return civil_from_days(days).year;
-}
-
-// Days since 1970-01-01 of a valid date.
-inline int64_t date_days(int64_t y, unsigned m, unsigned d) noexcept {
-    if (y >= 1970 && y < 10000) [[likely]] {
-        const uint32_t uy = static_cast<uint32_t>(y);
-        const bool leap = (uy % 4 == 0 && uy % 100 != 0) || uy % 400 == 0;
-        return year_start_days(uy) + days_before_month[m] + (m > 2 && leap) + d - 1;
-    }
-    return days_from_civil(y, m, d);
-}
-
-inline int64_t floor_div(int64_t a, int64_t b) noexcept { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
 constexpr int64_t ms_per_day = 86'400'000;
 // "Within six months": the nearest candidate year is always within ~183 days; a
 // 29 February whose nearest leap year is further away is out of range.
@@ -558,7 +486,7 @@ inline bool infer_transmission_time(const unsigned (&part)[5], int64_t ref_ms, i
     // The reference is fixed per feed: its year is worked out once per thread, not per message.
     thread_local int64_t cached_ref_ms = std::numeric_limits<int64_t>::min(), cached_ref_year = 0;
     if (ref_ms != cached_ref_ms) [[unlikely]] {
-        cached_ref_year = year_of_days(floor_div(ref_ms, ms_per_day));
+        cached_ref_year = civil_from_ms(ref_ms).date.year;
         cached_ref_ms = ref_ms;
     }
     const int64_t ref_year = cached_ref_year;
@@ -566,8 +494,8 @@ inline bool infer_transmission_time(const unsigned (&part)[5], int64_t ref_ms, i
     bool found = false;
     int64_t best = 0, best_skew = 0;
     auto consider = [&](int64_t y) {
-        if (dd > days_in_month(y, mo)) return;
-        const int64_t t = date_days(y, mo, dd) * ms_per_day + tod_ms;
+        if (!valid_date(static_cast<int>(y), mo, dd)) return;
+        const int64_t t = days_from_civil(static_cast<int>(y), mo, dd) * ms_per_day + tod_ms;
         const int64_t skew = t > ref_ms ? t - ref_ms : ref_ms - t;
         if (!found || skew < best_skew) {
             found = true;
@@ -1159,9 +1087,9 @@ void encode_iso8583(const clear_txn& t, iso_dialect dialect, std::vector<uint8_t
         v[f].content = std::move(s);
     };
 
-    const int64_t secs = floor_div(t.event_time_ms, 1000);
-    const civil_date date = civil_from_days(floor_div(secs, 86400));
-    const int64_t sod = secs - floor_div(secs, 86400) * 86400;
+    const civil_time ct = civil_from_ms(t.event_time_ms);
+    const civil_date date = ct.date;
+    const int64_t sod = ct.ms_of_day / 1000;
     const unsigned hh = static_cast<unsigned>(sod / 3600), mi = static_cast<unsigned>(sod / 60 % 60),
                    ss = static_cast<unsigned>(sod % 60);
     const std::string mmdd = zero_padded(date.month, 2) + zero_padded(date.day, 2);

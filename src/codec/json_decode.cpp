@@ -14,6 +14,7 @@
 #include <string_view>
 #include <utility>
 
+#include "common/civil_time.h"
 #include "common/currency.h"
 #include "common/pan_scrub.h"
 
@@ -26,71 +27,11 @@ using codec::clear_record;
 using codec::put_text;
 
 
-constexpr int64_t ms_per_day = 86'400'000;
 // Largest accepted instant: 9999-12-31T23:59:59.999Z, the last RFC 3339 can spell.
 constexpr int64_t max_event_time_ms = 253'402'300'799'999;
 // Amounts above 10^17 minor units are no real payment and would leave no headroom for
 // the sums velocity keeps; refuse them instead of risking overflow downstream.
 constexpr int64_t max_amount_minor = 100'000'000'000'000'000;
-
-// ---- calendar arithmetic (proleptic Gregorian, days since 1970-01-01)
-
-constexpr bool is_leap(int64_t y) noexcept { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-constexpr int days_in_month(int64_t y, int m) noexcept {
-    constexpr int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && is_leap(y) ? 29 : d[m - 1];
-}
-
-// Days from 1970-01-01 to y-m-d. Counts in 400-year eras that start on 1 March, so
-// the leap day is the last day of the shifted year and needs no special case.
-constexpr int64_t days_from_civil(int64_t y, int m, int d) noexcept {
-    y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const int64_t yoe = y - era * 400;                            // [0, 399]
-    const int64_t mp = (m + 9) % 12;                              // March = 0
-    const int64_t doy = (153 * mp + 2) / 5 + d - 1;               // [0, 365]
-    const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;    // [0, 146096]
-    return era * 146097 + doe - 719468;                           // 719468 = 0000-03-01 .. 1970-01-01
-}
-
-struct civil_date {
-    int64_t y;
-    int m, d;
-};
-
-// Inverse of days_from_civil.
-constexpr civil_date civil_from_days(int64_t z) noexcept {
-    z += 719468;
-    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const int64_t doe = z - era * 146097;
-    const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const int64_t mp = (5 * doy + 2) / 153;
-    const int d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-    const int m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-    return {yoe + era * 400 + (m <= 2), m, d};
-}
-
-static_assert(days_from_civil(1970, 1, 1) == 0);
-static_assert(days_from_civil(2000, 3, 1) == 11017);
-static_assert(civil_from_days(11017).y == 2000 && civil_from_days(11017).m == 3);
-
-constexpr uint16_t days_before_month[13] = {0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
-
-// days_from_civil for 1970 <= y <= 9999 with unsigned divisions by constants (which
-// compile to multiplies); the era-based function above covers every year.
-constexpr int64_t days_since_epoch_fast(int y, int m, int d) noexcept {
-    const unsigned uy = static_cast<unsigned>(y);
-    const bool leap = (uy % 4 == 0 && uy % 100 != 0) || uy % 400 == 0;
-    const int64_t year_start = 365 * static_cast<int64_t>(uy - 1970) + (uy - 1969) / 4 - (uy - 1901) / 100 +
-                               (uy - 1601) / 400;
-    return year_start + days_before_month[m] + (m > 2 && leap) + d - 1;
-}
-static_assert(days_since_epoch_fast(1970, 1, 1) == 0 && days_since_epoch_fast(2000, 3, 1) == 11017);
-static_assert(days_since_epoch_fast(2100, 3, 1) == days_from_civil(2100, 3, 1));
-static_assert(days_since_epoch_fast(2400, 12, 31) == days_from_civil(2400, 12, 31));
-static_assert(days_since_epoch_fast(9999, 12, 31) == days_from_civil(9999, 12, 31));
 
 inline bool is_digit(char c) noexcept { return static_cast<unsigned>(static_cast<unsigned char>(c)) - '0' <= 9u; }
 
@@ -127,7 +68,7 @@ bool parse_rfc3339(std::string_view s, int64_t& out_ms) noexcept {
     bad |= (p[4] != '-') | (p[7] != '-') | ((p[10] | 0x20) != 't' && p[10] != ' ') | (p[13] != ':') | (p[16] != ':');
     bad |= (mo < 1) | (mo > 12) | (d < 1) | (h > 23) | (mi > 59) | (se > 60);
     if (bad) return false;
-    if (d > days_in_month(y, mo)) return false;
+    if (!valid_date(y, mo, d)) return false;
 
     std::size_t i = 19;
     int ms = 0;
@@ -157,7 +98,7 @@ bool parse_rfc3339(std::string_view s, int64_t& out_ms) noexcept {
     }
     if (i != s.size()) return false;
 
-    const int64_t days = y >= 1970 ? days_since_epoch_fast(y, mo, d) : days_from_civil(y, mo, d);
+    const int64_t days = days_from_civil(y, mo, d);
     const int64_t secs = days * 86400 + h * 3600 + mi * 60 + se - offset_min * 60;
     out_ms = secs * 1000 + ms;
     return out_ms >= 0 && out_ms <= max_event_time_ms;
@@ -793,17 +734,16 @@ void encode_json(const clear_txn& t, std::string& out) {
 
     // ts: RFC 3339 UTC with milliseconds.
     {
-        const int64_t days = t.event_time_ms >= 0 ? t.event_time_ms / ms_per_day
-                                                  : -((-t.event_time_ms + ms_per_day - 1) / ms_per_day);
-        const int64_t rem = t.event_time_ms - days * ms_per_day;
-        const civil_date c = civil_from_days(days);
+        const civil_time ct = civil_from_ms(t.event_time_ms);
+        const civil_date c = ct.date;
+        const int64_t rem = ct.ms_of_day;
         append_key(out, "ts");
         out += '"';
-        append_pad(out, c.y, 4);
+        append_pad(out, c.year, 4);
         out += '-';
-        append_pad(out, c.m, 2);
+        append_pad(out, c.month, 2);
         out += '-';
-        append_pad(out, c.d, 2);
+        append_pad(out, c.day, 2);
         out += 'T';
         append_pad(out, rem / 3'600'000, 2);
         out += ':';

@@ -17,9 +17,17 @@ public:
     void record(uint64_t ns) noexcept {
         ++_counts[index(ns)];
         ++_total;
+        _sum += ns;
         if (ns > _max) _max = ns;
     }
     uint64_t count() const noexcept { return _total; }
+    uint64_t sum() const noexcept { return _sum; }  // of every recorded value (Prometheus _sum)
+    // Values in buckets whose upper bound is <= ns (a histogram bound; 6.25% resolution).
+    uint64_t count_at_most(uint64_t ns) const noexcept {
+        uint64_t n = 0;
+        for (int i = 0; i < buckets && upper(i) <= ns; ++i) n += _counts[i];
+        return n;
+    }
     uint64_t max() const noexcept { return _max; }
     // Upper bound of the bucket holding quantile q (0..1); 0 when empty.
     uint64_t quantile(double q) const noexcept {
@@ -35,6 +43,7 @@ public:
     void merge(const latency_histogram& o) noexcept {
         for (int i = 0; i < buckets; ++i) _counts[i] += o._counts[i];
         _total += o._total;
+        _sum += o._sum;
         if (o._max > _max) _max = o._max;
     }
 
@@ -53,6 +62,7 @@ private:
     }
     std::array<uint64_t, buckets> _counts{};
     uint64_t _total = 0;
+    uint64_t _sum = 0;
     uint64_t _max = 0;
 };
 

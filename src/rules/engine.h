@@ -1,9 +1,9 @@
-// The scoring engine of one worker shard: Txn -> screen -> velocity -> detectors and
-// user rules -> reasons -> score/decision/alert -> Verdict. Single-threaded: each
-// worker owns one engine (its card shard's state lives inside), so the hot path has no
-// locks, atomics or allocation. Rulesets and pattern databases are immutable objects
-// published by pointer; the engine caches the pointers and refreshes them only in
-// quiescent(), which the worker calls between bursts.
+// The scoring engine of one worker shard: Txn -> velocity -> screen -> the builtin
+// detectors (rules/detectors/table.h) and user rules -> reasons -> score/decision/alert
+// -> Verdict. Single-threaded: each worker owns one engine (its card shard's state lives
+// inside), so the hot path has no locks, atomics or allocation. Rulesets and pattern
+// databases are immutable objects published by pointer; the engine caches the pointers
+// and refreshes them only in quiescent(), which the worker calls between bursts.
 #pragma once
 
 #include <cstddef>
@@ -12,6 +12,7 @@
 
 #include "common/txn.h"
 #include "common/verdict.h"
+#include "rules/engine_config.h"
 #include "rules/state_table.h"
 #include "rules/ruleset.h"
 #include "rules/ruleset_store.h"
@@ -22,23 +23,7 @@ namespace txscreen {
 
 struct screen_result;
 
-struct engine_config {
-    velocity_config velocity;          // per-key windows and duplicate detection
-    velocity_allocator memory = velocity_heap_allocator();
-    // Recent (card, merchant, amount) triples and cards with recent small amounts:
-    // size for the transactions of one repeat / card-testing window (2^n rounding).
-    std::size_t repeat_entries = 1 << 18;
-    std::size_t small_txn_entries = 1 << 17;
-    // Merchant/device/IP windows cost a table update each per txn; by default they are
-    // kept only for keys the published ruleset has an enabled [[rule]] on (a rule on a
-    // key not tracked before starts from an empty history when its ruleset is
-    // published). true: keep all four always.
-    bool track_unused_keys = false;
-    // Screening: the published pattern databases (nullptr = no screening) and this
-    // engine's scratch index in them (its worker number, < patterns->workers()).
-    pattern_store* patterns = nullptr;
-    unsigned worker = 0;
-};
+// engine_config (velocity tables, detector caches, pattern databases): engine_config.h.
 
 // Per-engine counters: plain integers, written by the owning worker only, read by the
 // controlplane at a quiescent moment (or summed with tolerance for torn reads).

@@ -2,14 +2,19 @@
 // with an epoch-based grace period before an old object is freed.
 //
 // This is the protocol of DPDK's rte_rcu_qsbr (quiescent-state-based reclamation) in
-// plain C++, and the only implementation the appliance has: nothing calls rte_rcu_qsbr.
-// src/ builds and is tested without EAL, so the engine cannot use it, and the
-// hot-swap tests run this code under ThreadSanitizer. Who calls what:
+// plain C++, and the only one the appliance uses: nothing calls rte_rcu_qsbr. It stays
+// here because src/ builds and is tested without DPDK (the engine library, the fuzz
+// targets and the hot-swap tests, which run it under ThreadSanitizer, link no EAL),
+// and because the reader slots already are rte_rcu_qsbr's registered threads:
+// register_reader() is thread_register + thread_online, quiescent() is quiescent,
+// reclaim() is a non-blocking check. The dataplane adds nothing of its own: its
+// lcores reach it through txn_scorer::quiescent() (dataplane/txn_scorer.h).
+// Who calls what:
 //   - Readers: each engine registers one slot in the ruleset store and one in the
 //     pattern store (rules/engine.cpp); its worker lcore calls engine::quiescent()
 //     every 1024 polls and once more when it drains (dataplane/dataplane.cpp).
-//     The controlplane thread holds a ruleset slot of its own for rule names and
-//     passes its quiescent point at each admin snapshot (tools/txscreen/appliance.cpp).
+//     The controlplane loop (controlplane/appliance/) holds a ruleset slot of its own
+//     for rule names and passes its quiescent point at each admin snapshot.
 //   - Old objects are freed inside publish(), unregister_reader() and reclaim(), on
 //     the thread that calls them (the controlplane, or an admin thread reloading),
 //     never on a worker lcore: a retired object stays until the first such call after

@@ -365,30 +365,6 @@ std::string_view velocity_key_name(velocity_key k) noexcept {
     return "unknown";
 }
 
-const char* velocity_validate(const velocity_config& c) noexcept {
-    constexpr uint32_t max_cap = 1u << 30;
-    if (c.card_capacity < 1 || c.card_capacity > max_cap)
-        return "velocity.card_capacity must be in 1..1073741824";
-    if (c.merchant_capacity < 1 || c.merchant_capacity > max_cap)
-        return "velocity.merchant_capacity must be in 1..1073741824";
-    if (c.device_capacity < 1 || c.device_capacity > max_cap)
-        return "velocity.device_capacity must be in 1..1073741824";
-    if (c.ip_capacity < 1 || c.ip_capacity > max_cap)
-        return "velocity.ip_capacity must be in 1..1073741824";
-    if (c.dedup_capacity < 1 || c.dedup_capacity > max_cap)
-        return "velocity.dedup_capacity must be in 1..1073741824";
-    if (c.probe_limit < 4 || c.probe_limit > 64) return "velocity.probe_limit must be in 4..64";
-    if (c.max_future_skew_ms < 0 || c.max_future_skew_ms > velocity_max_window_ms)
-        return "velocity.max_future_skew_ms must be in 0..86400000 (24 h)";
-    if (c.allowed_lateness_ms < 0 || c.allowed_lateness_ms > 3'600'000)
-        return "velocity.allowed_lateness_ms must be in 0..3600000 (1 h)";
-    if (c.ttl_ms < velocity_max_window_ms + c.allowed_lateness_ms || c.ttl_ms > 30LL * 86'400'000)
-        return "velocity.ttl_ms must be in (24 h + allowed_lateness_ms)..30 d";
-    if (c.dedup_window_ms < 1000 || c.dedup_window_ms > 7LL * 86'400'000)
-        return "velocity.dedup_window_ms must be in 1000..604800000 (7 d)";
-    return nullptr;
-}
-
 uint32_t velocity_count_within(const velocity_entry& e, int64_t now_ms,
                                int64_t window_ms) noexcept {
     int64_t start = now_ms - clamp_window(window_ms);

@@ -26,6 +26,7 @@
 #include <string_view>
 
 #include "common/txn.h"
+#include "velocity/velocity_config.h"
 
 namespace txscreen {
 
@@ -63,34 +64,7 @@ inline constexpr unsigned velocity_distinct_country_slots = 3;
 // Known device hashes kept per card.
 inline constexpr unsigned velocity_device_slots = 3;
 
-struct velocity_config {
-    // Entries per table (at least 64; rounded up to whole 31-slot groups, see
-    // velocity_shard::capacity). Each slot costs 128 B + 64/31 B of tags: 10 M cards
-    // at load 0.95 take 10.53 M slots = 1.28 GiB.
-    uint32_t card_capacity = 1u << 20;
-    uint32_t merchant_capacity = 1u << 16;
-    uint32_t device_capacity = 1u << 18;
-    uint32_t ip_capacity = 1u << 18;
-    // Remembered transaction identities (rounded up to whole 4-slot lines, 16 B each).
-    uint32_t dedup_capacity = 1u << 18;
-    // Kept for configuration compatibility (validated 4..64); the bucketised tables
-    // always examine the key's two groups (62 slots) and nothing else.
-    uint32_t probe_limit = 16;
-    // Idle time (event time) after which an entry is free to reuse; must cover the
-    // largest window plus the lateness: >= 24 h + allowed_lateness_ms.
-    int64_t ttl_ms = 25LL * 3600 * 1000;
-    // Events up to this much older than the shard watermark are applied exactly (0..1 h).
-    int64_t allowed_lateness_ms = 60'000;
-    // A repeated txn identity within this event-time distance is a duplicate (1 s..7 d).
-    int64_t dedup_window_ms = 24LL * 3600 * 1000;
-    // An event dated more than this after its receive clock (Txn::rx_clock_ms) is
-    // "ahead": scored, never applied, and it never moves the watermark (0..24 h).
-    int64_t max_future_skew_ms = 5LL * 60 * 1000;
-};
-
-// Returns nullptr when `cfg` is valid, else a static message naming the key and its
-// allowed range (e.g. "velocity.probe_limit must be in 4..64").
-const char* velocity_validate(const velocity_config& cfg) noexcept;
+// velocity_config (capacities, TTL, lateness, skew, dedup window): velocity_config.h.
 
 // ---------------------------------------------------------------------------------
 // One key's state: 128 bytes, two cache lines. Fields are private to velocity.cpp;

@@ -14,7 +14,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "config/appliance_config.h"
+#include "config/config_checks.h"
+#include "controlplane/appliance/appliance_config.h"
 
 using namespace txscreen;
 namespace fs = std::filesystem;
@@ -43,40 +44,41 @@ std::string joined(const std::vector<std::string>& errors) {
     return s;
 }
 
-void require_same_feed(const feed_section& a, const feed_section& b) {
-    CHECK(a.feed.name == b.feed.name);
-    CHECK(a.feed.udp_port == b.feed.udp_port);
-    CHECK(a.feed.udp_port_b == b.feed.udp_port_b);
-    CHECK(a.feed.vlan == b.feed.vlan);
-    CHECK(a.feed.frame == b.feed.frame);
-    CHECK(a.feed.format == b.feed.format);
-    CHECK(a.feed.dialect == b.feed.dialect);
+void require_same_feed(const dp_feed_config& a, const dp_feed_config& b) {
+    CHECK(a.name == b.name);
+    CHECK(a.udp_port == b.udp_port);
+    CHECK(a.udp_port_b == b.udp_port_b);
+    CHECK(a.vlan == b.vlan);
+    CHECK(a.frame == b.frame);
+    CHECK(a.format == b.format);
+    CHECK(a.dialect == b.dialect);
     CHECK(a.receive_on == b.receive_on);
 }
 
 // Field-by-field equality of everything but `source`.
 void require_same_config(const appliance_config& a, const appliance_config& b) {
-    CHECK(a.eal.args == b.eal.args);
-    CHECK(a.eal.hugepages == b.eal.hugepages);
-    REQUIRE(a.ports.size() == b.ports.size());
-    for (std::size_t i = 0; i < a.ports.size(); ++i) {
-        CHECK(a.ports[i].name == b.ports[i].name);
-        CHECK(a.ports[i].device == b.ports[i].device);
-        CHECK(a.ports[i].rx_queues == b.ports[i].rx_queues);
-        CHECK(a.ports[i].rx_desc == b.ports[i].rx_desc);
+    const dp_config &da = a.dataplane, &db = b.dataplane;
+    CHECK(da.eal_args == db.eal_args);
+    CHECK(da.hugepages == db.hugepages);
+    REQUIRE(da.ports.size() == db.ports.size());
+    for (std::size_t i = 0; i < da.ports.size(); ++i) {
+        CHECK(da.ports[i].name == db.ports[i].name);
+        CHECK(da.ports[i].device == db.ports[i].device);
+        CHECK(da.ports[i].rx_queues == db.ports[i].rx_queues);
+        CHECK(da.ports[i].rx_desc == db.ports[i].rx_desc);
     }
-    REQUIRE(a.feeds.size() == b.feeds.size());
-    for (std::size_t i = 0; i < a.feeds.size(); ++i) require_same_feed(a.feeds[i], b.feeds[i]);
-    CHECK(a.lcores.rx == b.lcores.rx);
-    CHECK(a.lcores.workers == b.lcores.workers);
-    CHECK(a.dataplane.burst == b.dataplane.burst);
-    CHECK(a.dataplane.txn_ring_size == b.dataplane.txn_ring_size);
-    CHECK(a.dataplane.verdict_ring_size == b.dataplane.verdict_ring_size);
-    CHECK(a.dataplane.mbufs_per_queue == b.dataplane.mbufs_per_queue);
-    CHECK(a.tokenization.key == b.tokenization.key);
+    REQUIRE(da.feeds.size() == db.feeds.size());
+    for (std::size_t i = 0; i < da.feeds.size(); ++i) require_same_feed(da.feeds[i], db.feeds[i]);
+    CHECK(da.rx_lcores == db.rx_lcores);
+    CHECK(da.workers == db.workers);
+    CHECK(da.burst == db.burst);
+    CHECK(da.txn_ring_size == db.txn_ring_size);
+    CHECK(da.verdict_ring_size == db.verdict_ring_size);
+    CHECK(da.mbufs_per_queue == db.mbufs_per_queue);
+    CHECK(da.tokenization_key == db.tokenization_key);
     CHECK(a.screening.patterns == b.screening.patterns);
     CHECK(a.rules.file == b.rules.file);
-    const auto &va = a.velocity.tables, &vb = b.velocity.tables;
+    const auto &va = a.engine.velocity, &vb = b.engine.velocity;
     CHECK(va.card_capacity == vb.card_capacity);
     CHECK(va.merchant_capacity == vb.merchant_capacity);
     CHECK(va.device_capacity == vb.device_capacity);
@@ -86,8 +88,9 @@ void require_same_config(const appliance_config& a, const appliance_config& b) {
     CHECK(va.ttl_ms == vb.ttl_ms);
     CHECK(va.allowed_lateness_ms == vb.allowed_lateness_ms);
     CHECK(va.dedup_window_ms == vb.dedup_window_ms);
-    CHECK(a.velocity.repeat_entries == b.velocity.repeat_entries);
-    CHECK(a.velocity.small_txn_entries == b.velocity.small_txn_entries);
+    CHECK(va.max_future_skew_ms == vb.max_future_skew_ms);
+    CHECK(a.engine.repeat_entries == b.engine.repeat_entries);
+    CHECK(a.engine.small_txn_entries == b.engine.small_txn_entries);
     const auto &ka = a.kafka, &kb = b.kafka;
     CHECK(ka.enabled == kb.enabled);
     CHECK(ka.brokers == kb.brokers);
@@ -112,12 +115,13 @@ void require_same_config(const appliance_config& a, const appliance_config& b) {
     CHECK(ka.properties == kb.properties);
     CHECK(a.spool.dir == b.spool.dir);
     CHECK(a.spool.host == b.spool.host);
-    CHECK(a.spool.rotate_bytes == b.spool.rotate_bytes);
-    CHECK(a.spool.rotate_ms == b.spool.rotate_ms);
+    CHECK(a.spool.max_file_bytes == b.spool.max_file_bytes);
+    CHECK(a.spool.max_file_age_ms == b.spool.max_file_age_ms);
     CHECK(a.spool.block_bytes == b.spool.block_bytes);
-    CHECK(a.spool.fsync_interval_ms == b.spool.fsync_interval_ms);
+    CHECK(a.spool.sync_interval_ms == b.spool.sync_interval_ms);
     CHECK(a.spool.max_open_files == b.spool.max_open_files);
     CHECK(a.spool.write_alerts == b.spool.write_alerts);
+    CHECK(a.spool.max_disk_bytes == b.spool.max_disk_bytes);
     CHECK(a.s3.endpoint == b.s3.endpoint);
     CHECK(a.s3.region == b.s3.region);
     CHECK(a.s3.bucket == b.s3.bucket);
@@ -133,10 +137,11 @@ void require_same_config(const appliance_config& a, const appliance_config& b) {
     CHECK(a.s3.retry_max_ms == b.s3.retry_max_ms);
     CHECK(a.s3.scan_interval_ms == b.s3.scan_interval_ms);
     CHECK(a.s3.verify_head == b.s3.verify_head);
-    CHECK(a.admin.listen == b.admin.listen);
+    CHECK(a.admin.address == b.admin.address);
+    CHECK(a.admin.port == b.admin.port);
     CHECK(a.admin.token == b.admin.token);
-    CHECK(a.admin.tls_cert == b.admin.tls_cert);
-    CHECK(a.admin.tls_key == b.admin.tls_key);
+    CHECK(a.admin.tls_cert_file == b.admin.tls_cert_file);
+    CHECK(a.admin.tls_key_file == b.admin.tls_key_file);
     CHECK(a.admin.max_connections == b.admin.max_connections);
     CHECK(a.admin.io_threads == b.admin.io_threads);
     CHECK(a.admin.backend_threads == b.admin.backend_threads);
@@ -149,7 +154,8 @@ TEST_CASE("default config: valid, the four txgen feeds, embedded broker, local s
     appliance_config c = default_appliance_config();
     INFO(joined(validate_config(c)));
     CHECK(validate_config(c).empty());
-    REQUIRE(c.feeds.size() == 4);
+    const auto& feeds = c.dataplane.feeds;
+    REQUIRE(feeds.size() == 4);
     struct expect {
         const char* name;
         uint16_t port, port_b;
@@ -163,26 +169,21 @@ TEST_CASE("default config: valid, the four txgen feeds, embedded broker, local s
         {"json-raw", 7004, 0, framing::raw, payload_format::json},
     };
     for (std::size_t i = 0; i < 4; ++i) {
-        CHECK(c.feeds[i].feed.name == want[i].name);
-        CHECK(c.feeds[i].feed.udp_port == want[i].port);
-        CHECK(c.feeds[i].feed.udp_port_b == want[i].port_b);
-        CHECK(c.feeds[i].feed.frame == want[i].fr);
-        CHECK(c.feeds[i].feed.format == want[i].pf);
-        CHECK(c.feeds[i].feed.dialect == iso_dialect::binary_bitmap);
+        CHECK(feeds[i].name == want[i].name);
+        CHECK(feeds[i].udp_port == want[i].port);
+        CHECK(feeds[i].udp_port_b == want[i].port_b);
+        CHECK(feeds[i].frame == want[i].fr);
+        CHECK(feeds[i].format == want[i].pf);
+        CHECK(feeds[i].dialect == iso_dialect::binary_bitmap);
     }
-    CHECK(c.ports.empty());
-    CHECK(c.lcores.rx == 0);
-    CHECK(c.lcores.workers == 1);
+    CHECK(c.dataplane.ports.empty());
+    CHECK(c.dataplane.rx_lcores == 0);
+    CHECK(c.dataplane.workers == 1);
     CHECK(c.kafka.enabled);
     CHECK(c.kafka.brokers == "embedded");
     CHECK(c.spool.dir == "./txscreen-spool");
-    CHECK(c.admin.listen == "127.0.0.1:8080");
+    CHECK(listen_text(c.admin) == "127.0.0.1:8080");
     CHECK(c.s3.endpoint.empty());
-    // The defaults are those of the structures the appliance hands them to.
-    CHECK(velocity_validate(c.velocity.tables) == nullptr);
-    CHECK(c.velocity.tables.card_capacity == velocity_config{}.card_capacity);
-    CHECK(c.dataplane.burst == dp_config{}.burst);
-    CHECK(c.dataplane.verdict_ring_size == dp_config{}.verdict_ring_size);
 }
 
 TEST_CASE("an empty file is the default config", "[unit][config]") {
@@ -355,31 +356,29 @@ token = "env:TXSCREEN_CONFIG_TEST_TOKEN"
     INFO(joined(r.errors));
     REQUIRE(r.ok());
     const auto& c = r.config;
-    CHECK(c.eal.args == std::vector<std::string>{"--log-level=7"});
-    CHECK(c.eal.hugepages == hugepage_mode::off);
-    REQUIRE(c.ports.size() == 2);
-    CHECK(c.ports[0].rx_queues == 4);
-    CHECK(c.ports[1].rx_desc == 1024);
-    CHECK(c.lcores.workers == 4);
-    REQUIRE(c.feeds.size() == 1);  // a file's feeds replace the defaults
-    CHECK(c.feeds[0].feed.udp_port_b == 9101);
-    CHECK(c.feeds[0].feed.vlan == 42);
-    CHECK(c.feeds[0].feed.dialect == iso_dialect::hex_bitmap);
-    CHECK(c.velocity.tables.card_capacity == 11'500'000u);
-    CHECK(c.velocity.tables.ttl_ms == 2 * 86'400'000LL);
-    CHECK(c.velocity.tables.probe_limit == 16u);
+    const dp_config& d = c.dataplane;
+    CHECK(d.eal_args == std::vector<std::string>{"--log-level=7"});
+    CHECK(d.hugepages == hugepage_mode::off);
+    REQUIRE(d.ports.size() == 2);
+    CHECK(d.ports[0].rx_queues == 4);
+    CHECK(d.ports[1].rx_desc == 1024);
+    CHECK(d.workers == 4);
+    REQUIRE(d.feeds.size() == 1);  // a file's feeds replace the defaults
+    CHECK(d.feeds[0].udp_port_b == 9101);
+    CHECK(d.feeds[0].vlan == 42);
+    CHECK(d.feeds[0].dialect == iso_dialect::hex_bitmap);
+    CHECK(c.engine.velocity.card_capacity == 11'500'000u);
+    CHECK(c.engine.velocity.ttl_ms == 2 * 86'400'000LL);
+    CHECK(c.engine.velocity.probe_limit == 16u);
     CHECK(c.kafka.brokers == "kafka1:9092,kafka2:9092");
     CHECK(c.kafka.max_backlog_kbytes == 256 * 1024);
     CHECK(c.kafka.outbox_max_bytes == 20LL << 30);
     CHECK(c.kafka.compression == "lz4");
     REQUIRE(c.kafka.properties.size() == 1);
     CHECK(c.kafka.properties[0].first == "security.protocol");
-    CHECK(c.spool.rotate_ms == 30'000);
-    std::string host;
-    uint16_t port = 0;
-    REQUIRE(parse_listen_address(c.admin.listen, host, port));
-    CHECK(host == "0.0.0.0");
-    CHECK(port == 9443);
+    CHECK(c.spool.max_file_age_ms == 30'000);
+    CHECK(c.admin.address == "0.0.0.0");
+    CHECK(c.admin.port == 9443);
 
     // explain(): the layout in words, secrets masked.
     const std::string x = explain(c);
@@ -404,24 +403,24 @@ token = "env:TXSCREEN_CONFIG_TEST_TOKEN"
 TEST_CASE("validate_config checks configs built in code (command-line overrides)", "[unit][config]") {
     source_root();
     appliance_config c = default_appliance_config();
-    c.lcores.workers = 3;
+    c.dataplane.workers = 3;
     auto e = validate_config(c);
     REQUIRE(e.size() == 1);
     CHECK(e[0] == "<defaults>: lcores.rx: 0 (run to completion) works with exactly 1 worker; set rx >= 1 for 3 workers");
-    c.lcores.rx = 1;
-    c.lcores.workers = 65;
+    c.dataplane.rx_lcores = 1;
+    c.dataplane.workers = 65;
     e = validate_config(c);
     REQUIRE(e.size() == 1);
     CHECK(e[0] == "<defaults>: lcores.workers: must be 1..64, got 65");
-    c.lcores.workers = 2;
+    c.dataplane.workers = 2;
     dp_port_config p;
     p.name = "pcap0";
     p.device = "net_pcap0,rx_pcap=/nonexistent/in.pcap";
-    c.ports.push_back(p);
+    c.dataplane.ports.push_back(p);
     e = validate_config(c);
     REQUIRE(e.size() == 1);
     CHECK(e[0] == "<defaults>: port[0].device: /nonexistent/in.pcap: no such file");
-    c.ports.clear();
+    c.dataplane.ports.clear();
     c.dataplane.txn_ring_size = 1000;
     e = validate_config(c);
     REQUIRE(e.size() == 1);
@@ -441,6 +440,100 @@ TEST_CASE("explain() of the defaults warns about what a production run must set"
     CHECK(x.find("admin: off") != std::string::npos);
     // 1 Mi cards at 128 bytes: at least 128 MiB per worker for the card table alone.
     CHECK(x.find("MiB (") != std::string::npos);
+}
+
+// ---- one validator per component: what check-config refuses, the component refuses
+// in the same words when it is handed the same values in code
+
+TEST_CASE("a component refuses a bad config in the words check-config uses", "[unit][config]") {
+    source_root();
+    auto only_error = [](const char* toml) {
+        auto r = load_config(toml, "t.toml");
+        REQUIRE(r.errors.size() == 1);
+        return r.errors[0];
+    };
+    kafka_config k;
+    k.linger_ms = 16 * 60'000;
+    CHECK(validate_kafka_config(k) == "kafka.linger: must be 0..15m, got 16m");
+    CHECK(only_error("[kafka]\nlinger = \"16m\"\n") == "t.toml:2: kafka.linger: must be 0..15m, got \"16m\"");
+
+    spool_config sp;
+    sp.block_bytes = 2 << 20;
+    sp.max_file_bytes = 1 << 20;
+    CHECK(validate_spool_config(sp) == "spool.rotate_size: must be at least spool.block_size (2MiB), got 1MiB");
+    CHECK(only_error("[spool]\nrotate_size = \"1MiB\"\nblock_size = \"2MiB\"\n") ==
+          "t.toml:2: spool.rotate_size: must be at least spool.block_size (2MiB), got 1MiB");
+
+    velocity_config v;
+    v.probe_limit = 2;
+    CHECK(std::string(velocity_validate(v)) == "velocity.probe_limit: must be 4..64, got 2");
+    CHECK(only_error("\n[velocity]\nprobe_limit = 2\n") == "t.toml:3: velocity.probe_limit: must be 4..64, got 2");
+
+    s3_config s;
+    s.retry_base_ms = 10'000;
+    s.retry_max_ms = 1000;
+    CHECK(validate_s3_config(s) == "s3.retry_max: must be at least s3.retry_base (10s), got 1s");
+
+    admin_config a;
+    a.token = "too-short";
+    CHECK_THROWS_WITH(validate(a), "admin.token: must be at least 16 characters");
+    CHECK(only_error("[admin]\ntoken = \"too-short\"\n") == "t.toml:2: admin.token: must be at least 16 characters");
+}
+
+TEST_CASE("the dataplane's start check also needs a port and a tokenization key", "[unit][config]") {
+    source_root();
+    appliance_config c = default_appliance_config();
+    REQUIRE(validate_config(c).empty());
+    CHECK(validate(c.dataplane) == "port: missing: at least one port");
+    dp_port_config p;
+    p.name = "null0";
+    p.device = "net_null0";
+    c.dataplane.ports.push_back(p);
+    CHECK(validate(c.dataplane) == "tokenization.key: missing: the key (hex, at least 32 digits)");
+    c.dataplane.tokenization_key = "00112233445566778899aabbccddeeff";
+    CHECK(validate(c.dataplane) == "");
+    // Layouts the config refuses, the dataplane refuses too.
+    c.dataplane.workers = 2;  // with rx = 0
+    CHECK(validate(c.dataplane).rfind("lcores.rx: 0 (run to completion)", 0) == 0);
+    c.dataplane.rx_lcores = 2;  // two sequencers for the A/B feeds
+    c.dataplane.ports[0].rx_queues = 2;
+    CHECK(validate(c.dataplane).rfind("lcores.rx: must be 0 or 1 while feed[0] (iso8583-mold) has a B line", 0) == 0);
+    c.dataplane.rx_lcores = 1;
+    CHECK(validate(c.dataplane) == "");
+}
+
+TEST_CASE("s3 credentials given as env: reach the uploader resolved; admin listen is an address and a port",
+          "[unit][config]") {
+    source_root();
+    ::setenv("TXSCREEN_CONFIG_TEST_AK", "AKIDEXAMPLE", 1);
+    ::setenv("TXSCREEN_CONFIG_TEST_SK", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", 1);
+    ::setenv("TXSCREEN_CONFIG_TEST_TOKEN", "0123456789abcdef0123", 1);
+    const std::string text = "[s3]\nendpoint = \"http://127.0.0.1:9000\"\nbucket = \"lake\"\n"
+                             "access_key = \"env:TXSCREEN_CONFIG_TEST_AK\"\nsecret_key = \"env:TXSCREEN_CONFIG_TEST_SK\"\n"
+                             "part_size = \"8MiB\"\n"
+                             "[admin]\nlisten = \"[::1]:0\"\ntoken = \"env:TXSCREEN_CONFIG_TEST_TOKEN\"\n";
+    auto r = load_config(text, "t.toml");
+    INFO(joined(r.errors));
+    REQUIRE(r.ok());
+    s3_config s = r.config.s3;
+    s3_config_from_env(s);  // what s3_uploader does with it
+    CHECK(s.access_key == "AKIDEXAMPLE");
+    CHECK(s.secret_key == "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+    CHECK(s.part_size == 8u << 20);
+    CHECK(validate_s3_config(s) == "");
+    CHECK(r.config.admin.address == "::1");
+    CHECK(r.config.admin.port == 0);
+    CHECK(listen_text(r.config.admin) == "[::1]:0");
+    const std::string x = explain(r.config);
+    INFO(x);
+    CHECK(x.find("AKIDEXAMPLE") == std::string::npos);
+    CHECK(x.find("access key from $TXSCREEN_CONFIG_TEST_AK") != std::string::npos);
+    CHECK(x.find("admin: http://[::1]:0, token from $TXSCREEN_CONFIG_TEST_TOKEN") != std::string::npos);
+
+    ::unsetenv("TXSCREEN_CONFIG_TEST_SK");
+    auto u = load_config(text, "t.toml");
+    REQUIRE(u.errors.size() == 1);
+    CHECK(u.errors[0] == "t.toml:5: s3.secret_key: environment variable TXSCREEN_CONFIG_TEST_SK is not set");
 }
 
 TEST_CASE("durations and sizes", "[unit][config]") {

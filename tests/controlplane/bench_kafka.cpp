@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
     for (const std::string& codec : codecs) {
         kafka_publisher pub(bench_config(codec));
         // Warm up: connection, metadata, producer id.
-        pub.publish_alert(make_alert(0));
+        pub.offer(make_alert(0));
         pub.flush(10'000);
 
         Verdict v = make_alert(1);
@@ -103,7 +103,8 @@ int main(int argc, char** argv) {
         for (uint32_t i = 0; i < n; ++i) {
             std::memcpy(v.txn.card_token, &i, sizeof i);
             v.txn.feed_seq = i;
-            while (pub.publish_alert(v) == publish_result::backpressure) ++backpressured;
+            if (pub.offer(v) == sink_answer::held)
+                while (pub.holding()) ++backpressured;
         }
         double publish_s = seconds_since(t0);
         int left = pub.flush(60'000);
@@ -129,7 +130,7 @@ int main(int argc, char** argv) {
         cfg.outbox_dir = tmpl;
         {
             kafka_publisher pub(cfg);
-            pub.publish_alert(make_alert(0));
+            pub.offer(make_alert(0));
             pub.flush(10'000);
             pub.embedded()->set_down(-1);
             Verdict v = make_alert(1);
@@ -138,9 +139,9 @@ int main(int argc, char** argv) {
             for (uint32_t i = 0; i < n; ++i) {
                 std::memcpy(v.txn.card_token, &i, sizeof i);
                 v.txn.feed_seq = i;
-                publish_result r = pub.publish_alert(v);
-                spilled += r == publish_result::spilled;
-                other += r != publish_result::spilled && r != publish_result::accepted;
+                const sink_answer a = pub.offer(v);
+                spilled += a == sink_answer::spilled;
+                other += a != sink_answer::spilled && a != sink_answer::accepted;
             }
             double spill_s = seconds_since(t0);
             kafka_counters c = pub.counters();

@@ -207,6 +207,9 @@ TEST_CASE("RFC 3339 times handle leap days, epoch and pre-epoch", "[unit][kafka]
     CHECK(std::string(buf, write_rfc3339_ms(951782400000, buf)) == "2000-02-29T00:00:00.000Z");
     CHECK(std::string(buf, write_rfc3339_ms(-1, buf)) == "1969-12-31T23:59:59.999Z");
     CHECK(std::string(buf, write_rfc3339_ms(4102444799999, buf)) == "2099-12-31T23:59:59.999Z");
+    // Outside the years RFC 3339 can spell: the nearest end, still a valid timestamp.
+    CHECK(std::string(buf, write_rfc3339_ms(std::numeric_limits<int64_t>::max(), buf)) == "9999-12-31T23:59:59.999Z");
+    CHECK(std::string(buf, write_rfc3339_ms(std::numeric_limits<int64_t>::min(), buf)) == "0000-01-01T00:00:00.000Z");
 }
 
 TEST_CASE("token hex is the lower-case key used on every topic", "[unit][kafka][json]") {

@@ -1,6 +1,7 @@
 // Integration tests for the Kafka publisher against librdkafka's mock cluster (the
-// embedded broker): exactly-once delivery of alerts, keys, payload fields, a 10 s
-// broker outage, the bounded backlog's backpressure and the fatal-error path.
+// embedded broker): exactly-once delivery of alerts, keys, payload fields, rule names,
+// a 10 s broker outage, the hold queue behind a full backlog, the outbox and the
+// fatal-error path.
 //
 // The hidden "[.external]" case publishes to TXSCREEN_KAFKA_BROKERS (a standalone
 // txscreen-kafka-broker started by tests/controlplane/kafka_kcat.sh, which then reads
@@ -17,14 +18,17 @@
 #include <thread>
 #include <vector>
 
-#include <librdkafka/rdkafka.h>
 #include <simdjson.h>
 
 #include "controlplane/kafka_publisher.h"
+#include "rules/ruleset.h"
+#include "kafka_consume.h"
 #include "temp_dir.h"
 
 using namespace txscreen;
 using namespace std::chrono_literals;
+using test::consume_all;
+using test::consumed_message;
 
 namespace {
 
@@ -78,71 +82,6 @@ std::string key_of(uint32_t i) {
     return {hex, sizeof hex};
 }
 
-struct consumed_message {
-    std::string key;
-    std::string value;
-};
-
-// Reads every message of `topic` from the beginning. Returns them once every
-// partition reported end-of-partition and the count equals the topic's watermarks
-// (so a duplicate written to the log would be seen, not skipped).
-std::vector<consumed_message> consume_all(const std::string& brokers, const std::string& topic,
-                                          std::chrono::seconds budget = 30s) {
-    char err[512];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), err, sizeof err);
-    rd_kafka_conf_set(conf, "group.id", "txscreen-test", err, sizeof err);
-    rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err);
-    rd_kafka_conf_set(conf, "enable.partition.eof", "true", err, sizeof err);
-    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
-    REQUIRE(rk != nullptr);
-    rd_kafka_poll_set_consumer(rk);
-
-    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
-    const rd_kafka_metadata_t* md = nullptr;
-    REQUIRE(rd_kafka_metadata(rk, 0, rkt, &md, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR);
-    REQUIRE(md->topic_cnt == 1);
-    const int partitions = md->topics[0].partition_cnt;
-    rd_kafka_metadata_destroy(md);
-    rd_kafka_topic_destroy(rkt);
-    REQUIRE(partitions > 0);
-
-    int64_t expected = 0;
-    rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(partitions);
-    for (int p = 0; p < partitions; ++p) {
-        int64_t lo = 0, hi = 0;
-        REQUIRE(rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &lo, &hi, 10000) ==
-                RD_KAFKA_RESP_ERR_NO_ERROR);
-        expected += hi - lo;
-        rd_kafka_topic_partition_list_add(parts, topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
-    }
-    REQUIRE(rd_kafka_assign(rk, parts) == RD_KAFKA_RESP_ERR_NO_ERROR);
-    rd_kafka_topic_partition_list_destroy(parts);
-
-    std::vector<consumed_message> out;
-    out.reserve(static_cast<std::size_t>(expected));
-    std::set<int32_t> at_eof;
-    auto deadline = std::chrono::steady_clock::now() + budget;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (static_cast<int64_t>(out.size()) >= expected && static_cast<int>(at_eof.size()) == partitions)
-            break;
-        rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 100);
-        if (!m) continue;
-        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-            at_eof.insert(m->partition);
-        } else if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            out.push_back({std::string(static_cast<const char*>(m->key), m->key_len),
-                           std::string(static_cast<const char*>(m->payload), m->len)});
-            at_eof.erase(m->partition);
-        }
-        rd_kafka_message_destroy(m);
-    }
-    rd_kafka_consumer_close(rk);
-    rd_kafka_destroy(rk);
-    CHECK(static_cast<int64_t>(out.size()) == expected);
-    return out;
-}
-
 // Checks that the alert topic holds exactly the alerts of `ids`, each once, keyed by
 // its card token, with the documented fields and no clear PAN.
 void check_alerts_exactly_once(const std::vector<consumed_message>& msgs, const std::set<uint32_t>& ids) {
@@ -184,16 +123,16 @@ void check_alerts_exactly_once(const std::vector<consumed_message>& msgs, const 
     CHECK(seen == ids);
 }
 
-// Publishes, retrying on backpressure the way the controlplane does (it would re-read
-// from the spool; here the record is simply offered again).
-void publish_retrying(kafka_publisher& pub, const Verdict& v) {
-    for (;;) {
-        publish_result r = pub.publish(v);
-        if (r == publish_result::accepted) return;
-        REQUIRE(r == publish_result::backpressure);
-        std::this_thread::sleep_for(1ms);
-    }
+// Offers a verdict the way the controlplane does: after a held alert it takes nothing
+// new until the publisher has passed the held ones on.
+void offer_waiting(kafka_publisher& pub, const Verdict& v) {
+    const sink_answer a = pub.offer(v);
+    REQUIRE((a == sink_answer::accepted || a == sink_answer::held));
+    while (pub.holding()) std::this_thread::sleep_for(1ms);
 }
+
+// An alert offered with an outbox is never held while the outbox has room.
+bool accepted_or_spilled(sink_answer a) { return a == sink_answer::accepted || a == sink_answer::spilled; }
 
 kafka_config embedded_config() {
     kafka_config c;
@@ -233,11 +172,11 @@ TEST_CASE("100k verdicts: every alert delivered once, keyed by card token", "[in
     for (uint32_t i = 0; i < n; ++i) {
         bool alert = i % 10 == 3;
         if (alert) alert_ids.insert(i);
-        publish_retrying(pub, make_verdict(i, alert));
+        offer_waiting(pub, make_verdict(i, alert));
     }
     for (uint32_t i = 0; i < 1000; ++i) {
         reject_record r{1709296496000000000 + i, i, 50 + i, 1, reject_reason::iso_bad_bitmap};
-        REQUIRE(pub.publish_reject(r) == publish_result::accepted);
+        REQUIRE(pub.offer(r) == sink_answer::accepted);
     }
     REQUIRE(pub.flush(30000) == 0);
 
@@ -296,12 +235,8 @@ void broker_down_10s(kafka_config cfg) {
     auto publish_range = [&](uint32_t from, uint32_t to) {
         for (uint32_t i = from; i < to; ++i) {
             ids.insert(i);
-            if (outbox) {
-                publish_result r = pub.publish_alert(make_verdict(i, true));
-                REQUIRE((r == publish_result::accepted || r == publish_result::spilled));
-            } else {
-                publish_retrying(pub, make_verdict(i, true));
-            }
+            if (outbox) REQUIRE(accepted_or_spilled(pub.offer(make_verdict(i, true))));
+            else offer_waiting(pub, make_verdict(i, true));
         }
     };
     publish_range(0, n / 4);
@@ -349,49 +284,53 @@ TEST_CASE("broker down for 10 s mid-run with a small backlog and the outbox: no 
     broker_down_10s(outbox_config(dir, 2000));
 }
 
-TEST_CASE("a full backlog reports backpressure instead of dropping", "[integration][kafka]") {
+TEST_CASE("a full backlog holds alerts in the publisher; they follow, each once, when the broker returns",
+          "[integration][kafka]") {
     kafka_config cfg = embedded_config();
     cfg.max_backlog_messages = 1000;
     cfg.backpressure_wait_ms = 20;
     kafka_publisher pub(cfg);
     REQUIRE(pub.embedded()->set_down(-1));
 
-    constexpr uint32_t n = 3000;
-    std::vector<uint32_t> refused;
+    // The backlog's worth is accepted, the hold queue's worth held, the rest refused.
+    constexpr uint32_t over = 10;
+    const uint32_t n = 1000 + static_cast<uint32_t>(kafka_hold_capacity) + over;
+    std::set<uint32_t> ids;
+    uint32_t accepted = 0, held = 0, refused = 0;
     auto t0 = std::chrono::steady_clock::now();
     for (uint32_t i = 0; i < n; ++i) {
-        publish_result r = pub.publish_alert(make_verdict(i, true));
-        if (r != publish_result::accepted) {
-            REQUIRE(r == publish_result::backpressure);
-            refused.push_back(i);
-        }
+        const sink_answer a = pub.offer(make_verdict(i, true));
+        if (a == sink_answer::accepted) ++accepted;
+        else if (a == sink_answer::held) ++held;
+        else ++refused;
+        if (a != sink_answer::refused) ids.insert(i);
     }
     auto took = std::chrono::steady_clock::now() - t0;
     kafka_counters c = pub.counters();
-    const uint64_t accepted = n - refused.size();
     CHECK(accepted == 1000);  // exactly the configured bound
+    CHECK(held == kafka_hold_capacity);
+    CHECK(refused == over);
+    CHECK(c.alerts_dropped == over);
+    CHECK(c.waiting == kafka_hold_capacity);
+    CHECK(pub.held_records() == kafka_hold_capacity);
     CHECK(c[kafka_topic::alerts].produced == accepted);
-    CHECK(c[kafka_topic::alerts].backpressure == refused.size());
+    CHECK(c[kafka_topic::alerts].backpressure == 1);  // later alerts queued behind, untried
     CHECK(c[kafka_topic::alerts].pending() == accepted);
-    // One bounded wait, then fail fast: 2000 refusals must not cost 2000 waits.
+    // One bounded wait, then the queue: thousands of offers must not cost thousands of waits.
     CHECK(took < 2s);
+    CHECK(pub.holding());
+    CHECK(pub.counters().backpressure_waits >= 1);
 
-    // Broker back: the backlog drains and the refused records, offered again, go through.
+    // Broker back: asking holding() passes the held alerts on, in order.
     REQUIRE(pub.embedded()->set_up(-1));
-    REQUIRE(pub.flush(30000) == 0);
-    std::set<uint32_t> ids;
-    for (uint32_t i = 0; i < n; ++i) ids.insert(i);
-    for (uint32_t i : refused) {
-        for (;;) {
-            publish_result r = pub.publish_alert(make_verdict(i, true));
-            if (r == publish_result::accepted) break;
-            REQUIRE(r == publish_result::backpressure);
-            pub.poll(10);
-        }
-    }
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (pub.holding() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+    REQUIRE_FALSE(pub.holding());
     REQUIRE(pub.flush(30000) == 0);
     c = pub.counters();
-    CHECK(c[kafka_topic::alerts].acked == n);
+    CHECK(c.waiting == 0);
+    CHECK(c[kafka_topic::alerts].acked == ids.size());
+    CHECK(c[kafka_topic::alerts].produced + c.alerts_dropped == n);
     auto alerts = consume_all(pub.bootstrap_servers(), cfg.topic_alerts);
     check_alerts_exactly_once(alerts, ids);
 }
@@ -410,10 +349,10 @@ TEST_CASE("with an outbox a full backlog spills to disk, and every alert follows
     auto t0 = std::chrono::steady_clock::now();
     for (uint32_t i = 0; i < n; ++i) {
         ids.insert(i);
-        publish_result r = pub.publish_alert(make_verdict(i, true));
-        // Never backpressure: the caller (the dataplane's consumer) never waits.
-        REQUIRE((r == publish_result::accepted || r == publish_result::spilled));
-        if (r == publish_result::spilled) ++spilled;
+        const sink_answer a = pub.offer(make_verdict(i, true));
+        // Never held: the caller (the dataplane's consumer) never waits.
+        REQUIRE(accepted_or_spilled(a));
+        if (a == sink_answer::spilled) ++spilled;
     }
     auto took = std::chrono::steady_clock::now() - t0;
     CHECK(took < 5s);
@@ -440,44 +379,41 @@ TEST_CASE("with an outbox a full backlog spills to disk, and every alert follows
     CHECK(outbox_segment_files(cfg.outbox_dir) == 0);
 }
 
-TEST_CASE("a full outbox (kafka.outbox_max_size) reports backpressure; nothing is lost", "[integration][kafka]") {
+TEST_CASE("a full outbox (kafka.outbox_max_size) holds the alert; nothing is lost", "[integration][kafka]") {
     const test::temp_dir dir("txscreen-kafka-outbox");
     kafka_config cfg = outbox_config(dir, 1000);
     cfg.outbox_max_bytes = 2u << 20;  // ~2000 rendered alerts
     kafka_publisher pub(cfg);
     REQUIRE(pub.embedded()->set_down(-1));
 
+    // Offered until one is held, as the controlplane does: it then takes nothing new.
     constexpr uint32_t n = 6000;
-    std::set<uint32_t> ids;
-    std::vector<uint32_t> refused;
+    uint32_t i = 0;
     uint64_t spilled = 0;
-    for (uint32_t i = 0; i < n; ++i) {
-        ids.insert(i);
-        publish_result r = pub.publish_alert(make_verdict(i, true));
-        if (r == publish_result::spilled) ++spilled;
-        else if (r == publish_result::backpressure) refused.push_back(i);
-        else REQUIRE(r == publish_result::accepted);
+    for (; i < n; ++i) {
+        const sink_answer a = pub.offer(make_verdict(i, true));
+        if (a == sink_answer::held) break;
+        REQUIRE(accepted_or_spilled(a));
+        spilled += a == sink_answer::spilled;
     }
+    REQUIRE(i < n);
     kafka_counters c = pub.counters();
     CHECK(spilled > 1000);
-    CHECK(!refused.empty());
-    CHECK(c.outbox_full == refused.size());
+    CHECK(c.outbox_full == 1);
+    CHECK(c.waiting == 1);
     CHECK(c.outbox.bytes <= cfg.outbox_max_bytes);
-    CHECK(c[kafka_topic::alerts].produced + spilled + refused.size() == n);
+    CHECK(c[kafka_topic::alerts].produced + spilled == i);  // every alert before the held one
 
-    // Broker back: the outbox drains, and the refused alerts offered again go through.
+    // Broker back: the outbox drains, the held alert follows, then the rest.
     REQUIRE(pub.embedded()->set_up(-1));
-    for (uint32_t i : refused) {
-        for (;;) {
-            publish_result r = pub.publish_alert(make_verdict(i, true));
-            if (r == publish_result::accepted || r == publish_result::spilled) break;
-            REQUIRE(r == publish_result::backpressure);
-            std::this_thread::sleep_for(1ms);
-        }
-    }
+    while (pub.holding()) std::this_thread::sleep_for(1ms);
+    std::set<uint32_t> ids;
+    for (uint32_t k = 0; k < n; ++k) ids.insert(k);
+    for (++i; i < n; ++i) offer_waiting(pub, make_verdict(i, true));
     REQUIRE(pub.flush(60000) == 0);
     c = pub.counters();
     CHECK(c[kafka_topic::alerts].acked == n);
+    CHECK(c.alerts_dropped == 0);
     auto alerts = consume_all(pub.bootstrap_servers(), cfg.topic_alerts);
     check_alerts_exactly_once(alerts, ids);
 }
@@ -495,8 +431,7 @@ TEST_CASE("alerts not delivered at shutdown wait in the outbox and the next star
         REQUIRE(pub.embedded()->set_down(-1));
         for (uint32_t i = 0; i < n; ++i) {
             ids.insert(i);
-            publish_result r = pub.publish_alert(make_verdict(i, true));
-            REQUIRE((r == publish_result::accepted || r == publish_result::spilled));
+            REQUIRE(accepted_or_spilled(pub.offer(make_verdict(i, true))));
         }
         CHECK(pub.counters().outbox.backlog == n - 1000);
     }  // broker still down: the 1000 in memory are purged and saved to the outbox
@@ -522,12 +457,12 @@ TEST_CASE("with an outbox a fatal producer error spills alerts for the restart",
     cfg.outbox_dir = dir;
     {
         kafka_publisher pub(cfg);
-        REQUIRE(pub.publish_alert(make_verdict(1, true)) == publish_result::accepted);
+        REQUIRE(pub.offer(make_verdict(1, true)) == sink_answer::accepted);
         REQUIRE(pub.flush(10000) == 0);
         REQUIRE(pub.simulate_fatal_error("test"));
         for (int i = 0; i < 50 && pub.ready(); ++i) std::this_thread::sleep_for(100ms);
         REQUIRE(!pub.ready());
-        CHECK(pub.publish_alert(make_verdict(2, true)) == publish_result::spilled);
+        CHECK(pub.offer(make_verdict(2, true)) == sink_answer::spilled);
         CHECK(pub.counters().outbox.backlog == 1);
     }
     kafka_outbox ob(dir);
@@ -538,19 +473,39 @@ TEST_CASE("a fatal producer error makes the publisher not ready and refuse", "[i
     kafka_config cfg = embedded_config();
     cfg.shutdown_flush_ms = 1000;
     kafka_publisher pub(cfg);
-    REQUIRE(pub.publish_alert(make_verdict(1, true)) == publish_result::accepted);
+    REQUIRE(pub.offer(make_verdict(1, true)) == sink_answer::accepted);
     REQUIRE(pub.flush(10000) == 0);
     REQUIRE(pub.simulate_fatal_error("drill"));
     // The error callback runs on the poll thread.
     for (int i = 0; i < 100 && pub.ready(); ++i) std::this_thread::sleep_for(10ms);
     CHECK_FALSE(pub.ready());
     CHECK(pub.fatal_error().find("drill") != std::string::npos);
-    CHECK(pub.publish_alert(make_verdict(2, true)) == publish_result::unavailable);
+    CHECK(pub.offer(make_verdict(2, true)) == sink_answer::refused);
+    CHECK_FALSE(pub.holding());
     kafka_counters c = pub.counters();
     CHECK(c.fatal_errors == 1);
     CHECK_FALSE(c.ready);
     CHECK(c[kafka_topic::alerts].refused == 1);
+    CHECK(c.alerts_dropped == 1);
     CHECK(c[kafka_topic::alerts].acked == 1);
+}
+
+TEST_CASE("reason names come from the ruleset the publisher was handed at the offer", "[integration][kafka]") {
+    kafka_publisher pub(embedded_config());
+    const ruleset names;  // the builtin detectors' names
+    pub.use_ruleset(&names);
+    REQUIRE(pub.offer(make_verdict(1, true)) == sink_answer::accepted);
+    pub.use_ruleset(nullptr);
+    REQUIRE(pub.offer(make_verdict(2, true)) == sink_answer::accepted);
+    REQUIRE(pub.flush(10000) == 0);
+    const std::string named = std::string(R"("rule":")") + std::string(names.rule_name(2)) + '"';
+    std::size_t with_name = 0, fallback = 0;
+    for (const auto& m : consume_all(pub.bootstrap_servers(), pub.config().topic_alerts)) {
+        if (m.value.find("tx-00000001") != std::string::npos) with_name += m.value.find(named) != std::string::npos;
+        if (m.value.find("tx-00000002") != std::string::npos) fallback += m.value.find(R"("rule":"rule_2")") != std::string::npos;
+    }
+    CHECK(with_name == 1);
+    CHECK(fallback == 1);
 }
 
 TEST_CASE("publish to an external broker", "[.external][kafka]") {
@@ -561,7 +516,7 @@ TEST_CASE("publish to an external broker", "[.external][kafka]") {
     kafka_config cfg;
     cfg.brokers = brokers;
     kafka_publisher pub(cfg);
-    for (uint32_t i = 0; i < 2 * n; ++i) publish_retrying(pub, make_verdict(i, i % 2 == 0));
+    for (uint32_t i = 0; i < 2 * n; ++i) offer_waiting(pub, make_verdict(i, i % 2 == 0));
     REQUIRE(pub.flush(30000) == 0);
     kafka_counters c = pub.counters();
     CHECK(c[kafka_topic::alerts].acked == n);

@@ -1,5 +1,6 @@
 // Spool unit tests: partition layout, rotation, read-back with libavro and python3-avro,
-// I/O errors, torn-file recovery.
+// I/O errors, torn-file recovery, the disk budget, and the hand-over of completed files
+// to the uploader's queue.
 #include <avro.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -7,6 +8,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -15,7 +17,9 @@
 #include <thread>
 
 #include "controlplane/avro_container.h"
+#include "controlplane/s3_uploader.h"
 #include "controlplane/spool_writer.h"
+#include "rules/ruleset.h"
 #include "temp_dir.h"
 #include "test_spool_util.h"
 
@@ -38,6 +42,9 @@ std::string source_root() {
     const char* r = std::getenv("TXSCREEN_SOURCE_ROOT");
     return r ? r : ".";
 }
+
+// The spool took the row (the spool answers accepted or refused, never held).
+bool took(sink_answer a) { return a == sink_answer::accepted; }
 
 std::string read_text(const std::string& path) {
     std::ifstream f(path);
@@ -67,16 +74,16 @@ TEST_CASE("shipped .avsc files are the schemas written into spool files", "[unit
 TEST_CASE("spool partitions by event hour and every record reads back with libavro", "[unit][spool]") {
     temp_dir tmp;
     spool_config c = small_config(tmp.path);
-    std::set<std::string> completed;
+    const ruleset names;  // the builtin detectors' names
     const uint64_t n = 20000;
     {
-        spool_writer s(c, [](uint32_t, uint16_t id) { return id == 3 ? std::string_view("burst") : std::string_view(); });
-        s.on_file_completed([&](const std::string& rel) { completed.insert(rel); });
+        spool_writer s(c);
+        s.use_ruleset(&names);
         REQUIRE(s.open());
         // 20000 records 400 ms apart span 2024-03-01 12:00 .. 14:13 UTC: three hours.
-        for (uint64_t i = 0; i < n; ++i) REQUIRE(s.append(make_verdict(i, 1709294400000, 400)));
+        for (uint64_t i = 0; i < n; ++i) REQUIRE(took(s.offer(make_verdict(i, 1709294400000, 400))));
         reject_record rj{1709294400000ll * 1000000 + 7, 99, 131, 2, reject_reason::iso_bad_bitmap};
-        REQUIRE(s.append(rj));
+        REQUIRE(took(s.offer(rj)));
         REQUIRE(s.close());
         spool_stats st = s.stats();
         CHECK(st.appended[0] == n);
@@ -92,7 +99,6 @@ TEST_CASE("spool partitions by event hour and every record reads back with libav
     CHECK(files_under(tmp.path, ".tmp").empty());
     const auto files = files_under(tmp.path, ".avro");
     REQUIRE(files.size() == 7);
-    for (const std::string& rel : completed) CHECK(fs::exists(tmp.path + "/" + rel));
     CHECK(fs::exists(tmp.path + "/table=scored/dt=2024-03-01/hour=12"));
     CHECK(fs::exists(tmp.path + "/table=scored/dt=2024-03-01/hour=14"));
     CHECK(fs::exists(tmp.path + "/table=rejects/dt=2024-03-01/hour=12"));
@@ -114,7 +120,7 @@ TEST_CASE("spool partitions by event hour and every record reads back with libav
             CHECK(r.first["channel"] == "ecom");
             CHECK(r.first["merchant_name"] == "Caf\xc3\xa9 \xef\xbf\xbd Bad");
             CHECK(r.first["reasons"] == "2");
-            CHECK(r.first["reason1_rule"] == "rule_9");
+            CHECK(r.first["reason1_rule"] == names.rule_name(9));
         } else if (f.find("table=alerts") != std::string::npos) {
             alert_rows += r.records;
         } else {
@@ -140,7 +146,7 @@ TEST_CASE("spool rotates files by size and by age", "[unit][spool]") {
     spool_writer s(c);
     REQUIRE(s.open());
     const uint64_t n = 12000;  // ~3 MB of verdicts in one hour
-    for (uint64_t i = 0; i < n; ++i) REQUIRE(s.append(make_verdict(i, 1709294400000, 1)));
+    for (uint64_t i = 0; i < n; ++i) REQUIRE(took(s.offer(make_verdict(i, 1709294400000, 1))));
     spool_stats st = s.stats();
     // Every file completed by size holds at least max_file_bytes, and a file never
     // outgrows the limit by more than one block.
@@ -169,7 +175,7 @@ TEST_CASE("sync makes appended rows durable without completing files", "[unit][s
     temp_dir tmp;
     spool_writer s(small_config(tmp.path));
     REQUIRE(s.open());
-    for (uint64_t i = 0; i < 100; ++i) REQUIRE(s.append(make_verdict(i * 7 + 1)));  // none are alerts
+    for (uint64_t i = 0; i < 100; ++i) REQUIRE(took(s.offer(make_verdict(i * 7 + 1))));  // none are alerts
     CHECK(s.stats().durable[0] == 0);
     REQUIRE(s.sync());
     CHECK(s.stats().durable[0] == 100);
@@ -190,7 +196,7 @@ TEST_CASE("unwritable spool directory: error names the path and errno, not writa
     CHECK(err.find(blocker) != std::string::npos);
     CHECK(err.find("errno 20") != std::string::npos);  // ENOTDIR
     CHECK(s.stats().write_errors >= 1);
-    CHECK_FALSE(s.append(make_verdict(1)));
+    CHECK_FALSE(took(s.offer(make_verdict(1))));
     CHECK(s.stats().refused == 1);
 }
 
@@ -209,7 +215,7 @@ TEST_CASE("a write error mid-run (file size limit, like a full disk) is reported
     lim.rlim_cur = 64 << 10;
     REQUIRE(setrlimit(RLIMIT_FSIZE, &lim) == 0);
     uint64_t accepted = 0;
-    for (uint64_t i = 0; i < 2000; ++i) accepted += s.append(make_verdict(i * 7 + 1)) ? 1 : 0;
+    for (uint64_t i = 0; i < 2000; ++i) accepted += took(s.offer(make_verdict(i * 7 + 1))) ? 1 : 0;
     const bool synced = s.sync();
     setrlimit(RLIMIT_FSIZE, &old);
     CHECK_FALSE(synced);
@@ -224,12 +230,12 @@ TEST_CASE("a write error mid-run (file size limit, like a full disk) is reported
     CHECK(st.appended[0] == accepted);
     CHECK(st.durable[0] + st.lost == accepted);
     CHECK(st.refused == 2000 - accepted);
-    CHECK_FALSE(s.append(make_verdict(1)));
+    CHECK_FALSE(took(s.offer(make_verdict(1))));
     // After error_retry_ms the spool probes again, and with room it works.
     std::this_thread::sleep_for(std::chrono::milliseconds(150));
     s.tick();
     CHECK(s.writable());
-    CHECK(s.append(make_verdict(1)));
+    CHECK(took(s.offer(make_verdict(1))));
     CHECK(s.close());
 }
 
@@ -244,10 +250,10 @@ TEST_CASE("restart recovers the complete blocks of a torn file and deletes a fil
         // Child: append, sync (durable), append more, then die without closing anything.
         spool_writer s(c);
         if (!s.open()) _exit(2);
-        for (uint64_t i = 0; i < 3000; ++i) s.append(make_verdict(i * 7 + 1));
+        for (uint64_t i = 0; i < 3000; ++i) s.offer(make_verdict(i * 7 + 1));
         s.sync();
         uint64_t durable = s.stats().durable[0];
-        for (uint64_t i = 3000; i < 3500; ++i) s.append(make_verdict(i * 7 + 1));
+        for (uint64_t i = 3000; i < 3500; ++i) s.offer(make_verdict(i * 7 + 1));
         (void)!write(pipefd[1], &durable, sizeof durable);
         _exit(0);
     }
@@ -287,7 +293,7 @@ TEST_CASE("restart recovers the complete blocks of a torn file and deletes a fil
         if (!ids.count("t" + std::to_string(i * 7 + 1))) FAIL("durable record t" << i * 7 + 1 << " lost");
     }
     // New files never reuse a name from before the crash.
-    REQUIRE(s.append(make_verdict(1)));
+    REQUIRE(took(s.offer(make_verdict(1))));
     REQUIRE(s.close());
     CHECK(files_under(tmp.path, ".avro").size() == 2);
 }
@@ -372,7 +378,7 @@ TEST_CASE("spool budget, refuse mode: appends past the budget are refused and co
     REQUIRE(s.open());
     CHECK(s.stats().max_disk_bytes == c.max_disk_bytes);
     uint64_t accepted = 0, refused = 0;
-    for (uint64_t i = 0; i < 40000; ++i) (s.append(make_verdict(i * 7 + 1)) ? accepted : refused)++;  // no alerts
+    for (uint64_t i = 0; i < 40000; ++i) (took(s.offer(make_verdict(i * 7 + 1))) ? accepted : refused)++;  // no alerts
     REQUIRE(s.sync());
     spool_stats st = s.stats();
     INFO("accepted " << accepted << ", refused " << refused << ", on disk " << spool_bytes_on_disk(tmp.path));
@@ -385,7 +391,7 @@ TEST_CASE("spool budget, refuse mode: appends past the budget are refused and co
     CHECK(st.over_budget);
     CHECK(s.over_budget());
     CHECK(s.writable());           // over budget is not an I/O error
-    CHECK_FALSE(s.should_wait());  // refuse mode never asks the owner to wait
+    CHECK_FALSE(s.holding());  // refuse mode never asks the owner to wait
     CHECK(st.budget_waits == 0);
     const uint64_t on_disk = spool_bytes_on_disk(tmp.path);
     CHECK(on_disk >= c.max_disk_bytes);
@@ -398,10 +404,10 @@ TEST_CASE("spool budget, refuse mode: appends past the budget are refused and co
     s.tick();
     CHECK_FALSE(s.over_budget());
     CHECK(s.stats().disk_bytes == spool_bytes_on_disk(tmp.path));
-    CHECK(s.append(make_verdict(1)));
+    CHECK(took(s.offer(make_verdict(1))));
 }
 
-TEST_CASE("spool budget, wait mode: should_wait past the budget, nothing refused, open files completed for the "
+TEST_CASE("spool budget, wait mode: holding past the budget, nothing refused, open files completed for the "
           "uploader; an upload ends the wait", "[unit][spool]") {
     temp_dir tmp;
     spool_config c = small_config(tmp.path);
@@ -410,11 +416,12 @@ TEST_CASE("spool budget, wait mode: should_wait past the budget, nothing refused
     spool_writer s(c);
     REQUIRE(s.open());
     uint64_t i = 0;
-    while (!s.should_wait() && i < 100000) REQUIRE(s.append(make_verdict(++i * 7 + 1)));
-    REQUIRE(s.should_wait());
+    while (!s.holding() && i < 100000) REQUIRE(took(s.offer(make_verdict(++i * 7 + 1))));
+    REQUIRE(s.holding());
+    CHECK(s.held_records() == 0);  // a pause: the spool holds no rows itself
     // The owner still appends what it already holds: accepted, the overshoot is bounded by it.
-    for (int k = 0; k < 100; ++k) REQUIRE(s.append(make_verdict(++i * 7 + 1)));
-    CHECK(s.should_wait());
+    for (int k = 0; k < 100; ++k) REQUIRE(took(s.offer(make_verdict(++i * 7 + 1))));
+    CHECK(s.holding());
     spool_stats st = s.stats();
     CHECK(st.budget_waits == 1);  // one wait, however often the owner asks
     CHECK(st.refused == 0);
@@ -428,15 +435,15 @@ TEST_CASE("spool budget, wait mode: should_wait past the budget, nothing refused
     CHECK(st.durable[0] == i);
     // Over by at most the open block and the 100 rows taken while waiting.
     CHECK(spool_bytes_on_disk(tmp.path) <= c.max_disk_bytes + budget_slack(c, 1) + 100 * avro_verdict_max_bytes);
-    CHECK(s.should_wait());  // nothing uploaded yet
+    CHECK(s.holding());  // nothing uploaded yet
 
     upload_completed(tmp.path);
     std::this_thread::sleep_for(std::chrono::milliseconds(30));
     s.tick();
-    CHECK_FALSE(s.should_wait());
+    CHECK_FALSE(s.holding());
     CHECK(s.stats().disk_bytes == 0);
     // Filling it again is a second wait.
-    while (!s.should_wait() && i < 200000) REQUIRE(s.append(make_verdict(++i * 7 + 1)));
+    while (!s.holding() && i < 200000) REQUIRE(took(s.offer(make_verdict(++i * 7 + 1))));
     CHECK(s.stats().budget_waits == 2);
 }
 
@@ -446,7 +453,7 @@ TEST_CASE("spool budget: files an earlier run left count from open(); the Kafka 
     {
         spool_writer s(c);
         REQUIRE(s.open());
-        for (uint64_t i = 0; i < 12000; ++i) REQUIRE(s.append(make_verdict(i * 7 + 1)));  // ~2.5 MB
+        for (uint64_t i = 0; i < 12000; ++i) REQUIRE(took(s.offer(make_verdict(i * 7 + 1))));  // ~2.5 MB
         REQUIRE(s.close());
     }
     fs::create_directories(tmp.path + "/kafka-outbox");
@@ -461,5 +468,80 @@ TEST_CASE("spool budget: files an earlier run left count from open(); the Kafka 
     REQUIRE(s.open());
     CHECK(s.stats().disk_bytes == left);
     CHECK(s.over_budget());
-    CHECK(s.should_wait());
+    CHECK(s.holding());
+}
+
+// ---- hand-over to the uploader
+
+namespace {
+
+// An uploader for `dir` whose endpoint refuses connections: nothing is ever uploaded.
+s3_config unreachable_s3() {
+    s3_config c;
+    c.endpoint = "http://127.0.0.1:9";
+    c.bucket = "lake";
+    c.access_key = "AKIDEXAMPLE";
+    c.secret_key = "secret";
+    c.region = "us-east-1";
+    c.retry_base_ms = 10;
+    c.retry_max_ms = 20;
+    c.connect_timeout_ms = 500;
+    return c;
+}
+
+std::vector<std::string> relative_to(const std::string& dir, const std::vector<std::string>& paths) {
+    std::vector<std::string> out;
+    for (const std::string& p : paths) out.push_back(fs::relative(p, dir).string());
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("each completed spool file reaches the uploader's queue, with no scan", "[unit][spool]") {
+    temp_dir tmp;
+    s3_uploader up(tmp.path, unreachable_s3());  // never started: no scan, no thread
+    spool_writer s(small_config(tmp.path));
+    s.hand_files_to(&up);
+    REQUIRE(s.open());
+    for (uint64_t i = 0; i < 700; ++i) REQUIRE(took(s.offer(make_verdict(i))));
+    CHECK(up.queued().empty());  // open files are not the uploader's
+    REQUIRE(s.close());
+    const std::vector<std::string> files = files_under(tmp.path, ".avro");
+    REQUIRE(files.size() == 2);  // table=scored and table=alerts
+    std::vector<std::string> queued = up.queued();
+    std::sort(queued.begin(), queued.end());
+    CHECK(queued == relative_to(tmp.path, files));
+    const s3_uploader_stats st = up.stats();
+    CHECK(st.backlog_files == 2);
+    CHECK(st.backlog_bytes == fs::file_size(files[0]) + fs::file_size(files[1]));
+}
+
+TEST_CASE("the uploader's start queues what an earlier run left; a queued file moved away is dropped, counted",
+          "[unit][spool]") {
+    temp_dir tmp;
+    {
+        spool_writer s(small_config(tmp.path));
+        REQUIRE(s.open());
+        for (uint64_t i = 0; i < 700; ++i) REQUIRE(took(s.offer(make_verdict(i))));
+        REQUIRE(s.close());
+    }
+    const std::vector<std::string> files = files_under(tmp.path, ".avro");
+    REQUIRE(files.size() == 2);
+    s3_uploader up(tmp.path, unreachable_s3());
+    REQUIRE(up.start());
+    CHECK(up.queued() == relative_to(tmp.path, files));  // sorted: older sequence numbers first
+    // Uploads fail (nothing listens) and are retried; the files stay queued...
+    for (int i = 0; i < 200 && up.stats().failures < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    CHECK(up.stats().failures >= 2);
+    CHECK(up.stats().backlog_files == 2);
+    // ...until they are gone from the spool: then they leave the queue, counted.
+    for (const std::string& f : files) fs::remove(f);
+    for (int i = 0; i < 200 && up.stats().backlog_files > 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    up.stop();
+    const s3_uploader_stats st = up.stats();
+    CHECK(st.backlog_files == 0);
+    CHECK(st.backlog_bytes == 0);
+    CHECK(st.vanished == 2);
+    CHECK(st.uploaded_files == 0);
 }

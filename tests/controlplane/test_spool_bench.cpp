@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "controlplane/spool_writer.h"
+#include "rules/ruleset.h"
 #include "test_spool_util.h"
 
 using namespace txscreen;
@@ -23,7 +24,9 @@ static void run(const char* label, const std::string& base, uint64_t n) {
     for (uint64_t i = 0; i < 4096; ++i) vs.push_back(test::make_verdict(i * 7 + 1, 1709294400000, 1));  // no alerts
     spool_config c;
     c.dir = t;
-    spool_writer s(c, [](uint32_t, uint16_t) { return std::string_view("burst"); });
+    spool_writer s(c);
+    const ruleset names;  // reason names resolved as the appliance does
+    s.use_ruleset(&names);
     if (!s.open()) {
         std::printf("%s: %s\n", label, s.last_error().c_str());
         return;
@@ -32,7 +35,7 @@ static void run(const char* label, const std::string& base, uint64_t n) {
     for (uint64_t i = 0; i < n; ++i) {
         Verdict& v = vs[i & 4095];
         v.txn.event_time_ms = 1709294400000 + static_cast<int64_t>(i / 1000);  // ~1000 records per event ms
-        s.append(v);
+        s.offer(v);
         if ((i & 4095) == 0) s.tick();
     }
     const auto t1 = std::chrono::steady_clock::now();

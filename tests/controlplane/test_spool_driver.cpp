@@ -76,25 +76,26 @@ int main(int argc, char** argv) {
     }
     s3.retry_base_ms = 100;
     s3.retry_max_ms = 1000;
-    s3.scan_interval_ms = 200;
     s3.verify_head = true;
     s3.connect_timeout_ms = 1000;
     s3.request_timeout_ms = 10000;
 
     spool_writer spool(sc);
     s3_uploader up(sc.dir, s3);
-    spool.on_file_completed([&](const std::string&) { up.notify(); });
     if (!spool.open()) {
         std::fprintf(stderr, "spool_driver: %s\n", spool.last_error().c_str());
         return 2;
     }
+    // Started after open(), which recovers torn files: its scan queues those and what an
+    // earlier run completed; the spool queues every file it completes from here on.
     if (!up.start()) {
         std::fprintf(stderr, "spool_driver: %s\n", up.last_error().c_str());
         return 2;
     }
+    spool.hand_files_to(&up);
     uint64_t last_durable = ~0ull;
     for (uint64_t i = 0; i < records; ++i) {
-        if (!spool.append(test::make_verdict(start + i, 1709294400000, step_ms))) {
+        if (spool.offer(test::make_verdict(start + i, 1709294400000, step_ms)) != sink_answer::accepted) {
             std::fprintf(stderr, "spool_driver: append refused: %s\n", spool.last_error().c_str());
             return 1;
         }
@@ -116,7 +117,6 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(ss.write_errors));
     int rc = ss.durable[0] == records && ss.write_errors == 0 ? 0 : 1;
     if (up.enabled()) {
-        up.notify();
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_upload);
         while (std::chrono::steady_clock::now() < deadline && !test::files_under(sc.dir, ".avro").empty())
             std::this_thread::sleep_for(std::chrono::milliseconds(100));

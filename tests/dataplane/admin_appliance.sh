@@ -216,7 +216,7 @@ import json, sys
 s = json.load(open(sys.argv[1]))
 assert s['identities_hold'], s
 assert s['decoded'] == s['verdicts'] == s['verdicts_consumed'] and s['decoded'] > 0, s
-lost = sum(p['imissed'] + p['rx_nombuf'] + p['ierrors'] for p in s['ports'])
+lost = sum(p['imissed'] + p['rx_nombuf'] + p['ierrors'] for p in s['ports'].values())
 assert lost == 0, s['ports']
 assert s['kafka']['alerts_pending'] == 0 and s['kafka']['alerts_failed'] == 0, s['kafka']
 print(f"ok: drained after {s['decoded']} transactions: every one has a verdict, no packet dropped, "

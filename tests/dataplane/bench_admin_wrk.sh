@@ -16,7 +16,7 @@ EOF
 
 stat() {  # stat URL -> "verdicts snapshot_ms"
   curl -s -H "Authorization: Bearer $TXSCREEN_ADMIN_TOKEN" "$1/api/v1/stats" |
-    python3 -c "import json,sys; d=json.load(sys.stdin); print(d['counters']['verdicts_consumed'], d['snapshot_ms'])"
+    python3 -c "import json,sys; d=json.load(sys.stdin); print(d['verdicts_consumed'], d['snapshot_ms'])"
 }
 
 run() {  # run LOADED(0|1) -> prints "verdicts_per_s metrics_rps stats_rps"

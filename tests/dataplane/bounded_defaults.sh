@@ -127,9 +127,9 @@ EOF
 start wait "$work/wait.toml"  # S3 is down: nothing uploads yet
 wait_ready_reason "rx is paused until uploads free space" 30
 echo "ok: /readyz 503: $reason"
-v1=$(stat_of "['counters']['verdicts_consumed']")
+v1=$(stat_of "['verdicts_consumed']")
 sleep 1.5
-v2=$(stat_of "['counters']['verdicts_consumed']")
+v2=$(stat_of "['verdicts_consumed']")
 used=$(spool_bytes "$work/spool-w")
 waits=$(stat_of "['spool_budget']['waits']")
 refused=$(stat_of "['spool_budget']['refused']")
@@ -141,7 +141,7 @@ echo "ok: rx paused at $v1 verdicts, spool at $used bytes (budget $BUDGET), noth
 s3pid=$!
 v3=$v2
 for _ in $(seq 1 300); do
-  v3=$(stat_of "['counters']['verdicts_consumed']")
+  v3=$(stat_of "['verdicts_consumed']")
   ((v3 > v2 + 20000)) && break
   sleep 0.1
 done
@@ -155,8 +155,8 @@ import json, sys
 s = json.load(open(sys.argv[1]))
 sp, loss = s['spool'], s['loss']
 assert loss['total'] == 0 and sp['refused'] == 0 and sp['lost'] == 0, (sp, loss)
-assert sp['budget_waits'] >= 1 and sp['s3_uploaded_files'] > 0, sp
-assert s['verdicts'] == sp['verdicts'], (s['verdicts'], sp)
+assert sp['budget_waits'] >= 1 and s['s3']['uploads']['ok'] > 0, s['s3']
+assert s['verdicts'] == sp['records']['scored'], (s['verdicts'], sp)
 print(f"ok: exit 0: {s['verdicts']} verdicts, all spooled; rx waited {sp['budget_waits']} time(s) for uploads, "
-      f"{sp['s3_uploaded_files']} files uploaded")
+      f"{s['s3']['uploads']['ok']} files uploaded")
 PY

@@ -20,7 +20,7 @@ msgs=$(($(wc -l < "$work/l.csv") - 1))
 "$txscreen" run --spool "$work/spool" --pcap "$work/f.pcap" --quiet --workers 2 --rx-lcores 1 --summary-json "$work/s2.json" --verdicts-out "$work/v2.txt"
 for s in s1 s2; do
   [[ $(jget "$work/$s.json" "['identities_hold']") == True ]] || fail "$s: accounting identities broken: $(cat "$work/$s.json")"
-  [[ $(jget "$work/$s.json" "['rejected']") == 0 ]] || fail "$s: rejects on a clean capture"
+  [[ $(jget "$work/$s.json" "['identities']['messages']['rejected']") == 0 ]] || fail "$s: rejects on a clean capture"
   decoded=$(jget "$work/$s.json" "['decoded']")
   verdicts=$(jget "$work/$s.json" "['verdicts_consumed']")
   [[ $decoded == "$verdicts" ]] || fail "$s: decoded $decoded != verdicts $verdicts"
@@ -29,7 +29,7 @@ v1=$(wc -l < "$work/v1.txt")
 [[ $v1 -eq $msgs ]] || fail "verdict lines $v1 != generated messages $msgs"
 sort "$work/v1.txt" > "$work/v1.sorted"; sort "$work/v2.txt" > "$work/v2.sorted"
 cmp -s "$work/v1.sorted" "$work/v2.sorted" || { diff "$work/v1.sorted" "$work/v2.sorted" | head; fail "1 and 2 workers disagree"; }
-w0=$(jget "$work/s2.json" "['workers'][0]['txns']"); w1=$(jget "$work/s2.json" "['workers'][1]['txns']")
+w0=$(jget "$work/s2.json" "['workers']['worker0']['txns']"); w1=$(jget "$work/s2.json" "['workers']['worker1']['txns']")
 [[ $w0 -gt 0 && $w1 -gt 0 ]] || fail "2 workers: shards not both used ($w0, $w1)"
 echo "ok: $msgs messages -> $v1 verdicts; 1 and 2 workers identical (worker split $w0/$w1)"
 
@@ -39,7 +39,7 @@ read -r unique missing copies < <(python3 "$here/pcap_tool.py" seqs "$work/ab.pc
   python3 -c "import json,sys; d=json.load(sys.stdin); print(d['unique'], d['missing_in_span'], d['copies'])")
 "$txscreen" run --spool "$work/spool" --pcap "$work/ab.pcap" --quiet --summary-json "$work/ab.json"
 [[ $(jget "$work/ab.json" "['identities_hold']") == True ]] || fail "A/B: identities broken"
-got_missing=$(jget "$work/ab.json" "['feeds'][0]['missing']")
+got_missing=$(jget "$work/ab.json" "['feeds']['default']['missing']")
 dups=$(jget "$work/ab.json" "['duplicates']")
 decoded=$(jget "$work/ab.json" "['decoded']")
 [[ $got_missing == "$missing" ]] || fail "A/B: missing $got_missing, capture says $missing"
@@ -51,7 +51,7 @@ echo "== 2b. A/B lines with different drops, never both: zero gaps after arbitra
 python3 "$here/pcap_tool.py" ab "$work/f.pcap" "$work/ab2.pcap" 0.1 9 > "$work/ab2-drops.json"
 "$txscreen" run --spool "$work/spool" --pcap "$work/ab2.pcap" --quiet --summary-json "$work/ab2.json"
 [[ $(jget "$work/ab2.json" "['identities_hold']") == True ]] || fail "A/B 2: identities broken"
-[[ $(jget "$work/ab2.json" "['feeds'][0]['missing']") == 0 ]] || fail "A/B 2: gaps after arbitration: $(cat "$work/ab2.json")"
+[[ $(jget "$work/ab2.json" "['feeds']['default']['missing']") == 0 ]] || fail "A/B 2: gaps after arbitration: $(cat "$work/ab2.json")"
 [[ $(jget "$work/ab2.json" "['decoded']") == "$msgs" ]] || fail "A/B 2: decoded != $msgs"
 dropped=$(python3 -c "import json; d=json.load(open('$work/ab2-drops.json')); print(d['dropped_a'], d['dropped_b'])")
 echo "ok: A/B with drops (A, B) = ($dropped) datagrams: 0 gaps, all $msgs messages scored once, $(jget "$work/ab2.json" "['duplicates']") duplicates"
@@ -65,9 +65,9 @@ exp = json.load(open(sys.argv[1])); got = json.load(open(sys.argv[2])); msgs = i
 assert got['identities_hold'], got
 assert got['rx_packets'] == exp['packets'], (got['rx_packets'], exp['packets'])
 for reason, n in exp['drops'].items():
-    assert got['non_feed_by_reason'].get(reason, 0) == n, (reason, n, got['non_feed_by_reason'])
+    assert got['non_feed_packets'].get(reason, 0) == n, (reason, n, got['non_feed_packets'])
 assert got['framing_errors'] == exp['framing_rejects'], got
 assert got['decoded'] == msgs, (got['decoded'], msgs)
 assert got['verdicts_consumed'] == msgs
-print("ok: drops by reason", got['non_feed_by_reason'], "framing rejects", got['rejected_by_reason'])
+print("ok: drops by reason", {k: v for k, v in got['non_feed_packets'].items() if v}, "framing rejects", {k: v for k, v in got['rejects'].items() if v})
 PY

@@ -69,9 +69,9 @@ idn = s['identities']
 assert s['finished'] and idn['exact'], 'not finished'
 broken = [k for k, v in idn.items() if isinstance(v, dict) and not v['hold']]
 assert not broken and idn['all_hold'], ('identities broken', broken, idn)
-assert idn['decoded_scored']['verdicts'] == n and idn['consumed']['verdicts_consumed'] == n, idn
-assert idn['kafka_alerts']['acked'] == s['counters']['alerts'] and idn['kafka_alerts']['pending'] == 0, idn['kafka_alerts']
-assert idn['spool']['durable'] == idn['spool']['appended'], idn['spool']
+assert idn['verdicts']['verdicts'] == n and idn['verdicts_consumed']['verdicts_consumed'] == n, idn
+assert s['kafka']['alerts_acked'] == s['alerts'] and s['kafka']['alerts_pending'] == 0, s['kafka']
+assert idn['spool_durable']['hold'], idn['spool_durable']
 assert s['backlog'].get('spool_files_pending', 0) == 0, s['backlog']
 print(f"ok: /api/v1/stats at the end: {n} transactions, {s['counters']['alerts']} alerts; identities hold: "
       + ", ".join(k for k, v in idn.items() if isinstance(v, dict)))

@@ -62,7 +62,7 @@ python3 - "$work" <<'PY'
 import json, sys
 w = sys.argv[1]
 def feed(run):
-    return next(f for f in json.load(open('%s/%s.json' % (w, run)))['feeds'] if f['name'] == 'json-raw')
+    return next(f for f in json.load(open('%s/%s.json' % (w, run)))['feeds'].items() if f[0] == 'json-raw')[1]
 def alerts(run):
     return json.load(open('%s/%s.json' % (w, run)))['alerts_by_rule']
 clean, poisoned = feed('clean'), feed('poisoned')

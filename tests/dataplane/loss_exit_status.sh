@@ -47,10 +47,10 @@ grep -q "lost:" "$work/clean.log" && fail "clean run printed a loss line"
 "$PY" - "$work/clean.json" <<'PY' || fail "clean summary"
 import json, sys
 s = json.load(open(sys.argv[1]))
-assert s['rejected'] == 5 and s['spool']['rejects'] == 5, (s['rejected'], s['spool'])
-assert s['verdicts'] == 30000 and s['spool']['verdicts'] == 30000, s['spool']
+assert sum(s['rejects'].values()) == 5 and s['spool']['records']['rejects'] == 5, (s['rejects'], s['spool'])
+assert s['verdicts'] == 30000 and s['spool']['records']['scored'] == 30000, s['spool']
 assert s['loss']['total'] == 0 and s['spool']['refused'] == 0 and s['spool']['lost'] == 0, s['loss']
-print(f"ok: clean run exit 0: {s['verdicts']} verdicts and {s['rejected']} rejects spooled "
+print(f"ok: clean run exit 0: {s['verdicts']} verdicts and {sum(s['rejects'].values())} rejects spooled "
       f"(rejects are counted, not loss), loss {s['loss']['total']}")
 PY
 

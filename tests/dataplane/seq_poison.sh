@@ -21,7 +21,7 @@ run() { "$txscreen" run --spool "$work/spool" --pcap "$1" --quiet --summary-json
 feed_figures() {
   python3 - "$1" <<'PY'
 import json, sys
-f = json.load(open(sys.argv[1]))['feeds'][0]
+f = list(json.load(open(sys.argv[1]))['feeds'].values())[0]
 print(sum(f['suspect_datagrams'].values()), sum(f['suspect_messages'].values()), f['sequence_resets'], f['missing'])
 PY
 }
@@ -41,13 +41,13 @@ done
 read -r held held_msgs resets missing < <(feed_figures "$work/poison.json")
 [[ $held == 2 ]] || fail "suspect datagrams $held, expected 2: $(jget "$work/poison.json" "['feeds']")"
 [[ $held_msgs == "$injected_msgs" ]] || fail "suspect messages $held_msgs, injected $injected_msgs"
-[[ $(jget "$work/poison.json" "['suspect_messages']") == "$injected_msgs" ]] || fail "rx suspect_messages"
+[[ $(jget "$work/poison.json" "['identities']['messages']['suspect_messages']") == "$injected_msgs" ]] || fail "rx suspect_messages"
 [[ $resets == 0 && $missing == 0 ]] || fail "resets $resets, missing $missing: both should be 0"
 read -r clean_held _ _ clean_missing < <(feed_figures "$work/clean.json")
 [[ $clean_held == 0 && $clean_missing == 0 ]] || fail "clean run: $clean_held suspect, $clean_missing missing"
 sort "$work/clean.txt" > "$work/clean.sorted"; sort "$work/poison.txt" > "$work/poison.sorted"
 cmp -s "$work/clean.sorted" "$work/poison.sorted" || { diff "$work/clean.sorted" "$work/poison.sorted" | head; fail "verdicts differ with the hostile datagrams"; }
-echo "ok: $msgs of $msgs scored, verdicts identical to the clean run; held $held datagrams ($held_msgs messages: $(jget "$work/poison.json" "['feeds'][0]['suspect_datagrams']")), missing 0"
+echo "ok: $msgs of $msgs scored, verdicts identical to the clean run; held $held datagrams ($held_msgs messages: $(jget "$work/poison.json" "['feeds']")), missing 0"
 
 echo "== 2. a real renumbering is confirmed: one reset, the held datagrams missing"
 "$txgen" --count 10000 --format iso8583 --framing moldudp64 --seed 21 --out "$work/a.pcap" --labels "$work/a.csv" --quiet

@@ -31,7 +31,8 @@ echo "== usage errors"
 "$txscreen" run --spool "$work/spool" > /dev/null 2>&1; [[ $? == 2 ]] || fail "no input: expected exit 2"
 "$txscreen" run --spool "$work/spool" --workers 0 --pcap x > /dev/null 2>&1; [[ $? == 2 ]] || fail "--workers 0: expected exit 2"
 "$txscreen" frobnicate > /dev/null 2>&1; [[ $? == 2 ]] || fail "unknown command: expected exit 2"
-"$txscreen" run --spool "$work/spool" --help | grep -q -- "--config FILE" || fail "run --help lacks --config"
+# (not `| grep -q`: grep leaves at the first match, and a help longer than one write then dies of SIGPIPE)
+grep -q -- "--config FILE" <<< "$("$txscreen" run --spool "$work/spool" --help)" || fail "run --help lacks --config"
 out=$("$txscreen" run --spool "$work/spool" --pcap /nonexistent.pcap --no-kafka 2>&1); [[ $? == 1 ]] && grep -q "/nonexistent.pcap" <<< "$out" || fail "missing capture not named: $out"
 echo "ok: usage errors exit 2 and name the problem"
 
@@ -93,7 +94,7 @@ for t in "${tools[@]}"; do
   out=$("$bin" --version 2>&1); rc=$?
   [[ $rc == 0 ]] || fail "$name --version: exit $rc: $out"
   [[ $out == "$name $want" ]] || fail "$name --version printed '$out', expected '$name $want'"
-  "$bin" --help 2>&1 | grep -q -- "--version" || fail "$name --help does not mention --version"
+  grep -q -- "--version" <<< "$("$bin" --help 2>&1)" || fail "$name --help does not mention --version"
 done
 echo "ok: ${#tools[@]} tools print '<name> $want' and exit 0"
 
@@ -107,3 +108,43 @@ for bad in "--workers 1.9" "--workers=1.9" "--workers 0" "--cards 2048.5"; do
   grep -qF -- "${bad%%[ =]*}" <<< "$out" || fail "txscreen run $bad: the message does not name the option: $out"
 done
 echo "ok: txgen takes --opt=value; txscreen run refuses fractional or out-of-range integers with exit 2"
+bad_lines=("$txgen --count=1.9 --out=$work/x.pcap" "$txgen --count=0x10 --out=$work/x.pcap")
+[[ -x $broker ]] && bad_lines+=("$broker --brokers=1.5")
+for bad in "${bad_lines[@]}"; do
+  # shellcheck disable=SC2086
+  out=$($bad 2>&1); rc=$?
+  [[ $rc == 2 ]] || fail "$bad: exit $rc, expected the usage error 2: $out"
+  grep -qF -- "is not a whole number" <<< "$out" || fail "$bad: unclear message: $out"
+done
+out=$("$txscreen" run --pcap="$work/eq.pcap" --no-kafka --no-spool --idle-timeout=1 --quiet \
+  --summary-json="$work/eq.json" 2>&1) || fail "txscreen run with --opt=value options: $out"
+python3 - "$work/eq.json" <<'PY' || fail "txscreen run --pcap=FILE did not read the 10 transactions"
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s['decoded'] == 10, s['decoded']
+PY
+echo "ok: txgen, txscreen-kafka-broker refuse fractions and hex with exit 2; txscreen run takes --opt=value"
+
+echo "== help comes from the options"
+"$txscreen" > /dev/null 2>&1; [[ $? == 2 ]] || fail "txscreen without a command: expected exit 2"
+top=$("$txscreen" --help) || fail "txscreen --help: exit $?"
+for c in run bench demo check-config help; do
+  grep -qE "^  $c +[a-z]" <<< "$top" || fail "txscreen --help does not list '$c' with its line: $top"
+done
+run_help=$("$txscreen" run --help) || fail "txscreen run --help: exit $?"
+for o in --config --pcap --loop --device --idle-timeout --workers --rx-lcores --rules --cards --token-key --brokers \
+         --no-kafka --publish-scored --spool --no-spool --s3-endpoint --admin --admin-token --hold --summary-json \
+         --verdicts-out --ready-file --quiet; do
+  grep -qE -- "^  $o( |$)" <<< "$run_help" || fail "txscreen run --help does not explain $o: $run_help"
+done
+echo "ok: txscreen --help lists the commands, run --help explains each of its options"
+
+echo "== check-config: errors on stderr, the explanation on stdout"
+broken=$(find "$src/tests/config/broken" -name '*.toml' | sort | head -1)
+"$txscreen" check-config "$broken" > "$work/cc.out" 2> "$work/cc.err"; rc=$?
+[[ $rc == 2 ]] || fail "check-config $broken: exit $rc, expected 2"
+[[ ! -s $work/cc.out ]] || fail "check-config printed its errors on stdout: $(cat "$work/cc.out")"
+grep -qE "^$broken:[0-9]+:" "$work/cc.err" || fail "check-config: no error line on stderr: $(cat "$work/cc.err")"
+"$txscreen" check-config "$src/docs/txscreen.example.toml" > "$work/cc.out" 2> "$work/cc.err" || fail "example refused"
+grep -q ": valid$" "$work/cc.out" && [[ ! -s $work/cc.err ]] || fail "a valid config: stdout/stderr mixed up"
+echo "ok: check-config writes errors to stderr only, a valid file's explanation to stdout only"

@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "rules/default_rules.h"
+#include "rules/detectors/table.h"
 #include "rules/engine.h"
 #include "screen/starter_patterns.h"
 
@@ -633,4 +635,105 @@ TEST_CASE("score_burst gives exactly the verdicts of score() per txn", "[unit][r
     CHECK(one.counters().fired[static_cast<int>(detector::impossible_travel)] > 0);
     CHECK(one.velocity().counters().too_late + one.velocity().counters().applied > 0);
     CHECK(reasons > alerts);
+}
+
+namespace {
+
+// The shipped ruleset's text with detector `name` switched off ("" = as shipped).
+std::string shipped_rules_without(std::string_view name) {
+    std::string text(default_rules_text());
+    if (name.empty()) return text;
+    const std::string header = "[detector." + std::string(name) + "]\n";
+    const std::size_t at = text.find(header);
+    if (at == std::string::npos) return text + "\n" + header + "enable = false\n";
+    return text.insert(at + header.size(), "enable = false\n");
+}
+
+// A stream on which every builtin detector fires: few cards, repeated merchants and
+// amounts, small and large amounts, risky MCCs and names, travel, new devices, foreign
+// countries, duplicates and events ahead of the receive clock.
+std::vector<Txn> every_detector_stream() {
+    std::mt19937_64 rng(11);
+    const char* names[] = {"CORNER GROCERY", "ONLINE CASINO ROYAL", "BLUE CAFE", "CITY FUEL"};
+    const char* countries[] = {"US", "US", "GB", "FR", "JP"};
+    std::vector<Txn> txns;
+    int64_t t = 0;
+    for (int i = 0; i < 3000; ++i) {
+        t += static_cast<int64_t>(rng() % 4000);
+        const uint64_t card = rng() % 30;
+        const int64_t amount = (rng() % 3 == 0) ? 100 : static_cast<int64_t>(rng() % 500'000);
+        Txn x = make_txn(card, ("MERCH" + std::to_string(rng() % 20)).c_str(), amount, t);
+        x.merchant_name.assign(names[rng() % 4]);
+        x.mcc = (rng() % 10 == 0) ? 7995 : 5411;
+        x.chan = (rng() & 1) ? channel::pos : channel::ecom;
+        if (x.chan == channel::pos) {
+            x.lat = static_cast<float>(rng() % 120) - 60.0f;
+            x.lon = static_cast<float>(rng() % 340) - 170.0f;
+        }
+        std::memcpy(x.country, countries[rng() % 5], 3);
+        x.device_id.assign("dev-" + std::to_string(card * 2 + rng() % 3));
+        if (rng() % 100 == 0) x.rx_clock_ms = x.event_time_ms - 600'000;  // 10 min ahead
+        txns.push_back(x);
+        if (rng() % 50 == 0) txns.push_back(x);  // a duplicate (same txn_id)
+    }
+    return txns;
+}
+
+struct stream_run {
+    std::vector<Verdict> verdicts;
+    engine_counters counters;
+};
+
+stream_run score_stream(const std::string& rules_text, const std::vector<Txn>& txns) {
+    ruleset_store rules;
+    auto r = rules.load(rules_text, "default_rules.toml");
+    INFO(r.error);
+    REQUIRE(r.ok());
+    pattern_store pats(1);
+    REQUIRE(pats.load(starter_patterns_text(), "starter.patterns").ok());
+    engine_config c = small_config();
+    c.patterns = &pats;
+    engine eng(rules, c);
+    stream_run run{std::vector<Verdict>(txns.size()), {}};
+    eng.score_burst(txns.data(), txns.size(), run.verdicts.data());
+    run.counters = eng.counters();
+    return run;
+}
+
+}  // namespace
+
+TEST_CASE("detector table: row i is rule id i, named as the ruleset names it", "[unit][rules]") {
+    const auto rs = default_ruleset();
+    REQUIRE(std::size(detector_table) == static_cast<std::size_t>(detector_count));
+    for (int i = 0; i < detector_count; ++i) {
+        const detector_row& row = detector_table[i];
+        INFO("row " << i << " " << row.name);
+        CHECK(static_cast<int>(row.id) == i);
+        CHECK(row.evaluate != nullptr);
+        CHECK(rs->rule_name(static_cast<uint16_t>(i)) == row.name);
+        CHECK(rs->rule_id(row.name) == i);
+        for (int j = 0; j < i; ++j) CHECK(detector_table[j].name != row.name);
+    }
+}
+
+TEST_CASE("detector table: each row's switch removes exactly its own reasons and hits", "[unit][rules][screen]") {
+    const std::vector<Txn> txns = every_detector_stream();
+    const stream_run all = score_stream(shipped_rules_without(""), txns);
+    for (const detector_row& row : detector_table) {
+        const int id = static_cast<int>(row.id);
+        INFO("detector " << row.name);
+        CHECK(all.counters.fired[id] > 0);   // the stream exercises every row
+        const stream_run off = score_stream(shipped_rules_without(row.name), txns);
+        CHECK(off.counters.fired[id] == 0);
+        for (int j = 0; j < detector_count + max_user_rules; ++j)
+            if (j != id) CHECK(off.counters.fired[j] == all.counters.fired[j]);
+        std::size_t reasons_of_row = 0;
+        for (std::size_t i = 0; i < txns.size(); ++i) {
+            for (int k = 0; k < all.verdicts[i].n_reasons; ++k) reasons_of_row += all.verdicts[i].reasons[k].rule_id == id;
+            for (int k = 0; k < off.verdicts[i].n_reasons; ++k) CHECK(off.verdicts[i].reasons[k].rule_id != id);
+        }
+        // Reasons carry the row's id; the counter counts every hit (reasons are capped).
+        CHECK(reasons_of_row > 0);
+        CHECK(reasons_of_row <= all.counters.fired[id]);
+    }
 }

@@ -18,6 +18,7 @@
 #include "common/pan_token.h"
 #include "tests/tools/txgen_test_util.h"
 #include "tools/txgen/generator.h"
+#include "tools/txgen/txgen_cli.h"
 #include "tools/txgen/txgen_run.h"
 
 using namespace txscreen;

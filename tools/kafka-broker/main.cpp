@@ -28,35 +28,41 @@
 #include <vector>
 
 #include "controlplane/kafka_embedded.h"
+#include "tools/cli_app.h"
 #include "tools/version.h"
 
 namespace {
 
 std::atomic<bool> g_stop{false};
 
-void usage(FILE* f) {
-    std::fprintf(f,
-                 "usage: txscreen-kafka-broker [--brokers N] [--port N] [--partitions N]\n"
-                 "                             [--topic NAME]... [--print-address-file FILE]\n"
-                 "  --brokers N             brokers in the mock cluster (1..16, default 1)\n"
-                 "  --port N                also accept bootstrap connections on 127.0.0.1:N\n"
-                 "  --partitions N          partitions for --topic topics (default 4)\n"
-                 "  --topic NAME            create NAME up front (repeatable; others auto-create)\n"
-                 "  --print-address-file F  write the bootstrap address to F once listening\n"
-                 "Runs until SIGTERM or SIGINT. Messages are kept in memory only: each partition\n"
-                 "keeps its newest 5 MiB (or 100000 message sets); retention deletes older ones.\n"
-                 "SIGUSR1 (and the stop) print \"retention deleted N records\" on stderr.\n"
-                 "  --version               print \"txscreen-kafka-broker VERSION\" and exit\n"
-                 "  --help                  this text\n");
-}
+struct broker_options {
+    int brokers = 1, port = 0, partitions = 4;
+    std::string address_file;
+    std::vector<std::string> topics;
+};
 
-bool parse_int(const char* s, int lo, int hi, int& out) {
-    char* end = nullptr;
-    errno = 0;
-    long v = std::strtol(s, &end, 10);
-    if (errno || !end || *end || v < lo || v > hi) return false;
-    out = static_cast<int>(v);
-    return true;
+void add_options(CLI::App& app, broker_options& o) {
+    using txscreen::cli::in_range, txscreen::cli::whole_number;
+    txscreen::cli::use_help_layout(app);
+    app.description(
+        "txscreen-kafka-broker: a Kafka-protocol broker on loopback for tests and demos.\n"
+        "Runs until SIGTERM or SIGINT and prints its bootstrap address.");
+    app.footer(
+        "Messages are kept in memory only: each partition keeps its newest 5 MiB (or 100000\n"
+        "message sets); retention deletes older ones. SIGUSR1 (and the stop) print\n"
+        "\"retention deleted N records\" on stderr.");
+    app.set_version_flag("--version", "txscreen-kafka-broker " TXSCREEN_VERSION,
+                         "print \"txscreen-kafka-broker VERSION\" and exit");
+    app.add_option("--brokers", o.brokers, "brokers in the mock cluster, 1..16")
+        ->type_name("N")->transform(whole_number())->check(in_range(1, 16))->capture_default_str();
+    app.add_option("--port", o.port, "also accept bootstrap connections on 127.0.0.1:N, 1..65535")
+        ->type_name("N")->transform(whole_number())->check(in_range(1, 65535));
+    app.add_option("--partitions", o.partitions, "partitions for --topic topics, 1..1024")
+        ->type_name("N")->transform(whole_number())->check(in_range(1, 1024))->capture_default_str();
+    app.add_option("--topic", o.topics, "create NAME up front (repeatable; others auto-create)")
+        ->type_name("NAME")->allow_extra_args(false);
+    app.add_option("--print-address-file", o.address_file, "write the bootstrap address to FILE once listening")
+        ->type_name("FILE");
 }
 
 // Copies bytes both ways between a client and the broker until either side closes.
@@ -125,49 +131,17 @@ int start_bootstrap_relay(int port, const std::string& target_addr, sockaddr_in&
 }  // namespace
 
 int main(int argc, char** argv) {
-    int brokers = 1, port = 0, partitions = 4;
-    std::string address_file;
-    std::vector<std::string> topics;
-    for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        auto value = [&](const char* what) -> const char* {
-            if (i + 1 >= argc) {
-                std::fprintf(stderr, "txscreen-kafka-broker: %s needs a value\n", what);
-                std::exit(2);
-            }
-            return argv[++i];
-        };
-        if (a == "--brokers") {
-            if (!parse_int(value("--brokers"), 1, 16, brokers)) {
-                std::fprintf(stderr, "txscreen-kafka-broker: --brokers must be 1..16\n");
-                return 2;
-            }
-        } else if (a == "--port") {
-            if (!parse_int(value("--port"), 1, 65535, port)) {
-                std::fprintf(stderr, "txscreen-kafka-broker: --port must be 1..65535\n");
-                return 2;
-            }
-        } else if (a == "--partitions") {
-            if (!parse_int(value("--partitions"), 1, 1024, partitions)) {
-                std::fprintf(stderr, "txscreen-kafka-broker: --partitions must be 1..1024\n");
-                return 2;
-            }
-        } else if (a == "--topic") {
-            topics.emplace_back(value("--topic"));
-        } else if (a == "--print-address-file") {
-            address_file = value("--print-address-file");
-        } else if (a == "-h" || a == "--help") {
-            usage(stdout);
-            return 0;
-        } else if (a == "--version") {
-            std::puts("txscreen-kafka-broker " TXSCREEN_VERSION);
-            return 0;
-        } else {
-            std::fprintf(stderr, "txscreen-kafka-broker: unknown argument '%s'\n", a.c_str());
-            usage(stderr);
-            return 2;
-        }
+    broker_options o;
+    CLI::App app{"", "txscreen-kafka-broker"};
+    add_options(app, o);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return txscreen::cli::exit_status(app, e);
     }
+    const int brokers = o.brokers, port = o.port, partitions = o.partitions;
+    const std::string& address_file = o.address_file;
+    const std::vector<std::string>& topics = o.topics;
 
     // Block the stop signals in every thread (librdkafka's included) and wait for
     // them here, so shutdown runs in main and destroys the cluster cleanly.

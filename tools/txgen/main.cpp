@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "tools/txgen/txgen_cli.h"
 #include "tools/txgen/txgen_run.h"
 #include "tools/version.h"
 

@@ -1,5 +1,5 @@
-// txgen's command line and top-level run, as a library so tests and `txscreen demo`
-// run exactly what the binary runs, in process.
+// txgen's options and top-level run, as a library so tests and `txscreen demo` run
+// exactly what the binary runs, in process (txgen_cli.h parses the command line).
 #pragma once
 
 #include <array>
@@ -30,13 +30,6 @@ struct txgen_options {
     bool help = false;
     bool version = false;  // --version: print the version and exit
 };
-
-// Parses the arguments after the program name. Returns an empty string on success,
-// else a message naming the option (the binary prints it and exits 2).
-std::string parse_args(const std::vector<std::string>& args, txgen_options& out);
-
-// The --help text: every option with its default.
-std::string usage();
 
 struct txgen_result {
     uint64_t messages = 0;     // transactions written (copies of duplicates included)

@@ -10,21 +10,21 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "controlplane/appliance/appliance.h"
+#include "controlplane/appliance/identities.h"
+#include "tools/cli_app.h"
 #include "tools/txscreen/commands.h"
-#include "tools/txscreen/option_parser.h"
 
 namespace txscreen {
 
 namespace {
 
-const char* const bench_help = R"(usage: txscreen bench --pcap FILE [options] [-- EAL args]
-
-Replays FILE through net_pcap with infinite_rx=1 for --duration seconds, --runs
+const char* const bench_footer = R"(Replays FILE through net_pcap with infinite_rx=1 for --duration seconds, --runs
 times (each in its own process), through rx -> decode -> screen -> velocity ->
 rules -> verdict ring. Prints per-run and median transactions/s (per worker too),
 rx->verdict latency p50/p99/p999 (TSC; from burst receive to the verdict on the
@@ -34,25 +34,43 @@ Last line: {"tx_per_s":..,"workers":..,"p50_ns":..,"p99_ns":..,"p999_ns":..,
 
 Use a raw-framed capture (txgen --framing raw): a looped MoldUDP64 capture repeats
 its sequence numbers, so each pass is held as a suspect jump back, then re-based
-(docs/feeds.md, Sequencing), which measures the sequencer, not the pipeline. Every replay after the first re-scores the same transactions
-(the engine flags them as duplicates), so use a capture with as many transactions as
-the run should see fresh.
+(docs/feeds.md, Sequencing), which measures the sequencer, not the pipeline. Every
+replay after the first re-scores the same transactions (the engine flags them as
+duplicates), so use a capture with as many transactions as the run should see fresh.
+EAL arguments go after `--`.)";
 
-options:
-  --pcap FILE        capture (e.g. from txgen), required
-  --duration S       seconds per run (default 10)
-  --runs N           runs (default 3); medians are reported
-  --workers N        worker lcores (default 1; >1 adds an rx lcore)
-  --rx-lcores N      rx lcores (default 0 = run to completion with 1 worker)
-  --cards N          card entries per worker (default 1048576)
-  --burst N          packets per rx burst (default 4, [dataplane] burst): the
-                     latency bound, since a burst is scored before the next is read
-  --no-testpmd       skip the testpmd ceiling
-  --no-spool         write no Avro spool: the controlplane only counts verdicts, so
-                     the figures are the dataplane's alone (by default every verdict
-                     is spooled, as in production, and on a host with few CPUs the
-                     spool's thread can hold the workers back through the ring)
-)";
+struct bench_state {
+    appliance_options opt;
+    unsigned runs = 3;
+    bool testpmd = true;
+};
+
+void add_bench_options(CLI::App& cmd, bench_state& s) {
+    appliance_config& c = s.opt.config;
+    s.opt.pcaps.resize(1);
+    cmd.add_option("--pcap", s.opt.pcaps[0], "capture to replay (e.g. from txgen)")->type_name("FILE")->required();
+    cmd.add_option("--duration", s.opt.duration_s, "seconds per run, 1..3600")
+        ->type_name("S")->check(cli::in_range(1.0, 3600.0))->capture_default_str();
+    cmd.add_option("--runs", s.runs, "runs, 1..99; medians are reported")
+        ->type_name("N")->transform(cli::whole_number())->check(cli::in_range(1u, 99u))->capture_default_str();
+    cmd.add_option("--workers", c.dataplane.workers, "worker lcores, 1..64 (more than 1 adds an rx lcore)")
+        ->type_name("N")->transform(cli::whole_number())->check(cli::in_range(1u, 64u))->capture_default_str();
+    cmd.add_option("--rx-lcores", c.dataplane.rx_lcores, "rx lcores, 0..64 (0 = run to completion with 1 worker)")
+        ->type_name("N")->transform(cli::whole_number())->check(cli::in_range(0u, 64u))->capture_default_str();
+    cmd.add_option("--cards", c.engine.velocity.card_capacity, "card entries per worker, 1024..4000000000")
+        ->type_name("N")->transform(cli::whole_number())
+        ->check(cli::in_range(uint64_t{1024}, uint64_t{4'000'000'000}))->capture_default_str();
+    cmd.add_option("--burst", c.dataplane.burst,
+                   "packets per rx burst, 1..64 ([dataplane] burst): the latency bound, since a "
+                   "burst is scored before the next is read")
+        ->type_name("N")->transform(cli::whole_number())->check(cli::in_range(1, 64))->capture_default_str();
+    cmd.add_flag_callback("--no-testpmd", [&s] { s.testpmd = false; }, "skip the testpmd ceiling");
+    cmd.add_flag("--no-spool", s.opt.no_spool,
+                 "write no Avro spool: the controlplane only counts verdicts, so the figures "
+                 "are the dataplane's alone (by default every verdict is spooled, as in "
+                 "production, and on a host with few CPUs the spool's thread can hold the "
+                 "workers back through the ring)");
+}
 
 struct run_figures {
     double tx_per_s = 0;
@@ -71,16 +89,17 @@ run_figures child_run(const appliance_options& opt) {
         run_figures f;
         try {
             appliance_result r = run_appliance(opt, {});
-            f.tx_per_s = static_cast<double>(r.verdicts) / r.elapsed_s;
-            f.pps = static_cast<double>(r.stats.rx.rx_packets) / r.elapsed_s;
-            f.p50 = r.latency.quantile(0.5);
-            f.p99 = r.latency.quantile(0.99);
-            f.p999 = r.latency.quantile(0.999);
-            f.identities = r.stats.identities_hold();
+            const appliance_counters& c = r.counters;
+            f.tx_per_s = static_cast<double>(c.verdicts_consumed) / r.elapsed_s;
+            f.pps = static_cast<double>(c.dp.rx.rx_packets) / r.elapsed_s;
+            f.p50 = c.latency.quantile(0.5);
+            f.p99 = c.latency.quantile(0.99);
+            f.p999 = c.latency.quantile(0.999);
+            f.identities = all_hold(accounting_identities(c));
             std::string line = std::to_string(f.tx_per_s) + " " + std::to_string(f.pps) + " " + std::to_string(f.p50) +
                                " " + std::to_string(f.p99) + " " + std::to_string(f.p999) + " " +
                                std::to_string(f.identities ? 1 : 0);
-            for (const auto& w : r.stats.per_worker) {
+            for (const auto& w : r.counters.dp.per_worker) {
                 line += ' ';  // (not " " + to_string(): GCC 12 raises a false -Wrestrict there)
                 line += std::to_string(static_cast<double>(w.verdicts) / r.elapsed_s);
             }
@@ -149,46 +168,13 @@ T median(std::vector<T> v) {
     return v[v.size() / 2];
 }
 
-}  // namespace
-
-int cmd_bench(const std::vector<std::string>& args) {
-    appliance_options opt;
+int bench_command(bench_state& state, const std::vector<std::string>& eal) {
+    appliance_options& opt = state.opt;
     appliance_config& c = opt.config;
-    c.kafka.enabled = false;  // the dataplane's figures, not the broker's
-    opt.loop = true;
-    opt.duration_s = 10;
-    opt.quiet = true;
-    unsigned runs = 3;
-    bool testpmd = true;
-    try {
-        option_parser p(args);
-        while (!p.empty()) {
-            std::string v;
-            if (p.flag("--help") || p.flag("-h")) {
-                std::fputs(bench_help, stdout);
-                return 0;
-            }
-            if (p.value("--pcap", v)) opt.pcaps.push_back(v);
-            else if (p.number("--duration", opt.duration_s, 1, 3600)) {}
-            else if (p.number("--runs", runs, 1, 99)) {}
-            else if (p.number("--workers", c.lcores.workers, 1, 64)) {}
-            else if (p.number("--rx-lcores", c.lcores.rx, 0, 64)) {}
-            else if (p.number("--cards", c.velocity.tables.card_capacity, 1024, 4e9)) {}
-            else if (p.number("--burst", c.dataplane.burst, 1, 64)) {}
-            else if (p.flag("--no-testpmd")) testpmd = false;
-            else if (p.flag("--no-spool")) opt.no_spool = true;
-            else p.unknown();
-        }
-        for (const auto& a : p.eal()) c.eal.args.push_back(a);
-    } catch (const std::invalid_argument& e) {
-        std::fprintf(stderr, "txscreen bench: %s\n", e.what());
-        return 2;
-    }
-    if (opt.pcaps.size() != 1) {
-        std::fprintf(stderr, "txscreen bench: give exactly one --pcap FILE (see --help)\n");
-        return 2;
-    }
-    if (c.lcores.workers > 1 && c.lcores.rx == 0) c.lcores.rx = 1;
+    c.dataplane.eal_args.insert(c.dataplane.eal_args.end(), eal.begin(), eal.end());
+    if (c.dataplane.workers > 1 && c.dataplane.rx_lcores == 0) c.dataplane.rx_lcores = 1;
+    const unsigned runs = state.runs;
+    const bool testpmd = state.testpmd;
 
     const uint64_t packets = pcap_packet_count(opt.pcaps[0]);
     double ceiling = testpmd ? testpmd_rxonly_pps(opt.pcaps[0], opt.duration_s, packets) : 0;
@@ -216,15 +202,30 @@ int cmd_bench(const std::vector<std::string>& args) {
     }
     std::printf("median of %u runs: %.0f tx/s with %u worker(s); p50 %llu ns p99 %llu ns p999 %llu ns; "
                 "testpmd ceiling %.0f packets/s\n",
-                runs, median(tx), c.lcores.workers, static_cast<unsigned long long>(median(p50)),
+                runs, median(tx), c.dataplane.workers, static_cast<unsigned long long>(median(p50)),
                 static_cast<unsigned long long>(median(p99)), static_cast<unsigned long long>(median(p999)), ceiling);
     std::printf("{\"tx_per_s\":%.0f,\"packets_per_s\":%.0f,\"workers\":%u,\"rx_lcores\":%u,\"p50_ns\":%llu,"
                 "\"p99_ns\":%llu,\"p999_ns\":%llu,\"testpmd_rxonly_pps\":%.0f,\"runs\":%u,\"duration_s\":%g,"
                 "\"burst\":%u,\"spool\":%s}\n",
-                median(tx), median(pps), c.lcores.workers, c.lcores.rx, static_cast<unsigned long long>(median(p50)),
+                median(tx), median(pps), c.dataplane.workers, c.dataplane.rx_lcores, static_cast<unsigned long long>(median(p50)),
                 static_cast<unsigned long long>(median(p99)), static_cast<unsigned long long>(median(p999)), ceiling,
                 runs, opt.duration_s, static_cast<unsigned>(c.dataplane.burst), opt.no_spool ? "false" : "true");
     return 0;
+}
+
+}  // namespace
+
+command add_bench_command(CLI::App& app, const std::vector<std::string>& eal) {
+    CLI::App* cmd = app.add_subcommand("bench", "loop a capture: throughput, latency, testpmd ceiling");
+    cmd->footer(bench_footer);
+    auto state = std::make_shared<bench_state>();
+    appliance_config& c = state->opt.config;
+    c.kafka.enabled = false;  // the dataplane's figures, not the broker's
+    state->opt.loop = true;
+    state->opt.duration_s = 10;
+    state->opt.quiet = true;
+    add_bench_options(*cmd, *state);
+    return {cmd, [state, &eal] { return bench_command(*state, eal); }};
 }
 
 }  // namespace txscreen

@@ -6,38 +6,51 @@
 
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "controlplane/verdict_json.h"
-#include "tools/txgen/txgen_run.h"
 #include "controlplane/appliance/appliance.h"
+#include "controlplane/appliance/identities.h"
+#include "controlplane/verdict_json.h"
+#include "tools/cli_app.h"
+#include "tools/txgen/txgen_cli.h"
+#include "tools/txgen/txgen_run.h"
 #include "tools/txscreen/commands.h"
 #include "tools/txscreen/label_eval.h"
-#include "tools/txscreen/option_parser.h"
 
 namespace txscreen {
 
 namespace {
 
-const char* const demo_help = R"(usage: txscreen demo [options] [-- EAL args]
-
-Generates a labelled synthetic ISO 8583 / MoldUDP64 feed (txgen: a population of
+const char* const demo_footer = R"(Generates a labelled synthetic ISO 8583 / MoldUDP64 feed (txgen: a population of
 cards and merchants with fraud scenarios injected), replays it through the appliance
 (DPDK net_pcap, screening, velocity, rules) with an embedded Kafka broker on loopback,
 and prints a summary: throughput, rx->verdict latency, alerts by rule, and detection
 per scenario against the labels. Files go to --dir: feed.pcap, labels.csv,
 verdicts.jsonl (every verdict in the Kafka JSON schema, docs/kafka.md), summary.json.
+EAL arguments go after `--`.)";
 
-options:
-  --count N      transactions to generate (default 200000)
-  --seed S       generator seed (default 7)
-  --workers N    worker lcores (default 1)
-  --dir DIR      where the files go (default ./txscreen-demo)
-  --no-kafka     do not start the embedded Kafka broker
-)";
+struct demo_state {
+    uint64_t count = 200000, seed = 7;
+    std::string dir = "txscreen-demo";
+    bool kafka = true;
+    appliance_options opt;
+};
+
+void add_demo_options(CLI::App& cmd, demo_state& s) {
+    cmd.add_option("--count", s.count, "transactions to generate, 1000..100000000 (k/M suffixes: 2k, 1M)")
+        ->type_name("N")->transform(cli::whole_number(true))
+        ->check(cli::in_range(uint64_t{1000}, uint64_t{100'000'000}))->capture_default_str();
+    cmd.add_option("--seed", s.seed, "generator seed; the same seed gives the same feed")
+        ->type_name("S")->transform(cli::whole_number())->capture_default_str();
+    cmd.add_option("--workers", s.opt.config.dataplane.workers, "worker lcores, 1..64")
+        ->type_name("N")->transform(cli::whole_number())->check(cli::in_range(1u, 64u))->capture_default_str();
+    cmd.add_option("--dir", s.dir, "where the files go")->type_name("DIR")->capture_default_str();
+    cmd.add_flag_callback("--no-kafka", [&s] { s.kafka = false; }, "do not start the embedded Kafka broker");
+}
 
 void load_labels(const std::string& path, label_eval& ev) {
     std::ifstream f(path);
@@ -53,33 +66,13 @@ void load_labels(const std::string& path, label_eval& ev) {
 
 std::string txn_ref(const Txn& t) { return t.txn_id.empty() ? std::string(t.rrn) : std::string(t.txn_id.view()); }
 
-}  // namespace
-
-int cmd_demo(const std::vector<std::string>& args) {
-    uint64_t count = 200000, seed = 7;
-    std::string dir = "txscreen-demo";
-    bool kafka = true;
-    appliance_options opt;
-    try {
-        option_parser p(args);
-        while (!p.empty()) {
-            if (p.flag("--help") || p.flag("-h")) {
-                std::fputs(demo_help, stdout);
-                return 0;
-            }
-            if (p.number("--count", count, 1000, 1e8)) {}
-            else if (p.number("--seed", seed, 0, 1e18)) {}
-            else if (p.number("--workers", opt.config.lcores.workers, 1, 64)) {}
-            else if (p.value("--dir", dir)) {}
-            else if (p.flag("--no-kafka")) kafka = false;
-            else p.unknown();
-        }
-        for (const auto& a : p.eal()) opt.config.eal.args.push_back(a);
-    } catch (const std::invalid_argument& e) {
-        std::fprintf(stderr, "txscreen demo: %s\n", e.what());
-        return 2;
-    }
-    if (opt.config.lcores.workers > 1) opt.config.lcores.rx = 1;
+int demo_command(demo_state& state, const std::vector<std::string>& eal) {
+    const uint64_t count = state.count, seed = state.seed;
+    const std::string& dir = state.dir;
+    const bool kafka = state.kafka;
+    appliance_options& opt = state.opt;
+    opt.config.dataplane.eal_args.insert(opt.config.dataplane.eal_args.end(), eal.begin(), eal.end());
+    if (opt.config.dataplane.workers > 1) opt.config.dataplane.rx_lcores = 1;
     ::mkdir(dir.c_str(), 0755);
     const std::string pcap = dir + "/feed.pcap", labels = dir + "/labels.csv";
 
@@ -128,22 +121,25 @@ int cmd_demo(const std::vector<std::string>& args) {
         vout.put('\n');
     });
     vout.close();
-    std::ofstream(dir + "/summary.json") << result_json(r) << '\n';
+    std::ofstream(dir + "/summary.json") << result_json(r).dump() << '\n';
 
-    const dp_stats& s = r.stats;
+    const appliance_counters& c = r.counters;
+    const dp_stats& s = c.dp;
     std::printf("\n3. summary\n");
     std::printf("   transactions   %llu decoded, %llu rejected, %llu duplicates (A/B), %llu verdicts\n",
                 static_cast<unsigned long long>(s.rx.decoded), static_cast<unsigned long long>(s.rx.rejected),
-                static_cast<unsigned long long>(s.rx.duplicates), static_cast<unsigned long long>(r.verdicts));
+                static_cast<unsigned long long>(s.rx.duplicates), static_cast<unsigned long long>(c.verdicts_consumed));
     std::printf("   throughput     %.0f transactions/s with %u worker(s) (%.2f s, including table warm-up)\n",
-                r.elapsed_s > 0 ? static_cast<double>(r.verdicts) / r.elapsed_s : 0.0, opt.config.lcores.workers, r.elapsed_s);
+                r.elapsed_s > 0 ? static_cast<double>(c.verdicts_consumed) / r.elapsed_s : 0.0, opt.config.dataplane.workers, r.elapsed_s);
     std::printf("   latency        rx burst -> verdict: p50 %.1f us, p99 %.1f us, p99.9 %.1f us (capture replayed\n"
                 "                  as fast as it can be read, so these include queueing behind the backlog)\n",
-                r.latency.quantile(0.5) / 1e3, r.latency.quantile(0.99) / 1e3, r.latency.quantile(0.999) / 1e3);
+                c.latency.quantile(0.5) / 1e3, c.latency.quantile(0.99) / 1e3, c.latency.quantile(0.999) / 1e3);
     std::printf("   decisions     ");
-    for (const auto& [k, v] : r.decisions) std::printf(" %s=%llu", k.c_str(), static_cast<unsigned long long>(v));
-    std::printf("\n   alerts         %llu, by top rule:", static_cast<unsigned long long>(r.alerts));
-    for (const auto& [k, v] : r.alerts_by_rule) std::printf(" %s=%llu", k.c_str(), static_cast<unsigned long long>(v));
+    for (unsigned d = 0; d < 3; ++d)
+        if (c.decisions[d])
+            std::printf(" %s=%llu", decision_name(static_cast<decision>(d)), static_cast<unsigned long long>(c.decisions[d]));
+    std::printf("\n   alerts         %llu, by top rule:", static_cast<unsigned long long>(c.alerts));
+    for (const auto& [k, v] : c.alerts_by_rule) std::printf(" %s=%llu", k.c_str(), static_cast<unsigned long long>(v));
     std::printf("\n\n   detection per scenario: an instance is flagged when one of its transactions got\n"
                 "   review or block, alerted when one raised an alert\n");
     std::printf("   %-22s %9s %8s %8s %8s %8s\n", "scenario", "instances", "flagged", "rate", "alerted", "rate");
@@ -154,21 +150,38 @@ int cmd_demo(const std::vector<std::string>& args) {
                 100 * ev.flag_precision(), static_cast<unsigned long long>(ev.true_flags()),
                 static_cast<unsigned long long>(ev.flags()), 100 * ev.precision(),
                 static_cast<unsigned long long>(ev.true_alerts()), static_cast<unsigned long long>(ev.alerts()));
-    if (kafka)
+    if (c.kafka) {
+        const kafka_topic_counters& a = c.kafka->producer[kafka_topic::alerts];
         std::printf("\n   kafka          embedded broker %s: %llu alerts produced, %llu acknowledged, %llu pending\n",
-                    r.kafka_bootstrap.c_str(), static_cast<unsigned long long>(r.kafka_alerts_produced),
-                    static_cast<unsigned long long>(r.kafka_alerts_acked),
-                    static_cast<unsigned long long>(r.kafka_alerts_pending));
+                    r.kafka_bootstrap.c_str(), static_cast<unsigned long long>(a.produced),
+                    static_cast<unsigned long long>(a.acked), static_cast<unsigned long long>(a.pending()));
+    }
+    uint64_t appended = 0, durable = 0;
+    for (std::size_t t = 0; c.spool && t < spool_table_count; ++t) {
+        appended += c.spool->appended[t];
+        durable += c.spool->durable[t];
+    }
     std::printf("   spool          %s: %llu records in %llu Avro files, %llu durable (table=scored|alerts|rejects/dt=/hour=)\n",
-                r.spool_dir.c_str(), static_cast<unsigned long long>(r.spool_appended),
-                static_cast<unsigned long long>(r.spool_files), static_cast<unsigned long long>(r.spool_durable));
+                r.spool_dir.c_str(), static_cast<unsigned long long>(appended),
+                static_cast<unsigned long long>(c.spool ? c.spool->files_completed : 0),
+                static_cast<unsigned long long>(durable));
     std::printf("   files          %s/: feed.pcap, labels.csv, verdicts.jsonl (every verdict), summary.json\n",
                 dir.c_str());
-    std::printf("   accounting     %s\n", s.identities_hold() && r.verdicts == s.work.verdicts
+    std::printf("   accounting     %s\n", all_hold(accounting_identities(c))
                                                  ? "rx = feed + non-feed, messages = decoded + rejected + duplicates + suspect, "
-                                                   "decoded = verdicts: all hold"
+                                                   "decoded = verdicts = consumed = spooled: all hold"
                                                  : "IDENTITIES BROKEN (see summary.json)");
     return 0;
+}
+
+}  // namespace
+
+command add_demo_command(CLI::App& app, const std::vector<std::string>& eal) {
+    CLI::App* cmd = app.add_subcommand("demo", "screen a labelled synthetic feed, print a summary");
+    cmd->footer(demo_footer);
+    auto state = std::make_shared<demo_state>();
+    add_demo_options(*cmd, *state);
+    return {cmd, [state, &eal] { return demo_command(*state, eal); }};
 }
 
 }  // namespace txscreen

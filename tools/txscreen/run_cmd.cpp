@@ -3,12 +3,14 @@
 #include <cstdlib>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <stdexcept>
 
+#include "config/config_checks.h"
 #include "controlplane/appliance/appliance.h"
+#include "tools/cli_app.h"
 #include "tools/txscreen/commands.h"
-#include "tools/txscreen/option_parser.h"
-#include "tools/txscreen/run_losses.h"
+#include "controlplane/appliance/run_losses.h"
 
 namespace txscreen {
 
@@ -17,14 +19,15 @@ namespace {
 std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop.store(true); }
 
-const char* const run_help = R"(usage: txscreen run [--config FILE] [options] [-- EAL args]
-
-Runs the dataplane on the configured ports (and any given here), scores every
+const char* const run_footer = R"(Runs the dataplane on the configured ports (and any given here), scores every
 transaction, publishes alerts to Kafka and prints a summary. Without --config the
 built-in defaults apply (docs/config.md): the four feeds txgen writes by default,
 the embedded Kafka broker. With --pcap the capture is processed once, drained, and
 the command exits. SIGINT/SIGTERM stop rx, finish in-flight verdicts, flush Kafka
-and exit. Options given here override the file.
+and exit. Options given here override the file, whatever their order.
+
+EAL arguments after `--`; when not given there: lcores for the roles, --no-huge -m N
+when no hugepages are reserved, and a per-process --file-prefix.
 
 exit status:
   0  every record taken reached its sinks (rejected input is counted, not lost)
@@ -33,47 +36,106 @@ exit status:
   3  the run finished but records were lost or refused: spool rows refused (disk
      full, I/O error, or over spool.max_bytes with no [s3] uploader) or never made
      durable, alerts Kafka did not take and no outbox saved, --verdicts-out lines
-     not written; the summary prints one "lost:" line per kind (docs/runbook.md)
+     not written; the summary prints one "lost:" line per kind (docs/runbook.md))";
 
-options:
-  --config FILE         appliance configuration (TOML; check it with check-config)
-  --pcap FILE           a capture to replay through a net_pcap vdev (repeatable)
-  --loop                replay the --pcap captures forever (net_pcap infinite_rx)
-                        until SIGINT/SIGTERM; use raw framing (a looped MoldUDP64
-                        capture repeats its sequence numbers: duplicates, or for a
-                        long capture a confirmed sequence reset each pass)
-  --device ARGS         any other DPDK device: vdev args or a PCI address (repeatable)
-  --workers N           worker lcores owning card shards (default 1)
-  --rx-lcores N         rx lcores (default 0: one lcore receives and scores, run
-                        to completion; N >= 1 is required for more than 1 worker)
-  --rules FILE          ruleset TOML (default: the built-in ruleset, docs/rules.md)
-  --cards N             card entries per worker (default 1048576)
-  --token-key HEX       tokenization key (default $TXSCREEN_TOKEN_KEY, else the
-                        demo key, with a warning)
-  --idle-timeout S      stop when no packet arrives for S seconds (default 3)
-  --brokers LIST        Kafka bootstrap servers host:port,... or "embedded" (an
-                        in-process broker on loopback; the default)
-  --no-kafka            do not publish to Kafka
-  --publish-scored      also publish every verdict to txscreen.scored
-  --spool DIR           spool directory for the Avro files (default ./txscreen-spool)
-  --no-spool            write no Avro spool (benchmarks and tests only: without the
-                        spool a Kafka outage or a crash loses records)
-  --s3-endpoint URL     upload completed spool files to this S3-compatible endpoint
-                        (bucket and credentials from --config or AWS_* variables)
-  --admin ADDR:PORT     serve the admin REST API and dashboard there (docs/admin.md;
-                        port 0 = any free port, printed and written to --ready-file);
-                        the bearer token comes from [admin] token, --admin-token or
-                        $TXSCREEN_ADMIN_TOKEN
-  --admin-token TOKEN   admin bearer token (or env:NAME), at least 16 characters
-  --hold                after the input ends and all is drained, keep the admin API
-                        up with the final counters until SIGINT/SIGTERM
-  --summary-json FILE   write the final counters (identities included) as JSON
-  --verdicts-out FILE   write one canonical line per verdict (no timestamps)
-  --ready-file FILE     create FILE once the dataplane is polling (for scripts)
-  --quiet               print nothing but errors
-EAL defaults when not given after `--`: lcores for the roles, --no-huge -m N when
-no hugepages are reserved, and a per-process --file-prefix.
-)";
+// What `run` parsed: the appliance options (the --config file, then every other option
+// over it) and what stays on the command line's side.
+struct run_state {
+    appliance_options opt;
+    std::string config_path;
+    std::vector<std::string> config_errors;  // from loading --config; reported before anything starts
+    std::string summary_json, verdicts_out;
+    bool admin_flag = false;
+};
+
+// The file and the inputs. CLI11 runs option callbacks in the order the options are
+// added, after the whole line parsed: --config comes first, so every later option
+// overrides the file whatever its place on the line.
+void add_input_options(CLI::App& cmd, run_state& s) {
+    cmd.add_option_function<std::string>(
+           "--config",
+           [&s](const std::string& path) {
+               s.config_path = path;
+               config_result r = load_config_file(path);
+               if (r.ok()) s.opt.config = std::move(r.config);
+               else s.config_errors = std::move(r.errors);
+           },
+           "appliance configuration (TOML, docs/config.md; check it with check-config)")
+        ->type_name("FILE");
+    cmd.add_option("--pcap", s.opt.pcaps, "a capture to replay through a net_pcap vdev (repeatable)")
+        ->type_name("FILE")->allow_extra_args(false);
+    cmd.add_flag("--loop", s.opt.loop,
+                 "replay the --pcap captures forever (net_pcap infinite_rx) until SIGINT/SIGTERM; "
+                 "use raw framing (a looped MoldUDP64 capture repeats its sequence numbers: "
+                 "duplicates, or for a long capture a confirmed sequence reset each pass)");
+    cmd.add_option("--device", s.opt.devices, "any other DPDK device: vdev args or a PCI address (repeatable)")
+        ->type_name("ARGS")->allow_extra_args(false);
+    cmd.add_option("--idle-timeout", s.opt.idle_timeout_s, "stop when no packet arrives for S seconds")
+        ->type_name("S")->check(cli::in_range(0.0, 86400.0))->capture_default_str();
+}
+
+// Lcores, engine and sinks: fields of the configuration.
+void add_config_options(CLI::App& cmd, run_state& s) {
+    appliance_config& c = s.opt.config;
+    cmd.add_option("--workers", c.dataplane.workers, "worker lcores owning card shards, 1..64")
+        ->type_name("N")->transform(cli::whole_number())->check(cli::in_range(1u, 64u))->capture_default_str();
+    cmd.add_option("--rx-lcores", c.dataplane.rx_lcores,
+                   "rx lcores, 0..64 (0: one lcore receives and scores, run to completion; "
+                   "more than 1 worker needs one, and gets one when not given)")
+        ->type_name("N")->transform(cli::whole_number())->check(cli::in_range(0u, 64u))->capture_default_str();
+    cmd.add_option("--rules", c.rules.file, "ruleset TOML (default: the built-in ruleset, docs/rules.md)")
+        ->type_name("FILE");
+    cmd.add_option("--cards", c.engine.velocity.card_capacity, "card entries per worker, 1024..4000000000")
+        ->type_name("N")->transform(cli::whole_number())
+        ->check(cli::in_range(uint64_t{1024}, uint64_t{4'000'000'000}))->capture_default_str();
+    cmd.add_option("--token-key", c.dataplane.tokenization_key,
+                   "tokenization key (default $TXSCREEN_TOKEN_KEY, else the demo key, with a warning)")
+        ->type_name("HEX");
+    cmd.add_option_function<std::string>(
+           "--brokers", [&c](const std::string& v) { c.kafka.brokers = v, c.kafka.enabled = true; },
+           "Kafka bootstrap servers host:port,... or \"embedded\" (an in-process broker on "
+           "loopback; the default)")
+        ->type_name("LIST");
+    cmd.add_flag_callback("--no-kafka", [&c] { c.kafka.enabled = false; }, "do not publish to Kafka");
+    cmd.add_flag_callback("--publish-scored", [&c] { c.kafka.publish_scored = true; },
+                          "also publish every verdict to txscreen.scored");
+    cmd.add_option("--spool", c.spool.dir, "spool directory for the Avro files")->type_name("DIR")->capture_default_str();
+    cmd.add_flag("--no-spool", s.opt.no_spool,
+                 "write no Avro spool (benchmarks and tests only: without the spool a Kafka "
+                 "outage or a crash loses records)");
+    cmd.add_option("--s3-endpoint", c.s3.endpoint,
+                   "upload completed spool files to this S3-compatible endpoint (bucket and "
+                   "credentials from --config or AWS_* variables)")
+        ->type_name("URL");
+}
+
+// The admin API and what the command writes.
+void add_output_options(CLI::App& cmd, run_state& s) {
+    appliance_config& c = s.opt.config;
+    cmd.add_option_function<std::string>(
+           "--admin",
+           [&s, &c](const std::string& v) {
+               if (!parse_host_port(v, c.admin.address, c.admin.port))
+                   throw CLI::ValidationError("--admin", "'" + v + "' is not ADDR:PORT (e.g. 127.0.0.1:8080, [::1]:0)");
+               s.admin_flag = true;
+           },
+           "serve the admin REST API and dashboard there (docs/admin.md; port 0 = any free "
+           "port, printed and written to --ready-file); the bearer token comes from "
+           "[admin] token, --admin-token or $TXSCREEN_ADMIN_TOKEN")
+        ->type_name("ADDR:PORT");
+    cmd.add_option("--admin-token", c.admin.token, "admin bearer token (or env:NAME), at least 16 characters")
+        ->type_name("TOKEN");
+    cmd.add_flag("--hold", s.opt.hold,
+                 "after the input ends and all is drained, keep the admin API up with the "
+                 "final counters until SIGINT/SIGTERM");
+    cmd.add_option("--summary-json", s.summary_json, "write the final counters (identities included) as JSON")
+        ->type_name("FILE");
+    cmd.add_option("--verdicts-out", s.verdicts_out, "write one canonical line per verdict (no timestamps)")
+        ->type_name("FILE");
+    cmd.add_option("--ready-file", s.opt.ready_file, "create FILE once the dataplane is polling (for scripts)")
+        ->type_name("FILE");
+    cmd.add_flag("--quiet", s.opt.quiet, "print nothing but errors");
+}
 
 // Closes --verdicts-out; returns the lines that did not reach the file (0 when all
 // did): a full disk fails the stream, and the file then holds fewer lines than written.
@@ -91,80 +153,43 @@ uint64_t close_verdicts_out(std::ofstream& vout, const std::string& path, uint64
     return lines > in_file ? lines - in_file : 1;
 }
 
-}  // namespace
-
-int cmd_run(const std::vector<std::string>& args) {
-    appliance_options opt;
-    std::string summary_json, verdicts_out;
-    bool admin_flag = false;
-    try {
-        // The file first, so every other option overrides it whatever the order.
-        for (std::size_t i = 0; i < args.size() && args[i] != "--"; ++i) {
-            std::string path;
-            if (args[i] == "--config" && i + 1 < args.size()) path = args[i + 1];
-            else if (args[i].rfind("--config=", 0) == 0) path = args[i].substr(9);
-            else continue;
-            config_result r = load_config_file(path);
-            if (!r.ok()) {
-                for (const auto& e : r.errors) std::fprintf(stderr, "%s\n", e.c_str());
-                std::fprintf(stderr, "txscreen run: %zu error(s) in %s; nothing started\n", r.errors.size(), path.c_str());
-                return 2;
-            }
-            opt.config = r.config;
-        }
-        appliance_config& c = opt.config;
-        option_parser p(args);
-        while (!p.empty()) {
-            std::string v;
-            if (p.flag("--help") || p.flag("-h")) {
-                std::fputs(run_help, stdout);
-                return 0;
-            }
-            if (p.value("--config", v)) {}
-            else if (p.value("--pcap", v)) opt.pcaps.push_back(v);
-            else if (p.value("--device", v)) opt.devices.push_back(v);
-            else if (p.flag("--loop")) opt.loop = true;
-            else if (p.number("--workers", c.lcores.workers, 1, 64)) {}
-            else if (p.number("--rx-lcores", c.lcores.rx, 0, 64)) {}
-            else if (p.value("--rules", c.rules.file)) {}
-            else if (p.number("--cards", c.velocity.tables.card_capacity, 1024, 4e9)) {}
-            else if (p.value("--token-key", c.tokenization.key)) {}
-            else if (p.number("--idle-timeout", opt.idle_timeout_s, 0, 86400)) {}
-            else if (p.value("--brokers", c.kafka.brokers)) c.kafka.enabled = true;
-            else if (p.flag("--no-kafka")) c.kafka.enabled = false;
-            else if (p.flag("--publish-scored")) c.kafka.publish_scored = true;
-            else if (p.value("--spool", c.spool.dir)) {}
-            else if (p.flag("--no-spool")) opt.no_spool = true;
-            else if (p.value("--s3-endpoint", c.s3.endpoint)) {}
-            else if (p.value("--admin", c.admin.listen)) admin_flag = true;
-            else if (p.value("--admin-token", c.admin.token)) {}
-            else if (p.flag("--hold")) opt.hold = true;
-            else if (p.value("--summary-json", summary_json)) {}
-            else if (p.value("--verdicts-out", verdicts_out)) {}
-            else if (p.value("--ready-file", opt.ready_file)) {}
-            else if (p.flag("--quiet")) opt.quiet = true;
-            else p.unknown();
-        }
-        for (const auto& a : p.eal()) c.eal.args.push_back(a);
-        if (admin_flag && c.admin.token.empty()) {
-            const char* env = std::getenv("TXSCREEN_ADMIN_TOKEN");
-            if (!env || !*env)
-                throw std::invalid_argument("--admin needs a bearer token: set [admin] token, --admin-token or "
-                                            "TXSCREEN_ADMIN_TOKEN");
-            c.admin.token = "env:TXSCREEN_ADMIN_TOKEN";
-        }
-        if (opt.hold && c.admin.token.empty())
-            throw std::invalid_argument("--hold keeps the admin API up: give --admin ADDR:PORT too");
-        if (c.lcores.workers > 1 && c.lcores.rx == 0) c.lcores.rx = 1;
-    } catch (const std::invalid_argument& e) {
-        std::fprintf(stderr, "txscreen run: %s\n", e.what());
-        return 2;
+// What needs the whole line and the file: config errors, the EAL arguments, options that
+// need another. Prints the problem and returns exit_usage, else 0.
+int finish_options(run_state& s, const std::vector<std::string>& eal) {
+    if (!s.config_errors.empty()) {
+        for (const auto& e : s.config_errors) std::fprintf(stderr, "%s\n", e.c_str());
+        std::fprintf(stderr, "txscreen run: %zu error(s) in %s; nothing started\n", s.config_errors.size(),
+                     s.config_path.c_str());
+        return cli::exit_usage;
     }
-    if (opt.pcaps.empty() && opt.devices.empty() && opt.config.ports.empty()) {
+    appliance_config& c = s.opt.config;
+    c.dataplane.eal_args.insert(c.dataplane.eal_args.end(), eal.begin(), eal.end());
+    if (s.admin_flag && c.admin.token.empty()) {
+        const char* env = std::getenv("TXSCREEN_ADMIN_TOKEN");
+        if (!env || !*env) {
+            std::fprintf(stderr, "txscreen run: --admin needs a bearer token: set [admin] token, --admin-token or "
+                                 "TXSCREEN_ADMIN_TOKEN\n");
+            return cli::exit_usage;
+        }
+        c.admin.token = "env:TXSCREEN_ADMIN_TOKEN";
+    }
+    if (s.opt.hold && c.admin.token.empty()) {
+        std::fprintf(stderr, "txscreen run: --hold keeps the admin API up: give --admin ADDR:PORT too\n");
+        return cli::exit_usage;
+    }
+    if (c.dataplane.workers > 1 && c.dataplane.rx_lcores == 0) c.dataplane.rx_lcores = 1;
+    if (s.opt.pcaps.empty() && s.opt.devices.empty() && c.dataplane.ports.empty()) {
         std::fprintf(stderr, "txscreen run: no input: give --pcap FILE or --device ARGS, or [[port]] in --config (see --help)\n");
-        return 2;
+        return cli::exit_usage;
     }
-    if (opt.config.tokenization.key.empty() && !std::getenv("TXSCREEN_TOKEN_KEY") && !opt.quiet)
+    return 0;
+}
+
+int run_command(run_state& state, const std::vector<std::string>& eal) {
+    if (int rc = finish_options(state, eal); rc != 0) return rc;
+    const appliance_options& opt = state.opt;
+    const std::string &summary_json = state.summary_json, &verdicts_out = state.verdicts_out;
+    if (opt.config.dataplane.tokenization_key.empty() && !std::getenv("TXSCREEN_TOKEN_KEY") && !opt.quiet)
         std::fprintf(stderr, "txscreen run: warning: using the built-in demo tokenization key; set "
                              "TXSCREEN_TOKEN_KEY (hex) for real card data\n");
 
@@ -187,74 +212,14 @@ int cmd_run(const std::vector<std::string>& args) {
     const std::vector<loss_kind> losses = run_losses(res, verdicts_out, vout_unwritten);
     const uint64_t lost = total_lost(losses);
 
-    std::string json = result_json(res);
-    json.insert(json.size() - 1, ",\"loss\":" + losses_json(losses));  // into the outer object
+    nlohmann::ordered_json json = result_json(res);
+    json["loss"] = losses_json(losses);
     if (!summary_json.empty()) {
         std::ofstream f(summary_json);
-        f << json << '\n';
+        f << json.dump() << '\n';
         if (!f) throw std::runtime_error("--summary-json " + summary_json + ": cannot write");
     }
-    if (!opt.quiet) {
-        const dp_stats& s = res.stats;
-        std::printf("txscreen run: %llu packets, %llu messages: %llu decoded, %llu rejected, %llu duplicates\n",
-                    static_cast<unsigned long long>(s.rx.rx_packets), static_cast<unsigned long long>(s.rx.feed_messages),
-                    static_cast<unsigned long long>(s.rx.decoded), static_cast<unsigned long long>(s.rx.rejected),
-                    static_cast<unsigned long long>(s.rx.duplicates));
-        std::printf("  verdicts %llu, alerts %llu, %.0f verdicts/s, rx->verdict p50 %llu ns p99 %llu ns\n",
-                    static_cast<unsigned long long>(res.verdicts), static_cast<unsigned long long>(res.alerts),
-                    res.elapsed_s > 0 ? static_cast<double>(res.verdicts) / res.elapsed_s : 0.0,
-                    static_cast<unsigned long long>(res.latency.quantile(0.5)),
-                    static_cast<unsigned long long>(res.latency.quantile(0.99)));
-        for (const auto& f : s.feeds)
-            if (f.missing || f.gap_events) std::printf("  feed %s: %llu sequence numbers missing\n", f.name.c_str(),
-                                                       static_cast<unsigned long long>(f.missing));
-        for (const auto& f : s.feeds) {
-            uint64_t held = 0, held_messages = 0;
-            for (std::size_t i = 1; i < sequence_suspect_count; ++i) {
-                held += f.suspect_datagrams[i];
-                held_messages += f.suspect_messages[i];
-            }
-            if (held || f.sequence_resets)
-                std::printf("  feed %s: %llu datagrams (%llu messages) held back as suspect sequence jumps, %llu "
-                            "confirmed (sequence resets)\n",
-                            f.name.c_str(), static_cast<unsigned long long>(held),
-                            static_cast<unsigned long long>(held_messages),
-                            static_cast<unsigned long long>(f.sequence_resets));
-        }
-        if (!res.spool_dir.empty())
-            std::printf("  spool %s: %llu records appended, %llu durable, %llu refused, %llu lost, %llu files%s\n",
-                        res.spool_dir.c_str(), static_cast<unsigned long long>(res.spool_appended),
-                        static_cast<unsigned long long>(res.spool_durable),
-                        static_cast<unsigned long long>(res.spool_refused),
-                        static_cast<unsigned long long>(res.spool_lost), static_cast<unsigned long long>(res.spool_files),
-                        res.s3_endpoint.empty() ? "" : (", " + std::to_string(res.s3_uploaded_files) + " uploaded to " + res.s3_endpoint).c_str());
-        if (opt.config.kafka.enabled)
-            std::printf("  kafka %s: alerts produced %llu, acknowledged %llu, pending %llu, failed %llu\n",
-                        res.kafka_bootstrap.c_str(), static_cast<unsigned long long>(res.kafka_alerts_produced),
-                        static_cast<unsigned long long>(res.kafka_alerts_acked),
-                        static_cast<unsigned long long>(res.kafka_alerts_pending),
-                        static_cast<unsigned long long>(res.kafka_alerts_failed));
-        if (opt.config.kafka.enabled && res.kafka_outbox &&
-            (res.kafka_alerts_spilled || res.kafka_alerts_replayed || res.kafka_outbox_backlog))
-            std::printf("  kafka outbox %s/kafka-outbox: spilled %llu, published from it %llu (%llu from an earlier run), "
-                        "left for the next start %llu\n",
-                        res.spool_dir.c_str(), static_cast<unsigned long long>(res.kafka_alerts_spilled + res.kafka_alerts_saved),
-                        static_cast<unsigned long long>(res.kafka_alerts_replayed),
-                        static_cast<unsigned long long>(res.kafka_outbox_recovered),
-                        static_cast<unsigned long long>(res.kafka_outbox_backlog));
-        if (res.kafka_embedded_retention_deleted)
-            std::printf("  kafka embedded broker: %llu records deleted by retention (each partition keeps its newest "
-                        "5 MiB; not loss)\n",
-                        static_cast<unsigned long long>(res.kafka_embedded_retention_deleted));
-        if (res.spool_budget_waits || res.spool_budget_refused)
-            std::printf("  spool disk budget: %llu of %llu bytes at the end; rx held %llu times for it, %llu rows "
-                        "refused over it\n",
-                        static_cast<unsigned long long>(res.spool_disk_bytes),
-                        static_cast<unsigned long long>(res.spool_max_bytes),
-                        static_cast<unsigned long long>(res.spool_budget_waits),
-                        static_cast<unsigned long long>(res.spool_budget_refused));
-        std::printf("  accounting identities: %s\n", s.identities_hold() && res.verdicts == s.work.verdicts ? "hold" : "BROKEN");
-    }
+    if (!opt.quiet) std::printf("txscreen run: %s", result_text(res).c_str());
     if (lost == 0) return 0;
     // Loss is an error: said even with --quiet, on stdout with the summary, else stderr.
     std::FILE* out = opt.quiet ? stderr : stdout;
@@ -268,23 +233,16 @@ int cmd_run(const std::vector<std::string>& args) {
     return exit_records_lost;
 }
 
-int cmd_check_config(const std::vector<std::string>& args) {
-    if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-        std::fputs("usage: txscreen check-config FILE\n\nLoads and validates FILE (docs/config.md) without starting anything: every\n"
-                   "error is printed on its own line naming the file, line and key (exit 2);\n"
-                   "a valid file prints the effective configuration (exit 0).\n",
-                   args.empty() ? stderr : stdout);
-        return args.empty() ? 2 : 0;
-    }
-    config_result r = load_config_file(args[0]);
-    if (!r.ok()) {
-        for (const auto& e : r.errors) std::printf("%s\n", e.c_str());
-        std::printf("%s: %zu error(s)\n", args[0].c_str(), r.errors.size());
-        return 2;
-    }
-    std::printf("%s", explain(r.config).c_str());
-    std::printf("%s: valid\n", args[0].c_str());
-    return 0;
+}  // namespace
+
+command add_run_command(CLI::App& app, const std::vector<std::string>& eal) {
+    CLI::App* cmd = app.add_subcommand("run", "screen traffic on DPDK ports: captures, vdevs, NICs");
+    cmd->footer(run_footer);
+    auto state = std::make_shared<run_state>();
+    add_input_options(*cmd, *state);  // first: --config
+    add_config_options(*cmd, *state);
+    add_output_options(*cmd, *state);
+    return {cmd, [state, &eal] { return run_command(*state, eal); }};
 }
 
 }  // namespace txscreen

@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "controlplane/appliance/appliance.h"
 
 namespace txscreen {
@@ -39,6 +41,6 @@ std::vector<loss_kind> run_losses(const appliance_result& r, const std::string& 
                                   uint64_t verdicts_out_unwritten = 0);
 uint64_t total_lost(const std::vector<loss_kind>& kinds);
 // {"total":N,"spool_refused":N,...}: every kind's count.
-std::string losses_json(const std::vector<loss_kind>& kinds);
+nlohmann::ordered_json losses_json(const std::vector<loss_kind>& kinds);
 
 }  // namespace txscreen

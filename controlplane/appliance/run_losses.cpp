@@ -1,4 +1,4 @@
-#include "tools/txscreen/run_losses.h"
+#include "controlplane/appliance/run_losses.h"
 
 #include <algorithm>
 
@@ -9,22 +9,23 @@ std::vector<loss_kind> run_losses(const appliance_result& r, const std::string& 
     std::vector<loss_kind> k;
     const std::string spool = "spool " + r.spool_dir;
     const std::string io_error = r.spool_error.empty() ? "" : " (" + r.spool_error + ")";
+    const spool_stats sp = r.counters.spool.value_or(spool_stats{});
     // The budget's refusals are part of the spool's refusals; the rest were I/O.
-    const uint64_t budget = std::min(r.spool_budget_refused, r.spool_refused);
-    k.push_back({"spool_refused", spool, "rows refused: spool not writable" + io_error, r.spool_refused - budget});
+    const uint64_t budget = std::min(sp.budget_refused, sp.refused);
+    k.push_back({"spool_refused", spool, "rows refused: spool not writable" + io_error, sp.refused - budget});
     k.push_back({"spool_budget_refused", spool,
-                 "rows refused: spool over its disk budget (spool.max_bytes " + std::to_string(r.spool_max_bytes) +
+                 "rows refused: spool over its disk budget (spool.max_bytes " + std::to_string(sp.max_disk_bytes) +
                      " bytes) and no uploader to drain it",
                  budget});
-    k.push_back({"spool_lost", spool, "rows accepted but never made durable" + io_error, r.spool_lost});
+    k.push_back({"spool_lost", spool, "rows accepted but never made durable" + io_error, sp.lost});
     const std::string kafka = "kafka " + r.kafka_bootstrap;
-    k.push_back({"kafka_alerts_failed", kafka, "alerts whose delivery failed, not saved to an outbox",
-                 r.kafka_alerts_failed});
+    const kafka_sink_counters kc = r.counters.kafka.value_or(kafka_sink_counters{});
+    const kafka_topic_counters& alerts = kc.producer[kafka_topic::alerts];
+    k.push_back({"kafka_alerts_failed", kafka, "alerts whose delivery failed, not saved to an outbox", alerts.failed});
     k.push_back({"kafka_alerts_refused", kafka,
-                 "alerts the producer refused (fatal error, too large), not saved to an outbox",
-                 r.kafka_alerts_dropped});
+                 "alerts the producer refused (fatal error, too large), not saved to an outbox", kc.alerts_dropped});
     k.push_back({"kafka_alerts_unsettled", kafka, "alerts neither acknowledged nor saved when the producer closed",
-                 r.kafka_alerts_pending});
+                 alerts.pending()});
     k.push_back({"verdicts_out_unwritten", "--verdicts-out " + verdicts_out, "verdict lines not written",
                  verdicts_out_unwritten});
     return k;
@@ -36,10 +37,10 @@ uint64_t total_lost(const std::vector<loss_kind>& kinds) {
     return n;
 }
 
-std::string losses_json(const std::vector<loss_kind>& kinds) {
-    std::string o = "{\"total\":" + std::to_string(total_lost(kinds));
-    for (const auto& k : kinds) o += ",\"" + std::string(k.name) + "\":" + std::to_string(k.count);
-    return o + "}";
+nlohmann::ordered_json losses_json(const std::vector<loss_kind>& kinds) {
+    nlohmann::ordered_json o{{"total", total_lost(kinds)}};
+    for (const auto& k : kinds) o[k.name] = k.count;
+    return o;
 }
 
 }  // namespace txscreen

@@ -1,0 +1,46 @@
+// Everything the appliance counts, gathered by the controlplane loop into one value:
+// the only input of /metrics, /api/v1/stats, the run summary (--summary-json and the
+// printed one) and the accounting identities. Each counter is declared, named and
+// explained once, in metric_catalog.cpp; this struct only holds the values.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "common/latency_histogram.h"
+#include "controlplane/appliance/card_lookup.h"
+#include "controlplane/kafka_publisher.h"
+#include "controlplane/s3_uploader.h"
+#include "controlplane/spool_writer.h"
+#include "dataplane/dataplane.h"
+
+namespace txscreen {
+
+struct kafka_sink_counters {
+    kafka_counters producer{};
+    uint64_t waiting = 0;              // alerts held until the producer takes them (rx paused)
+    uint64_t backpressure_waits = 0;   // times a held alert was refused again
+    uint64_t alerts_dropped = 0;       // refused outright (fatal, too large): neither broker nor outbox has them
+    uint64_t retention_deleted = 0;    // records the embedded broker deleted by retention (not loss)
+};
+
+struct appliance_counters {
+    dp_stats dp;                       // ports, rx lcores, workers, feeds
+    latency_histogram latency;         // rx burst -> verdict on the controlplane ring
+    uint64_t verdicts_consumed = 0, rejects_consumed = 0, alerts = 0;
+    std::array<uint64_t, 3> decisions{};                    // by decision (allow, review, block)
+    std::map<std::string, uint64_t> rule_hits, alerts_by_rule;  // by rule name
+    std::array<uint64_t, 16> category_hits{};               // by pattern category
+    uint64_t screened = 0, screen_errors = 0;               // engines: txns scanned, scans failed
+    uint32_t ruleset_version = 0, patterns_version = 0;
+    lookup_scorer::table_fill velocity;
+    std::array<std::array<uint64_t, 2>, 2> reloads{};       // [rules, patterns][ok, refused]
+    std::optional<kafka_sink_counters> kafka;               // when Kafka is configured
+    std::optional<spool_stats> spool;                       // when a spool directory is
+    std::optional<s3_uploader_stats> s3;                    // when an S3 endpoint is
+};
+
+}  // namespace txscreen

@@ -1,0 +1,285 @@
+#include "controlplane/appliance/metric_catalog.h"
+
+#include "screen/screen_types.h"
+#include "controlplane/appliance/build_version.h"
+
+namespace txscreen {
+
+namespace {
+
+using C = const appliance_counters&;
+using S = metric_samples&;
+constexpr auto counter = metric_type::counter;
+constexpr auto gauge = metric_type::gauge;
+constexpr const char* key_names[velocity_key_count] = {"card", "merchant", "device", "ip"};
+constexpr const char* decision_names[3] = {"allow", "review", "block"};
+
+bool with_kafka(C c) { return c.kafka.has_value(); }
+bool with_outbox(C c) { return c.kafka && c.kafka->producer.have_outbox; }
+bool with_spool(C c) { return c.spool.has_value(); }
+bool with_s3(C c) { return c.s3.has_value(); }
+
+std::string worker_name(std::size_t w) { return "worker" + std::to_string(w); }
+
+template <typename F>
+void per_port(C c, S s, F value) {
+    for (const auto& p : c.dp.ports) s.add(p.name, value(p));
+}
+template <typename F>
+void per_feed(C c, S s, F value) {
+    for (const auto& f : c.dp.feeds) s.add(f.name, value(f));
+}
+template <typename F>
+void per_worker(C c, S s, F value) {
+    for (std::size_t w = 0; w < c.dp.per_worker.size(); ++w) s.add(worker_name(w), value(c.dp.per_worker[w]));
+}
+void per_suspect_reason(C c, S s, std::array<uint64_t, sequence_suspect_count> dp_feed_stats::*counts) {
+    for (const auto& f : c.dp.feeds)
+        for (std::size_t r = 1; r < sequence_suspect_count; ++r) s.add(f.name, sequence_suspect_names[r], (f.*counts)[r]);
+}
+template <typename F>
+void per_velocity_key(C c, S s, F value) {
+    for (unsigned k = 0; k < velocity_key_count; ++k) s.add(key_names[k], value(c.velocity, k));
+}
+void per_name(const std::map<std::string, uint64_t>& m, S s) {
+    for (const auto& [name, n] : m) s.add(name, n);
+}
+template <typename F>
+void per_topic(C c, S s, F value) {
+    for (std::size_t t = 0; t < kafka_topic_count; ++t)
+        s.add(kafka_topic_label(static_cast<kafka_topic>(t)), value(c.kafka->producer.topic[t]));
+}
+template <typename F>
+void per_table(S s, F value) {
+    for (std::size_t t = 0; t < spool_table_count; ++t) s.add(spool_table_name(static_cast<spool_table>(t)), value(t));
+}
+
+// Adding a counter: one row here (name, type, help, JSON path, labels, how to read it).
+const metric_def catalog[] = {
+    // ---- ports (rte_eth_stats)
+    {"txscreen_port_rx_packets_total", counter, "Packets received by the port (ipackets)", "ports.*.ipackets", {"port"},
+     [](C c, S s) { per_port(c, s, [](const dp_port_stats& p) { return p.ipackets; }); }},
+    {"txscreen_port_rx_bytes_total", counter, "Bytes received by the port", "ports.*.ibytes", {"port"},
+     [](C c, S s) { per_port(c, s, [](const dp_port_stats& p) { return p.ibytes; }); }},
+    {"txscreen_port_imissed_total", counter, "Packets the NIC dropped because rx queues were full", "ports.*.imissed",
+     {"port"}, [](C c, S s) { per_port(c, s, [](const dp_port_stats& p) { return p.imissed; }); }, nullptr,
+     view_drop, "imissed"},
+    {"txscreen_port_rx_nombuf_total", counter, "Packets dropped for lack of mbufs", "ports.*.rx_nombuf", {"port"},
+     [](C c, S s) { per_port(c, s, [](const dp_port_stats& p) { return p.rx_nombuf; }); }, nullptr, view_drop,
+     "rx_nombuf"},
+    {"txscreen_port_ierrors_total", counter, "Bad frames", "ports.*.ierrors", {"port"},
+     [](C c, S s) { per_port(c, s, [](const dp_port_stats& p) { return p.ierrors; }); }},
+
+    // ---- rx lcores: packets, feeds, framing, decoding
+    {"txscreen_rx_packets_total", counter, "Packets taken off rx queues by the rx lcores", "rx_packets", {},
+     [](C c, S s) { s.add(c.dp.rx.rx_packets); }, nullptr, view_throughput, "rx_packets"},
+    {"txscreen_non_feed_packets_total", counter, "Packets matching no feed, by reason", "non_feed_packets.*", {"reason"},
+     [](C c, S s) {
+         for (std::size_t i = 1; i < packet_drop_count; ++i) s.add(packet_drop_names[i], c.dp.rx.drops[i]);
+     },
+     nullptr, view_drop, "non_feed_packets"},
+    {"txscreen_feed_packets_total", counter, "Datagrams that matched a feed", "feed_packets", {},
+     [](C c, S s) { s.add(c.dp.rx.feed_packets); }, nullptr, view_throughput, "feed_packets"},
+    {"txscreen_feed_messages_total", counter, "Messages framed out of feed datagrams", "feed_messages", {},
+     [](C c, S s) { s.add(c.dp.rx.feed_messages); }, nullptr, view_throughput, "feed_messages"},
+    {"txscreen_feed_duplicates_total", counter, "Duplicate messages (A/B arbitration losers, retransmits)",
+     "duplicates", {}, [](C c, S s) { s.add(c.dp.rx.duplicates); }},
+    {"txscreen_framing_errors_total", counter, "Datagrams whose framing broke", "framing_errors", {},
+     [](C c, S s) { s.add(c.dp.rx.framing_errors); }},
+    {"txscreen_heartbeats_total", counter, "MoldUDP64 heartbeats (datagrams with no message)", "heartbeats", {},
+     [](C c, S s) { s.add(c.dp.rx.heartbeats); }},
+    {"txscreen_rx_handoff_stalls_total", counter, "rx polls skipped because a worker ring was full", "handoff_stalls",
+     {}, [](C c, S s) { s.add(c.dp.rx.handoff_stalls); }},
+    {"txscreen_feed_gaps_total", counter, "Sequence gaps detected, by feed", "feeds.*.gap_events", {"feed"},
+     [](C c, S s) { per_feed(c, s, [](const dp_feed_stats& f) { return f.gap_events; }); }},
+    {"txscreen_feed_gap_messages_total", counter, "Messages missing in sequence gaps, by feed", "feeds.*.missing",
+     {"feed"}, [](C c, S s) { per_feed(c, s, [](const dp_feed_stats& f) { return f.missing; }); }, nullptr,
+     view_drop, "feed_gaps"},
+    {"txscreen_feed_out_of_order_total", counter, "Late messages accepted, by feed", "feeds.*.late_accepted", {"feed"},
+     [](C c, S s) { per_feed(c, s, [](const dp_feed_stats& f) { return f.late_accepted; }); }},
+    {"txscreen_feed_suspect_datagrams_total", counter,
+     "MoldUDP64 datagrams held back: implausible sequence range (docs/feeds.md), by feed and reason",
+     "feeds.*.suspect_datagrams.*", {"feed", "reason"},
+     [](C c, S s) { per_suspect_reason(c, s, &dp_feed_stats::suspect_datagrams); }},
+    {"txscreen_feed_suspect_messages_total", counter,
+     "Messages of datagrams held back as suspect (not scored), by feed and reason", "feeds.*.suspect_messages.*",
+     {"feed", "reason"}, [](C c, S s) { per_suspect_reason(c, s, &dp_feed_stats::suspect_messages); }},
+    {"txscreen_feed_sequence_resets_total", counter,
+     "Confirmed sequence jumps: a MoldUDP64 session re-based onto a new range, by feed", "feeds.*.sequence_resets",
+     {"feed"}, [](C c, S s) { per_feed(c, s, [](const dp_feed_stats& f) { return f.sequence_resets; }); }},
+    {"txscreen_events_late_total", counter,
+     "Transactions older than the shard watermark - allowed_lateness (scored, not in velocity), by feed",
+     "feeds.*.events_late", {"feed"},
+     [](C c, S s) { per_feed(c, s, [](const dp_feed_stats& f) { return f.events_late; }); }},
+    {"txscreen_events_ahead_total", counter,
+     "Transactions dated beyond the receive clock + max_future_skew (scored, not in velocity), by feed",
+     "feeds.*.events_ahead", {"feed"},
+     [](C c, S s) { per_feed(c, s, [](const dp_feed_stats& f) { return f.events_ahead; }); }},
+    {"txscreen_decoded_total", counter, "Messages decoded into a transaction", "decoded", {},
+     [](C c, S s) { s.add(c.dp.rx.decoded); }, nullptr, view_throughput, "decoded"},
+    {"txscreen_rejects_total", counter, "Messages rejected by the decoder, by reason", "rejects.*", {"reason"},
+     [](C c, S s) {
+         for (std::size_t i = 1; i < reject_reason_count; ++i) s.add(reject_table[i].name, c.dp.rx.rejects[i]);
+     },
+     nullptr, view_throughput, "rejected"},
+    {"txscreen_text_truncations_total", counter, "Transactions with a text field cut to its fixed size",
+     "truncated_fields", {}, [](C c, S s) { s.add(c.dp.rx.truncated_fields); }},
+    {"txscreen_pans_masked_total", counter, "PANs masked in decoded text fields (a producer sends card numbers in text)",
+     "pans_masked", {}, [](C c, S s) { s.add(c.dp.rx.pans_masked); }},
+
+    // ---- worker lcores and engines
+    {"txscreen_lcore_messages_total", counter, "Transactions scored by the worker lcore", "workers.*.txns", {"lcore"},
+     [](C c, S s) { per_worker(c, s, [](const worker_counters& w) { return w.txns; }); }},
+    {"txscreen_lcore_verdicts_total", counter, "Verdicts the worker lcore put on the controlplane ring",
+     "workers.*.verdicts", {"lcore"}, [](C c, S s) { per_worker(c, s, [](const worker_counters& w) { return w.verdicts; }); }},
+    {"txscreen_lcore_alerts_total", counter, "Alerts among the worker lcore's verdicts", "workers.*.alerts", {"lcore"},
+     [](C c, S s) { per_worker(c, s, [](const worker_counters& w) { return w.alerts; }); }},
+    {"txscreen_lcore_handoff_full_total", counter, "Times the verdict ring was full and the worker paused",
+     "workers.*.verdict_stalls", {"lcore"},
+     [](C c, S s) { per_worker(c, s, [](const worker_counters& w) { return w.verdict_stalls; }); }, nullptr, view_drop,
+     "handoff_full"},
+    {"txscreen_worker_verdicts_total", counter, "Verdicts the workers put on the controlplane ring", "verdicts", {},
+     [](C c, S s) { s.add(c.dp.work.verdicts); }, nullptr, view_throughput, "verdicts"},
+    {"txscreen_screened_total", counter, "Transactions scanned by a pattern database", "screened", {},
+     [](C c, S s) { s.add(c.screened); }},
+    {"txscreen_screen_errors_total", counter, "Pattern scans that failed (the transaction is scored unscreened)",
+     "screen_errors", {}, [](C c, S s) { s.add(c.screen_errors); }},
+    {"txscreen_velocity_capacity", gauge, "Velocity table slots, summed over workers", "velocity.capacity.*", {"key"},
+     [](C c, S s) { per_velocity_key(c, s, [](const auto& v, unsigned k) { return v.capacity[k]; }); }},
+    // Occupied slots: an insert fills one; a sweep of an expired entry or a displacement
+    // frees one (reuse in place does both).
+    {"txscreen_velocity_entries", gauge, "Velocity table slots in use, summed over workers", "velocity.entries.*",
+     {"key"}, [](C c, S s) {
+         per_velocity_key(c, s, [](const auto& v, unsigned k) { return v.inserted[k] - v.expired_reused[k] - v.evicted[k]; });
+     }},
+    {"txscreen_velocity_inserted_total", counter, "Keys inserted into the velocity tables", "velocity.inserted.*",
+     {"key"}, [](C c, S s) { per_velocity_key(c, s, [](const auto& v, unsigned k) { return v.inserted[k]; }); }},
+    {"txscreen_velocity_evictions_total", counter, "Live entries evicted because the table was full",
+     "velocity.evictions.*", {"key"},
+     [](C c, S s) { per_velocity_key(c, s, [](const auto& v, unsigned k) { return v.evicted[k]; }); }, nullptr,
+     view_drop, "velocity_evictions"},
+
+    // ---- verdicts as the controlplane consumed them
+    {"txscreen_verdicts_consumed_total", counter, "Verdicts taken off the ring by the controlplane",
+     "verdicts_consumed", {}, [](C c, S s) { s.add(c.verdicts_consumed); }},
+    {"txscreen_verdicts_total", counter, "Verdicts consumed by the controlplane, by decision", "decisions.*",
+     {"decision"}, [](C c, S s) {
+         for (unsigned d = 0; d < 3; ++d) s.add(decision_names[d], c.decisions[d]);
+     }},
+    {"txscreen_rejects_consumed_total", counter, "Reject records taken off the ring by the controlplane",
+     "rejects_consumed", {}, [](C c, S s) { s.add(c.rejects_consumed); }},
+    {"txscreen_alerts_total", counter, "Verdicts with score >= the alert threshold", "alerts", {},
+     [](C c, S s) { s.add(c.alerts); }, nullptr, view_throughput, "alerts"},
+    {"txscreen_alerts_by_rule_total", counter, "Alerts by their top reason's rule", "alerts_by_rule.*", {"rule"},
+     [](C c, S s) { per_name(c.alerts_by_rule, s); }},
+    {"txscreen_rule_hits_total", counter, "Verdicts each rule contributed a reason to", "rule_hits.*", {"rule"},
+     [](C c, S s) { per_name(c.rule_hits, s); }},
+    {"txscreen_pattern_hits_total", counter, "Verdicts with a pattern match, by category", "pattern_hits.*",
+     {"category"}, [](C c, S s) {
+         for (int k = 0; k < pattern_category_count; ++k) s.add(pattern_category_names[k], c.category_hits[k]);
+     }},
+    {"txscreen_ruleset_version", gauge, "Live ruleset version", "ruleset_version", {},
+     [](C c, S s) { s.add(c.ruleset_version); }},
+    {"txscreen_patterns_version", gauge, "Live pattern database version (0: no screening)", "patterns_version", {},
+     [](C c, S s) { s.add(c.patterns_version); }},
+    {"txscreen_reloads_total", counter, "Hot reloads through the admin API", "reloads.*_*", {"what", "result"},
+     [](C c, S s) {
+         for (int what = 0; what < 2; ++what)
+             for (int ok = 0; ok < 2; ++ok)
+                 s.add(what ? "patterns" : "rules", ok ? "refused" : "ok", c.reloads[what][ok]);
+     }},
+
+    // ---- Kafka
+    {"txscreen_kafka_produced_total", counter, "Records accepted by the Kafka producer", "kafka.*_produced", {"topic"},
+     [](C c, S s) { per_topic(c, s, [](const kafka_topic_counters& t) { return t.produced; }); }, with_kafka},
+    {"txscreen_kafka_acked_total", counter, "Records acknowledged by the brokers (acks=all)", "kafka.*_acked",
+     {"topic"}, [](C c, S s) { per_topic(c, s, [](const kafka_topic_counters& t) { return t.acked; }); }, with_kafka},
+    {"txscreen_kafka_failed_total", counter, "Records whose delivery failed", "kafka.*_failed", {"topic"},
+     [](C c, S s) { per_topic(c, s, [](const kafka_topic_counters& t) { return t.failed; }); }, with_kafka},
+    {"txscreen_kafka_pending_messages", gauge, "Records queued or in flight", "kafka.*_pending", {"topic"},
+     [](C c, S s) { per_topic(c, s, [](const kafka_topic_counters& t) { return t.pending(); }); }, with_kafka,
+     view_backlog, "kafka_pending"},
+    {"txscreen_kafka_backpressure_total", counter, "Records refused because the backlog was full",
+     "kafka.*_backpressure", {"topic"},
+     [](C c, S s) { per_topic(c, s, [](const kafka_topic_counters& t) { return t.backpressure; }); }, with_kafka},
+    {"txscreen_kafka_saved_total", counter, "Alerts whose delivery failed, saved to the outbox instead",
+     "kafka.*_saved", {"topic"},
+     [](C c, S s) { s.add("alerts", c.kafka->producer[kafka_topic::alerts].saved); }, with_kafka},
+    {"txscreen_kafka_waiting_alerts", gauge, "Alerts held until the Kafka producer takes them (rx paused)",
+     "kafka.alerts_waiting", {}, [](C c, S s) { s.add(c.kafka->waiting); }, with_kafka, view_backlog,
+     "kafka_waiting"},
+    {"txscreen_kafka_backpressure_waits_total", counter, "Times a held alert was refused again (backlog still full)",
+     "kafka.backpressure_waits", {}, [](C c, S s) { s.add(c.kafka->backpressure_waits); }, with_kafka},
+    {"txscreen_kafka_alerts_dropped_total", counter,
+     "Alerts the producer refused outright (fatal error, too large) that no outbox took: lost", "kafka.alerts_dropped",
+     {}, [](C c, S s) { s.add(c.kafka->alerts_dropped); }, with_kafka},
+    {"txscreen_kafka_embedded_retention_deleted_total", counter,
+     "Records the embedded broker deleted by retention (its bounded backlog; not loss)",
+     "kafka.embedded_retention_deleted", {}, [](C c, S s) { s.add(c.kafka->retention_deleted); }, with_kafka},
+    {"txscreen_kafka_outbox_alerts", gauge, "Alerts in the on-disk outbox, not handed to Kafka yet",
+     "kafka.outbox_backlog", {}, [](C c, S s) { s.add(c.kafka->producer.outbox.backlog); }, with_outbox, view_backlog,
+     "kafka_outbox"},
+    {"txscreen_kafka_outbox_bytes", gauge, "Bytes of outbox segment files", "kafka.outbox_bytes", {},
+     [](C c, S s) { s.add(c.kafka->producer.outbox.bytes); }, with_outbox},
+    {"txscreen_kafka_outbox_spilled_total", counter, "Alerts saved to the outbox because the backlog was full",
+     "kafka.alerts_spilled", {}, [](C c, S s) { s.add(c.kafka->producer.spilled); }, with_outbox},
+    {"txscreen_kafka_outbox_replayed_total", counter, "Outbox alerts handed to the Kafka producer",
+     "kafka.outbox_replayed", {}, [](C c, S s) { s.add(c.kafka->producer.replayed); }, with_outbox},
+    {"txscreen_kafka_outbox_recovered_total", counter, "Outbox alerts found at start from an earlier run",
+     "kafka.outbox_recovered", {}, [](C c, S s) { s.add(c.kafka->producer.outbox.recovered); }, with_outbox},
+    {"txscreen_kafka_outbox_lost_total", counter, "Alerts the outbox could not save (disk full, I/O error)",
+     "kafka.outbox_lost", {}, [](C c, S s) { s.add(c.kafka->producer.outbox.lost); }, with_outbox},
+    {"txscreen_kafka_outbox_full_total", counter,
+     "Alerts refused because the outbox reached kafka.outbox_max_size (held, rx paused)", "kafka.outbox_full", {},
+     [](C c, S s) { s.add(c.kafka->producer.outbox_full); }, with_outbox},
+
+    // ---- spool and S3
+    {"txscreen_spool_records_total", counter, "Records appended to the spool, by table", "spool.records.*", {"table"},
+     [](C c, S s) { per_table(s, [&](std::size_t t) { return c.spool->appended[t]; }); }, with_spool},
+    {"txscreen_spool_durable_total", counter, "Records fsynced, by table", "spool.durable.*", {"table"},
+     [](C c, S s) { per_table(s, [&](std::size_t t) { return c.spool->durable[t]; }); }, with_spool},
+    {"txscreen_spool_refused_total", counter,
+     "Appends refused: spool not writable, or over its disk budget with no uploader", "spool.refused", {},
+     [](C c, S s) { s.add(c.spool->refused); }, with_spool, view_drop, "spool_refused"},
+    {"txscreen_spool_lost_total", counter, "Records accepted but never made durable (I/O error)", "spool.lost", {},
+     [](C c, S s) { s.add(c.spool->lost); }, with_spool},
+    {"txscreen_spool_files_total", counter, "Spool files completed (fsynced and renamed)", "spool.files", {},
+     [](C c, S s) { s.add(c.spool->files_completed); }, with_spool},
+    {"txscreen_spool_writable", gauge, "1 when the spool directory accepts appends", "spool.writable", {},
+     [](C c, S s) { s.add(c.spool->writable ? 1 : 0); }, with_spool},
+    {"txscreen_spool_disk_bytes", gauge, "Bytes of spool files on disk (spool.max_bytes budgets them)",
+     "spool.disk_bytes", {}, [](C c, S s) { s.add(c.spool->disk_bytes); }, with_spool},
+    {"txscreen_spool_max_bytes", gauge, "The spool's disk budget, spool.max_bytes", "spool.max_bytes", {},
+     [](C c, S s) { s.add(c.spool->max_disk_bytes); }, with_spool},
+    {"txscreen_spool_over_budget", gauge, "1 while the spool's files reach its disk budget", "spool.over_budget", {},
+     [](C c, S s) { s.add(c.spool->over_budget ? 1 : 0); }, with_spool},
+    {"txscreen_spool_budget_waits_total", counter,
+     "Times rx was paused because the spool reached its disk budget (an uploader drains it)", "spool.budget_waits", {},
+     [](C c, S s) { s.add(c.spool->budget_waits); }, with_spool},
+    {"txscreen_spool_budget_refused_total", counter,
+     "Rows refused because the spool reached its disk budget with no uploader (also in refused)",
+     "spool.budget_refused", {}, [](C c, S s) { s.add(c.spool->budget_refused); }, with_spool},
+    {"txscreen_spool_files_pending", gauge, "Completed spool files not yet uploaded", "s3.files_pending", {},
+     [](C c, S s) { s.add(c.s3->backlog_files); }, with_s3, view_backlog, "spool_files_pending"},
+    {"txscreen_s3_pending_bytes", gauge, "Bytes of completed spool files not yet uploaded", "s3.pending_bytes", {},
+     [](C c, S s) { s.add(c.s3->backlog_bytes); }, with_s3, view_backlog, "s3_pending_bytes"},
+    {"txscreen_s3_uploads_total", counter, "Upload attempts by result", "s3.uploads.*", {"result"},
+     [](C c, S s) {
+         s.add("ok", c.s3->uploaded_files);
+         s.add("retry", c.s3->retries);
+         s.add("failed", c.s3->failures);
+     },
+     with_s3},
+};
+
+const histogram_def latency{"txscreen_latency_seconds", "rx burst -> verdict on the controlplane ring", "latency_ns"};
+
+}  // namespace
+
+std::span<const metric_def> metric_catalog() { return catalog; }
+
+const histogram_def& latency_metric() { return latency; }
+
+std::string_view build_info_metric_name() { return "txscreen_build_info"; }
+
+}  // namespace txscreen

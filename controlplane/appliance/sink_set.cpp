@@ -1,0 +1,115 @@
+#include "controlplane/appliance/sink_set.h"
+
+#include <cstdio>
+#include <stdexcept>
+#include <thread>
+
+namespace txscreen {
+
+sink_set::sink_set(const appliance_config& conf, bool quiet) {
+    if (conf.kafka.enabled) open_kafka(conf, quiet);
+    if (!conf.spool.dir.empty()) open_spool(conf);
+    if (_spool) _sinks.push_back(_spool.get());
+    if (_kafka) _sinks.push_back(_kafka.get());
+}
+
+sink_set::~sink_set() {
+    if (!_closed) close();
+}
+
+void sink_set::open_kafka(const appliance_config& conf, bool quiet) {
+    kafka_config kc = conf.kafka;
+    // Alerts the broker cannot take yet wait on disk next to the spool, not in memory
+    // and not by stalling the dataplane (docs/kafka.md, "Outbox").
+    if (!conf.spool.dir.empty()) kc.outbox_dir = conf.spool.dir + "/kafka-outbox";
+    _kafka = std::make_unique<kafka_publisher>(kc);
+    _bootstrap = _kafka->bootstrap_servers();
+    if (!quiet)
+        std::printf("txscreen: Kafka %s at %s\n", kc.brokers == "embedded" ? "embedded broker" : "brokers", _bootstrap.c_str());
+}
+
+// With no uploader nothing drains the spool: past its disk budget rows are refused and
+// counted (screening goes on, `run` exits 3) instead of holding rx forever; with one,
+// rx is held until uploads free room (docs/spool.md).
+void sink_set::open_spool(const appliance_config& conf) {
+    spool_config sc = conf.spool;
+    sc.refuse_over_budget = conf.s3.endpoint.empty();
+    _spool = std::make_unique<spool_writer>(std::move(sc));
+    if (!_spool->open()) throw std::runtime_error("spool: " + _spool->last_error());
+    if (conf.s3.endpoint.empty()) return;
+    _uploader = std::make_unique<s3_uploader>(conf.spool.dir, conf.s3);
+    if (!_uploader->start()) throw std::runtime_error("s3: " + _uploader->last_error());  // queues what is there
+    _spool->hand_files_to(_uploader.get());
+}
+
+// Each sink counts what it refuses; one that holds makes must_wait() say so.
+void sink_set::deliver(const Verdict& v) noexcept {
+    for (record_sink* s : _sinks) s->offer(v);
+}
+
+void sink_set::deliver(const reject_record& r) noexcept {
+    for (record_sink* s : _sinks) s->offer(r);
+}
+
+bool sink_set::must_wait(bool stopping) noexcept {
+    bool wait = false;
+    for (record_sink* s : _sinks)  // every sink asked: asking retries its held records
+        if (s->holding() && (!stopping || s->held_records() > 0)) wait = true;
+    return wait;
+}
+
+void sink_set::tick() noexcept {
+    for (record_sink* s : _sinks) s->tick();
+}
+
+void sink_set::use_ruleset(const ruleset* names) noexcept {
+    for (record_sink* s : _sinks) s->use_ruleset(names);
+}
+
+double sink_set::kafka_stalled_s() {
+    if (!_kafka) return 0;
+    const kafka_counters k = _kafka->counters();
+    uint64_t acked = 0, pending = 0;
+    for (const auto& t : k.topic) {
+        acked += t.acked;
+        pending += t.pending();
+    }
+    const bool waiting = k.waiting > 0 || pending > 0 || k.outbox.backlog > 0;
+    const auto now = std::chrono::steady_clock::now();
+    if (!waiting || acked != _kafka_last_acked) {
+        _kafka_progress_at = now;
+        _kafka_last_acked = acked;
+    }
+    return std::chrono::duration<double>(now - _kafka_progress_at).count();
+}
+
+bool sink_set::spool_writable(std::string* why) const {
+    if (!_spool || _spool->writable()) return true;
+    if (why) *why = _spool->last_error();
+    return false;
+}
+
+// Gives completed files a bounded time to reach S3; whatever is left stays in the
+// spool and the next start uploads it.
+void sink_set::close_uploader() {
+    for (int i = 0; i < 300 && _uploader->stats().backlog_files > 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    _uploader->stop();
+}
+
+void sink_set::close() {
+    for (record_sink* s : _sinks) s->close();  // the spool seals, fsyncs and queues every open file
+    if (_uploader) close_uploader();
+    _closed = true;
+}
+
+void sink_set::collect(appliance_counters& c) const {
+    if (_kafka) {
+        const kafka_counters k = _kafka->counters();
+        c.kafka = kafka_sink_counters{k, k.waiting, k.backpressure_waits, k.alerts_dropped, k.retention_deleted};
+    }
+    if (_spool) c.spool = _spool->stats();
+    if (_uploader) c.s3 = _uploader->stats();
+}
+
+}  // namespace txscreen

@@ -1,0 +1,67 @@
+// Where verdicts and rejects go once the controlplane takes them off the rings: a list
+// of record_sinks (controlplane/record_sink.h) offered every record in turn: the spool
+// (every record, durable: docs/spool.md) and Kafka (alerts, optionally every scored
+// verdict, rejects: docs/kafka.md); a further sink is one more row in the list. The
+// spool hands its completed files to the S3 uploader.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/reject_record.h"
+#include "common/verdict.h"
+#include "controlplane/appliance/appliance_config.h"
+#include "controlplane/appliance/appliance_counters.h"
+#include "controlplane/kafka_publisher.h"
+#include "controlplane/record_sink.h"
+#include "controlplane/s3_uploader.h"
+#include "controlplane/spool_writer.h"
+#include "rules/ruleset.h"
+
+namespace txscreen {
+
+class sink_set {
+public:
+    // Opens every configured sink; throws std::runtime_error naming the section.
+    // Kafka comes first so that a bad broker list fails before the dataplane starts.
+    explicit sink_set(const appliance_config& conf, bool quiet);
+    ~sink_set();
+
+    void deliver(const Verdict& v) noexcept;
+    void deliver(const reject_record& r) noexcept;
+    // True while a sink is holding (Kafka holding alerts, the spool over its disk budget
+    // with an uploader to drain it): the caller stops taking verdicts, the rings fill and
+    // rx pauses. `stopping`: the input has ended; what is in flight is still taken, so
+    // only sinks with records in their hold queue are waited for.
+    bool must_wait(bool stopping) noexcept;
+    // Periodic work: retries, the spool's fsync interval.
+    void tick() noexcept;
+    // Names for reason codes: the ruleset the caller holds as a reader.
+    void use_ruleset(const ruleset* names) noexcept;
+    // Closes every sink (seals the spool, flushes Kafka), then gives S3 a bounded time;
+    // counters are final after.
+    void close();
+    void collect(appliance_counters& c) const;
+    bool kafka_ready() const noexcept { return !_kafka || _kafka->ready(); }
+    // Seconds Kafka has had records waiting and acknowledged none (0 when not waiting).
+    double kafka_stalled_s();
+    bool spool_writable(std::string* why) const;
+    const std::string& kafka_bootstrap() const noexcept { return _bootstrap; }
+
+private:
+    void open_kafka(const appliance_config& conf, bool quiet);
+    void open_spool(const appliance_config& conf);
+    void close_uploader();
+    std::unique_ptr<kafka_publisher> _kafka;
+    std::unique_ptr<spool_writer> _spool;
+    std::unique_ptr<s3_uploader> _uploader;
+    std::vector<record_sink*> _sinks;  // offered in this order: the spool first
+    std::string _bootstrap;
+    bool _closed = false;
+    std::chrono::steady_clock::time_point _kafka_progress_at = std::chrono::steady_clock::now();
+    uint64_t _kafka_last_acked = 0;
+};
+
+}  // namespace txscreen
