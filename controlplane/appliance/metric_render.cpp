@@ -103,14 +103,16 @@ nlohmann::ordered_json render_view(const appliance_counters& c, metric_view view
 
 std::string render_summary_lines(const appliance_counters& c) {
     std::string scalars, groups;
-    for (const auto& [group, value] : render_counters_json(c).items()) {
+    const nlohmann::ordered_json doc = render_counters_json(c);  // outlives the loop over it
+    for (const auto& [group, value] : doc.items()) {
         if (group == latency_metric().json) continue;
         if (value.is_number_unsigned()) {
             if (value.get<uint64_t>()) scalars += (scalars.empty() ? "" : ", ") + group + ' ' + value.dump();
             continue;
         }
         std::string line;
-        for (const auto& [key, v] : value.flatten().items())
+        const nlohmann::ordered_json flat = value.flatten();
+        for (const auto& [key, v] : flat.items())
             if (v.is_number_unsigned() && v.get<uint64_t>() != 0)
                 line += (line.empty() ? "" : ", ") + key.substr(1) + ' ' + v.dump();
         if (!line.empty()) groups += "  " + group + ": " + line + '\n';

@@ -53,8 +53,12 @@ void sink_set::deliver(const reject_record& r) noexcept {
 
 bool sink_set::must_wait(bool stopping) noexcept {
     bool wait = false;
-    for (record_sink* s : _sinks)  // every sink asked: asking retries its held records
-        if (s->holding() && (!stopping || s->held_records() > 0)) wait = true;
+    for (record_sink* s : _sinks) {
+        // Once stopping, what is in flight is still taken: a sink that only asks for a
+        // pause (the spool over its budget) is not waited for, one holding records is.
+        if (stopping && s->held_records() == 0) continue;
+        wait |= s->holding();  // every sink asked: asking retries its held records
+    }
     return wait;
 }
 

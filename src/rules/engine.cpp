@@ -68,7 +68,7 @@ inline const screen_result* screen_stage(const pattern_db& db, unsigned worker, 
 }
 
 // What the detectors read about `t`, once velocity has observed it.
-inline detector_input detector_input_of(const Txn& t, const ruleset& rs, const observe_result& obs,
+inline detector_input detector_input_of(const Txn& t, const observe_result& obs,
                                         const velocity_config& vel, const screen_result* screen,
                                         const pattern_db* patterns, const detector_keys& keys) noexcept {
     const int64_t now = t.event_time_ms;
@@ -82,8 +82,6 @@ inline detector_input detector_input_of(const Txn& t, const ruleset& rs, const o
     // they would describe another moment than the card's real history: skip them.
     const bool measured = obs.status != observe_status::too_late && obs.status != observe_status::ahead;
     return detector_input{.txn = t,
-                          .rules = rs,
-                          .det = rs.det,
                           .velocity = vel,
                           .obs = obs,
                           .card = card,
@@ -98,22 +96,24 @@ inline detector_input detector_input_of(const Txn& t, const ruleset& rs, const o
                           .measured = measured};
 }
 
-// One row of detector_table, when the ruleset enables it. The row is a template
-// argument so the call is direct and the compiler may inline the detector.
-template <detector id, detector_evaluate evaluate>
-inline void run_detector(const detector_input& in, detector_state& st, reason_list& fired) noexcept {
-    const int i = static_cast<int>(id);
-    if (!in.det.enable[i]) return;
+// Detector D (rule id `id`), when the ruleset enables it. The row is a template
+// argument so the call is direct and the compiler may inline the detector; it reads
+// its own settings (a base of detector_settings, no copy).
+template <class D, std::size_t id>
+inline void run_detector(const detector_input& in, const detector_settings& det, detector_state& st,
+                         reason_list& fired) noexcept {
+    if (!det.enable[id]) return;
     detector_hit hit;
-    if (!evaluate(in, st, hit)) return;
-    fired.add(i, hit.weight < 0 ? in.det.weight[i] : static_cast<uint8_t>(hit.weight), hit.value, hit.limit);
+    hit.weight = det.weight[id];
+    if (!D::evaluate(in, det, st, hit)) return;
+    fired.add(static_cast<int>(id), hit.weight, hit.value, hit.limit);
 }
 
-// Runs every row of detector_table in rule-id order.
-template <std::size_t... row>
-inline void run_detectors(const detector_input& in, detector_state& st, reason_list& fired,
-                          std::index_sequence<row...>) noexcept {
-    (run_detector<detector_table[row].id, detector_table[row].evaluate>(in, st, fired), ...);
+// Runs every detector of the table (rules/detectors/table.h) in rule-id order.
+template <std::size_t... id>
+inline void run_detectors(const detector_input& in, const detector_settings& det, detector_state& st,
+                          reason_list& fired, std::index_sequence<id...>) noexcept {
+    (run_detector<detector_type<id>, id>(in, det, st, fired), ...);
 }
 
 // User rules compare their key's window at the event's time. For a duplicate the
@@ -287,9 +287,9 @@ void engine::score_prepared(const Txn& t, const prepared& prep, Verdict& out,
     screen_result own_scan;
     const screen_result* screen =
         _patterns ? screen_stage(*_patterns, _worker, t, screened, own_scan, out, _counters) : nullptr;
-    const detector_input in = detector_input_of(t, *rs, obs, _state->vel.config(), screen, _patterns, prep.keys);
+    const detector_input in = detector_input_of(t, obs, _state->vel.config(), screen, _patterns, prep.keys);
     reason_list fired;
-    run_detectors(in, _state->detectors, fired, std::make_index_sequence<std::size(detector_table)>());
+    run_detectors(in, rs->det, _state->detectors, fired, std::make_index_sequence<detector_count>());
     if (in.measured) run_user_rules(*rs, in, fired);
     decide(*rs, fired, out, _counters);
     _counters.duplicates += out.duplicate;

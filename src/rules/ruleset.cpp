@@ -4,18 +4,21 @@
 #include "common/duration.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <initializer_list>
+#include <iterator>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include <openssl/evp.h>
 #include <toml++/toml.h>
 
 #include "common/bounded_file.h"
-#include "common/currency.h"
 
 namespace txscreen {
 
@@ -40,29 +43,25 @@ int ruleset::rule_id(std::string_view name) const noexcept {
     return -1;
 }
 
-int64_t ruleset::high_amount_limit(uint16_t currency, uint16_t mcc, uint8_t exponent) const noexcept {
-    int64_t any_mcc = -1;
-    for (int i = 0; i < det.n_currency_limits; ++i) {
-        const currency_limit& l = det.currency_limits[i];
-        if (l.currency != currency) continue;
-        if (l.mcc == mcc && mcc != 0) return l.limit_minor;
-        if (l.mcc == 0) any_mcc = l.limit_minor;
-    }
-    if (any_mcc >= 0) return any_mcc;
-    if (det.default_limit_major <= 0) return 0;
-    return static_cast<int64_t>(std::llround(det.default_limit_major * std::pow(10.0, exponent)));
+namespace {
+
+// The velocity history detector D reads back: 0 when disabled or when it reads none.
+template <class D, std::size_t id>
+int64_t history_of(const detector_settings& det) noexcept {
+    if constexpr (requires { D::history_ms(det); })
+        if (det.enable[id]) return D::history_ms(det);
+    return 0;
 }
 
+template <std::size_t... id>
+int64_t longest_detector_history(const detector_settings& det, std::index_sequence<id...>) noexcept {
+    return std::max({int64_t{0}, history_of<detector_type<id>, id>(det)...});
+}
+
+}  // namespace
+
 int64_t ruleset::longest_window_ms() const noexcept {
-    int64_t w = 0;
-    auto take = [&](detector d, int64_t ms) {
-        if (det.enable[static_cast<int>(d)]) w = std::max(w, ms);
-    };
-    take(detector::rapid_repeat, det.rapid_repeat_window_ms);
-    take(detector::amount_velocity, det.amount_velocity_window_ms);
-    take(detector::count_velocity, det.count_velocity_window_ms);
-    take(detector::card_testing, det.card_testing_window_ms);
-    take(detector::duplicate, det.duplicate_window_ms);
+    int64_t w = longest_detector_history(det, std::make_index_sequence<detector_count>());
     for (int i = 0; i < n_rules; ++i) w = std::max(w, rules[i].window_ms);
     return w;
 }
@@ -106,8 +105,8 @@ struct ruleset_loader {
     }
 
     // Refuses any key of `t` not in `allowed`.
-    bool only_keys(const toml::table& t, const std::string& prefix,
-                   std::initializer_list<std::string_view> allowed) {
+    template <class Names>
+    bool only_keys(const toml::table& t, const std::string& prefix, const Names& allowed) {
         for (auto&& [k, v] : t) {
             if (std::find(allowed.begin(), allowed.end(), k.str()) == allowed.end()) {
                 std::string list;
@@ -120,6 +119,10 @@ struct ruleset_loader {
             }
         }
         return true;
+    }
+
+    bool only_keys(const toml::table& t, const std::string& prefix, std::initializer_list<std::string_view> allowed) {
+        return only_keys<std::initializer_list<std::string_view>>(t, prefix, allowed);
     }
 
     bool get_bool(const toml::table& t, const std::string& prefix, std::string_view key, bool& out) {
@@ -199,174 +202,32 @@ struct ruleset_loader {
         return n->as_table();
     }
 
-    bool common_detector(const toml::table& t, const std::string& prefix, detector d) {
-        int i = static_cast<int>(d);
-        return get_bool(t, prefix, "enable", rs->det.enable[i]) &&
-               get_int_as(t, prefix, "weight", 0, 100, rs->det.weight[i]);
+    template <class D, std::size_t id>
+    bool detector_section(const toml::table& t, const std::string& p) {
+        std::vector<std::string_view> allowed = {"enable", "weight"};
+        allowed.insert(allowed.end(), D::keys.begin(), D::keys.end());
+        return only_keys(t, p, allowed) && get_bool(t, p, "enable", rs->det.enable[id]) &&
+               get_int_as(t, p, "weight", 0, 100, rs->det.weight[id]) &&
+               D::parse(settings_node(this, &t, nullptr, p), rs->det);
     }
 
-    bool currency_code(const toml::node& n, const std::string& path, uint16_t& numeric,
-                       const toml::source_region& where) {
-        (void)n;
-        std::string_view code = path.substr(path.rfind('.') + 1);
-        const currency_info* ci = currency_by_alpha(code);
-        if (!ci) return fail(where, path, "not an ISO 4217 currency code");
-        numeric = ci->numeric;
-        return true;
+    using section_reader = bool (ruleset_loader::*)(const toml::table&, const std::string&);
+    template <std::size_t... id>
+    static constexpr std::array<section_reader, sizeof...(id)> section_readers(std::index_sequence<id...>) {
+        return {&ruleset_loader::detector_section<detector_type<id>, id>...};
     }
-
-    bool add_limit(const toml::source_region& where, const std::string& path, uint16_t currency,
-                   uint16_t mcc, double major) {
-        detector_settings& d = rs->det;
-        if (d.n_currency_limits >= max_currency_limits)
-            return fail(where, path, "too many limits (at most " + std::to_string(max_currency_limits) + ")");
-        const currency_info* ci = currency_by_numeric(currency);
-        double minor = major * std::pow(10.0, ci ? ci->exponent : 2);
-        d.currency_limits[d.n_currency_limits++] =
-            currency_limit{currency, mcc, static_cast<int64_t>(std::llround(minor))};
-        return true;
-    }
-
-    bool high_amount(const toml::table& t, const std::string& p) {
-        if (!only_keys(t, p, {"enable", "weight", "limits", "default_limit", "mcc_limits"})) return false;
-        if (!common_detector(t, p, detector::high_amount)) return false;
-        if (!get_number(t, p, "default_limit", 0, 1e12, rs->det.default_limit_major)) return false;
-        bool ok = true;
-        if (const toml::table* lim = sub_table(t, p, "limits", ok)) {
-            for (auto&& [k, v] : *lim) {
-                std::string path = join(p + ".limits", k.str());
-                uint16_t cur = 0;
-                if (!currency_code(v, path, cur, k.source())) return false;
-                double major;
-                if (v.is_integer()) major = static_cast<double>(v.as_integer()->get());
-                else if (v.is_floating_point()) major = v.as_floating_point()->get();
-                else return fail(v.source(), path, "expected a number (major units)");
-                if (!(major > 0 && major <= 1e12))
-                    return fail(v.source(), path, "limit must be > 0 and <= 1e12");
-                if (!add_limit(v.source(), path, cur, 0, major)) return false;
-            }
-        }
-        if (!ok) return false;
-        if (const toml::node* n = t.get("mcc_limits")) {
-            std::string ap = p + ".mcc_limits";
-            if (!n->is_array()) return fail(n->source(), ap, "expected an array of tables {mcc, currency, limit}");
-            int idx = 0;
-            for (const toml::node& e : *n->as_array()) {
-                std::string ep = ap + "[" + std::to_string(idx++) + "]";
-                if (!e.is_table()) return fail(e.source(), ep, "expected a table {mcc, currency, limit}");
-                const toml::table& et = *e.as_table();
-                if (!only_keys(et, ep, {"mcc", "currency", "limit"})) return false;
-                int64_t mcc = -1;
-                double limit = -1;
-                if (!get_int(et, ep, "mcc", 1, 9999, mcc) || !get_number(et, ep, "limit", 0.01, 1e12, limit))
-                    return false;
-                const toml::node* c = et.get("currency");
-                if (mcc < 0 || limit < 0 || !c)
-                    return fail(e.source(), ep, "needs mcc, currency and limit");
-                if (!c->is_string()) return fail(c->source(), ep + ".currency", "expected a currency code string");
-                const currency_info* ci = currency_by_alpha(c->as_string()->get());
-                if (!ci) return fail(c->source(), ep + ".currency", "not an ISO 4217 currency code");
-                if (!add_limit(e.source(), ep, ci->numeric, static_cast<uint16_t>(mcc), limit)) return false;
-            }
-        }
-        // MCC-specific entries must win over the currency-wide one whatever the file order.
-        std::stable_sort(rs->det.currency_limits, rs->det.currency_limits + rs->det.n_currency_limits,
-                         [](const currency_limit& a, const currency_limit& b) { return a.mcc > b.mcc; });
-        return true;
-    }
-
+    // [detector]: one sub-table per detector, read by the detector's own parse (its
+    // header in rules/detectors/) after the keys every detector has.
     bool detectors(const toml::table& t) {
         const std::string p = "detector";
-        std::initializer_list<std::string_view> allowed = {
-            "high_amount", "rapid_repeat", "amount_velocity", "count_velocity",
-            "card_testing", "impossible_travel", "new_device", "country_mismatch",
-            "high_risk_mcc", "pattern_hit", "duplicate", "event_time_ahead"};
-        if (!only_keys(t, p, allowed)) return false;
-        detector_settings& d = rs->det;
+        if (!only_keys(t, p, detector_names)) return false;
         for (auto&& [k, v] : t) {
-            std::string dp = join(p, k.str());
+            const std::string dp = join(p, k.str());
             if (!v.is_table()) return fail(v.source(), dp, "expected a table");
-            const toml::table& dt = *v.as_table();
-            std::string_view name = k.str();
-            bool ok = true;
-            if (name == "high_amount") {
-                ok = high_amount(dt, dp);
-            } else if (name == "rapid_repeat") {
-                ok = only_keys(dt, dp, {"enable", "weight", "window", "min_count"}) &&
-                     common_detector(dt, dp, detector::rapid_repeat) &&
-                     get_duration(dt, dp, "window", d.rapid_repeat_window_ms) &&
-                     get_int_as(dt, dp, "min_count", 2, 8, d.rapid_repeat_min_count);
-            } else if (name == "amount_velocity") {
-                ok = only_keys(dt, dp, {"enable", "weight", "window", "limit"}) &&
-                     common_detector(dt, dp, detector::amount_velocity) &&
-                     get_duration(dt, dp, "window", d.amount_velocity_window_ms) &&
-                     get_number(dt, dp, "limit", 0.01, 1e12, d.amount_velocity_limit_major);
-            } else if (name == "count_velocity") {
-                ok = only_keys(dt, dp, {"enable", "weight", "window", "limit"}) &&
-                     common_detector(dt, dp, detector::count_velocity) &&
-                     get_duration(dt, dp, "window", d.count_velocity_window_ms) &&
-                     get_int_as(dt, dp, "limit", 1, 1'000'000, d.count_velocity_limit);
-            } else if (name == "card_testing") {
-                ok = only_keys(dt, dp, {"enable", "weight", "window", "max_amount", "min_count",
-                                        "min_merchants"}) &&
-                     common_detector(dt, dp, detector::card_testing) &&
-                     get_duration(dt, dp, "window", d.card_testing_window_ms) &&
-                     get_number(dt, dp, "max_amount", 0.01, 1e6, d.card_testing_max_amount_major) &&
-                     get_int_as(dt, dp, "min_count", 2, 64, d.card_testing_min_count) &&
-                     get_int_as(dt, dp, "min_merchants", 1, 64, d.card_testing_min_merchants);
-            } else if (name == "impossible_travel") {
-                ok = only_keys(dt, dp, {"enable", "weight", "max_speed_kmh", "min_distance_km",
-                                        "max_gap"}) &&
-                     common_detector(dt, dp, detector::impossible_travel) &&
-                     get_number(dt, dp, "max_speed_kmh", 1, 100'000, d.travel_max_speed_kmh) &&
-                     get_number(dt, dp, "min_distance_km", 0, 20'100, d.travel_min_distance_km) &&
-                     get_duration(dt, dp, "max_gap", d.travel_max_gap_ms);
-            } else if (name == "new_device") {
-                ok = only_keys(dt, dp, {"enable", "weight", "min_history", "ecom_only", "large_amount",
-                                        "large_weight"}) &&
-                     common_detector(dt, dp, detector::new_device) &&
-                     get_int_as(dt, dp, "min_history", 0, 1000, d.new_device_min_history) &&
-                     get_bool(dt, dp, "ecom_only", d.new_device_ecom_only) &&
-                     get_number(dt, dp, "large_amount", 0, 1e12, d.new_device_large_amount_major) &&
-                     get_int_as(dt, dp, "large_weight", 0, 100, d.new_device_large_weight);
-            } else if (name == "country_mismatch") {
-                ok = only_keys(dt, dp, {"enable", "weight", "min_history", "card_present_only"}) &&
-                     common_detector(dt, dp, detector::country_mismatch) &&
-                     get_int_as(dt, dp, "min_history", 0, 1000, d.country_mismatch_min_history) &&
-                     get_bool(dt, dp, "card_present_only", d.country_mismatch_card_present_only);
-            } else if (name == "high_risk_mcc") {
-                ok = only_keys(dt, dp, {"enable", "weight", "mccs"}) &&
-                     common_detector(dt, dp, detector::high_risk_mcc) && mcc_list(dt, dp);
-            } else if (name == "pattern_hit") {
-                ok = only_keys(dt, dp, {"enable", "weight", "categories"}) &&
-                     common_detector(dt, dp, detector::pattern_hit) &&
-                     get_int_as(dt, dp, "categories", 0, 0xffff, d.pattern_categories);
-            } else if (name == "duplicate") {
-                ok = only_keys(dt, dp, {"enable", "weight", "window"}) &&
-                     common_detector(dt, dp, detector::duplicate) &&
-                     get_duration(dt, dp, "window", d.duplicate_window_ms);
-            } else if (name == "event_time_ahead") {
-                ok = only_keys(dt, dp, {"enable", "weight"}) && common_detector(dt, dp, detector::event_time_ahead);
-            }
-            if (!ok) return false;
-        }
-        return true;
-    }
-
-    bool mcc_list(const toml::table& t, const std::string& p) {
-        const toml::node* n = t.get("mccs");
-        if (!n) return true;
-        std::string path = p + ".mccs";
-        if (!n->is_array()) return fail(n->source(), path, "expected an array of MCC integers");
-        detector_settings& d = rs->det;
-        d.n_high_risk_mccs = 0;
-        for (const toml::node& e : *n->as_array()) {
-            if (!e.is_integer()) return fail(e.source(), path, "expected an integer MCC 1..9999");
-            int64_t v = e.as_integer()->get();
-            if (v < 1 || v > 9999) return fail(e.source(), path, std::to_string(v) + " is not an MCC 1..9999");
-            if (d.n_high_risk_mccs >= max_high_risk_mccs)
-                return fail(e.source(), path, "too many MCCs (at most " + std::to_string(max_high_risk_mccs) + ")");
-            d.high_risk_mccs[d.n_high_risk_mccs++] = static_cast<uint16_t>(v);
+            static constexpr auto sections = section_readers(std::make_index_sequence<detector_count>());
+            const auto id = static_cast<std::size_t>(
+                std::find(detector_names.begin(), detector_names.end(), k.str()) - detector_names.begin());
+            if (!(this->*sections[id])(*v.as_table(), dp)) return false;
         }
         return true;
     }
@@ -475,6 +336,71 @@ struct ruleset_loader {
         return true;
     }
 };
+
+// settings_node (rules/detectors/settings_node.h): a detector's view of its section,
+// answered by the loader's own readers so its errors read like every other.
+namespace {
+const toml::node* node_of(const void* p) noexcept { return static_cast<const toml::node*>(p); }
+const toml::key* key_of(const void* p) noexcept { return static_cast<const toml::key*>(p); }
+}  // namespace
+
+bool settings_node::is_table() const noexcept { return _node && node_of(_node)->is_table(); }
+bool settings_node::is_array() const noexcept { return _node && node_of(_node)->is_array(); }
+bool settings_node::is_integer() const noexcept { return _node && node_of(_node)->is_integer(); }
+bool settings_node::is_number() const noexcept {
+    return _node && (node_of(_node)->is_integer() || node_of(_node)->is_floating_point());
+}
+bool settings_node::is_string() const noexcept { return _node && node_of(_node)->is_string(); }
+int64_t settings_node::as_integer() const noexcept { return node_of(_node)->as_integer()->get(); }
+double settings_node::as_number() const noexcept {
+    const toml::node* n = node_of(_node);
+    return n->is_integer() ? static_cast<double>(n->as_integer()->get()) : n->as_floating_point()->get();
+}
+std::string_view settings_node::as_string() const noexcept { return node_of(_node)->as_string()->get(); }
+std::string_view settings_node::key() const noexcept { return _key ? key_of(_key)->str() : std::string_view(); }
+
+settings_node settings_node::get(std::string_view key) const {
+    const toml::node* child = is_table() ? node_of(_node)->as_table()->get(key) : nullptr;
+    return settings_node(_loader, child, nullptr, ruleset_loader::join(_path, key));
+}
+
+std::size_t settings_node::size() const noexcept {
+    if (is_table()) return node_of(_node)->as_table()->size();
+    if (is_array()) return node_of(_node)->as_array()->size();
+    return 0;
+}
+
+settings_node settings_node::at(std::size_t i) const {
+    if (is_array())
+        return settings_node(_loader, node_of(_node)->as_array()->get(i), nullptr,
+                             _path + "[" + std::to_string(i) + "]");
+    auto entry = std::next(node_of(_node)->as_table()->begin(), static_cast<std::ptrdiff_t>(i));
+    return settings_node(_loader, &entry->second, &entry->first, ruleset_loader::join(_path, entry->first.str()));
+}
+
+bool settings_node::boolean(std::string_view key, bool& out) const {
+    return _loader->get_bool(*node_of(_node)->as_table(), _path, key, out);
+}
+bool settings_node::integer(std::string_view key, int64_t lo, int64_t hi, int64_t& out) const {
+    return _loader->get_int(*node_of(_node)->as_table(), _path, key, lo, hi, out);
+}
+bool settings_node::number(std::string_view key, double lo, double hi, double& out) const {
+    return _loader->get_number(*node_of(_node)->as_table(), _path, key, lo, hi, out);
+}
+bool settings_node::duration(std::string_view key, int64_t& out_ms) const {
+    return _loader->get_duration(*node_of(_node)->as_table(), _path, key, out_ms);
+}
+bool settings_node::only_keys(std::initializer_list<std::string_view> allowed) const {
+    return _loader->only_keys(*node_of(_node)->as_table(), _path, allowed);
+}
+
+bool settings_node::fail(std::string_view what) const { return fail_at(*this, what); }
+bool settings_node::fail_at_key(std::string_view what) const {
+    return _loader->fail(key_of(_key)->source(), _path, std::string(what));
+}
+bool settings_node::fail_at(const settings_node& where, std::string_view what) const {
+    return _loader->fail(node_of(where._node)->source(), _path, std::string(what));
+}
 
 std::unique_ptr<ruleset> default_ruleset() {
     auto rs = std::make_unique<ruleset>();

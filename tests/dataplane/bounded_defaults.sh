@@ -89,7 +89,7 @@ echo "ok: /readyz 503: $reason"
 sleep 2
 used=$(spool_bytes "$work/spool-r")
 ((used >= BUDGET && used <= BUDGET + SLACK)) || fail "spool holds $used bytes, budget $BUDGET"
-refused=$(stat_of "['spool_budget']['refused']")
+refused=$(stat_of "['spool']['budget_refused']")
 ((refused > 0)) || fail "no rows counted refused over the budget"
 kill -TERM "$pid"; wait "$pid"; rc=$?; pid=
 [[ $rc == 3 ]] || fail "exit $rc after SIGTERM, expected 3 (rows refused)"
@@ -131,8 +131,8 @@ v1=$(stat_of "['verdicts_consumed']")
 sleep 1.5
 v2=$(stat_of "['verdicts_consumed']")
 used=$(spool_bytes "$work/spool-w")
-waits=$(stat_of "['spool_budget']['waits']")
-refused=$(stat_of "['spool_budget']['refused']")
+waits=$(stat_of "['spool']['budget_waits']")
+refused=$(stat_of "['spool']['budget_refused']")
 [[ $v1 == "$v2" ]] || fail "verdicts still taken while over the budget: $v1 -> $v2"
 ((used >= BUDGET && used <= BUDGET + SLACK)) || fail "spool holds $used bytes, budget $BUDGET"
 ((waits >= 1 && refused == 0)) || fail "budget_waits $waits, budget_refused $refused"

@@ -39,7 +39,7 @@ read -r unique missing copies < <(python3 "$here/pcap_tool.py" seqs "$work/ab.pc
   python3 -c "import json,sys; d=json.load(sys.stdin); print(d['unique'], d['missing_in_span'], d['copies'])")
 "$txscreen" run --spool "$work/spool" --pcap "$work/ab.pcap" --quiet --summary-json "$work/ab.json"
 [[ $(jget "$work/ab.json" "['identities_hold']") == True ]] || fail "A/B: identities broken"
-got_missing=$(jget "$work/ab.json" "['feeds']['default']['missing']")
+got_missing=$(jget "$work/ab.json" "['feeds']['iso8583-mold']['missing']")
 dups=$(jget "$work/ab.json" "['duplicates']")
 decoded=$(jget "$work/ab.json" "['decoded']")
 [[ $got_missing == "$missing" ]] || fail "A/B: missing $got_missing, capture says $missing"
@@ -51,7 +51,7 @@ echo "== 2b. A/B lines with different drops, never both: zero gaps after arbitra
 python3 "$here/pcap_tool.py" ab "$work/f.pcap" "$work/ab2.pcap" 0.1 9 > "$work/ab2-drops.json"
 "$txscreen" run --spool "$work/spool" --pcap "$work/ab2.pcap" --quiet --summary-json "$work/ab2.json"
 [[ $(jget "$work/ab2.json" "['identities_hold']") == True ]] || fail "A/B 2: identities broken"
-[[ $(jget "$work/ab2.json" "['feeds']['default']['missing']") == 0 ]] || fail "A/B 2: gaps after arbitration: $(cat "$work/ab2.json")"
+[[ $(jget "$work/ab2.json" "['feeds']['iso8583-mold']['missing']") == 0 ]] || fail "A/B 2: gaps after arbitration: $(cat "$work/ab2.json")"
 [[ $(jget "$work/ab2.json" "['decoded']") == "$msgs" ]] || fail "A/B 2: decoded != $msgs"
 dropped=$(python3 -c "import json; d=json.load(open('$work/ab2-drops.json')); print(d['dropped_a'], d['dropped_b'])")
 echo "ok: A/B with drops (A, B) = ($dropped) datagrams: 0 gaps, all $msgs messages scored once, $(jget "$work/ab2.json" "['duplicates']") duplicates"

@@ -98,8 +98,9 @@ import json, re, sys
 s = json.load(open(sys.argv[1]))
 lines = open(sys.argv[2]).read().splitlines()
 sp, loss = s['spool'], s['loss']
-# Screening went on: every transaction was scored; the spool refused or lost rows.
-assert s['verdicts'] == 30000 and s['identities_hold'] is False, (s['verdicts'], s['identities_hold'])
+# Screening went on: every transaction was scored; the spool refused or lost rows, and
+# each is accounted for (the identities count refused and lost rows as parts).
+assert s['verdicts'] == 30000 and s['identities_hold'] is True, (s['verdicts'], s['identities'])
 assert sp['refused'] + sp['lost'] > 0, sp
 assert loss['total'] == sp['refused'] + sp['lost'], (loss, sp)
 assert loss['spool_refused'] + loss['spool_budget_refused'] == sp['refused'] and loss['spool_lost'] == sp['lost'], loss

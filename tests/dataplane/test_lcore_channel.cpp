@@ -26,8 +26,10 @@ using channel = lcore_channel<question, reply>;
 // Waits (bounded) until `t` is answered on `worker`.
 bool wait_take(channel& ch, unsigned worker, channel::ticket t, reply& out) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (!ch.take(worker, t, out))
+    while (!ch.take(worker, t, out)) {
         if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::yield();
+    }
     return true;
 }
 
@@ -40,11 +42,13 @@ TEST_CASE("requests are answered by the worker they were posted to, paired by ti
     std::vector<std::thread> lcores;
     for (unsigned w = 0; w < 2; ++w)
         lcores.emplace_back([&ch, &stop, w] {
-            while (!stop.load())
+            while (!stop.load()) {
                 ch.serve(w, [w](const question& q, reply& r) {
                     r.x_squared = q.x * q.x;
                     r.worker = w;
                 });
+                std::this_thread::yield();
+            }
         });
     // Several askers at once, each waiting for its own answers only.
     std::vector<std::thread> askers;

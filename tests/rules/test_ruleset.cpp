@@ -111,10 +111,10 @@ enable = false
     CHECK(rs.scoring.block == 90);
     CHECK(rs.scoring.alert == 50);
     CHECK(rs.det.weight[0] == 55);
-    CHECK(rs.high_amount_limit(840, 5411, 2) == 100000);
-    CHECK(rs.high_amount_limit(840, 5944, 2) == 25050);
-    CHECK(rs.high_amount_limit(392, 5944, 0) == 150000);
-    CHECK(rs.high_amount_limit(978, 0, 2) == 70000);  // default_limit in EUR major units
+    CHECK(rs.det.high_amount_limit(840, 5411, 2) == 100000);
+    CHECK(rs.det.high_amount_limit(840, 5944, 2) == 25050);
+    CHECK(rs.det.high_amount_limit(392, 5944, 0) == 150000);
+    CHECK(rs.det.high_amount_limit(978, 0, 2) == 70000);  // default_limit in EUR major units
     CHECK(rs.det.rapid_repeat_window_ms == 30'000);
     CHECK(rs.det.rapid_repeat_min_count == 3);
     CHECK(rs.det.amount_velocity_window_ms == 7'200'000);
@@ -132,9 +132,9 @@ enable = false
     CHECK_FALSE(rs.det.new_device_ecom_only);
     CHECK(rs.det.country_mismatch_min_history == 2);
     CHECK_FALSE(rs.det.country_mismatch_card_present_only);
-    CHECK(rs.is_high_risk_mcc(7995));
-    CHECK(rs.is_high_risk_mcc(4829));
-    CHECK_FALSE(rs.is_high_risk_mcc(5411));
+    CHECK(rs.det.is_high_risk_mcc(7995));
+    CHECK(rs.det.is_high_risk_mcc(4829));
+    CHECK_FALSE(rs.det.is_high_risk_mcc(5411));
     CHECK(rs.det.pattern_categories == 6);
     CHECK(rs.det.duplicate_window_ms == 60'000);
     REQUIRE(rs.n_rules == 2);
@@ -202,7 +202,7 @@ TEST_CASE("the shipped default ruleset loads", "[unit][rules]") {
     REQUIRE(r.ok());
     CHECK(r.rules->n_rules >= 1);
     CHECK(r.rules->det.n_high_risk_mccs > 0);
-    CHECK(r.rules->high_amount_limit(840, 5411, 2) > 0);
+    CHECK(r.rules->det.high_amount_limit(840, 5411, 2) > 0);
     auto missing = load_ruleset_file(source_root() + "/no/such/rules.toml");
     CHECK_FALSE(missing.ok());
     CHECK(missing.error.find("no/such/rules.toml: no such file") != std::string::npos);
@@ -220,4 +220,288 @@ TEST_CASE("a ruleset path to a device or directory is refused at once, naming it
     CHECK_FALSE(r.ok());
     CHECK(r.error == "/dev/zero: not a regular file (character device)");
     CHECK(store.version() == 0);
+}
+
+// Every key of every [detector.*] section, none at its default: each must load to the
+// value the detector reads (a pin for the loader and the detectors' own settings).
+TEST_CASE("a ruleset setting every detector key loads to exactly those values", "[unit][rules]") {
+    const char* text = R"(
+[detector.high_amount]
+enable = false
+weight = 11
+limits = { USD = 1000, JPY = 150000, KWD = 12.345 }
+default_limit = 700.5
+mcc_limits = [ { mcc = 5944, currency = "USD", limit = 250.5 }, { mcc = 6011, currency = "JPY", limit = 9000 } ]
+[detector.rapid_repeat]
+enable = false
+weight = 12
+window = "90s"
+min_count = 4
+[detector.amount_velocity]
+enable = false
+weight = 13
+window = "3h"
+limit = 0.01
+[detector.count_velocity]
+enable = false
+weight = 14
+window = "500ms"
+limit = 1000000
+[detector.card_testing]
+enable = false
+weight = 15
+window = "7m"
+max_amount = 0.5
+min_count = 64
+min_merchants = 1
+[detector.impossible_travel]
+enable = false
+weight = 16
+max_speed_kmh = 1.5
+min_distance_km = 0
+max_gap = "90m"
+[detector.new_device]
+enable = false
+weight = 17
+min_history = 1000
+ecom_only = false
+large_amount = 2500.25
+large_weight = 100
+[detector.country_mismatch]
+enable = false
+weight = 18
+min_history = 0
+card_present_only = false
+[detector.high_risk_mcc]
+enable = false
+weight = 19
+mccs = [1, 9999, 7995]
+[detector.pattern_hit]
+enable = false
+weight = 20
+categories = 0
+[detector.duplicate]
+enable = false
+weight = 21
+window = "24h"
+[detector.event_time_ahead]
+enable = false
+weight = 22
+)";
+    auto r = load_ruleset(text, "every_key.toml");
+    INFO(r.error);
+    REQUIRE(r.ok());
+    const detector_settings& d = r.rules->det;
+    for (int i = 0; i < detector_count; ++i) {
+        INFO("detector " << detector_names[i]);
+        CHECK_FALSE(d.enable[i]);
+        CHECK(d.weight[i] == 11 + i);
+    }
+    CHECK(d.high_amount_limit(840, 5411, 2) == 100000);
+    CHECK(d.high_amount_limit(840, 5944, 2) == 25050);
+    CHECK(d.high_amount_limit(392, 6011, 0) == 9000);
+    CHECK(d.high_amount_limit(392, 5944, 0) == 150000);
+    CHECK(d.high_amount_limit(414, 0, 3) == 12345);
+    CHECK(d.high_amount_limit(978, 5411, 2) == 70050);  // default_limit, EUR major units
+    CHECK(d.high_amount_limit(392, 0, 0) == 150000);
+    CHECK(d.rapid_repeat_window_ms == 90'000);
+    CHECK(d.rapid_repeat_min_count == 4);
+    CHECK(d.amount_velocity_window_ms == 10'800'000);
+    CHECK(d.amount_velocity_limit_major == 0.01);
+    CHECK(d.count_velocity_window_ms == 500);
+    CHECK(d.count_velocity_limit == 1'000'000);
+    CHECK(d.card_testing_window_ms == 420'000);
+    CHECK(d.card_testing_max_amount_major == 0.5);
+    CHECK(d.card_testing_min_count == 64);
+    CHECK(d.card_testing_min_merchants == 1);
+    CHECK(d.travel_max_speed_kmh == 1.5);
+    CHECK(d.travel_min_distance_km == 0);
+    CHECK(d.travel_max_gap_ms == 5'400'000);
+    CHECK(d.new_device_min_history == 1000);
+    CHECK_FALSE(d.new_device_ecom_only);
+    CHECK(d.new_device_large_amount_major == 2500.25);
+    CHECK(d.new_device_large_weight == 100);
+    CHECK(d.country_mismatch_min_history == 0);
+    CHECK_FALSE(d.country_mismatch_card_present_only);
+    CHECK(d.n_high_risk_mccs == 3);
+    CHECK(d.is_high_risk_mcc(1));
+    CHECK(d.is_high_risk_mcc(9999));
+    CHECK(d.is_high_risk_mcc(7995));
+    CHECK_FALSE(d.is_high_risk_mcc(5411));
+    CHECK(d.pattern_categories == 0);
+    CHECK(d.duplicate_window_ms == 86'400'000);
+    // Every detector is off: no window needs history.
+    CHECK(r.rules->longest_window_ms() == 0);
+}
+
+TEST_CASE("an empty ruleset has each detector's documented defaults", "[unit][rules]") {
+    auto r = load_ruleset("", "empty.toml");
+    REQUIRE(r.ok());
+    const detector_settings& d = r.rules->det;
+    const int weights[] = {45, 30, 35, 25, 60, 70, 20, 15, 25, 40, 0, 0};   // docs/rules.md
+    REQUIRE(detector_count == 12);
+    for (int i = 0; i < detector_count; ++i) {
+        INFO("detector " << detector_names[i]);
+        CHECK(d.enable[i]);
+        CHECK(d.weight[i] == weights[i]);
+    }
+    CHECK(d.high_amount_limit(840, 5411, 2) == 0);   // no limits: nothing checked
+    CHECK(d.rapid_repeat_window_ms == 120'000);
+    CHECK(d.rapid_repeat_min_count == 2);
+    CHECK(d.amount_velocity_window_ms == 3'600'000);
+    CHECK(d.amount_velocity_limit_major == 5000);
+    CHECK(d.count_velocity_window_ms == 3'600'000);
+    CHECK(d.count_velocity_limit == 15);
+    CHECK(d.card_testing_window_ms == 600'000);
+    CHECK(d.card_testing_max_amount_major == 5.0);
+    CHECK(d.card_testing_min_count == 3);
+    CHECK(d.card_testing_min_merchants == 3);
+    CHECK(d.travel_max_speed_kmh == 900);
+    CHECK(d.travel_min_distance_km == 300);
+    CHECK(d.travel_max_gap_ms == 86'400'000);
+    CHECK(d.new_device_min_history == 3);
+    CHECK(d.new_device_ecom_only);
+    CHECK(d.new_device_large_amount_major == 0);
+    CHECK(d.new_device_large_weight == 60);
+    CHECK(d.country_mismatch_min_history == 3);
+    CHECK(d.country_mismatch_card_present_only);
+    CHECK(d.n_high_risk_mccs == 0);
+    CHECK(d.pattern_categories == 0xffff);
+    CHECK(d.duplicate_window_ms == 600'000);
+    CHECK(r.rules->longest_window_ms() == 3'600'000);
+}
+
+TEST_CASE("detector sections refuse bad keys with the exact message", "[unit][rules]") {
+    const bad_case cases[] = {
+        {"[detector.high_amount]\nlimit = 1\n",
+         "bad.toml:2:1: key 'detector.high_amount.limit': unknown key (allowed here: enable, weight, limits, default_limit, mcc_limits)"},
+        {"[detector.rapid_repeat]\nx = 1\n",
+         "bad.toml:2:1: key 'detector.rapid_repeat.x': unknown key (allowed here: enable, weight, window, min_count)"},
+        {"[detector.amount_velocity]\nx = 1\n",
+         "bad.toml:2:1: key 'detector.amount_velocity.x': unknown key (allowed here: enable, weight, window, limit)"},
+        {"[detector.count_velocity]\nx = 1\n",
+         "bad.toml:2:1: key 'detector.count_velocity.x': unknown key (allowed here: enable, weight, window, limit)"},
+        {"[detector.card_testing]\nx = 1\n",
+         "bad.toml:2:1: key 'detector.card_testing.x': unknown key (allowed here: enable, weight, window, max_amount, min_count, min_merchants)"},
+        {"[detector.impossible_travel]\nx = 1\n",
+         "bad.toml:2:1: key 'detector.impossible_travel.x': unknown key (allowed here: enable, weight, max_speed_kmh, min_distance_km, max_gap)"},
+        {"[detector.new_device]\nx = 1\n",
+         "bad.toml:2:1: key 'detector.new_device.x': unknown key (allowed here: enable, weight, min_history, ecom_only, large_amount, large_weight)"},
+        {"[detector.country_mismatch]\nx = 1\n",
+         "bad.toml:2:1: key 'detector.country_mismatch.x': unknown key (allowed here: enable, weight, min_history, card_present_only)"},
+        {"[detector.high_risk_mcc]\nx = 1\n",
+         "bad.toml:2:1: key 'detector.high_risk_mcc.x': unknown key (allowed here: enable, weight, mccs)"},
+        {"[detector.pattern_hit]\nx = 1\n",
+         "bad.toml:2:1: key 'detector.pattern_hit.x': unknown key (allowed here: enable, weight, categories)"},
+        {"[detector.duplicate]\nx = 1\n",
+         "bad.toml:2:1: key 'detector.duplicate.x': unknown key (allowed here: enable, weight, window)"},
+        {"[detector.event_time_ahead]\nx = 1\n",
+         "bad.toml:2:1: key 'detector.event_time_ahead.x': unknown key (allowed here: enable, weight)"},
+        {"[detector.velocity]\n",
+         "bad.toml:1:11: key 'detector.velocity': unknown key (allowed here: high_amount, rapid_repeat, amount_velocity, "
+         "count_velocity, card_testing, impossible_travel, new_device, country_mismatch, high_risk_mcc, pattern_hit, "
+         "duplicate, event_time_ahead)"},
+        {"[detector]\nduplicate = 3\n", "bad.toml:2:13: key 'detector.duplicate': expected a table"},
+        {"detector = 3\n", "bad.toml:1:12: key 'detector': expected a table"},
+        {"[detector.pattern_hit]\nenable = \"yes\"\n", "bad.toml:2:10: key 'detector.pattern_hit.enable': expected true or false"},
+        {"[detector.pattern_hit]\nweight = 101\n", "bad.toml:2:10: key 'detector.pattern_hit.weight': 101 is out of range 0..100"},
+        {"[detector.pattern_hit]\ncategories = 65536\n",
+         "bad.toml:2:14: key 'detector.pattern_hit.categories': 65536 is out of range 0..65535"},
+        {"[detector.rapid_repeat]\nmin_count = 1\n", "bad.toml:2:13: key 'detector.rapid_repeat.min_count': 1 is out of range 2..8"},
+        {"[detector.count_velocity]\nlimit = 1.5\n",
+         "bad.toml:2:9: key 'detector.count_velocity.limit': expected an integer 1..1000000"},
+        {"[detector.amount_velocity]\nlimit = 0\n", "bad.toml:2:9: key 'detector.amount_velocity.limit': 0 is out of range 0.01..1e+12"},
+        {"[detector.card_testing]\nmax_amount = \"5\"\n", "bad.toml:2:14: key 'detector.card_testing.max_amount': expected a number"},
+        {"[detector.impossible_travel]\nmin_distance_km = 20101\n",
+         "bad.toml:2:19: key 'detector.impossible_travel.min_distance_km': 20101 is out of range 0..20100"},
+        {"[detector.impossible_travel]\nmax_gap = \"0s\"\n",
+         "bad.toml:2:11: key 'detector.impossible_travel.max_gap': bad duration \"0s\" (a positive integer with ms, s, m or h, at most 24h)"},
+        {"[detector.duplicate]\nwindow = 60\n",
+         "bad.toml:2:10: key 'detector.duplicate.window': expected a duration string such as \"500ms\", \"5s\", \"10m\", \"1h\""},
+        {"[detector.new_device]\nlarge_weight = 101\n",
+         "bad.toml:2:16: key 'detector.new_device.large_weight': 101 is out of range 0..100"},
+        {"[detector.new_device]\nlarge_amount = -1\n",
+         "bad.toml:2:16: key 'detector.new_device.large_amount': -1 is out of range 0..1e+12"},
+        {"[detector.country_mismatch]\nmin_history = 1001\n",
+         "bad.toml:2:15: key 'detector.country_mismatch.min_history': 1001 is out of range 0..1000"},
+        {"[detector.high_amount]\nlimits = 5\n", "bad.toml:2:10: key 'detector.high_amount.limits': expected a table"},
+        {"[detector.high_amount]\nlimits = { XYZ = 10 }\n",
+         "bad.toml:2:12: key 'detector.high_amount.limits.XYZ': not an ISO 4217 currency code"},
+        {"[detector.high_amount]\nlimits = { USD = \"10\" }\n",
+         "bad.toml:2:18: key 'detector.high_amount.limits.USD': expected a number (major units)"},
+        {"[detector.high_amount]\nlimits = { USD = 0 }\n",
+         "bad.toml:2:18: key 'detector.high_amount.limits.USD': limit must be > 0 and <= 1e12"},
+        {"[detector.high_amount]\ndefault_limit = -5\n",
+         "bad.toml:2:17: key 'detector.high_amount.default_limit': -5 is out of range 0..1e+12"},
+        {"[detector.high_amount]\nmcc_limits = 5\n",
+         "bad.toml:2:14: key 'detector.high_amount.mcc_limits': expected an array of tables {mcc, currency, limit}"},
+        {"[detector.high_amount]\nmcc_limits = [ 5 ]\n",
+         "bad.toml:2:16: key 'detector.high_amount.mcc_limits[0]': expected a table {mcc, currency, limit}"},
+        {"[detector.high_amount]\nmcc_limits = [ { mcc = 1, currency = \"USD\", limit = 1 }, { mcc = 1, currency = \"USD\", limt = 1 } ]\n",
+         "bad.toml:2:87: key 'detector.high_amount.mcc_limits[1].limt': unknown key (allowed here: mcc, currency, limit)"},
+        {"[detector.high_amount]\nmcc_limits = [ { mcc = 1, limit = 1 } ]\n",
+         "bad.toml:2:16: key 'detector.high_amount.mcc_limits[0]': needs mcc, currency and limit"},
+        {"[detector.high_amount]\nmcc_limits = [ { mcc = 10000, currency = \"USD\", limit = 1 } ]\n",
+         "bad.toml:2:24: key 'detector.high_amount.mcc_limits[0].mcc': 10000 is out of range 1..9999"},
+        {"[detector.high_amount]\nmcc_limits = [ { mcc = 1, currency = \"USD\", limit = 0 } ]\n",
+         "bad.toml:2:53: key 'detector.high_amount.mcc_limits[0].limit': 0 is out of range 0.01..1e+12"},
+        {"[detector.high_amount]\nmcc_limits = [ { mcc = 1, currency = 840, limit = 1 } ]\n",
+         "bad.toml:2:38: key 'detector.high_amount.mcc_limits[0].currency': expected a currency code string"},
+        {"[detector.high_amount]\nmcc_limits = [ { mcc = 1, currency = \"usd\", limit = 1 } ]\n",
+         "bad.toml:2:38: key 'detector.high_amount.mcc_limits[0].currency': not an ISO 4217 currency code"},
+        {"[detector.high_risk_mcc]\nmccs = 7995\n",
+         "bad.toml:2:8: key 'detector.high_risk_mcc.mccs': expected an array of MCC integers"},
+        {"[detector.high_risk_mcc]\nmccs = [7995, \"5967\"]\n",
+         "bad.toml:2:15: key 'detector.high_risk_mcc.mccs': expected an integer MCC 1..9999"},
+        {"[detector.high_risk_mcc]\nmccs = [0]\n", "bad.toml:2:9: key 'detector.high_risk_mcc.mccs': 0 is not an MCC 1..9999"},
+    };
+    for (const bad_case& c : cases) {
+        auto r = load_ruleset(c.text, "bad.toml");
+        INFO(c.text);
+        CHECK_FALSE(r.ok());
+        CHECK(r.error == c.expect);
+    }
+}
+
+TEST_CASE("lists over their limit are refused naming the key", "[unit][rules]") {
+    std::string limits = "[detector.high_amount]\nmcc_limits = [\n";
+    for (int i = 1; i <= 65; ++i) limits += "{ mcc = " + std::to_string(i) + ", currency = \"USD\", limit = 1 },\n";
+    limits += "]\n";
+    auto r = load_ruleset(limits, "many.toml");
+    CHECK(r.error == "many.toml:67:1: key 'detector.high_amount.mcc_limits[64]': too many limits (at most 64)");
+    std::string mccs = "[detector.high_risk_mcc]\nmccs = [";
+    for (int i = 1; i <= 65; ++i) mccs += std::to_string(i) + ", ";
+    mccs += "]\n";
+    r = load_ruleset(mccs, "many.toml");
+    CHECK(r.error.find("many.toml:2:") == 0);
+    CHECK(r.error.find("key 'detector.high_risk_mcc.mccs': too many MCCs (at most 64)") != std::string::npos);
+}
+
+namespace {
+
+// A key a detector declares (its header's `keys`) but never reads would be accepted and
+// ignored: set to a string, every one must be refused by the detector, naming it.
+template <class D>
+void check_declared_keys_are_read() {
+    for (std::string_view key : D::keys) {
+        const std::string path = "detector." + std::string(D::name) + "." + std::string(key);
+        const std::string text = "[detector." + std::string(D::name) + "]\n" + std::string(key) + " = \"?\"\n";
+        auto r = load_ruleset(text, "keys.toml");
+        INFO(text << r.error);
+        CHECK_FALSE(r.ok());
+        CHECK(r.error.rfind("keys.toml:2:", 0) == 0);
+        CHECK(r.error.find("key '" + path + "': ") != std::string::npos);
+        CHECK(r.error.find("unknown key") == std::string::npos);
+    }
+}
+
+template <std::size_t... id>
+void check_every_detectors_keys(std::index_sequence<id...>) {
+    (check_declared_keys_are_read<detector_type<id>>(), ...);
+}
+
+}  // namespace
+
+TEST_CASE("every key a detector declares is read and checked by it", "[unit][rules]") {
+    check_every_detectors_keys(std::make_index_sequence<detector_count>());
 }

@@ -66,17 +66,8 @@ void load_labels(const std::string& path, label_eval& ev) {
 
 std::string txn_ref(const Txn& t) { return t.txn_id.empty() ? std::string(t.rrn) : std::string(t.txn_id.view()); }
 
-int demo_command(demo_state& state, const std::vector<std::string>& eal) {
-    const uint64_t count = state.count, seed = state.seed;
-    const std::string& dir = state.dir;
-    const bool kafka = state.kafka;
-    appliance_options& opt = state.opt;
-    opt.config.dataplane.eal_args.insert(opt.config.dataplane.eal_args.end(), eal.begin(), eal.end());
-    if (opt.config.dataplane.workers > 1) opt.config.dataplane.rx_lcores = 1;
-    ::mkdir(dir.c_str(), 0755);
-    const std::string pcap = dir + "/feed.pcap", labels = dir + "/labels.csv";
-
-    std::printf("txscreen demo\n=============\n");
+// Step 1: txgen writes the labelled feed (`pcap`, `labels`) and says what it holds.
+void generate_feed(uint64_t count, uint64_t seed, const std::string& pcap, const std::string& labels) {
     std::printf("1. generating %llu labelled transactions (txgen, seed %llu) ...\n",
                 static_cast<unsigned long long>(count), static_cast<unsigned long long>(seed));
     std::fflush(stdout);
@@ -93,10 +84,12 @@ int demo_command(demo_state& state, const std::vector<std::string>& eal) {
         if (gr.labels[s]) std::printf(" %s=%llu", std::string(txgen::scenario_name(static_cast<txgen::scenario>(s))).c_str(),
                                       static_cast<unsigned long long>(gr.labels[s]));
     std::printf("\n");
+}
 
-    label_eval ev;
-    load_labels(labels, ev);
-
+// Step 2: the appliance screens the feed; every verdict goes to `ev` and, in the Kafka
+// JSON schema, to DIR/verdicts.jsonl.
+appliance_result screen_feed(appliance_options& opt, bool kafka, const std::string& dir, const std::string& pcap,
+                             label_eval& ev) {
     std::printf("2. screening it: DPDK net_pcap -> decode -> velocity -> rules -> verdicts%s ...\n",
                 kafka ? " -> Kafka (embedded broker)" : "");
     std::fflush(stdout);
@@ -122,7 +115,11 @@ int demo_command(demo_state& state, const std::vector<std::string>& eal) {
     });
     vout.close();
     std::ofstream(dir + "/summary.json") << result_json(r).dump() << '\n';
+    return r;
+}
 
+// Step 3: what a person wants to see, detection per scenario against the labels included.
+void print_summary(const appliance_result& r, const label_eval& ev, unsigned workers, const std::string& dir) {
     const appliance_counters& c = r.counters;
     const dp_stats& s = c.dp;
     std::printf("\n3. summary\n");
@@ -130,7 +127,7 @@ int demo_command(demo_state& state, const std::vector<std::string>& eal) {
                 static_cast<unsigned long long>(s.rx.decoded), static_cast<unsigned long long>(s.rx.rejected),
                 static_cast<unsigned long long>(s.rx.duplicates), static_cast<unsigned long long>(c.verdicts_consumed));
     std::printf("   throughput     %.0f transactions/s with %u worker(s) (%.2f s, including table warm-up)\n",
-                r.elapsed_s > 0 ? static_cast<double>(c.verdicts_consumed) / r.elapsed_s : 0.0, opt.config.dataplane.workers, r.elapsed_s);
+                r.elapsed_s > 0 ? static_cast<double>(c.verdicts_consumed) / r.elapsed_s : 0.0, workers, r.elapsed_s);
     std::printf("   latency        rx burst -> verdict: p50 %.1f us, p99 %.1f us, p99.9 %.1f us (capture replayed\n"
                 "                  as fast as it can be read, so these include queueing behind the backlog)\n",
                 c.latency.quantile(0.5) / 1e3, c.latency.quantile(0.99) / 1e3, c.latency.quantile(0.999) / 1e3);
@@ -171,6 +168,20 @@ int demo_command(demo_state& state, const std::vector<std::string>& eal) {
                                                  ? "rx = feed + non-feed, messages = decoded + rejected + duplicates + suspect, "
                                                    "decoded = verdicts = consumed = spooled: all hold"
                                                  : "IDENTITIES BROKEN (see summary.json)");
+}
+
+int demo_command(demo_state& state, const std::vector<std::string>& eal) {
+    appliance_options& opt = state.opt;
+    opt.config.dataplane.eal_args.insert(opt.config.dataplane.eal_args.end(), eal.begin(), eal.end());
+    if (opt.config.dataplane.workers > 1) opt.config.dataplane.rx_lcores = 1;
+    ::mkdir(state.dir.c_str(), 0755);
+    const std::string pcap = state.dir + "/feed.pcap", labels = state.dir + "/labels.csv";
+    std::printf("txscreen demo\n=============\n");
+    generate_feed(state.count, state.seed, pcap, labels);
+    label_eval ev;
+    load_labels(labels, ev);
+    const appliance_result r = screen_feed(opt, state.kafka, state.dir, pcap, ev);
+    print_summary(r, ev, opt.config.dataplane.workers, state.dir);
     return 0;
 }
 

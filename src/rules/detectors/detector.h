@@ -1,20 +1,39 @@
-// What a builtin detector is: a function that reads one scored transaction (its
-// detector_input) and the shard's detector tables, and answers whether it fires and
-// with what value, limit and weight. The engine runs them from detector_table
-// (table.h) in rule-id order; each detector lives in its own header here so the engine
-// inlines it (no indirect call per detector and transaction).
+// What a builtin detector is. Each one is a struct in its own header here, listed by
+// one row of table.h (which gives it its rule id), and it holds everything about itself:
+//
+//   struct <name>_detector {
+//       static constexpr std::string_view name = "<name>";  // rule name, [detector.<name>]
+//       static constexpr std::string_view description = "...";
+//       static constexpr uint8_t default_weight = N;
+//       struct settings { ... };  // its own fields and their defaults (may be empty)
+//       // Its TOML keys besides enable and weight, as "unknown key" errors list them,
+//       // and their reads (settings_node.h).
+//       static constexpr std::array<std::string_view, K> keys = {...};
+//       static bool parse(const settings_node& section, settings& s);
+//       // Fires or not for one scored transaction (the packet path: no allocation).
+//       static bool evaluate(const detector_input&, const settings&, detector_state&,
+//                            detector_hit&) noexcept;
+//       // Optional: the velocity history it reads back (ruleset::longest_window_ms).
+//       static int64_t history_ms(const settings&) noexcept;
+//   };
+//
+// The ruleset's detector_settings (table.h) derives from every detector's settings, so
+// a detector's fields keep their names there (ruleset.det.rapid_repeat_window_ms), and
+// its settings are passed to evaluate without a copy. The engine calls evaluate
+// directly: the rows are template arguments, so the compiler may inline each detector.
 //
 // What a detector counts: every hit is counted per rule id in engine_counters::fired
 // by the engine; a detector that keeps a table (rapid_repeat, card_testing) has its
-// table's stats in detector_state. Its settings are its fields of detector_settings
-// (rules/ruleset.h), loaded from its [detector.<name>] TOML section.
+// table's stats in detector_state.
 #pragma once
 
+#include <array>
+#include <concepts>
 #include <cstdint>
 #include <string_view>
 
 #include "common/txn.h"
-#include "rules/ruleset.h"
+#include "rules/detectors/settings_node.h"
 #include "rules/state_table.h"
 #include "velocity/velocity.h"
 
@@ -35,8 +54,6 @@ struct detector_keys {
 // velocity has observed it (and screening has run, when configured).
 struct detector_input {
     const Txn& txn;
-    const ruleset& rules;
-    const detector_settings& det;
     const velocity_config& velocity;
     const observe_result& obs;
     const velocity_entry* card;     // the card's entry (after this txn when applied)
@@ -63,31 +80,31 @@ struct detector_state {
 };
 
 // A detector's answer when it fires: the reason's measured value and the limit it
-// crossed (a detector that returns true sets both). A detector that scores other than
-// its configured weight (pattern_hit, new_device) sets `weight`; left at -1 the reason
-// gets the configured weight, read only on a hit (rare) rather than per transaction.
+// crossed (a detector that returns true sets both), and its weight: the configured one
+// when evaluate is called; a detector that scores otherwise (pattern_hit, new_device)
+// sets it.
 struct detector_hit {
     double value;
     double limit;
-    int weight = -1;
+    uint8_t weight;
 };
-
-inline uint8_t configured_weight(const detector_input& in, detector d) noexcept {
-    return in.det.weight[static_cast<int>(d)];
-}
 
 // Card-present: the card was at the terminal, so the transaction has a place.
 inline bool card_present(const Txn& t) noexcept {
     return t.chan == channel::pos || t.chan == channel::atm;
 }
 
-using detector_evaluate = bool (*)(const detector_input&, detector_state&, detector_hit&) noexcept;
-
-// One row of detector_table.
-struct detector_row {
-    detector id;                  // rule id of its reasons (enum detector)
-    std::string_view name;        // its TOML section and reason name (detector_names[id])
-    detector_evaluate evaluate;   // runs only when the ruleset enables it
+// The contract above, checked for every row of table.h.
+template <class D>
+concept builtin_detector = requires(const detector_input& in, const typename D::settings& s,
+                                    typename D::settings& loaded, const settings_node& section,
+                                    detector_state& st, detector_hit& hit) {
+    { D::name } -> std::convertible_to<std::string_view>;
+    { D::description } -> std::convertible_to<std::string_view>;
+    { D::default_weight } -> std::convertible_to<uint8_t>;
+    { D::keys[0] } -> std::convertible_to<std::string_view>;
+    { D::parse(section, loaded) } -> std::same_as<bool>;
+    { D::evaluate(in, s, st, hit) } noexcept -> std::same_as<bool>;
 };
 
 }  // namespace txscreen

@@ -5,28 +5,55 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
+#include <string_view>
 
 #include "rules/detectors/detector.h"
 
 namespace txscreen {
 
-inline bool evaluate_new_device(const detector_input& in, detector_state&, detector_hit& hit) noexcept {
-    if (!in.applied) return false;
-    const Txn& t = in.txn;
-    const detector_settings& d = in.det;
-    const bool large = d.new_device_large_amount_major > 0 && in.amount_major >= d.new_device_large_amount_major;
-    if (t.device_id.empty() || in.obs.prior.device_known) return false;
-    if (!(in.history >= d.new_device_min_history || (large && in.history >= 1))) return false;
-    if (t.chan != channel::ecom && d.new_device_ecom_only) return false;
-    if (large) {
-        hit.weight = std::max(configured_weight(in, detector::new_device), d.new_device_large_weight);
-        hit.value = in.amount_major;
-        hit.limit = d.new_device_large_amount_major;
-    } else {
-        hit.value = in.history;
-        hit.limit = d.new_device_min_history;
+struct new_device_detector {
+    static constexpr std::string_view name = "new_device";
+    static constexpr std::string_view description = "e-commerce from a device the card has not used before";
+    static constexpr uint8_t default_weight = 20;
+
+    struct settings {
+        uint32_t new_device_min_history = 3;  // card must have this many prior txns
+        bool new_device_ecom_only = true;
+        // Account takeover: a new device paying at least this much (major units of the
+        // txn's currency; 0 = off) scores large_weight instead of the detector's weight.
+        double new_device_large_amount_major = 0;
+        uint8_t new_device_large_weight = 60;
+    };
+
+    static constexpr std::array<std::string_view, 4> keys = {"min_history", "ecom_only", "large_amount",
+                                                             "large_weight"};
+
+    static bool parse(const settings_node& section, settings& s) {
+        return section.integer("min_history", 0, 1000, s.new_device_min_history) &&
+               section.boolean("ecom_only", s.new_device_ecom_only) &&
+               section.number("large_amount", 0, 1e12, s.new_device_large_amount_major) &&
+               section.integer("large_weight", 0, 100, s.new_device_large_weight);
     }
-    return true;
-}
+
+    static bool evaluate(const detector_input& in, const settings& s, detector_state&, detector_hit& hit) noexcept {
+        if (!in.applied) return false;
+        const Txn& t = in.txn;
+        const bool large = s.new_device_large_amount_major > 0 && in.amount_major >= s.new_device_large_amount_major;
+        if (t.device_id.empty() || in.obs.prior.device_known) return false;
+        if (!(in.history >= s.new_device_min_history || (large && in.history >= 1))) return false;
+        if (t.chan != channel::ecom && s.new_device_ecom_only) return false;
+        if (large) {
+            hit.weight = std::max(hit.weight, s.new_device_large_weight);
+            hit.value = in.amount_major;
+            hit.limit = s.new_device_large_amount_major;
+        } else {
+            hit.value = in.history;
+            hit.limit = s.new_device_min_history;
+        }
+        return true;
+    }
+};
 
 }  // namespace txscreen

@@ -1,15 +1,19 @@
-// The builtin detectors, one row each, in rule-id order: the engine runs every row the
-// published ruleset enables, for every transaction.
+// The builtin detectors, one row each, in rule-id order. A row's position is its rule
+// id (stable: verdicts and counters are read by id), so a new detector goes at the end.
+// From the rows come the ids (enum detector), the names, the ruleset's
+// detector_settings (every detector's settings, with enable and weight by id) and the
+// list the engine runs and the ruleset loader reads [detector.<name>] sections by.
 //
-// Adding a detector: write its evaluate function in its own header here (see
-// detector.h), include it below and add its row. Its id and name come from
-// TXSCREEN_FOREACH_DETECTOR (rules/ruleset.h); any settings it has are fields of
-// detector_settings read from its [detector.<name>] section (ruleset.cpp,
-// docs/rules.md). The static_asserts below refuse a table that is out of step with the
-// enum.
+// Adding a detector: write its header here (the contract is in detector.h), include it
+// below and add its row; document its keys in docs/rules.md.
 #pragma once
 
-#include <iterator>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <tuple>
+#include <utility>
 
 #include "rules/detectors/amount_velocity.h"
 #include "rules/detectors/card_testing.h"
@@ -25,31 +29,75 @@
 #include "rules/detectors/pattern_hit.h"
 #include "rules/detectors/rapid_repeat.h"
 
+// row(<name>): the detector <name>_detector, rule id detector::<name>.
+#define TXSCREEN_DETECTOR_TABLE(row) \
+    row(high_amount)                 \
+    row(rapid_repeat)                \
+    row(amount_velocity)             \
+    row(count_velocity)              \
+    row(card_testing)                \
+    row(impossible_travel)           \
+    row(new_device)                  \
+    row(country_mismatch)            \
+    row(high_risk_mcc)               \
+    row(pattern_hit)                 \
+    row(duplicate)                   \
+    row(event_time_ahead)
+
 namespace txscreen {
 
-inline constexpr detector_row detector_table[] = {
-    {detector::high_amount, "high_amount", evaluate_high_amount},
-    {detector::rapid_repeat, "rapid_repeat", evaluate_rapid_repeat},
-    {detector::amount_velocity, "amount_velocity", evaluate_amount_velocity},
-    {detector::count_velocity, "count_velocity", evaluate_count_velocity},
-    {detector::card_testing, "card_testing", evaluate_card_testing},
-    {detector::impossible_travel, "impossible_travel", evaluate_impossible_travel},
-    {detector::new_device, "new_device", evaluate_new_device},
-    {detector::country_mismatch, "country_mismatch", evaluate_country_mismatch},
-    {detector::high_risk_mcc, "high_risk_mcc", evaluate_high_risk_mcc},
-    {detector::pattern_hit, "pattern_hit", evaluate_pattern_hit},
-    {detector::duplicate, "duplicate", evaluate_duplicate},
-    {detector::event_time_ahead, "event_time_ahead", evaluate_event_time_ahead},
+enum class detector : uint8_t {
+#define TXSCREEN_DETECTOR_ID(name) name,
+    TXSCREEN_DETECTOR_TABLE(TXSCREEN_DETECTOR_ID)
+#undef TXSCREEN_DETECTOR_ID
 };
 
-// Row i is rule id i, named as the ruleset names it, and every detector has a row.
-constexpr bool detector_table_in_step() noexcept {
-    for (int i = 0; i < detector_count; ++i)
-        if (static_cast<int>(detector_table[i].id) != i || detector_table[i].name != detector_names[i])
-            return false;
-    return true;
+// The detector types in rule-id order (a type list: never an object). The rows expand
+// to ", a_detector, b_detector"; the leading void absorbs the first comma.
+template <class Unused, class... D>
+using detector_list_after_first = std::tuple<D...>;
+#define TXSCREEN_DETECTOR_TYPE(name) , name##_detector
+using detector_types = detector_list_after_first<void TXSCREEN_DETECTOR_TABLE(TXSCREEN_DETECTOR_TYPE)>;
+#undef TXSCREEN_DETECTOR_TYPE
+
+inline constexpr int detector_count = static_cast<int>(std::tuple_size_v<detector_types>);
+template <std::size_t id>
+using detector_type = std::tuple_element_t<id, detector_types>;
+
+// The settings of every detector, each under its own field names
+// (det.rapid_repeat_window_ms), plus each one's [detector.<name>] enable and weight by
+// rule id. Defaults are the detectors' own.
+template <class List>
+struct detector_settings_of;
+template <class... D>
+struct detector_settings_of<std::tuple<D...>> : D::settings... {
+    bool enable[sizeof...(D)] = {(static_cast<void>(sizeof(D)), true)...};
+    uint8_t weight[sizeof...(D)] = {D::default_weight...};
+};
+struct detector_settings : detector_settings_of<detector_types> {};
+
+template <std::size_t... id>
+constexpr std::array<std::string_view, sizeof...(id)> detector_names_of(std::index_sequence<id...>) noexcept {
+    return {detector_type<id>::name...};
 }
-static_assert(std::size(detector_table) == detector_count, "one row per enum detector");
-static_assert(detector_table_in_step(), "rows in rule-id order, names as detector_names");
+template <std::size_t... id>
+constexpr std::array<std::string_view, sizeof...(id)> detector_descriptions_of(std::index_sequence<id...>) noexcept {
+    return {detector_type<id>::description...};
+}
+// Rule names (and [detector.<name>] sections) by rule id.
+inline constexpr auto detector_names = detector_names_of(std::make_index_sequence<detector_count>());
+inline constexpr auto detector_descriptions = detector_descriptions_of(std::make_index_sequence<detector_count>());
+
+template <std::size_t... id>
+constexpr bool every_row_is_a_detector(std::index_sequence<id...>) noexcept {
+    return (builtin_detector<detector_type<id>> && ...);
+}
+static_assert(every_row_is_a_detector(std::make_index_sequence<detector_count>()),
+              "each row's <name>_detector keeps the contract in detector.h");
+#define TXSCREEN_DETECTOR_NAMED(name)                                                          \
+    static_assert(detector_names[static_cast<int>(detector::name)] == #name, \
+                  "row " #name ": its detector's name must be \"" #name "\"");
+TXSCREEN_DETECTOR_TABLE(TXSCREEN_DETECTOR_NAMED)
+#undef TXSCREEN_DETECTOR_NAMED
 
 }  // namespace txscreen
