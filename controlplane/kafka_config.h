@@ -45,8 +45,8 @@ struct kafka_config {
     // Not a config key: the appliance uses <spool.dir>/kafka-outbox.
     std::string outbox_dir;
     uint64_t outbox_segment_bytes = 64ull << 20;
-    // Disk the outbox may use for spilled alerts; when full, publish_alert() reports
-    // backpressure again (alerts whose delivery failed are still saved beyond it).
+    // Disk the outbox may use for spilled alerts; when full, offer() holds the alert
+    // again (alerts whose delivery failed are still saved beyond it).
     uint64_t outbox_max_bytes = 4ull << 30;
     // Extra librdkafka properties (security.protocol, sasl.*, ssl.*...), set last.
     std::vector<std::pair<std::string, std::string>> properties;

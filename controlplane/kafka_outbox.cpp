@@ -14,6 +14,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "common/log.h"
+
 namespace txscreen {
 
 namespace {
@@ -198,7 +200,7 @@ void kafka_outbox::scan() {
             s.read_off = s.marked_off = mark;
         }
         if (off < size) {
-            std::fprintf(stderr, "kafka outbox: %s: torn or corrupt after %llu records; cutting %llu bytes\n",
+            log_line(log_level::warning, "kafka outbox: %s: torn or corrupt after %llu records; cutting %llu bytes",
                          path.c_str(), static_cast<unsigned long long>(s.records),
                          static_cast<unsigned long long>(size - off));
             _st.torn_bytes += size - off;
@@ -222,7 +224,7 @@ void kafka_outbox::scan() {
         _backlog.fetch_add(s.records - s.read, std::memory_order_release);
     }
     if (_st.recovered)
-        std::fprintf(stderr, "kafka outbox: %llu alerts in %s from an earlier run will be published\n",
+        log_line(log_level::info, "kafka outbox: %llu alerts in %s from an earlier run will be published",
                      static_cast<unsigned long long>(_st.recovered), _dir.c_str());
 }
 
@@ -281,7 +283,7 @@ bool kafka_outbox::flush_locked() noexcept {
         // segment is closed at its last whole write, so readers never see a partial
         // record, and the next append tries a fresh segment.
         _error = errno_text("write " + path_of(_wseq));
-        std::fprintf(stderr, "kafka outbox: %s; %llu alerts not saved\n", _error.c_str(),
+        log_line(log_level::error, "kafka outbox: %s; %llu alerts not saved", _error.c_str(),
                      static_cast<unsigned long long>(_wbuf_records));
         segment& s = _segments[_wseq];
         s.records -= _wbuf_records;
@@ -359,7 +361,7 @@ bool kafka_outbox::peek(std::string& key, std::string& value, uint64_t& seg) {
         bool ok = _reader.read(s.read_off, s.bytes, &key, &value, n);
         if (!ok) {
             // Unreadable (a failed write left a hole): skip the rest of this segment.
-            std::fprintf(stderr, "kafka outbox: %s unreadable at offset %llu; %llu records skipped\n",
+            log_line(log_level::warning, "kafka outbox: %s unreadable at offset %llu; %llu records skipped",
                          path.c_str(), static_cast<unsigned long long>(s.read_off),
                          static_cast<unsigned long long>(s.records - s.read));
             const uint64_t skipped = s.records - s.read;

@@ -9,6 +9,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "common/log.h"
 #include "rules/ruleset.h"
 
 namespace txscreen {
@@ -22,25 +23,8 @@ int64_t now_ms() noexcept {
 }
 
 // librdkafka repeats connection errors for every retry while a broker is down; keep
-// stderr readable by letting through at most one line per second per process, and
-// say how many were skipped.
-std::atomic<int64_t> g_log_window_ms{0};
-std::atomic<uint32_t> g_log_in_window{0};
-std::atomic<uint64_t> g_log_suppressed{0};
-
-bool log_allowed() noexcept {
-    int64_t now = now_ms();
-    int64_t start = g_log_window_ms.load(std::memory_order_relaxed);
-    if (now - start >= 1000 && g_log_window_ms.compare_exchange_strong(start, now)) {
-        g_log_in_window.store(0, std::memory_order_relaxed);
-        uint64_t skipped = g_log_suppressed.exchange(0, std::memory_order_relaxed);
-        if (skipped) std::fprintf(stderr, "kafka: (%llu similar log lines suppressed)\n",
-                                  static_cast<unsigned long long>(skipped));
-    }
-    if (g_log_in_window.fetch_add(1, std::memory_order_relaxed) < 3) return true;
-    g_log_suppressed.fetch_add(1, std::memory_order_relaxed);
-    return false;
-}
+// the log readable: at most 3 lines a second per process, then a count of the rest.
+log_limiter kafka_log(3, std::chrono::seconds(1));
 
 void set_conf(rd_kafka_conf_t* conf, const std::string& key, const std::string& value) {
     char err[512];
@@ -72,7 +56,7 @@ kafka_publisher::kafka_publisher(const kafka_config& cfg) : _cfg(cfg) {
         for (const std::string* t : {&cfg.topic_alerts, &cfg.topic_scored, &cfg.topic_rejects})
             _embedded->create_topic(*t, cfg.embedded_partitions, repl);
         _bootstrap = _embedded->bootstraps();
-        std::fprintf(stderr, "kafka: embedded broker listening on %s\n", _bootstrap.c_str());
+        log_line(log_level::info, "kafka: embedded broker listening on %s", _bootstrap.c_str());
     } else {
         _bootstrap = cfg.brokers;
     }
@@ -155,11 +139,10 @@ bool kafka_publisher::close() noexcept {
         const uint64_t in_outbox = _outbox ? _outbox->backlog() : 0;
         const int queued = left - static_cast<int>(in_outbox);
         if (queued > 0)
-            std::fprintf(stderr,
-                         _outbox ? "kafka: shutdown: %d messages not delivered after %d ms; alerts among them "
-                                   "are saved to the outbox for the next start\n"
+            log_line(log_level::warning, _outbox ? "kafka: shutdown: %d messages not delivered after %d ms; alerts among them "
+                                   "are saved to the outbox for the next start"
                                  : "kafka: shutdown: %d messages not delivered after %d ms; they are failed "
-                                   "(re-read them from the spool)\n",
+                                   "(re-read them from the spool)",
                          queued, _cfg.shutdown_flush_ms);
         // Fail what is left so the counters account for every message (and the
         // delivery reports save undelivered alerts to the outbox).
@@ -174,7 +157,7 @@ bool kafka_publisher::close() noexcept {
     if (_outbox) {
         _outbox->sync();
         if (uint64_t b = _outbox->backlog())
-            std::fprintf(stderr, "kafka: %llu alerts wait in the outbox %s for the next start\n",
+            log_line(log_level::info, "kafka: %llu alerts wait in the outbox %s for the next start",
                          static_cast<unsigned long long>(b), _outbox->dir().c_str());
         _final_outbox = _outbox->stats();
         _outbox.reset();  // writes the read positions
@@ -217,7 +200,7 @@ void kafka_publisher::replay_outbox() noexcept {
             _replayed.fetch_add(1, std::memory_order_relaxed);
         }
     } catch (const std::exception& e) {  // allocation failure reading a record
-        if (log_allowed()) std::fprintf(stderr, "kafka outbox: replay: %s\n", e.what());
+        log_line_limited(kafka_log, log_level::info, "kafka outbox: replay: %s", e.what());
     }
 }
 
@@ -225,8 +208,8 @@ kafka_publisher::sent kafka_publisher::spill(const char* key, std::size_t key_le
                                              std::size_t len, sent otherwise) noexcept {
     if (_outbox->bytes_on_disk() + key_len + len + 16 > _cfg.outbox_max_bytes) [[unlikely]] {
         if (_outbox_full.fetch_add(1, std::memory_order_relaxed) % 100'000 == 0)
-            std::fprintf(stderr, "kafka outbox: full (%llu bytes, kafka.outbox_max_size): alerts are held "
-                                 "until the broker takes some\n",
+            log_line(log_level::warning, "kafka outbox: full (%llu bytes, kafka.outbox_max_size): alerts are held "
+                                 "until the broker takes some",
                          static_cast<unsigned long long>(_cfg.outbox_max_bytes));
         return sent::backpressure;
     }
@@ -234,7 +217,7 @@ kafka_publisher::sent kafka_publisher::spill(const char* key, std::size_t key_le
         _spilled.fetch_add(1, std::memory_order_relaxed);
         return sent::spilled;
     }
-    if (log_allowed()) std::fprintf(stderr, "kafka outbox: cannot save an alert: %s\n", _outbox->last_error().c_str());
+    log_line_limited(kafka_log, log_level::error, "kafka outbox: cannot save an alert: %s", _outbox->last_error().c_str());
     return otherwise;
 }
 
@@ -288,9 +271,8 @@ kafka_publisher::sent kafka_publisher::produce(kafka_topic t, const char* key, s
                 deadline = now + _cfg.backpressure_wait_ms;
             } else if (now >= deadline) {
                 if (!_backpressured.exchange(true))
-                    std::fprintf(stderr,
-                                 "kafka: backlog full (%d messages / %d KiB): alerts go to the outbox or are "
-                                 "held until the broker catches up\n",
+                    log_line(log_level::warning, "kafka: backlog full (%d messages / %d KiB): alerts go to the outbox or are "
+                                 "held until the broker catches up",
                                  _cfg.max_backlog_messages, _cfg.max_backlog_kbytes);
                 ts.backpressure.fetch_add(1, std::memory_order_relaxed);
                 return sent::backpressure;
@@ -304,8 +286,7 @@ kafka_publisher::sent kafka_publisher::produce(kafka_topic t, const char* key, s
             _fatal.store(true, std::memory_order_release);
             return sent::unavailable;
         }
-        if (log_allowed())
-            std::fprintf(stderr, "kafka: produce to %s refused: %s\n", kafka_topic_label(t),
+        log_line_limited(kafka_log, log_level::warning, "kafka: produce to %s refused: %s", kafka_topic_label(t),
                          rd_kafka_err2str(err));
         return err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ? sent::too_large : sent::unavailable;
     }
@@ -337,7 +318,7 @@ sink_answer kafka_publisher::drop_alert() noexcept {
 
 sink_answer kafka_publisher::hold(const char* key, const char* payload, std::size_t len) noexcept {
     if (_held.size() >= kafka_hold_capacity) [[unlikely]] {
-        if (log_allowed()) std::fprintf(stderr, "kafka: hold queue full (%zu alerts): alert dropped\n", _held.size());
+        log_line_limited(kafka_log, log_level::warning, "kafka: hold queue full (%zu alerts): alert dropped", _held.size());
         return drop_alert();
     }
     try {
@@ -432,8 +413,8 @@ void kafka_publisher::save_held() noexcept {
         else _alerts_dropped.fetch_add(1, std::memory_order_relaxed);
     }
     _spilled.fetch_add(saved, std::memory_order_relaxed);
-    std::fprintf(stderr, "kafka: shutdown: %zu alerts were held: %llu saved to the outbox, %llu dropped (the spool "
-                         "has them)\n",
+    log_line(log_level::warning, "kafka: shutdown: %zu alerts were held: %llu saved to the outbox, %llu dropped (the spool "
+                         "has them)",
                  _held.size(), static_cast<unsigned long long>(saved),
                  static_cast<unsigned long long>(_held.size() - saved));
     _held.clear();
@@ -496,7 +477,7 @@ void kafka_publisher::on_delivery(rd_kafka_s* rk, const rd_kafka_message_s* msg,
             self->_backpressured.store(false, std::memory_order_relaxed);
         if (self->_all_brokers_down.load(std::memory_order_relaxed) &&
             self->_all_brokers_down.exchange(false))
-            std::fprintf(stderr, "kafka: deliveries resumed\n");
+            log_line(log_level::info, "kafka: deliveries resumed");
     } else if (self->_outbox && t == static_cast<std::size_t>(kafka_topic::alerts) &&
                self->_outbox->append({static_cast<const char*>(msg->key), msg->key_len},
                                      {static_cast<const char*>(msg->payload), msg->len})) {
@@ -504,8 +485,7 @@ void kafka_publisher::on_delivery(rd_kafka_s* rk, const rd_kafka_message_s* msg,
         ts.saved.fetch_add(1, std::memory_order_release);
     } else {
         ts.failed.fetch_add(1, std::memory_order_release);
-        if (log_allowed())
-            std::fprintf(stderr, "kafka: delivery to %s failed: %s\n",
+        log_line_limited(kafka_log, log_level::warning, "kafka: delivery to %s failed: %s",
                          kafka_topic_label(static_cast<kafka_topic>(t)), rd_kafka_err2str(msg->err));
     }
     // Acked, saved again (appended above, so never lost in between) or failed: a
@@ -524,8 +504,7 @@ void kafka_publisher::on_error(rd_kafka_s* rk, int err, const char* reason, void
         }
         self->_fatal_errors.fetch_add(1, std::memory_order_relaxed);
         self->_fatal.store(true, std::memory_order_release);
-        std::fprintf(stderr,
-                     "kafka: FATAL producer error %s: %s; the publisher is not ready (restart it; %s)\n",
+        log_line(log_level::error, "kafka: FATAL producer error %s: %s; the publisher is not ready (restart it; %s)",
                      rd_kafka_err2name(orig), text,
                      self->_outbox ? "new alerts wait in the outbox and are published after the restart"
                                    : "new alerts are refused; every verdict is in the spool");
@@ -534,17 +513,18 @@ void kafka_publisher::on_error(rd_kafka_s* rk, int err, const char* reason, void
     self->_errors.fetch_add(1, std::memory_order_relaxed);
     if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
         if (!self->_all_brokers_down.exchange(true))
-            std::fprintf(stderr, "kafka: all brokers down (%s); messages wait in the backlog\n", reason);
+            log_line(log_level::warning, "kafka: all brokers down (%s); messages wait in the backlog", reason);
         return;
     }
-    if (log_allowed())
-        std::fprintf(stderr, "kafka: %s: %s\n", rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)),
+    log_line_limited(kafka_log, log_level::warning, "kafka: %s: %s", rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)),
                      reason);
 }
 
 void kafka_publisher::on_log(const rd_kafka_s* rk, int level, const char* fac, const char* buf) {
     (void)rk;
-    if (log_allowed()) std::fprintf(stderr, "kafka: [%d] %s: %s\n", level, fac, buf);
+    // librdkafka's levels are syslog priorities, as ours are.
+    const auto priority = static_cast<log_level>(std::clamp(level, 3, 7));
+    log_line_limited(kafka_log, priority, "kafka: %s: %s", fac, buf);
 }
 
 }  // namespace txscreen

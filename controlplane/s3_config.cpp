@@ -16,7 +16,6 @@ constexpr int_range range_multipart_threshold{5LL << 20, 5LL << 40};
 constexpr int_range range_connect_timeout_ms{100, 300'000};
 constexpr int_range range_request_timeout_ms{1000, 3'600'000};
 constexpr int_range range_retry_ms{1, 3'600'000};
-constexpr int_range range_scan_interval_ms{10, 3'600'000};
 
 void from_env(std::string& value, const char* variable) {
     if (value.empty()) {
@@ -56,7 +55,7 @@ void s3_config_from_env(s3_config& c) {
 void read_s3_section(const toml_section& s, s3_config& c) {
     s.only_keys({"endpoint", "region", "bucket", "prefix", "access_key", "secret_key", "session_token",
                  "multipart_threshold", "part_size", "connect_timeout", "request_timeout", "retry_base", "retry_max",
-                 "scan_interval", "verify_head"});
+                 "verify_head"});
     s.get_string("endpoint", c.endpoint);
     s.get_string("region", c.region);
     s.get_string("bucket", c.bucket);
@@ -70,7 +69,6 @@ void read_s3_section(const toml_section& s, s3_config& c) {
     s.get_duration("request_timeout", c.request_timeout_ms, range_request_timeout_ms);
     s.get_duration("retry_base", c.retry_base_ms, range_retry_ms);
     s.get_duration("retry_max", c.retry_max_ms, range_retry_ms);
-    s.get_duration("scan_interval", c.scan_interval_ms, range_scan_interval_ms);
     s.get_bool("verify_head", c.verify_head);
 }
 
@@ -91,7 +89,6 @@ void validate(const s3_config& c, config_errors& e) {
     if (c.retry_max_ms < c.retry_base_ms && e.clean("s3.retry_base"))
         e.fail("s3.retry_max", "must be at least s3.retry_base (" + format_duration(c.retry_base_ms) + "), got " +
                                    format_duration(c.retry_max_ms));
-    check_duration(e, "s3.scan_interval", c.scan_interval_ms, range_scan_interval_ms);
 }
 
 std::string validate_s3_config(const s3_config& c) {

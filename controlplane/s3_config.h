@@ -29,7 +29,6 @@ struct s3_config {
     uint32_t request_timeout_ms = 120000;
     uint32_t retry_base_ms = 200;               // first backoff after a failure, doubled per retry...
     uint32_t retry_max_ms = 30000;              // ...up to this
-    uint32_t scan_interval_ms = 1000;           // how often the uploader looks for new files
     bool verify_head = false;                   // HEAD each object after upload, compare the size
 };
 

@@ -12,6 +12,8 @@
 #include <new>
 #include <vector>
 
+#include "common/log.h"
+
 namespace txscreen {
 
 namespace fs = std::filesystem;
@@ -41,7 +43,7 @@ s3_uploader::s3_uploader(std::string spool_dir, s3_config config)
 s3_uploader::~s3_uploader() { stop(); }
 
 void s3_uploader::set_error(const std::string& e) {
-    std::fprintf(stderr, "s3 uploader: %s\n", e.c_str());
+    log_line(log_level::warning, "s3 uploader: %s", e.c_str());
     std::lock_guard<std::mutex> g(_mutex);
     _last_error = e;
 }
@@ -106,7 +108,7 @@ void s3_uploader::enqueue(const std::string& rel_path) noexcept {
         std::lock_guard<std::mutex> g(_mutex);
         add_to_queue(rel_path, bytes);
     } catch (const std::bad_alloc&) {  // the file stays in the spool: the next start's scan finds it
-        std::fprintf(stderr, "s3 uploader: out of memory queueing %s; the next start uploads it\n", rel_path.c_str());
+        log_line(log_level::error, "s3 uploader: out of memory queueing %s; the next start uploads it", rel_path.c_str());
         return;
     }
     _cv.notify_all();

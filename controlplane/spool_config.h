@@ -24,7 +24,7 @@ struct spool_config {
     uint64_t max_disk_bytes = 8ull << 30;       // max_bytes: disk budget for spool files
     // Not config keys: set by the appliance, or by tests.
     uint32_t error_retry_ms = 1000;             // after an I/O error, refuse appends this long
-    bool refuse_over_budget = false;            // past the budget: refuse appends (else: should_wait())
+    bool refuse_over_budget = false;            // past the budget: refuse appends (else: holding())
     uint32_t budget_scan_ms = 1000;             // rescan the disk this often while over the budget
 };
 

@@ -16,6 +16,7 @@
 #include <memory>
 
 #include "common/civil_time.h"
+#include "common/log.h"
 #include "controlplane/avro_container.h"
 #include "controlplane/s3_uploader.h"
 #include "rules/ruleset.h"
@@ -128,7 +129,7 @@ void spool_writer::fail(const char* what, const std::string& path, int err) noex
         std::lock_guard<std::mutex> g(_error_mutex);
         _last_error = msg;
     }
-    std::fprintf(stderr, "%s\n", msg);
+    log_line(log_level::error, "%s", msg);
     count(_write_errors);
     _writable.store(false, std::memory_order_relaxed);
     _error_at_ms = now_ms();
@@ -325,7 +326,7 @@ bool spool_writer::recover() {
             }
             count(_files_recovered);
             count(_records_recovered, r.records);
-            std::fprintf(stderr, "spool: recovered %s: %llu rows in %llu blocks, %llu torn bytes dropped\n",
+            log_line(log_level::warning, "spool: recovered %s: %llu rows in %llu blocks, %llu torn bytes dropped",
                          final_path.c_str(), static_cast<unsigned long long>(r.records),
                          static_cast<unsigned long long>(r.blocks),
                          static_cast<unsigned long long>(got - r.valid_end));
@@ -648,9 +649,8 @@ void spool_writer::warn_if_disk_below_budget() const noexcept {
     if (::statvfs(_config.dir.c_str(), &vfs) != 0) return;
     const uint64_t room = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize + _budget.bytes();
     if (room < _budget.max_bytes())
-        std::fprintf(stderr,
-                     "spool: warning: %s has room for %llu bytes of spool files, less than spool.max_bytes (%llu): "
-                     "the disk fills first, and rows are then refused or lost as write errors\n",
+        log_line(log_level::error, "spool: warning: %s has room for %llu bytes of spool files, less than spool.max_bytes (%llu): "
+                     "the disk fills first, and rows are then refused or lost as write errors",
                      _config.dir.c_str(), static_cast<unsigned long long>(room),
                      static_cast<unsigned long long>(_budget.max_bytes()));
 }

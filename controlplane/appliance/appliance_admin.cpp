@@ -37,8 +37,8 @@ std::string kafka_not_ready(const appliance_counters& c, const appliance_status&
     std::string r = "kafka not acknowledging for " + std::to_string(static_cast<int>(st.kafka_stalled_s)) +
                     " s (brokers down or slow): ";
     if (c.kafka->waiting) return r + std::to_string(c.kafka->waiting) + " alerts held, the dataplane is paused";
-    return r + std::to_string(c.kafka->producer.outbox.backlog) + " alerts wait in the outbox, " +
-           std::to_string(c.kafka->producer[kafka_topic::alerts].pending()) + " in memory; screening goes on";
+    return r + std::to_string(c.kafka->outbox.backlog) + " alerts wait in the outbox, " +
+           std::to_string((*c.kafka)[kafka_topic::alerts].pending()) + " in memory; screening goes on";
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 // Threads: the controlplane loop is the only writer of the snapshot (update(), every
 // ~100 ms and once more after the drain); admin server threads read it under a mutex.
 // Velocity state belongs to the workers and is never read from another thread while
-// they run: a lookup goes to the owning worker (card_lookup.h).
+// they run: a lookup is posted on the workers' control rings (card_lookup.h).
 #pragma once
 
 #include <atomic>

@@ -19,14 +19,6 @@
 
 namespace txscreen {
 
-struct kafka_sink_counters {
-    kafka_counters producer{};
-    uint64_t waiting = 0;              // alerts held until the producer takes them (rx paused)
-    uint64_t backpressure_waits = 0;   // times a held alert was refused again
-    uint64_t alerts_dropped = 0;       // refused outright (fatal, too large): neither broker nor outbox has them
-    uint64_t retention_deleted = 0;    // records the embedded broker deleted by retention (not loss)
-};
-
 struct appliance_counters {
     dp_stats dp;                       // ports, rx lcores, workers, feeds
     latency_histogram latency;         // rx burst -> verdict on the controlplane ring
@@ -38,7 +30,7 @@ struct appliance_counters {
     uint32_t ruleset_version = 0, patterns_version = 0;
     lookup_scorer::table_fill velocity;
     std::array<std::array<uint64_t, 2>, 2> reloads{};       // [rules, patterns][ok, refused]
-    std::optional<kafka_sink_counters> kafka;               // when Kafka is configured
+    std::optional<kafka_counters> kafka;                    // when Kafka is configured
     std::optional<spool_stats> spool;                       // when a spool directory is
     std::optional<s3_uploader_stats> s3;                    // when an S3 endpoint is
 };

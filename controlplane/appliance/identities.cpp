@@ -37,11 +37,11 @@ void add_spool(const spool_stats& s, const appliance_counters& c, std::vector<id
 // Alerts of this run went to the producer directly, to the outbox, are still held, or
 // were refused outright; replays of the outbox (this run's or an earlier one's) are
 // counted apart from "produced".
-void add_kafka(const kafka_sink_counters& k, const appliance_counters& c, std::vector<identity_check>& out) {
-    const kafka_topic_counters& a = k.producer[kafka_topic::alerts];
+void add_kafka(const kafka_counters& k, const appliance_counters& c, std::vector<identity_check>& out) {
+    const kafka_topic_counters& a = k[kafka_topic::alerts];
     out.push_back({"kafka_alerts", {"alerts", c.alerts},
-                   {{"produced", a.produced - k.producer.replayed},
-                    {"spilled", k.producer.spilled},
+                   {{"produced", a.produced - k.replayed},
+                    {"spilled", k.spilled},
                     {"waiting", k.waiting},
                     {"dropped", k.alerts_dropped}}});
 }

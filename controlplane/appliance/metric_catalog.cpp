@@ -15,7 +15,7 @@ constexpr const char* key_names[velocity_key_count] = {"card", "merchant", "devi
 constexpr const char* decision_names[3] = {"allow", "review", "block"};
 
 bool with_kafka(C c) { return c.kafka.has_value(); }
-bool with_outbox(C c) { return c.kafka && c.kafka->producer.have_outbox; }
+bool with_outbox(C c) { return c.kafka && c.kafka->have_outbox; }
 bool with_spool(C c) { return c.spool.has_value(); }
 bool with_s3(C c) { return c.s3.has_value(); }
 
@@ -47,7 +47,7 @@ void per_name(const std::map<std::string, uint64_t>& m, S s) {
 template <typename F>
 void per_topic(C c, S s, F value) {
     for (std::size_t t = 0; t < kafka_topic_count; ++t)
-        s.add(kafka_topic_label(static_cast<kafka_topic>(t)), value(c.kafka->producer.topic[t]));
+        s.add(kafka_topic_label(static_cast<kafka_topic>(t)), value(c.kafka->topic[t]));
 }
 template <typename F>
 void per_table(S s, F value) {
@@ -204,7 +204,7 @@ const metric_def catalog[] = {
      [](C c, S s) { per_topic(c, s, [](const kafka_topic_counters& t) { return t.backpressure; }); }, with_kafka},
     {"txscreen_kafka_saved_total", counter, "Alerts whose delivery failed, saved to the outbox instead",
      "kafka.*_saved", {"topic"},
-     [](C c, S s) { s.add("alerts", c.kafka->producer[kafka_topic::alerts].saved); }, with_kafka},
+     [](C c, S s) { s.add("alerts", (*c.kafka)[kafka_topic::alerts].saved); }, with_kafka},
     {"txscreen_kafka_waiting_alerts", gauge, "Alerts held until the Kafka producer takes them (rx paused)",
      "kafka.alerts_waiting", {}, [](C c, S s) { s.add(c.kafka->waiting); }, with_kafka, view_backlog,
      "kafka_waiting"},
@@ -217,21 +217,21 @@ const metric_def catalog[] = {
      "Records the embedded broker deleted by retention (its bounded backlog; not loss)",
      "kafka.embedded_retention_deleted", {}, [](C c, S s) { s.add(c.kafka->retention_deleted); }, with_kafka},
     {"txscreen_kafka_outbox_alerts", gauge, "Alerts in the on-disk outbox, not handed to Kafka yet",
-     "kafka.outbox_backlog", {}, [](C c, S s) { s.add(c.kafka->producer.outbox.backlog); }, with_outbox, view_backlog,
+     "kafka.outbox_backlog", {}, [](C c, S s) { s.add(c.kafka->outbox.backlog); }, with_outbox, view_backlog,
      "kafka_outbox"},
     {"txscreen_kafka_outbox_bytes", gauge, "Bytes of outbox segment files", "kafka.outbox_bytes", {},
-     [](C c, S s) { s.add(c.kafka->producer.outbox.bytes); }, with_outbox},
+     [](C c, S s) { s.add(c.kafka->outbox.bytes); }, with_outbox},
     {"txscreen_kafka_outbox_spilled_total", counter, "Alerts saved to the outbox because the backlog was full",
-     "kafka.alerts_spilled", {}, [](C c, S s) { s.add(c.kafka->producer.spilled); }, with_outbox},
+     "kafka.alerts_spilled", {}, [](C c, S s) { s.add(c.kafka->spilled); }, with_outbox},
     {"txscreen_kafka_outbox_replayed_total", counter, "Outbox alerts handed to the Kafka producer",
-     "kafka.outbox_replayed", {}, [](C c, S s) { s.add(c.kafka->producer.replayed); }, with_outbox},
+     "kafka.outbox_replayed", {}, [](C c, S s) { s.add(c.kafka->replayed); }, with_outbox},
     {"txscreen_kafka_outbox_recovered_total", counter, "Outbox alerts found at start from an earlier run",
-     "kafka.outbox_recovered", {}, [](C c, S s) { s.add(c.kafka->producer.outbox.recovered); }, with_outbox},
+     "kafka.outbox_recovered", {}, [](C c, S s) { s.add(c.kafka->outbox.recovered); }, with_outbox},
     {"txscreen_kafka_outbox_lost_total", counter, "Alerts the outbox could not save (disk full, I/O error)",
-     "kafka.outbox_lost", {}, [](C c, S s) { s.add(c.kafka->producer.outbox.lost); }, with_outbox},
+     "kafka.outbox_lost", {}, [](C c, S s) { s.add(c.kafka->outbox.lost); }, with_outbox},
     {"txscreen_kafka_outbox_full_total", counter,
      "Alerts refused because the outbox reached kafka.outbox_max_size (held, rx paused)", "kafka.outbox_full", {},
-     [](C c, S s) { s.add(c.kafka->producer.outbox_full); }, with_outbox},
+     [](C c, S s) { s.add(c.kafka->outbox_full); }, with_outbox},
 
     // ---- spool and S3
     {"txscreen_spool_records_total", counter, "Records appended to the spool, by table", "spool.records.*", {"table"},

@@ -37,7 +37,6 @@ private:
     engine_scorer _scorer;
     lookup_scorer _lookups;
     dataplane _dp;
-    bool _joined = false;
 };
 
 }  // namespace txscreen

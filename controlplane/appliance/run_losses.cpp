@@ -19,8 +19,8 @@ std::vector<loss_kind> run_losses(const appliance_result& r, const std::string& 
                  budget});
     k.push_back({"spool_lost", spool, "rows accepted but never made durable" + io_error, sp.lost});
     const std::string kafka = "kafka " + r.kafka_bootstrap;
-    const kafka_sink_counters kc = r.counters.kafka.value_or(kafka_sink_counters{});
-    const kafka_topic_counters& alerts = kc.producer[kafka_topic::alerts];
+    const kafka_counters kc = r.counters.kafka.value_or(kafka_counters{});
+    const kafka_topic_counters& alerts = kc[kafka_topic::alerts];
     k.push_back({"kafka_alerts_failed", kafka, "alerts whose delivery failed, not saved to an outbox", alerts.failed});
     k.push_back({"kafka_alerts_refused", kafka,
                  "alerts the producer refused (fatal error, too large), not saved to an outbox", kc.alerts_dropped});

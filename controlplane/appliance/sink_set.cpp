@@ -108,10 +108,7 @@ void sink_set::close() {
 }
 
 void sink_set::collect(appliance_counters& c) const {
-    if (_kafka) {
-        const kafka_counters k = _kafka->counters();
-        c.kafka = kafka_sink_counters{k, k.waiting, k.backpressure_waits, k.alerts_dropped, k.retention_deleted};
-    }
+    if (_kafka) c.kafka = _kafka->counters();
     if (_spool) c.spool = _spool->stats();
     if (_uploader) c.s3 = _uploader->stats();
 }

@@ -104,9 +104,10 @@ inline void run_detector(const detector_input& in, const detector_settings& det,
                          reason_list& fired) noexcept {
     if (!det.enable[id]) return;
     detector_hit hit;
-    hit.weight = det.weight[id];
+    hit.configured = &det.weight[id];
     if (!D::evaluate(in, det, st, hit)) return;
-    fired.add(static_cast<int>(id), hit.weight, hit.value, hit.limit);
+    fired.add(static_cast<int>(id), hit.weight < 0 ? det.weight[id] : static_cast<uint8_t>(hit.weight), hit.value,
+              hit.limit);
 }
 
 // Runs every detector of the table (rules/detectors/table.h) in rule-id order.

@@ -119,11 +119,11 @@ TEST_CASE("alerts reach the embedded Kafka broker and are acknowledged", "[kafka
     opt.config.kafka.brokers = "embedded";
     const appliance_result r = run_appliance(opt, {});
     REQUIRE(r.counters.kafka);
-    const kafka_topic_counters& alerts = r.counters.kafka->producer[kafka_topic::alerts];
+    const kafka_topic_counters& alerts = (*r.counters.kafka)[kafka_topic::alerts];
     CHECK(r.counters.alerts > 0);
     CHECK(alerts.acked == r.counters.alerts);
     CHECK(alerts.failed == 0);
-    CHECK(r.counters.kafka->producer[kafka_topic::rejects].produced == 0);
+    CHECK((*r.counters.kafka)[kafka_topic::rejects].produced == 0);
     CHECK(all_hold(accounting_identities(r.counters)));
 }
 

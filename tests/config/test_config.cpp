@@ -135,7 +135,6 @@ void require_same_config(const appliance_config& a, const appliance_config& b) {
     CHECK(a.s3.request_timeout_ms == b.s3.request_timeout_ms);
     CHECK(a.s3.retry_base_ms == b.s3.retry_base_ms);
     CHECK(a.s3.retry_max_ms == b.s3.retry_max_ms);
-    CHECK(a.s3.scan_interval_ms == b.s3.scan_interval_ms);
     CHECK(a.s3.verify_head == b.s3.verify_head);
     CHECK(a.admin.address == b.admin.address);
     CHECK(a.admin.port == b.admin.port);

@@ -90,7 +90,7 @@ TEST_CASE("a held alert's scored copy is published once", "[integration][kafka][
 
     appliance_counters c;
     sinks.collect(c);
-    const kafka_topic_counters& scored = c.kafka->producer[kafka_topic::scored];
+    const kafka_topic_counters& scored = (*c.kafka)[kafka_topic::scored];
     INFO("delivered " << delivered << ", scored produced " << scored.produced << ", refused "
                       << scored.backpressure + scored.refused << ", retries " << c.kafka->backpressure_waits);
     CHECK(c.kafka->backpressure_waits > 0);

@@ -122,7 +122,6 @@ endpoint = "http://127.0.0.1:$port"
 bucket = "lake"
 retry_base = "100ms"
 retry_max = "300ms"
-scan_interval = "100ms"
 EOF
 start wait "$work/wait.toml"  # S3 is down: nothing uploads yet
 wait_ready_reason "rx is paused until uploads free space" 30

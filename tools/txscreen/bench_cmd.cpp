@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -14,6 +15,9 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+
+#include <nlohmann/json.hpp>
 
 #include "controlplane/appliance/appliance.h"
 #include "controlplane/appliance/identities.h"
@@ -204,12 +208,14 @@ int bench_command(bench_state& state, const std::vector<std::string>& eal) {
                 "testpmd ceiling %.0f packets/s\n",
                 runs, median(tx), c.dataplane.workers, static_cast<unsigned long long>(median(p50)),
                 static_cast<unsigned long long>(median(p99)), static_cast<unsigned long long>(median(p999)), ceiling);
-    std::printf("{\"tx_per_s\":%.0f,\"packets_per_s\":%.0f,\"workers\":%u,\"rx_lcores\":%u,\"p50_ns\":%llu,"
-                "\"p99_ns\":%llu,\"p999_ns\":%llu,\"testpmd_rxonly_pps\":%.0f,\"runs\":%u,\"duration_s\":%g,"
-                "\"burst\":%u,\"spool\":%s}\n",
-                median(tx), median(pps), c.dataplane.workers, c.dataplane.rx_lcores, static_cast<unsigned long long>(median(p50)),
-                static_cast<unsigned long long>(median(p99)), static_cast<unsigned long long>(median(p999)), ceiling,
-                runs, opt.duration_s, static_cast<unsigned>(c.dataplane.burst), opt.no_spool ? "false" : "true");
+    const nlohmann::ordered_json line = {
+        {"tx_per_s", std::round(median(tx))}, {"packets_per_s", std::round(median(pps))},
+        {"workers", c.dataplane.workers},     {"rx_lcores", c.dataplane.rx_lcores},
+        {"p50_ns", median(p50)},              {"p99_ns", median(p99)},
+        {"p999_ns", median(p999)},            {"testpmd_rxonly_pps", std::round(ceiling)},
+        {"runs", runs},                       {"duration_s", opt.duration_s},
+        {"burst", c.dataplane.burst},         {"spool", !opt.no_spool}};
+    std::printf("%s\n", line.dump().c_str());
     return 0;
 }
 

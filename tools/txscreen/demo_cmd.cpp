@@ -148,7 +148,7 @@ void print_summary(const appliance_result& r, const label_eval& ev, unsigned wor
                 static_cast<unsigned long long>(ev.flags()), 100 * ev.precision(),
                 static_cast<unsigned long long>(ev.true_alerts()), static_cast<unsigned long long>(ev.alerts()));
     if (c.kafka) {
-        const kafka_topic_counters& a = c.kafka->producer[kafka_topic::alerts];
+        const kafka_topic_counters& a = (*c.kafka)[kafka_topic::alerts];
         std::printf("\n   kafka          embedded broker %s: %llu alerts produced, %llu acknowledged, %llu pending\n",
                     r.kafka_bootstrap.c_str(), static_cast<unsigned long long>(a.produced),
                     static_cast<unsigned long long>(a.acked), static_cast<unsigned long long>(a.pending()));

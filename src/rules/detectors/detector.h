@@ -5,7 +5,7 @@
 //       static constexpr std::string_view name = "<name>";  // rule name, [detector.<name>]
 //       static constexpr std::string_view description = "...";
 //       static constexpr uint8_t default_weight = N;
-//       struct settings { ... };  // its own fields and their defaults (may be empty)
+//       struct settings { ... };  // its fields, named <name>_..., and their defaults
 //       // Its TOML keys besides enable and weight, as "unknown key" errors list them,
 //       // and their reads (settings_node.h).
 //       static constexpr std::array<std::string_view, K> keys = {...};
@@ -18,8 +18,9 @@
 //   };
 //
 // The ruleset's detector_settings (table.h) derives from every detector's settings, so
-// a detector's fields keep their names there (ruleset.det.rapid_repeat_window_ms), and
-// its settings are passed to evaluate without a copy. The engine calls evaluate
+// a detector's fields keep their names there (ruleset.det.rapid_repeat_window_ms: hence
+// the prefix, which keeps them apart), and its settings are passed to evaluate without a
+// copy. The engine calls evaluate
 // directly: the rows are template arguments, so the compiler may inline each detector.
 //
 // What a detector counts: every hit is counted per rule id in engine_counters::fired
@@ -80,13 +81,16 @@ struct detector_state {
 };
 
 // A detector's answer when it fires: the reason's measured value and the limit it
-// crossed (a detector that returns true sets both), and its weight: the configured one
-// when evaluate is called; a detector that scores otherwise (pattern_hit, new_device)
-// sets it.
+// crossed (a detector that returns true sets both). A detector that scores other than
+// its configured weight (pattern_hit, new_device) sets `weight`, reading the configured
+// one with configured_weight(); left at -1, the reason gets the configured weight.
+// Either way the weight is read on a hit only (rare), not per transaction.
 struct detector_hit {
     double value;
     double limit;
-    uint8_t weight;
+    int weight = -1;
+    const uint8_t* configured;  // the ruleset's weight of this detector
+    uint8_t configured_weight() const noexcept { return *configured; }
 };
 
 // Card-present: the card was at the terminal, so the transaction has a place.

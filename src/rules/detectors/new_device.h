@@ -45,7 +45,7 @@ struct new_device_detector {
         if (!(in.history >= s.new_device_min_history || (large && in.history >= 1))) return false;
         if (t.chan != channel::ecom && s.new_device_ecom_only) return false;
         if (large) {
-            hit.weight = std::max(hit.weight, s.new_device_large_weight);
+            hit.weight = std::max(hit.configured_weight(), s.new_device_large_weight);
             hit.value = in.amount_major;
             hit.limit = s.new_device_large_amount_major;
         } else {

@@ -41,8 +41,8 @@ struct pattern_hit_detector {
                     w += pd->weight;
         }
         if (w == 0) return false;
-        const unsigned cap = hit.weight;  // the configured weight
-        hit.weight = static_cast<uint8_t>(std::min(w, cap));
+        const unsigned cap = hit.configured_weight();
+        hit.weight = static_cast<int>(std::min(w, cap));
         hit.value = w;
         hit.limit = cap;
         return true;

@@ -94,7 +94,7 @@ constexpr bool every_row_is_a_detector(std::index_sequence<id...>) noexcept {
 }
 static_assert(every_row_is_a_detector(std::make_index_sequence<detector_count>()),
               "each row's <name>_detector keeps the contract in detector.h");
-#define TXSCREEN_DETECTOR_NAMED(name)                                                          \
+#define TXSCREEN_DETECTOR_NAMED(name)                                      \
     static_assert(detector_names[static_cast<int>(detector::name)] == #name, \
                   "row " #name ": its detector's name must be \"" #name "\"");
 TXSCREEN_DETECTOR_TABLE(TXSCREEN_DETECTOR_NAMED)
