@@ -270,6 +270,8 @@ const metric_def catalog[] = {
          s.add("failed", c.s3->failures);
      },
      with_s3},
+    {"txscreen_s3_vanished_total", counter, "Queued spool files gone from the spool before their upload (moved away)",
+     "s3.vanished", {}, [](C c, S s) { s.add(c.s3->vanished); }, with_s3},
 };
 
 const histogram_def latency{"txscreen_latency_seconds", "rx burst -> verdict on the controlplane ring", "latency_ns"};
