@@ -209,10 +209,10 @@ int bench_command(bench_state& state, const std::vector<std::string>& eal) {
                 runs, median(tx), c.dataplane.workers, static_cast<unsigned long long>(median(p50)),
                 static_cast<unsigned long long>(median(p99)), static_cast<unsigned long long>(median(p999)), ceiling);
     const nlohmann::ordered_json line = {
-        {"tx_per_s", std::round(median(tx))}, {"packets_per_s", std::round(median(pps))},
+        {"tx_per_s", std::llround(median(tx))}, {"packets_per_s", std::llround(median(pps))},
         {"workers", c.dataplane.workers},     {"rx_lcores", c.dataplane.rx_lcores},
         {"p50_ns", median(p50)},              {"p99_ns", median(p99)},
-        {"p999_ns", median(p999)},            {"testpmd_rxonly_pps", std::round(ceiling)},
+        {"p999_ns", median(p999)},            {"testpmd_rxonly_pps", std::llround(ceiling)},
         {"runs", runs},                       {"duration_s", opt.duration_s},
         {"burst", c.dataplane.burst},         {"spool", !opt.no_spool}};
     std::printf("%s\n", line.dump().c_str());
