@@ -41,73 +41,76 @@ void count_read_add(std::array<uint64_t, N>& sum, const std::array<uint64_t, N>&
     for (std::size_t i = 0; i < N; ++i) sum[i] += count_read(lcore[i]);
 }
 
+// Each scalar counter once: its field and its line in the lcore sum below come from
+// one list (the arrays by reason are added apart).
+#define TXSCREEN_RX_COUNTERS(X)                                                        \
+    X(rx_packets)                                                                      \
+    X(rx_bursts)                                                                       \
+    X(feed_packets)     /* UDP datagrams that matched a feed */                       \
+    X(non_feed_packets) /* sum of drops[] */                                           \
+    X(feed_messages)    /* messages framed out of feed datagrams */                    \
+    X(framing_errors)   /* datagrams whose framing broke (remaining bytes lost) */     \
+    X(decoded)                                                                         \
+    X(rejected)         /* sum of rejects[] */                                         \
+    X(duplicates)       /* A/B second copies and retransmits */                        \
+    X(suspect_messages) /* held back: their datagram's sequence range is implausible */ \
+    X(heartbeats)                                                                      \
+    X(truncated_fields) /* Txns with at least one text field cut to size */            \
+    X(pans_masked)      /* PANs the decoders masked in text fields (pan_scrub.h) */    \
+    X(handoff_stalls)   /* polls skipped because a worker ring was full */
+
+#define TXSCREEN_COUNTER_FIELD(name) uint64_t name = 0;
+#define TXSCREEN_COUNTER_SUM(name) sum.name += count_read(c.name);
+
 struct alignas(64) rx_counters {
-    uint64_t rx_packets = 0;
-    uint64_t rx_bursts = 0;
-    uint64_t feed_packets = 0;       // UDP datagrams that matched a feed
-    uint64_t non_feed_packets = 0;   // sum of drops[]
-    std::array<uint64_t, packet_drop_count> drops{};  // by packet_drop reason
-    uint64_t feed_messages = 0;      // messages framed out of feed datagrams
-    uint64_t framing_errors = 0;     // datagrams whose framing broke (remaining bytes lost)
-    uint64_t decoded = 0;
-    uint64_t rejected = 0;           // sum of rejects[]
-    std::array<uint64_t, reject_reason_count> rejects{};
-    uint64_t duplicates = 0;         // A/B second copies and retransmits
-    uint64_t suspect_messages = 0;   // held back: their datagram's sequence range is implausible
-    uint64_t heartbeats = 0;
-    uint64_t truncated_fields = 0;   // Txns with at least one text field cut to size
-    uint64_t pans_masked = 0;        // PANs the decoders masked in text fields (pan_scrub.h)
-    uint64_t handoff_stalls = 0;     // polls skipped because a worker ring was full
+    TXSCREEN_RX_COUNTERS(TXSCREEN_COUNTER_FIELD)
+    std::array<uint64_t, packet_drop_count> drops{};     // by packet_drop reason
+    std::array<uint64_t, reject_reason_count> rejects{};  // by reject reason
 };
 
 // sum += what one rx lcore has counted so far.
 inline void count_read_add(rx_counters& sum, const rx_counters& c) noexcept {
-    sum.rx_packets += count_read(c.rx_packets);
-    sum.rx_bursts += count_read(c.rx_bursts);
-    sum.feed_packets += count_read(c.feed_packets);
-    sum.non_feed_packets += count_read(c.non_feed_packets);
+    TXSCREEN_RX_COUNTERS(TXSCREEN_COUNTER_SUM)
     count_read_add(sum.drops, c.drops);
-    sum.feed_messages += count_read(c.feed_messages);
-    sum.framing_errors += count_read(c.framing_errors);
-    sum.decoded += count_read(c.decoded);
-    sum.rejected += count_read(c.rejected);
     count_read_add(sum.rejects, c.rejects);
-    sum.duplicates += count_read(c.duplicates);
-    sum.suspect_messages += count_read(c.suspect_messages);
-    sum.heartbeats += count_read(c.heartbeats);
-    sum.truncated_fields += count_read(c.truncated_fields);
-    sum.pans_masked += count_read(c.pans_masked);
-    sum.handoff_stalls += count_read(c.handoff_stalls);
 }
 
 // Engine config swaps are counted by the engine (engine_counters::ruleset_swaps,
 // pattern_swaps) and acknowledged through the control channel (lcore_control.h).
+#define TXSCREEN_WORKER_COUNTERS(X)                                                 \
+    X(txns)           /* Txns taken from rx rings (or decoded in place) */           \
+    X(verdicts)       /* verdicts put on the controlplane ring */                    \
+    X(alerts)                                                                        \
+    X(verdict_stalls) /* iterations waiting for room on the verdict ring */
+
 struct alignas(64) worker_counters {
-    uint64_t txns = 0;               // Txns taken from rx rings (or decoded in place)
-    uint64_t verdicts = 0;           // verdicts put on the controlplane ring
-    uint64_t alerts = 0;
-    uint64_t verdict_stalls = 0;     // iterations waiting for room on the verdict ring
+    TXSCREEN_WORKER_COUNTERS(TXSCREEN_COUNTER_FIELD)
 };
 
 inline void count_read_add(worker_counters& sum, const worker_counters& c) noexcept {
-    sum.txns += count_read(c.txns);
-    sum.verdicts += count_read(c.verdicts);
-    sum.alerts += count_read(c.alerts);
-    sum.verdict_stalls += count_read(c.verdict_stalls);
+    TXSCREEN_WORKER_COUNTERS(TXSCREEN_COUNTER_SUM)
 }
 
 // A feed's sequencing counters. The sequencer belongs to its rx lcore, which publishes
 // them with publish_sequencer() every 1024 polls and once more when it stops.
+// Event time (counted by the workers): too late for the shard watermark, or dated
+// beyond the receive clock + velocity.max_future_skew (scored, never applied).
+#define TXSCREEN_FEED_COUNTERS(X)                                         \
+    X(missing) /* sequence gaps not filled by either line */              \
+    X(gap_events)                                                         \
+    X(late_accepted)                                                      \
+    X(stale)                                                              \
+    X(session_changes)                                                    \
+    X(end_of_session)                                                     \
+    X(sequence_resets) /* confirmed jumps that re-based a session */      \
+    X(events_late)                                                        \
+    X(events_ahead)
+
 struct feed_counters {
-    uint64_t missing = 0;  // sequence gaps not filled by either line
-    uint64_t gap_events = 0, late_accepted = 0, stale = 0, session_changes = 0, end_of_session = 0;
+    TXSCREEN_FEED_COUNTERS(TXSCREEN_COUNTER_FIELD)
     // MoldUDP64 datagrams held back as suspect (implausible sequence range), and their
-    // messages, by sequence_suspect reason; confirmed jumps that re-based a session.
+    // messages, by sequence_suspect reason.
     std::array<uint64_t, sequence_suspect_count> suspect_datagrams{}, suspect_messages{};
-    uint64_t sequence_resets = 0;
-    // Event time (counted by the workers): too late for the shard watermark, or dated
-    // beyond the receive clock + velocity.max_future_skew (scored, never applied).
-    uint64_t events_late = 0, events_ahead = 0;
 };
 
 // Rx lcore side: copies the sequencer's counters into `to`.
@@ -128,17 +131,9 @@ inline void publish_sequencer(feed_counters& to, const feed_sequencer& q) noexce
 
 // sum += one rx lcore's published sequencing counters of a feed.
 inline void count_read_add(feed_counters& sum, const feed_counters& c) noexcept {
-    sum.missing += count_read(c.missing);
-    sum.gap_events += count_read(c.gap_events);
-    sum.late_accepted += count_read(c.late_accepted);
-    sum.stale += count_read(c.stale);
-    sum.session_changes += count_read(c.session_changes);
-    sum.end_of_session += count_read(c.end_of_session);
-    sum.sequence_resets += count_read(c.sequence_resets);
+    TXSCREEN_FEED_COUNTERS(TXSCREEN_COUNTER_SUM)
     count_read_add(sum.suspect_datagrams, c.suspect_datagrams);
     count_read_add(sum.suspect_messages, c.suspect_messages);
-    sum.events_late += count_read(c.events_late);
-    sum.events_ahead += count_read(c.events_ahead);
 }
 
 }  // namespace txscreen
