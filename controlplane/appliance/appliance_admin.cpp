@@ -206,8 +206,9 @@ std::optional<std::string> appliance_admin::card_velocity_json(std::string_view 
     std::string masked(key.substr(0, 6));
     masked.append(key.size() - 10, '*');
     masked.append(key.substr(key.size() - 4));
-    json->insert(json->size() - 1, ",\"masked_pan\":\"" + masked + "\"");
-    return json;
+    nlohmann::ordered_json j = nlohmann::ordered_json::parse(*json);
+    j["masked_pan"] = masked;
+    return j.dump();
 }
 
 std::string appliance_admin::drain() {

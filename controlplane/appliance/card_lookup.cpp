@@ -4,64 +4,42 @@
 #include <cstdio>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 namespace txscreen {
 
 namespace {
 
-void append_u(std::string& o, const char* key, uint64_t v, bool comma = true) {
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "%s\"%s\":%llu", comma ? "," : "", key, static_cast<unsigned long long>(v));
-    o += buf;
-}
-
-void append_i(std::string& o, const char* key, int64_t v) {
-    char buf[96];
-    std::snprintf(buf, sizeof buf, ",\"%s\":%lld", key, static_cast<long long>(v));
-    o += buf;
+// Windows are measured back from the card's newest event: the state a score of the
+// card's next transaction at that moment would see.
+nlohmann::ordered_json windows(const velocity_entry& e, int64_t (*within)(const velocity_entry&, int64_t, int64_t)) {
+    static constexpr std::pair<const char*, int64_t> spans[] = {
+        {"1m", 60'000}, {"10m", 600'000}, {"1h", 3'600'000}, {"24h", 86'400'000}};
+    nlohmann::ordered_json w = nlohmann::ordered_json::object();
+    for (const auto& [name, ms] : spans) w[name] = within(e, e.last_ms, ms);
+    return w;
 }
 
 std::string entry_json(const uint8_t token[card_token_bytes], const velocity_entry& e, unsigned worker) {
-    // Windows are measured back from the card's newest event: the state a score of the
-    // card's next transaction at that moment would see.
-    const int64_t now = e.last_ms;
-    struct win {
-        const char* name;
-        int64_t ms;
-    };
-    static constexpr win wins[] = {{"1m", 60'000}, {"10m", 600'000}, {"1h", 3'600'000}, {"24h", 86'400'000}};
-    std::string o = "{\"token\":\"" + token_hex(token) + "\"";
-    append_u(o, "worker", worker);
-    append_i(o, "last_event_ms", e.last_ms);
-    if (e.last_country[0]) {
-        o += ",\"last_country\":\"";
-        o += e.last_country[0];
-        o += e.last_country[1];
-        o += '"';
-    }
+    nlohmann::ordered_json j = {{"token", token_hex(token)}, {"worker", worker}, {"last_event_ms", e.last_ms}};
+    if (e.last_country[0]) j["last_country"] = std::string(e.last_country, 2);
     unsigned devices = 0;
     for (unsigned i = 0; i < velocity_device_slots; ++i) devices += e.device[i] != 0;
-    append_u(o, "known_devices", devices);
-    if (e.cp_time_s) append_u(o, "last_card_present_s", e.cp_time_s);
-    for (const char* what : {"count", "amount_minor", "distinct_merchants", "distinct_countries"}) {
-        o += ",\"";
-        o += what;
-        o += "\":{";
-        bool first = true;
-        for (const win& w : wins) {
-            int64_t v = 0;
-            if (what[0] == 'c') v = velocity_count_within(e, now, w.ms);
-            else if (what[0] == 'a') v = velocity_sum_within(e, now, w.ms);
-            else if (what[9] == 'm') v = velocity_distinct_merchants_within(e, now, w.ms);
-            else v = velocity_distinct_countries_within(e, now, w.ms);
-            char buf[64];
-            std::snprintf(buf, sizeof buf, "%s\"%s\":%lld", first ? "" : ",", w.name, static_cast<long long>(v));
-            o += buf;
-            first = false;
-        }
-        o += '}';
-    }
-    o += '}';
-    return o;
+    j["known_devices"] = devices;
+    if (e.cp_time_s) j["last_card_present_s"] = e.cp_time_s;
+    j["count"] = windows(e, [](const velocity_entry& v, int64_t now, int64_t ms) -> int64_t {
+        return velocity_count_within(v, now, ms);
+    });
+    j["amount_minor"] = windows(e, [](const velocity_entry& v, int64_t now, int64_t ms) -> int64_t {
+        return velocity_sum_within(v, now, ms);
+    });
+    j["distinct_merchants"] = windows(e, [](const velocity_entry& v, int64_t now, int64_t ms) -> int64_t {
+        return velocity_distinct_merchants_within(v, now, ms);
+    });
+    j["distinct_countries"] = windows(e, [](const velocity_entry& v, int64_t now, int64_t ms) -> int64_t {
+        return velocity_distinct_countries_within(v, now, ms);
+    });
+    return j.dump();
 }
 
 // On the worker's lcore (at its quiescent point) or, once the workers stopped, on the
