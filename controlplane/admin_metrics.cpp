@@ -117,24 +117,4 @@ void prometheus_text::latency_summary(std::string_view name, std::initializer_li
     sample(std::string(name) + "_count", labels, h.count());
 }
 
-void json_escape_append(std::string& out, std::string_view s) {
-    for (char c : s) {
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if (static_cast<unsigned char>(c) < 0x20) {
-                char buf[8];
-                std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
-                out += buf;
-            } else {
-                out += c;
-            }
-        }
-    }
-}
-
 }  // namespace txscreen

@@ -56,8 +56,5 @@ private:
     std::string& _out;
 };
 
-// Appends `s` as JSON string content (without quotes): escapes quote, backslash and
-// control characters. For backends building stats_json by hand.
-void json_escape_append(std::string& out, std::string_view s);
 
 }  // namespace txscreen

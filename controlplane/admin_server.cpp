@@ -5,6 +5,7 @@
 // routing, authentication and the size check answer 401/404/405/413 before a byte of
 // body is read; then the body (under body_timeout). Backend calls are posted to a
 // separate thread pool and the response is posted back to the connection's strand.
+
 #include "controlplane/admin_server.h"
 
 #include <algorithm>
@@ -34,6 +35,8 @@
 #include <boost/beast/ssl.hpp>
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
+
+#include <nlohmann/json.hpp>
 
 #include "common/bounded_file.h"
 #include "controlplane/admin_dashboard.h"
@@ -237,12 +240,7 @@ bool method_allowed(std::string_view allow, std::string_view method) {
     return false;
 }
 
-std::string json_error(std::string_view msg) {
-    std::string s = "{\"error\":\"";
-    json_escape_append(s, msg);
-    s += "\"}\n";
-    return s;
-}
+std::string json_error(std::string_view msg) { return nlohmann::json{{"error", msg}}.dump() + '\n'; }
 
 response_t make_response(unsigned status, std::string body, std::string_view type) {
     response_t res;
@@ -273,15 +271,9 @@ bool valid_card_key(std::string_view key) {
 }
 
 std::string put_json(const put_result& r) {
-    std::string s;
-    if (r.ok) {
-        s = "{\"ok\":true,\"version\":" + std::to_string(r.version) + "}\n";
-    } else {
-        s = "{\"ok\":false,\"version\":" + std::to_string(r.version) + ",\"error\":\"";
-        json_escape_append(s, r.error);
-        s += "\"}\n";
-    }
-    return s;
+    nlohmann::ordered_json j = {{"ok", r.ok}, {"version", r.version}};
+    if (!r.ok) j["error"] = r.error;
+    return j.dump() + '\n';
 }
 
 // Runs on the backend pool: everything here may block (compiles, locks).
@@ -293,14 +285,9 @@ response_t call_backend(admin_server::impl& srv, const route& r, const request_t
                            : json_response(503, "{\"status\":\"unhealthy\"}\n");
     case admin_endpoint::readyz: {
         readiness rd = b.ready();
-        std::string s = rd.ready ? "{\"ready\":true" : "{\"ready\":false";
-        if (!rd.reason.empty()) {
-            s += ",\"reason\":\"";
-            json_escape_append(s, rd.reason);
-            s += '"';
-        }
-        s += "}\n";
-        return json_response(rd.ready ? 200 : 503, std::move(s));
+        nlohmann::ordered_json j = {{"ready", rd.ready}};
+        if (!rd.reason.empty()) j["reason"] = rd.reason;
+        return json_response(rd.ready ? 200 : 503, j.dump() + '\n');
     }
     case admin_endpoint::metrics: {
         std::string out;

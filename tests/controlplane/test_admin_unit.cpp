@@ -61,9 +61,3 @@ TEST_CASE("prometheus_text writes families, escaped labels, histograms and summa
     CHECK(out.find("lat{quantile=\"0.999\"} 1e-06\n") != std::string::npos);
     CHECK(out.find("lat_count 100\n") != std::string::npos);
 }
-
-TEST_CASE("json_escape_append escapes quotes, backslashes and control bytes", "[admin][unit]") {
-    std::string s;
-    json_escape_append(s, "a\"b\\c\nd\x01");
-    CHECK(s == "a\\\"b\\\\c\\nd\\u0001");
-}
