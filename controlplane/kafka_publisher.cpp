@@ -322,9 +322,10 @@ sink_answer kafka_publisher::hold(const char* key, const char* payload, std::siz
         return drop_alert();
     }
     try {
-        held_alert& h = _held.emplace_back();
+        held_alert h;  // built whole before it joins the queue: a failed copy leaves no empty alert there
         std::memcpy(h.key, key, sizeof h.key);
         h.value.assign(payload, len);
+        _held.push_back(std::move(h));
     } catch (const std::bad_alloc&) {
         return drop_alert();
     }
@@ -423,20 +424,21 @@ void kafka_publisher::save_held() noexcept {
 
 kafka_counters kafka_publisher::counters() const noexcept {
     kafka_counters c;
+    // Outcomes first, then produced: produced is bumped before a message can be acked,
+    // saved or counted as a replay, so this order never shows more of them than messages.
+    const uint64_t replayed = _replayed.load(std::memory_order_acquire);
     for (std::size_t i = 0; i < kafka_topic_count; ++i) {
         const topic_state& ts = _topics[i];
-        // Outcomes first, then produced: produced is bumped before a message can be
-        // acked, so this order never shows more outcomes than messages.
         c.topic[i].acked = ts.acked.load(std::memory_order_acquire);
         c.topic[i].failed = ts.failed.load(std::memory_order_acquire);
+        c.topic[i].saved = ts.saved.load(std::memory_order_acquire);
         c.topic[i].produced = ts.produced.load(std::memory_order_acquire);
         c.topic[i].backpressure = ts.backpressure.load(std::memory_order_relaxed);
         c.topic[i].refused = ts.refused.load(std::memory_order_relaxed);
-        c.topic[i].saved = ts.saved.load(std::memory_order_acquire);
     }
     if (!_cfg.outbox_dir.empty()) {  // the outbox itself is gone after close()
         c.have_outbox = true;
-        c.replayed = _replayed.load(std::memory_order_relaxed);
+        c.replayed = replayed;
         c.spilled = _spilled.load(std::memory_order_relaxed);
         c.outbox_full = _outbox_full.load(std::memory_order_relaxed);
         c.outbox = _outbox ? _outbox->stats() : _final_outbox;

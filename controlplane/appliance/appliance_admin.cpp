@@ -135,7 +135,7 @@ std::string appliance_admin::render_stats() {
     d["finished"] = s.status.finished;
     d["last_verdict_ruleset_version"] = s.status.last_verdict_ruleset;
     d["last_verdict_patterns_version"] = s.status.last_verdict_patterns;
-    d["workers"] = c.dp.per_worker.size();
+    d["worker_count"] = c.dp.per_worker.size();
     d["snapshot_ms"] = s.status.snapshot_ms;
     d["rates"] = {{"verdicts", s.status.verdicts_per_s}, {"alerts", s.status.alerts_per_s},
                   {"rx_packets", s.status.rx_packets_per_s}};
@@ -154,21 +154,18 @@ std::string appliance_admin::rules_text() {
     return _rules_text;
 }
 
+// Reloads bump the render generation last, after the state and the counters changed:
+// a rendering in between is then never cached under the new generation.
 put_result appliance_admin::put_rules(std::string_view body) {
     std::lock_guard g(_rules_mutex);
     put_result r;
     ruleset_publish_result p = _sources.rules.load(body, "PUT /api/v1/rules");
+    r.ok = p.ok();
+    r.error = p.error;
+    r.version = p.ok() ? p.version : _sources.rules.version();
+    if (r.ok) _rules_text.assign(body);
+    ++_reloads[0][r.ok ? 0 : 1];
     _generation.fetch_add(1);
-    if (!p.ok()) {
-        r.error = p.error;
-        r.version = _sources.rules.version();
-        ++_reloads[0][1];
-        return r;
-    }
-    _rules_text.assign(body);
-    r.ok = true;
-    r.version = p.version;
-    ++_reloads[0][0];
     return r;
 }
 
@@ -176,17 +173,16 @@ std::string appliance_admin::patterns_text() { return _sources.screening() ? _so
 
 put_result appliance_admin::put_patterns(std::string_view body) {
     put_result r;
-    _generation.fetch_add(1);
     if (!_sources.screening()) {
         r.error = "pattern screening is off (screening.patterns = \"none\")";
-        ++_reloads[1][1];
-        return r;
+    } else {
+        pattern_publish_result pr = _sources.patterns.load(body, "PUT /api/v1/patterns");
+        r.ok = pr.ok();
+        r.version = pr.ok() ? pr.version : _sources.patterns.version();
+        r.error = pr.error;
     }
-    pattern_publish_result pr = _sources.patterns.load(body, "PUT /api/v1/patterns");
-    r.ok = pr.ok();
-    r.version = pr.ok() ? pr.version : _sources.patterns.version();
-    r.error = pr.error;
     ++_reloads[1][r.ok ? 0 : 1];
+    _generation.fetch_add(1);
     return r;
 }
 
@@ -213,8 +209,8 @@ std::optional<std::string> appliance_admin::card_velocity_json(std::string_view 
 
 std::string appliance_admin::drain() {
     const bool already = _drain.exchange(true);
-    _generation.fetch_add(1);
     const appliance_snapshot s = copy_snapshot();
+    _generation.fetch_add(1);
     return nlohmann::ordered_json{{"draining", true}, {"already", already},
                                   {"verdicts_so_far", s.counters.verdicts_consumed}}
         .dump();

@@ -64,7 +64,10 @@ void control_loop::take_records(unsigned& verdicts, unsigned& rejects) {
 void control_loop::poll() {
     // A sink that cannot take more (Kafka holding alerts, the spool over its budget)
     // takes nothing new from the rings: they fill and rx pauses.
-    if (_sinks.must_wait(_stopping)) {
+    // After SIGINT/SIGTERM nothing waits for a sink: what it cannot take goes to its
+    // outbox or is counted refused when it closes (a hung broker must not hang the stop).
+    const bool stop_requested = _end.stop && _end.stop->load();
+    if (!stop_requested && _sinks.must_wait(_stopping)) {
         _last_rx = clock::now();  // held input is not idle input
         return schedule_poll(held_poll);
     }

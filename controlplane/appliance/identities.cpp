@@ -40,7 +40,7 @@ void add_spool(const spool_stats& s, const appliance_counters& c, std::vector<id
 void add_kafka(const kafka_counters& k, const appliance_counters& c, std::vector<identity_check>& out) {
     const kafka_topic_counters& a = k[kafka_topic::alerts];
     out.push_back({"kafka_alerts", {"alerts", c.alerts},
-                   {{"produced", a.produced - k.replayed},
+                   {{"produced", a.produced - std::min(a.produced, k.replayed)},
                     {"spilled", k.spilled},
                     {"waiting", k.waiting},
                     {"dropped", k.alerts_dropped}}});

@@ -5,7 +5,13 @@ namespace txscreen {
 packet_path::packet_path(const dp_config& dp, const engine_config& engines, rule_sources& rules)
     : _scorer(rules.rules, engines, dp.workers, rules.screening()), _lookups(_scorer), _dp(dp, _lookups) {}
 
-packet_path::~packet_path() { _scorer.release_all(); }
+// On every path, an exception between start() and join() included: the workers stop
+// before their engines' tables go.
+packet_path::~packet_path() {
+    _dp.stop_rx();
+    _dp.join();
+    _scorer.release_all();
+}
 
 void packet_path::join() {
     _dp.join();
