@@ -13,36 +13,13 @@
 #include "controlplane/appliance/sink_set.h"
 #include "controlplane/kafka_embedded.h"
 #include "kafka_consume.h"
+#include "kafka_verdicts.h"
 #include "temp_dir.h"
 
 using namespace txscreen;
 using namespace std::chrono_literals;
 
 namespace {
-
-Verdict make_alert(uint32_t i) {
-    Verdict v;
-    std::memset(static_cast<void*>(&v), 0, sizeof v);
-    Txn& t = v.txn;
-    t.reset();
-    t.event_time_ms = 1709296496000 + i;
-    t.amount_minor = 1000 + i;
-    std::memcpy(t.card_token, &i, sizeof i);
-    t.currency = 978;
-    t.currency_exponent = 2;
-    t.chan = channel::ecom;
-    t.format = payload_format::json;
-    t.feed_seq = i;
-    char id[24];
-    std::snprintf(id, sizeof id, "tx-%08u", i);
-    t.txn_id.assign(id);
-    v.score = 90;
-    v.dec = decision::block;
-    v.alert = true;
-    v.n_reasons = 1;
-    v.reasons[0] = verdict_reason{2, 50, {}, 7, 3};
-    return v;
-}
 
 // How many times each txn_id appears on `topic`.
 std::map<std::string, int> txn_id_counts(const std::string& brokers, const std::string& topic) {
@@ -76,7 +53,7 @@ TEST_CASE("a held alert's scored copy is published once", "[integration][kafka][
     REQUIRE(broker.set_down(-1));
 
     uint32_t delivered = 0;
-    while (!sinks.must_wait(false) && delivered < 20'000) sinks.deliver(make_alert(delivered++));
+    while (!sinks.must_wait(false) && delivered < 20'000) sinks.deliver(test::make_verdict(delivered++, true));
     REQUIRE(sinks.must_wait(false));
     appliance_counters held;
     sinks.collect(held);
