@@ -85,7 +85,7 @@ avro_scan_result avro_scan_container(const uint8_t* data, std::size_t len, bool 
 
     bool known = false;
     spool_table table = spool_table::scored;
-    for (spool_table t : {spool_table::scored, spool_table::alerts, spool_table::rejects}) {
+    for (spool_table t : {spool_table::scored, spool_table::alerts, spool_table::rejects, spool_table::outcomes}) {
         if (schema == avro_schema_json(t)) {
             known = true;
             table = t;

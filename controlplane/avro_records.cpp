@@ -1,8 +1,10 @@
 #include "controlplane/avro_records.h"
 
 #include <cmath>
+#include <span>
 
 #include "common/currency.h"
+#include "common/response_code.h"
 #include "controlplane/avro_encode.h"
 
 namespace txscreen {
@@ -11,12 +13,14 @@ namespace txscreen {
 extern const char avro_schema_scored_json[];
 extern const char avro_schema_alerts_json[];
 extern const char avro_schema_rejects_json[];
+extern const char avro_schema_outcomes_json[];
 
 std::string_view avro_schema_json(spool_table t) noexcept {
     switch (t) {
         case spool_table::scored: return avro_schema_scored_json;
         case spool_table::alerts: return avro_schema_alerts_json;
         case spool_table::rejects: return avro_schema_rejects_json;
+        case spool_table::outcomes: return avro_schema_outcomes_json;
     }
     return avro_schema_scored_json;
 }
@@ -85,6 +89,22 @@ constexpr std::string_view channel_name(channel c) noexcept {
     return "unknown";
 }
 
+// Token as 32 lower-case hex digits: the same key Kafka uses.
+uint8_t* put_token_hex(uint8_t* p, const uint8_t (&token)[card_token_bytes]) noexcept {
+    static constexpr char hex[] = "0123456789abcdef";
+    *p++ = static_cast<uint8_t>(2 * card_token_bytes * 2);  // zig-zag of 32 = 64, one byte
+    for (std::size_t i = 0; i < card_token_bytes; ++i) {
+        *p++ = static_cast<uint8_t>(hex[token[i] >> 4]);
+        *p++ = static_cast<uint8_t>(hex[token[i] & 0xf]);
+    }
+    return p;
+}
+
+uint8_t* put_currency_alpha(uint8_t* p, uint16_t numeric) noexcept {
+    const currency_info* ci = numeric ? currency_by_numeric(numeric) : nullptr;
+    return ci ? put_bytes(p, ci->alpha, cstr_len(ci->alpha, 4)) : put_long(p, 0);
+}
+
 uint8_t* put_rule_name(uint8_t* p, const Verdict& v, uint16_t rule_id, const avro_rule_namer& names) noexcept {
     std::string_view n;
     if (names) n = names(v.ruleset_version, rule_id);
@@ -115,22 +135,14 @@ std::size_t encode_verdict_avro(const Verdict& v, const avro_rule_namer& names, 
     p = put_cstr(p, t.rrn);
     p = put_text(p, t.terminal_id);
     p = put_text(p, t.acquirer_id);
-
-    // Token as 32 lower-case hex digits: the same key Kafka uses.
-    static constexpr char hex[] = "0123456789abcdef";
-    *p++ = static_cast<uint8_t>(2 * card_token_bytes * 2);  // zig-zag of 32 = 64, one byte
-    for (std::size_t i = 0; i < card_token_bytes; ++i) {
-        *p++ = static_cast<uint8_t>(hex[t.card_token[i] >> 4]);
-        *p++ = static_cast<uint8_t>(hex[t.card_token[i] & 0xf]);
-    }
+    p = put_token_hex(p, t.card_token);
     p = put_text(p, t.card_id);
     p = put_text(p, t.account_id);
     p = put_cstr(p, t.card_bin);
     p = put_cstr(p, t.card_last4);
     p = put_long(p, t.pan_len);
     p = put_long(p, t.amount_minor);
-    const currency_info* ci = t.currency ? currency_by_numeric(t.currency) : nullptr;
-    p = ci ? put_bytes(p, ci->alpha, cstr_len(ci->alpha, 4)) : put_long(p, 0);
+    p = put_currency_alpha(p, t.currency);
     p = put_long(p, t.currency);
     p = put_long(p, t.currency_exponent);
     p = put_text(p, t.merchant_id);
@@ -188,6 +200,35 @@ std::size_t encode_reject_avro(const reject_record& r, uint8_t* out) noexcept {
     return static_cast<std::size_t>(p - out);
 }
 
+// Field order of controlplane/schemas/outcomes.avsc.
+std::size_t encode_outcome_avro(const Verdict& v, uint8_t* out) noexcept {
+    const Txn& t = v.txn;
+    uint8_t* p = out;
+    p = put_long(p, avro_schema_version);
+    p = put_long(p, t.feed_id);
+    p = put_long(p, t.request_mti);
+    p = put_long(p, t.mti);
+    p = put_cstr(p, t.stan);
+    p = put_cstr(p, t.rrn);
+    p = put_text(p, t.terminal_id);
+    p = put_text(p, t.merchant_id);
+    p = put_token_hex(p, t.card_token);
+    p = put_cstr(p, t.card_bin);
+    p = put_cstr(p, t.card_last4);
+    p = put_long(p, t.amount_minor);
+    p = put_currency_alpha(p, t.currency);
+    p = put_long(p, t.currency);
+    p = put_long(p, t.currency_exponent);
+    p = put_long(p, t.event_time_ms);
+    p = put_cstr(p, t.response_code);
+    p = put_cstr(p, t.auth_code);
+    p = put_bool(p, response_declined(t.response_code));
+    p = put_long(p, t.issuer_response_us);
+    p = put_long(p, t.request_rx_ns);
+    p = put_long(p, v.rx_ns);
+    return static_cast<std::size_t>(p - out);
+}
+
 namespace {
 
 // Field kinds of the schemas, in order, for the structural walker.
@@ -201,6 +242,11 @@ constexpr kind verdict_fields[] = {
     kind::reasons, kind::longs, kind::l, kind::l, kind::l, kind::l, kind::l, kind::l, kind::l, kind::l,
 };
 constexpr kind reject_fields[] = {kind::l, kind::l, kind::l, kind::s, kind::l, kind::l};
+constexpr kind outcome_fields[] = {
+    kind::l, kind::l, kind::l, kind::l, kind::s, kind::s, kind::s, kind::s,  // .. merchant_id
+    kind::s, kind::s, kind::s, kind::l, kind::s, kind::l, kind::l, kind::l,  // card_token .. event_time_ms
+    kind::s, kind::s, kind::b, kind::l, kind::l, kind::l,                    // response_code .. response_rx_ns
+};
 
 bool skip_array(const uint8_t*& p, const uint8_t* end, bool reasons) noexcept {
     for (;;) {
@@ -225,14 +271,22 @@ bool skip_array(const uint8_t*& p, const uint8_t* end, bool reasons) noexcept {
     }
 }
 
+std::span<const kind> fields_of(spool_table t) noexcept {
+    switch (t) {
+        case spool_table::rejects: return reject_fields;
+        case spool_table::outcomes: return outcome_fields;
+        case spool_table::scored:
+        case spool_table::alerts: break;
+    }
+    return verdict_fields;
+}
+
 }  // namespace
 
 bool skip_avro_record(spool_table t, const uint8_t*& p, const uint8_t* end) noexcept {
-    const kind* f = t == spool_table::rejects ? reject_fields : verdict_fields;
-    const std::size_t n = t == spool_table::rejects ? std::size(reject_fields) : std::size(verdict_fields);
-    for (std::size_t i = 0; i < n; ++i) {
+    for (const kind k : fields_of(t)) {
         int64_t x;
-        switch (f[i]) {
+        switch (k) {
             case kind::l:
                 if (!get_long(p, end, x)) return false;
                 break;

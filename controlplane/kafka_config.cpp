@@ -53,12 +53,13 @@ void read_brokers(const toml_section& s, kafka_config& c) {
 void read_topics(const toml_section& s, kafka_config& c) {
     const toml::node* n = s.node("topics");
     if (!n) return;
-    if (!n->is_table()) return s.wrong_type(*n, s.key("topics"), "a table {alerts, scored, rejects}");
+    if (!n->is_table()) return s.wrong_type(*n, s.key("topics"), "a table {alerts, scored, rejects, outcomes}");
     toml_section t(*n->as_table(), s.key("topics"), s.errors());
-    t.only_keys({"alerts", "scored", "rejects"});
+    t.only_keys({"alerts", "scored", "rejects", "outcomes"});
     t.get_string("alerts", c.topic_alerts);
     t.get_string("scored", c.topic_scored);
     t.get_string("rejects", c.topic_rejects);
+    t.get_string("outcomes", c.topic_outcomes);
 }
 
 // Dotted librdkafka names ("security.protocol") are quoted keys in TOML.
@@ -99,6 +100,7 @@ void validate_names(const kafka_config& c, config_errors& e) {
     check_not_empty(e, "kafka.topics.alerts", c.topic_alerts, "a topic name");
     check_not_empty(e, "kafka.topics.scored", c.topic_scored, "a topic name");
     check_not_empty(e, "kafka.topics.rejects", c.topic_rejects, "a topic name");
+    check_not_empty(e, "kafka.topics.outcomes", c.topic_outcomes, "a topic name");
     bool known = false;
     for (auto name : compressions) known |= c.compression == name;
     if (!known)
@@ -114,9 +116,9 @@ void validate_names(const kafka_config& c, config_errors& e) {
 
 void read_kafka_section(const toml_section& s, kafka_config& c) {
     s.only_keys({"enabled", "brokers", "embedded_brokers", "embedded_partitions", "client_id", "topics",
-                 "publish_scored", "compression", "linger", "batch_size", "batch_messages", "max_backlog_messages",
-                 "max_backlog_size", "outbox_max_size", "backpressure_wait", "message_timeout", "shutdown_flush",
-                 "poll_interval", "properties"});
+                 "publish_scored", "publish_outcomes", "compression", "linger", "batch_size", "batch_messages",
+                 "max_backlog_messages", "max_backlog_size", "outbox_max_size", "backpressure_wait", "message_timeout",
+                 "shutdown_flush", "poll_interval", "properties"});
     s.get_bool("enabled", c.enabled);
     read_brokers(s, c);
     s.get_int("embedded_brokers", c.embedded_brokers, range_embedded_brokers);
@@ -124,6 +126,7 @@ void read_kafka_section(const toml_section& s, kafka_config& c) {
     s.get_string("client_id", c.client_id);
     read_topics(s, c);
     s.get_bool("publish_scored", c.publish_scored);
+    s.get_bool("publish_outcomes", c.publish_outcomes);
     s.get_string("compression", c.compression, std::string("one of ") + compression_list);
     s.get_duration("linger", c.linger_ms, range_linger_ms);
     s.get_size("batch_size", c.batch_bytes, range_batch_bytes);
@@ -173,6 +176,7 @@ void explain(const kafka_config& k, const std::string& outbox_dir, explanation& 
     out.lines << "  kafka: " << (k.brokers == "embedded" ? "embedded broker on loopback" : k.brokers) << ", alerts -> "
               << k.topic_alerts << ", rejects -> " << k.topic_rejects;
     if (k.publish_scored) out.lines << ", every verdict -> " << k.topic_scored;
+    if (k.publish_outcomes) out.lines << ", issuer outcomes -> " << k.topic_outcomes;
     out.lines << "; " << k.compression << ", linger " << format_duration(k.linger_ms) << ", backlog "
               << k.max_backlog_messages << " messages / " << format_size(int64_t(k.max_backlog_kbytes) * 1024);
     if (!outbox_dir.empty())

@@ -24,7 +24,9 @@ struct kafka_config {
     std::string topic_alerts = "txscreen.alerts";
     std::string topic_scored = "txscreen.scored";
     std::string topic_rejects = "txscreen.rejects";
+    std::string topic_outcomes = "txscreen.outcomes";
     bool publish_scored = false;     // every verdict to topic_scored (high volume)
+    bool publish_outcomes = true;    // issuer outcomes (TCP feeds) to topic_outcomes
     std::string compression = "lz4"; // none | gzip | snappy | lz4 | zstd
     int linger_ms = 5;               // wait to fill batches: throughput vs latency
     int batch_bytes = 1'000'000;     // batch.size

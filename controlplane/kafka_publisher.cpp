@@ -41,6 +41,7 @@ const char* kafka_topic_label(kafka_topic t) noexcept {
         case kafka_topic::alerts: return "alerts";
         case kafka_topic::scored: return "scored";
         case kafka_topic::rejects: return "rejects";
+        case kafka_topic::outcomes: return "outcomes";
     }
     return "unknown";
 }
@@ -53,7 +54,7 @@ kafka_publisher::kafka_publisher(const kafka_config& cfg) : _cfg(cfg) {
     if (cfg.brokers == "embedded") {
         _embedded = std::make_unique<kafka_embedded_broker>(cfg.embedded_brokers);
         const int repl = cfg.embedded_brokers < 3 ? cfg.embedded_brokers : 3;
-        for (const std::string* t : {&cfg.topic_alerts, &cfg.topic_scored, &cfg.topic_rejects})
+        for (const std::string* t : {&cfg.topic_alerts, &cfg.topic_scored, &cfg.topic_rejects, &cfg.topic_outcomes})
             _embedded->create_topic(*t, cfg.embedded_partitions, repl);
         _bootstrap = _embedded->bootstraps();
         log_line(log_level::info, "kafka: embedded broker listening on %s", _bootstrap.c_str());
@@ -98,7 +99,7 @@ kafka_publisher::kafka_publisher(const kafka_config& cfg) : _cfg(cfg) {
         throw std::runtime_error(std::string("kafka: cannot create producer: ") + err);
     }
     const std::string* names_by_topic[kafka_topic_count] = {&cfg.topic_alerts, &cfg.topic_scored,
-                                                            &cfg.topic_rejects};
+                                                            &cfg.topic_rejects, &cfg.topic_outcomes};
     for (std::size_t i = 0; i < kafka_topic_count; ++i) {
         _topics[i].rkt = rd_kafka_topic_new(_rk, names_by_topic[i]->c_str(), nullptr);
         if (!_topics[i].rkt) {
@@ -369,6 +370,20 @@ sink_answer kafka_publisher::offer(const Verdict& v) noexcept {
         if (!v.alert) a = scored;
     }
     return a;
+}
+
+sink_answer kafka_publisher::offer_outcome(const Verdict& v) noexcept {
+    if (!_cfg.publish_outcomes) return sink_answer::accepted;
+    char key[2 * card_token_bytes];
+    char payload[outcome_json_max_bytes];
+    const std::size_t n = write_outcome_json(v, payload, sizeof payload);
+    if (n == 0) [[unlikely]] {
+        _topics[static_cast<std::size_t>(kafka_topic::outcomes)].refused.fetch_add(1, std::memory_order_relaxed);
+        return sink_answer::refused;
+    }
+    write_token_hex(v.txn.card_token, key);
+    return produce(kafka_topic::outcomes, key, sizeof key, payload, n) == sent::accepted ? sink_answer::accepted
+                                                                                          : sink_answer::refused;
 }
 
 sink_answer kafka_publisher::offer(const reject_record& r) noexcept {

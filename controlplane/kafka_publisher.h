@@ -1,9 +1,10 @@
-// Kafka publisher: verdicts and rejects as JSON (verdict_json.h) to three topics,
-// through one idempotent librdkafka producer (docs/kafka.md). A record_sink.
+// Kafka publisher: verdicts, issuer outcomes and rejects as JSON (verdict_json.h) to
+// four topics, through one idempotent librdkafka producer (docs/kafka.md). A record_sink.
 //
-//   txscreen.alerts   every verdict with alert set (score >= alert threshold)
-//   txscreen.scored   every verdict, when publish_scored is on
-//   txscreen.rejects  every reject record
+//   txscreen.alerts    every verdict with alert set (score >= alert threshold)
+//   txscreen.scored    every verdict, when publish_scored is on
+//   txscreen.rejects   every reject record
+//   txscreen.outcomes  every issuer outcome (TCP feeds), when publish_outcomes is on
 //
 // Keys are the card token in hex (rejects: the feed id), so one card's records stay
 // in order on one partition. The producer is idempotent with acks=all: a message is
@@ -24,8 +25,8 @@
 // queue behind it until holding() or tick() passes them on: the caller takes no new
 // records meanwhile. Alerts offered are then
 //   alerts = (produced - replayed) + spilled + waiting + alerts_dropped.
-// Scored copies and rejects are best-effort (the spool has every record): sent once,
-// never held; a refusal is counted on their topic.
+// Scored copies, outcomes and rejects are best-effort (the spool has every record):
+// sent once, never held; a refusal is counted on their topic.
 //
 // Threads: offer(), holding(), tick(), use_ruleset() and close() from one controlplane
 // thread (never a dataplane lcore: an offer may block up to backpressure_wait_ms);
@@ -55,9 +56,11 @@ struct rd_kafka_message_s;
 
 namespace txscreen {
 
-enum class kafka_topic : uint8_t { alerts = 0, scored = 1, rejects = 2 };
-inline constexpr std::size_t kafka_topic_count = 3;
-// "alerts", "scored", "rejects" (metrics labels).
+// The topic index travels in the low 2 bits of each message's opaque: 4 topics at most.
+enum class kafka_topic : uint8_t { alerts = 0, scored = 1, rejects = 2, outcomes = 3 };
+inline constexpr std::size_t kafka_topic_count = 4;
+static_assert(kafka_topic_count <= 4, "the topic index has 2 bits in the message opaque");
+// "alerts", "scored", "rejects", "outcomes" (metrics labels).
 const char* kafka_topic_label(kafka_topic t) noexcept;
 
 // Alerts the hold queue keeps at most (beyond: refused, counted alerts_dropped). The
@@ -114,6 +117,9 @@ public:
     // accepted, spilled, held, or refused (counted alerts_dropped); for a verdict that
     // is no alert, for its scored copy (accepted or refused; accepted when not sent).
     sink_answer offer(const Verdict& v) noexcept override;
+    // An issuer outcome to txscreen.outcomes (when publish_outcomes), keyed by card
+    // token: accepted (also when not sent) or refused (counted on the topic), never held.
+    sink_answer offer_outcome(const Verdict& v) noexcept override;
     // To txscreen.rejects, keyed by feed id: accepted or refused, never held.
     sink_answer offer(const reject_record& r) noexcept override;
     bool holding() noexcept override;

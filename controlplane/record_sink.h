@@ -1,6 +1,7 @@
 // One contract for every place a screened record goes (the spool, Kafka, and any later
-// sink such as a webhook): the controlplane loop offers each verdict and each reject to
-// every sink (controlplane/appliance/sink_set.h) and reads one backpressure answer.
+// sink such as a webhook): the controlplane loop offers each verdict, each issuer
+// outcome and each reject to every sink (controlplane/appliance/sink_set.h) and reads
+// one backpressure answer.
 //
 // Threading: one owner thread calls everything; a sink's counters are its own affair.
 #pragma once
@@ -27,7 +28,12 @@ class record_sink {
 public:
     virtual ~record_sink() = default;
 
+    // A screened transaction: v.txn.kind == txn_kind::request.
     virtual sink_answer offer(const Verdict& v) noexcept = 0;
+    // An issuer's outcome, a request paired with its response on a TCP feed:
+    // v.txn.kind == txn_kind::outcome (docs/schemas.md, "Outcome record"). Not a
+    // verdict: it is written as an outcome record only, never as a scored row or alert.
+    virtual sink_answer offer_outcome(const Verdict& v) noexcept = 0;
     virtual sink_answer offer(const reject_record& r) noexcept = 0;
 
     // True while the caller should take no new records: the sink holds records it could

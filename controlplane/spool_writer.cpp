@@ -627,19 +627,40 @@ sink_answer spool_writer::offer(const Verdict& v) noexcept {
 }
 
 sink_answer spool_writer::offer(const reject_record& r) noexcept {
-    if (!_writable.load(std::memory_order_relaxed) || refused_by_budget()) [[unlikely]] {
-        count(_refused);
-        return sink_answer::refused;
-    }
     const int64_t hour = floor_div(floor_div(r.rx_ns, 1'000'000), ms_per_hour);
-    file_slot* f = slot_for(spool_table::rejects, hour);
-    uint8_t* out = f ? reserve(*f, avro_reject_max_bytes) : nullptr;
-    if (!out) [[unlikely]] {
-        count(_refused);
+    uint8_t* out = nullptr;
+    file_slot* f = reserve_row(spool_table::rejects, hour, avro_reject_max_bytes, out);
+    if (!f) [[unlikely]]
         return sink_answer::refused;
-    }
     commit(*f, encode_reject_avro(r, out));
     return sink_answer::accepted;
+}
+
+// An outcome's event time is its request's; the response's arrival is what the outcome
+// is, and what a reader of an hour's outcomes asks for.
+sink_answer spool_writer::offer_outcome(const Verdict& v) noexcept {
+    const int64_t hour = floor_div(floor_div(v.rx_ns, 1'000'000), ms_per_hour);
+    uint8_t* out = nullptr;
+    file_slot* f = reserve_row(spool_table::outcomes, hour, avro_outcome_max_bytes, out);
+    if (!f) [[unlikely]]
+        return sink_answer::refused;
+    commit(*f, encode_outcome_avro(v, out));
+    return sink_answer::accepted;
+}
+
+spool_writer::file_slot* spool_writer::reserve_row(spool_table t, int64_t hour, std::size_t max_bytes,
+                                                   uint8_t*& out) noexcept {
+    if (!_writable.load(std::memory_order_relaxed) || refused_by_budget()) [[unlikely]] {
+        count(_refused);
+        return nullptr;
+    }
+    file_slot* f = slot_for(t, hour);
+    out = f ? reserve(*f, max_bytes) : nullptr;
+    if (!out) [[unlikely]] {
+        count(_refused);
+        return nullptr;
+    }
+    return f;
 }
 
 // ---- disk budget

@@ -1,8 +1,9 @@
-// The spool: every verdict and every reject appended to local Avro object container
-// files, written through io_uring, rotated by size and age, fsynced before they count
-// as durable. Layout (docs/spool.md), partitioned by event time (UTC):
+// The spool: every verdict, issuer outcome and reject appended to local Avro object
+// container files, written through io_uring, rotated by size and age, fsynced before
+// they count as durable. Layout (docs/spool.md), partitioned by event time (UTC;
+// outcomes by the response's receive time, rejects by their receive time):
 //
-//   <dir>/table=scored|alerts|rejects/dt=YYYY-MM-DD/hour=HH/<host>-<seq>.avro
+//   <dir>/table=scored|alerts|rejects|outcomes/dt=YYYY-MM-DD/hour=HH/<host>-<seq>.avro
 //
 // Durability protocol: a file is written as `<name>.avro.tmp`; completing it seals the
 // last block, fsyncs the file, renames it to `<name>.avro` and fsyncs the directory.
@@ -85,6 +86,9 @@ public:
     // Appends one verdict to table=scored (and table=alerts when v.alert): accepted, or
     // refused (spool not writable, or over the budget in refuse mode: counted in `refused`).
     sink_answer offer(const Verdict& v) noexcept override;
+    // Appends one issuer outcome to table=outcomes (partition by the response's rx_ns),
+    // never to scored or alerts. Same answers.
+    sink_answer offer_outcome(const Verdict& v) noexcept override;
     // Appends one reject to table=rejects (partition by rx_ns). Same answers.
     sink_answer offer(const reject_record& r) noexcept override;
 
@@ -126,6 +130,8 @@ private:
     file_slot* slot_for(spool_table t, int64_t hour) noexcept;
     file_slot* open_slot(spool_table t, int64_t hour) noexcept;
     uint8_t* reserve(file_slot& f, std::size_t max_bytes) noexcept;
+    // The file and room for one row of `t` (at `out`), or nullptr with the refusal counted.
+    file_slot* reserve_row(spool_table t, int64_t hour, std::size_t max_bytes, uint8_t*& out) noexcept;
     void commit(file_slot& f, std::size_t bytes) noexcept;
     bool seal_block(file_slot& f) noexcept;
     bool submit_buffer(file_slot& f, int buffer_index, std::size_t start, std::size_t end) noexcept;
@@ -156,7 +162,7 @@ private:
     std::vector<file_slot> _slots;
     std::vector<buffer> _buffers;
     std::vector<int> _free_buffers;
-    int _last_slot[spool_table_count] = {-1, -1, -1};
+    int _last_slot[spool_table_count] = {-1, -1, -1, -1};
     uint64_t _use_clock = 0;
     unsigned _inflight = 0;         // writes submitted, not yet completed
     unsigned _fsyncs_pending = 0;

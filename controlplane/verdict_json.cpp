@@ -7,6 +7,7 @@
 
 #include "common/civil_time.h"
 #include "common/currency.h"
+#include "common/response_code.h"
 
 namespace txscreen {
 
@@ -215,6 +216,35 @@ void write_decimal_amount(json_writer& w, int64_t minor, unsigned exponent) noex
     w.ch('"');
 }
 
+// MTIs are written as 4 digits ("0200").
+void write_mti(json_writer& w, uint16_t mti) noexcept {
+    char buf[8];
+    auto r = std::to_chars(buf, buf + sizeof buf, static_cast<unsigned>(mti));
+    const std::size_t n = static_cast<std::size_t>(r.ptr - buf);
+    char text[5] = {'0', '0', '0', '0', '0'};
+    std::memcpy(text + (n <= 4 ? 4 - n : 0), buf, n);
+    w.str({text, n <= 4 ? 4 : n});
+}
+
+// "amount" .. "currency_exponent", as in the verdict.
+void write_amount(json_writer& w, const Txn& t) noexcept {
+    const currency_info* cur = t.currency != 0 ? currency_by_numeric(t.currency) : nullptr;
+    const unsigned exponent = cur ? cur->exponent : t.currency_exponent;
+    w.key("amount");
+    write_decimal_amount(w, t.amount_minor, exponent);
+    w.key("amount_minor");
+    w.i64(t.amount_minor);
+    w.key("currency");
+    if (cur)
+        w.cstr(cur->alpha, sizeof cur->alpha);
+    else
+        w.raw("null");
+    w.key("currency_numeric");
+    w.u64(t.currency);
+    w.key("currency_exponent");
+    w.u64(exponent);
+}
+
 void write_rule_name(json_writer& w, const verdict_json_names& names, uint32_t version,
                      uint16_t id) noexcept {
     std::string_view name;
@@ -304,16 +334,10 @@ std::size_t write_verdict_json(const Verdict& v, const verdict_json_names& names
     w.key("txn_id");
     w.str(t.txn_id.view());
     w.key("mti");
-    if (t.mti != 0 || t.format == payload_format::iso8583) {
-        auto r = std::to_chars(buf, buf + 8, static_cast<unsigned>(t.mti));
-        std::size_t n = static_cast<std::size_t>(r.ptr - buf);
-        // MTIs are written as 4 digits ("0200").
-        char mti[4] = {'0', '0', '0', '0'};
-        if (n <= 4) std::memcpy(mti + 4 - n, buf, n);
-        w.str({mti, n <= 4 ? 4 : n});
-    } else {
+    if (t.mti != 0 || t.format == payload_format::iso8583)
+        write_mti(w, t.mti);
+    else
         w.raw("null");
-    }
     w.key("stan");
     w.cstr(t.stan, sizeof t.stan);
     w.key("rrn");
@@ -352,22 +376,7 @@ std::size_t write_verdict_json(const Verdict& v, const verdict_json_names& names
     }
 
     // ---- amount
-    const currency_info* cur =
-        t.currency != 0 ? currency_by_numeric(t.currency) : nullptr;
-    const unsigned exponent = cur ? cur->exponent : t.currency_exponent;
-    w.key("amount");
-    write_decimal_amount(w, t.amount_minor, exponent);
-    w.key("amount_minor");
-    w.i64(t.amount_minor);
-    w.key("currency");
-    if (cur)
-        w.cstr(cur->alpha, sizeof cur->alpha);
-    else
-        w.raw("null");
-    w.key("currency_numeric");
-    w.u64(t.currency);
-    w.key("currency_exponent");
-    w.u64(exponent);
+    write_amount(w, t);
 
     // ---- merchant and place
     w.key("merchant_id");
@@ -449,6 +458,57 @@ std::size_t write_verdict_json(const Verdict& v, const verdict_json_names& names
     w.i64(v.rx_ns);
     w.key("verdict_ns");
     w.i64(v.verdict_ns);
+    w.close_object();
+    return w.finish();
+}
+
+std::size_t write_outcome_json(const Verdict& v, char* out, std::size_t cap) noexcept {
+    const Txn& t = v.txn;
+    json_writer w(out, cap);
+    char buf[32];
+    w.open_object();
+    w.key("schema_version");
+    w.u64(verdict_json_schema_version);
+    w.key("type");
+    w.str("outcome");
+    w.key("feed_id");
+    w.u64(t.feed_id);
+    w.key("request_mti");
+    write_mti(w, t.request_mti);
+    w.key("response_mti");
+    write_mti(w, t.mti);
+    w.key("stan");
+    w.cstr(t.stan, sizeof t.stan);
+    w.key("rrn");
+    w.cstr(t.rrn, sizeof t.rrn);
+    w.key("terminal_id");
+    w.str(t.terminal_id.view());
+    w.key("merchant_id");
+    w.str(t.merchant_id.view());
+    w.key("card_token");
+    write_token_hex(t.card_token, buf);
+    w.str({buf, 2 * card_token_bytes});
+    w.key("bin");
+    w.cstr(t.card_bin, sizeof t.card_bin);
+    w.key("last4");
+    w.cstr(t.card_last4, sizeof t.card_last4);
+    write_amount(w, t);
+    w.key("event_time");
+    w.str({buf, write_rfc3339_ms(t.event_time_ms, buf)});
+    w.key("event_time_ms");
+    w.i64(t.event_time_ms);
+    w.key("response_code");
+    w.cstr(t.response_code, sizeof t.response_code);
+    w.key("auth_code");
+    w.cstr(t.auth_code, sizeof t.auth_code);
+    w.key("declined");
+    w.boolean(response_declined(t.response_code));
+    w.key("issuer_response_us");
+    w.u64(t.issuer_response_us);
+    w.key("request_rx_ns");
+    w.i64(t.request_rx_ns);
+    w.key("response_rx_ns");
+    w.i64(v.rx_ns);
     w.close_object();
     return w.finish();
 }

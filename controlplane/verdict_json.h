@@ -1,4 +1,5 @@
-// JSON encoding of verdicts and rejects for Kafka (schema: docs/kafka.md).
+// JSON encoding of verdicts, issuer outcomes and rejects for Kafka (schema:
+// docs/kafka.md, docs/schemas.md).
 //
 // The encoders write into a caller-supplied buffer and never allocate, so the
 // publisher can serialize on its own thread without touching the heap per message.
@@ -23,6 +24,7 @@ inline constexpr int verdict_json_schema_version = 1;
 // every reason names a 64-byte rule; encoders report overflow instead of cutting JSON.
 inline constexpr std::size_t verdict_json_max_bytes = 8192;
 inline constexpr std::size_t reject_json_max_bytes = 512;
+inline constexpr std::size_t outcome_json_max_bytes = 1024;
 // Rule and category names longer than this are cut (they come from user config).
 inline constexpr std::size_t json_name_max = 64;
 
@@ -40,6 +42,10 @@ struct verdict_json_names {
 // Returns the number of bytes written, or 0 when it does not fit in `cap`.
 std::size_t write_verdict_json(const Verdict& v, const verdict_json_names& names, char* out,
                                std::size_t cap) noexcept;
+
+// Writes the issuer outcome `v` (v.txn.kind == txn_kind::outcome) as its JSON object
+// into out[0..cap). Returns bytes written, 0 if too small.
+std::size_t write_outcome_json(const Verdict& v, char* out, std::size_t cap) noexcept;
 
 // Writes the reject's JSON object into out[0..cap). Returns bytes written, 0 if too small.
 std::size_t write_reject_json(const reject_record& r, char* out, std::size_t cap) noexcept;

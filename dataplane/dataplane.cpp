@@ -2,6 +2,8 @@
 #include "dataplane/dataplane.h"
 #include "dataplane/ring_copy.h"
 
+#include <arpa/inet.h>
+
 #include <chrono>
 #include <filesystem>
 #include <unistd.h>
@@ -50,8 +52,8 @@ std::vector<lcore_role> g_roles;
 
 bool dp_stats::identities_hold() const noexcept {
     return rx.rx_packets == rx.feed_packets + rx.non_feed_packets &&
-           rx.feed_messages == rx.decoded + rx.rejected + rx.duplicates + rx.suspect_messages &&
-           rx.decoded == work.txns &&
+           rx.feed_messages == rx.decoded + rx.responses + rx.network_messages + rx.rejected + rx.duplicates + rx.suspect_messages &&
+           rx.decoded + rx.outcomes == work.txns &&
            work.txns == work.verdicts;
 }
 
@@ -114,6 +116,46 @@ dataplane::dataplane(const dp_config& cfg, txn_scorer& scorer) : _cfg(cfg), _ctx
 
 namespace {
 
+// A server address as the tracker compares it (IPv6 form, IPv4-mapped); false when
+// any address will do (validate() refused unparsable text already).
+bool server_address(const std::string& text, uint8_t out[16]) {
+    uint8_t v4[4];
+    if (inet_pton(AF_INET, text.c_str(), v4) == 1) {
+        to_ipv6_form(v4, 4, out);
+        return true;
+    }
+    return inet_pton(AF_INET6, text.c_str(), out) == 1;
+}
+
+// The TCP feeds' tracker and pairing tables of one rx lcore (none without a TCP
+// feed). The tracker's feed indices are the config's; UDP feeds have no server port.
+void setup_tcp(rx_lcore& r, const dp_config& cfg) {
+    r.pairing.resize(cfg.feeds.size());
+    tcp_tracker_config tc;
+    tc.max_flows = cfg.tcp.flows;
+    tc.flow_buffer_bytes = cfg.tcp.flow_buffer;
+    tc.memcap_bytes = cfg.tcp.memcap;
+    tc.idle_timeout_ns = static_cast<uint64_t>(cfg.tcp.idle_timeout_ms) * 1'000'000;
+    tc.flow_id_base = uint64_t{r.index} << 48;  // ids unique across rx lcores
+    bool any = false;
+    for (std::size_t f = 0; f < cfg.feeds.size(); ++f) {
+        const dp_feed_config& fc = cfg.feeds[f];
+        tcp_feed_config t;
+        if (fc.transport == feed_transport::tcp) {
+            any = true;
+            t.server_port = fc.tcp_port;
+            t.framing = fc.tcp;
+            t.match_server_addr = server_address(fc.server, t.server_addr.data());
+            pairing_config pc;
+            pc.capacity = cfg.tcp.pending;
+            pc.timeout_ns = cfg.tcp.response_timeout_ms * 1'000'000;
+            r.pairing[f] = std::make_unique<pairing_table>(pc);
+        }
+        tc.feeds.push_back(t);
+    }
+    if (any) r.tcp = std::make_unique<tcp_tracker>(tc);
+}
+
 // Decoders, sequencers and the receive clock of one rx lcore.
 void setup_decoding(rx_lcore& r, const dp_config& cfg, int64_t reference_time_ms) {
     // Registered by PMDs that stamp packets (net_pcap with the capture's time), at probe.
@@ -135,6 +177,7 @@ void setup_decoding(rx_lcore& r, const dp_config& cfg, int64_t reference_time_ms
     }
     r.published.resize(cfg.feeds.size());
     r.reject_stage.reserve(1024);
+    setup_tcp(r, cfg);
 }
 
 }  // namespace
@@ -163,8 +206,11 @@ void dataplane::setup_lcores() {
         for (uint16_t q = 0; q < _cfg.ports[p].rx_queues; ++q)
             _rx[k++ % n_rx]->queues.push_back({_port_ids[p], q, is_pcap_port(_port_ids[p])});
     for (std::size_t f = 0; f < _cfg.feeds.size(); ++f) {
-        _ctx->feeds.by_port[_cfg.feeds[f].udp_port] = static_cast<uint16_t>(f + 1);
-        if (_cfg.feeds[f].udp_port_b) _ctx->feeds.by_port[_cfg.feeds[f].udp_port_b] = static_cast<uint16_t>(f + 1);
+        const dp_feed_config& fc = _cfg.feeds[f];
+        const auto id = static_cast<uint16_t>(f + 1);
+        if (fc.transport == feed_transport::tcp) continue;
+        _ctx->feeds.by_port[fc.udp_port] = id;
+        if (fc.udp_port_b) _ctx->feeds.by_port[fc.udp_port_b] = id;
     }
 }
 
@@ -192,9 +238,20 @@ void dataplane::setup_ports() {
         _pools.push_back(pool);
 
         rte_eth_conf conf{};
+        // Both directions of a TCP connection must reach the same queue (one rx lcore
+        // follows the connection): the Toeplitz hash is symmetric under a key of
+        // repeated 0x6d5a (Woo and Park, "Scalable TCP Session Monitoring with
+        // Symmetric Receive-side Scaling").
+        static uint8_t symmetric_key[52];
         if (pc.rx_queues > 1) {
+            for (std::size_t i = 0; i < sizeof symmetric_key; ++i) symmetric_key[i] = i % 2 ? 0x5a : 0x6d;
             conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-            conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+            conf.rx_adv_conf.rss_conf.rss_hf =
+                (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_TCP) & info.flow_type_rss_offloads;
+            if (info.hash_key_size >= 40 && info.hash_key_size <= sizeof symmetric_key) {
+                conf.rx_adv_conf.rss_conf.rss_key = symmetric_key;
+                conf.rx_adv_conf.rss_conf.rss_key_len = info.hash_key_size;
+            }
         }
         uint16_t txq = info.max_tx_queues > 0 ? 1 : 0;
         if (int rc = rte_eth_dev_configure(port, pc.rx_queues, txq, &conf); rc != 0)
@@ -400,6 +457,7 @@ dp_stats dataplane::stats() const {
     for (std::size_t f = 0; f < _cfg.feeds.size(); ++f) {
         dp_feed_stats fs;
         fs.name = _cfg.feeds[f].name;
+        fs.tcp_feed = _cfg.feeds[f].transport == feed_transport::tcp;
         for (const auto& r : _rx) count_read_add(fs, r->published[f]);
         for (const auto& w : _work) {
             fs.events_late += count_read(w->late_by_feed[f]);

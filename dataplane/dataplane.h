@@ -38,6 +38,7 @@ struct dp_port_stats {
 // A feed's counters summed over the rx lcores and workers, and its name.
 struct dp_feed_stats : feed_counters {
     std::string name;
+    bool tcp_feed = false;  // transport = "tcp": the `tcp` counters apply
 };
 
 // Sums over lcores, read by the controlplane at any time (a burst behind at worst).

@@ -33,24 +33,60 @@ void read_ports(const toml_section& root, dp_config& c) {
     }
 }
 
-dp_feed_config read_feed(const toml_section& s) {
-    s.only_keys({"name", "port", "port_b", "vlan", "framing", "payload", "dialect", "receive_on"});
-    dp_feed_config f;
-    s.get_string("name", f.name);
+void read_udp_feed(const toml_section& s, dp_feed_config& f) {
     s.get_int("port", f.udp_port, dp_ranges::udp_port);
     if (const toml::node* n = s.raw().get("port_b"); n && n->is_integer() && n->as_integer()->get() == 0)
         s.node("port_b");  // 0 spells "no B line" explicitly
     else
         s.get_int("port_b", f.udp_port_b, dp_ranges::udp_port);
-    s.get_int("vlan", f.vlan, dp_ranges::vlan);
     s.get_enum("framing", f.frame, {{"moldudp64", framing::moldudp64}, {"raw", framing::raw}});
+}
+
+void read_tcp_feed(const toml_section& s, dp_feed_config& f) {
+    s.get_int("port", f.tcp_port, dp_ranges::udp_port);
+    s.get_string("server", f.server);
+    s.get_enum("framing", f.tcp.kind,
+               {{"len2be", tcp_framing_kind::len2be},
+                {"len2le", tcp_framing_kind::len2le},
+                {"len4ascii", tcp_framing_kind::len4ascii}});
+    s.get_int("header_bytes", f.tcp.header_bytes, dp_ranges::header_bytes);
+    s.get_int("max_message", f.tcp.max_message, dp_ranges::max_message);
+    for (const char* udp_only : {"port_b"})
+        if (s.raw().get(udp_only)) s.fail(udp_only, "only applies to transport = \"udp\" (this feed is tcp)");
+}
+
+dp_feed_config read_feed(const toml_section& s) {
+    s.only_keys({"name", "transport", "port", "port_b", "server", "vlan", "framing", "header_bytes", "max_message",
+                 "payload", "dialect", "receive_on"});
+    dp_feed_config f;
+    s.get_string("name", f.name);
+    s.get_enum("transport", f.transport, {{"udp", feed_transport::udp}, {"tcp", feed_transport::tcp}});
+    if (f.transport == feed_transport::tcp) {
+        read_tcp_feed(s, f);
+    } else {
+        read_udp_feed(s, f);
+        for (const char* tcp_only : {"server", "header_bytes", "max_message"})
+            if (s.raw().get(tcp_only)) s.fail(tcp_only, "only applies to transport = \"tcp\"");
+    }
+    s.get_int("vlan", f.vlan, dp_ranges::vlan);
     s.get_enum("payload", f.format, {{"iso8583", payload_format::iso8583}, {"json", payload_format::json}});
     s.get_enum("dialect", f.dialect,
                {{"binary", iso_dialect::binary_bitmap}, {"hex", iso_dialect::hex_bitmap}, {"bcd", iso_dialect::bcd}});
+    f.tcp.dialect = f.dialect;
     if (s.raw().get("dialect") && f.format == payload_format::json && s.errors().clean(s.key("payload")))
         s.fail("dialect", "only applies to payload = \"iso8583\" (this feed is json)");
     s.get_string_list("receive_on", f.receive_on);
     return f;
+}
+
+void read_tcp(const toml_section& s, dp_tcp_config& t) {
+    s.only_keys({"flows", "flow_buffer", "memcap", "idle_timeout", "pending", "response_timeout"});
+    s.get_int("flows", t.flows, dp_ranges::flows);
+    s.get_size("flow_buffer", t.flow_buffer, dp_ranges::flow_buffer);
+    s.get_size("memcap", t.memcap, dp_ranges::memcap);
+    s.get_duration("idle_timeout", t.idle_timeout_ms, dp_ranges::idle_timeout_ms);
+    s.get_int("pending", t.pending, dp_ranges::pending);
+    s.get_duration("response_timeout", t.response_timeout_ms, dp_ranges::response_timeout_ms);
 }
 
 void read_feeds(const toml_section& root, dp_config& c) {
@@ -61,6 +97,16 @@ void read_feeds(const toml_section& root, dp_config& c) {
 }
 
 void explain_feed(const dp_feed_config& f, explanation& out) {
+    if (f.transport == feed_transport::tcp) {
+        out.lines << "  feed " << f.name << ": tcp server port " << f.tcp_port;
+        if (!f.server.empty()) out.lines << " at " << f.server;
+        if (f.vlan) out.lines << " vlan " << f.vlan;
+        out.lines << ", " << tcp_framing_name(f.tcp.kind);
+        if (f.tcp.header_bytes) out.lines << " + " << f.tcp.header_bytes << "-byte header";
+        out.lines << ", iso8583 (" << iso_dialect_name(f.dialect) << "), messages up to " << f.tcp.max_message
+                  << " bytes; requests screened, responses paired\n";
+        return;
+    }
     out.lines << "  feed " << f.name << ": udp " << f.udp_port;
     if (f.udp_port_b) out.lines << " + B line " << f.udp_port_b << " (arbitrated)";
     if (f.vlan) out.lines << " vlan " << f.vlan;
@@ -105,6 +151,7 @@ void read_dp_sections(const toml_section& root, dp_config& c) {
         s->only_keys({"key"});
         s->get_string("key", c.tokenization_key);
     }
+    if (auto s = root.table("tcp")) read_tcp(*s, c.tcp);
 }
 
 void explain(const dp_config& c, explanation& out) {
@@ -123,6 +170,12 @@ void explain(const dp_config& c, explanation& out) {
         out.lines << "  port " << p.name << ": " << p.device << ", " << p.rx_queues << " rx queue(s) x " << p.rx_desc
                   << " descriptors\n";
     for (const auto& f : c.feeds) explain_feed(f, out);
+    bool any_tcp = false;
+    for (const auto& f : c.feeds) any_tcp |= f.transport == feed_transport::tcp;
+    if (any_tcp)
+        out.lines << "  tcp: " << c.tcp.flows << " connections, " << c.tcp.pending << " pending requests and "
+                  << (c.tcp.memcap >> 20) << " MiB of held segments per rx lcore; idle " << c.tcp.idle_timeout_ms / 1000
+                  << " s, responses within " << c.tcp.response_timeout_ms << " ms\n";
     out.lines << "  burst " << c.burst << ", rings txn " << c.txn_ring_size << " verdict " << c.verdict_ring_size << ", "
               << c.mbufs_per_queue << " mbufs per queue\n";
     if (c.tokenization_key.empty()) {

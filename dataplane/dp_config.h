@@ -13,6 +13,7 @@
 #include "codec/framing.h"
 #include "codec/iso8583.h"
 #include "common/txn.h"
+#include "flow/tcp_framing.h"
 
 namespace txscreen {
 
@@ -33,8 +34,13 @@ struct dp_port_config {
     uint16_t rx_desc = 1024;
 };
 
+// How a feed's messages arrive: UDP datagrams (MoldUDP64 or raw framing), or both
+// directions of TCP connections seen on a tap (docs/feeds.md, "TCP feeds").
+enum class feed_transport : uint8_t { udp = 0, tcp = 1 };
+
 struct dp_feed_config {
     std::string name;
+    feed_transport transport = feed_transport::udp;
     uint16_t udp_port = 0;    // A line (or the only line)
     uint16_t udp_port_b = 0;  // B line of an arbitrated feed; 0 when none
     uint16_t vlan = 0;        // 0: any VLAN / untagged
@@ -45,6 +51,21 @@ struct dp_feed_config {
     // (a port no feed lists is refused): the rx stage matches feeds by UDP
     // destination on every port.
     std::vector<std::string> receive_on;
+    // TCP feeds: the server side's port and (optionally) address; segments to it carry
+    // requests, segments from it responses. `tcp.dialect` mirrors `dialect`.
+    uint16_t tcp_port = 0;
+    std::string server;  // IPv4 or IPv6 text; empty = any address
+    tcp_framing tcp;
+};
+
+// [tcp]: what each rx lcore preallocates for TCP feeds (docs/config.md).
+struct dp_tcp_config {
+    uint32_t flows = 16384;                  // connections tracked per rx lcore
+    uint32_t flow_buffer = 65536;            // bytes one direction may hold (partial message + out of order)
+    uint64_t memcap = 64ull << 20;           // bytes of held segments per rx lcore, all flows together
+    int64_t idle_timeout_ms = 600'000;       // a connection silent this long is forgotten
+    uint32_t pending = 65536;                // requests awaiting their response, per rx lcore
+    int64_t response_timeout_ms = 30'000;    // a response later than this does not pair
 };
 
 struct dp_config {
@@ -52,6 +73,7 @@ struct dp_config {
     hugepage_mode hugepages = hugepage_mode::automatic;  // the caller turns it into eal_args
     std::vector<dp_port_config> ports;  // may be empty in a config file (ports from the CLI)
     std::vector<dp_feed_config> feeds;
+    dp_tcp_config tcp;
     // Lcore roles among the EAL worker lcores (the main lcore runs the controlplane).
     // rx_lcores == 0 means run to completion: each lcore both receives and scores.
     unsigned rx_lcores = 0;
@@ -70,7 +92,8 @@ struct dp_config {
 };
 
 // The top-level sections dp_config is read from.
-inline constexpr std::string_view dp_config_sections[] = {"eal", "port", "feed", "lcores", "dataplane", "tokenization"};
+inline constexpr std::string_view dp_config_sections[] = {"eal",       "port",         "feed", "lcores",
+                                                          "dataplane", "tokenization", "tcp"};
 // Reads those sections from the document `root`. [[feed]] tables replace c.feeds (an
 // operator lists what arrives); [[port]] tables replace c.ports.
 void read_dp_sections(const toml_section& root, dp_config& c);

@@ -1,6 +1,8 @@
 // dp_config's validator, in three passes: every field against its own range, the
 // layout as a whole (checks that skip entries already wrong: they would only repeat
 // that problem), then the captures the vdevs read.
+#include <arpa/inet.h>
+
 #include <cctype>
 #include <climits>
 #include <exception>
@@ -76,14 +78,39 @@ void validate_port_fields(const dp_config& c, config_errors& e) {
     }
 }
 
+void validate_tcp_feed(const dp_feed_config& f, const std::string& k, config_errors& e) {
+    if (f.tcp_port == 0) e.fail(k + ".port", "missing: the TCP port of the feed's server side (1..65535)");
+    if (f.format != payload_format::iso8583)
+        e.fail(k + ".payload", "transport = \"tcp\" carries ISO 8583 behind a length header: payload must be \"iso8583\"");
+    check_int(e, k + ".header_bytes", f.tcp.header_bytes, dp_ranges::header_bytes);
+    check_int(e, k + ".max_message", f.tcp.max_message, dp_ranges::max_message);
+    if (const char* why = f.tcp.invalid_reason()) e.fail(k + ".max_message", why);
+    uint8_t addr[16];
+    if (!f.server.empty() && inet_pton(AF_INET, f.server.c_str(), addr) != 1 &&
+        inet_pton(AF_INET6, f.server.c_str(), addr) != 1)
+        e.fail(k + ".server", "\"" + f.server + "\" is not an IPv4 or IPv6 address");
+}
+
 void validate_feed_fields(const dp_config& c, config_errors& e) {
     for (std::size_t i = 0; i < c.feeds.size(); ++i) {
         const auto& f = c.feeds[i];
         const std::string k = feed_key(i);
         check_not_empty(e, k + ".name", f.name, "a name such as \"iso8583-mold\"");
-        if (f.udp_port == 0) e.fail(k + ".port", "missing: the feed's UDP destination port (1..65535)");
         check_int(e, k + ".vlan", f.vlan, dp_ranges::vlan);
+        if (f.transport == feed_transport::tcp)
+            validate_tcp_feed(f, k, e);
+        else if (f.udp_port == 0)
+            e.fail(k + ".port", "missing: the feed's UDP destination port (1..65535)");
     }
+}
+
+void validate_tcp(const dp_config& c, config_errors& e) {
+    check_int(e, "tcp.flows", c.tcp.flows, dp_ranges::flows);
+    check_int(e, "tcp.flow_buffer", c.tcp.flow_buffer, dp_ranges::flow_buffer);
+    check_int(e, "tcp.memcap", static_cast<int64_t>(c.tcp.memcap), dp_ranges::memcap);
+    check_int(e, "tcp.idle_timeout", c.tcp.idle_timeout_ms, dp_ranges::idle_timeout_ms);
+    check_int(e, "tcp.pending", c.tcp.pending, dp_ranges::pending);
+    check_int(e, "tcp.response_timeout", c.tcp.response_timeout_ms, dp_ranges::response_timeout_ms);
 }
 
 void validate_sizes(const dp_config& c, config_errors& e) {
@@ -172,6 +199,7 @@ feed_layout check_feeds(const dp_config& c, config_errors& e) {
     feed_layout layout;
     std::map<std::string, std::size_t> names;
     std::map<uint16_t, std::pair<std::size_t, const char*>> udp_owner;  // port -> (feed, "port"/"port_b")
+    std::map<uint16_t, std::size_t> tcp_owner;                           // server port -> feed
     for (std::size_t i = 0; i < c.feeds.size(); ++i) {
         const auto& f = c.feeds[i];
         const std::string k = feed_key(i);
@@ -181,7 +209,14 @@ feed_layout check_feeds(const dp_config& c, config_errors& e) {
         if (!e.clean(k)) continue;
         if (auto [it, fresh] = names.emplace(f.name, i); !fresh)
             e.fail(k + ".name", "\"" + f.name + "\" is already feed[" + std::to_string(it->second) + "]'s name");
-        check_udp_ports(c, i, e, udp_owner);
+        if (f.transport == feed_transport::tcp) {
+            if (auto [it, fresh] = tcp_owner.emplace(f.tcp_port, i); !fresh)
+                e.fail(k + ".port", "TCP port " + std::to_string(f.tcp_port) + " is already feed[" +
+                                        std::to_string(it->second) + "] (" + c.feeds[it->second].name +
+                                        ")'s; two TCP feeds cannot share a server port");
+        } else {
+            check_udp_ports(c, i, e, udp_owner);
+        }
         if (f.udp_port_b && f.frame != framing::moldudp64)
             e.fail(k + ".port_b", "A/B arbitration needs sequence numbers: framing must be \"moldudp64\"");
         else if (f.udp_port_b && layout.ab_feed == SIZE_MAX)
@@ -236,6 +271,7 @@ void validate(const dp_config& c, config_errors& e) {
     validate_port_fields(c, e);
     validate_feed_fields(c, e);
     validate_sizes(c, e);
+    validate_tcp(c, e);
     validate_tokenization(c, e);
     check_port_names(c, e);
     check_lcores(c, check_feeds(c, e), e);

@@ -19,6 +19,8 @@
 #include "feed/feed_sequencer.h"
 #include "feed/packet.h"
 #include "feed/sequence_suspect.h"
+#include "flow/pairing_counters.h"
+#include "flow/tcp_counters.h"
 
 namespace txscreen {
 
@@ -46,11 +48,14 @@ void count_read_add(std::array<uint64_t, N>& sum, const std::array<uint64_t, N>&
 #define TXSCREEN_RX_COUNTERS(X)                                                        \
     X(rx_packets)                                                                      \
     X(rx_bursts)                                                                       \
-    X(feed_packets)     /* UDP datagrams that matched a feed */                       \
+    X(feed_packets)     /* UDP datagrams and TCP segments that matched a feed */      \
     X(non_feed_packets) /* sum of drops[] */                                           \
-    X(feed_messages)    /* messages framed out of feed datagrams */                    \
+    X(feed_messages)    /* messages framed out of feed datagrams and TCP streams */    \
     X(framing_errors)   /* datagrams whose framing broke (remaining bytes lost) */     \
-    X(decoded)                                                                         \
+    X(decoded)          /* requests decoded: screened */                               \
+    X(responses)        /* TCP responses decoded and offered to pairing (not scored) */ \
+    X(outcomes)         /* paired requests sent to the card's worker as outcomes */    \
+    X(network_messages) /* TCP network management messages (08xx): not transactions */ \
     X(rejected)         /* sum of rejects[] */                                         \
     X(duplicates)       /* A/B second copies and retransmits */                        \
     X(suspect_messages) /* held back: their datagram's sequence range is implausible */ \
@@ -61,6 +66,8 @@ void count_read_add(std::array<uint64_t, N>& sum, const std::array<uint64_t, N>&
 
 #define TXSCREEN_COUNTER_FIELD(name) uint64_t name = 0;
 #define TXSCREEN_COUNTER_SUM(name) sum.name += count_read(c.name);
+#define TXSCREEN_COUNTER_SUM_STREAM(name) sum.stream.name += count_read(c.stream.name);
+#define TXSCREEN_COUNTER_SUM_PAIRING(name) sum.pairing.name += count_read(c.pairing.name);
 
 struct alignas(64) rx_counters {
     TXSCREEN_RX_COUNTERS(TXSCREEN_COUNTER_FIELD)
@@ -78,7 +85,8 @@ inline void count_read_add(rx_counters& sum, const rx_counters& c) noexcept {
 // Engine config swaps are counted by the engine (engine_counters::ruleset_swaps,
 // pattern_swaps) and acknowledged through the control channel (lcore_control.h).
 #define TXSCREEN_WORKER_COUNTERS(X)                                                 \
-    X(txns)           /* Txns taken from rx rings (or decoded in place) */           \
+    X(txns)           /* Txns taken from rx rings (or decoded in place), outcomes too */ \
+    X(outcomes)       /* of txns: issuer outcomes (applied to card state, not scored) */ \
     X(verdicts)       /* verdicts put on the controlplane ring */                    \
     X(alerts)                                                                        \
     X(verdict_stalls) /* iterations waiting for room on the verdict ring */
@@ -89,6 +97,32 @@ struct alignas(64) worker_counters {
 
 inline void count_read_add(worker_counters& sum, const worker_counters& c) noexcept {
     TXSCREEN_WORKER_COUNTERS(TXSCREEN_COUNTER_SUM)
+}
+
+// A TCP feed's counters on one rx lcore: its reassembler's (flow/tcp_counters.h) and
+// its pairing table's (flow/pairing_counters.h), published like the sequencers'.
+struct feed_tcp_counters {
+    tcp_counters stream;
+    pairing_counters pairing;
+};
+
+#define TXSCREEN_COUNTER_PUBLISH(name) count_set(to.name, from.name);
+inline void publish_tcp(feed_tcp_counters& published, const tcp_counters& stream,
+                        const pairing_counters& pairing) noexcept {
+    {
+        tcp_counters& to = published.stream;
+        const tcp_counters& from = stream;
+        TXSCREEN_TCP_COUNTERS(TXSCREEN_COUNTER_PUBLISH)
+    }
+    pairing_counters& to = published.pairing;
+    const pairing_counters& from = pairing;
+    TXSCREEN_PAIRING_COUNTERS(TXSCREEN_COUNTER_PUBLISH)
+}
+#undef TXSCREEN_COUNTER_PUBLISH
+
+inline void count_read_add(feed_tcp_counters& sum, const feed_tcp_counters& c) noexcept {
+    TXSCREEN_TCP_COUNTERS(TXSCREEN_COUNTER_SUM_STREAM)
+    TXSCREEN_PAIRING_COUNTERS(TXSCREEN_COUNTER_SUM_PAIRING)
 }
 
 // A feed's sequencing counters. The sequencer belongs to its rx lcore, which publishes
@@ -108,6 +142,7 @@ inline void count_read_add(worker_counters& sum, const worker_counters& c) noexc
 
 struct feed_counters {
     TXSCREEN_FEED_COUNTERS(TXSCREEN_COUNTER_FIELD)
+    feed_tcp_counters tcp;  // TCP feeds only
     // MoldUDP64 datagrams held back as suspect (implausible sequence range), and their
     // messages, by sequence_suspect reason.
     std::array<uint64_t, sequence_suspect_count> suspect_datagrams{}, suspect_messages{};
@@ -132,6 +167,7 @@ inline void publish_sequencer(feed_counters& to, const feed_sequencer& q) noexce
 // sum += one rx lcore's published sequencing counters of a feed.
 inline void count_read_add(feed_counters& sum, const feed_counters& c) noexcept {
     TXSCREEN_FEED_COUNTERS(TXSCREEN_COUNTER_SUM)
+    count_read_add(sum.tcp, c.tcp);
     count_read_add(sum.suspect_datagrams, c.suspect_datagrams);
     count_read_add(sum.suspect_messages, c.suspect_messages);
 }

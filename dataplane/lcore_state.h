@@ -15,6 +15,8 @@ struct rte_mbuf;
 #include "codec/json_decode.h"
 #include "dataplane/dataplane.h"
 #include "feed/feed_sequencer.h"
+#include "flow/pairing.h"
+#include "flow/tcp_tracker.h"
 
 namespace txscreen {
 
@@ -27,6 +29,7 @@ struct rx_queue_ref {
 };
 
 // Which feed a UDP port belongs to: 65536 entries, 0 = none, else feed index + 1.
+// (TCP feeds: each rx lcore's tcp_tracker knows their servers.)
 struct feed_lookup {
     std::vector<uint16_t> by_port = std::vector<uint16_t>(65536, 0);
 };
@@ -57,6 +60,20 @@ struct alignas(64) lcore_context {
     std::atomic<unsigned> rx_running{0};          // rx lcores still receiving (each: -1 at exit)
     std::atomic<unsigned> workers_running{0};     // workers still scoring (each: -1 at exit)
     std::atomic<unsigned> lcores_polling{0};      // lcores past their set-up (each: +1)
+};
+
+struct rx_lcore;
+
+// The rx lcore's answer to what its TCP tracker finds (tcp_stage.cpp).
+class rx_tcp_events final : public tcp_events {
+public:
+    explicit rx_tcp_events(rx_lcore& rx) : _rx(rx) {}
+    void message(unsigned feed, uint64_t flow_id, bool to_server, const uint8_t* msg,
+                 std::size_t len) noexcept override;
+    void flow_closed(unsigned feed, uint64_t flow_id) noexcept override;
+
+private:
+    rx_lcore& _rx;
 };
 
 struct alignas(64) rx_lcore {
@@ -90,25 +107,53 @@ struct alignas(64) rx_lcore {
     int rx_timestamp_offset = -1;
     uint64_t rx_timestamp_flag = 0;
     int64_t clock_ms = 0;  // receive clock of the packet being processed (Txn::rx_clock_ms)
+    int64_t clock_ns = 0;  // the same in ns (TCP: idle and response timeouts, issuer response time)
+    uint64_t packet_tsc = 0;
+
+    // ---- TCP feeds (docs/feeds.md, "TCP feeds"); none of it exists without one
+    std::unique_ptr<tcp_tracker> tcp;
+    std::vector<std::unique_ptr<pairing_table>> pairing;  // per feed: null for UDP feeds
+    rx_tcp_events tcp_events_sink{*this};
+    // Per batch slot: the pairing entry waiting for that request's token.
+    pending_handle batch_pending[batch_capacity];
+    uint16_t batch_feed[batch_capacity] = {};
+    Txn response;             // the response being paired (never scored)
+    pan_stash response_pan;   // a response's echoed PAN: wiped, never tokenized
+    Txn outcome;
 
     void run();
     // One pass over this lcore's queues; returns the packets received.
     unsigned poll_once() noexcept;
     void process_packet(const uint8_t* data, uint32_t len, uint64_t tsc);
+    // TCP (tcp_stage.cpp): a segment of a TCP feed, the messages the tracker frames.
+    packet_drop process_segment(const l4_view& v, uint64_t tsc);
+    void on_request(unsigned feed, uint64_t flow_id, const uint8_t* msg, std::size_t len);
+    void on_response(unsigned feed, uint64_t flow_id, const uint8_t* msg, std::size_t len);
+    void stage_outcome() noexcept;
+    // Expires pending requests past the response timeout (a bounded number per call),
+    // and with `idle_flows` connections past the idle timeout.
+    void tcp_housekeeping(bool idle_flows) noexcept;
     // `line`: 0 for the feed's A port, 1 for its B port (feed_sequencer confirms a jump
     // when the other line reports the same range).
     void process_datagram(unsigned feed, unsigned line, const uint8_t* p, uint16_t n, uint64_t tsc);
     void deliver(unsigned feed, uint64_t seq, const uint8_t* msg, std::size_t len, uint64_t tsc);
+    // deliver() in two steps: decode into the next batch slot (false: rejected, counted),
+    // then take the slot (routing the batch when it is full).
+    bool decode_to_batch(unsigned feed, uint64_t seq, const uint8_t* msg, std::size_t len, uint64_t tsc);
+    void commit_batch_slot() noexcept;
     void reject(unsigned feed, uint64_t seq, std::size_t len, reject_reason r, uint64_t tsc);
-    // The receive clock of `m` in epoch ms: its capture time when `capture_clock`,
-    // else `host_ms`.
-    int64_t receive_clock_ms(const rte_mbuf* m, bool capture_clock, int64_t host_ms) const noexcept;
+    // The receive clock of `m` in epoch ns: its capture time when `capture_clock`,
+    // else `host_ns`.
+    int64_t receive_clock_ns(const rte_mbuf* m, bool capture_clock, int64_t host_ns) const noexcept;
     // Tokenizes the batch and stages each Txn for the worker owning its card.
     void route_batch() noexcept;
     // Moves staged Txns to worker rings; returns false while some could not be moved.
     bool flush() noexcept;
-    // Copies each sequencer's counters into `published` (every 1024 polls, and at exit).
+    // Copies each sequencer's (and TCP feed's) counters into `published` (every 1024
+    // polls, and at exit).
     void publish_counters() noexcept;
+    // At exit: ends every TCP flow (partial messages counted, pending requests abandoned).
+    void close_tcp() noexcept;
 };
 
 struct alignas(64) worker_lcore {

@@ -32,7 +32,7 @@ void rx_lcore::reject(unsigned feed, uint64_t seq, std::size_t len, reject_reaso
     reject_stage.push_back(rec);
 }
 
-void rx_lcore::deliver(unsigned feed, uint64_t seq, const uint8_t* msg, std::size_t len, uint64_t tsc) {
+bool rx_lcore::decode_to_batch(unsigned feed, uint64_t seq, const uint8_t* msg, std::size_t len, uint64_t tsc) {
     const dp_feed_config& f = ctx->cfg->feeds[feed];
     count_add(c.feed_messages);
     Txn& t = batch[batched];
@@ -42,7 +42,7 @@ void rx_lcore::deliver(unsigned feed, uint64_t seq, const uint8_t* msg, std::siz
                           : json->decode_deferred(reinterpret_cast<const char*>(msg), len, t, pan);
     if (r != reject_reason::none) [[unlikely]] {
         reject(feed, seq, len, r, tsc);  // the decoder left `pan` empty
-        return;
+        return false;
     }
     count_add(c.decoded);
     if (t.truncated) [[unlikely]]
@@ -52,13 +52,25 @@ void rx_lcore::deliver(unsigned feed, uint64_t seq, const uint8_t* msg, std::siz
     t.feed_seq = seq;
     t.rx_tsc = tsc;
     t.rx_clock_ms = clock_ms;
+    return true;
+}
+
+void rx_lcore::commit_batch_slot() noexcept {
     if (++batched == batch_capacity) route_batch();
+}
+
+void rx_lcore::deliver(unsigned feed, uint64_t seq, const uint8_t* msg, std::size_t len, uint64_t tsc) {
+    if (decode_to_batch(feed, seq, msg, len, tsc)) commit_batch_slot();
 }
 
 void rx_lcore::route_batch() noexcept {
     if (batched == 0) return;
     tokenizer->tokenize_stashed(batch_pan, batch, batched);  // wipes the stashes
     for (unsigned i = 0; i < batched; ++i) {
+        if (batch_pending[i]) [[unlikely]] {  // a TCP request awaiting its response
+            pairing[batch_feed[i]]->set_token(batch_pending[i], batch[i].card_token);
+            batch_pending[i] = {};
+        }
         // The token is uniform: its high word picks the shard owning the card.
         const unsigned w = static_cast<unsigned>((batch[i].card_key() >> 32) % to_worker.size());
         if (staged[w] == stage_capacity) [[unlikely]] {
@@ -134,8 +146,15 @@ void rx_lcore::process_datagram(unsigned feed, unsigned line, const uint8_t* p, 
 }
 
 void rx_lcore::process_packet(const uint8_t* data, uint32_t len, uint64_t tsc) {
+    l4_view v;
     udp_view u;
-    packet_drop d = parse_udp(data, len, u);
+    packet_drop d = parse_l4(data, len, v);
+    if (d == packet_drop::none && v.proto == ip_proto_tcp) [[unlikely]] {
+        d = process_segment(v, tsc);
+        if (d == packet_drop::none) return;
+    } else if (d == packet_drop::none) {
+        d = udp_of(v, u);
+    }
     if (d == packet_drop::none) {
         uint16_t f = ctx->feeds.by_port[u.dst_port];
         if (f != 0) [[likely]] {
@@ -175,7 +194,7 @@ bool rx_lcore::flush() noexcept {
     return all;
 }
 
-int64_t rx_lcore::receive_clock_ms(const rte_mbuf* m, bool capture_clock, int64_t host_ms) const noexcept {
+int64_t rx_lcore::receive_clock_ns(const rte_mbuf* m, bool capture_clock, int64_t host_ns) const noexcept {
     // A replay is bounded by the clock of its capture, not by today's. DPDK 22.11's
     // net_pcap stamps microseconds since the epoch.
     // A stamp before 2000 is no wall clock (a capture rebased to zero, relative times):
@@ -183,9 +202,9 @@ int64_t rx_lcore::receive_clock_ms(const rte_mbuf* m, bool capture_clock, int64_
     constexpr uint64_t year_2000_us = 946'684'800'000'000;
     if (capture_clock && (m->ol_flags & rx_timestamp_flag)) {
         const uint64_t us = *RTE_MBUF_DYNFIELD(m, rx_timestamp_offset, const rte_mbuf_timestamp_t*);
-        if (us >= year_2000_us) return static_cast<int64_t>(us / 1000);
+        if (us >= year_2000_us) return static_cast<int64_t>(us * 1000);
     }
-    return host_ms;
+    return host_ns;
 }
 
 unsigned rx_lcore::poll_once() noexcept {
@@ -202,14 +221,16 @@ unsigned rx_lcore::poll_once() noexcept {
         uint16_t n = rte_eth_rx_burst(q.port, q.queue, mbufs, burst);
         if (n == 0) continue;
         const uint64_t tsc = rte_rdtsc();
-        const int64_t host_ms = ctx->clock.to_ns(tsc) / 1'000'000;
+        const int64_t host_ns = ctx->clock.to_ns(tsc);
+        packet_tsc = tsc;
         count_add(c.rx_bursts);
         count_add(c.rx_packets, n);
         total += n;
         for (uint16_t i = 0; i < n; ++i) {
             if (i + 3 < n) rte_prefetch0(rte_pktmbuf_mtod(mbufs[i + 3], void*));
             rte_mbuf* m = mbufs[i];
-            clock_ms = receive_clock_ms(m, q.capture_clock, host_ms);
+            clock_ns = receive_clock_ns(m, q.capture_clock, host_ns);
+            clock_ms = clock_ns / 1'000'000;
             if (m->nb_segs == 1) [[likely]] {
                 process_packet(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, tsc);
             } else {
@@ -234,14 +255,20 @@ unsigned rx_lcore::poll_once() noexcept {
 }
 
 void rx_lcore::publish_counters() noexcept {
-    for (std::size_t f = 0; f < sequencers.size(); ++f) publish_sequencer(published[f], *sequencers[f]);
+    for (std::size_t f = 0; f < sequencers.size(); ++f) {
+        publish_sequencer(published[f], *sequencers[f]);
+        if (pairing[f]) publish_tcp(published[f].tcp, tcp->counters(static_cast<unsigned>(f)), pairing[f]->counters());
+    }
 }
 
 void rx_lcore::run() {
     for (uint64_t iter = 1; !ctx->stop_rx.load(std::memory_order_relaxed); ++iter) {
         if ((iter & 1023) == 0) publish_counters();
+        if (tcp) [[unlikely]]
+            tcp_housekeeping((iter & 1023) == 0);
         if (poll_once() == 0) rte_pause();
     }
+    close_tcp();
     while (!flush()) rte_pause();
     publish_counters();
 }

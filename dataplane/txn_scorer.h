@@ -16,6 +16,10 @@ public:
     virtual void attach_worker(unsigned worker, int socket) = 0;
     // Scores `txn` on worker `worker` (the owner of its card shard). Fills every Verdict
     // field except the timestamps and `worker`, which the dataplane sets.
+    // An issuer outcome (txn.kind == txn_kind::outcome, TCP feeds) is not scored: the
+    // scorer updates the card's state (a decline) and returns it passed through:
+    // out.txn = the outcome, score 0, allow, no alert, no reasons. It must reach the
+    // worker owning its card after its request (same ring), like any txn of the card.
     virtual void score(unsigned worker, const Txn& txn, Verdict& out) noexcept = 0;
     // Scores txns[0..n) into out[0..n) in order, with exactly the results of n score()
     // calls. Engines that overlap a burst's cache misses (prefetching the state of

@@ -45,9 +45,10 @@ unsigned worker_lcore::poll() noexcept {
         count_add(c.txns, n);
         // One timestamp per burst: the verdicts reach the ring together.
         const uint64_t done_tsc = rte_rdtsc();
-        uint64_t alerts = 0;
+        uint64_t alerts = 0, outcomes = 0;
         for (unsigned i = 0; i < n; ++i) {
             Verdict& v = out[i];
+            outcomes += v.txn.kind == txn_kind::outcome;
             v.verdict_tsc = done_tsc;
             v.rx_ns = ctx->clock.to_ns(v.txn.rx_tsc);
             v.verdict_ns = ctx->clock.to_ns(v.verdict_tsc);
@@ -59,6 +60,8 @@ unsigned worker_lcore::poll() noexcept {
             }
         }
         count_add(c.alerts, alerts);
+        if (outcomes) [[unlikely]]
+            count_add(c.outcomes, outcomes);
         unsigned q = ring_enqueue_copy(ctx->verdict_ring, out.get(), n);
         count_add(c.verdicts, q);
         scored += n;

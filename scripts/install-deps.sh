@@ -12,7 +12,7 @@ runtime_pkgs=(
   libtomlplusplus-dev libpcap-dev libnuma-dev catch2 libcli11-dev nlohmann-json3-dev
 )
 test_pkgs=(
-  clang libclang-rt-14-dev llvm tshark kcat awscli python3-avro libavro-dev
+  clang libclang-rt-14-dev llvm tshark tcpdump kcat awscli python3-avro libavro-dev
   iproute2 curl wrk dpdk-dev chromium prometheus
 )
 # Some images ship Node.js with its own npm (nodesource), which conflicts with

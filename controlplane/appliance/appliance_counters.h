@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/latency_histogram.h"
 #include "controlplane/appliance/card_lookup.h"
@@ -23,6 +24,8 @@ struct appliance_counters {
     dp_stats dp;                       // ports, rx lcores, workers, feeds
     latency_histogram latency;         // rx burst -> verdict on the controlplane ring
     uint64_t verdicts_consumed = 0, rejects_consumed = 0, alerts = 0;
+    uint64_t outcomes_consumed = 0;                         // issuer outcomes (TCP feeds) off the ring
+    std::vector<latency_histogram> issuer_response;         // by feed index: request -> response, ns
     std::array<uint64_t, 3> decisions{};                    // by decision (allow, review, block)
     std::map<std::string, uint64_t> rule_hits, alerts_by_rule;  // by rule name
     std::array<uint64_t, 16> category_hits{};               // by pattern category

@@ -50,7 +50,10 @@ void control_loop::take_records(unsigned& verdicts, unsigned& rejects) {
     verdicts = _path.poll_verdicts(_verdicts.data(), ring_burst);
     for (unsigned i = 0; i < verdicts; ++i) {
         const Verdict& v = _verdicts[i];
-        _tally.count(v);
+        if (v.txn.kind == txn_kind::outcome) [[unlikely]]
+            _tally.count_outcome(v);
+        else
+            _tally.count(v);
         if (_observer && _names) _observer(v, *_names);
         _sinks.deliver(v);
     }

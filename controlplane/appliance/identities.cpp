@@ -11,20 +11,23 @@ void add_dataplane(const appliance_counters& c, std::vector<identity_check>& out
     out.push_back({"packets", {"rx_packets", rx.rx_packets},
                    {{"feed_packets", rx.feed_packets}, {"non_feed_packets", rx.non_feed_packets}}});
     out.push_back({"messages", {"feed_messages", rx.feed_messages},
-                   {{"decoded", rx.decoded}, {"rejected", rx.rejected}, {"duplicates", rx.duplicates},
-                    {"suspect_messages", rx.suspect_messages}}});
-    out.push_back({"scored", {"decoded", rx.decoded}, {{"txns", c.dp.work.txns}}});
+                   {{"decoded", rx.decoded}, {"responses", rx.responses},
+                    {"network_messages", rx.network_messages}, {"rejected", rx.rejected},
+                    {"duplicates", rx.duplicates}, {"suspect_messages", rx.suspect_messages}}});
+    out.push_back({"scored", {"txns", c.dp.work.txns}, {{"decoded", rx.decoded}, {"outcomes", rx.outcomes}}});
     out.push_back({"verdicts", {"txns", c.dp.work.txns}, {{"verdicts", c.dp.work.verdicts}}});
-    out.push_back({"verdicts_consumed", {"verdicts", c.dp.work.verdicts}, {{"verdicts_consumed", c.verdicts_consumed}}});
+    out.push_back({"verdicts_consumed", {"verdicts", c.dp.work.verdicts},
+                   {{"verdicts_consumed", c.verdicts_consumed}, {"outcomes_consumed", c.outcomes_consumed}}});
     out.push_back({"rejects_consumed", {"rejected", rx.rejected}, {{"rejects_consumed", c.rejects_consumed}}});
 }
 
-// Every verdict and reject the controlplane took is a spool row or a refused append;
+// Every verdict, reject and outcome the controlplane took is a spool row or a refused append;
 // every row appended is made durable or counted lost (exact after the spool closes).
 void add_spool(const spool_stats& s, const appliance_counters& c, std::vector<identity_check>& out) {
-    out.push_back({"spool", {"consumed", c.verdicts_consumed + c.rejects_consumed},
+    out.push_back({"spool", {"consumed", c.verdicts_consumed + c.rejects_consumed + c.outcomes_consumed},
                    {{"scored_rows", spool_rows(s, spool_table::scored)},
                     {"reject_rows", spool_rows(s, spool_table::rejects)},
+                    {"outcome_rows", spool_rows(s, spool_table::outcomes)},
                     {"refused", s.refused}}});
     uint64_t appended = 0, durable = 0;
     for (std::size_t t = 0; t < spool_table_count; ++t) {
@@ -46,6 +49,26 @@ void add_kafka(const kafka_counters& k, const appliance_counters& c, std::vector
                     {"dropped", k.alerts_dropped}}});
 }
 
+// TCP feeds: every response offered to pairing paired or not; every pairing an
+// outcome; every payload byte in a message, discarded (gap, resync, bad length) or
+// still buffered, or a copy of one already seen (flow/tcp_counters.h).
+void add_tcp(const appliance_counters& c, std::vector<identity_check>& out) {
+    feed_tcp_counters t;
+    bool any = false;
+    for (const dp_feed_stats& f : c.dp.feeds) {
+        if (!f.tcp_feed) continue;
+        any = true;
+        count_read_add(t, f.tcp);
+    }
+    if (!any) return;
+    out.push_back({"tcp_responses", {"responses", c.dp.rx.responses},
+                   {{"paired", t.pairing.paired}, {"unpaired_responses", t.pairing.unpaired_responses}}});
+    out.push_back({"tcp_outcomes", {"paired", t.pairing.paired}, {{"outcomes", c.dp.rx.outcomes}}});
+    out.push_back({"tcp_bytes", {"payload_bytes", t.stream.payload_bytes},
+                   {{"message_bytes", t.stream.message_bytes}, {"discarded_bytes", t.stream.discarded_bytes},
+                    {"duplicate_bytes", t.stream.duplicate_bytes}, {"buffered_bytes", t.stream.buffered_bytes}}});
+}
+
 }  // namespace
 
 bool identity_check::hold() const noexcept {
@@ -57,6 +80,7 @@ bool identity_check::hold() const noexcept {
 std::vector<identity_check> accounting_identities(const appliance_counters& c) {
     std::vector<identity_check> out;
     add_dataplane(c, out);
+    add_tcp(c, out);
     if (c.spool) add_spool(*c.spool, c, out);
     if (c.kafka) add_kafka(*c.kafka, c, out);
     return out;

@@ -18,6 +18,11 @@ bool with_kafka(C c) { return c.kafka.has_value(); }
 bool with_outbox(C c) { return c.kafka && c.kafka->have_outbox; }
 bool with_spool(C c) { return c.spool.has_value(); }
 bool with_s3(C c) { return c.s3.has_value(); }
+bool with_tcp(C c) {
+    for (const auto& f : c.dp.feeds)
+        if (f.tcp_feed) return true;
+    return false;
+}
 
 std::string worker_name(std::size_t w) { return "worker" + std::to_string(w); }
 
@@ -33,6 +38,34 @@ template <typename F>
 void per_worker(C c, S s, F value) {
     for (std::size_t w = 0; w < c.dp.per_worker.size(); ++w) s.add(worker_name(w), value(c.dp.per_worker[w]));
 }
+// TCP feeds only: the reassembler's and the pairing table's counters.
+template <typename F>
+void per_tcp_feed(C c, S s, F value) {
+    for (const auto& f : c.dp.feeds)
+        if (f.tcp_feed) s.add(f.name, value(f.tcp));
+}
+#define TCP_STREAM(field) [](C c, S s) { per_tcp_feed(c, s, [](const feed_tcp_counters& t) { return t.stream.field; }); }
+#define TCP_PAIRING(field) [](C c, S s) { per_tcp_feed(c, s, [](const feed_tcp_counters& t) { return t.pairing.field; }); }
+void per_segment_kind(C c, S s) {
+    for (const auto& f : c.dp.feeds) {
+        if (!f.tcp_feed) continue;
+        s.add(f.name, "in_order", f.tcp.stream.segments_in_order);
+        s.add(f.name, "out_of_order", f.tcp.stream.segments_out_of_order);
+        s.add(f.name, "retransmitted", f.tcp.stream.segments_retransmitted);
+    }
+}
+void per_close_cause(C c, S s) {
+    for (const auto& f : c.dp.feeds) {
+        if (!f.tcp_feed) continue;
+        const tcp_counters& t = f.tcp.stream;
+        s.add(f.name, "reset", t.connections_reset);
+        s.add(f.name, "evicted", t.connections_evicted);
+        s.add(f.name, "timed_out", t.connections_timed_out);
+        s.add(f.name, "ended",
+              t.connections_closed - t.connections_reset - t.connections_evicted - t.connections_timed_out);
+    }
+}
+
 void per_suspect_reason(C c, S s, std::array<uint64_t, sequence_suspect_count> dp_feed_stats::*counts) {
     for (const auto& f : c.dp.feeds)
         for (std::size_t r = 1; r < sequence_suspect_count; ++r) s.add(f.name, sequence_suspect_names[r], (f.*counts)[r]);
@@ -126,6 +159,84 @@ const metric_def catalog[] = {
      "truncated_fields", {}, [](C c, S s) { s.add(c.dp.rx.truncated_fields); }},
     {"txscreen_pans_masked_total", counter, "PANs masked in decoded text fields (a producer sends card numbers in text)",
      "pans_masked", {}, [](C c, S s) { s.add(c.dp.rx.pans_masked); }},
+
+    // ---- TCP feeds (docs/feeds.md, "TCP feeds"): reassembly, framing, pairing
+    {"txscreen_tcp_responses_total", counter, "TCP responses decoded and offered to pairing (not scored)", "responses",
+     {}, [](C c, S s) { s.add(c.dp.rx.responses); }, with_tcp},
+    {"txscreen_tcp_outcomes_total", counter, "Paired requests sent to their card's worker as issuer outcomes",
+     "outcomes", {}, [](C c, S s) { s.add(c.dp.rx.outcomes); }, with_tcp},
+    {"txscreen_tcp_network_messages_total", counter, "Network management messages (08xx) on TCP feeds, not screened",
+     "network_messages", {}, [](C c, S s) { s.add(c.dp.rx.network_messages); }, with_tcp},
+    {"txscreen_outcomes_consumed_total", counter, "Issuer outcomes taken off the ring by the controlplane",
+     "outcomes_consumed", {}, [](C c, S s) { s.add(c.outcomes_consumed); }, with_tcp},
+    {"txscreen_tcp_connections_opened_total", counter, "TCP connections followed (handshake seen or picked up)",
+     "feeds.*.tcp.connections", {"feed"}, TCP_STREAM(connections_opened), with_tcp},
+    {"txscreen_tcp_connections_closed_total", counter, "TCP connections ended, by cause", "feeds.*.tcp.closed.*",
+     {"feed", "cause"}, per_close_cause, with_tcp},
+    {"txscreen_tcp_connections_open", gauge, "TCP connections followed now", "feeds.*.tcp.open", {"feed"},
+     [](C c, S s) {
+         per_tcp_feed(c, s, [](const feed_tcp_counters& t) {
+             return t.stream.connections_opened - t.stream.connections_closed;
+         });
+     },
+     with_tcp},
+    {"txscreen_tcp_connections_refused_total", counter, "New connections not followed: flow table full",
+     "feeds.*.tcp.refused", {"feed"}, TCP_STREAM(connections_refused), with_tcp, view_drop, "tcp_refused"},
+    {"txscreen_tcp_segments_total", counter, "TCP payload segments, by kind", "feeds.*.tcp.segments.*",
+     {"feed", "kind"}, per_segment_kind, with_tcp},
+    {"txscreen_tcp_out_of_order_total", counter, "TCP segments held ahead of a hole", "feeds.*.tcp.out_of_order",
+     {"feed"}, TCP_STREAM(segments_out_of_order), with_tcp},
+    {"txscreen_tcp_retransmitted_total", counter, "TCP segments whose bytes had all been seen",
+     "feeds.*.tcp.retransmitted", {"feed"}, TCP_STREAM(segments_retransmitted), with_tcp},
+    {"txscreen_tcp_overlap_conflicts_total", counter, "Segments overlapping held bytes with different bytes",
+     "feeds.*.tcp.overlap_conflicts", {"feed"}, TCP_STREAM(overlap_conflicts), with_tcp},
+    {"txscreen_tcp_payload_bytes_total", counter, "TCP payload bytes received", "feeds.*.tcp.payload_bytes",
+     {"feed"}, TCP_STREAM(payload_bytes), with_tcp},
+    {"txscreen_tcp_message_bytes_total", counter, "Bytes framed into messages (length prefix and header included)",
+     "feeds.*.tcp.message_bytes", {"feed"}, TCP_STREAM(message_bytes), with_tcp},
+    {"txscreen_tcp_duplicate_bytes_total", counter, "Payload bytes already seen (retransmits, overlaps)",
+     "feeds.*.tcp.duplicate_bytes", {"feed"}, TCP_STREAM(duplicate_bytes), with_tcp},
+    {"txscreen_tcp_discarded_bytes_total", counter,
+     "Bytes received but in no message: partial messages at a gap, skipped while resynchronising, bad lengths",
+     "feeds.*.tcp.discarded_bytes", {"feed"}, TCP_STREAM(discarded_bytes), with_tcp, view_drop, "tcp_discarded_bytes"},
+    {"txscreen_tcp_buffered_bytes", gauge, "Payload bytes held now (partial messages, out of order)",
+     "feeds.*.tcp.buffered_bytes", {"feed"}, TCP_STREAM(buffered_bytes), with_tcp, view_backlog, "tcp_buffered_bytes"},
+    {"txscreen_tcp_gap_bytes_total", counter, "Sequence space the tap never delivered (lost segments)",
+     "feeds.*.tcp.gap_bytes", {"feed"}, TCP_STREAM(gap_bytes), with_tcp, view_drop, "tcp_gap_bytes"},
+    {"txscreen_tcp_gaps_total", counter, "Holes given up on", "feeds.*.tcp.gaps", {"feed"}, TCP_STREAM(gaps), with_tcp},
+    {"txscreen_tcp_resyncs_total", counter, "Message boundaries found again by hunting (after a gap or pickup)",
+     "feeds.*.tcp.resyncs", {"feed"}, TCP_STREAM(resyncs), with_tcp},
+    {"txscreen_tcp_messages_total", counter, "Messages framed out of TCP streams", "feeds.*.tcp.messages", {"feed"},
+     TCP_STREAM(messages), with_tcp},
+    {"txscreen_tcp_partial_messages_dropped_total", counter, "Messages cut by a gap, an RST, the memcap or the end",
+     "feeds.*.tcp.partial_messages_dropped", {"feed"}, TCP_STREAM(partial_messages_dropped), with_tcp, view_drop,
+     "tcp_partial_messages"},
+    {"txscreen_tcp_bad_length_total", counter, "Length headers of 0, beyond max_message or not digits",
+     "feeds.*.tcp.bad_length", {"feed"}, TCP_STREAM(bad_length), with_tcp},
+    {"txscreen_tcp_memcap_drops_total", counter, "Segments not held: the rx lcore's memcap was full",
+     "feeds.*.tcp.memcap_drops", {"feed"}, TCP_STREAM(memcap_drops), with_tcp, view_drop, "tcp_memcap_drops"},
+    {"txscreen_tcp_requests_total", counter, "Requests recorded for pairing", "feeds.*.tcp.requests", {"feed"},
+     TCP_PAIRING(requests), with_tcp},
+    {"txscreen_tcp_responses_by_feed_total", counter, "Responses offered to pairing", "feeds.*.tcp.responses",
+     {"feed"}, TCP_PAIRING(responses), with_tcp},
+    {"txscreen_tcp_paired_total", counter, "Responses paired with their request: one outcome each",
+     "feeds.*.tcp.paired", {"feed"}, TCP_PAIRING(paired), with_tcp},
+    {"txscreen_tcp_declined_total", counter, "Paired responses with a decline code (decline rate = declined / paired)",
+     "feeds.*.tcp.declined", {"feed"}, TCP_PAIRING(declined), with_tcp},
+    {"txscreen_tcp_unpaired_responses_total", counter, "Responses with no pending request", "feeds.*.tcp.unpaired_responses",
+     {"feed"}, TCP_PAIRING(unpaired_responses), with_tcp},
+    {"txscreen_tcp_late_responses_total", counter, "Unpaired: the request was past the response timeout",
+     "feeds.*.tcp.late_responses", {"feed"}, TCP_PAIRING(late_responses), with_tcp},
+    {"txscreen_tcp_timed_out_total", counter, "Requests unanswered within the response timeout", "feeds.*.tcp.timed_out",
+     {"feed"}, TCP_PAIRING(timed_out), with_tcp},
+    {"txscreen_tcp_abandoned_total", counter, "Pending requests of a connection that ended", "feeds.*.tcp.abandoned",
+     {"feed"}, TCP_PAIRING(abandoned), with_tcp},
+    {"txscreen_tcp_duplicate_requests_total", counter, "Requests with the key of a pending one (the first is kept)",
+     "feeds.*.tcp.duplicate_requests", {"feed"}, TCP_PAIRING(duplicate_requests), with_tcp},
+    {"txscreen_tcp_unkeyed_requests_total", counter, "Requests without a STAN: screened, never paired",
+     "feeds.*.tcp.unkeyed_requests", {"feed"}, TCP_PAIRING(unkeyed_requests), with_tcp},
+    {"txscreen_tcp_pending_evicted_total", counter, "Pending requests evicted, oldest first: pairing table full",
+     "feeds.*.tcp.pending_evicted", {"feed"}, TCP_PAIRING(table_full), with_tcp, view_drop, "tcp_pending_evicted"},
 
     // ---- worker lcores and engines
     {"txscreen_lcore_messages_total", counter, "Transactions scored by the worker lcore", "workers.*.txns", {"lcore"},
@@ -275,12 +386,16 @@ const metric_def catalog[] = {
 };
 
 const histogram_def latency{"txscreen_latency_seconds", "rx burst -> verdict on the controlplane ring", "latency_ns"};
+const histogram_def issuer_response{"txscreen_tcp_issuer_response_seconds",
+                                    "Request -> response on TCP feeds (issuer response time), by feed",
+                                    "feeds.*.tcp.issuer_response_ns"};
 
 }  // namespace
 
 std::span<const metric_def> metric_catalog() { return catalog; }
 
 const histogram_def& latency_metric() { return latency; }
+const histogram_def& issuer_response_metric() { return issuer_response; }
 
 std::string_view build_info_metric_name() { return "txscreen_build_info"; }
 

@@ -59,6 +59,8 @@ struct histogram_def {
     std::string_view name, help, json;
 };
 const histogram_def& latency_metric();
+// Issuer response time per TCP feed (label `feed`).
+const histogram_def& issuer_response_metric();
 
 // The build-info gauge: {version="..."} 1.
 std::string_view build_info_metric_name();

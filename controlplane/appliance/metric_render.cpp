@@ -38,6 +38,23 @@ void render_latency(const latency_histogram& h, prometheus_text& p) {
     p.histogram(d.name, {}, latency_bounds_s, cumulative, static_cast<double>(h.sum()) / 1e9, h.count());
 }
 
+constexpr std::array<double, 14> issuer_bounds_s = {1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1,
+                                                    0.2,  0.5,  1.0,  2.0,  5.0,  10.0, 30.0};
+
+void render_issuer_response(const appliance_counters& c, prometheus_text& p) {
+    const histogram_def& d = issuer_response_metric();
+    p.family(d.name, "histogram", d.help);
+    for (std::size_t f = 0; f < c.dp.feeds.size(); ++f) {
+        if (!c.dp.feeds[f].tcp_feed) continue;
+        const latency_histogram empty;
+        const latency_histogram& h = f < c.issuer_response.size() ? c.issuer_response[f] : empty;
+        std::array<uint64_t, issuer_bounds_s.size()> cumulative{};
+        for (std::size_t i = 0; i < issuer_bounds_s.size(); ++i)
+            cumulative[i] = h.count_at_most(static_cast<uint64_t>(issuer_bounds_s[i] * 1e9));
+        p.histogram(d.name, {{"feed", c.dp.feeds[f].name}}, issuer_bounds_s, cumulative, static_cast<double>(h.sum()) / 1e9, h.count());
+    }
+}
+
 void render_family(const metric_def& m, const appliance_counters& c, prometheus_text& p) {
     p.family(m.name, type_name(m.type), m.help);
     for (const auto& s : collect(m, c).items) {
@@ -72,6 +89,9 @@ void render_prometheus(const appliance_counters& c, std::string& out) {
     for (const metric_def& m : metric_catalog())
         if (served(m, c)) render_family(m, c, p);
     render_latency(c.latency, p);
+    bool any_tcp = false;
+    for (const auto& f : c.dp.feeds) any_tcp |= f.tcp_feed;
+    if (any_tcp) render_issuer_response(c, p);
     p.family(build_info_metric_name(), "gauge", build_info_help);
     p.sample(build_info_metric_name(), {{"version", TXSCREEN_VERSION}}, uint64_t{1});
 }
@@ -87,6 +107,9 @@ nlohmann::ordered_json render_counters_json(const appliance_counters& c) {
         }
     }
     doc[std::string(latency_metric().json)] = latency_json(c.latency);
+    for (std::size_t f = 0; f < c.dp.feeds.size() && f < c.issuer_response.size(); ++f)
+        if (c.dp.feeds[f].tcp_feed)
+            doc["feeds"][c.dp.feeds[f].name]["tcp"]["issuer_response_ns"] = latency_json(c.issuer_response[f]);
     return doc;
 }
 
@@ -135,6 +158,8 @@ std::string render_catalog_markdown() {
     }
     const histogram_def& h = latency_metric();
     row(h.name, "histogram", "`le`", h.json, h.help);
+    const histogram_def& ir = issuer_response_metric();
+    row(ir.name, "histogram", "`feed`, `le`", ir.json, ir.help);
     row(build_info_metric_name(), "gauge", "`version`", "", build_info_help);
     return out;
 }

@@ -42,8 +42,13 @@ void sink_set::open_spool(const appliance_config& conf) {
     _spool->hand_files_to(_uploader.get());
 }
 
-// Each sink counts what it refuses; one that holds makes must_wait() say so.
+// Each sink counts what it refuses; one that holds makes must_wait() say so. Outcomes
+// share the verdict ring, so they are told apart here and the loop stays one path.
 void sink_set::deliver(const Verdict& v) noexcept {
+    if (v.txn.kind == txn_kind::outcome) {
+        for (record_sink* s : _sinks) s->offer_outcome(v);
+        return;
+    }
     for (record_sink* s : _sinks) s->offer(v);
 }
 

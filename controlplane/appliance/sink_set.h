@@ -1,8 +1,8 @@
-// Where verdicts and rejects go once the controlplane takes them off the rings: a list
-// of record_sinks (controlplane/record_sink.h) offered every record in turn: the spool
-// (every record, durable: docs/spool.md) and Kafka (alerts, optionally every scored
-// verdict, rejects: docs/kafka.md); a further sink is one more row in the list. The
-// spool hands its completed files to the S3 uploader.
+// Where verdicts, issuer outcomes and rejects go once the controlplane takes them off
+// the rings: a list of record_sinks (controlplane/record_sink.h) offered every record
+// in turn: the spool (every record, durable: docs/spool.md) and Kafka (alerts,
+// optionally every scored verdict, outcomes, rejects: docs/kafka.md); a further sink is
+// one more row in the list. The spool hands its completed files to the S3 uploader.
 #pragma once
 
 #include <chrono>
@@ -29,6 +29,9 @@ public:
     explicit sink_set(const appliance_config& conf, bool quiet);
     ~sink_set();
 
+    // A verdict, or an issuer outcome (v.txn.kind == txn_kind::outcome), which goes to
+    // each sink's offer_outcome(): table=outcomes and txscreen.outcomes, never a
+    // scored row or an alert.
     void deliver(const Verdict& v) noexcept;
     void deliver(const reject_record& r) noexcept;
     // True while a sink is holding (Kafka holding alerts, the spool over its disk budget

@@ -21,8 +21,18 @@ void verdict_tally::count(const Verdict& v) noexcept {
     if (v.n_reasons && v.reasons[0].rule_id < _alerts_by_rule.size()) ++_alerts_by_rule[v.reasons[0].rule_id];
 }
 
+void verdict_tally::count_outcome(const Verdict& v) noexcept {
+    ++_outcomes;
+    const std::size_t feed = v.txn.feed_id;
+    if (feed >= _issuer_response.size()) [[unlikely]]
+        _issuer_response.resize(feed + 1);
+    _issuer_response[feed].record(uint64_t{v.txn.issuer_response_us} * 1000);
+}
+
 void verdict_tally::collect(appliance_counters& c, const ruleset* names) const {
     c.latency = _latency;
+    c.outcomes_consumed = _outcomes;
+    c.issuer_response = _issuer_response;
     c.verdicts_consumed = _verdicts;
     c.rejects_consumed = _rejects;
     c.alerts = _alerts;

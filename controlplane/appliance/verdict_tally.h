@@ -18,6 +18,8 @@ class verdict_tally {
 public:
     explicit verdict_tally(double tsc_ns_per_tick);
     void count(const Verdict& v) noexcept;
+    // An issuer outcome (v.txn.kind == outcome): its response time by feed, not a verdict.
+    void count_outcome(const Verdict& v) noexcept;
     void count_reject() noexcept { ++_rejects; }
     // Fills the verdict counters of `c`, naming rules after `names` (may be nullptr).
     void collect(appliance_counters& c, const ruleset* names) const;
@@ -29,7 +31,8 @@ public:
 private:
     double _tsc_ns;
     latency_histogram _latency;
-    uint64_t _verdicts = 0, _alerts = 0, _rejects = 0;
+    uint64_t _verdicts = 0, _alerts = 0, _rejects = 0, _outcomes = 0;
+    std::vector<latency_histogram> _issuer_response;  // by feed id, grown on first use (cold)
     std::array<uint64_t, 3> _decisions{};
     std::vector<uint64_t> _rule_hits, _alerts_by_rule;  // by rule id
     std::array<uint64_t, 16> _category_hits{};

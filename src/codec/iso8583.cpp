@@ -27,6 +27,7 @@
 #include "common/civil_time.h"
 #include "common/currency.h"
 #include "common/pan_scrub.h"
+#include "common/response_code.h"
 
 namespace txscreen {
 namespace {
@@ -755,7 +756,13 @@ reject_reason decode_fields(const uint8_t* msg, std::size_t len, const iso_decod
     if (off != len) [[unlikely]]
         return off > len ? reject_reason::iso_truncated : reject_reason::iso_trailing_bytes;
 
-    constexpr uint32_t required = 1u << s_pan | 1u << s_amount | 1u << s_xmit_time;
+    // A request (even function digit: 0100, 0200, 0420) needs the PAN, the amount and
+    // field 7. A response (odd: 0110, 0210, 0430) is known by its request's key instead
+    // (flow/pairing.h): it needs 7, 11 and 39; 2 and 4 may be absent.
+    const bool response = mti_is_response(out.mti);
+    constexpr uint32_t request_fields = 1u << s_pan | 1u << s_amount | 1u << s_xmit_time;
+    constexpr uint32_t response_fields = 1u << s_xmit_time | 1u << s_stan | 1u << s_response;
+    const uint32_t required = response ? response_fields : request_fields;
     if ((present & required) != required) [[unlikely]]
         return reject_reason::iso_missing_field;
 
@@ -774,23 +781,24 @@ reject_reason decode_fields(const uint8_t* msg, std::size_t len, const iso_decod
 
     // PAN: validated now, tokenized after every other check has passed. ASCII dialects
     // read it in place; BCD unpacks it into a stack buffer that is scrubbed afterwards.
+    // Only a response may lack it.
     char pan_buf[19];
-    const char* pan;
-    const std::size_t pan_len = pos_len[s_pan];
+    const char* pan = pan_buf;
+    const bool has_pan = has(s_pan);
+    const std::size_t pan_len = has_pan ? pos_len[s_pan] : 0;
     if (bcd) {
-        const uint8_t* src = at(s_pan);
+        const uint8_t* src = has_pan ? at(s_pan) : msg;
         unsigned nib = pan_len & 1;
         for (std::size_t i = 0; i < pan_len; ++i, ++nib) {
             const uint8_t b = src[nib >> 1];
             pan_buf[i] = static_cast<char>('0' + ((nib & 1) ? (b & 0x0f) : (b >> 4)));
         }
-        pan = pan_buf;
-    } else {
+    } else if (has_pan) [[likely]] {
         pan = reinterpret_cast<const char*>(at(s_pan));
     }
     reject_reason result = reject_reason::none;
     unsigned masked = 0;  // PANs masked in text fields (pan_scrub.h)
-    if (!pan_valid(pan, pan_len)) [[unlikely]] {
+    if (has_pan && !pan_valid(pan, pan_len)) [[unlikely]] {
         result = reject_reason::bad_pan;
         goto done;
     }
@@ -798,9 +806,11 @@ reject_reason decode_fields(const uint8_t* msg, std::size_t len, const iso_decod
     uint64_t v;
     if (has(s_proc) && !read_digit_text<6>(at(s_proc), bcd, out.processing_code)) [[unlikely]]
         goto bad_numeric;
-    if (!read_number<12>(at(s_amount), bcd, v)) [[unlikely]]
-        goto bad_numeric;
-    out.amount_minor = static_cast<int64_t>(v);
+    if (has(s_amount)) [[likely]] {
+        if (!read_number<12>(at(s_amount), bcd, v)) [[unlikely]]
+            goto bad_numeric;
+        out.amount_minor = static_cast<int64_t>(v);
+    }
     {
         unsigned part[5];
         if (!read_pairs<5>(at(s_xmit_time), bcd, part)) [[unlikely]]
@@ -946,9 +956,13 @@ reject_reason decode_fields(const uint8_t* msg, std::size_t len, const iso_decod
     }
 
     // Tokenized later, several messages at once (tokenize_stashed): the stash is now
-    // the only copy of the clear PAN outside the wire bytes.
-    apply_pan_fields(pan, pan_len, out);
-    stash.hold(pan_stash::kind::pan, pan, pan_len);
+    // the only copy of the clear PAN outside the wire bytes. A response's PAN is
+    // checked but never stashed: its token is its paired request's.
+    if (has_pan) [[likely]] {
+        apply_pan_fields(pan, pan_len, out);
+        if (!response) [[likely]]
+            stash.hold(pan_stash::kind::pan, pan, pan_len);
+    }
     goto done;
 
 bad_numeric:
@@ -1099,7 +1113,7 @@ void encode_iso8583(const clear_txn& t, iso_dialect dialect, std::vector<uint8_t
     const bool atm = t.channel == "atm", ecom = t.channel == "ecom";
     const uint16_t mcc = atm ? 6011 : t.mcc;
 
-    set(2, t.pan);
+    if (!t.pan.empty()) set(2, t.pan);  // a response may omit it
     set(3, t.processing_code.empty() ? "000000" : t.processing_code);
     set(4, zero_padded(t.amount_minor > 0 ? static_cast<uint64_t>(t.amount_minor) : 0, 12));
     set(7, mmdd + hhmmss);

@@ -35,13 +35,19 @@ struct iso_decode_context {
 
 // Decodes one message into `out`, PAN tokenization included. Returns
 // reject_reason::none on success; on a reject `out` holds no meaningful data.
+// A request (MTI function digit even: 0100, 0200, 0420) must carry fields 2, 4 and 7.
+// A response (odd: 0110, 0210, 0430) must carry 7, 11 and 39 and may omit 2 and 4:
+// its card fields then stay empty. A response is never tokenized (its token is its
+// paired request's, flow/pairing.h): a PAN it carries is checked and gives card_bin,
+// card_last4 and pan_len, nothing more. A missing required field is iso_missing_field.
 reject_reason decode_iso8583(const uint8_t* msg, std::size_t len, const iso_decode_context& ctx,
                              Txn& out) noexcept;
 
 // Same, but the token is left for later: on success every field of `out` is written
 // except card_token, and `pan` holds the PAN until pan_tokenizer::tokenize_stashed
 // writes the token and wipes it (the rx stage tokenizes a burst's messages together).
-// On a reject `pan` is left empty. ctx.tokenizer is not used.
+// On a reject, and for every response, `pan` is left empty (tokenize_stashed skips
+// an empty stash). ctx.tokenizer is not used.
 reject_reason decode_iso8583_deferred(const uint8_t* msg, std::size_t len, const iso_decode_context& ctx,
                                       Txn& out, pan_stash& pan) noexcept;
 

@@ -68,8 +68,9 @@ public:
     // Finishes n deferred decodes: for every i whose stash is not empty, writes the
     // token of stash[i] into txns[i].card_token (the decoder already wrote card_bin,
     // card_last4 and pan_len). Hashes several stashes at once (interleaved SHA-NI
-    // streams) and wipes every stash, empty or not. Txns with an empty stash are not
-    // touched.
+    // streams) and wipes every stash, empty or not. Txns with an empty stash (a
+    // rejected message, or an ISO 8583 response: its token is its paired request's)
+    // are not touched and cost no hash, so a batch may mix them with requests.
     void tokenize_stashed(pan_stash* stash, Txn* txns, std::size_t n) const noexcept;
 
     // True when tokens are computed with the CPU's SHA extensions (else OpenSSL).

@@ -24,7 +24,7 @@ namespace txscreen {
     _(iso_bad_length_prefix, "ISO 8583 LLVAR/LLLVAR length is not digits or exceeds max") \
     _(iso_bad_numeric, "ISO 8583 numeric field holds a non-digit")                         \
     _(iso_bad_date, "ISO 8583 date/time field is out of range")                            \
-    _(iso_missing_field, "ISO 8583 message lacks a required field (2, 4 or 7)")           \
+    _(iso_missing_field, "ISO 8583 message lacks a required field (2, 4, 7; a response 7, 11, 39)") \
     _(iso_trailing_bytes, "ISO 8583 message has bytes after its last field")               \
     _(iso_unsupported_field, "ISO 8583 bitmap names a field with no definition")          \
     /* JSON */                                                                             \

@@ -20,6 +20,12 @@ enum class channel : uint8_t { unknown = 0, pos = 1, ecom = 2, atm = 3 };
 
 enum class payload_format : uint8_t { iso8583 = 0, json = 1 };
 
+// What a Txn on the rx -> worker ring stands for: a transaction to screen, or the
+// issuer's outcome of one screened earlier (a request paired with its response on a
+// TCP feed: docs/feeds.md, "TCP feeds"). Outcomes are not scored; they update the
+// card's state (declines) and leave as outcome records.
+enum class txn_kind : uint8_t { request = 0, outcome = 1 };
+
 // Bits of Txn::truncated, one per text field that can be cut.
 enum txn_field_bit : uint32_t {
     tf_txn_id = 1u << 0,
@@ -94,6 +100,12 @@ struct alignas(64) Txn {
     fixed_text<40> device_id;
     fixed_text<45> ip;             // text form, IPv4 or IPv6
     fixed_text<64> email;
+
+    // ---- issuer outcome (kind == outcome; zero for requests)
+    txn_kind kind;
+    uint16_t request_mti;        // MTI of the paired request (200 for "0200")
+    uint32_t issuer_response_us; // response rx time minus request rx time, microseconds
+    int64_t request_rx_ns;       // when the request was received, ns since the epoch
 
     bool has_coords() const noexcept { return !std::isnan(lat) && !std::isnan(lon); }
 

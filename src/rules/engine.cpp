@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "common/response_code.h"
 #include "rules/detectors/table.h"
 #include "screen/screen.h"
 
@@ -228,7 +229,8 @@ struct engine::prepared {
 };
 
 void engine::prepare(const Txn& t, prepared& p) const noexcept {
-    _state->vel.prepare(t, p.vel, _key_mask);
+    // An outcome reads only its card's entry (observe_decline).
+    _state->vel.prepare(t, p.vel, t.kind == txn_kind::request ? _key_mask : 1u);
     detector_keys& k = p.keys;
     k.card_key = t.card_key() | 1;
     // velocity already fingerprinted the merchant id; reuse it rather than hash again.
@@ -269,9 +271,20 @@ void engine::score_burst(const Txn* txns, std::size_t n, Verdict* out) noexcept 
     }
 }
 
+void engine::pass_outcome(const Txn& t, const prepared& prep) noexcept {
+    ++_counters.outcomes;
+    if (!response_declined(t.response_code)) return;
+    ++_counters.outcome_declines;
+    _state->vel.observe_decline(t, prep.vel);
+}
+
 void engine::score_prepared(const Txn& t, const prepared& prep, Verdict& out,
                             const screen_result* screened) noexcept {
     clear_verdict(t, out);
+    if (t.kind == txn_kind::outcome) [[unlikely]] {
+        pass_outcome(t, prep);
+        return;
+    }
     ++_counters.scored;
     const ruleset* rs = _rules;
     if (!rs) [[unlikely]] {

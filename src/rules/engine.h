@@ -38,6 +38,8 @@ struct engine_counters {
     uint64_t pattern_swaps = 0;
     uint64_t screened = 0;                      // txns scanned by a pattern database
     uint64_t screen_errors = 0;                 // scans that failed (bad worker index, scan error)
+    uint64_t outcomes = 0;                      // issuer outcomes passed through (not scored)
+    uint64_t outcome_declines = 0;              // of which declined (velocity places them)
 };
 
 class engine {
@@ -53,6 +55,11 @@ public:
 
     // Scores `txn` into `out` (every field except worker and timestamps, which the
     // dataplane sets). Updates this shard's state unless the txn is a duplicate.
+    // An outcome (txn.kind == txn_kind::outcome) is not scored: a decline is placed on
+    // its request in the card's velocity state (so the card's later transactions see
+    // it), and `out` is the outcome passed through: out.txn = the outcome, score 0,
+    // allow, no alert, no reasons, no patterns, versions 0. It counts in `outcomes`,
+    // not in `scored` nor in `decisions`.
     void score(const Txn& txn, Verdict& out) noexcept;
     // Scores txns[0..n) into out[0..n) in order, with exactly the results of n score()
     // calls, while computing keys and prefetching the state of the txns a few places
@@ -84,6 +91,8 @@ private:
     // `screened`: the txn's screening result when the caller screened a burst at once
     // (score_burst), else nullptr and it is screened here.
     void score_prepared(const Txn& txn, const prepared& p, Verdict& out, const screen_result* screened) noexcept;
+    // An outcome: places a decline (the verdict is left as clear_verdict made it).
+    void pass_outcome(const Txn& outcome, const prepared& p) noexcept;
     ruleset_store& _store;
     int _slot;
     bool _track_all;

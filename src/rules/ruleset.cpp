@@ -28,8 +28,9 @@ std::string_view rule_key_name(rule_key k) noexcept {
 }
 std::string_view rule_metric_name(rule_metric m) noexcept {
     static constexpr std::string_view names[] = {"count", "sum_amount", "distinct_merchant",
-                                                 "distinct_country"};
-    return names[static_cast<int>(m) & 3];
+                                                 "distinct_country", "declines"};
+    const int i = static_cast<int>(m);
+    return i < 5 ? names[i] : "?";
 }
 std::string_view rule_op_name(rule_op o) noexcept {
     static constexpr std::string_view names[] = {">", ">=", "<", "<=", "=="};
@@ -280,7 +281,8 @@ struct ruleset_loader {
             int64_t window = -1;
             double limit = std::nan("");
             if (!enum_string(t, p, "key", {"card", "merchant", "device", "ip"}, key) ||
-                !enum_string(t, p, "metric", {"count", "sum_amount", "distinct_merchant", "distinct_country"}, metric) ||
+                !enum_string(t, p, "metric", {"count", "sum_amount", "distinct_merchant", "distinct_country", "declines"},
+                             metric) ||
                 !enum_string(t, p, "op", {">", ">=", "<", "<=", "=="}, op) ||
                 !get_duration(t, p, "window", window) ||
                 !get_number(t, p, "limit", 0, 1e12, limit) ||
@@ -290,6 +292,9 @@ struct ruleset_loader {
             if (window < 0) return fail(t.source(), p + ".window", "missing (a duration such as \"5s\")");
             if (std::isnan(limit)) return fail(t.source(), p + ".limit", "missing (a number)");
             if (!t.get("weight")) return fail(t.source(), p + ".weight", "missing (an integer 0..100)");
+            // Outcomes carry the card token only: no other key has declines.
+            if (metric == static_cast<int>(rule_metric::declines) && key != static_cast<int>(rule_key::card))
+                return fail(t.get("key")->source(), p + ".key", "metric \"declines\" is kept for key \"card\" only");
             r.key = static_cast<rule_key>(key);
             r.metric = static_cast<rule_metric>(metric);
             r.op = static_cast<rule_op>(op);

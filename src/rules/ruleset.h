@@ -32,7 +32,8 @@ inline constexpr int max_user_rules = 32;
 inline constexpr int64_t max_window_ms = 24LL * 3600 * 1000;
 
 enum class rule_key : uint8_t { card = 0, merchant = 1, device = 2, ip = 3 };
-enum class rule_metric : uint8_t { count = 0, sum_amount = 1, distinct_merchant = 2, distinct_country = 3 };
+// declines: the card's transactions its issuer declined (TCP feeds' outcomes; key card only).
+enum class rule_metric : uint8_t { count = 0, sum_amount = 1, distinct_merchant = 2, distinct_country = 3, declines = 4 };
 enum class rule_op : uint8_t { gt = 0, ge = 1, lt = 2, le = 3, eq = 4 };
 
 std::string_view rule_key_name(rule_key k) noexcept;

@@ -138,6 +138,7 @@ struct event {
 void clear_window_state(velocity_entry& e) noexcept {
     for (auto& a : e.ring_age) a = no_age;
     e.ring_n = 0;
+    e.ring_declined = 0;
     std::memset(e.merchant_hash, 0, sizeof e.merchant_hash);
     std::memset(e.merchant_tick, 0, sizeof e.merchant_tick);
     std::memset(e.country_code, 0, sizeof e.country_code);
@@ -228,6 +229,7 @@ VELOCITY_INLINE void apply_event(velocity_entry& e, const event& v, int64_t hori
             e.ring_age[i] = (a == no_age || a > no_age - 1 - delta) ? no_age : a + delta;
         }
         e.ring_age[0] = delta;
+        e.ring_declined = static_cast<uint8_t>(e.ring_declined << 1);   // the 8th leaves
         if (e.ring_n < 8) ++e.ring_n;
         advance_level(e, 0, floor_div(e.last_ms, fine_width_ms), floor_div(v.t, fine_width_ms));
         advance_level(e, 4, floor_div(e.last_ms, coarse_width_ms),
@@ -242,6 +244,9 @@ VELOCITY_INLINE void apply_event(velocity_entry& e, const event& v, int64_t hori
             unsigned top = valid < 7 ? valid : 6;
             for (unsigned i = top; i > p; --i) e.ring_age[i] = e.ring_age[i - 1];
             e.ring_age[p] = a;
+            // The event takes ring position p + 1: the flags of older positions move up.
+            const unsigned keep = (2u << p) - 1u;
+            e.ring_declined = static_cast<uint8_t>((e.ring_declined & keep) | ((e.ring_declined & ~keep) << 1));
             if (e.ring_n < 8) ++e.ring_n;
         }
         // else: older than the 8 newest; only the buckets and sketches see it
@@ -317,6 +322,25 @@ VELOCITY_INLINE bucket_split split_buckets(const velocity_entry& e, int64_t star
 VELOCITY_INLINE int64_t clamp_window(int64_t w) noexcept {
     if (w > velocity_max_window_ms) return velocity_max_window_ms;
     return w < 0 ? 0 : w;
+}
+
+// Event time of ring position i (0 = newest); INT64_MIN for an age past 32 bits.
+VELOCITY_INLINE int64_t ring_time(const velocity_entry& e, unsigned i) noexcept {
+    if (i == 0) return e.last_ms;
+    const uint32_t a = e.ring_age[i - 1];
+    return a == no_age ? INT64_MIN : e.last_ms - int64_t(a);
+}
+
+// Flags the first not yet declined ring event at time t; false when there is none.
+bool flag_declined(velocity_entry& e, int64_t t) noexcept {
+    for (unsigned i = 0; i < e.ring_n; ++i) {
+        const uint8_t bit = static_cast<uint8_t>(1u << i);
+        if (!(e.ring_declined & bit) && ring_time(e, i) == t) {
+            e.ring_declined |= bit;
+            return true;
+        }
+    }
+    return false;
 }
 
 // Exact count when the ring holds every event of the window; -1 otherwise.
@@ -434,6 +458,16 @@ uint32_t velocity_distinct_countries_within(const velocity_entry& e, int64_t now
                      now_ms - clamp_window(window_ms));
 }
 
+uint32_t velocity_declines_within(const velocity_entry& e, int64_t now_ms,
+                                  int64_t window_ms) noexcept {
+    if (!e.ring_declined) return 0;   // nearly every card: one byte read
+    const int64_t start = now_ms - clamp_window(window_ms);
+    uint32_t c = 0;
+    for (unsigned i = 0; i < e.ring_n; ++i)
+        if ((e.ring_declined >> i & 1u) && ring_time(e, i) > start) ++c;
+    return c;
+}
+
 int64_t velocity_nth_latest_time(const velocity_entry& e, unsigned n) noexcept {
     if (n == 0 || n > e.ring_n) return INT64_MIN;
     if (n == 1) return e.last_ms;
@@ -455,6 +489,7 @@ int64_t velocity_metric_within(const velocity_entry& e, velocity_metric m, int64
         return velocity_distinct_merchants_within(e, now_ms, window_ms);
     case velocity_metric::distinct_country:
         return velocity_distinct_countries_within(e, now_ms, window_ms);
+    case velocity_metric::declines: return velocity_declines_within(e, now_ms, window_ms);
     }
     return 0;
 }
@@ -969,6 +1004,20 @@ observe_result velocity_shard::observe(const Txn& txn, const velocity_prepared& 
     for (unsigned k = 0; k < velocity_key_count; ++k)
         if (p.has[k]) sweep_one(k);
     return r;
+}
+
+const velocity_entry* velocity_shard::observe_decline(const Txn& txn, const velocity_prepared& p) noexcept {
+    ++_counters.declines;
+    velocity_entry* e = p.has[0] ? lookup(0, p.key[0], p.hash[0]) : nullptr;
+    if (e && flag_declined(*e, txn.event_time_ms)) [[likely]] return e;
+    ++_counters.declines_unplaced;
+    return nullptr;
+}
+
+const velocity_entry* velocity_shard::observe_decline(const Txn& txn) noexcept {
+    velocity_prepared p;
+    prepare(txn, p, 1u);
+    return observe_decline(txn, p);
 }
 
 const velocity_entry* velocity_shard::find_card(const uint8_t token[card_token_bytes]) const noexcept {

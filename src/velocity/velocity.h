@@ -52,6 +52,7 @@ enum class velocity_metric : uint8_t {
     sum_amount = 1,
     distinct_merchant = 2,
     distinct_country = 3,
+    declines = 4,   // card only: issuer declines of the card's transactions
 };
 
 // Largest window any query answers (24 h); longer windows are clamped to it.
@@ -82,7 +83,9 @@ struct alignas(64) velocity_entry {
     int16_t cp_lat;            // card: last card-present location, degrees * 180
     int16_t cp_lon;
     char last_country[2];      // country of the newest event that had one
-    uint16_t spare;
+    uint8_t ring_declined;     // bit i: the i-th newest ring event (bit 0: last_ms) was
+                               // declined by its issuer (observe_decline)
+    uint8_t spare;
     uint16_t merchant_hash[velocity_distinct_merchant_slots];  // MRU merchants
     uint16_t merchant_tick[velocity_distinct_merchant_slots];  // last seen, 4 s ticks
     uint16_t country_code[velocity_distinct_country_slots];    // MRU countries
@@ -108,6 +111,16 @@ uint32_t velocity_distinct_merchants_within(const velocity_entry& e, int64_t now
                                             int64_t window_ms) noexcept;
 uint32_t velocity_distinct_countries_within(const velocity_entry& e, int64_t now_ms,
                                             int64_t window_ms) noexcept;
+// The card's events in the window that their issuer declined (observe_decline). Exact
+// whenever velocity_count_within is (the window holds fewer than 8 events, or the key
+// has had at most 8 since it went idle); otherwise the declines among the 8 newest
+// events, a lower bound. A decline is placed at its request's event time, so a decline
+// always falls in the same windows as the transaction it answers.
+uint32_t velocity_declines_within(const velocity_entry& e, int64_t now_ms,
+                                  int64_t window_ms) noexcept;
+// False when no event of the key's ring is flagged declined (nearly every card): a
+// test inlined on the packet path before the query above.
+inline bool velocity_any_declines(const velocity_entry& e) noexcept { return e.ring_declined != 0; }
 // Event time of the n-th newest applied event (n = 1 is the newest), exact for
 // n in 1..8; INT64_MIN when the key has fewer than n events in its state. "N events
 // within T ms at now" is exactly: nth_latest_time(e, N) > now - T.
@@ -176,6 +189,12 @@ struct velocity_counters {
     uint64_t expired_reused[velocity_key_count] = {};  // idle entries reused after TTL
     uint64_t evicted[velocity_key_count] = {};         // live entries displaced (table full)
     uint64_t dedup_evicted = 0;                        // live identities displaced
+    // Issuer declines (observe_decline): placed on their request's event, or unplaced
+    // (the card is unknown or evicted, or the request's event is no longer among its 8
+    // newest, or was never applied: duplicate, too late, ahead). declines = placed +
+    // unplaced.
+    uint64_t declines = 0;
+    uint64_t declines_unplaced = 0;
 };
 
 // Keys, hashes and tags of one txn, computed once by velocity_shard::prepare() (which
@@ -209,6 +228,14 @@ public:
     // The same with keys from prepare(txn, p) (call prepare a few txns ahead, and
     // prefetch_entries one or two ahead, to overlap the cache misses of a burst).
     observe_result observe(const Txn& txn, const velocity_prepared& p) noexcept;
+    // An issuer's decline of an earlier transaction of the card `txn.card_token`, dated
+    // `txn.event_time_ms` (the request's event time): flags that event among the card's
+    // 8 newest (the first not yet flagged with that time). Not an event itself: no
+    // count, sum, sketch, dedup record or watermark moves. Returns the card's entry, or
+    // nullptr when the decline could not be placed (counted in declines_unplaced).
+    // `p` comes from prepare(txn, p, 1u) (only the card key is read).
+    const velocity_entry* observe_decline(const Txn& txn, const velocity_prepared& p) noexcept;
+    const velocity_entry* observe_decline(const Txn& txn) noexcept;
     // Fills `p` for `txn` and prefetches the tag lines and dedup lines it will read.
     // Keys whose bit (1 << velocity_key) is clear in `key_mask` are left out (has =
     // false): observe() neither reads nor updates their tables for this txn.

@@ -917,3 +917,115 @@ TEST_CASE("field 48 sub-elements txscreen does not keep are not counted", "[unit
     CHECK(t.pans_masked == 0);
     CHECK_FALSE(txn_contains(t, "4111111111111111", 16));
 }
+
+// ----------------------------------------------------------------------------------
+// Responses (odd MTI function digit): 7, 11 and 39 required; 2 and 4 optional; a
+// response's PAN is never stashed for tokenization (its token is its request's).
+
+TEST_CASE("a response without fields 2 and 4 decodes in every dialect", "[unit][iso8583][response]") {
+    // Fields 7 11 38 39 41: bitmap 02 20 00 00 06 80 00 00.
+    wire bin, hex, bcd;
+    bin.a("0210").x("0220000006800000").a("1231235959").a("004711").a("A1B2C3").a("05").a("TERM0001");
+    hex.a("0210").a("0220000006800000").a("1231235959").a("004711").a("A1B2C3").a("05").a("TERM0001");
+    bcd.x("0210").x("0220000006800000").x("1231235959").x("004711").a("A1B2C3").a("05").a("TERM0001");
+    const std::pair<iso_dialect, const wire*> cases[] = {
+        {iso_dialect::binary_bitmap, &bin}, {iso_dialect::hex_bitmap, &hex}, {iso_dialect::bcd, &bcd}};
+    for (const auto& [dialect, w] : cases) {
+        INFO("dialect " << iso_dialect_name(dialect));
+        iso_decode_context ctx;
+        ctx.dialect = dialect;
+        ctx.reference_time_ms = 1'797'292'800'000;
+        Txn t;
+        pan_stash stash;
+        std::memset(stash.text, 'Q', pan_stash::capacity);
+        stash.what = pan_stash::kind::pan;
+        REQUIRE(decode_iso8583_deferred(w->b.data(), w->b.size(), ctx, t, stash) == reject_reason::none);
+        CHECK(stash.what == pan_stash::kind::none);
+        CHECK(t.mti == 210);
+        CHECK(cstr(t.stan) == "004711");
+        CHECK(cstr(t.auth_code) == "A1B2C3");
+        CHECK(cstr(t.response_code) == "05");
+        CHECK(t.terminal_id == "TERM0001");
+        CHECK(t.event_time_ms == 1'798'761'599'000);  // 2026-12-31T23:59:59Z
+        CHECK(t.amount_minor == 0);
+        CHECK(t.pan_len == 0);
+        CHECK(cstr(t.card_bin).empty());
+        CHECK(cstr(t.card_last4).empty());
+        const uint8_t zero[card_token_bytes] = {};
+        Txn one;
+        REQUIRE(decode(w->b, dialect, one) == reject_reason::none);  // one-shot: nothing to tokenize
+        CHECK(std::memcmp(one.card_token, zero, card_token_bytes) == 0);
+    }
+}
+
+TEST_CASE("a response needs fields 7, 11 and 39; a request still needs 2, 4 and 7", "[unit][iso8583][response]") {
+    Txn t;
+    wire no39;  // 0210 with 7 11
+    no39.a("0210").x("0220000000000000").a("1231235959").a("004711");
+    CHECK(decode(no39.b, iso_dialect::binary_bitmap, t) == reject_reason::iso_missing_field);
+    wire no11;  // 0210 with 7 39
+    no11.a("0210").x("0200000002000000").a("1231235959").a("00");
+    CHECK(decode(no11.b, iso_dialect::binary_bitmap, t) == reject_reason::iso_missing_field);
+    wire no7;  // 0210 with 11 39
+    no7.a("0210").x("0020000002000000").a("004711").a("00");
+    CHECK(decode(no7.b, iso_dialect::binary_bitmap, t) == reject_reason::iso_missing_field);
+    wire request;  // 0200 with 7 11 39: a request without 2 and 4
+    request.a("0200").x("0220000002000000").a("1231235959").a("004711").a("00");
+    CHECK(decode(request.b, iso_dialect::binary_bitmap, t) == reject_reason::iso_missing_field);
+    wire reversal;  // 0430 with 7 11 39
+    reversal.a("0430").x("0220000002000000").a("1231235959").a("004711").a("00");
+    CHECK(decode(reversal.b, iso_dialect::binary_bitmap, t) == reject_reason::none);
+    CHECK(t.mti == 430);
+}
+
+TEST_CASE("a response that echoes 2 and 4 gives card fields but no stash and no token", "[unit][iso8583][response]") {
+    // Fields 2 4 7 11 39: bitmap 52 20 00 00 02 00 00 00.
+    wire w;
+    w.a("0110").x("5220000002000000").a("16").a(pan).a("000000001999").a("1231235959").a("004711").a("51");
+    iso_decode_context ctx;
+    ctx.reference_time_ms = 1'797'292'800'000;
+    Txn t;
+    pan_stash stash;
+    REQUIRE(decode_iso8583_deferred(w.b.data(), w.b.size(), ctx, t, stash) == reject_reason::none);
+    CHECK(stash.what == pan_stash::kind::none);
+    CHECK(std::string_view(stash.text, pan_stash::capacity).find(pan) == std::string_view::npos);
+    CHECK(t.amount_minor == 1999);
+    CHECK(t.pan_len == 16);
+    CHECK(cstr(t.card_bin) == "55000055");
+    CHECK(cstr(t.card_last4) == "5559");
+    CHECK_FALSE(txn_contains(t, pan.data(), pan.size()));
+
+    auto bad_luhn = w;
+    bad_luhn.b[4 + 8 + 2 + 15] = '8';  // last PAN digit
+    CHECK(decode(bad_luhn.b, iso_dialect::binary_bitmap, t) == reject_reason::bad_pan);
+}
+
+TEST_CASE("a batch mixing requests and responses tokenizes the requests only", "[unit][iso8583][response]") {
+    iso_decode_context ctx;
+    ctx.reference_time_ms = 1'797'292'800'000;
+    std::vector<std::vector<uint8_t>> msgs(4);
+    for (std::size_t i = 0; i < msgs.size(); ++i) {
+        clear_txn c;
+        c.event_time_ms = ctx.reference_time_ms;
+        c.stan = "00000" + std::to_string(i);
+        c.response_code = "00";
+        c.mti = i % 2 ? 210 : 200;
+        if (i % 2 == 0) c.pan = std::string(pan);  // responses (odd i) carry no PAN
+        encode_iso8583(c, iso_dialect::binary_bitmap, msgs[i]);
+    }
+    std::vector<Txn> batch(msgs.size());
+    std::vector<pan_stash> stash(msgs.size());
+    for (std::size_t i = 0; i < msgs.size(); ++i) {
+        const reject_reason r = decode_iso8583_deferred(msgs[i].data(), msgs[i].size(), ctx, batch[i], stash[i]);
+        REQUIRE(r == reject_reason::none);
+    }
+    test_tokenizer().tokenize_stashed(stash.data(), batch.data(), batch.size());
+    uint8_t tok[card_token_bytes];
+    test_tokenizer().tokenize_pan(pan.data(), pan.size(), tok);
+    const uint8_t zero[card_token_bytes] = {};
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        INFO("message " << i);
+        CHECK(stash[i].what == pan_stash::kind::none);
+        CHECK(std::memcmp(batch[i].card_token, i % 2 ? zero : tok, card_token_bytes) == 0);
+    }
+}

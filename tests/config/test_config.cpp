@@ -53,6 +53,12 @@ void require_same_feed(const dp_feed_config& a, const dp_feed_config& b) {
     CHECK(a.format == b.format);
     CHECK(a.dialect == b.dialect);
     CHECK(a.receive_on == b.receive_on);
+    CHECK(a.transport == b.transport);
+    CHECK(a.tcp_port == b.tcp_port);
+    CHECK(a.server == b.server);
+    CHECK(a.tcp.kind == b.tcp.kind);
+    CHECK(a.tcp.header_bytes == b.tcp.header_bytes);
+    CHECK(a.tcp.max_message == b.tcp.max_message);
 }
 
 // Field-by-field equality of everything but `source`.
@@ -76,6 +82,12 @@ void require_same_config(const appliance_config& a, const appliance_config& b) {
     CHECK(da.verdict_ring_size == db.verdict_ring_size);
     CHECK(da.mbufs_per_queue == db.mbufs_per_queue);
     CHECK(da.tokenization_key == db.tokenization_key);
+    CHECK(da.tcp.flows == db.tcp.flows);
+    CHECK(da.tcp.flow_buffer == db.tcp.flow_buffer);
+    CHECK(da.tcp.memcap == db.tcp.memcap);
+    CHECK(da.tcp.idle_timeout_ms == db.tcp.idle_timeout_ms);
+    CHECK(da.tcp.pending == db.tcp.pending);
+    CHECK(da.tcp.response_timeout_ms == db.tcp.response_timeout_ms);
     CHECK(a.screening.patterns == b.screening.patterns);
     CHECK(a.rules.file == b.rules.file);
     const auto &va = a.engine.velocity, &vb = b.engine.velocity;
@@ -99,6 +111,8 @@ void require_same_config(const appliance_config& a, const appliance_config& b) {
     CHECK(ka.client_id == kb.client_id);
     CHECK(ka.topic_alerts == kb.topic_alerts);
     CHECK(ka.topic_scored == kb.topic_scored);
+    CHECK(ka.topic_outcomes == kb.topic_outcomes);
+    CHECK(ka.publish_outcomes == kb.publish_outcomes);
     CHECK(ka.topic_rejects == kb.topic_rejects);
     CHECK(ka.publish_scored == kb.publish_scored);
     CHECK(ka.compression == kb.compression);
@@ -205,7 +219,8 @@ TEST_CASE("docs/txscreen.example.toml loads and equals the defaults it documents
     for (const char* key : {"hugepages", "rx_queues", "rx_desc", "receive_on", "txn_ring_size", "dedup_window",
                             "allowed_lateness", "max_backlog_size", "outbox_max_size", "backpressure_wait", "rotate_size", "rotate_age",
                             "fsync_interval", "write_alerts", "multipart_threshold", "part_size", "retry_max",
-                            "session_token", "tls_cert", "tls_key", "max_connections", "small_txn_entries"}) {
+                            "session_token", "tls_cert", "tls_key", "max_connections", "small_txn_entries", "flow_buffer",
+                            "memcap", "response_timeout", "header_bytes", "max_message", "transport"}) {
         INFO(key);
         CHECK(doc.find(std::string("`") + key + "`") != std::string::npos);
         CHECK(example.find(key) != std::string::npos);

@@ -21,9 +21,10 @@ struct consumed_message {
 };
 
 // Returns the messages of `topic` once every partition reported end-of-partition and
-// the count equals the topic's watermarks.
+// the count equals the topic's watermarks; `partitions_out`: the topic's partition count.
 inline std::vector<consumed_message> consume_all(const std::string& brokers, const std::string& topic,
-                                                 std::chrono::seconds budget = std::chrono::seconds(30)) {
+                                                 std::chrono::seconds budget = std::chrono::seconds(30),
+                                                 int* partitions_out = nullptr) {
     char err[512];
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), err, sizeof err);
@@ -42,6 +43,7 @@ inline std::vector<consumed_message> consume_all(const std::string& brokers, con
     rd_kafka_metadata_destroy(md);
     rd_kafka_topic_destroy(rkt);
     REQUIRE(partitions > 0);
+    if (partitions_out) *partitions_out = partitions;
 
     int64_t expected = 0;
     rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(partitions);

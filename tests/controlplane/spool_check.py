@@ -6,6 +6,9 @@ once. Also checks that no record holds something that looks like a clear PAN.
 Usage: spool_check.py --dir D --table scored --ids 0:1000[,5000:6000] [--exact]
   --exact: every record must be one of the expected ids (no others).
   --ids-file F: a file holding "A:B" ranges (one per line), added to --ids.
+  --id-field NAME --id-format FMT: the field naming a record and how id i is spelt
+    in it (default txn_id, t%d; outcomes: --id-field stan --id-format %06d).
+  --true-count FIELD=N: exactly N records have the boolean FIELD true.
 Exit 0 when every check holds; prints what it found either way."""
 import argparse
 import collections
@@ -26,6 +29,9 @@ def main():
     ap.add_argument('--ids', default='')
     ap.add_argument('--ids-file')
     ap.add_argument('--exact', action='store_true')
+    ap.add_argument('--id-field', default='txn_id')
+    ap.add_argument('--id-format', default='t%d')
+    ap.add_argument('--true-count')
     a = ap.parse_args()
     ranges = [r for r in a.ids.split(',') if r]
     if a.ids_file:
@@ -34,7 +40,9 @@ def main():
     expected = set()
     for r in ranges:
         lo, hi = (int(x) for x in r.split(':'))
-        expected.update('t%d' % i for i in range(lo, hi))
+        expected.update(a.id_format % i for i in range(lo, hi))
+    true_field, true_expected = (a.true_count.split('=') if a.true_count else (None, None))
+    true_seen = 0
 
     counts = collections.Counter()
     files = 0
@@ -49,7 +57,8 @@ def main():
             with open(os.path.join(root, name), 'rb') as f:
                 reader = avro.datafile.DataFileReader(f, avro.io.DatumReader())
                 for rec in reader:
-                    counts[rec.get('txn_id')] += 1
+                    counts[rec.get(a.id_field)] += 1
+                    true_seen += 1 if true_field and rec.get(true_field) is True else 0
                     tok = rec.get('card_token', '')
                     if not re.fullmatch(r'[0-9a-f]{32}', tok):
                         problems.append('bad card_token %r' % tok)
@@ -67,6 +76,10 @@ def main():
         print('  missing e.g.', sorted(missing)[:5])
     if dup:
         print('  duplicated e.g.', sorted(dup)[:5])
+    if true_field:
+        print('  %s true in %d records, expected %s' % (true_field, true_seen, true_expected))
+        if true_seen != int(true_expected):
+            problems.append('%s true in %d records, not %s' % (true_field, true_seen, true_expected))
     if problems:
         print('  problems e.g.', problems[:5])
     ok = not missing and not dup and not problems and (not a.exact or not extra)

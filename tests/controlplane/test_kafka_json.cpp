@@ -1,5 +1,6 @@
 // Unit tests for the Kafka JSON encoders (controlplane/verdict_json.h): the exact bytes
-// consumers of txscreen.alerts / txscreen.rejects parse, per docs/kafka.md.
+// consumers of txscreen.alerts / txscreen.rejects / txscreen.outcomes parse, per
+// docs/kafka.md and docs/schemas.md.
 #include <catch2/catch.hpp>
 
 #include <cstring>
@@ -7,6 +8,7 @@
 #include <string>
 
 #include "controlplane/verdict_json.h"
+#include "outcome_records.h"
 
 using namespace txscreen;
 
@@ -218,4 +220,48 @@ TEST_CASE("token hex is the lower-case key used on every topic", "[unit][kafka][
     char out[2 * card_token_bytes];
     write_token_hex(tok, out);
     CHECK(std::string(out, sizeof out) == "00112233445566778899aabbccddeeff");
+}
+
+TEST_CASE("outcome JSON matches the documented schema byte for byte", "[unit][kafka][json]") {
+    const Verdict v = test::make_outcome(1);  // declined, no approval code
+    char buf[outcome_json_max_bytes];
+    const std::size_t n = write_outcome_json(v, buf, sizeof buf);
+    CHECK(std::string(buf, n) ==
+          R"({"schema_version":1,"type":"outcome","feed_id":2,"request_mti":"0200","response_mti":"0210",)"
+          R"("stan":"000001","rrn":"406112345678","terminal_id":"TERM0001","merchant_id":"MERCHANT0000042",)"
+          R"("card_token":"01000000c4c5c6c7c8c9cacbcccdcecf","bin":"45320151","last4":"0366",)"
+          R"("amount":"25.99","amount_minor":2599,"currency":"USD","currency_numeric":840,"currency_exponent":2,)"
+          R"("event_time":"2024-03-01T12:34:55.605Z","event_time_ms":1709296495605,)"
+          R"("response_code":"05","auth_code":"","declined":true,"issuer_response_us":183456,)"
+          R"("request_rx_ns":1709296497605544123,"response_rx_ns":1709296497789000123})");
+    const Verdict approved = test::make_outcome(2);
+    const std::string js(buf, write_outcome_json(approved, buf, sizeof buf));
+    CHECK(js.find(R"("response_code":"00","auth_code":"A1B2C3","declined":false,)") != std::string::npos);
+    CHECK(js.find("4532015112830366") == std::string::npos);  // never a PAN, only BIN and last 4
+}
+
+TEST_CASE("worst-case outcome fits in outcome_json_max_bytes; too small a buffer gives 0", "[unit][kafka][json]") {
+    Verdict v = test::make_outcome(7);
+    Txn& t = v.txn;
+    const std::string ctl(64, '\x01');
+    t.terminal_id.assign(ctl);
+    t.merchant_id.assign(ctl);
+    // The decoders' text fields are NUL-terminated: full of bytes that need \u00XX.
+    std::memset(t.stan, 1, sizeof t.stan - 1);
+    std::memset(t.rrn, 1, sizeof t.rrn - 1);
+    std::memset(t.auth_code, 1, sizeof t.auth_code - 1);
+    std::memset(t.response_code, 1, sizeof t.response_code - 1);
+    std::memset(t.card_bin, 1, sizeof t.card_bin - 1);
+    std::memset(t.card_last4, 1, sizeof t.card_last4 - 1);
+    t.request_mti = t.mti = 65535;
+    t.amount_minor = INT64_MIN;
+    t.currency = 999;
+    t.currency_exponent = 255;
+    t.issuer_response_us = UINT32_MAX;
+    t.request_rx_ns = t.event_time_ms = INT64_MIN;
+    v.rx_ns = INT64_MIN;
+    char buf[outcome_json_max_bytes];
+    const std::size_t n = write_outcome_json(v, buf, sizeof buf);
+    REQUIRE(n > 0);
+    CHECK(write_outcome_json(v, buf, n - 1) == 0);
 }

@@ -24,6 +24,7 @@
 #include "rules/ruleset.h"
 #include "kafka_consume.h"
 #include "kafka_verdicts.h"
+#include "outcome_records.h"
 #include "temp_dir.h"
 
 using namespace txscreen;
@@ -161,6 +162,69 @@ TEST_CASE("100k verdicts: every alert delivered once, keyed by card token", "[in
     for (const auto& m : rejects)
         if (m.key != "1" || m.value.find(R"("reason":"iso_bad_bitmap")") == std::string::npos) ++bad;
     CHECK(bad == 0);
+}
+
+// Outcomes share the verdict path but not its topics: each goes once to
+// txscreen.outcomes, keyed by its card token, on a topic the embedded broker created
+// with the configured partitions; nothing of it reaches alerts or scored.
+TEST_CASE("outcomes go to txscreen.outcomes keyed by card token; publish_outcomes = false sends none",
+          "[integration][kafka]") {
+    kafka_config cfg = embedded_config();
+    cfg.publish_scored = true;
+    cfg.embedded_partitions = 3;  // the mock broker's auto-created topics have 4
+    constexpr uint32_t n = 2000;
+    {
+        kafka_publisher pub(cfg);
+        for (uint32_t i = 0; i < n; ++i) {
+            REQUIRE(pub.offer_outcome(test::make_outcome(i)) == sink_answer::accepted);
+            offer_waiting(pub, make_verdict(i, false));
+        }
+        REQUIRE(pub.flush(30000) == 0);
+        const kafka_counters c = pub.counters();
+        CHECK(c[kafka_topic::outcomes].produced == n);
+        CHECK(c[kafka_topic::outcomes].acked == n);
+        CHECK(c[kafka_topic::outcomes].failed + c[kafka_topic::outcomes].refused == 0);
+        CHECK(c[kafka_topic::scored].acked == n);
+        CHECK(c[kafka_topic::alerts].produced == 0);
+
+        int partitions = 0;
+        const auto msgs = consume_all(pub.bootstrap_servers(), cfg.topic_outcomes, 30s, &partitions);
+        CHECK(partitions == 3);
+        REQUIRE(msgs.size() == n);
+        simdjson::ondemand::parser parser;
+        std::set<std::string> stans;
+        std::size_t bad_key = 0, bad_fields = 0, declined_n = 0;
+        for (const auto& m : msgs) {
+            simdjson::padded_string json(m.value);
+            auto doc = parser.iterate(json);
+            std::string_view type, token, stan, code;
+            bool declined = false;
+            if (doc["type"].get_string().get(type) || doc["stan"].get_string().get(stan) ||
+                doc["card_token"].get_string().get(token) || doc["response_code"].get_string().get(code) ||
+                doc["declined"].get_bool().get(declined) || type != "outcome") {
+                ++bad_fields;
+                continue;
+            }
+            const uint32_t i = static_cast<uint32_t>(std::stoul(std::string(stan)));
+            char hex[2 * card_token_bytes];
+            write_token_hex(test::make_outcome(i).txn.card_token, hex);
+            if (m.key != std::string_view(hex, sizeof hex) || token != m.key) ++bad_key;
+            if (declined != (code == "05")) ++bad_fields;
+            declined_n += declined;
+            stans.insert(std::string(stan));
+        }
+        CHECK(bad_key == 0);
+        CHECK(bad_fields == 0);
+        CHECK(stans.size() == n);  // each outcome once
+        CHECK(declined_n == n / 2);
+        // The scored topic holds the verdicts only.
+        CHECK(consume_all(pub.bootstrap_servers(), cfg.topic_scored).size() == n);
+    }
+    cfg.publish_outcomes = false;
+    kafka_publisher off(cfg);
+    CHECK(off.offer_outcome(test::make_outcome(1)) == sink_answer::accepted);
+    REQUIRE(off.flush(5000) == 0);
+    CHECK(off.counters()[kafka_topic::outcomes].produced == 0);
 }
 
 namespace {

@@ -85,7 +85,8 @@ inline read_result read_avro_file(const std::string& path) {
             avro_value_get_string(&field, &s, &n) == 0)
             r.txn_ids.emplace_back(s, n ? n - 1 : 0);
         if (r.records == 0) {
-            for (const char* name : {"card_token", "merchant_name", "currency", "decision", "reason", "channel"}) {
+            for (const char* name : {"card_token", "merchant_name", "currency", "decision", "reason", "channel",
+                                     "response_code", "auth_code", "stan"}) {
                 if (avro_value_get_by_name(&value, name, &field, nullptr) == 0 &&
                     avro_value_get_string(&field, &s, &n) == 0)
                     r.first[name] = std::string(s, n ? n - 1 : 0);
@@ -101,9 +102,13 @@ inline read_result read_avro_file(const std::string& path) {
                     r.first["reason1_rule"] = std::string(s, n ? n - 1 : 0);
             }
             int64_t l;
-            if (avro_value_get_by_name(&value, "event_time_ms", &field, nullptr) == 0 &&
-                avro_value_get_long(&field, &l) == 0)
-                r.first["event_time_ms"] = std::to_string(l);
+            for (const char* name : {"event_time_ms", "response_rx_ns", "request_rx_ns", "issuer_response_us"})
+                if (avro_value_get_by_name(&value, name, &field, nullptr) == 0 && avro_value_get_long(&field, &l) == 0)
+                    r.first[name] = std::to_string(l);
+            int b;
+            if (avro_value_get_by_name(&value, "declined", &field, nullptr) == 0 &&
+                avro_value_get_boolean(&field, &b) == 0)
+                r.first["declined"] = b ? "true" : "false";
         }
         ++r.records;
         avro_value_reset(&value);

@@ -77,7 +77,7 @@ def malformed(src, dst):
         'truncated_l3': [good[:30]],
         'bad_ip_header': [good[:14] + bytes([0x65]) + good[15:]],
         'ip_fragment': [udp_frame(7001, b'x' * 40, frag=0x2000), udp_frame(7001, b'x' * 40, frag=0x0005)],
-        'not_udp': [udp_frame(7001, b'x' * 40, proto=6)],
+        'not_udp': [udp_frame(7001, b'x' * 40, proto=47)],  # GRE
         'bad_udp_length': [good[:38] + struct.pack('>H', 2000) + good[40:]],
         # The jumbo one arrives in chained mbufs: linearised and parsed like any other.
         'not_feed': [udp_frame(9999, b'hello'), udp_frame(53, b'\x00' * 12), udp_frame(9999, b'j' * 8900)],

@@ -102,3 +102,34 @@ TEST_CASE("every malformed frame gets its drop reason", "[unit][packet]") {
 
     CHECK(packet_drop_name(packet_drop::ip_fragment) == "ip_fragment");
 }
+
+TEST_CASE("parse_l4 gives UDP and TCP alike their addresses, protocol and VLAN", "[unit][packet]") {
+    l4_view v{};
+    auto udp = ipv4_udp(7001, {1, 2}, 1);
+    REQUIRE(parse_l4(udp.data(), udp.size(), v) == packet_drop::none);
+    CHECK(v.proto == ip_proto_udp);
+    CHECK(v.ip_version == 4);
+    CHECK(v.vlan == 100);
+    CHECK(v.src_addr[3] == 1);
+    CHECK(v.dst_addr[3] == 2);
+    CHECK(v.l4_len == 8 + 2);
+
+    auto tcp = ipv4_udp(7001, {1}, 0, 0, 6);  // IPv4 protocol 6: parse_l4 passes it on
+    REQUIRE(parse_l4(tcp.data(), tcp.size(), v) == packet_drop::none);
+    CHECK(v.proto == ip_proto_tcp);
+    auto icmp = ipv4_udp(7001, {1}, 0, 0, 1);
+    CHECK(parse_l4(icmp.data(), icmp.size(), v) == packet_drop::not_udp);
+    udp_view u{};
+    CHECK(parse_udp(tcp.data(), tcp.size(), u) == packet_drop::not_udp);
+
+    std::vector<uint8_t> f6(12, 0xbb);
+    f6.insert(f6.end(), {0x86, 0xdd, 0x60, 0, 0, 0, 0, 20, 6, 64});
+    for (uint8_t i = 0; i < 32; ++i) f6.push_back(i);  // source 0..15, destination 16..31
+    f6.insert(f6.end(), 20, 0);
+    REQUIRE(parse_l4(f6.data(), f6.size(), v) == packet_drop::none);
+    CHECK(v.ip_version == 6);
+    CHECK(v.proto == ip_proto_tcp);
+    CHECK(v.src_addr[15] == 15);
+    CHECK(v.dst_addr[0] == 16);
+    CHECK(v.l4_len == 20);
+}

@@ -1,5 +1,6 @@
 // fuzz_seeds KIND DIR: writes a seed corpus of valid inputs for one fuzz target, made
 // with the project's encoders, so libFuzzer starts from messages that reach deep code.
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <initializer_list>
@@ -93,6 +94,34 @@ std::vector<uint8_t> sequencer_events(std::initializer_list<uint64_t> firsts) {
     return out;
 }
 
+// fuzz_tcp_stream's input: config byte, then records (op, delta, len, payload) that
+// open a connection and carry `stream` client-to-server in `mss`-byte segments; with
+// `swap`, each pair of segments arrives in reverse order.
+std::vector<uint8_t> tcp_conversation(uint8_t config, const std::vector<uint8_t>& stream, std::size_t mss, bool swap) {
+    std::vector<uint8_t> out{config};
+    auto record = [&](uint8_t op, int16_t delta, const uint8_t* p, std::size_t n) {
+        out.insert(out.end(), {op, static_cast<uint8_t>(delta), static_cast<uint8_t>(static_cast<uint16_t>(delta) >> 8),
+                               static_cast<uint8_t>(n), static_cast<uint8_t>(n >> 8)});
+        out.insert(out.end(), p, p + n);
+    };
+    record(2 | 4, 0, nullptr, 0);     // SYN
+    record(2 | 0x10, 0, nullptr, 0);  // SYN-ACK
+    for (std::size_t off = 0; off < stream.size(); off += 2 * mss) {
+        const std::size_t a = std::min(mss, stream.size() - off);
+        const std::size_t b = std::min(mss, stream.size() - off - a);
+        if (swap && b) {
+            record(4, static_cast<int16_t>(a), stream.data() + off + a, b);
+            record(4, static_cast<int16_t>(-static_cast<int>(a + b)), stream.data() + off, a);
+            record(4, static_cast<int16_t>(b), nullptr, 0);  // back to the end
+        } else {
+            record(4, 0, stream.data() + off, a);
+            if (b) record(4, 0, stream.data() + off + a, b);
+        }
+    }
+    record(2 | 4 | 0x20, 0, nullptr, 0);  // FIN
+    return out;
+}
+
 void write(const std::string& dir, const std::string& name, const std::vector<uint8_t>& bytes) {
     std::ofstream f(dir + "/" + name, std::ios::binary);
     f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
@@ -102,7 +131,7 @@ void write(const std::string& dir, const std::string& name, const std::vector<ui
 
 int main(int argc, char** argv) {
     if (argc != 3) {
-        std::fprintf(stderr, "usage: fuzz_seeds framing|iso8583|json|pan_scrub|sequencer DIR\n");
+        std::fprintf(stderr, "usage: fuzz_seeds framing|iso8583|json|pan_scrub|sequencer|tcp_stream DIR\n");
         return 2;
     }
     const std::string kind = argv[1], dir = argv[2];
@@ -156,12 +185,25 @@ int main(int argc, char** argv) {
             const std::string s(t);
             write(dir, "text-" + std::to_string(n++), std::vector<uint8_t>(s.begin(), s.end()));
         }
+    } else if (kind == "tcp_stream") {
+        std::vector<uint8_t> stream;  // len2be frames
+        for (const auto& t : txns) {
+            if (t.pan.empty()) continue;
+            std::vector<uint8_t> msg;
+            encode_iso8583(t, iso_dialect::binary_bitmap, msg);
+            stream.push_back(static_cast<uint8_t>(msg.size() >> 8));
+            stream.push_back(static_cast<uint8_t>(msg.size()));
+            stream.insert(stream.end(), msg.begin(), msg.end());
+        }
+        write(dir, "tcp-packed", tcp_conversation(0, stream, 1448, false));
+        write(dir, "tcp-straddle", tcp_conversation(0, stream, 97, false));
+        write(dir, "tcp-reorder", tcp_conversation(0, stream, 130, true));
     } else if (kind == "sequencer") {
         write(dir, "seq-stream", sequencer_events({1, 9, 17, 25, 33, 41}));
         write(dir, "seq-jump", sequencer_events({1, 9, 1'000'000, 17, 25, 0xfffffffffffffffeull, 33}));
         write(dir, "seq-renumber", sequencer_events({1, 9, 5'000'000, 5'000'008, 5'000'016, 5'000'024}));
     } else {
-        std::fprintf(stderr, "fuzz_seeds: unknown kind '%s' (framing|iso8583|json|pan_scrub|sequencer)\n",
+        std::fprintf(stderr, "fuzz_seeds: unknown kind '%s' (framing|iso8583|json|pan_scrub|sequencer|tcp_stream)\n",
                      kind.c_str());
         return 2;
     }

@@ -52,6 +52,20 @@ Txn make_txn(uint64_t card, const char* merchant, int64_t amount_minor, int64_t 
     return t;
 }
 
+// The outcome the rx stage pairs with `request`: the request's identity, token and event
+// time, field 39 `code`.
+Txn make_outcome(const Txn& request, const char* code) {
+    Txn o = request;
+    o.kind = txn_kind::outcome;
+    o.request_mti = 100;
+    o.mti = 110;
+    o.response_code[0] = code[0];
+    o.response_code[1] = code[1];
+    o.response_code[2] = '\0';
+    o.issuer_response_us = 1800;
+    return o;
+}
+
 // Ruleset with every detector off except those `toml` enables.
 std::string only(const std::string& toml) {
     std::string s;
@@ -554,8 +568,12 @@ TEST_CASE("screening hot swap: verdicts name the pattern version that screened t
 TEST_CASE("score_burst gives exactly the verdicts of score() per txn", "[unit][rules][screen]") {
     // The shipped ruleset and starter patterns over a stream that makes most detectors
     // fire: few cards, repeated merchants and amounts, small amounts, risky names and
-    // e-mail domains, travel, late events and duplicates. One engine scores each txn
-    // with score(), the other the same txns with score_burst() in bursts of 1..64.
+    // e-mail domains, travel, late events and duplicates; then the same with issuer
+    // outcomes interleaved (a TCP feed: each request's outcome a few txns later, one in
+    // three declined, so decline_burst fires too). One engine scores each txn with
+    // score(), the other the same txns with score_burst() in bursts of 1..64.
+    const bool with_outcomes = GENERATE(false, true);
+    INFO("with outcomes: " << with_outcomes);
     const char* root = std::getenv("TXSCREEN_SOURCE_ROOT");
     ruleset_store rules;
     auto r = rules.load_file(std::string(root ? root : ".") + "/src/rules/default_rules.toml");
@@ -567,7 +585,8 @@ TEST_CASE("score_burst gives exactly the verdicts of score() per txn", "[unit][r
     c.patterns = &pats;
     engine one(rules, c), burst(rules, c);
 
-    std::mt19937_64 rng(7);
+    std::mt19937_64 rng(7), outcome_rng(8);
+    std::size_t answered = 0;
     const char* names[] = {"CORNER GROCERY", "ONLINE CASINO ROYAL", "GIFT CARD MALL", "BLUE CAFE", "BITCOIN ATM",
                            "CITY FUEL"};
     const char* countries[] = {"US", "US", "GB", "FR", "JP"};
@@ -592,6 +611,11 @@ TEST_CASE("score_burst gives exactly the verdicts of score() per txn", "[unit][r
         x.ip.assign("10.0." + std::to_string(card) + "." + std::to_string(rng() % 4));
         txns.push_back(x);
         if (rng() % 50 == 0) txns.push_back(x);  // a duplicate (same txn_id)
+        while (with_outcomes && answered < txns.size() && outcome_rng() % 2 == 0) {
+            const Txn& request = txns[answered++];
+            if (request.kind == txn_kind::request)
+                txns.push_back(make_outcome(request, outcome_rng() % 3 == 0 ? "05" : "00"));
+        }
     }
     std::vector<Verdict> want(txns.size()), got(txns.size());
     for (std::size_t i = 0; i < txns.size(); ++i) one.score(txns[i], want[i]);
@@ -635,6 +659,12 @@ TEST_CASE("score_burst gives exactly the verdicts of score() per txn", "[unit][r
     CHECK(one.counters().fired[static_cast<int>(detector::impossible_travel)] > 0);
     CHECK(one.velocity().counters().too_late + one.velocity().counters().applied > 0);
     CHECK(reasons > alerts);
+    CHECK(one.counters().outcomes == burst.counters().outcomes);
+    if (with_outcomes) {
+        CHECK(one.counters().outcome_declines > 100);
+        CHECK(one.counters().fired[static_cast<int>(detector::decline_burst)] > 0);
+        CHECK(one.velocity().counters().declines_unplaced == burst.velocity().counters().declines_unplaced);
+    }
 }
 
 namespace {
@@ -651,9 +681,11 @@ std::string shipped_rules_without(std::string_view name) {
 
 // A stream on which every builtin detector fires: few cards, repeated merchants and
 // amounts, small and large amounts, risky MCCs and names, travel, new devices, foreign
-// countries, duplicates and events ahead of the receive clock.
-std::vector<Txn> every_detector_stream() {
-    std::mt19937_64 rng(11);
+// countries, duplicates and events ahead of the receive clock. `with_outcomes`: each
+// request's issuer outcome follows it within a few txns, one in five declined.
+std::vector<Txn> every_detector_stream(bool with_outcomes = false) {
+    std::mt19937_64 rng(11), outcome_rng(12);
+    std::size_t answered = 0;
     const char* names[] = {"CORNER GROCERY", "ONLINE CASINO ROYAL", "BLUE CAFE", "CITY FUEL"};
     const char* countries[] = {"US", "US", "GB", "FR", "JP"};
     std::vector<Txn> txns;
@@ -675,6 +707,11 @@ std::vector<Txn> every_detector_stream() {
         if (rng() % 100 == 0) x.rx_clock_ms = x.event_time_ms - 600'000;  // 10 min ahead
         txns.push_back(x);
         if (rng() % 50 == 0) txns.push_back(x);  // a duplicate (same txn_id)
+        while (with_outcomes && answered < txns.size() && outcome_rng() % 2 == 0) {
+            const Txn& request = txns[answered++];
+            if (request.kind == txn_kind::request)
+                txns.push_back(make_outcome(request, outcome_rng() % 5 == 0 ? "51" : "00"));
+        }
     }
     return txns;
 }
@@ -706,7 +743,8 @@ TEST_CASE("detector table: row i is rule id i, named as the ruleset names it", "
     // Rule ids are stable (docs/rules.md lists them): verdicts and counters are read by id.
     const std::string_view documented[] = {"high_amount",   "rapid_repeat",      "amount_velocity", "count_velocity",
                                            "card_testing",  "impossible_travel", "new_device",      "country_mismatch",
-                                           "high_risk_mcc", "pattern_hit",       "duplicate",       "event_time_ahead"};
+                                           "high_risk_mcc", "pattern_hit",       "duplicate",       "event_time_ahead",
+                                           "decline_burst"};
     const auto rs = default_ruleset();
     REQUIRE(detector_count >= static_cast<int>(std::size(documented)));  // new detectors come after
     REQUIRE(detector_names.size() == static_cast<std::size_t>(detector_count));
@@ -719,10 +757,11 @@ TEST_CASE("detector table: row i is rule id i, named as the ruleset names it", "
         CHECK(rs->rule_id(name) == i);
     }
     CHECK(static_cast<int>(detector::event_time_ahead) == 11);
+    CHECK(static_cast<int>(detector::decline_burst) == 12);
 }
 
 TEST_CASE("detector table: each row's switch removes exactly its own reasons and hits", "[unit][rules][screen]") {
-    const std::vector<Txn> txns = every_detector_stream();
+    const std::vector<Txn> txns = every_detector_stream(true);
     const stream_run all = score_stream(shipped_rules_without(""), txns);
     for (int id = 0; id < detector_count; ++id) {
         const std::string_view name = detector_names[id];
@@ -740,5 +779,139 @@ TEST_CASE("detector table: each row's switch removes exactly its own reasons and
         // Reasons carry the row's id; the counter counts every hit (reasons are capped).
         CHECK(reasons_of_row > 0);
         CHECK(reasons_of_row <= all.counters.fired[id]);
+    }
+}
+
+// ---- issuer outcomes (TCP feeds): declines feed the card's later transactions
+
+namespace {
+
+const std::string decline_burst_only = only("[detector.decline_burst]\nenable = true\n");
+
+}  // namespace
+
+TEST_CASE("an outcome is passed through: not scored, score 0, no alert, kind outcome", "[unit][rules]") {
+    fixture f{std::string(default_rules_text())};
+    const Txn req = make_txn(1, "m1", 500000, 1'000'000);   // high_amount: scored
+    const Verdict vr = f.score(req);
+    CHECK(vr.score > 0);
+    const Txn out = make_outcome(req, "05");
+    const Verdict v = f.score(out);
+    CHECK(std::memcmp(&v.txn, &out, sizeof out) == 0);
+    CHECK(v.txn.kind == txn_kind::outcome);
+    CHECK(v.score == 0);
+    CHECK(v.dec == decision::allow);
+    CHECK_FALSE(v.alert);
+    CHECK(v.n_reasons == 0);
+    CHECK(v.n_patterns == 0);
+    CHECK_FALSE(v.duplicate);   // it carries the request's identity: dedup not consulted
+    CHECK_FALSE(v.late);
+    CHECK_FALSE(v.ahead);
+    const engine_counters& c = f.eng->counters();
+    CHECK(c.scored == 1);
+    CHECK(c.outcomes == 1);
+    CHECK(c.outcome_declines == 1);
+    CHECK(c.decisions[0] + c.decisions[1] + c.decisions[2] == 1);
+    CHECK(f.eng->velocity().counters().observed == 1);
+    CHECK(f.eng->velocity().counters().declines == 1);
+    CHECK(f.eng->velocity().counters().declines_unplaced == 0);
+}
+
+TEST_CASE("decline_burst: declines of a card's transactions alert on its next one", "[unit][rules]") {
+    fixture f(decline_burst_only);
+    const int64_t t = 50'000'000;
+    for (int i = 0; i < 3; ++i) {
+        const Txn req = make_txn(7, ("m" + std::to_string(i)).c_str(), 100, t + i * 20'000);
+        CHECK(f.score(req).n_reasons == 0);   // declines so far: i < 3
+        f.score(make_outcome(req, i == 0 ? "51" : "14"));
+    }
+    Verdict v = f.score(make_txn(7, "m9", 100, t + 70'000));
+    const verdict_reason* r = reason(v, f.rs(), "decline_burst");
+    REQUIRE(r);
+    CHECK(r->value == 3);
+    CHECK(r->limit == 3);
+    CHECK(r->weight == 60);
+    CHECK(v.alert);
+    CHECK(v.dec == decision::review);
+    // Another card is not affected.
+    CHECK(f.score(make_txn(8, "m9", 100, t + 71'000)).n_reasons == 0);
+    // The window (10 min by default) is measured back from the new transaction.
+    CHECK(reason(f.score(make_txn(7, "m9", 100, t + 20'000 + 600'000)), f.rs(), "decline_burst") == nullptr);
+    CHECK(f.eng->counters().fired[static_cast<int>(detector::decline_burst)] == 1);
+}
+
+TEST_CASE("decline_burst: approvals do not count", "[unit][rules]") {
+    fixture f(decline_burst_only);
+    const int64_t t = 60'000'000;
+    const char* approvals[] = {"00", "08", "10", "11", "16", "85", "Y1", "Y3"};
+    int i = 0;
+    for (const char* code : approvals) {
+        const Txn req = make_txn(9, "m", 100, t + 1000 * i++);
+        f.score(req);
+        f.score(make_outcome(req, code));
+    }
+    CHECK(f.score(make_txn(9, "m", 100, t + 1000 * i)).n_reasons == 0);
+    CHECK(f.eng->counters().outcomes == 8);
+    CHECK(f.eng->counters().outcome_declines == 0);
+    CHECK(f.eng->velocity().counters().declines == 0);
+}
+
+TEST_CASE("a [[rule]] on metric declines counts the card's declines in its window", "[unit][rules]") {
+    fixture f(only("[[rule]]\nname = \"declined_twice\"\nkey = \"card\"\nmetric = \"declines\"\nwindow = \"5m\"\n"
+                   "op = \">=\"\nlimit = 2\nweight = 45\n"));
+    const int64_t t = 70'000'000;
+    const Txn a = make_txn(11, "m", 100, t), b = make_txn(11, "m", 100, t + 10'000);
+    f.score(a);
+    f.score(b);
+    f.score(make_outcome(a, "05"));
+    CHECK(f.score(make_txn(11, "m", 100, t + 20'000)).n_reasons == 0);   // one decline
+    f.score(make_outcome(b, "51"));
+    Verdict v = f.score(make_txn(11, "m", 100, t + 30'000));
+    const verdict_reason* r = reason(v, f.rs(), "declined_twice");
+    REQUIRE(r);
+    CHECK(r->value == 2);
+    CHECK(r->limit == 2);
+    CHECK(v.score == 45);
+    // 5 minutes after the first decline it has left the window.
+    v = f.score(make_txn(11, "m", 100, t + 300'000));
+    CHECK(reason(v, f.rs(), "declined_twice") == nullptr);
+    // Declines are the card's own: another card sharing the merchant sees none.
+    CHECK(f.score(make_txn(12, "m", 100, t + 30'000)).n_reasons == 0);
+}
+
+TEST_CASE("outcomes change no request's verdict unless a rule reads declines", "[unit][rules][screen]") {
+    // The shipped ruleset without decline_burst, scored over the same requests with and
+    // without their outcomes interleaved (approvals and declines, each copying its
+    // request's identity, amount and merchant): every request's verdict is the same, so
+    // an outcome counts in no count, sum, distinct, duplicate or watermark.
+    const std::vector<Txn> requests = every_detector_stream();
+    std::vector<Txn> mixed;
+    std::vector<std::size_t> request_at;
+    std::mt19937_64 rng(5);
+    std::size_t answered = 0;   // requests whose outcome is in `mixed`
+    for (const Txn& r : requests) {
+        request_at.push_back(mixed.size());
+        mixed.push_back(r);
+        while (answered < request_at.size() && rng() % 2 == 0)
+            mixed.push_back(make_outcome(requests[answered++], rng() % 3 == 0 ? "05" : "00"));
+    }
+    const std::string rules = shipped_rules_without("decline_burst");
+    const stream_run plain = score_stream(rules, requests);
+    const stream_run with = score_stream(rules, mixed);
+    REQUIRE(with.counters.outcomes > 1000);
+    REQUIRE(with.counters.outcome_declines > 300);
+    CHECK(with.counters.scored == plain.counters.scored);
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        INFO("request " << i);
+        const Verdict &a = plain.verdicts[i], &b = with.verdicts[request_at[i]];
+        CHECK(a.score == b.score);
+        CHECK(a.duplicate == b.duplicate);
+        CHECK(a.late == b.late);
+        CHECK(a.ahead == b.ahead);
+        REQUIRE(a.n_reasons == b.n_reasons);
+        for (int j = 0; j < a.n_reasons; ++j) {
+            CHECK(a.reasons[j].rule_id == b.reasons[j].rule_id);
+            CHECK(a.reasons[j].value == b.reasons[j].value);
+        }
     }
 }

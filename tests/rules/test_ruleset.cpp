@@ -106,6 +106,14 @@ op = ">"
 limit = 2
 weight = 20
 enable = false
+[[rule]]
+name = "declined_twice"
+key = "card"
+metric = "declines"
+window = "30m"
+op = ">="
+limit = 2
+weight = 35
 )";
     auto r = load_ruleset(text, "full.toml");
     INFO(r.error);
@@ -141,7 +149,7 @@ enable = false
     CHECK_FALSE(rs.det.is_high_risk_mcc(5411));
     CHECK(rs.det.pattern_categories == 6);
     CHECK(rs.det.duplicate_window_ms == 60'000);
-    REQUIRE(rs.n_rules == 2);
+    REQUIRE(rs.n_rules == 3);
     CHECK(rs.rule_name(user_rule_base) == "burst");
     CHECK(rs.rule_name(user_rule_base + 1) == "ip_spread");
     CHECK(rs.rules[0].key == rule_key::card);
@@ -153,6 +161,10 @@ enable = false
     CHECK(rs.rules[1].key == rule_key::ip);
     CHECK(rs.rules[1].metric == rule_metric::distinct_country);
     CHECK(rs.rules[1].weight == 0);  // disabled
+    CHECK(rs.rule_name(user_rule_base + 2) == "declined_twice");
+    CHECK(rs.rules[2].metric == rule_metric::declines);
+    CHECK(rule_metric_name(rs.rules[2].metric) == "declines");
+    CHECK(rs.rules[2].window_ms == 1'800'000);
     CHECK(rs.longest_window_ms() == 7'200'000);
 }
 
@@ -180,6 +192,10 @@ TEST_CASE("broken rulesets are refused naming the key and line", "[unit][rules]"
          "bad.toml:3:7: key 'rule[0].key': \"account\" is not one of: card, merchant, device, ip"},
         {"[[rule]]\nname = \"x\"\nkey = \"card\"\nmetric = \"avg\"\nwindow = \"5s\"\nop = \">\"\nlimit = 1\nweight = 5\n",
          "bad.toml:4:10: key 'rule[0].metric'"},
+        {"[[rule]]\nname = \"x\"\nkey = \"merchant\"\nmetric = \"declines\"\nwindow = \"5m\"\nop = \">\"\nlimit = 1\nweight = 5\n",
+         "bad.toml:3:7: key 'rule[0].key': metric \"declines\" is kept for key \"card\" only"},
+        {"[detector.decline_burst]\nthreshold = 9\n",
+         "bad.toml:2:13: key 'detector.decline_burst.threshold': 9 is out of range 1..8"},
         {"[[rule]]\nname = \"x\"\nkey = \"card\"\nmetric = \"count\"\nwindow = \"5s\"\nop = \"=>\"\nlimit = 1\nweight = 5\n",
          "bad.toml:6:6: key 'rule[0].op': \"=>\" is not one of"},
         {"[[rule]]\nname = \"x\"\nkey = \"card\"\nmetric = \"count\"\nop = \">\"\nlimit = 1\nweight = 5\n",
@@ -291,12 +307,17 @@ window = "24h"
 [detector.event_time_ahead]
 enable = false
 weight = 22
+[detector.decline_burst]
+enable = false
+weight = 23
+window = "7m"
+threshold = 8
 )";
     auto r = load_ruleset(text, "every_key.toml");
     INFO(r.error);
     REQUIRE(r.ok());
     const detector_settings& d = r.rules->det;
-    for (int i = 0; i <= static_cast<int>(detector::event_time_ahead); ++i) {
+    for (int i = 0; i <= static_cast<int>(detector::decline_burst); ++i) {
         INFO("detector " << detector_names[i]);
         CHECK_FALSE(d.enable[i]);
         CHECK(d.weight[i] == 11 + i);
@@ -334,6 +355,8 @@ weight = 22
     CHECK_FALSE(d.is_high_risk_mcc(5411));
     CHECK(d.pattern_categories == 0);
     CHECK(d.duplicate_window_ms == 86'400'000);
+    CHECK(d.decline_burst_window_ms == 420'000);
+    CHECK(d.decline_burst_threshold == 8);
     // Every detector above is off: none of their windows needs history.
     CHECK(r.rules->longest_window_ms() == 0);
 }
@@ -342,7 +365,7 @@ TEST_CASE("an empty ruleset has each detector's documented defaults", "[unit][ru
     auto r = load_ruleset("", "empty.toml");
     REQUIRE(r.ok());
     const detector_settings& d = r.rules->det;
-    const int weights[] = {45, 30, 35, 25, 60, 70, 20, 15, 25, 40, 0, 0};  // docs/rules.md, by rule id
+    const int weights[] = {45, 30, 35, 25, 60, 70, 20, 15, 25, 40, 0, 0, 60};  // docs/rules.md, by rule id
     REQUIRE(detector_count >= static_cast<int>(std::size(weights)));
     for (int i = 0; i < static_cast<int>(std::size(weights)); ++i) {
         INFO("detector " << detector_names[i]);
@@ -372,6 +395,8 @@ TEST_CASE("an empty ruleset has each detector's documented defaults", "[unit][ru
     CHECK(d.n_high_risk_mccs == 0);
     CHECK(d.pattern_categories == 0xffff);
     CHECK(d.duplicate_window_ms == 600'000);
+    CHECK(d.decline_burst_window_ms == 600'000);
+    CHECK(d.decline_burst_threshold == 3);
     CHECK(r.rules->longest_window_ms() == 3'600'000);
 }
 
@@ -465,7 +490,7 @@ TEST_CASE("detector sections refuse bad keys with the exact message", "[unit][ru
     auto r = load_ruleset("[detector.velocity]\n", "bad.toml");
     CHECK(r.error.rfind("bad.toml:1:11: key 'detector.velocity': unknown key (allowed here: high_amount, rapid_repeat, "
                         "amount_velocity, count_velocity, card_testing, impossible_travel, new_device, country_mismatch, "
-                        "high_risk_mcc, pattern_hit, duplicate, event_time_ahead",
+                        "high_risk_mcc, pattern_hit, duplicate, event_time_ahead, decline_burst",
                         0) == 0);
 }
 

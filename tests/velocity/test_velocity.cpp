@@ -414,3 +414,55 @@ TEST_CASE("memory: 1M cards allocated for real; 10M cards fit 1.5 GiB", "[unit][
                 sizeof(velocity_entry), heap.bytes, heap.bytes / 1048576.0, ten_m,
                 ten_m / 1073741824.0, live, (unsigned long long)n.evicted[0]);
 }
+
+TEST_CASE("a decline is placed on its request's event and moves with the ring", "[unit][velocity]") {
+    shard_fixture f;
+    auto decline = [&](uint32_t card, int64_t t) {
+        Txn o = make_txn(card, t, 0, "", "");
+        o.kind = txn_kind::outcome;
+        return f.shard.observe_decline(o);
+    };
+    for (int i = 0; i < 4; ++i) f.shard.observe(make_txn(1, t0 + i * sec));
+    const int64_t wm = f.shard.watermark_ms();
+    const velocity_counters before = f.shard.counters();
+    REQUIRE(decline(1, t0 + 1 * sec) != nullptr);
+    REQUIRE(decline(1, t0 + 3 * sec) != nullptr);
+    const velocity_entry* e = f.shard.find_card(make_txn(1, 0).card_token);
+    REQUIRE(e != nullptr);
+    // Windows at now = t0+3s: (t0+2s, ..] holds the decline at +3s; (t0, ..] both.
+    CHECK(velocity_declines_within(*e, t0 + 3 * sec, 1 * sec) == 1);
+    CHECK(velocity_declines_within(*e, t0 + 3 * sec, 2 * sec) == 1);
+    CHECK(velocity_declines_within(*e, t0 + 3 * sec, 3 * sec) == 2);
+    CHECK(velocity_metric_within(*e, velocity_metric::declines, t0 + 3 * sec, 3 * sec) == 2);
+    // Not an event: no count, no watermark, no observe/applied.
+    CHECK(velocity_count_within(*e, t0 + 3 * sec, hour) == 4);
+    CHECK(f.shard.watermark_ms() == wm);
+    CHECK(f.shard.counters().observed == before.observed);
+    CHECK(f.shard.counters().applied == before.applied);
+    CHECK(f.shard.counters().declines == 2);
+    CHECK(f.shard.counters().declines_unplaced == 0);
+
+    // A late event between them shifts the older flags with their events.
+    e = f.shard.observe(make_txn(1, t0 + 2 * sec + 500)).entry[0];
+    CHECK(velocity_declines_within(*e, t0 + 3 * sec, 2 * sec) == 1);   // (t0+1s, ..]: +3s only
+    CHECK(velocity_declines_within(*e, t0 + 3 * sec, 3 * sec) == 2);
+    // Newer events push them along; after 8 newer ones they are out of every window
+    // that holds fewer than 8 events.
+    for (int i = 4; i < 12; ++i) e = f.shard.observe(make_txn(1, t0 + i * sec)).entry[0];
+    CHECK(velocity_declines_within(*e, t0 + 11 * sec, hour) == 0);
+    // Two events at the same time: two declines flag both, a third finds none.
+    f.shard.observe(make_txn(1, t0 + 20 * sec));
+    e = f.shard.observe(make_txn(1, t0 + 20 * sec)).entry[0];
+    CHECK(decline(1, t0 + 20 * sec) != nullptr);
+    CHECK(decline(1, t0 + 20 * sec) != nullptr);
+    CHECK(decline(1, t0 + 20 * sec) == nullptr);
+    CHECK(velocity_declines_within(*e, t0 + 20 * sec, sec) == 2);
+    // Unknown card, or a time no event of the card has: counted, not placed.
+    CHECK(decline(2, t0) == nullptr);
+    CHECK(decline(1, t0 + 19 * sec) == nullptr);
+    CHECK(f.shard.counters().declines == 7);
+    CHECK(f.shard.counters().declines_unplaced == 3);
+    // Other cards see nothing.
+    e = f.shard.observe(make_txn(3, t0 + 20 * sec)).entry[0];
+    CHECK(velocity_declines_within(*e, t0 + 20 * sec, hour) == 0);
+}

@@ -2,6 +2,7 @@
 // std containers. Random streams with thousands of cards, hot cards (bursts of > 8),
 // out-of-order times within the lateness, too-late events, duplicates, idle gaps that
 // expire every entry, and a card table smaller than the key population (evictions).
+// Issuer declines arrive a few events after their request (observe_decline).
 //
 // Eviction is modelled, not avoided: before each event the test asks the shard for the
 // card; when the reference holds it live but the shard no longer finds it, the shard
@@ -12,6 +13,7 @@
 // Checked after every applied event, for the card (and every 4th/16th event for the
 // merchant) at now = the event's time over windows from 1 s to 24 h:
 //   exact   count when < 8 events in the window; "N within T" for N <= 8
+//   exact   declines when < 8 events in the window (else at most the true count)
 //   exact   distinct merchants/countries = min(slots, distinct over the window start
 //           rounded down to the 4-second tick) -- merchant tags as the sketch hashes them
 //   bounded count when >= 8 (lo <= true <= hi, lo >= 8), sum (lo <= true <= hi and the
@@ -20,6 +22,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <deque>
 #include <random>
 #include <set>
 #include <unordered_map>
@@ -37,6 +40,7 @@ struct ref_event {
     uint64_t amount;
     uint16_t mtag;
     uint16_t country;
+    bool declined = false;
 };
 
 struct ref_key {
@@ -68,13 +72,14 @@ struct stats {
     uint64_t checks = 0, exact_counts = 0, bounded_counts = 0, sum_checks = 0;
     double rel_total[9] = {}, rel_n[9] = {};   // per window: mean |est-true|/true
     uint64_t evictions_seen = 0;
+    uint64_t exact_declines = 0;   // checks where declines were exact and non-zero
 };
 
 void check_key(const velocity_entry& e, const ref_key& r, int64_t now, bool card, stats& st) {
     for (int wi = 0; wi < 9; ++wi) {
         const int64_t w = windows[wi];
         const int64_t start = now - w;
-        int64_t count = 0;
+        int64_t count = 0, declines = 0;
         uint64_t sum = 0;
         const int64_t tick_start = ((start + 1) / 4000) * 4000;   // times are positive
         std::set<uint16_t> mer, cty;
@@ -83,6 +88,7 @@ void check_key(const velocity_entry& e, const ref_key& r, int64_t now, bool card
             if (it->t > start) {
                 ++count;
                 sum += it->amount;
+                declines += it->declined;
             }
             if (it->t >= tick_start) {
                 if (it->mtag) mer.insert(it->mtag);
@@ -105,6 +111,14 @@ void check_key(const velocity_entry& e, const ref_key& r, int64_t now, bool card
             REQUIRE(est >= cb.lo);
             REQUIRE(int64_t(est) <= cb.hi);
             ++st.bounded_counts;
+        }
+        const int64_t got_declines = velocity_declines_within(e, now, w);
+        INFO("true declines=" << declines << " got " << got_declines);
+        if (count < 8) {
+            REQUIRE(got_declines == declines);
+            st.exact_declines += declines > 0;
+        } else {
+            REQUIRE(got_declines <= declines);
         }
         for (unsigned n = 1; n <= 8; ++n)
             REQUIRE((velocity_nth_latest_time(e, n) > start) == (count >= int64_t(n)));
@@ -164,6 +178,46 @@ void run_model(uint64_t n_events, uint32_t n_cards, uint64_t seed, uint64_t merc
     uint64_t next_id = 1, dup_expected = 0, late_expected = 0, evicted_seen = 0;
     stats st;
 
+    // Issuer declines: 35 % of applied requests, 0..~16 events after the request (own
+    // generator, so the event stream is the one the other checks were tuned on). A
+    // decline the shard cannot place must be legitimately out of its reach: the event
+    // is not among the card's 8 newest, or a reset (idle > horizon) dropped it.
+    // Reference: eviction and expiry seen before an event or a decline of the card.
+    auto reconcile = [&](ref_key& rc, const Txn& txn) {
+        bool ref_live = rc.last_ms != INT64_MIN && rc.last_ms >= wm - cfg.ttl_ms;
+        const velocity_entry* found = shard.find_card(txn.card_token);
+        if (!ref_live) {
+            REQUIRE(found == nullptr);
+            rc.clear();
+        } else if (!found) {
+            rc.clear();   // the shard displaced it
+            ++evicted_seen;
+        }
+    };
+
+    std::mt19937_64 outcome_rng(seed ^ 0xdec1);
+    std::deque<std::pair<uint32_t, int64_t>> awaiting_outcome;
+    uint64_t declines_issued = 0, declines_unplaced = 0;
+    const int64_t horizon = velocity_max_window_ms + cfg.allowed_lateness_ms;
+    auto decline = [&](uint32_t card, int64_t t) {
+        Txn o = make_txn(card, t, 0, "", "");
+        o.kind = txn_kind::outcome;
+        ref_key& rc = cards[card];
+        reconcile(rc, o);
+        const velocity_entry* placed = shard.observe_decline(o);
+        ++declines_issued;
+        declines_unplaced += placed == nullptr;
+        auto lo = std::lower_bound(rc.ev.begin(), rc.ev.end(), t, [](const ref_event& x, int64_t v) { return x.t < v; });
+        auto target = lo;
+        while (target != rc.ev.end() && target->t == t && target->declined) ++target;
+        if (target == rc.ev.end() || target->t != t) {
+            REQUIRE(placed == nullptr);   // the card's history was evicted or expired
+            return;
+        }
+        target->declined = true;          // a true decline, placed or not
+        if (!placed) REQUIRE((rc.ev.end() - lo >= 9 || t < rc.last_ms - horizon));
+    };
+
     for (uint64_t i = 0; i < n_events; ++i) {
         // Idle gaps: one that clears windows (26 h < TTL) and one that expires all (31 h).
         if (i == n_events / 3) clock += 26 * hour;
@@ -205,17 +259,8 @@ void run_model(uint64_t n_events, uint32_t n_cards, uint64_t seed, uint64_t merc
         else seen_ids[id] = t;
         bool late = !dup && wm != INT64_MIN && t < wm - cfg.allowed_lateness_ms;
 
-        // Reference: eviction and expiry seen before this event.
         ref_key& rc = cards[card];
-        bool ref_live = rc.last_ms != INT64_MIN && rc.last_ms >= wm - cfg.ttl_ms;
-        const velocity_entry* found = shard.find_card(txn.card_token);
-        if (!ref_live) {
-            REQUIRE(found == nullptr);
-            rc.clear();
-        } else if (!found) {
-            rc.clear();   // the shard displaced it
-            ++evicted_seen;
-        }
+        reconcile(rc, txn);
 
         observe_result r = shard.observe(txn);
         if (dup) {
@@ -250,6 +295,13 @@ void run_model(uint64_t n_events, uint32_t n_cards, uint64_t seed, uint64_t merc
         rm.add(ev);
         REQUIRE(r.entry[1] != nullptr);
         if (i % merchant_every == 0) check_key(*r.entry[1], rm, t, false, st);
+
+        awaiting_outcome.emplace_back(card, t);
+        while (!awaiting_outcome.empty() && (awaiting_outcome.size() > 16 || outcome_rng() % 4 == 0)) {
+            const auto [c, when] = awaiting_outcome.front();
+            awaiting_outcome.pop_front();
+            if (outcome_rng() % 100 < 35) decline(c, when);
+        }
     }
     const velocity_counters& c = shard.counters();
     CHECK(c.duplicates == dup_expected);
@@ -260,6 +312,9 @@ void run_model(uint64_t n_events, uint32_t n_cards, uint64_t seed, uint64_t merc
     CHECK(c.expired_reused[0] > 0);
     CHECK(c.evicted[1] == 0);   // merchant table never full
     CHECK(c.dedup_evicted == 0);
+    CHECK(c.declines == declines_issued);
+    CHECK(c.declines_unplaced == declines_unplaced);
+    CHECK(st.exact_declines > 0);
     std::printf("velocity model: %llu events, %u cards (%u slots): %llu checks, %llu exact"
                 " counts, %llu bounded counts; card "
                 "evictions %llu (seen by reference %llu), expired reuse %llu, dups %llu, "
@@ -269,6 +324,9 @@ void run_model(uint64_t n_events, uint32_t n_cards, uint64_t seed, uint64_t merc
                 (unsigned long long)st.bounded_counts, (unsigned long long)c.evicted[0],
                 (unsigned long long)evicted_seen, (unsigned long long)c.expired_reused[0],
                 (unsigned long long)c.duplicates, (unsigned long long)c.too_late);
+    std::printf("  declines %llu (unplaced %llu), exact non-zero decline checks %llu\n",
+                (unsigned long long)declines_issued, (unsigned long long)declines_unplaced,
+                (unsigned long long)st.exact_declines);
     std::printf("  sum estimate mean relative error by window:");
     for (int wi = 0; wi < 9; ++wi)
         std::printf(" %llds:%.3f", (long long)(windows[wi] / 1000),

@@ -1,6 +1,7 @@
 #include "tools/txgen/packet_out.h"
 
 #include "codec/feed_defaults.h"
+#include "tools/txgen/wire_bytes.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -16,26 +17,6 @@
 namespace txscreen::txgen {
 
 namespace {
-
-void put16(uint8_t* p, uint16_t v) {
-    p[0] = static_cast<uint8_t>(v >> 8);
-    p[1] = static_cast<uint8_t>(v);
-}
-void put32(uint8_t* p, uint32_t v) {
-    put16(p, static_cast<uint16_t>(v >> 16));
-    put16(p + 2, static_cast<uint16_t>(v));
-}
-
-// RFC 1071 one's-complement sum of 16-bit big-endian words (odd byte padded with 0).
-uint32_t ones_sum(const uint8_t* p, std::size_t n, uint32_t sum) {
-    for (; n > 1; p += 2, n -= 2) sum += static_cast<uint32_t>(p[0] << 8 | p[1]);
-    if (n) sum += static_cast<uint32_t>(p[0] << 8);
-    return sum;
-}
-uint16_t fold(uint32_t sum) {
-    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-    return static_cast<uint16_t>(~sum);
-}
 
 int64_t now_ns() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
@@ -53,24 +34,8 @@ bool parse_ipv4(const std::string& text, uint32_t& out) noexcept {
 
 // ---- pcap
 
-pcap_writer::pcap_writer(const std::string& path, const udp_endpoints& ends) : _path(path), _ends(ends) {
-    _f = std::fopen(path.c_str(), "wb");
-    if (!_f) throw std::runtime_error("txgen: cannot create " + path + ": " + std::strerror(errno));
-    _buf.resize(1 << 20);
-    std::setvbuf(_f, _buf.data(), _IOFBF, _buf.size());
-    struct {
-        uint32_t magic;
-        uint16_t major, minor;
-        int32_t thiszone;
-        uint32_t sigfigs, snaplen, network;
-    } gh{pcap_magic_usec, 2, 4, 0, 0, 65535, linktype_ethernet};
-    static_assert(sizeof gh == pcap_global_header_len);
-    std::fwrite(&gh, sizeof gh, 1, _f);
+pcap_writer::pcap_writer(const std::string& path, const udp_endpoints& ends) : _file(path), _ends(ends) {
     _frame.reserve(9100);
-}
-
-pcap_writer::~pcap_writer() {
-    if (_f) std::fclose(_f);
 }
 
 void pcap_writer::send(uint16_t dst_port, const uint8_t* payload, std::size_t n, int64_t time_ms) {
@@ -119,26 +84,11 @@ void pcap_writer::send(uint16_t dst_port, const uint8_t* payload, std::size_t n,
     put16(udp + 6, ck == 0 ? 0xffff : ck);
 
     // Capture timestamps never go backwards (a duplicate's copy repeats an older event
-    // time); equal timestamps are allowed.
-    int64_t us = time_ms * 1000;
-    if (us < _last_us) us = _last_us;
-    _last_us = us;
-    struct {
-        uint32_t sec, usec, incl, orig;
-    } rh{static_cast<uint32_t>(us / 1000000), static_cast<uint32_t>(us % 1000000),
-         static_cast<uint32_t>(_frame.size()), static_cast<uint32_t>(_frame.size())};
-    std::fwrite(&rh, sizeof rh, 1, _f);
-    std::fwrite(_frame.data(), 1, _frame.size(), _f);
-    ++_packets;
+    // time; pcap_file clamps it).
+    _file.write(_frame.data(), _frame.size(), time_ms * 1000);
 }
 
-void pcap_writer::close() {
-    if (!_f) return;
-    const bool err = std::ferror(_f) != 0;
-    const int rc = std::fclose(_f);
-    _f = nullptr;
-    if (err || rc != 0) throw std::runtime_error("txgen: writing " + _path + " failed: " + std::strerror(errno));
-}
+void pcap_writer::close() { _file.close(); }
 
 // ---- live UDP
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tools/txgen/feed_writer.h"
+#include "tools/txgen/pcap_file.h"
 #include "tools/txgen/rng.h"
 
 namespace txscreen::txgen {
@@ -21,10 +22,6 @@ public:
     virtual void close() {}
 };
 
-inline constexpr uint32_t pcap_magic_usec = 0xa1b2c3d4;
-inline constexpr uint32_t linktype_ethernet = 1;
-inline constexpr std::size_t pcap_global_header_len = 24;
-inline constexpr std::size_t pcap_record_header_len = 16;
 inline constexpr std::size_t eth_header_len = 14;
 
 struct udp_endpoints {
@@ -36,30 +33,24 @@ struct udp_endpoints {
 // Parses dotted-quad IPv4 text into host order; false when malformed.
 bool parse_ipv4(const std::string& text, uint32_t& out) noexcept;
 
-// Writes the classic pcap format (microsecond timestamps, LINKTYPE_ETHERNET, snaplen
-// 65535) in the host's byte order, as libpcap itself does.
+// Writes each datagram as an Ethernet/IPv4/UDP frame into a pcap_file.
 class pcap_writer final : public packet_output {
 public:
     // Creates/truncates `path`. Throws std::runtime_error naming the path and errno text.
     pcap_writer(const std::string& path, const udp_endpoints& ends);
-    ~pcap_writer() override;
     pcap_writer(const pcap_writer&) = delete;
     pcap_writer& operator=(const pcap_writer&) = delete;
 
     void send(uint16_t dst_port, const uint8_t* payload, std::size_t n, int64_t time_ms) override;
     // Flushes and closes; throws std::runtime_error on a write error (disk full...).
     void close() override;
-    uint64_t packets() const noexcept { return _packets; }
+    uint64_t packets() const noexcept { return _file.frames(); }
 
 private:
-    std::FILE* _f = nullptr;
-    std::string _path;
+    pcap_file _file;
     udp_endpoints _ends;
     uint16_t _ip_id = 0;
-    int64_t _last_us = 0;
-    uint64_t _packets = 0;
     std::vector<uint8_t> _frame;
-    std::vector<char> _buf;
 };
 
 // Sends datagrams over a UDP socket to host:port (the A line; B = port + 100), pacing

@@ -6,6 +6,7 @@
 #include "codec/feed_defaults.h"
 #include "codec/iso8583.h"
 #include "tools/cli_app.h"
+#include "tools/txgen/stream_framing.h"
 #include "tools/txgen/time_text.h"
 
 namespace txscreen::txgen {
@@ -16,15 +17,17 @@ const char* const description = R"(txgen: synthetic payment-card transaction fee
 
   txgen --out FILE.pcap [options]            write a capture file (+ labels CSV)
   txgen --udp HOST:PORT [--rate N] [options] send the feed live over UDP
-  txgen --from-jsonl FILE --out FILE.pcap    replay JSON lines as a feed)";
+  txgen --from-jsonl FILE --out FILE.pcap    replay JSON lines as a feed
+  txgen --transport tcp --out FILE.pcap      ISO 8583 over TCP: requests and responses)";
 
 const char* const footer = R"(Exit status: 0 success, 1 run-time error (file, network, bad --from-jsonl line),
 2 invalid arguments. See docs/feeds.md.)";
 
 // What parsing leaves for the checks that need several options.
 struct parse_state {
-    bool no_labels = false, labels_given = false, dialect_given = false;
-    std::string format = "iso8583", framing_name = "moldudp64";
+    bool no_labels = false, labels_given = false, dialect_given = false, framing_given = false;
+    std::string format = "iso8583", framing_name = "moldudp64", transport_name = "udp";
+    std::vector<std::string> udp_only, tcp_only;  // option names given on the line
 };
 
 // A check after the range check (which refuses what is not a number): `what` says
@@ -117,8 +120,11 @@ void add_feed_options(CLI::App& app, txgen_options& o, parse_state& p) {
            },
            "ISO 8583 dialect: binary | hex | bcd (default binary)")
         ->type_name("D")->group(group);
-    app.add_option("--framing", p.framing_name, "datagram framing")
-        ->type_name("F")->check(CLI::IsMember({"moldudp64", "raw"}))->capture_default_str()->group(group);
+    app.add_option_function<std::string>(
+           "--framing", [&p](const std::string& v) { p.framing_name = v, p.framing_given = true; },
+           "framing: UDP datagrams moldudp64 | raw (default moldudp64); TCP streams len2be | len2le | "
+           "len4ascii (default len2be)")
+        ->type_name("F")->check(CLI::IsMember({"moldudp64", "raw", "len2be", "len2le", "len4ascii"}))->group(group);
     app.add_option("--session", feed.session, "MoldUDP64 session, 1-10 characters")
         ->type_name("NAME")->capture_default_str()->group(group);
     app.add_option("--first-seq", feed.first_seq, "MoldUDP64 sequence number of the first message, >= 1")
@@ -148,7 +154,7 @@ void add_feed_options(CLI::App& app, txgen_options& o, parse_state& p) {
 
 void add_output_options(CLI::App& app, txgen_options& o, parse_state& p) {
     const char* group = "Output";
-    app.add_option("--out", o.out_path, "pcap file (classic libpcap format, Ethernet/IPv4/UDP)")
+    app.add_option("--out", o.out_path, "pcap file (classic libpcap format; Ethernet/IPv4/UDP, or TCP with --transport tcp)")
         ->type_name("FILE")->group(group);
     app.add_option_function<std::string>(
            "--labels", [&o, &p](const std::string& v) { o.labels_path = v, p.labels_given = true; },
@@ -163,8 +169,8 @@ void add_output_options(CLI::App& app, txgen_options& o, parse_state& p) {
                [&ip, name](const std::string& v) {
                    if (!parse_ipv4(v, ip)) throw CLI::ValidationError(name, "must be an IPv4 address, got '" + v + "'");
                },
-               name[2] == 's' ? "source IPv4 in the pcap (default 10.0.0.1)"
-                              : "destination IPv4 in the pcap (default 239.10.0.1)")
+               name[2] == 's' ? "source (TCP: client) IPv4 in the pcap (default 10.0.0.1)"
+                              : "destination (TCP: server) IPv4 in the pcap (default 239.10.0.1, TCP 10.0.0.2)")
             ->type_name("A")->group(group);
     }
     app.add_option_function<std::string>(
@@ -178,6 +184,73 @@ void add_output_options(CLI::App& app, txgen_options& o, parse_state& p) {
     app.add_flag("-q,--quiet", o.quiet, "no progress or summary on stderr")->group(group);
 }
 
+// "A-B" milliseconds, A <= B.
+void set_response_ms(issuer_config& issuer, const std::string& v) {
+    const std::size_t dash = v.find('-');
+    const std::string lo = v.substr(0, dash), hi = dash == std::string::npos ? lo : v.substr(dash + 1);
+    auto number = [](const std::string& s) {
+        return !s.empty() && s.size() <= 7 && s.find_first_not_of("0123456789") == std::string::npos;
+    };
+    if (!number(lo) || !number(hi) || std::stol(lo) > std::stol(hi))
+        throw CLI::ValidationError("--response-ms", "must be MIN-MAX milliseconds with MIN <= MAX, got '" + v + "'");
+    issuer.response_us_min = std::stol(lo) * 1000;
+    issuer.response_us_max = std::stol(hi) * 1000;
+}
+
+void add_tcp_options(CLI::App& app, txgen_options& o, parse_state& p) {
+    const char* group = "TCP conversations (--transport tcp; docs/feeds.md)";
+    tcp_options& tcp = o.tcp;
+    app.add_option("--transport", p.transport_name,
+                   "udp: datagram feed; tcp: ISO 8583 requests and issuer responses on TCP connections")
+        ->type_name("T")->check(CLI::IsMember({"udp", "tcp"}))->capture_default_str()->group(group);
+    auto rate = [&](const char* name, double& v, const char* what) {
+        app.add_option(name, v, what)->type_name("R")->check(cli::in_range(0.0, 1.0))->capture_default_str()->group(group);
+    };
+    app.add_option("--tcp-port", tcp.ends.server_port, "the issuer's (server's) TCP port, 1..65535")
+        ->type_name("P")->transform(cli::whole_number())->check(cli::in_range(1, 65535))->capture_default_str()
+        ->group(group);
+    app.add_option("--connections", tcp.connections, "TCP connections, 1..20000; each request picks one at random")
+        ->type_name("N")->transform(cli::whole_number())->check(cli::in_range(1u, 20000u))->capture_default_str()
+        ->group(group);
+    app.add_option("--header-bytes", tcp.header_bytes,
+                   "network header (TPDU) bytes after the length prefix, counted by it, 0..64")
+        ->type_name("N")->transform(cli::whole_number())->check(cli::in_range(0u, 64u))->capture_default_str()
+        ->group(group);
+    app.add_option("--mss", tcp.mss, "TCP maximum segment size, 64..9000 (default 1460, IPv6 1440)")
+        ->type_name("N")->transform(cli::whole_number())->check(cli::in_range(64u, 9000u))->group(group);
+    app.add_option_function<double>(
+           "--coalesce-ms", [&tcp](double ms) { tcp.coalesce_us = static_cast<int64_t>(ms * 1000 + 0.5); },
+           "a direction's bytes wait at most MS to fill an MSS segment (0 = each message is sent at once; "
+           "default 10)")
+        ->type_name("MS")->check(cli::in_range(0.0, 60000.0))->group(group);
+    rate("--decline-rate", tcp.issuer.decline_rate, "share of requests the issuer declines (card testing: at least 0.7)");
+    rate("--no-response-rate", tcp.issuer.no_response_rate, "share of requests the issuer never answers");
+    app.add_option_function<std::string>(
+           "--response-ms", [&tcp](const std::string& v) { set_response_ms(tcp.issuer, v); },
+           "issuer response time, uniform in MIN-MAX milliseconds (default 20-300)")
+        ->type_name("MIN-MAX")->group(group);
+    rate("--tcp-loss", tcp.faults.loss, "share of data segments missing from the capture");
+    rate("--tcp-reorder", tcp.faults.reorder,
+         "share of data segments captured just after a later one of their direction");
+    rate("--tcp-retransmit", tcp.faults.retransmit, "share of data segments captured twice");
+    app.add_option_function<uint64_t>(
+           "--isn",
+           [&tcp](uint64_t v) { tcp.isn = static_cast<uint32_t>(v), tcp.isn_given = true; },
+           "initial sequence number of every direction (default random; 4294967000 wraps at once)")
+        ->type_name("N")->transform(cli::whole_number())->check(cli::in_range(uint64_t{0}, uint64_t{4294967295}))
+        ->group(group);
+    app.add_flag("--ipv6", tcp.ends.ipv6, "IPv6 (fd00::1 client, fd00::2 server) instead of IPv4")->group(group);
+    app.add_option("--vlan", tcp.ends.vlan, "802.1Q VLAN id on every frame, 1..4094")
+        ->type_name("ID")->transform(cli::whole_number())->check(cli::in_range(1, 4094))->group(group);
+    app.add_option("--tcp-report", tcp.report_path, "write what was sent and lost as JSON to FILE")
+        ->type_name("FILE")->group(group);
+    p.tcp_only = {"--tcp-port", "--connections", "--header-bytes", "--mss", "--coalesce-ms", "--decline-rate",
+                  "--no-response-rate", "--response-ms", "--tcp-loss", "--tcp-reorder", "--tcp-retransmit", "--isn",
+                  "--ipv6", "--vlan", "--tcp-report"};
+    p.udp_only = {"--session", "--first-seq", "--per-datagram", "--mtu", "--heartbeat-ms", "--end-of-session",
+                  "--port", "--ab-drop-rate", "--udp", "--rate"};
+}
+
 void build(CLI::App& app, txgen_options& o, parse_state& p) {
     app.name("txgen");
     cli::use_help_layout(app);
@@ -187,18 +260,48 @@ void build(CLI::App& app, txgen_options& o, parse_state& p) {
     add_population_options(app, o.gen);
     add_feed_options(app, o, p);
     add_output_options(app, o, p);
+    add_tcp_options(app, o, p);
+}
+
+// The first option of `names` given on the line, or an empty string.
+std::string first_given(const CLI::App& app, const std::vector<std::string>& names) {
+    for (const std::string& n : names)
+        if (app.count(n) > 0) return n;
+    return {};
+}
+
+// The checks of --transport tcp.
+std::string finish_tcp(const CLI::App& app, txgen_options& o, const parse_state& p) {
+    if (std::string n = first_given(app, p.udp_only); !n.empty()) return n + " applies to --transport udp only";
+    if (o.feed.format != payload_format::iso8583) return "--transport tcp carries --format iso8583 only";
+    if (o.out_path.empty()) return "--transport tcp needs --out FILE";
+    if (p.framing_given && !parse_stream_framing(p.framing_name, o.tcp.framing))
+        return "--framing for --transport tcp is len2be, len2le or len4ascii, got '" + p.framing_name + "'";
+    const bool addresses = app.count("--src-ip") + app.count("--dst-ip") > 0;
+    if (addresses && o.tcp.ends.ipv6) return "--src-ip and --dst-ip are IPv4 addresses; not with --ipv6";
+    if (app.count("--src-ip")) o.tcp.ends.client_ip4 = o.ends.src_ip;
+    if (app.count("--dst-ip")) o.tcp.ends.server_ip4 = o.ends.dst_ip;
+    return validate(o.tcp);
 }
 
 // The checks that need several options; an empty string when the whole line is valid.
-std::string finish(txgen_options& o, const parse_state& p) {
+std::string finish(const CLI::App& app, txgen_options& o, const parse_state& p) {
     o.feed.format = p.format == "json" ? payload_format::json : payload_format::iso8583;
     o.feed.frame = p.framing_name == "raw" ? framing::raw : framing::moldudp64;
+    o.carrier = p.transport_name == "tcp" ? transport::tcp : transport::udp;
     if (p.dialect_given && o.feed.format != payload_format::iso8583) return "--dialect applies to --format iso8583 only";
+    if (o.carrier == transport::udp) {
+        if (std::string n = first_given(app, p.tcp_only); !n.empty()) return n + " applies to --transport tcp only";
+        if (p.framing_name != "moldudp64" && p.framing_name != "raw")
+            return "--framing for UDP feeds is moldudp64 or raw, got '" + p.framing_name + "'";
+    }
     if (o.out_path.empty() == o.udp_host.empty()) return "give exactly one of --out FILE and --udp HOST:PORT";
     if (o.rate > 0 && o.udp_host.empty()) return "--rate applies to --udp only";
     if (o.port && !o.udp_host.empty()) return "--port applies to pcap output; --udp names its own port";
     if (p.no_labels) o.labels_path.clear();
     else if (!p.labels_given && !o.out_path.empty()) o.labels_path = o.out_path + ".labels.csv";
+    if (o.carrier == transport::tcp)
+        if (std::string e = finish_tcp(app, o, p); !e.empty()) return e;
     if (std::string e = validate(o.feed); !e.empty()) return e;
     return validate(o.gen);
 }
@@ -218,7 +321,7 @@ std::string parse_args(const std::vector<std::string>& args, txgen_options& o) {
         return e.what();
     }
     if (o.version) return {};
-    return finish(o, p);
+    return finish(app, o, p);
 }
 
 std::string usage() {

@@ -11,12 +11,18 @@
 #include "tools/txgen/feed_writer.h"
 #include "tools/txgen/generator.h"
 #include "tools/txgen/packet_out.h"
+#include "tools/txgen/tcp_options.h"
+#include "tools/txgen/tcp_report.h"
 
 namespace txscreen::txgen {
 
+enum class transport : uint8_t { udp, tcp };
+
 struct txgen_options {
     generator_config gen;
-    feed_options feed;
+    transport carrier = transport::udp;
+    feed_options feed;           // UDP feeds (and the ISO 8583 dialect of TCP ones)
+    tcp_options tcp;             // --transport tcp
     std::string out_path;        // pcap file; empty with --udp
     std::string labels_path;     // labels CSV; empty = none
     std::string udp_host;        // --udp HOST:PORT (live mode when not empty)
@@ -41,6 +47,7 @@ struct txgen_result {
     uint64_t first_seq = 0, next_seq = 0;
     uint16_t port_a = 0;
     std::array<uint64_t, scenario_count> labels{};  // rows per label (generator mode)
+    tcp_report tcp;            // --transport tcp
     double seconds = 0;
 };
 

@@ -30,7 +30,8 @@ namespace {
 
 const char* const bench_footer = R"(Replays FILE through net_pcap with infinite_rx=1 for --duration seconds, --runs
 times (each in its own process), through rx -> decode -> screen -> velocity ->
-rules -> verdict ring. Prints per-run and median transactions/s (per worker too),
+rules -> verdict ring. Prints per-run and median messages/s (verdicts, and on TCP
+feeds the responses' outcomes; per worker too),
 rx->verdict latency p50/p99/p999 (TSC; from burst receive to the verdict on the
 controlplane ring), and the dpdk-testpmd rxonly packet rate on the same capture.
 Last line: {"tx_per_s":..,"workers":..,"p50_ns":..,"p99_ns":..,"p999_ns":..,
@@ -41,18 +42,42 @@ its sequence numbers, so each pass is held as a suspect jump back, then re-based
 (docs/feeds.md, Sequencing), which measures the sequencer, not the pipeline. Every
 replay after the first re-scores the same transactions (the engine flags them as
 duplicates), so use a capture with as many transactions as the run should see fresh.
+A TCP capture (txgen --transport tcp, feeds from --config) replays whole
+conversations: each pass opens its connections anew. --beside runs a second capture
+interleaved with the first (the same transactions over UDP raw framing, say) and
+prints the difference in ns per message.
 EAL arguments go after `--`.)";
 
 struct bench_state {
     appliance_options opt;
     unsigned runs = 3;
     bool testpmd = true;
+    std::string beside;  // a second capture, run interleaved with the first
+    std::vector<std::string> config_errors;
 };
 
 void add_bench_options(CLI::App& cmd, bench_state& s) {
     appliance_config& c = s.opt.config;
     s.opt.pcaps.resize(1);
+    cmd.add_option_function<std::string>(
+           "--config",
+           [&s](const std::string& path) {
+               config_result r = load_config_file(path);
+               if (!r.ok()) {
+                   s.config_errors = std::move(r.errors);
+                   return;
+               }
+               const bool kafka = s.opt.config.kafka.enabled;
+               s.opt.config = std::move(r.config);
+               s.opt.config.kafka.enabled = kafka;
+           },
+           "appliance configuration (its feeds, [tcp] sizes, rules); Kafka stays off")
+        ->type_name("FILE");
     cmd.add_option("--pcap", s.opt.pcaps[0], "capture to replay (e.g. from txgen)")->type_name("FILE")->required();
+    cmd.add_option("--beside", s.beside,
+                   "a second capture run interleaved with --pcap (A B A B ...), e.g. the same transactions "
+                   "over UDP beside TCP: both medians and the difference in ns per message are printed")
+        ->type_name("FILE");
     cmd.add_option("--duration", s.opt.duration_s, "seconds per run, 1..3600")
         ->type_name("S")->check(cli::in_range(1.0, 3600.0))->capture_default_str();
     cmd.add_option("--runs", s.runs, "runs, 1..99; medians are reported")
@@ -94,7 +119,8 @@ run_figures child_run(const appliance_options& opt) {
         try {
             appliance_result r = run_appliance(opt, {});
             const appliance_counters& c = r.counters;
-            f.tx_per_s = static_cast<double>(c.verdicts_consumed) / r.elapsed_s;
+            // Messages: verdicts, and on TCP feeds the responses' outcomes too.
+            f.tx_per_s = static_cast<double>(c.verdicts_consumed + c.outcomes_consumed) / r.elapsed_s;
             f.pps = static_cast<double>(c.dp.rx.rx_packets) / r.elapsed_s;
             f.p50 = c.latency.quantile(0.5);
             f.p99 = c.latency.quantile(0.99);
@@ -172,29 +198,12 @@ T median(std::vector<T> v) {
     return v[v.size() / 2];
 }
 
-int bench_command(bench_state& state, const std::vector<std::string>& eal) {
-    appliance_options& opt = state.opt;
-    appliance_config& c = opt.config;
-    c.dataplane.eal_args.insert(c.dataplane.eal_args.end(), eal.begin(), eal.end());
-    if (c.dataplane.workers > 1 && c.dataplane.rx_lcores == 0) c.dataplane.rx_lcores = 1;
-    const unsigned runs = state.runs;
-    const bool testpmd = state.testpmd;
+struct series_medians {
+    double tx = 0, pps = 0;
+    uint64_t p50 = 0, p99 = 0, p999 = 0;
+};
 
-    const uint64_t packets = pcap_packet_count(opt.pcaps[0]);
-    double ceiling = testpmd ? testpmd_rxonly_pps(opt.pcaps[0], opt.duration_s, packets) : 0;
-    if (testpmd) std::printf("testpmd rxonly on the same capture: %.0f packets/s\n", ceiling);
-    std::vector<run_figures> all;
-    for (unsigned i = 0; i < runs; ++i) {
-        run_figures f = child_run(opt);
-        std::printf("run %u: %.0f tx/s (%.0f packets/s)  p50 %llu ns  p99 %llu ns  p999 %llu ns  identities %s  per worker:",
-                    i + 1, f.tx_per_s, f.pps, static_cast<unsigned long long>(f.p50),
-                    static_cast<unsigned long long>(f.p99), static_cast<unsigned long long>(f.p999),
-                    f.identities ? "hold" : "BROKEN");
-        for (double w : f.per_worker) std::printf(" %.0f", w);
-        std::printf("\n");
-        std::fflush(stdout);
-        all.push_back(f);
-    }
+series_medians medians_of(const std::vector<run_figures>& all) {
     std::vector<double> tx, pps;
     std::vector<uint64_t> p50, p99, p999;
     for (const auto& f : all) {
@@ -204,17 +213,69 @@ int bench_command(bench_state& state, const std::vector<std::string>& eal) {
         p99.push_back(f.p99);
         p999.push_back(f.p999);
     }
-    std::printf("median of %u runs: %.0f tx/s with %u worker(s); p50 %llu ns p99 %llu ns p999 %llu ns; "
+    return {median(tx), median(pps), median(p50), median(p99), median(p999)};
+}
+
+void print_run(const char* label, unsigned i, const run_figures& f) {
+    std::printf("%srun %u: %.0f msg/s (%.0f packets/s)  p50 %llu ns  p99 %llu ns  p999 %llu ns  identities %s  per worker:",
+                label, i + 1, f.tx_per_s, f.pps, static_cast<unsigned long long>(f.p50),
+                static_cast<unsigned long long>(f.p99), static_cast<unsigned long long>(f.p999),
+                f.identities ? "hold" : "BROKEN");
+    for (double w : f.per_worker) std::printf(" %.0f", w);
+    std::printf("\n");
+    std::fflush(stdout);
+}
+
+// The --beside capture's medians, and the per-message difference of --pcap over it.
+void add_beside(nlohmann::ordered_json& line, const series_medians& a, const series_medians& b, unsigned runs) {
+    const double ns_a = a.tx > 0 ? 1e9 / a.tx : 0, ns_b = b.tx > 0 ? 1e9 / b.tx : 0;
+    std::printf("median of %u runs of --beside: %.0f msg/s; --pcap costs %.1f ns per message, --beside %.1f: "
+                "difference %+.1f ns per message\n",
+                runs, b.tx, ns_a, ns_b, ns_a - ns_b);
+    line["beside_tx_per_s"] = std::llround(b.tx);
+    line["beside_p99_ns"] = b.p99;
+    line["ns_per_message"] = std::round(ns_a * 10) / 10;
+    line["beside_ns_per_message"] = std::round(ns_b * 10) / 10;
+    line["difference_ns_per_message"] = std::round((ns_a - ns_b) * 10) / 10;
+}
+
+int bench_command(bench_state& state, const std::vector<std::string>& eal) {
+    if (!state.config_errors.empty()) {
+        for (const auto& e : state.config_errors) std::fprintf(stderr, "%s\n", e.c_str());
+        return 2;
+    }
+    appliance_options& opt = state.opt;
+    appliance_config& c = opt.config;
+    c.dataplane.eal_args.insert(c.dataplane.eal_args.end(), eal.begin(), eal.end());
+    if (c.dataplane.workers > 1 && c.dataplane.rx_lcores == 0) c.dataplane.rx_lcores = 1;
+    const unsigned runs = state.runs;
+    appliance_options beside = opt;
+    if (!state.beside.empty()) beside.pcaps = {state.beside};
+
+    const uint64_t packets = pcap_packet_count(opt.pcaps[0]);
+    double ceiling = state.testpmd ? testpmd_rxonly_pps(opt.pcaps[0], opt.duration_s, packets) : 0;
+    if (state.testpmd) std::printf("testpmd rxonly on the same capture: %.0f packets/s\n", ceiling);
+    std::vector<run_figures> all, all_beside;
+    for (unsigned i = 0; i < runs; ++i) {
+        all.push_back(child_run(opt));
+        print_run("", i, all.back());
+        if (state.beside.empty()) continue;
+        all_beside.push_back(child_run(beside));
+        print_run("--beside ", i, all_beside.back());
+    }
+    const series_medians m = medians_of(all);
+    std::printf("median of %u runs: %.0f msg/s with %u worker(s); p50 %llu ns p99 %llu ns p999 %llu ns; "
                 "testpmd ceiling %.0f packets/s\n",
-                runs, median(tx), c.dataplane.workers, static_cast<unsigned long long>(median(p50)),
-                static_cast<unsigned long long>(median(p99)), static_cast<unsigned long long>(median(p999)), ceiling);
-    const nlohmann::ordered_json line = {
-        {"tx_per_s", std::llround(median(tx))}, {"packets_per_s", std::llround(median(pps))},
-        {"workers", c.dataplane.workers},     {"rx_lcores", c.dataplane.rx_lcores},
-        {"p50_ns", median(p50)},              {"p99_ns", median(p99)},
-        {"p999_ns", median(p999)},            {"testpmd_rxonly_pps", std::llround(ceiling)},
-        {"runs", runs},                       {"duration_s", opt.duration_s},
-        {"burst", c.dataplane.burst},         {"spool", !opt.no_spool}};
+                runs, m.tx, c.dataplane.workers, static_cast<unsigned long long>(m.p50),
+                static_cast<unsigned long long>(m.p99), static_cast<unsigned long long>(m.p999), ceiling);
+    nlohmann::ordered_json line = {
+        {"tx_per_s", std::llround(m.tx)},  {"packets_per_s", std::llround(m.pps)},
+        {"workers", c.dataplane.workers}, {"rx_lcores", c.dataplane.rx_lcores},
+        {"p50_ns", m.p50},                {"p99_ns", m.p99},
+        {"p999_ns", m.p999},              {"testpmd_rxonly_pps", std::llround(ceiling)},
+        {"runs", runs},                   {"duration_s", opt.duration_s},
+        {"burst", c.dataplane.burst},     {"spool", !opt.no_spool}};
+    if (!state.beside.empty()) add_beside(line, m, medians_of(all_beside), runs);
     std::printf("%s\n", line.dump().c_str());
     return 0;
 }

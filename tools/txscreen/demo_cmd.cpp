@@ -158,7 +158,7 @@ void print_summary(const appliance_result& r, const label_eval& ev, unsigned wor
         appended += c.spool->appended[t];
         durable += c.spool->durable[t];
     }
-    std::printf("   spool          %s: %llu records in %llu Avro files, %llu durable (table=scored|alerts|rejects/dt=/hour=)\n",
+    std::printf("   spool          %s: %llu records in %llu Avro files, %llu durable (table=scored|alerts|rejects|outcomes/dt=/hour=)\n",
                 r.spool_dir.c_str(), static_cast<unsigned long long>(appended),
                 static_cast<unsigned long long>(c.spool ? c.spool->files_completed : 0),
                 static_cast<unsigned long long>(durable));

@@ -19,6 +19,7 @@
 #include "rules/detectors/card_testing.h"
 #include "rules/detectors/count_velocity.h"
 #include "rules/detectors/country_mismatch.h"
+#include "rules/detectors/decline_burst.h"
 #include "rules/detectors/detector.h"
 #include "rules/detectors/duplicate.h"
 #include "rules/detectors/event_time_ahead.h"
@@ -42,7 +43,8 @@
     row(high_risk_mcc)               \
     row(pattern_hit)                 \
     row(duplicate)                   \
-    row(event_time_ahead)
+    row(event_time_ahead)            \
+    row(decline_burst)
 
 namespace txscreen {
 

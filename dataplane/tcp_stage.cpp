@@ -1,0 +1,108 @@
+// The rx stage's TCP feeds (docs/feeds.md, "TCP feeds"): a segment of a feed's
+// connection goes to this lcore's tcp_tracker, which reassembles both directions and
+// frames messages; requests are decoded into the batch and screened like any feed
+// message, and recorded for pairing; responses are decoded apart, paired with their
+// request on the same connection, and each pair leaves as an outcome Txn for the
+// worker owning the card. No allocation, lock, syscall or exception here either.
+#include "dataplane/lcore_state.h"
+
+namespace txscreen {
+
+namespace {
+
+// ISO 8583 MTI digits as the dialect writes them: class (second digit) and function
+// (third). BCD packs "0210" into 0x02 0x10.
+struct mti_digits {
+    unsigned cls, function;
+};
+
+mti_digits peek_mti(const uint8_t* msg, std::size_t len, iso_dialect d) noexcept {
+    if (d == iso_dialect::bcd) return len >= 2 ? mti_digits{msg[0] & 0x0fu, msg[1] >> 4u} : mti_digits{0, 0};
+    return len >= 4 ? mti_digits{static_cast<unsigned>(msg[1] - '0'), static_cast<unsigned>(msg[2] - '0')}
+                    : mti_digits{0, 0};
+}
+
+}  // namespace
+
+void rx_tcp_events::message(unsigned feed, uint64_t flow_id, bool, const uint8_t* msg, std::size_t len) noexcept {
+    // Requests and responses are told apart by their MTI (an odd function digit is a
+    // response), not by direction: either side may originate (0420 from the issuer's
+    // side, network management both ways).
+    const mti_digits m = peek_mti(msg, len, _rx.ctx->cfg->feeds[feed].dialect);
+    if (m.cls == 8) [[unlikely]] {  // network management (0800 echo, sign-on): not a transaction
+        count_add(_rx.c.feed_messages);
+        count_add(_rx.c.network_messages);
+        return;
+    }
+    if (m.function & 1u)
+        _rx.on_response(feed, flow_id, msg, len);
+    else
+        _rx.on_request(feed, flow_id, msg, len);
+}
+
+void rx_tcp_events::flow_closed(unsigned feed, uint64_t flow_id) noexcept { _rx.pairing[feed]->drop_flow(flow_id); }
+
+packet_drop rx_lcore::process_segment(const l4_view& v, uint64_t) {
+    tcp_segment seg;
+    if (packet_drop d = parse_tcp(v, seg); d != packet_drop::none) [[unlikely]]
+        return d;
+    bool to_server = true;
+    const int f = tcp ? tcp->feed_of(seg, to_server) : -1;
+    if (f < 0) return packet_drop::not_feed;
+    const dp_feed_config& fc = ctx->cfg->feeds[static_cast<unsigned>(f)];
+    if (fc.vlan != 0 && fc.vlan != seg.vlan) return packet_drop::not_feed;
+    count_add(c.feed_packets);
+    tcp->on_segment(seg, static_cast<unsigned>(f), to_server, static_cast<uint64_t>(clock_ns), tcp_events_sink);
+    return packet_drop::none;
+}
+
+void rx_lcore::on_request(unsigned feed, uint64_t flow_id, const uint8_t* msg, std::size_t len) {
+    if (!decode_to_batch(feed, 0, msg, len, packet_tsc)) return;
+    batch_pending[batched] = pairing[feed]->add_request(flow_id, batch[batched], clock_ns);
+    batch_feed[batched] = static_cast<uint16_t>(feed);
+    commit_batch_slot();
+}
+
+void rx_lcore::on_response(unsigned feed, uint64_t flow_id, const uint8_t* msg, std::size_t len) {
+    count_add(c.feed_messages);
+    const reject_reason r = decode_iso8583_deferred(msg, len, iso[feed], response, response_pan);
+    response_pan.wipe();  // an echoed PAN is never used: the token comes from the request
+    if (r != reject_reason::none) [[unlikely]] {
+        reject(feed, 0, len, r, packet_tsc);
+        return;
+    }
+    count_add(c.responses);
+    response.feed_id = static_cast<uint16_t>(feed);
+    response.rx_tsc = packet_tsc;
+    response.rx_clock_ms = clock_ms;
+    pairing_table& p = *pairing[feed];
+    pair_result got = p.match_response(flow_id, response, clock_ns, outcome);
+    if (got == pair_result::token_pending) {
+        route_batch();  // tokenizes the batch, the request among it
+        got = p.match_response(flow_id, response, clock_ns, outcome);
+    }
+    if (got == pair_result::paired) stage_outcome();
+}
+
+void rx_lcore::stage_outcome() noexcept {
+    // Its request was routed already (its token was set when its batch was): on the
+    // same ring, the outcome reaches the worker after the request's verdict.
+    const unsigned w = static_cast<unsigned>((outcome.card_key() >> 32) % to_worker.size());
+    while (staged[w] == stage_capacity && !flush()) count_add(c.handoff_stalls);
+    stage[w][staged[w]++] = outcome;
+    count_add(c.outcomes);
+}
+
+void rx_lcore::tcp_housekeeping(bool idle_flows) noexcept {
+    for (std::size_t f = 0; f < pairing.size(); ++f)
+        if (pairing[f]) pairing[f]->expire(clock_ns);
+    if (idle_flows) tcp->expire(static_cast<uint64_t>(clock_ns), tcp_events_sink);
+}
+
+void rx_lcore::close_tcp() noexcept {
+    if (!tcp) return;
+    tcp->close_all(tcp_events_sink);
+    route_batch();
+}
+
+}  // namespace txscreen

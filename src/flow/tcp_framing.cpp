@@ -1,0 +1,124 @@
+#include "flow/tcp_framing.h"
+
+#include "common/pan_token.h"
+#include "common/reject.h"
+#include "common/txn.h"
+
+namespace txscreen {
+
+bool parse_tcp_framing(std::string_view name, tcp_framing_kind& out) noexcept {
+    if (name == "len2be") {
+        out = tcp_framing_kind::len2be;
+    } else if (name == "len2le") {
+        out = tcp_framing_kind::len2le;
+    } else if (name == "len4ascii") {
+        out = tcp_framing_kind::len4ascii;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+std::string_view tcp_framing_name(tcp_framing_kind k) noexcept {
+    switch (k) {
+        case tcp_framing_kind::len2le: return "len2le";
+        case tcp_framing_kind::len4ascii: return "len4ascii";
+        default: return "len2be";
+    }
+}
+
+uint32_t tcp_framing::read_length(const uint8_t* p) const noexcept {
+    switch (kind) {
+        case tcp_framing_kind::len2be: return uint32_t{p[0]} << 8 | p[1];
+        case tcp_framing_kind::len2le: return uint32_t{p[1]} << 8 | p[0];
+        default: break;
+    }
+    uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) {
+        const unsigned d = p[i] - unsigned{'0'};
+        if (d > 9) return 0;
+        v = v * 10 + d;
+    }
+    return v;
+}
+
+const char* tcp_framing::invalid_reason() const noexcept {
+    const uint32_t limit = kind == tcp_framing_kind::len4ascii ? 9999 : 65535;
+    if (max_message < iso_mti_bytes(dialect) + iso_bitmap_bytes(dialect))
+        return "max_message is shorter than an MTI and a bitmap";
+    if (uint64_t{header_bytes} + max_message > limit)
+        return "header_bytes + max_message exceeds what the length prefix can express";
+    return nullptr;
+}
+
+bool iso_mti_plausible(const uint8_t* p, iso_dialect d) noexcept {
+    unsigned version, cls, function, origin;
+    if (d == iso_dialect::bcd) {
+        version = p[0] >> 4, cls = p[0] & 0x0f, function = p[1] >> 4, origin = p[1] & 0x0f;
+    } else {
+        version = p[0] - unsigned{'0'}, cls = p[1] - unsigned{'0'};
+        function = p[2] - unsigned{'0'}, origin = p[3] - unsigned{'0'};
+    }
+    return version <= 2 && cls >= 1 && cls <= 8 && function <= 5 && origin <= 5;
+}
+
+bool iso_bitmap_plausible(const uint8_t* p, iso_dialect d) noexcept {
+    if (d != iso_dialect::hex_bitmap) {
+        uint8_t any = 0;
+        for (int i = 0; i < 8; ++i) any |= p[i];
+        return any != 0;
+    }
+    bool any = false;
+    for (int i = 0; i < 16; ++i) {
+        const uint8_t c = p[i];
+        const bool digit = c >= '0' && c <= '9';
+        const bool letter = (c | 0x20) >= 'a' && (c | 0x20) <= 'f';
+        if (!digit && !letter) return false;
+        any |= c != '0';
+    }
+    return any;
+}
+
+bool iso_structure_fits(const uint8_t* msg, std::size_t len, iso_dialect d) noexcept {
+    iso_decode_context ctx{nullptr, d, 0};
+    Txn scratch;
+    pan_stash pan{};
+    const reject_reason r = decode_iso8583_deferred(msg, len, ctx, scratch, pan);
+    pan.wipe();
+    switch (r) {
+        case reject_reason::iso_truncated:
+        case reject_reason::iso_bad_mti:
+        case reject_reason::iso_bad_bitmap:
+        case reject_reason::iso_bad_length_prefix:
+        case reject_reason::iso_trailing_bytes:
+        case reject_reason::iso_unsupported_field: return false;
+        default: return true;  // the fields fill the frame exactly; content is the decoder's business
+    }
+}
+
+boundary_check tcp_framing::check_one(const uint8_t* p, std::size_t avail, uint32_t& len) const noexcept {
+    const uint32_t prefix = prefix_bytes();
+    if (avail < prefix) return boundary_check::need_more;
+    len = read_length(p);
+    const uint32_t mti = iso_mti_bytes(dialect), bitmap = iso_bitmap_bytes(dialect);
+    if (!length_ok(len) || len - header_bytes < mti + bitmap) return boundary_check::no;
+    const std::size_t at = prefix + header_bytes;
+    if (avail < at + mti + bitmap) return boundary_check::need_more;
+    if (!iso_mti_plausible(p + at, dialect) || !iso_bitmap_plausible(p + at + mti, dialect))
+        return boundary_check::no;
+    return boundary_check::yes;
+}
+
+boundary_check tcp_framing::check_boundary(const uint8_t* p, std::size_t avail) const noexcept {
+    uint32_t len = 0;
+    const boundary_check first = check_one(p, avail, len);
+    if (first != boundary_check::yes) return first;
+    // Random bytes pass the MTI and bitmap test now and then (BCD often): the
+    // candidate's fields must also fill its frame exactly, which needs all of it.
+    const std::size_t next = prefix_bytes() + std::size_t{len};
+    if (avail < next) return boundary_check::need_more;
+    const bool fits = iso_structure_fits(p + prefix_bytes() + header_bytes, len - header_bytes, dialect);
+    return fits ? boundary_check::yes : boundary_check::no;
+}
+
+}  // namespace txscreen
