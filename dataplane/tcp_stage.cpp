@@ -87,6 +87,12 @@ void rx_lcore::on_response(unsigned feed, uint64_t flow_id, const uint8_t* msg, 
 void rx_lcore::stage_outcome() noexcept {
     // Its request was routed already (its token was set when its batch was): on the
     // same ring, the outcome reaches the worker after the request's verdict.
+    // The text a worker would screen stays empty: an outcome is not screened.
+    outcome.merchant_name.clear();
+    outcome.city.clear();
+    outcome.device_id.clear();
+    outcome.ip.clear();
+    outcome.email.clear();
     const unsigned w = static_cast<unsigned>((outcome.card_key() >> 32) % to_worker.size());
     while (staged[w] == stage_capacity && !flush()) count_add(c.handoff_stalls);
     stage[w][staged[w]++] = outcome;

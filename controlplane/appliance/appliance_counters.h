@@ -30,6 +30,7 @@ struct appliance_counters {
     std::map<std::string, uint64_t> rule_hits, alerts_by_rule;  // by rule name
     std::array<uint64_t, 16> category_hits{};               // by pattern category
     uint64_t screened = 0, screen_errors = 0;               // engines: txns scanned, scans failed
+    uint64_t declines = 0, declines_unplaced = 0;           // issuer declines into velocity: all, not placed
     uint32_t ruleset_version = 0, patterns_version = 0;
     lookup_scorer::table_fill velocity;
     std::array<std::array<uint64_t, 2>, 2> reloads{};       // [rules, patterns][ok, refused]

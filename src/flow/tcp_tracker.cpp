@@ -98,10 +98,12 @@ void tcp_tracker::on_segment(const tcp_segment& s, unsigned feed, bool to_server
     f.last_ns = now_ns;
     const unsigned dir = to_server ? 0 : 1;
     if (syn && !(s.flags & tcp_flag::ack)) [[unlikely]] {
-        // A SYN that is not a retransmission of this flow's own starts a new incarnation.
+        // A SYN that is not a retransmission of this flow's own starts a new incarnation;
+        // after the flow ended, any SYN does (a closed connection's SYN was answered long
+        // ago; a capture replayed in a loop reuses its ISNs).
         const tcp_stream& st = f.dir[dir];
         const bool same = st.synced() && st.start_seq() == s.seq + 1;
-        if (!same && (f.state == flow_state::closed || st.synced())) {
+        if (f.state == flow_state::closed || (!same && st.synced())) {
             if (f.state != flow_state::closed) end_flow(f, ev, nullptr);
             start_incarnation(f, feed);
         }
