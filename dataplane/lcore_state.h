@@ -117,9 +117,8 @@ struct alignas(64) rx_lcore {
     // Per batch slot: the pairing entry waiting for that request's token.
     pending_handle batch_pending[batch_capacity];
     uint16_t batch_feed[batch_capacity] = {};
-    Txn response;             // the response being paired (never scored)
+    Txn response;             // the response being paired, then its outcome (never scored)
     pan_stash response_pan;   // a response's echoed PAN: wiped, never tokenized
-    Txn outcome;
 
     void run();
     // One pass over this lcore's queues; returns the packets received.

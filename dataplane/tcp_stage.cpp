@@ -76,10 +76,11 @@ void rx_lcore::on_response(unsigned feed, uint64_t flow_id, const uint8_t* msg, 
     response.rx_tsc = packet_tsc;
     response.rx_clock_ms = clock_ms;
     pairing_table& p = *pairing[feed];
-    pair_result got = p.match_response(flow_id, response, clock_ns, outcome);
+    // Paired, the response becomes the outcome in place (no copy).
+    pair_result got = p.match_response(flow_id, response, clock_ns, response);
     if (got == pair_result::token_pending) {
         route_batch();  // tokenizes the batch, the request among it
-        got = p.match_response(flow_id, response, clock_ns, outcome);
+        got = p.match_response(flow_id, response, clock_ns, response);
     }
     if (got == pair_result::paired) stage_outcome();
 }
@@ -88,6 +89,7 @@ void rx_lcore::stage_outcome() noexcept {
     // Its request was routed already (its token was set when its batch was): on the
     // same ring, the outcome reaches the worker after the request's verdict.
     // The text a worker would screen stays empty: an outcome is not screened.
+    Txn& outcome = response;
     outcome.merchant_name.clear();
     outcome.city.clear();
     outcome.device_id.clear();

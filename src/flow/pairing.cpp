@@ -259,7 +259,7 @@ pair_result pairing_table::match_response(uint64_t flow_id, const Txn& response,
 
 void pairing_table::fill_outcome(const pending_request& req, const Txn& response, int64_t rx_ns,
                                  Txn& outcome) const noexcept {
-    outcome = response;  // the response's codes and rx fields (feed, sequence, clocks)
+    if (&outcome != &response) outcome = response;  // the response's codes and rx fields
     outcome.kind = txn_kind::outcome;
     outcome.request_mti = req.mti;
     outcome.request_rx_ns = req.request_rx_ns;
