@@ -28,6 +28,7 @@ namespace txscreen {
     X(gap_bytes)              /* sequence space skipped that no stored segment covered */      \
     X(gaps)                   /* holes given up on (per-flow cap, peer ACK past it, FIN/RST/idle/stop) */ \
     X(resyncs)                /* boundaries found by hunting (after pickup, gap or bad length) */ \
+    X(hunts_cut)              /* hunts that gave up a segment's bytes after 32 candidate walks (crafted streams) */ \
     X(messages)               /* messages delivered */                                         \
     X(partial_messages_dropped) /* messages cut by a gap, RST, memcap or end of flow */          \
     X(bad_length)             /* length prefixes of 0, beyond max_message or not digits */      \

@@ -109,7 +109,7 @@ boundary_check tcp_framing::check_one(const uint8_t* p, std::size_t avail, uint3
     return boundary_check::yes;
 }
 
-boundary_check tcp_framing::check_boundary(const uint8_t* p, std::size_t avail) const noexcept {
+boundary_check tcp_framing::check_boundary(const uint8_t* p, std::size_t avail, unsigned& walks) const noexcept {
     uint32_t len = 0;
     const boundary_check first = check_one(p, avail, len);
     if (first != boundary_check::yes) return first;
@@ -117,6 +117,7 @@ boundary_check tcp_framing::check_boundary(const uint8_t* p, std::size_t avail) 
     // candidate's fields must also fill its frame exactly, which needs all of it.
     const std::size_t next = prefix_bytes() + std::size_t{len};
     if (avail < next) return boundary_check::need_more;
+    ++walks;
     const bool fits = iso_structure_fits(p + prefix_bytes() + header_bytes, len - header_bytes, dialect);
     return fits ? boundary_check::yes : boundary_check::no;
 }

@@ -42,7 +42,13 @@ struct tcp_framing {
     uint32_t read_length(const uint8_t* p) const noexcept;
     bool length_ok(uint32_t len) const noexcept { return len > header_bytes && len - header_bytes <= max_message; }
     // Whether a frame plausibly starts at p, given the `avail` bytes from p on.
-    boundary_check check_boundary(const uint8_t* p, std::size_t avail) const noexcept;
+    // `walks` counts the candidates that needed the field-structure walk (the costly
+    // part: hunting bounds it per segment).
+    boundary_check check_boundary(const uint8_t* p, std::size_t avail, unsigned& walks) const noexcept;
+    boundary_check check_boundary(const uint8_t* p, std::size_t avail) const noexcept {
+        unsigned walks = 0;
+        return check_boundary(p, avail, walks);
+    }
     // nullptr when usable, else what is wrong (the prefix cannot express the lengths).
     const char* invalid_reason() const noexcept;
 

@@ -88,7 +88,7 @@ uint32_t tcp_stream::frame(const tcp_stream_env& env, const uint8_t* p, uint32_t
     for (;;) {
         if (hunting_) [[unlikely]] {
             const uint32_t from = pos;
-            pos = hunt(f, p, pos, n);
+            pos = hunt(f, p, pos, n, env.c);
             env.c.discarded_bytes += pos - from;
             if (hunting_) return pos;
             ++env.c.resyncs;
@@ -110,10 +110,20 @@ uint32_t tcp_stream::frame(const tcp_stream_env& env, const uint8_t* p, uint32_t
 // else where the undecided bytes start: the first candidate whose frame is not all
 // here yet. Candidates after an undecided one are still tried, so a false candidate
 // announcing a long frame does not hold up the true boundary behind it.
-uint32_t tcp_stream::hunt(const tcp_framing& f, const uint8_t* p, uint32_t pos, uint32_t n) noexcept {
+// A stream crafted to look like a message start at every few bytes would cost a field
+// walk of up to max_message bytes at each: after max_hunt_walks walks in one call the
+// bytes at hand are given up (counted) and hunting resumes with the next segment.
+uint32_t tcp_stream::hunt(const tcp_framing& f, const uint8_t* p, uint32_t pos, uint32_t n,
+                          tcp_counters& c) noexcept {
+    constexpr unsigned max_hunt_walks = 32;
     uint32_t undecided = n;
+    unsigned walks = 0;
     for (; pos < n; ++pos) {
-        const boundary_check r = f.check_boundary(p + pos, n - pos);
+        if (walks >= max_hunt_walks) [[unlikely]] {
+            ++c.hunts_cut;
+            return n;
+        }
+        const boundary_check r = f.check_boundary(p + pos, n - pos, walks);
         if (r == boundary_check::yes) {
             hunting_ = false;
             return pos;

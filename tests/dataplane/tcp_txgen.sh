@@ -42,11 +42,17 @@ for line in open(f"{w}/{name}-v.txt"):
     (outcomes if ' outcome=' in line else screened)[stan] += 1
 assert screened == intact, (name, sum(screened.values()), sum(intact.values()))
 assert sum(outcomes.values()) == r['paired']
+# Outcomes feed detection: the issuer's declines of a card under a card-testing attack
+# name `decline_burst` in the alerts of that card's later transactions.
+label_of = {l['stan']: l['label'] for l in labels}
+burst = [label_of.get(line.split()[0].split('/')[1]) for line in open(f"{w}/{name}-v.txt") if 'decline_burst=' in line]
+assert len(burst) >= 10 and burst.count('card_testing') >= 0.6 * len(burst), (name, len(burst), burst.count('card_testing'))
 lost = r['requests'] - r['requests_intact']
 print(f"ok: {name}: {r['requests']} requests, {lost} lost with {r['segments_lost']} lost segments "
       f"(gaps {t['gaps']}, gap bytes {t['gap_bytes']}, resyncs {t['resyncs']}), "
       f"{r['segments_reordered']} reordered, {r['segments_retransmitted']} retransmitted: "
-      f"{s['decoded']} screened once each, {t['paired']} paired, {t['declined']} declined")
+      f"{s['decoded']} screened once each, {t['paired']} paired, {t['declined']} declined; "
+      f"{len(burst)} alerts name decline_burst ({burst.count('card_testing')} on card-testing transactions)")
 PY
 }
 

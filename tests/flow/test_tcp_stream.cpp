@@ -235,6 +235,30 @@ TEST_CASE("a bad length is counted and framing resynchronises", "[unit][tcp]") {
     check_identity(t.tracker);
 }
 
+TEST_CASE("a stream crafted to look like message starts everywhere costs a bounded hunt", "[unit][tcp]") {
+    session t;
+    t.handshake();
+    // A zero length starts a hunt; then 100 candidates 14 bytes apart, each a length of
+    // 100, MTI "0200" and a bitmap naming field 2, whose LL prefix is the next
+    // candidate's length bytes: every one needs a field walk, none fits.
+    std::vector<uint8_t> stream = {0, 0};
+    for (int i = 0; i < 100; ++i) {
+        const uint8_t candidate[14] = {0, 100, '0', '2', '0', '0', 0x40, 0, 0, 0, 0, 0, 0, 0};
+        stream.insert(stream.end(), candidate, candidate + 14);
+    }
+    const std::size_t crafted = stream.size();
+    framed_stream valid = make_stream({}, 1, 3);
+    stream.insert(stream.end(), valid.bytes.begin(), valid.bytes.end());
+    t.send(true, stream, 0, crafted);
+    CHECK(t.c().hunts_cut == 1);  // 32 walks, then the rest of the segment was given up
+    CHECK(t.c().discarded_bytes == crafted);
+    t.send(true, stream, crafted, stream.size() - crafted);
+    REQUIRE(t.rec.messages.size() == 3);  // the next segment's messages are found again
+    CHECK(t.rec.messages[0].bytes == valid.messages[0]);
+    CHECK(t.c().resyncs == 1);
+    check_identity(t.tracker);
+}
+
 TEST_CASE("an RST mid-message drops the partial message and ends the flow", "[unit][tcp]") {
     session t;
     t.handshake();

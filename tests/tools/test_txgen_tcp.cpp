@@ -5,6 +5,7 @@
 // retransmitted counts equal what the capture shows.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <climits>
 #include <fstream>
 #include <map>
@@ -242,6 +243,64 @@ TEST_CASE("TCP with len4ascii, hex bitmaps, one message per segment and unanswer
     CHECK(rep.declined > rep.responses / 5);
     const decode_totals got = check_capture(dir, run);
     CHECK(got.straddling == 0);
+}
+
+namespace {
+
+// Capture times of the request segments, oldest first, and the most requests ever in
+// flight (whole on the capture, response not yet whole).
+struct request_pacing {
+    std::vector<int64_t> segment_us;
+    int64_t in_flight_max = 0;
+};
+
+request_pacing pacing_of(const run_output& run, const std::string& pcap) {
+    const tcp_options& t = run.opts.tcp;
+    const auto cap = txgen_test::read_tcp_pcap(pcap, t.ends.server_port);
+    request_pacing p;
+    std::vector<std::pair<int64_t, int>> completions;  // (capture time, +1 request / -1 response)
+    for (const auto& [port, conn] : cap.connections) {
+        for (const auto& [offset, us] : conn.dir[0].segment_us) p.segment_us.push_back(us);
+        for (int from_server = 0; from_server < 2; ++from_server)
+            for (const auto& m : txgen_test::decode_stream(conn.dir[from_server], t.framing, t.header_bytes,
+                                                           run.opts.feed.dialect).messages)
+                completions.push_back({m.complete_us, from_server ? -1 : 1});
+    }
+    std::sort(p.segment_us.begin(), p.segment_us.end());
+    std::sort(completions.begin(), completions.end());
+    int64_t in_flight = 0;
+    for (const auto& [us, step] : completions) p.in_flight_max = std::max(p.in_flight_max, in_flight += step);
+    return p;
+}
+
+}  // namespace
+
+TEST_CASE("TCP requests follow their event times at the event rate, responses their requests",
+          "[unit][txgen][tcp]") {
+    // 20,000 transactions at 10,000/s are 2 s of traffic (10:00 UTC: the diurnal
+    // factor is 1; no fraud scenarios, whose own timescales run to the hour). A
+    // generator clock that rounded each sub-ms gap away put them all in ~0.1 s, with
+    // every request awaiting its response at once.
+    temp_dir dir;
+    const run_output run = run_tcp(dir, {"--count", "20000", "--event-rate", "10000", "--seed", "9", "--fraud-rate",
+                                         "0", "--start", "2026-11-01T10:00:00Z"});
+    const request_pacing p = pacing_of(run, dir.file("tcp.pcap"));
+    REQUIRE(p.segment_us.size() > 1000);
+    const int64_t span_us = p.segment_us.back() - p.segment_us.front();
+    CHECK(span_us > 1'600'000);
+    CHECK(span_us < 2'400'000);
+    // No 100 ms holds more than 3 times its share of the request segments.
+    std::map<int64_t, uint64_t> per_window;
+    for (int64_t us : p.segment_us) ++per_window[(us - p.segment_us.front()) / 100'000];
+    const double share = static_cast<double>(p.segment_us.size()) / (static_cast<double>(span_us) / 100'000.0);
+    for (const auto& [window, n] : per_window) {
+        INFO("100 ms window " << window);
+        CHECK(static_cast<double>(n) < 3 * share);
+    }
+    // In flight: the rate times the longest wait (300 ms response + 10 ms coalescing), and some.
+    CHECK(p.in_flight_max < static_cast<int64_t>(10'000 * 0.310 * 1.5));
+    CHECK(p.in_flight_max > static_cast<int64_t>(10'000 * 0.020));  // responses take 20 ms at least
+    check_capture(dir, run);
 }
 
 TEST_CASE("TCP output is deterministic per seed", "[unit][txgen][tcp]") {

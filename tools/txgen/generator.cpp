@@ -392,7 +392,10 @@ bool generator::next(generated_txn& out) {
         assign_ids(out.txn);
         --_normal_left;
         const double dt = r.exponential() / (_config.event_rate * rate_factor(tn)) * 1000.0;
-        _next_normal_ms = tn + static_cast<int64_t>(std::llround(dt));
+        const double due_ms = dt + _normal_carry_ms;
+        const auto whole_ms = static_cast<int64_t>(due_ms);  // due_ms >= 0: truncation is floor
+        _normal_carry_ms = due_ms - static_cast<double>(whole_ms);
+        _next_normal_ms = tn + whole_ms;
     } else {
         return false;  // unreachable while the plan's counts add up
     }
