@@ -66,6 +66,12 @@ dialect = "binary"
 EOF
 check clean "$work/c.toml" --seed 21
 check faults "$work/c.toml" --seed 22 --tcp-loss 0.02 --tcp-reorder 0.02 --tcp-retransmit 0.02
+# Outcomes reach the worker owning the card after its request: 2 workers give the
+# verdicts of 1, decline_burst included.
+timeout 120 "$txscreen" run --config "$work/c.toml" --pcap "$work/faults.pcap" --quiet --spool "$work/spool-2w" \
+  --workers 2 --rx-lcores 1 --verdicts-out "$work/faults-2w.txt" || fail "2 workers: txscreen run failed"
+cmp -s <(sort "$work/faults-v.txt") <(sort "$work/faults-2w.txt") || fail "1 and 2 workers disagree on a TCP feed"
+echo "ok: faults: 1 and 2 workers give identical verdicts and outcomes"
 
 cat > "$work/c6.toml" <<'EOF'
 [[feed]]
