@@ -6,24 +6,16 @@ set -euo pipefail
 txgen=$1 txscreen=$2
 [[ $EUID == 0 ]] || { echo "SKIP: needs root (a network namespace and a veth pair)"; exit 77; }
 work=$(mktemp -d /tmp/txscreen-live.XXXXXX)
-ns=txs-live-$$ host=txl$$a peer=txl$$b
+source "$(dirname "$0")/veth_lib.sh"
 cleanup() {
   [[ -n ${pid:-} ]] && kill "$pid" 2>/dev/null || true
-  ip link del "$host" 2>/dev/null || true
-  ip netns del "$ns" 2>/dev/null || true
+  veth_cleanup
   rm -rf "$work"
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
-ip netns add "$ns"
-ip link add "$host" type veth peer name "$peer"
-ip link set "$peer" netns "$ns"
-ip addr add 10.213.0.1/29 dev "$host"
-ip link set "$host" up
-ip netns exec "$ns" ip addr add 10.213.0.2/29 dev "$peer"
-ip netns exec "$ns" ip link set "$peer" up
-ip netns exec "$ns" ip link set lo up
+veth_setup l 10.213.0
 # Send to a neighbour address that is not the host's own: the host stack drops the
 # frames quietly (no ICMP port-unreachable storm) while af_packet still sees them all.
 ip netns exec "$ns" ip neigh replace 10.213.0.3 lladdr "$(cat /sys/class/net/$host/address)" dev "$peer"

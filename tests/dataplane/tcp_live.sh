@@ -8,26 +8,18 @@ txscreen=$1
 here=$(cd "$(dirname "$0")" && pwd)
 [[ $EUID == 0 ]] || { echo "SKIP: needs root (a network namespace and a veth pair)"; exit 77; }
 work=$(mktemp -d /tmp/txscreen-tcplive.XXXXXX)
-ns=txs-tcp-$$ host=txt$$a peer=txt$$b port=8583
-conns=3 reqs=100
+port=8583 conns=3 reqs=100
+source "$here/veth_lib.sh"
 cleanup() {
   [[ -n ${pid:-} ]] && kill "$pid" 2>/dev/null || true
   [[ -n ${server:-} ]] && kill "$server" 2>/dev/null || true
-  ip link del "$host" 2>/dev/null || true
-  ip netns del "$ns" 2>/dev/null || true
+  veth_cleanup
   rm -rf "$work"
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
-ip netns add "$ns"
-ip link add "$host" type veth peer name "$peer"
-ip link set "$peer" netns "$ns"
-ip addr add 10.214.0.1/29 dev "$host"
-ip link set "$host" up
-ip netns exec "$ns" ip addr add 10.214.0.2/29 dev "$peer"
-ip netns exec "$ns" ip link set "$peer" up
-ip netns exec "$ns" ip link set lo up
+veth_setup t 10.214.0
 
 cat > "$work/c.toml" <<TOML
 [[feed]]
