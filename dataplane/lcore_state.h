@@ -114,11 +114,19 @@ struct alignas(64) rx_lcore {
     std::unique_ptr<tcp_tracker> tcp;
     std::vector<std::unique_ptr<pairing_table>> pairing;  // per feed: null for UDP feeds
     rx_tcp_events tcp_events_sink{*this};
-    // Per batch slot: the pairing entry waiting for that request's token.
-    pending_handle batch_pending[batch_capacity];
+    // Per batch slot: the TCP connection of a request (0: not a TCP request), its feed
+    // and receive time, for pairing once the batch is tokenized.
+    uint64_t batch_flow[batch_capacity] = {};
     uint16_t batch_feed[batch_capacity] = {};
-    Txn response;             // the response being paired, then its outcome (never scored)
-    pan_stash response_pan;   // a response's echoed PAN: wiped, never tokenized
+    int64_t batch_ns[batch_capacity] = {};
+    // Responses decoded since the batch was last routed, each becoming its outcome in
+    // place when paired (never scored).
+    static constexpr unsigned response_capacity = 16;
+    unsigned queued_responses = 0;
+    Txn responses[response_capacity];
+    uint64_t response_flow[response_capacity] = {};
+    int64_t response_ns[response_capacity] = {};
+    pan_stash response_pan;  // a response's echoed PAN: wiped, never tokenized
 
     void run();
     // One pass over this lcore's queues; returns the packets received.
@@ -128,7 +136,8 @@ struct alignas(64) rx_lcore {
     packet_drop process_segment(const l4_view& v, uint64_t tsc);
     void on_request(unsigned feed, uint64_t flow_id, const uint8_t* msg, std::size_t len);
     void on_response(unsigned feed, uint64_t flow_id, const uint8_t* msg, std::size_t len);
-    void stage_outcome() noexcept;
+    void record_request(unsigned batch_slot) noexcept;
+    void pair_responses() noexcept;
     // Expires pending requests past the response timeout (a bounded number per call),
     // and with `idle_flows` connections past the idle timeout.
     void tcp_housekeeping(bool idle_flows) noexcept;
@@ -144,8 +153,11 @@ struct alignas(64) rx_lcore {
     // The receive clock of `m` in epoch ns: its capture time when `capture_clock`,
     // else `host_ns`.
     int64_t receive_clock_ns(const rte_mbuf* m, bool capture_clock, int64_t host_ns) const noexcept;
-    // Tokenizes the batch and stages each Txn for the worker owning its card.
+    // Tokenizes the batch and stages each Txn for the worker owning its card, then
+    // pairs the responses decoded meanwhile and stages their outcomes.
     void route_batch() noexcept;
+    void route_requests() noexcept;
+    void stage_for_worker(const Txn& t) noexcept;
     // Moves staged Txns to worker rings; returns false while some could not be moved.
     bool flush() noexcept;
     // Copies each sequencer's (and TCP feed's) counters into `published` (every 1024

@@ -52,6 +52,7 @@ bool rx_lcore::decode_to_batch(unsigned feed, uint64_t seq, const uint8_t* msg, 
     t.feed_seq = seq;
     t.rx_tsc = tsc;
     t.rx_clock_ms = clock_ms;
+    batch_flow[batched] = 0;  // not a TCP request (on_request says otherwise)
     return true;
 }
 
@@ -64,23 +65,30 @@ void rx_lcore::deliver(unsigned feed, uint64_t seq, const uint8_t* msg, std::siz
 }
 
 void rx_lcore::route_batch() noexcept {
-    if (batched == 0) return;
+    if (batched) route_requests();
+    if (queued_responses) [[unlikely]]
+        pair_responses();  // after the requests: an outcome follows its request to the worker
+}
+
+void rx_lcore::route_requests() noexcept {
     tokenizer->tokenize_stashed(batch_pan, batch, batched);  // wipes the stashes
     for (unsigned i = 0; i < batched; ++i) {
-        if (batch_pending[i]) [[unlikely]] {  // a TCP request awaiting its response
-            pairing[batch_feed[i]]->set_token(batch_pending[i], batch[i].card_token);
-            batch_pending[i] = {};
-        }
-        // The token is uniform: its high word picks the shard owning the card.
-        const unsigned w = static_cast<unsigned>((batch[i].card_key() >> 32) % to_worker.size());
-        if (staged[w] == stage_capacity) [[unlikely]] {
-            // More messages for one worker than the stage holds: push to the ring now,
-            // waiting for the worker if needed (backpressure, nothing dropped).
-            while (!flush()) count_add(c.handoff_stalls);
-        }
-        stage[w][staged[w]++] = batch[i];
+        if (batch_flow[i]) [[unlikely]]
+            record_request(i);  // a TCP request: its response will pair with it
+        stage_for_worker(batch[i]);
     }
     batched = 0;
+}
+
+void rx_lcore::stage_for_worker(const Txn& t) noexcept {
+    // The token is uniform: its high word picks the shard owning the card.
+    const unsigned w = static_cast<unsigned>((t.card_key() >> 32) % to_worker.size());
+    if (staged[w] == stage_capacity) [[unlikely]] {
+        // More messages for one worker than the stage holds: push to the ring now,
+        // waiting for the worker if needed (backpressure, nothing dropped).
+        while (!flush()) count_add(c.handoff_stalls);
+    }
+    stage[w][staged[w]++] = t;
 }
 
 void rx_lcore::process_datagram(unsigned feed, unsigned line, const uint8_t* p, uint16_t n, uint64_t tsc) {

@@ -40,7 +40,10 @@ void rx_tcp_events::message(unsigned feed, uint64_t flow_id, bool, const uint8_t
         _rx.on_request(feed, flow_id, msg, len);
 }
 
-void rx_tcp_events::flow_closed(unsigned feed, uint64_t flow_id) noexcept { _rx.pairing[feed]->drop_flow(flow_id); }
+void rx_tcp_events::flow_closed(unsigned feed, uint64_t flow_id) noexcept {
+    _rx.route_batch();  // the flow's last requests and responses pair before it is dropped
+    _rx.pairing[feed]->drop_flow(flow_id);
+}
 
 packet_drop rx_lcore::process_segment(const l4_view& v, uint64_t) {
     tcp_segment seg;
@@ -56,49 +59,62 @@ packet_drop rx_lcore::process_segment(const l4_view& v, uint64_t) {
     return packet_drop::none;
 }
 
+// Requests and responses are paired when the batch is routed (route_batch): the
+// requests once tokenized, then the responses, their index slots and entries
+// prefetched meanwhile (a pending table far larger than the cache costs two misses
+// per lookup otherwise).
 void rx_lcore::on_request(unsigned feed, uint64_t flow_id, const uint8_t* msg, std::size_t len) {
     if (!decode_to_batch(feed, 0, msg, len, packet_tsc)) return;
-    batch_pending[batched] = pairing[feed]->add_request(flow_id, batch[batched], clock_ns);
+    batch_flow[batched] = flow_id;
     batch_feed[batched] = static_cast<uint16_t>(feed);
+    batch_ns[batched] = clock_ns;
+    pairing[feed]->prefetch_key(flow_id, batch[batched]);
     commit_batch_slot();
+}
+
+void rx_lcore::record_request(unsigned i) noexcept {
+    pairing_table& p = *pairing[batch_feed[i]];
+    p.set_token(p.add_request(batch_flow[i], batch[i], batch_ns[i]), batch[i].card_token);
 }
 
 void rx_lcore::on_response(unsigned feed, uint64_t flow_id, const uint8_t* msg, std::size_t len) {
     count_add(c.feed_messages);
-    const reject_reason r = decode_iso8583_deferred(msg, len, iso[feed], response, response_pan);
+    Txn& r = responses[queued_responses];
+    const reject_reason why = decode_iso8583_deferred(msg, len, iso[feed], r, response_pan);
     response_pan.wipe();  // an echoed PAN is never used: the token comes from the request
-    if (r != reject_reason::none) [[unlikely]] {
-        reject(feed, 0, len, r, packet_tsc);
+    if (why != reject_reason::none) [[unlikely]] {
+        reject(feed, 0, len, why, packet_tsc);
         return;
     }
     count_add(c.responses);
-    response.feed_id = static_cast<uint16_t>(feed);
-    response.rx_tsc = packet_tsc;
-    response.rx_clock_ms = clock_ms;
-    pairing_table& p = *pairing[feed];
-    // Paired, the response becomes the outcome in place (no copy).
-    pair_result got = p.match_response(flow_id, response, clock_ns, response);
-    if (got == pair_result::token_pending) {
-        route_batch();  // tokenizes the batch, the request among it
-        got = p.match_response(flow_id, response, clock_ns, response);
-    }
-    if (got == pair_result::paired) stage_outcome();
+    r.feed_id = static_cast<uint16_t>(feed);
+    r.rx_tsc = packet_tsc;
+    r.rx_clock_ms = clock_ms;
+    response_flow[queued_responses] = flow_id;
+    response_ns[queued_responses] = clock_ns;
+    pairing[feed]->prefetch_key(flow_id, r);
+    if (++queued_responses == response_capacity) route_batch();
 }
 
-void rx_lcore::stage_outcome() noexcept {
-    // Its request was routed already (its token was set when its batch was): on the
-    // same ring, the outcome reaches the worker after the request's verdict.
-    // The text a worker would screen stays empty: an outcome is not screened.
-    Txn& outcome = response;
-    outcome.merchant_name.clear();
-    outcome.city.clear();
-    outcome.device_id.clear();
-    outcome.ip.clear();
-    outcome.email.clear();
-    const unsigned w = static_cast<unsigned>((outcome.card_key() >> 32) % to_worker.size());
-    while (staged[w] == stage_capacity && !flush()) count_add(c.handoff_stalls);
-    stage[w][staged[w]++] = outcome;
-    count_add(c.outcomes);
+void rx_lcore::pair_responses() noexcept {
+    for (unsigned i = 0; i < queued_responses; ++i)
+        pairing[responses[i].feed_id]->prefetch_entry(response_flow[i], responses[i]);
+    for (unsigned i = 0; i < queued_responses; ++i) {
+        Txn& r = responses[i];
+        // Paired, the response becomes its outcome in place; its request was routed
+        // already, so on the same ring the outcome reaches the worker after its verdict.
+        if (pairing[r.feed_id]->match_response(response_flow[i], r, response_ns[i], r) != pair_result::paired)
+            continue;
+        // The text a worker would screen stays empty: an outcome is not screened.
+        r.merchant_name.clear();
+        r.city.clear();
+        r.device_id.clear();
+        r.ip.clear();
+        r.email.clear();
+        stage_for_worker(r);
+        count_add(c.outcomes);
+    }
+    queued_responses = 0;
 }
 
 void rx_lcore::tcp_housekeeping(bool idle_flows) noexcept {

@@ -111,6 +111,17 @@ uint32_t pairing_table::hash_of(const key& k) noexcept {
     return static_cast<uint32_t>(mix(sum, sum >> 29));
 }
 
+void pairing_table::prefetch_key(uint64_t flow_id, const Txn& message) const noexcept {
+    key k;
+    if (k.from_txn(flow_id, message)) _by_key.prefetch(hash_of(k));
+}
+
+void pairing_table::prefetch_entry(uint64_t flow_id, const Txn& message) const noexcept {
+    key k;
+    if (k.from_txn(flow_id, message))
+        _by_key.for_each_candidate(hash_of(k), [&](uint32_t e) { __builtin_prefetch(&_entries[e]); });
+}
+
 uint32_t pairing_table::find_key(const key& k, uint32_t hash) const noexcept {
     return _by_key.find(hash, [&](uint32_t e) { return k.matches(_entries[e]); });
 }

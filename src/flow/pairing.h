@@ -107,6 +107,12 @@ public:
     // `outcome` may be `response` itself.
     pair_result match_response(uint64_t flow_id, const Txn& response, int64_t rx_ns, Txn& outcome) noexcept;
 
+    // Cache warming for a burst of messages (the rx stage decodes a burst, then pairs
+    // it): prefetch_key starts loading the index slot of the message's key;
+    // prefetch_entry, called later, the pending request that slot names.
+    void prefetch_key(uint64_t flow_id, const Txn& message) const noexcept;
+    void prefetch_entry(uint64_t flow_id, const Txn& message) const noexcept;
+
     // Frees pending requests older than the timeout, oldest first, at most
     // expire_batch of them (call it every poll); returns how many. Requests are
     // looked at in arrival order: one received out of time order waits for those

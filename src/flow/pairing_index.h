@@ -30,6 +30,15 @@ public:
         }
     }
     uint32_t entry_at(uint32_t pos) const noexcept { return _slots[pos].entry; }
+
+    // Starts loading the slot `hash` lands in (a lookup soon after finds it in cache).
+    void prefetch(uint32_t hash) const noexcept { __builtin_prefetch(&_slots[hash & _mask]); }
+    // Calls fn(entry) for each entry in the run `hash` lands in that has this hash.
+    template <class Fn>
+    void for_each_candidate(uint32_t hash, Fn&& fn) const noexcept {
+        for (uint32_t i = hash & _mask; _slots[i].entry != npos; i = (i + 1) & _mask)
+            if (_slots[i].hash == hash) fn(_slots[i].entry);
+    }
     void set_entry(uint32_t pos, uint32_t entry) noexcept { _slots[pos].entry = entry; }
 
     // The caller keeps at most `entries` (the constructor's) in the index.
