@@ -1,5 +1,8 @@
 #include "flow/tcp_framing.h"
 
+#include <stdexcept>
+#include <string>
+
 #include "common/pan_token.h"
 #include "common/reject.h"
 #include "common/txn.h"
@@ -120,6 +123,32 @@ boundary_check tcp_framing::check_boundary(const uint8_t* p, std::size_t avail, 
     ++walks;
     const bool fits = iso_structure_fits(p + prefix_bytes() + header_bytes, len - header_bytes, dialect);
     return fits ? boundary_check::yes : boundary_check::no;
+}
+
+void append_tcp_frame(std::vector<uint8_t>& out, const uint8_t* msg, std::size_t len, const tcp_framing& f) {
+    const std::size_t counted = f.header_bytes + len;
+    const std::size_t most = f.kind == tcp_framing_kind::len4ascii ? 9999 : 65535;
+    if (counted > most)
+        throw std::length_error("a " + std::to_string(counted) + "-byte frame exceeds " +
+                                std::string(tcp_framing_name(f.kind)) + "'s maximum " + std::to_string(most));
+    switch (f.kind) {
+        case tcp_framing_kind::len2be:
+            out.push_back(static_cast<uint8_t>(counted >> 8));
+            out.push_back(static_cast<uint8_t>(counted));
+            break;
+        case tcp_framing_kind::len2le:
+            out.push_back(static_cast<uint8_t>(counted));
+            out.push_back(static_cast<uint8_t>(counted >> 8));
+            break;
+        case tcp_framing_kind::len4ascii:
+            for (std::size_t div = 1000; div > 0; div /= 10) out.push_back(static_cast<uint8_t>('0' + counted / div % 10));
+            break;
+    }
+    if (f.header_bytes > 0) {
+        out.push_back(0x60);
+        out.insert(out.end(), f.header_bytes - 1u, 0);
+    }
+    out.insert(out.end(), msg, msg + len);
 }
 
 }  // namespace txscreen

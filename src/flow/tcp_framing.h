@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "codec/iso8583.h"
 
@@ -55,6 +56,13 @@ struct tcp_framing {
 private:
     boundary_check check_one(const uint8_t* p, std::size_t avail, uint32_t& len) const noexcept;
 };
+
+// ---- builder (txgen, tests)
+
+// Appends length prefix + header + message for `f` to `out`: the length counts header
+// and message; the header is 0x60 then zeros (a TPDU's ID byte, so it never reads as
+// a length). Throws std::length_error when the prefix cannot express the length.
+void append_tcp_frame(std::vector<uint8_t>& out, const uint8_t* msg, std::size_t len, const tcp_framing& f);
 
 // ISO 8583 MTI / primary bitmap plausibility (p holds at least 4 bytes / the bitmap).
 bool iso_mti_plausible(const uint8_t* p, iso_dialect d) noexcept;

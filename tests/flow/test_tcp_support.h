@@ -54,22 +54,10 @@ inline std::vector<uint8_t> iso_message(unsigned i, iso_dialect d = iso_dialect:
     return out;
 }
 
-// Prefix + header + message for framing f (the header is 0x5a bytes).
+// Prefix + header + message for framing f.
 inline std::vector<uint8_t> framed(const tcp_framing& f, const std::vector<uint8_t>& msg) {
-    const uint32_t len = static_cast<uint32_t>(msg.size()) + f.header_bytes;
     std::vector<uint8_t> out;
-    switch (f.kind) {
-        case tcp_framing_kind::len2be: out = {static_cast<uint8_t>(len >> 8), static_cast<uint8_t>(len)}; break;
-        case tcp_framing_kind::len2le: out = {static_cast<uint8_t>(len), static_cast<uint8_t>(len >> 8)}; break;
-        case tcp_framing_kind::len4ascii: {
-            char d[5];
-            std::snprintf(d, sizeof d, "%04u", len);
-            out.assign(d, d + 4);
-            break;
-        }
-    }
-    out.insert(out.end(), f.header_bytes, 0x5a);
-    out.insert(out.end(), msg.begin(), msg.end());
+    append_tcp_frame(out, msg.data(), msg.size(), f);
     return out;
 }
 

@@ -17,7 +17,7 @@
 
 #include "codec/iso8583.h"
 #include "common/pan_token.h"
-#include "tools/txgen/stream_framing.h"
+#include "flow/tcp_framing.h"
 #include "tools/txgen/wire_bytes.h"
 
 namespace txgen_test {
@@ -163,12 +163,12 @@ struct stream_result {
 };
 
 // Reassembles one direction and decodes its messages (see the file comment).
-inline stream_result decode_stream(const captured_direction& d, txscreen::txgen::stream_framing framing,
+inline stream_result decode_stream(const captured_direction& d, txscreen::tcp_framing_kind framing,
                                    std::size_t header_bytes, txscreen::iso_dialect dialect) {
     using namespace txscreen;
     static const pan_tokenizer tok(std::string("txgen-tcp-test-key-0123456789abc"));
     const iso_decode_context ctx{&tok, dialect, 1793491200000};
-    const std::size_t prefix = txgen::length_prefix_bytes(framing);
+    const std::size_t prefix = framing == tcp_framing_kind::len4ascii ? 4 : 2;
     stream_result res;
     // Contiguous runs of received bytes.
     std::vector<std::pair<uint64_t, std::vector<uint8_t>>> runs;
@@ -186,9 +186,9 @@ inline stream_result decode_stream(const captured_direction& d, txscreen::txgen:
     auto length_at = [&](const std::vector<uint8_t>& b, std::size_t p) -> std::size_t {
         const uint8_t* q = b.data() + p;
         switch (framing) {
-            case txgen::stream_framing::len2be: return std::size_t{q[0]} << 8 | q[1];
-            case txgen::stream_framing::len2le: return std::size_t{q[1]} << 8 | q[0];
-            case txgen::stream_framing::len4ascii:
+            case tcp_framing_kind::len2be: return std::size_t{q[0]} << 8 | q[1];
+            case tcp_framing_kind::len2le: return std::size_t{q[1]} << 8 | q[0];
+            case tcp_framing_kind::len4ascii:
                 for (int i = 0; i < 4; ++i)
                     if (q[i] < '0' || q[i] > '9') return 0;
                 return (q[0] - '0') * 1000u + (q[1] - '0') * 100u + (q[2] - '0') * 10u + (q[3] - '0');

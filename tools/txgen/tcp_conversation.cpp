@@ -5,7 +5,7 @@
 #include <limits>
 #include <stdexcept>
 
-#include "tools/txgen/stream_framing.h"
+#include "flow/tcp_framing.h"
 
 namespace txscreen::txgen {
 
@@ -92,13 +92,13 @@ void tcp_conversation::add(clear_txn request, std::string_view label, std::strin
         r.response_code = outcome.response_code;
         _msg.clear();
         encode_iso8583(build_response(request, outcome), _dialect, _msg);
-        append_framed(r.response, _msg.data(), _msg.size(), _opts.framing, _opts.header_bytes);
+        append_tcp_frame(r.response, _msg.data(), _msg.size(), stream_framing());
         r.response_time_us = outcome.latency_us;
     }
     _msg.clear();
     encode_iso8583(request, _dialect, _msg);
     _framed.clear();
-    append_framed(_framed, _msg.data(), _msg.size(), _opts.framing, _opts.header_bytes);
+    append_tcp_frame(_framed, _msg.data(), _msg.size(), stream_framing());
     ++_report.requests;
     deliver(conn, false, _framed, txn, t);  // may retire r: not used after this
 }

@@ -73,6 +73,13 @@ private:
     txn_record& record(uint64_t txn);
     void retire_finished();
     void count_final(const txn_record& r);
+    // The framing of both directions' byte streams.
+    tcp_framing stream_framing() const noexcept {
+        tcp_framing f;
+        f.kind = _opts.framing;
+        f.header_bytes = static_cast<uint16_t>(_opts.header_bytes);
+        return f;
+    }
 
     tcp_options _opts;
     iso_dialect _dialect;

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "tools/txgen/issuer.h"
-#include "tools/txgen/stream_framing.h"
+#include "flow/tcp_framing.h"
 #include "tools/txgen/tcp_connection.h"
 #include "tools/txgen/tcp_frame.h"
 
@@ -14,7 +14,7 @@ namespace txscreen::txgen {
 struct tcp_options {
     tcp_endpoints ends;                 // addresses, --tcp-port, --ipv6, --vlan
     unsigned connections = 4;
-    stream_framing framing = stream_framing::len2be;
+    tcp_framing_kind framing = tcp_framing_kind::len2be;
     unsigned header_bytes = 0;          // network header after the length prefix
     unsigned mss = 0;                   // 0: 1460 over IPv4, 1440 over IPv6
     int64_t coalesce_us = 10'000;       // a direction's bytes wait at most this long to fill a segment

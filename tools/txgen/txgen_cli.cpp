@@ -6,7 +6,7 @@
 #include "codec/feed_defaults.h"
 #include "codec/iso8583.h"
 #include "tools/cli_app.h"
-#include "tools/txgen/stream_framing.h"
+#include "flow/tcp_framing.h"
 #include "tools/txgen/time_text.h"
 
 namespace txscreen::txgen {
@@ -275,7 +275,7 @@ std::string finish_tcp(const CLI::App& app, txgen_options& o, const parse_state&
     if (std::string n = first_given(app, p.udp_only); !n.empty()) return n + " applies to --transport udp only";
     if (o.feed.format != payload_format::iso8583) return "--transport tcp carries --format iso8583 only";
     if (o.out_path.empty()) return "--transport tcp needs --out FILE";
-    if (p.framing_given && !parse_stream_framing(p.framing_name, o.tcp.framing))
+    if (p.framing_given && !parse_tcp_framing(p.framing_name, o.tcp.framing))
         return "--framing for --transport tcp is len2be, len2le or len4ascii, got '" + p.framing_name + "'";
     const bool addresses = app.count("--src-ip") + app.count("--dst-ip") > 0;
     if (addresses && o.tcp.ends.ipv6) return "--src-ip and --dst-ip are IPv4 addresses; not with --ipv6";
