@@ -12,6 +12,13 @@
 #include "codec/iso8583.h"
 #include "codec/json_decode.h"
 
+namespace txscreen {  // the shipped dialect files (src/codec/dialects), seeds for dialect_toml
+std::string_view dialect_binary_text() noexcept;
+std::string_view dialect_bcd_text() noexcept;
+std::string_view dialect_ebcdic_text() noexcept;
+std::string_view dialect_iso93_ascii_text() noexcept;
+}  // namespace txscreen
+
 using namespace txscreen;
 
 namespace {
@@ -198,6 +205,61 @@ int main(int argc, char** argv) {
         write(dir, "tcp-packed", tcp_conversation(0, stream, 1448, false));
         write(dir, "tcp-straddle", tcp_conversation(0, stream, 97, false));
         write(dir, "tcp-reorder", tcp_conversation(0, stream, 130, true));
+    } else if (kind == "dialect_toml") {
+        const std::string_view texts[] = {
+            dialect_binary_text(), dialect_bcd_text(), dialect_ebcdic_text(), dialect_iso93_ascii_text(),
+            "name = \"link\"\nbase = \"bcd\"\n[encoding]\ntext = \"ebcdic\"\n[fields]\n2 = { enc = \"bcd-right\" }\n"
+            "48 = false\n[fields.60]\ntype = \"n\"\nlen = \"LL\"\nmax = 12\nprefix = \"binary\"\nprefix_counts = \"bytes\"\n",
+            "base = \"iso8583-1993\"\n[message]\nheader = 5\nbitmap_bytes = 8\n[fields.43]\nlen = 40\ntype = \"ans\"\n",
+            "base = \"ebcdic\"\n[fields.48]\nlayout = \"tlv\"\nlead = 1\n[fields.48.sub.DI]\ntype = \"ans\"\nlen = \"LL\"\n"
+            "max = 40\n[fields.62]\ntype = \"b\"\nlen = \"LL\"\nmax = 255\nprefix = \"binary\"\nlayout = \"bitmap\"\n"
+            "bitmap_bytes = 1\n[fields.62.sub.2]\ntype = \"n\"\nlen = 15\nenc = \"bcd\"\nlayout = \"positional\"\n"
+            "[fields.62.sub.2.sub.1]\ntype = \"n\"\nlen = 3\n"};
+        for (std::string_view t : texts)
+            write(dir, "dialect-" + std::to_string(n++), std::vector<uint8_t>(t.begin(), t.end()));
+    } else if (kind == "dialect_xml") {  // jPOS GenericPackager files, written here (jPOS is AGPL)
+        const std::string_view head =
+            "<?xml version=\"1.0\"?>\n<!DOCTYPE isopackager PUBLIC \"-//jPOS/jPOS Generic Packager DTD 1.0//EN\" "
+            "\"http://jpos.org/dtd/generic-packager-1.0.dtd\">\n<!-- fuzz seed -->\n<isopackager headerLength=\"2\">\n";
+        const std::string_view texts[] = {
+            "<isofield id=\"0\" length=\"4\" name=\"MTI\" class=\"org.jpos.iso.IFB_NUMERIC\" pad=\"true\"/>\n"
+            "<isofield id=\"1\" length=\"16\" name=\"BITMAP\" class=\"org.jpos.iso.IFB_BITMAP\"/>\n"
+            "<isofield id=\"2\" length=\"19\" name=\"PAN\" class=\"org.jpos.iso.IFB_LLNUM\" pad=\"false\"/>\n"
+            "<isofield id=\"4\" length=\"12\" name=\"AMOUNT\" class=\"org.jpos.iso.IFB_NUMERIC\" pad=\"true\"/>\n"
+            "<isofield id=\"28\" length=\"9\" name=\"FEE\" class=\"org.jpos.iso.IFB_AMOUNT\" pad=\"true\"/>\n"
+            "<isofield id=\"43\" length=\"40\" name=\"NAME &amp; LOC\" class=\"org.jpos.iso.IF_CHAR\"/>\n"
+            "<isofield id=\"52\" length=\"8\" name=\"PIN\" class=\"org.jpos.iso.IFB_BINARY\"/>\n"
+            "</isopackager>\n",
+            "<isofield id='0' length='4' name='MTI' class='org.jpos.iso.IFE_NUMERIC'/>\n"
+            "<isofield id='1' length='16' name='BITMAP' class='org.jpos.iso.IFE_BITMAP'/>\n"
+            "<isofield id='2' length='19' name='PAN' class='org.jpos.iso.IFE_LLNUM'/>\n"
+            "<isofield id='32' length='11' name='ACQ' class='org.jpos.iso.IFEB_LLNUM'/>\n"
+            "<isofieldpackager id='60' length='99' name='POS' class='org.jpos.iso.IFE_LLBINARY' emitBitmap='false'\n"
+            "    packager='org.jpos.iso.packager.GenericSubFieldPackager'>\n"
+            "  <isofield id='1' length='2' name='TYPE' class='org.jpos.iso.IFE_NUMERIC'/>\n"
+            "  <isofield id='2' length='10' name='POSTAL' class='org.jpos.iso.IFE_LLCHAR'/>\n"
+            "</isofieldpackager>\n"
+            "<isofieldpackager id='127' length='999' name='PRIVATE' class='org.jpos.iso.IFB_LLLBINARY'\n"
+            "    packager='org.jpos.iso.packager.GenericSubFieldPackager'>\n"
+            "  <isofield id='1' length='2' name='BITMAP' class='org.jpos.iso.IFE_BITMAP'/>\n"
+            "  <isofield id='2' length='20' name='XID' class='org.jpos.iso.IFE_CHAR'/>\n"
+            "  <isofield id='3' length='9' name='AMT' class='org.jpos.iso.IFE_AMOUNT'/>\n"
+            "</isofieldpackager>\n"
+            "</isopackager>\n",
+            "<isofield id='0' length='4' name='MTI' class='org.jpos.iso.IFA_NUMERIC'/>\n"
+            "<isofield id='1' length='16' name='BITMAP' class='org.jpos.iso.IFA_BITMAP'/>\n"
+            "<isofieldpackager id='48' length='999' name='ADDITIONAL' class='org.jpos.iso.IFA_LLLCHAR'\n"
+            "    packager='org.jpos.iso.packager.GenericTaggedFieldsPackager'\n"
+            "    tagMapper='org.jpos.iso.packager.TTDecimalTagMapper' tagSize='2' lenSize='2'>\n"
+            "  <isofield id='1' length='20' name='ONE' class='org.jpos.iso.IFA_TTLLCHAR'/>\n"
+            "  <isofield id='586' length='40' name='DEVICE' class='org.jpos.iso.IFA_TTLLCHAR'/>\n"
+            "</isofieldpackager>\n"
+            "</isopackager>\n"};
+        for (std::string_view t : texts) {
+            std::string xml(head);
+            xml += t;
+            write(dir, "dialect-xml-" + std::to_string(n++), std::vector<uint8_t>(xml.begin(), xml.end()));
+        }
     } else if (kind == "sequencer") {
         write(dir, "seq-stream", sequencer_events({1, 9, 17, 25, 33, 41}));
         write(dir, "seq-jump", sequencer_events({1, 9, 1'000'000, 17, 25, 0xfffffffffffffffeull, 33}));
