@@ -335,6 +335,7 @@ void run_worker(lcore_context& ctx, worker_lcore& w) {
 // Run to completion: receive a burst, then score it, on this one lcore.
 void run_to_completion(lcore_context& ctx, rx_lcore& rx, worker_lcore& w) {
     uint64_t iter = 0;
+    rx.inline_worker = &w;  // a full ring is drained here, not by another lcore
     while (!ctx.stop_rx.load(std::memory_order_relaxed)) {
         rx.poll_once();
         while (w.poll()) {
@@ -343,7 +344,10 @@ void run_to_completion(lcore_context& ctx, rx_lcore& rx, worker_lcore& w) {
             ctx.scorer->quiescent(w.index);
             rx.publish_counters();
         }
+        if (rx.tcp) [[unlikely]]
+            rx.tcp_housekeeping((iter & 1023) == 0);
     }
+    rx.close_tcp();
     while (!rx.flush()) w.poll();
     rx.publish_counters();
     ctx.rx_running.fetch_sub(1);

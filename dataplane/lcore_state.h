@@ -63,6 +63,7 @@ struct alignas(64) lcore_context {
 };
 
 struct rx_lcore;
+struct worker_lcore;
 
 // The rx lcore's answer to what its TCP tracker finds (tcp_stage.cpp).
 class rx_tcp_events final : public tcp_events {
@@ -160,6 +161,9 @@ struct alignas(64) rx_lcore {
     void stage_for_worker(const Txn& t) noexcept;
     // Moves staged Txns to worker rings; returns false while some could not be moved.
     bool flush() noexcept;
+    // One wait for room on a worker ring (counted); in run to completion it scores.
+    void stalled() noexcept;
+    worker_lcore* inline_worker = nullptr;  // run to completion: the worker on this lcore
     // Copies each sequencer's (and TCP feed's) counters into `published` (every 1024
     // polls, and at exit).
     void publish_counters() noexcept;

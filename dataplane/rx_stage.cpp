@@ -27,7 +27,7 @@ void rx_lcore::reject(unsigned feed, uint64_t seq, std::size_t len, reject_reaso
     rec.length = static_cast<uint32_t>(len);
     rec.reason = r;
     if (reject_stage.size() == reject_stage.capacity()) [[unlikely]] {
-        while (!flush()) count_add(c.handoff_stalls);  // never grow the vector on this path
+        while (!flush()) stalled();  // never grow the vector on this path
     }
     reject_stage.push_back(rec);
 }
@@ -54,6 +54,11 @@ bool rx_lcore::decode_to_batch(unsigned feed, uint64_t seq, const uint8_t* msg, 
     t.rx_clock_ms = clock_ms;
     batch_flow[batched] = 0;  // not a TCP request (on_request says otherwise)
     return true;
+}
+
+void rx_lcore::stalled() noexcept {
+    count_add(c.handoff_stalls);
+    if (inline_worker) inline_worker->poll();  // run to completion: no other lcore drains the ring
 }
 
 void rx_lcore::commit_batch_slot() noexcept {
@@ -86,7 +91,7 @@ void rx_lcore::stage_for_worker(const Txn& t) noexcept {
     if (staged[w] == stage_capacity) [[unlikely]] {
         // More messages for one worker than the stage holds: push to the ring now,
         // waiting for the worker if needed (backpressure, nothing dropped).
-        while (!flush()) count_add(c.handoff_stalls);
+        while (!flush()) stalled();
     }
     stage[w][staged[w]++] = t;
 }

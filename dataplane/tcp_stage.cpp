@@ -4,6 +4,8 @@
 // message, and recorded for pairing; responses are decoded apart, paired with their
 // request on the same connection, and each pair leaves as an outcome Txn for the
 // worker owning the card. No allocation, lock, syscall or exception here either.
+#include <rte_cycles.h>
+
 #include "dataplane/lcore_state.h"
 
 namespace txscreen {
@@ -120,11 +122,14 @@ void rx_lcore::pair_responses() noexcept {
 void rx_lcore::tcp_housekeeping(bool idle_flows) noexcept {
     for (std::size_t f = 0; f < pairing.size(); ++f)
         if (pairing[f]) pairing[f]->expire(clock_ns);
-    if (idle_flows) tcp->expire(static_cast<uint64_t>(clock_ns), tcp_events_sink);
+    if (!idle_flows) return;
+    packet_tsc = rte_rdtsc();  // what expiry frames is stamped now, not with the last burst
+    tcp->expire(static_cast<uint64_t>(clock_ns), tcp_events_sink);
 }
 
 void rx_lcore::close_tcp() noexcept {
     if (!tcp) return;
+    packet_tsc = rte_rdtsc();
     tcp->close_all(tcp_events_sink);
     route_batch();
 }

@@ -85,10 +85,11 @@ uint32_t tcp_stream::frame(const tcp_stream_env& env, const uint8_t* p, uint32_t
     const tcp_framing& f = env.framing;
     const uint32_t prefix = f.prefix_bytes();
     uint32_t pos = 0;
+    unsigned walks = 0;  // one budget for every hunt in these bytes
     for (;;) {
         if (hunting_) [[unlikely]] {
             const uint32_t from = pos;
-            pos = hunt(f, p, pos, n, env.c);
+            pos = hunt(f, p, pos, n, walks, env.c);
             env.c.discarded_bytes += pos - from;
             if (hunting_) return pos;
             ++env.c.resyncs;
@@ -113,11 +114,10 @@ uint32_t tcp_stream::frame(const tcp_stream_env& env, const uint8_t* p, uint32_t
 // A stream crafted to look like a message start at every few bytes would cost a field
 // walk of up to max_message bytes at each: after max_hunt_walks walks in one call the
 // bytes at hand are given up (counted) and hunting resumes with the next segment.
-uint32_t tcp_stream::hunt(const tcp_framing& f, const uint8_t* p, uint32_t pos, uint32_t n,
+uint32_t tcp_stream::hunt(const tcp_framing& f, const uint8_t* p, uint32_t pos, uint32_t n, unsigned& walks,
                           tcp_counters& c) noexcept {
     constexpr unsigned max_hunt_walks = 32;
     uint32_t undecided = n;
-    unsigned walks = 0;
     for (; pos < n; ++pos) {
         if (walks >= max_hunt_walks) [[unlikely]] {
             ++c.hunts_cut;

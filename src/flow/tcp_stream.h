@@ -72,7 +72,8 @@ public:
 
 private:
     uint32_t frame(const tcp_stream_env& env, const uint8_t* p, uint32_t n) noexcept;
-    uint32_t hunt(const tcp_framing& f, const uint8_t* p, uint32_t pos, uint32_t n, tcp_counters& c) noexcept;
+    uint32_t hunt(const tcp_framing& f, const uint8_t* p, uint32_t pos, uint32_t n, unsigned& walks,
+                  tcp_counters& c) noexcept;
     void deliver(const tcp_stream_env& env, const uint8_t* frame_start, uint32_t total) noexcept;
     void in_order(const tcp_stream_env& env, const uint8_t* p, uint32_t n) noexcept;
     void frame_tail(const tcp_stream_env& env, const uint8_t* p, uint32_t n) noexcept;
