@@ -26,15 +26,7 @@
 #include <toml++/toml.h>
 
 #include "config/config_errors.h"
-
-namespace txscreen {
-// The shipped files (src/codec/dialects/*.toml), embedded by src/embed_text.py.
-std::string_view dialect_binary_text() noexcept;
-std::string_view dialect_hex_text() noexcept;
-std::string_view dialect_bcd_text() noexcept;
-std::string_view dialect_ebcdic_text() noexcept;
-std::string_view dialect_iso93_ascii_text() noexcept;
-}  // namespace txscreen
+#include "codec/dialect_texts.h"
 
 namespace txscreen::iso {
 namespace {

@@ -8,14 +8,8 @@
 
 #include "codec/iso_dialect.h"
 #include "config/config_errors.h"
+#include "codec/dialect_texts.h"
 
-namespace txscreen {
-std::string_view dialect_binary_text() noexcept;
-std::string_view dialect_hex_text() noexcept;
-std::string_view dialect_bcd_text() noexcept;
-std::string_view dialect_ebcdic_text() noexcept;
-std::string_view dialect_iso93_ascii_text() noexcept;
-}  // namespace txscreen
 
 using namespace txscreen;
 using namespace txscreen::iso;
