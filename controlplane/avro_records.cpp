@@ -197,6 +197,7 @@ std::size_t encode_reject_avro(const reject_record& r, uint8_t* out) noexcept {
     p = put_lit(p, name);
     p = put_long(p, r.length);
     p = put_long(p, r.rx_ns);
+    p = put_long(p, r.field);
     return static_cast<std::size_t>(p - out);
 }
 
@@ -241,7 +242,7 @@ constexpr kind verdict_fields[] = {
     kind::s, kind::l, kind::l, kind::s, kind::b, kind::b,                    // channel .. duplicate
     kind::reasons, kind::longs, kind::l, kind::l, kind::l, kind::l, kind::l, kind::l, kind::l, kind::l,
 };
-constexpr kind reject_fields[] = {kind::l, kind::l, kind::l, kind::s, kind::l, kind::l};
+constexpr kind reject_fields[] = {kind::l, kind::l, kind::l, kind::s, kind::l, kind::l, kind::l};
 constexpr kind outcome_fields[] = {
     kind::l, kind::l, kind::l, kind::l, kind::s, kind::s, kind::s, kind::s,  // .. merchant_id
     kind::s, kind::s, kind::s, kind::l, kind::s, kind::l, kind::l, kind::l,  // card_token .. event_time_ms

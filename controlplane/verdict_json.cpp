@@ -538,6 +538,8 @@ std::size_t write_reject_json(const reject_record& r, char* out, std::size_t cap
     w.str({buf, write_rfc3339_ms(ms, buf)});
     w.key("rx_ns");
     w.i64(r.rx_ns);
+    w.key("field");  // added last (docs/schemas.md, "Compatibility")
+    w.u64(r.field);
     w.close_object();
     return w.finish();
 }

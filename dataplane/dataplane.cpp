@@ -171,7 +171,7 @@ void setup_decoding(rx_lcore& r, const dp_config& cfg, int64_t reference_time_ms
         r.sequencers.push_back(std::make_unique<feed_sequencer>());
         iso_decode_context iso;
         iso.tokenizer = r.tokenizer.get();
-        iso.dialect = f.dialect;
+        iso.wire = f.wire ? f.wire.get() : &builtin_wire("binary");  // configs built in code may leave it unset
         iso.reference_time_ms = reference_time_ms;
         r.iso.push_back(iso);
     }

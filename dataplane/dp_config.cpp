@@ -1,8 +1,14 @@
 // dp_config: reading the dataplane's sections, its explain() lines and the default
-// feeds. Validation: dp_config_validate.cpp.
+// feeds. Validation: dp_config_validate.cpp. An iso8583 feed's dialect (a built-in name
+// or a file relative to the config's folder) and its [feed.map] are loaded and compiled
+// here, at read time, so their problems carry the config's lines.
 #include "dataplane/dp_config.h"
 
+#include <filesystem>
+#include <map>
+
 #include "codec/feed_defaults.h"
+#include "codec/iso_dialect_detail.h"
 #include "config/config_explain.h"
 #include "config/toml_section.h"
 #include "dataplane/dp_config_ranges.h"
@@ -55,9 +61,111 @@ void read_tcp_feed(const toml_section& s, dp_feed_config& f) {
         if (s.raw().get(udp_only)) s.fail(udp_only, "only applies to transport = \"udp\" (this feed is tcp)");
 }
 
-dp_feed_config read_feed(const toml_section& s) {
+// ---- The dialect and the map
+
+// Compiled dialects of map-less feeds by resolved name: feeds that name the same one
+// share it.
+using wire_cache = std::map<std::string, std::shared_ptr<const iso_wire>>;
+
+// The built-ins are compiled once per process (builtin_wire); a feed holds them unowned.
+std::shared_ptr<const iso_wire> builtin_handle(std::string_view name) {
+    return std::shared_ptr<const iso_wire>(std::shared_ptr<const iso_wire>(), &builtin_wire(name));
+}
+
+// The config file's folder (where dialect paths start): toml++ keeps the name the
+// document was parsed under.
+std::filesystem::path config_dir(const toml_section& s) {
+    const auto& path = s.raw().source().path;
+    return path ? std::filesystem::path(*path).parent_path() : std::filesystem::path();
+}
+
+uint32_t line_of(const toml_section& s, std::string_view name) {
+    const toml::node* n = s.raw().get(name);
+    return n ? n->source().begin.line : s.raw().source().begin.line;
+}
+
+// A dialect file's problems, each with its own file and line, under the feed's key:
+// "txscreen.toml:12: feed[0].dialect: dialects/acme.toml:5: fields.48.tag_chars: ...".
+void report_dialect_errors(const toml_section& s, config_errors& local) {
+    const uint32_t line = line_of(s, "dialect");
+    for (const std::string& text : local.take()) {
+        const std::size_t cut = text.rfind(": ");
+        if (cut == std::string::npos) s.errors().fail_at(line, s.key("dialect"), text);
+        else s.errors().fail_at(line, s.key("dialect") + ": " + text.substr(0, cut), text.substr(cut + 2));
+    }
+}
+
+// compile_wire names its problems "<source>[:<line>]: map.<target>: <what>"; compiled
+// under a marker source they move to the config's keys ("feed[0].map.ip") and lines.
+// Anything else (the dialect as a whole) goes under the feed's `dialect`.
+constexpr std::string_view compile_marker = "@";
+
+void report_compile_errors(const toml_section& s, config_errors& local) {
+    for (const std::string& text : local.take()) {
+        std::string_view rest(text);
+        if (rest.starts_with(compile_marker)) rest.remove_prefix(compile_marker.size());
+        uint32_t line = 0;
+        if (rest.starts_with(':'))
+            for (rest.remove_prefix(1); !rest.empty() && rest[0] >= '0' && rest[0] <= '9'; rest.remove_prefix(1))
+                line = line * 10 + static_cast<uint32_t>(rest[0] - '0');
+        if (rest.starts_with(": ")) rest.remove_prefix(2);
+        const std::size_t colon = rest.find(": ");
+        if (!rest.starts_with("map.") || colon == std::string_view::npos) {
+            s.errors().fail_at(line_of(s, "dialect"), s.key("dialect"), std::string(rest));
+            continue;
+        }
+        const std::string key = s.key(rest.substr(0, colon));
+        const std::string what(rest.substr(colon + 2));
+        s.errors().fail_at(line ? line : line_of(s, "map"), key, what);
+    }
+}
+
+// load_dialect -> the default map of its standard -> [feed.map] -> compile_wire.
+std::shared_ptr<const iso_wire> compile_feed_wire(const toml_section& s, const std::string& dialect,
+                                                  const std::optional<toml_section>& map) {
+    iso::dialect_def d;
+    config_errors dialect_errors;  // bare: a dialect file names itself
+    if (!load_dialect(dialect, config_dir(s), d, dialect_errors)) {
+        report_dialect_errors(s, dialect_errors);
+        return nullptr;
+    }
+    const iso::map_def* start = iso::default_map(d.standard);
+    iso::map_def m = start ? *start : iso::map_def{};
+    if (map && !iso::read_map_toml(map->raw(), "", s.key("map"), m, s.errors())) return nullptr;
+    config_errors compile_errors;
+    auto wire = compile_wire(d, m, compile_marker, compile_errors);
+    report_compile_errors(s, compile_errors);
+    return wire;
+}
+
+void read_dialect(const toml_section& s, dp_feed_config& f, wire_cache& cache) {
+    const bool named = s.get_string("dialect", f.dialect);
+    if (s.node("map") && f.format == payload_format::json && s.errors().clean(s.key("payload")))
+        s.fail("map", "only applies to payload = \"iso8583\" (this feed is json)");
+    if (named && f.format == payload_format::json && s.errors().clean(s.key("payload")))
+        s.fail("dialect", "only applies to payload = \"iso8583\" (this feed is json)");
+    if (f.format != payload_format::iso8583 || !s.errors().clean(s.key("dialect"))) return;
+    if (f.dialect.empty()) {
+        s.fail("dialect", "expected a built-in name (" + std::string(iso::detail::builtin_dialect_list) +
+                              ") or a .toml or .xml file");
+        return;
+    }
+    const std::optional<toml_section> map = s.table("map");
+    if (s.raw().get("map") && !map) return;  // not a table: reported
+    if (!map && iso::detail::builtin_dialect_text(f.dialect)) {
+        f.wire = builtin_handle(f.dialect);
+    } else if (auto it = cache.find(f.dialect); !map && it != cache.end()) {
+        f.wire = it->second;
+    } else {
+        f.wire = compile_feed_wire(s, f.dialect, map);
+        if (!map && f.wire) cache.emplace(f.dialect, f.wire);
+    }
+    f.tcp.wire = f.wire.get();
+}
+
+dp_feed_config read_feed(const toml_section& s, wire_cache& cache) {
     s.only_keys({"name", "transport", "port", "port_b", "server", "vlan", "framing", "header_bytes", "max_message",
-                 "payload", "dialect", "receive_on"});
+                 "payload", "dialect", "map", "receive_on"});
     dp_feed_config f;
     s.get_string("name", f.name);
     s.get_enum("transport", f.transport, {{"udp", feed_transport::udp}, {"tcp", feed_transport::tcp}});
@@ -70,11 +178,7 @@ dp_feed_config read_feed(const toml_section& s) {
     }
     s.get_int("vlan", f.vlan, dp_ranges::vlan);
     s.get_enum("payload", f.format, {{"iso8583", payload_format::iso8583}, {"json", payload_format::json}});
-    s.get_enum("dialect", f.dialect,
-               {{"binary", iso_dialect::binary_bitmap}, {"hex", iso_dialect::hex_bitmap}, {"bcd", iso_dialect::bcd}});
-    f.tcp.dialect = f.dialect;
-    if (s.raw().get("dialect") && f.format == payload_format::json && s.errors().clean(s.key("payload")))
-        s.fail("dialect", "only applies to payload = \"iso8583\" (this feed is json)");
+    read_dialect(s, f, cache);
     s.get_string_list("receive_on", f.receive_on);
     return f;
 }
@@ -93,7 +197,15 @@ void read_feeds(const toml_section& root, dp_config& c) {
     std::vector<toml_section> tables = root.table_array("feed");
     if (tables.empty()) return;
     c.feeds.clear();
-    for (const toml_section& s : tables) c.feeds.push_back(read_feed(s));
+    wire_cache cache;
+    for (const toml_section& s : tables) c.feeds.push_back(read_feed(s, cache));
+}
+
+// "iso8583 (dialect bcd: fast path: bcd/binary bitmap; ...)".
+std::string iso_text(const dp_feed_config& f) {
+    std::string text = "iso8583 (dialect " + f.dialect;
+    if (f.wire) text += ": " + f.wire->summary();
+    return text + ")";
 }
 
 void explain_feed(const dp_feed_config& f, explanation& out) {
@@ -103,7 +215,7 @@ void explain_feed(const dp_feed_config& f, explanation& out) {
         if (f.vlan) out.lines << " vlan " << f.vlan;
         out.lines << ", " << tcp_framing_name(f.tcp.kind);
         if (f.tcp.header_bytes) out.lines << " + " << f.tcp.header_bytes << "-byte header";
-        out.lines << ", iso8583 (" << iso_dialect_name(f.dialect) << "), messages up to " << f.tcp.max_message
+        out.lines << ", " << iso_text(f) << ", messages up to " << f.tcp.max_message
                   << " bytes; requests screened, responses paired\n";
         return;
     }
@@ -111,8 +223,7 @@ void explain_feed(const dp_feed_config& f, explanation& out) {
     if (f.udp_port_b) out.lines << " + B line " << f.udp_port_b << " (arbitrated)";
     if (f.vlan) out.lines << " vlan " << f.vlan;
     out.lines << ", " << (f.frame == framing::moldudp64 ? "moldudp64" : "raw") << ", "
-              << (f.format == payload_format::iso8583 ? "iso8583 (" + std::string(iso_dialect_name(f.dialect)) + ")"
-                                                      : "json");
+              << (f.format == payload_format::iso8583 ? iso_text(f) : std::string("json"));
     if (!f.receive_on.empty()) {
         out.lines << ", on";
         for (const auto& n : f.receive_on) out.lines << ' ' << n;
@@ -170,6 +281,10 @@ void explain(const dp_config& c, explanation& out) {
         out.lines << "  port " << p.name << ": " << p.device << ", " << p.rx_queues << " rx queue(s) x " << p.rx_desc
                   << " descriptors\n";
     for (const auto& f : c.feeds) explain_feed(f, out);
+    for (const auto& f : c.feeds)  // what an imported jPOS file could not say exactly
+        if (f.wire)
+            for (const auto& w : f.wire->dialect.warnings)
+                out.warnings.push_back("feed " + f.name + ": dialect " + f.dialect + ": " + w);
     bool any_tcp = false;
     for (const auto& f : c.feeds) any_tcp |= f.transport == feed_transport::tcp;
     if (any_tcp)
@@ -197,6 +312,8 @@ std::vector<dp_feed_config> txgen_default_feeds() {
         d.frame = fr;
         d.udp_port = default_feed_port(f, fr);
         if (fr == framing::moldudp64) d.udp_port_b = static_cast<uint16_t>(d.udp_port + default_b_line_offset);
+        if (f == payload_format::iso8583) d.wire = builtin_handle(d.dialect);
+        d.tcp.wire = d.wire.get();
         feeds.push_back(std::move(d));
     };
     add("iso8583-mold", payload_format::iso8583, framing::moldudp64);

@@ -6,12 +6,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "codec/framing.h"
 #include "codec/iso8583.h"
+#include "codec/iso_wire.h"
 #include "common/txn.h"
 #include "flow/tcp_framing.h"
 
@@ -46,13 +48,16 @@ struct dp_feed_config {
     uint16_t vlan = 0;        // 0: any VLAN / untagged
     framing frame = framing::moldudp64;
     payload_format format = payload_format::iso8583;
-    iso_dialect dialect = iso_dialect::binary_bitmap;
+    // `dialect` as written (a built-in name or a path, docs/feeds.md "Dialects") and the
+    // dialect compiled with the feed's [feed.map]; the reader sets `wire` (iso8583 feeds).
+    std::string dialect = "binary";
+    std::shared_ptr<const iso_wire> wire;
     // Names of ports this feed arrives on; empty = any port. Only validation reads it
     // (a port no feed lists is refused): the rx stage matches feeds by UDP
     // destination on every port.
     std::vector<std::string> receive_on;
     // TCP feeds: the server side's port and (optionally) address; segments to it carry
-    // requests, segments from it responses. `tcp.dialect` mirrors `dialect`.
+    // requests, segments from it responses. `tcp.wire` mirrors `wire`.
     uint16_t tcp_port = 0;
     std::string server;  // IPv4 or IPv6 text; empty = any address
     tcp_framing tcp;

@@ -150,7 +150,8 @@ struct alignas(64) rx_lcore {
     // then take the slot (routing the batch when it is full).
     bool decode_to_batch(unsigned feed, uint64_t seq, const uint8_t* msg, std::size_t len, uint64_t tsc);
     void commit_batch_slot() noexcept;
-    void reject(unsigned feed, uint64_t seq, std::size_t len, reject_reason r, uint64_t tsc);
+    // `field`: the ISO 8583 field the decoder named (reject_record::field; 0 = unknown).
+    void reject(unsigned feed, uint64_t seq, std::size_t len, reject_reason r, uint64_t tsc, uint8_t field = 0);
     // The receive clock of `m` in epoch ns: its capture time when `capture_clock`,
     // else `host_ns`.
     int64_t receive_clock_ns(const rte_mbuf* m, bool capture_clock, int64_t host_ns) const noexcept;

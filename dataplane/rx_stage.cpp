@@ -17,7 +17,7 @@ namespace {
 constexpr unsigned max_burst = 64;
 }
 
-void rx_lcore::reject(unsigned feed, uint64_t seq, std::size_t len, reject_reason r, uint64_t tsc) {
+void rx_lcore::reject(unsigned feed, uint64_t seq, std::size_t len, reject_reason r, uint64_t tsc, uint8_t field) {
     count_add(c.rejected);
     count_add(c.rejects[static_cast<std::size_t>(r)]);
     reject_record rec{};
@@ -26,6 +26,7 @@ void rx_lcore::reject(unsigned feed, uint64_t seq, std::size_t len, reject_reaso
     rec.feed_id = static_cast<uint16_t>(feed);
     rec.length = static_cast<uint32_t>(len);
     rec.reason = r;
+    rec.field = field;
     if (reject_stage.size() == reject_stage.capacity()) [[unlikely]] {
         while (!flush()) stalled();  // never grow the vector on this path
     }
@@ -37,11 +38,13 @@ bool rx_lcore::decode_to_batch(unsigned feed, uint64_t seq, const uint8_t* msg, 
     count_add(c.feed_messages);
     Txn& t = batch[batched];
     pan_stash& pan = batch_pan[batched];
+    iso_reject_detail where;
     reject_reason r = f.format == payload_format::iso8583
-                          ? decode_iso8583_deferred(msg, len, iso[feed], t, pan)
+                          ? decode_iso8583_deferred(msg, len, iso[feed], t, pan, &where)
                           : json->decode_deferred(reinterpret_cast<const char*>(msg), len, t, pan);
     if (r != reject_reason::none) [[unlikely]] {
-        reject(feed, seq, len, r, tsc);  // the decoder left `pan` empty
+        // the decoder left `pan` empty
+        reject(feed, seq, len, r, tsc, f.format == payload_format::iso8583 ? where.field : uint8_t{0});
         return false;
     }
     count_add(c.decoded);

@@ -12,16 +12,16 @@ namespace txscreen {
 
 namespace {
 
-// ISO 8583 MTI digits as the dialect writes them: class (second digit) and function
-// (third). BCD packs "0210" into 0x02 0x10.
+// ISO 8583 MTI digits as the feed's dialect writes them: class (second digit) and
+// function (third). An unreadable MTI reads as a request, which the decoder rejects.
 struct mti_digits {
     unsigned cls, function;
 };
 
-mti_digits peek_mti(const uint8_t* msg, std::size_t len, iso_dialect d) noexcept {
-    if (d == iso_dialect::bcd) return len >= 2 ? mti_digits{msg[0] & 0x0fu, msg[1] >> 4u} : mti_digits{0, 0};
-    return len >= 4 ? mti_digits{static_cast<unsigned>(msg[1] - '0'), static_cast<unsigned>(msg[2] - '0')}
-                    : mti_digits{0, 0};
+mti_digits peek_mti(const uint8_t* msg, std::size_t len, const iso_wire* w) noexcept {
+    uint16_t mti;
+    if (!iso_read_mti(w ? *w : builtin_wire("binary"), msg, len, mti)) return {0, 0};
+    return {mti / 100u % 10u, mti / 10u % 10u};
 }
 
 }  // namespace
@@ -30,7 +30,7 @@ void rx_tcp_events::message(unsigned feed, uint64_t flow_id, bool, const uint8_t
     // Requests and responses are told apart by their MTI (an odd function digit is a
     // response), not by direction: either side may originate (0420 from the issuer's
     // side, network management both ways).
-    const mti_digits m = peek_mti(msg, len, _rx.ctx->cfg->feeds[feed].dialect);
+    const mti_digits m = peek_mti(msg, len, _rx.ctx->cfg->feeds[feed].wire.get());
     if (m.cls == 8) [[unlikely]] {  // network management (0800 echo, sign-on): not a transaction
         count_add(_rx.c.feed_messages);
         count_add(_rx.c.network_messages);
@@ -82,10 +82,11 @@ void rx_lcore::record_request(unsigned i) noexcept {
 void rx_lcore::on_response(unsigned feed, uint64_t flow_id, const uint8_t* msg, std::size_t len) {
     count_add(c.feed_messages);
     Txn& r = responses[queued_responses];
-    const reject_reason why = decode_iso8583_deferred(msg, len, iso[feed], r, response_pan);
+    iso_reject_detail where;
+    const reject_reason why = decode_iso8583_deferred(msg, len, iso[feed], r, response_pan, &where);
     response_pan.wipe();  // an echoed PAN is never used: the token comes from the request
     if (why != reject_reason::none) [[unlikely]] {
-        reject(feed, 0, len, why, packet_tsc);
+        reject(feed, 0, len, why, packet_tsc, where.field);
         return;
     }
     count_add(c.responses);

@@ -1,14 +1,18 @@
-// ISO 8583:1987 decoder and encoder. The wire layouts of the three dialects are in
-// docs/feeds.md ("Payload iso8583"); this file follows them byte for byte.
+// ISO 8583 decoder, fast path: the three families txscreen compiled before dialect files
+// (ASCII + binary bitmap, ASCII + hex bitmap, packed BCD + binary bitmap) with the
+// default 1987 map. The wire layouts are in docs/feeds.md ("Payload iso8583"). A feed
+// whose dialect or map is anything else goes to the generic decoder (iso_generic.cpp).
 //
 // Decoding is two passes over one message, both table-driven and allocation-free:
-//   1. walk the bitmap(s); for each present field read its length from the 1987
-//      definition (or its LL/LLL prefix), bounds-check it and, for the few fields
-//      txscreen uses, remember where it lies;
+//   1. walk the bitmap(s); for each present field read its length from the feed's own
+//      rule table (compiled from its dialect file by compile_wire, iso_wire.cpp) or its
+//      LL/LLL prefix, bounds-check it and, for the few fields txscreen uses, remember
+//      where it lies;
 //   2. convert the remembered fields into the Txn; the PAN is validated there and
 //      handed to a pan_stash last, so a message rejected for any other reason costs no
 //      HMAC, and the rx stage tokenizes the stashes of a whole burst at once.
 #include "codec/iso8583.h"
+#include "codec/iso_wire_tables.h"
 #include "codec/record_write.h"
 
 #include <algorithm>
@@ -32,274 +36,10 @@
 namespace txscreen {
 namespace {
 
-// ---------------------------------------------------------------------------------
-// The 1987 data elements
-
-enum class elem_type : uint8_t {
-    n,    // numeric digits
-    an,   // alphanumeric
-    ans,  // alphanumeric and special
-    ns,   // numeric and special
-    b,    // binary; `max` counts bytes
-    z,    // track 2/3 code set (digits and '=' separator)
-    xn,   // 'C' or 'D' followed by `max` digits (credit/debit amount)
-};
-
-enum class elem_len : uint8_t { fixed = 0, llvar = 2, lllvar = 3 };  // value = prefix digits
-
-struct data_element {
-    elem_type type;
-    elem_len len;
-    uint16_t max;  // characters (n/z: digits; xn: digits after the sign; b: bytes)
-};
-
-constexpr data_element fx(elem_type t, uint16_t m) { return {t, elem_len::fixed, m}; }
-constexpr data_element ll(elem_type t, uint16_t m) { return {t, elem_len::llvar, m}; }
-constexpr data_element lll(elem_type t, uint16_t m) { return {t, elem_len::lllvar, m}; }
-
-using T = elem_type;
-
-// Index = field number. Field 1 is the secondary bitmap, field 65 the tertiary bitmap
-// (an 8-byte b field here); both are bitmaps, handled by the decoder itself.
-constexpr std::array<data_element, 129> iso1987 = {{
-    /*   0 */ fx(T::b, 0),  // unused (the MTI)
-    /*   1 */ fx(T::b, 8),      // bitmap, secondary
-    /*   2 */ ll(T::n, 19),     // primary account number
-    /*   3 */ fx(T::n, 6),      // processing code
-    /*   4 */ fx(T::n, 12),     // amount, transaction
-    /*   5 */ fx(T::n, 12),     // amount, settlement
-    /*   6 */ fx(T::n, 12),     // amount, cardholder billing
-    /*   7 */ fx(T::n, 10),     // transmission date & time MMDDhhmmss
-    /*   8 */ fx(T::n, 8),      // amount, cardholder billing fee
-    /*   9 */ fx(T::n, 8),      // conversion rate, settlement
-    /*  10 */ fx(T::n, 8),      // conversion rate, cardholder billing
-    /*  11 */ fx(T::n, 6),      // systems trace audit number
-    /*  12 */ fx(T::n, 6),      // time, local transaction hhmmss
-    /*  13 */ fx(T::n, 4),      // date, local transaction MMDD
-    /*  14 */ fx(T::n, 4),      // date, expiration YYMM
-    /*  15 */ fx(T::n, 4),      // date, settlement
-    /*  16 */ fx(T::n, 4),      // date, conversion
-    /*  17 */ fx(T::n, 4),      // date, capture
-    /*  18 */ fx(T::n, 4),      // merchant type (MCC)
-    /*  19 */ fx(T::n, 3),      // acquiring institution country code
-    /*  20 */ fx(T::n, 3),      // PAN extended, country code
-    /*  21 */ fx(T::n, 3),      // forwarding institution country code
-    /*  22 */ fx(T::n, 3),      // point of service entry mode
-    /*  23 */ fx(T::n, 3),      // card sequence number
-    /*  24 */ fx(T::n, 3),      // network international identifier
-    /*  25 */ fx(T::n, 2),      // point of service condition code
-    /*  26 */ fx(T::n, 2),      // point of service PIN capture code
-    /*  27 */ fx(T::n, 1),      // authorization identification response length
-    /*  28 */ fx(T::xn, 8),     // amount, transaction fee
-    /*  29 */ fx(T::xn, 8),     // amount, settlement fee
-    /*  30 */ fx(T::xn, 8),     // amount, transaction processing fee
-    /*  31 */ fx(T::xn, 8),     // amount, settlement processing fee
-    /*  32 */ ll(T::n, 11),     // acquiring institution identification code
-    /*  33 */ ll(T::n, 11),     // forwarding institution identification code
-    /*  34 */ ll(T::ns, 28),    // primary account number, extended
-    /*  35 */ ll(T::z, 37),     // track 2 data (never copied)
-    /*  36 */ lll(T::n, 104),   // track 3 data
-    /*  37 */ fx(T::an, 12),    // retrieval reference number
-    /*  38 */ fx(T::an, 6),     // authorization identification response
-    /*  39 */ fx(T::an, 2),     // response code
-    /*  40 */ fx(T::an, 3),     // service restriction code
-    /*  41 */ fx(T::ans, 8),    // card acceptor terminal identification
-    /*  42 */ fx(T::ans, 15),   // card acceptor identification code
-    /*  43 */ fx(T::ans, 40),   // card acceptor name/location
-    /*  44 */ ll(T::an, 25),    // additional response data
-    /*  45 */ ll(T::an, 76),    // track 1 data (never copied)
-    /*  46 */ lll(T::an, 999),  // additional data - ISO
-    /*  47 */ lll(T::an, 999),  // additional data - national
-    /*  48 */ lll(T::an, 999),  // additional data - private (txscreen sub-elements)
-    /*  49 */ fx(T::an, 3),     // currency code, transaction (a or n 3)
-    /*  50 */ fx(T::an, 3),     // currency code, settlement
-    /*  51 */ fx(T::an, 3),     // currency code, cardholder billing
-    /*  52 */ fx(T::b, 8),      // personal identification number data (never copied)
-    /*  53 */ fx(T::n, 16),     // security related control information
-    /*  54 */ lll(T::an, 120),  // additional amounts
-    /*  55 */ lll(T::ans, 999), // reserved ISO (ICC data; never copied)
-    /*  56 */ lll(T::ans, 999), // reserved ISO
-    /*  57 */ lll(T::ans, 999), // reserved national
-    /*  58 */ lll(T::ans, 999), // reserved national
-    /*  59 */ lll(T::ans, 999), // reserved national
-    /*  60 */ lll(T::ans, 999), // reserved national
-    /*  61 */ lll(T::ans, 999), // reserved private
-    /*  62 */ lll(T::ans, 999), // reserved private
-    /*  63 */ lll(T::ans, 999), // reserved private
-    /*  64 */ fx(T::b, 8),      // message authentication code
-    /*  65 */ fx(T::b, 8),      // bitmap, tertiary
-    /*  66 */ fx(T::n, 1),      // settlement code
-    /*  67 */ fx(T::n, 2),      // extended payment code
-    /*  68 */ fx(T::n, 3),      // receiving institution country code
-    /*  69 */ fx(T::n, 3),      // settlement institution country code
-    /*  70 */ fx(T::n, 3),      // network management information code
-    /*  71 */ fx(T::n, 4),      // message number
-    /*  72 */ fx(T::n, 4),      // message number, last
-    /*  73 */ fx(T::n, 6),      // date, action YYMMDD
-    /*  74 */ fx(T::n, 10),     // credits, number
-    /*  75 */ fx(T::n, 10),     // credits reversal, number
-    /*  76 */ fx(T::n, 10),     // debits, number
-    /*  77 */ fx(T::n, 10),     // debits reversal, number
-    /*  78 */ fx(T::n, 10),     // transfer, number
-    /*  79 */ fx(T::n, 10),     // transfer reversal, number
-    /*  80 */ fx(T::n, 10),     // inquiries, number
-    /*  81 */ fx(T::n, 10),     // authorizations, number
-    /*  82 */ fx(T::n, 12),     // credits, processing fee amount
-    /*  83 */ fx(T::n, 12),     // credits, transaction fee amount
-    /*  84 */ fx(T::n, 12),     // debits, processing fee amount
-    /*  85 */ fx(T::n, 12),     // debits, transaction fee amount
-    /*  86 */ fx(T::n, 16),     // credits, amount
-    /*  87 */ fx(T::n, 16),     // credits reversal, amount
-    /*  88 */ fx(T::n, 16),     // debits, amount
-    /*  89 */ fx(T::n, 16),     // debits reversal, amount
-    /*  90 */ fx(T::n, 42),     // original data elements
-    /*  91 */ fx(T::an, 1),     // file update code
-    /*  92 */ fx(T::an, 2),     // file security code
-    /*  93 */ fx(T::an, 5),     // response indicator
-    /*  94 */ fx(T::an, 7),     // service indicator
-    /*  95 */ fx(T::an, 42),    // replacement amounts
-    /*  96 */ fx(T::b, 8),      // message security code
-    /*  97 */ fx(T::xn, 16),    // amount, net settlement
-    /*  98 */ fx(T::ans, 25),   // payee
-    /*  99 */ ll(T::n, 11),     // settlement institution identification code
-    /* 100 */ ll(T::n, 11),     // receiving institution identification code
-    /* 101 */ ll(T::ans, 17),   // file name
-    /* 102 */ ll(T::ans, 28),   // account identification 1
-    /* 103 */ ll(T::ans, 28),   // account identification 2
-    /* 104 */ lll(T::ans, 100), // transaction description
-    /* 105 */ lll(T::ans, 999), // reserved ISO
-    /* 106 */ lll(T::ans, 999),
-    /* 107 */ lll(T::ans, 999),
-    /* 108 */ lll(T::ans, 999),
-    /* 109 */ lll(T::ans, 999),
-    /* 110 */ lll(T::ans, 999),
-    /* 111 */ lll(T::ans, 999),
-    /* 112 */ lll(T::ans, 999), // reserved national
-    /* 113 */ lll(T::ans, 999),
-    /* 114 */ lll(T::ans, 999),
-    /* 115 */ lll(T::ans, 999),
-    /* 116 */ lll(T::ans, 999),
-    /* 117 */ lll(T::ans, 999),
-    /* 118 */ lll(T::ans, 999),
-    /* 119 */ lll(T::ans, 999),
-    /* 120 */ lll(T::ans, 999), // reserved private
-    /* 121 */ lll(T::ans, 999),
-    /* 122 */ lll(T::ans, 999),
-    /* 123 */ lll(T::ans, 999),
-    /* 124 */ lll(T::ans, 999),
-    /* 125 */ lll(T::ans, 999),
-    /* 126 */ lll(T::ans, 999),
-    /* 127 */ lll(T::ans, 999),
-    /* 128 */ fx(T::b, 8),      // message authentication code
-}};
-
-// ---------------------------------------------------------------------------------
-// Per-dialect wire rules, derived from the table at compile time
-
-// Fields the decoder keeps (slot numbers index the per-message position record).
-enum slot : uint8_t {
-    s_none = 0, s_pan, s_proc, s_amount, s_xmit_time, s_stan, s_local_time, s_local_date,
-    s_expiry, s_mcc, s_entry_mode, s_condition, s_acquirer, s_rrn, s_auth, s_response,
-    s_terminal, s_merchant, s_name_loc, s_additional, s_currency, s_tertiary, s_account,
-    slot_count
-};
-static_assert(slot_count <= 32, "slots are tracked in a 32-bit presence mask");
-
-constexpr uint8_t slot_of(unsigned field) {
-    switch (field) {
-        case 2: return s_pan;
-        case 3: return s_proc;
-        case 4: return s_amount;
-        case 7: return s_xmit_time;
-        case 11: return s_stan;
-        case 12: return s_local_time;
-        case 13: return s_local_date;
-        case 14: return s_expiry;
-        case 18: return s_mcc;
-        case 22: return s_entry_mode;
-        case 25: return s_condition;
-        case 32: return s_acquirer;
-        case 37: return s_rrn;
-        case 38: return s_auth;
-        case 39: return s_response;
-        case 41: return s_terminal;
-        case 42: return s_merchant;
-        case 43: return s_name_loc;
-        case 48: return s_additional;
-        case 49: return s_currency;
-        case 65: return s_tertiary;
-        case 102: return s_account;
-        default: return s_none;
-    }
-}
-
-// How content length L (in the field's units) maps to wire bytes.
-enum packing : uint8_t {
-    pk_bytes = 0,     // L bytes
-    pk_nibbles = 1,   // (L + 1) / 2 bytes: packed BCD
-    pk_hex = 2,       // 2L bytes: hex ASCII
-};
-
-struct wire_rule {
-    uint16_t fixed_bytes;  // wire size of a fixed field (0 for LL/LLL)
-    uint16_t max;          // largest allowed content length (LL/LLL)
-    uint8_t prefix;        // 0 fixed, 2 LLVAR, 3 LLLVAR
-    uint8_t pack;          // packing of variable content
-    uint8_t slot;
-    uint8_t pad_;
-};
-
-constexpr uint8_t pack_of(elem_type t, iso_dialect d) {
-    if (d == iso_dialect::bcd && (t == T::n || t == T::z)) return pk_nibbles;
-    if (d == iso_dialect::hex_bitmap && t == T::b) return pk_hex;
-    return pk_bytes;
-}
-
-constexpr uint16_t wire_bytes(const data_element& e, iso_dialect d, unsigned l) {
-    if (e.type == T::xn) return static_cast<uint16_t>(1 + (d == iso_dialect::bcd ? (l + 1) / 2 : l));
-    switch (pack_of(e.type, d)) {
-        case pk_nibbles: return static_cast<uint16_t>((l + 1) / 2);
-        case pk_hex: return static_cast<uint16_t>(2 * l);
-        default: return static_cast<uint16_t>(l);
-    }
-}
-
-constexpr std::array<wire_rule, 129> make_rules(iso_dialect d) {
-    std::array<wire_rule, 129> r{};
-    for (unsigned f = 1; f <= 128; ++f) {
-        const data_element& e = iso1987[f];
-        r[f].prefix = static_cast<uint8_t>(e.len);
-        r[f].max = e.max;
-        r[f].pack = pack_of(e.type, d);
-        r[f].fixed_bytes = e.len == elem_len::fixed ? wire_bytes(e, d, e.max) : 0;
-        r[f].slot = slot_of(f);
-    }
-    return r;
-}
-
-constexpr std::array<std::array<wire_rule, 129>, 3> wire_rules = {
-    make_rules(iso_dialect::binary_bitmap), make_rules(iso_dialect::hex_bitmap),
-    make_rules(iso_dialect::bcd)};
-
-static_assert(wire_rules[0][4].fixed_bytes == 12 && wire_rules[2][4].fixed_bytes == 6);
-static_assert(wire_rules[2][22].fixed_bytes == 2 && wire_rules[2][28].fixed_bytes == 5);
-static_assert(wire_rules[0][52].fixed_bytes == 8 && wire_rules[1][52].fixed_bytes == 16);
-static_assert(wire_rules[1][97].fixed_bytes == 17 && wire_rules[2][97].fixed_bytes == 9);
-
+using namespace iso_rt;
+using iso_rt::hex_values;
 using codec::clear_record;
 using codec::put_text;
-
-// ---------------------------------------------------------------------------------
-// Small conversions
-
-constexpr std::array<uint8_t, 256> make_hex_values() {
-    std::array<uint8_t, 256> t{};
-    for (auto& v : t) v = 0xff;
-    for (int i = 0; i < 10; ++i) t['0' + i] = static_cast<uint8_t>(i);
-    for (int i = 0; i < 6; ++i) t['A' + i] = t['a' + i] = static_cast<uint8_t>(10 + i);
-    return t;
-}
-constexpr std::array<uint8_t, 256> hex_values = make_hex_values();
 
 // ---- Fixed-width numbers, 8 digits per 64-bit word (SWAR). A digit-at-a-time loop is a
 // serial multiply chain, ~4 cycles per digit; these take a few cycles per word.
@@ -633,46 +373,32 @@ inline void scrub(void* p, std::size_t n) noexcept { explicit_bzero(p, n); }
 
 }  // namespace
 
-bool parse_iso_dialect(std::string_view name, iso_dialect& out) noexcept {
-    if (name == "binary" || name == "binary_bitmap") {
-        out = iso_dialect::binary_bitmap;
-    } else if (name == "hex" || name == "hex_bitmap") {
-        out = iso_dialect::hex_bitmap;
-    } else if (name == "bcd") {
-        out = iso_dialect::bcd;
-    } else {
-        return false;
-    }
-    return true;
-}
-
-std::string_view iso_dialect_name(iso_dialect d) noexcept {
-    switch (d) {
-        case iso_dialect::binary_bitmap: return "binary";
-        case iso_dialect::hex_bitmap: return "hex";
-        case iso_dialect::bcd: return "bcd";
-    }
-    return "unknown";
+bool iso_rt::infer_transmission_time(const unsigned (&part)[5], int64_t ref_ms, int64_t& out) noexcept {
+    return txscreen::infer_transmission_time(part, ref_ms, out);
 }
 
 reject_reason decode_iso8583(const uint8_t* msg, std::size_t len, const iso_decode_context& ctx,
-                             Txn& out) noexcept {
+                             Txn& out, iso_reject_detail* detail) noexcept {
     pan_stash pan;
-    const reject_reason r = decode_iso8583_deferred(msg, len, ctx, out, pan);
+    const reject_reason r = decode_iso8583_deferred(msg, len, ctx, out, pan, detail);
     if (r == reject_reason::none) ctx.tokenizer->tokenize_stashed(&pan, &out, 1);  // wipes `pan`
     return r;
 }
 
 namespace {
 
-// One instantiation per dialect: every dialect test below is a compile-time constant,
-// so each decoder carries only its own conversions and none of the others' branches.
-template <iso_dialect Dialect>
-reject_reason decode_fields(const uint8_t* msg, std::size_t len, const iso_decode_context& ctx, Txn& out,
-                            pan_stash& stash) noexcept {
-    constexpr bool bcd = Dialect == iso_dialect::bcd;
-    constexpr bool hex = Dialect == iso_dialect::hex_bitmap;
-    const wire_rule* rules = wire_rules[static_cast<unsigned>(Dialect)].data();
+// One instantiation per family (0: ASCII + binary bitmaps, 1: ASCII + hex bitmaps,
+// 2: BCD + binary bitmaps): every family test below is a compile-time constant, so each
+// decoder carries only its own conversions and none of the others' branches. Pass 1
+// reads the feed's own rule table (fields the default map does not keep may differ from
+// 1987); pass 2 is compiled for the family. `where` gets the field of a pass-1 reject
+// when pass 1 knows it.
+template <int Family>
+reject_reason decode_fields(const uint8_t* msg, std::size_t len, const iso_wire& wire, const iso_decode_context& ctx,
+                            Txn& out, pan_stash& stash, iso_reject_detail& where) noexcept {
+    constexpr bool bcd = Family == 2;
+    constexpr bool hex = Family == 1;
+    const wire_rule* rules = wire.tables->rules.data();
     const uint8_t* p = msg;
     const uint8_t* const end = msg + len;
 
@@ -736,10 +462,11 @@ reject_reason decode_fields(const uint8_t* msg, std::size_t len, const iso_decod
             } else {
                 const unsigned prefix_bytes = bcd ? rule.prefix - 1u : rule.prefix;
                 if (off + prefix_bytes > len) [[unlikely]]
-                    return reject_reason::iso_truncated;
+                    return reject_reason::iso_truncated;  // an earlier fixed field may have overrun
                 content_len = read_length_prefix(msg + off, rule.prefix, bcd);
                 if (content_len > rule.max) [[unlikely]]
-                    return reject_reason::iso_bad_length_prefix;
+                    return where = {static_cast<uint8_t>(w * 64 + i + 1), static_cast<uint32_t>(off)},
+                           reject_reason::iso_bad_length_prefix;
                 off += prefix_bytes;
                 wire = rule.pack == pk_bytes ? content_len
                        : rule.pack == pk_nibbles ? (content_len + 1) / 2
@@ -763,8 +490,16 @@ reject_reason decode_fields(const uint8_t* msg, std::size_t len, const iso_decod
     constexpr uint32_t request_fields = 1u << s_pan | 1u << s_amount | 1u << s_xmit_time;
     constexpr uint32_t response_fields = 1u << s_xmit_time | 1u << s_stan | 1u << s_response;
     const uint32_t required = response ? response_fields : request_fields;
-    if ((present & required) != required) [[unlikely]]
+    if ((present & required) != required) [[unlikely]] {
+        // The first missing in the order the map lists them (2, 4, 7 / 7, 11, 39).
+        static constexpr uint8_t request_order[] = {2, 4, 7}, response_order[] = {7, 11, 39};
+        for (uint8_t f : response ? response_order : request_order)
+            if (!((present >> slot_of(f)) & 1u)) {
+                where = {f, 0};
+                break;
+            }
         return reject_reason::iso_missing_field;
+    }
 
     auto at = [&](slot s) { return msg + pos_off[s]; };
     auto has = [&](slot s) { return (present >> s) & 1u; };
@@ -776,7 +511,7 @@ reject_reason decode_fields(const uint8_t* msg, std::size_t len, const iso_decod
         unsigned any = 0;
         for (unsigned i = 0; i < (hex ? 16u : 8u); ++i) any |= hex ? hex_values[t[i]] != 0 : t[i];
         if (any) [[unlikely]]
-            return reject_reason::iso_unsupported_field;
+            return where = {65, pos_off[s_tertiary]}, reject_reason::iso_unsupported_field;
     }
 
     // PAN: validated now, tokenized after every other check has passed. ASCII dialects
@@ -798,61 +533,63 @@ reject_reason decode_fields(const uint8_t* msg, std::size_t len, const iso_decod
     }
     reject_reason result = reject_reason::none;
     unsigned masked = 0;  // PANs masked in text fields (pan_scrub.h)
+    unsigned bad_field = 0;  // the field a pass-2 reject names (set on the reject paths only)
     if (has_pan && !pan_valid(pan, pan_len)) [[unlikely]] {
         result = reject_reason::bad_pan;
+        bad_field = 2;
         goto done;
     }
 
     uint64_t v;
     if (has(s_proc) && !read_digit_text<6>(at(s_proc), bcd, out.processing_code)) [[unlikely]]
-        goto bad_numeric;
+        { bad_field = 3; goto bad_numeric; }
     if (has(s_amount)) [[likely]] {
         if (!read_number<12>(at(s_amount), bcd, v)) [[unlikely]]
-            goto bad_numeric;
+            { bad_field = 4; goto bad_numeric; }
         out.amount_minor = static_cast<int64_t>(v);
     }
     {
         unsigned part[5];
         if (!read_pairs<5>(at(s_xmit_time), bcd, part)) [[unlikely]]
-            goto bad_numeric;
+            { bad_field = 7; goto bad_numeric; }
         if (!infer_transmission_time(part, ctx.reference_time_ms, out.event_time_ms)) [[unlikely]]
-            goto bad_date;
+            { bad_field = 7; goto bad_date; }
     }
     if (has(s_stan) && !read_digit_text<6>(at(s_stan), bcd, out.stan)) [[unlikely]]
-        goto bad_numeric;
+        { bad_field = 11; goto bad_numeric; }
     if (has(s_local_time)) {
         unsigned t[3];  // hh mm ss
         if (!read_pairs<3>(at(s_local_time), bcd, t)) [[unlikely]]
-            goto bad_numeric;
+            { bad_field = 12; goto bad_numeric; }
         if (t[0] > 23 || t[1] > 59 || t[2] > 59) [[unlikely]]
-            goto bad_date;
+            { bad_field = 12; goto bad_date; }
         out.local_time = t[0] * 10000 + t[1] * 100 + t[2];
     }
     if (has(s_local_date)) {
         unsigned d[2];  // MM DD
         if (!read_pairs<2>(at(s_local_date), bcd, d)) [[unlikely]]
-            goto bad_numeric;
+            { bad_field = 13; goto bad_numeric; }
         if (d[0] < 1 || d[0] > 12 || d[1] < 1 || d[1] > 31) [[unlikely]]
-            goto bad_date;
+            { bad_field = 13; goto bad_date; }
         out.local_date = static_cast<uint16_t>(d[0] * 100 + d[1]);
     }
     if (has(s_expiry)) {
         unsigned e[2];  // YY MM
         if (!read_pairs<2>(at(s_expiry), bcd, e)) [[unlikely]]
-            goto bad_numeric;
+            { bad_field = 14; goto bad_numeric; }
         if (e[1] < 1 || e[1] > 12) [[unlikely]]
-            goto bad_date;
+            { bad_field = 14; goto bad_date; }
         out.expiry_yymm = static_cast<uint16_t>(e[0] * 100 + e[1]);
     }
     if (has(s_mcc)) {
         if (!read_number<4>(at(s_mcc), bcd, v)) [[unlikely]]
-            goto bad_numeric;
+            { bad_field = 18; goto bad_numeric; }
         out.mcc = static_cast<uint16_t>(v);
     }
     if (has(s_entry_mode) && !read_digit_text<3>(at(s_entry_mode), bcd, out.pos_entry_mode)) [[unlikely]]
-        goto bad_numeric;
+        { bad_field = 22; goto bad_numeric; }
     if (has(s_condition) && !read_digit_text<2>(at(s_condition), bcd, out.pos_condition)) [[unlikely]]
-        goto bad_numeric;
+        { bad_field = 25; goto bad_numeric; }
     if (has(s_acquirer)) {
         const unsigned n = std::min(pos_len[s_acquirer], 11u);  // pass 1 checked <= 11
         if constexpr (!bcd) {
@@ -862,12 +599,12 @@ reject_reason decode_fields(const uint8_t* msg, std::size_t len, const iso_decod
             unsigned bad = 0;
             for (unsigned i = 0; i < n; ++i) bad |= static_cast<unsigned>(a[i] - '0') > 9;
             if (bad) [[unlikely]]
-                goto bad_numeric;
+                { bad_field = 32; goto bad_numeric; }
             put_text(out.acquirer_id, reinterpret_cast<const char*>(a), n);  // capacity 11: never cut
         } else {
             char text[12];
             if (!read_digit_text(at(s_acquirer), n, bcd, text)) [[unlikely]]
-                goto bad_numeric;
+                { bad_field = 32; goto bad_numeric; }
             put_text(out.acquirer_id, text, n);
         }
     }
@@ -914,6 +651,7 @@ reject_reason decode_fields(const uint8_t* msg, std::size_t len, const iso_decod
     }
     if (has(s_additional) && !parse_additional_data(at(s_additional), pos_len[s_additional], out, masked)) [[unlikely]] {
         result = reject_reason::iso_bad_length_prefix;
+        bad_field = 48;
         goto done;
     }
     if (has(s_currency)) {
@@ -925,6 +663,7 @@ reject_reason decode_fields(const uint8_t* msg, std::size_t len, const iso_decod
                                 : currency_by_alpha({reinterpret_cast<const char*>(c), 3});
         if (!info) [[unlikely]] {
             result = reject_reason::unknown_currency;
+            bad_field = 49;
             goto done;
         }
         out.currency = info->numeric;
@@ -971,204 +710,49 @@ bad_numeric:
 bad_date:
     result = reject_reason::iso_bad_date;
 done:
+    if (bad_field) [[unlikely]]
+        where = {static_cast<uint8_t>(bad_field), pos_off[slot_of(bad_field)]};
     if (bcd) scrub(pan_buf, sizeof pan_buf);
     return result;
+}
+
+// Where a fast-path reject lies: pass 1 knows; for the rest the generic decoder, which
+// rejects the same messages for the same reasons (tests/codec/test_iso_wire.cpp), walks
+// the message again. Rejects only, so the fast path's accepted messages pay nothing.
+void fill_detail(const uint8_t* msg, std::size_t len, const iso_wire& w, int64_t ref_ms,
+                 const iso_reject_detail& where, iso_reject_detail& detail) noexcept {
+    if (where.field) {
+        detail = where;
+        return;
+    }
+    Txn scratch;
+    pan_stash pan;
+    pan.len = 0;
+    decode_generic(msg, len, w, ref_ms, scratch, pan, &detail);
+    explicit_bzero(pan.text, sizeof pan.text);
 }
 
 }  // namespace
 
 reject_reason decode_iso8583_deferred(const uint8_t* msg, std::size_t len, const iso_decode_context& ctx,
-                                      Txn& out, pan_stash& stash) noexcept {
+                                      Txn& out, pan_stash& stash, iso_reject_detail* detail) noexcept {
     stash.what = pan_stash::kind::none;
     stash.len = 0;
     clear_record(out);
     out.format = payload_format::iso8583;
-    switch (ctx.dialect) {
-        case iso_dialect::hex_bitmap: return decode_fields<iso_dialect::hex_bitmap>(msg, len, ctx, out, stash);
-        case iso_dialect::bcd: return decode_fields<iso_dialect::bcd>(msg, len, ctx, out, stash);
-        default: return decode_fields<iso_dialect::binary_bitmap>(msg, len, ctx, out, stash);
+    static const iso_wire& binary = builtin_wire("binary");  // a context built without a wire
+    const iso_wire& w = ctx.wire ? *ctx.wire : binary;
+    iso_reject_detail where{};
+    reject_reason r;
+    switch (w.fast_family) {
+        case 0: r = decode_fields<0>(msg, len, w, ctx, out, stash, where); break;
+        case 1: r = decode_fields<1>(msg, len, w, ctx, out, stash, where); break;
+        case 2: r = decode_fields<2>(msg, len, w, ctx, out, stash, where); break;
+        default: return decode_generic(msg, len, w, ctx.reference_time_ms, out, stash, detail);
     }
-}
-
-// ---------------------------------------------------------------------------------
-// Encoder (txgen, tests): off the packet path, so plain std::string work is fine.
-
-namespace {
-
-struct field_value {
-    bool present = false;
-    std::string content;  // n/z/xn: characters; an/ans: text; b: raw bytes
-};
-
-void put_digits_bcd(std::vector<uint8_t>& out, std::string_view digits) {
-    // Right-justified: an odd count gets a leading 0 nibble. Non-digits keep their low
-    // nibble, which maps the track 2 separator '=' (0x3D) to D.
-    const std::size_t n = digits.size();
-    std::size_t i = 0;
-    if (n & 1) out.push_back(static_cast<uint8_t>(digits[i++] & 0x0f));
-    for (; i < n; i += 2)
-        out.push_back(static_cast<uint8_t>((digits[i] & 0x0f) << 4 | (digits[i + 1] & 0x0f)));
-}
-
-void put_length(std::vector<uint8_t>& out, std::size_t l, unsigned prefix_digits, bool bcd) {
-    char buf[4];
-    std::snprintf(buf, sizeof buf, prefix_digits == 2 ? "%02zu" : "%03zu", l);
-    if (!bcd) {
-        out.insert(out.end(), buf, buf + prefix_digits);
-    } else {
-        // LL: one byte; LLL: two bytes, so a leading 0 digit pads it to four nibbles.
-        put_digits_bcd(out, prefix_digits == 2 ? std::string_view(buf, 2) : std::string_view(buf, 3));
-    }
-}
-
-void put_bitmap(std::vector<uint8_t>& out, uint64_t bits, bool hex) {
-    if (!hex) {
-        for (int s = 56; s >= 0; s -= 8) out.push_back(static_cast<uint8_t>(bits >> s));
-        return;
-    }
-    static constexpr char digits[] = "0123456789ABCDEF";
-    for (int s = 60; s >= 0; s -= 4) out.push_back(static_cast<uint8_t>(digits[(bits >> s) & 15]));
-}
-
-void put_field(std::vector<uint8_t>& out, unsigned f, std::string content, iso_dialect dialect) {
-    const data_element& e = iso1987[f];
-    const bool bcd = dialect == iso_dialect::bcd;
-    if (e.len == elem_len::fixed) {
-        const std::size_t want = e.type == T::xn ? e.max + 1u : e.max;
-        if (e.type == T::n || e.type == T::xn) {
-            // Numbers are right-justified with leading zeros; extra leading digits are cut.
-            const std::size_t first = e.type == T::xn ? 1 : 0;
-            std::string digits = content.substr(std::min(first, content.size()));
-            const std::size_t nd = e.max;
-            if (digits.size() > nd) digits.erase(0, digits.size() - nd);
-            digits.insert(0, nd - digits.size(), '0');
-            content = e.type == T::xn ? std::string(1, content.empty() ? 'C' : content[0]) + digits : digits;
-        } else if (e.type == T::b) {
-            content.resize(want, '\0');
-        } else {
-            content.resize(want, ' ');  // text is left-justified, space padded
-        }
-    } else {
-        if (content.size() > e.max) content.resize(e.max);
-        put_length(out, content.size(), static_cast<unsigned>(e.len), bcd);
-    }
-    if (bcd && (e.type == T::n || e.type == T::z)) {
-        put_digits_bcd(out, content);
-    } else if (bcd && e.type == T::xn) {
-        out.push_back(static_cast<uint8_t>(content[0]));
-        put_digits_bcd(out, std::string_view(content).substr(1));
-    } else if (dialect == iso_dialect::hex_bitmap && e.type == T::b) {
-        static constexpr char digits[] = "0123456789ABCDEF";
-        for (unsigned char c : content) {
-            out.push_back(static_cast<uint8_t>(digits[c >> 4]));
-            out.push_back(static_cast<uint8_t>(digits[c & 15]));
-        }
-    } else {
-        out.insert(out.end(), content.begin(), content.end());
-    }
-}
-
-std::string fixed_width(std::string_view s, std::size_t n) {
-    std::string r(s.substr(0, std::min(s.size(), n)));
-    r.resize(n, ' ');
+    if (r != reject_reason::none && detail) [[unlikely]]
+        fill_detail(msg, len, w, ctx.reference_time_ms, where, *detail);
     return r;
-}
-
-std::string zero_padded(uint64_t v, unsigned width) {
-    std::string s(width, '0');
-    for (unsigned i = width; i-- > 0 && v;) {
-        s[i] = static_cast<char>('0' + v % 10);
-        v /= 10;
-    }
-    return s;
-}
-
-std::string hex_to_bytes(std::string_view hex) {
-    std::string r;
-    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-        const uint8_t hi = hex_values[static_cast<uint8_t>(hex[i])], lo = hex_values[static_cast<uint8_t>(hex[i + 1])];
-        r.push_back(static_cast<char>((hi & 15) << 4 | (lo & 15)));
-    }
-    return r;
-}
-
-}  // namespace
-
-void encode_iso8583(const clear_txn& t, iso_dialect dialect, std::vector<uint8_t>& out) {
-    std::array<field_value, 129> v{};
-    auto set = [&](unsigned f, std::string s) {
-        v[f].present = true;
-        v[f].content = std::move(s);
-    };
-
-    const civil_time ct = civil_from_ms(t.event_time_ms);
-    const civil_date date = ct.date;
-    const int64_t sod = ct.ms_of_day / 1000;
-    const unsigned hh = static_cast<unsigned>(sod / 3600), mi = static_cast<unsigned>(sod / 60 % 60),
-                   ss = static_cast<unsigned>(sod % 60);
-    const std::string mmdd = zero_padded(date.month, 2) + zero_padded(date.day, 2);
-    const std::string hhmmss = zero_padded(hh, 2) + zero_padded(mi, 2) + zero_padded(ss, 2);
-
-    // Channel travels as MCC 6011 (ATM) or entry mode 81x + condition 59 (e-commerce).
-    const bool atm = t.channel == "atm", ecom = t.channel == "ecom";
-    const uint16_t mcc = atm ? 6011 : t.mcc;
-
-    if (!t.pan.empty()) set(2, t.pan);  // a response may omit it
-    set(3, t.processing_code.empty() ? "000000" : t.processing_code);
-    set(4, zero_padded(t.amount_minor > 0 ? static_cast<uint64_t>(t.amount_minor) : 0, 12));
-    set(7, mmdd + hhmmss);
-    if (!t.stan.empty()) set(11, t.stan);
-    set(12, hhmmss);
-    set(13, mmdd);
-    if (t.expiry_yymm != 0) set(14, zero_padded(t.expiry_yymm, 4));
-    set(18, zero_padded(mcc, 4));
-    set(22, !t.pos_entry_mode.empty() ? t.pos_entry_mode : ecom ? "812" : "051");
-    set(25, !t.pos_condition.empty() ? t.pos_condition : ecom ? "59" : atm ? "02" : "00");
-    if (!t.acquirer_id.empty()) set(32, t.acquirer_id);
-    if (!t.track2.empty()) set(35, t.track2);
-    if (!t.rrn.empty()) set(37, t.rrn);
-    if (!t.auth_code.empty()) set(38, t.auth_code);
-    if (!t.response_code.empty()) set(39, t.response_code);
-    if (!t.terminal_id.empty()) set(41, t.terminal_id);
-    if (!t.merchant_id.empty()) set(42, t.merchant_id);
-    if (!t.merchant_name.empty() || !t.city.empty() || !t.region.empty() || !t.country.empty())
-        set(43, fixed_width(t.merchant_name, 22) + fixed_width(t.city, 13) + fixed_width(t.region, 3) +
-                    fixed_width(t.country, 2));
-    std::string additional;
-    auto sub_element = [&](const char* tag, const std::string& value) {
-        if (value.empty()) return;
-        const std::string cut = value.substr(0, 99);
-        additional += tag + zero_padded(cut.size(), 2) + cut;
-    };
-    sub_element("DI", t.device_id);
-    sub_element("IP", t.ip);
-    sub_element("EM", t.email);
-    if (!additional.empty()) set(48, additional);
-    if (!t.currency.empty()) {
-        // Known alpha codes go out as the numeric code; anything else is sent as given
-        // (1987 allows "a or n"), so a feed can carry an unknown code to test rejects.
-        const currency_info* c = currency_by_alpha(t.currency);
-        set(49, c ? zero_padded(c->numeric, 3) : t.currency);
-    }
-    if (!t.pin_block.empty()) set(52, hex_to_bytes(t.pin_block));
-    if (!t.icc.empty()) set(55, t.icc);
-    if (!t.account_id.empty()) set(102, t.account_id);
-
-    uint64_t bitmap[2] = {0, 0};
-    for (unsigned f = 2; f <= 128; ++f)
-        if (v[f].present) bitmap[(f - 1) / 64] |= uint64_t{1} << (63 - (f - 1) % 64);
-    if (bitmap[1]) bitmap[0] |= uint64_t{1} << 63;
-
-    const bool bcd = dialect == iso_dialect::bcd;
-    const std::string mti = zero_padded(t.mti, 4);
-    if (bcd)
-        put_digits_bcd(out, mti);
-    else
-        out.insert(out.end(), mti.begin(), mti.end());
-    put_bitmap(out, bitmap[0], dialect == iso_dialect::hex_bitmap);
-    if (bitmap[1]) put_bitmap(out, bitmap[1], dialect == iso_dialect::hex_bitmap);
-    for (unsigned f = 2; f <= 128; ++f)
-        if (v[f].present) put_field(out, f, std::move(v[f].content), dialect);
 }
 
 }  // namespace txscreen

@@ -79,6 +79,9 @@ struct layout_def {
 
 struct dialect_def {
     std::string name, description, base;
+    // The standard at the root of the base chain, "iso8583-1987" or "iso8583-1993":
+    // the default map a feed starts from (iso_map.h). jPOS XML: by its field table.
+    std::string standard;
     std::vector<std::string> files;   // the files of the base chain, for messages
     uint8_t header_bytes = 0;         // bytes before the MTI (jPOS headerLength)
     num_enc mti = num_enc::ascii;     // ascii, ebcdic or bcd_left

@@ -12,12 +12,17 @@
 // dialect_def::layouts, nesting at most 3 deep; a [fields.N] that names a layout of the
 // kind it already has edits it, another kind starts a new one.
 //
-// Not yet: a path as `base` (needs the loader that knows the config directory; refused
-// by name) and overlap checks between sub-fields. Init time only; no exception escapes
+// `base` may be a path to a .toml or .xml file, relative to the folder of the file
+// naming it (iso_dialect_load.cpp reads it). The standard at the root of the chain
+// becomes dialect_def::standard. The layout reader also serves [feed.map.layout.N]
+// (read_layout_table, iso_dialect_detail.h).
+//
+// Not yet: overlap checks between sub-fields. Init time only; no exception escapes
 // parse_dialect_toml.
 #include "codec/iso_dialect.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <set>
@@ -27,6 +32,7 @@
 
 #include "config/config_errors.h"
 #include "codec/dialect_texts.h"
+#include "codec/iso_dialect_detail.h"
 
 namespace txscreen::iso {
 namespace {
@@ -35,17 +41,9 @@ constexpr int max_base_depth = 4;
 constexpr uint16_t max_fixed_len = 4096, max_var_len = 9999;
 constexpr const char* base_list = "iso8583-1987, iso8583-1993, binary, hex, bcd, ebcdic, iso93-ascii";
 
-std::optional<std::string_view> builtin_text(std::string_view name) {
-    if (name == "binary") return dialect_binary_text();
-    if (name == "hex") return dialect_hex_text();
-    if (name == "bcd") return dialect_bcd_text();
-    if (name == "ebcdic") return dialect_ebcdic_text();
-    if (name == "iso93-ascii") return dialect_iso93_ascii_text();
-    return std::nullopt;
-}
-
 // Problems of one file, "<source>:<line>: <key>: <what>", the first per key, handed to
-// the caller's config_errors in line order (a person fixes a file top to bottom).
+// the caller's config_errors in line order (a person fixes a file top to bottom). With
+// no source (a table inside txscreen.toml) the caller's config_errors names the file.
 class reporter {
 public:
     explicit reporter(std::string_view source) : _source(source) {}
@@ -59,6 +57,11 @@ public:
         std::stable_sort(_problems.begin(), _problems.end(),
                          [](const problem& a, const problem& b) { return a.line < b.line; });
         for (const problem& p : _problems) {
+            if (_source.empty()) {
+                if (p.line) errors.fail_at(p.line, p.key, p.what);
+                else errors.fail(p.key, p.what);
+                continue;
+            }
             std::string where = _source;
             if (p.line) where += ":" + std::to_string(p.line);
             errors.fail(where + ": " + p.key, p.what);
@@ -648,34 +651,70 @@ std::string chain_text(const std::vector<std::string>& chain, std::string_view l
     return out + std::string(last);
 }
 
+// Depth and cycle checks before loading `next` as a base; false after a problem.
+bool may_load(const file_reader& r, const std::vector<std::string>& chain, const std::string& next) {
+    if (std::find(chain.begin(), chain.end(), next) != chain.end()) {
+        r.rep.fail("base", "cycle " + chain_text(chain, next));
+        return false;
+    }
+    if (chain.size() >= max_base_depth) {
+        r.rep.fail("base", "bases nest at most " + std::to_string(max_base_depth) + " deep: " + chain_text(chain, next));
+        return false;
+    }
+    return true;
+}
+
+// A .toml or .xml base, relative to the folder of the file that names it. A jPOS file
+// sets every field explicitly; its MTI encoding carries on as [message] mti.
+bool resolve_file_base(const file_reader& r, std::string_view base, dialect_def& out, encoding_settings& enc,
+                       config_errors& errors, std::vector<std::string>& chain) {
+    const std::string& here = chain.back();
+    if (here.starts_with("<built-in>")) {
+        r.rep.fail("base", "a built-in dialect cannot name a file");
+        return false;
+    }
+    namespace fs = std::filesystem;
+    const std::string path = (fs::path(here).parent_path() / fs::path(base)).lexically_normal().string();
+    if (!may_load(r, chain, path)) return false;
+    std::string text, why;
+    if (!detail::read_dialect_file(path, text, why)) {
+        r.rep.fail("base", "\"" + path + "\": " + why);
+        return false;
+    }
+    bool ok = false;
+    if (base.ends_with(".xml")) {
+        ok = parse_jpos_xml(text, path, out, errors);
+        if (ok) enc.mti = out.mti;
+    } else {
+        ok = load_level(text, path, out, enc, errors, chain);
+    }
+    if (!ok) r.rep.fail("base", "the base \"" + path + "\" has errors");
+    return ok;
+}
+
 bool resolve_base(const file_reader& r, std::string_view base, dialect_def& out, encoding_settings& enc,
                   config_errors& errors, std::vector<std::string>& chain) {
     if (const dialect_def* s = standard(base)) {
         out = *s;
         out.files.clear();
+        out.standard = std::string(base);
         return true;
     }
-    if (auto text = builtin_text(base)) {
+    if (auto text = detail::builtin_dialect_text(base)) {
         // Named apart from any file on disk, so a user's own bcd.toml with base "bcd"
         // is no cycle.
         const std::string source = "<built-in>/" + std::string(base) + ".toml";
-        if (std::find(chain.begin(), chain.end(), source) != chain.end()) {
-            r.rep.fail("base", "cycle " + chain_text(chain, source));
-            return false;
-        }
-        if (chain.size() >= max_base_depth) {
-            r.rep.fail("base", "bases nest at most " + std::to_string(max_base_depth) + " deep: " + chain_text(chain, source));
-            return false;
-        }
+        if (!may_load(r, chain, source)) return false;
         if (load_level(*text, source, out, enc, errors, chain)) return true;
         r.rep.fail("base", "the built-in dialect \"" + std::string(base) + "\" has errors");
         return false;
     }
-    const bool path = base.find('/') != std::string_view::npos || base.ends_with(".toml") || base.ends_with(".xml");
-    if (path)
-        r.rep.fail("base", "a file as base (\"" + std::string(base) + "\") is not supported yet; name one of " + base_list);
+    if (detail::names_dialect_file(base)) return resolve_file_base(r, base, out, enc, errors, chain);
+    if (base.find('/') != std::string_view::npos)
+        r.rep.fail("base", "a dialect file's name ends in .toml or .xml (\"" + std::string(base) + "\")");
     else
-        r.rep.fail("base", "no standard or built-in dialect \"" + std::string(base) + "\" (" + base_list + ")");
+        r.rep.fail("base", "no standard or built-in dialect \"" + std::string(base) + "\" (" + base_list +
+                               "; or a .toml or .xml file)");
     return false;
 }
 
@@ -731,7 +770,62 @@ bool load_level(std::string_view text, std::string_view source, dialect_def& out
     return ok;
 }
 
+// A map's layout: the field it describes is opaque to the dialect, so it starts as a
+// defined field with no layout and the table's keys apply as in [fields.N].
+bool read_map_layout(const file_reader& r, const toml::table& t, const std::string& key, layout_def& out) {
+    r.only_keys(t, key, {"layout", "tag_chars", "len_digits", "len_binary", "lead", "bitmap_bytes", "bitmap", "extends",
+                         "first", "delimiter", "sub"});
+    const toml::node* kind = t.get("layout");
+    if (!kind) {
+        r.rep.fail_at(line_of(t), key + ".layout", "a map layout needs layout = \"tlv\", \"positional\", \"bitmap\" or \"delimited\"");
+        return false;
+    }
+    dialect_def scratch;
+    field_def f;
+    f.defined = true;
+    const encoding_settings enc;
+    read_layout(r, t, key, f, scratch, enc, 0);
+    if (f.layout == layout_kind::none) {
+        r.rep.fail(key + ".layout", "a map layout needs layout = \"tlv\", \"positional\", \"bitmap\" or \"delimited\"");
+        return false;
+    }
+    finish_field(r, key, f, scratch, enc, 0);
+    layout_def& l = scratch.layouts[f.layout_index];
+    for (const auto& [id, sub] : l.subs)
+        if (sub.layout != layout_kind::none)
+            r.rep.fail(key + ".sub." + id + ".layout",
+                       "a map layout's sub-fields have no layouts of their own; nest layouts in a dialect file");
+    out = std::move(l);
+    return r.rep.clean();
+}
+
 }  // namespace
+
+namespace detail {
+
+std::optional<std::string_view> builtin_dialect_text(std::string_view name) noexcept {
+    if (name == "binary") return dialect_binary_text();
+    if (name == "hex") return dialect_hex_text();
+    if (name == "bcd") return dialect_bcd_text();
+    if (name == "ebcdic") return dialect_ebcdic_text();
+    if (name == "iso93-ascii") return dialect_iso93_ascii_text();
+    return std::nullopt;
+}
+
+bool read_layout_table(const toml::table& table, const std::string& key, layout_def& out, config_errors& errors) {
+    try {
+        reporter rep("");
+        file_reader r{table, rep, 0};
+        const bool ok = read_map_layout(r, table, key, out);
+        rep.flush(errors);
+        return ok;
+    } catch (const std::exception& e) {  // bad_alloc and the like
+        errors.fail(key, std::string("cannot be read: ") + e.what());
+        return false;
+    }
+}
+
+}  // namespace detail
 
 bool parse_dialect_toml(std::string_view text, std::string_view source, dialect_def& out, config_errors& errors) {
     try {

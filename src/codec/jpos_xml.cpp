@@ -244,6 +244,8 @@ private:
                        std::vector<std::pair<uint32_t, field_read>>& subs, layout_def& l);
     bool positional_layout(const std::string& scope, const std::string& sub_scope, const xml::element& e,
                            std::vector<std::pair<uint32_t, field_read>>& subs, layout_def& l);
+    bool subs_fit(const std::string& path, const field_def& outer, const layout_def& l,
+                  const std::vector<std::pair<uint32_t, field_read>>& subs);
     void add_layout(layout_def&& l, field_def& f);
     bool tagged_layout(const std::string& path, const xml::element& e, field_def& f);
     bool tagged_sub(const std::string& sub_scope, const xml::element& c, unsigned tag_chars, unsigned len_digits,
@@ -528,6 +530,7 @@ bool importer::read_layout(const std::string& path, const xml::element& e, const
     l.header_bytes = static_cast<uint8_t>(*header);
     const std::string sub_scope = scope_of(path);
     if (!(*emit ? bitmap_layout(scope, sub_scope, e, subs, l) : positional_layout(scope, sub_scope, e, subs, l))) return false;
+    if (!subs_fit(path, f, l, subs)) return false;
     for (auto& [id, r] : subs) l.subs.emplace_back(std::to_string(id), std::move(r.def));
     add_layout(std::move(l), f);
     return true;
@@ -669,6 +672,48 @@ bool importer::positional_layout(const std::string& scope, const std::string& su
     return true;
 }
 
+// The fewest bytes a sub-field takes in its parent's decoded content: a fixed one's
+// whole wire size, a variable one's length prefix.
+uint32_t min_wire_bytes(const field_def& f) noexcept {
+    if (f.prefix_digits) {
+        if (f.prefix == P::binary) return f.prefix_digits;
+        return f.prefix == P::bcd ? (f.prefix_digits + 1u) / 2 : f.prefix_digits;
+    }
+    switch (f.type) {
+    case content::n: case content::z: case content::xn: {
+        const uint32_t sign = f.type == content::xn ? 1 : 0;
+        const auto enc = static_cast<num_enc>(f.enc);
+        return sign + (enc == num_enc::ascii || enc == num_enc::ebcdic ? f.max : (f.max + 1u) / 2);
+    }
+    case content::b: return static_cast<bin_enc>(f.enc) == bin_enc::raw ? f.max : 2u * f.max;
+    default: return f.max;
+    }
+}
+
+// A sub-field that can never be read because the field is too short to reach it is a
+// layout jPOS would only fail on at run time: refused at load. jPOS hands the inner
+// packager the outer field's decoded bytes, at most `outer.max` of them (the sign of
+// an amount included).
+bool importer::subs_fit(const std::string& path, const field_def& outer, const layout_def& l,
+                        const std::vector<std::pair<uint32_t, field_read>>& subs) {
+    const uint32_t capacity = outer.max + (outer.type == content::xn ? 1u : 0u);
+    const uint32_t bitmap_min = l.extends ? l.bitmap_bytes / 2u : l.bitmap_bytes;  // no secondary sub-bitmap
+    const uint32_t bitmap_wire = l.kind != layout_kind::bitmap ? 0u
+                                 : l.bitmap_form == bin_enc::raw ? bitmap_min : 2u * bitmap_min;
+    uint32_t start = l.header_bytes + bitmap_wire;  // positional: the earliest byte the next one starts at
+    for (const auto& [id, r] : subs) {
+        const uint32_t need = min_wire_bytes(r.def);
+        if (start + need > capacity) {
+            fail(*r.elem, element_key(scope_of(path), *r.elem),
+                 "never fits: it starts at byte " + std::to_string(start) + " or later and takes at least " +
+                     std::to_string(need) + ", but field " + path + " holds at most " + std::to_string(capacity));
+            return false;
+        }
+        if (l.kind == layout_kind::positional) start += need;
+    }
+    return true;
+}
+
 // GenericTaggedFieldsPackager: text TLV (tag, decimal length, value), the tags named by
 // a DecimalTagMapper; sub-fields are keyed by their wire tag ("01", "DI").
 bool importer::tagged_layout(const std::string& path, const xml::element& e, field_def& f) {
@@ -767,10 +812,22 @@ bool importer::tagged_sub(const std::string& sub_scope, const xml::element& c, u
     return true;
 }
 
+// A jPOS file names no standard; its field table tells: ISO 8583:1993 made field 12
+// the full local date and time (n12) and 39 the 3-digit action code (n3).
+std::string_view standard_of(const dialect_def& d) {
+    const field_def& local = d.fields[12];
+    const field_def& action = d.fields[39];
+    const bool local_1993 = local.defined && local.prefix_digits == 0 && local.max == 12;
+    const bool action_1993 = action.defined && action.prefix_digits == 0 && action.max == 3;
+    return local_1993 && action_1993 ? "iso8583-1993" : "iso8583-1987";
+}
+
 }  // namespace
 
 bool parse_jpos_xml(std::string_view text, std::string_view source, dialect_def& out, config_errors& errors) {
-    return importer(source, out, errors).run(text);
+    const bool ok = importer(source, out, errors).run(text);
+    if (ok) out.standard = std::string(standard_of(out));
+    return ok;
 }
 
 }  // namespace txscreen::iso

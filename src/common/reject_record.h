@@ -14,6 +14,10 @@ struct reject_record {
     uint32_t length;       // message (or broken datagram) length in bytes
     uint16_t feed_id;      // index of the feed in config
     reject_reason reason;
+    uint8_t field;         // ISO 8583: the field the message failed at (1 the bitmap,
+                           // 2..128 a data element; a sub-field's fault names its
+                           // parent); 0 = the message as a whole, or not ISO 8583
 };
+static_assert(sizeof(reject_record) == 24, "the field byte uses the record's padding");
 
 }  // namespace txscreen

@@ -1,5 +1,5 @@
-// ISO 8583:1987 responses: which MTIs are responses and which field-39 response codes
-// are approvals. Used by the decoder (a response may omit fields 2 and 4), the
+// ISO 8583 responses: which MTIs are responses and which field-39 response codes
+// (1987: two characters) or action codes (1993: three digits) are approvals. Used by the decoder (a response may omit fields 2 and 4), the
 // request/response pairing (flow/pairing.h: `declined` outcomes) and txgen.
 //
 // Approvals (everything else, an empty or unknown code included, is a decline):
@@ -12,6 +12,10 @@
 //   Y1  offline approved (EMV, terminal-generated)
 //   Y3  unable to go online, offline approved (EMV, terminal-generated)
 // Z1 and Z3, their offline-declined twins, are declines like any other code.
+//
+// ISO 8583:1993 action codes (three digits): 000-099 are approvals (000 approved, 001
+// honour with identification, 002 approved for partial amount, 003 approved (VIP), ...);
+// 100 and above are declines, pick-ups and other actions.
 #pragma once
 
 #include <cstdint>
@@ -34,12 +38,18 @@ constexpr uint16_t code2(char a, char b) noexcept {
 }
 // The two characters of a field-39 code; an empty code reads as 0 (no approval).
 constexpr uint16_t code2(const char* code) noexcept { return code[0] ? code2(code[0], code[1]) : 0; }
+// A 1993 action code: exactly three digits.
+constexpr bool action_code(const char* code) noexcept {
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    return code[0] && code[1] && code[2] && digit(code[0]) && digit(code[1]) && digit(code[2]) && !code[3];
+}
 }  // namespace detail
 
-// True unless `code` (field 39 as the decoder stores it: 2 characters and a NUL) is
-// one of the approvals listed above.
-constexpr bool response_declined(const char code[3]) noexcept {
+// True unless `code` (field 39 as the decoder stores it: 2 or 3 characters and a NUL,
+// Txn::response_code) is one of the approvals listed above.
+constexpr bool response_declined(const char* code) noexcept {
     using detail::code2;
+    if (code[0] && code[1] && code[2]) return !(detail::action_code(code) && code[0] == '0');
     switch (code2(code)) {
         case code2('0', '0'):
         case code2('0', '8'):
@@ -56,8 +66,18 @@ constexpr bool response_declined(const char code[3]) noexcept {
 }
 
 // A short name for the common codes (logs, txgen labels, docs); "" for the others.
-constexpr std::string_view response_code_name(const char code[3]) noexcept {
+constexpr std::string_view response_code_name(const char* code) noexcept {
     using detail::code2;
+    if (code[0] && code[1] && code[2]) {
+        if (!detail::action_code(code) || code[0] != '0' || code[1] != '0') return "";
+        switch (code[2]) {
+            case '0': return "approved";
+            case '1': return "honour_with_id";
+            case '2': return "partial_approval";
+            case '3': return "approved_vip";
+            default: return "";
+        }
+    }
     switch (code2(code)) {
         case code2('0', '0'): return "approved";
         case code2('0', '1'): return "refer_to_issuer";
@@ -90,5 +110,9 @@ constexpr std::string_view response_code_name(const char code[3]) noexcept {
         default: return "";
     }
 }
+
+static_assert(!response_declined("00") && response_declined("05") && response_declined("") &&
+              !response_declined("000") && !response_declined("002") && response_declined("100") &&
+              response_declined("909") && response_declined("0A0"));
 
 }  // namespace txscreen

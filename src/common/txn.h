@@ -78,7 +78,7 @@ struct alignas(64) Txn {
     char stan[7];            // field 11, 6 digits, NUL-terminated ("" when absent)
     char rrn[13];            // field 37
     char auth_code[7];       // field 38
-    char response_code[3];   // field 39
+    char response_code[4];   // field 39: 1987 response code (2) or 1993 action code (3)
     char processing_code[7]; // field 3
     char pos_entry_mode[4];  // field 22
     char pos_condition[3];   // field 25

@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "codec/ebcdic.h"
 #include "common/pan_token.h"
 #include "common/reject.h"
 #include "common/txn.h"
@@ -45,35 +46,38 @@ uint32_t tcp_framing::read_length(const uint8_t* p) const noexcept {
     return v;
 }
 
+namespace {
+const iso_wire& wire_of(const iso_wire* w) { return w ? *w : builtin_wire("binary"); }
+}  // namespace
+
 const char* tcp_framing::invalid_reason() const noexcept {
     const uint32_t limit = kind == tcp_framing_kind::len4ascii ? 9999 : 65535;
-    if (max_message < iso_mti_bytes(dialect) + iso_bitmap_bytes(dialect))
-        return "max_message is shorter than an MTI and a bitmap";
+    const iso_wire& w = wire_of(wire);
+    if (max_message < w.dialect.header_bytes + iso_mti_bytes(w) + iso_bitmap_bytes(w))
+        return "max_message is shorter than the dialect's header, an MTI and a bitmap";
     if (uint64_t{header_bytes} + max_message > limit)
         return "header_bytes + max_message exceeds what the length prefix can express";
     return nullptr;
 }
 
-bool iso_mti_plausible(const uint8_t* p, iso_dialect d) noexcept {
-    unsigned version, cls, function, origin;
-    if (d == iso_dialect::bcd) {
-        version = p[0] >> 4, cls = p[0] & 0x0f, function = p[1] >> 4, origin = p[1] & 0x0f;
-    } else {
-        version = p[0] - unsigned{'0'}, cls = p[1] - unsigned{'0'};
-        function = p[2] - unsigned{'0'}, origin = p[3] - unsigned{'0'};
-    }
+bool iso_mti_plausible(const uint8_t* msg, std::size_t avail, const iso_wire& w) noexcept {
+    uint16_t mti;
+    if (!iso_read_mti(w, msg, avail, mti)) return false;
+    const unsigned version = mti / 1000, cls = mti / 100 % 10, function = mti / 10 % 10, origin = mti % 10;
     return version <= 2 && cls >= 1 && cls <= 8 && function <= 5 && origin <= 5;
 }
 
-bool iso_bitmap_plausible(const uint8_t* p, iso_dialect d) noexcept {
-    if (d != iso_dialect::hex_bitmap) {
+bool iso_bitmap_plausible(const uint8_t* p, const iso_wire& w) noexcept {
+    if (w.dialect.bitmap == iso::bin_enc::raw) {
         uint8_t any = 0;
         for (int i = 0; i < 8; ++i) any |= p[i];
         return any != 0;
     }
+    const ebcdic::byte_table& table = ebcdic::to_latin1(w.dialect.cp);
+    const bool ebc = w.dialect.bitmap == iso::bin_enc::hex_ebcdic;
     bool any = false;
     for (int i = 0; i < 16; ++i) {
-        const uint8_t c = p[i];
+        const uint8_t c = ebc ? table[p[i]] : p[i];
         const bool digit = c >= '0' && c <= '9';
         const bool letter = (c | 0x20) >= 'a' && (c | 0x20) <= 'f';
         if (!digit && !letter) return false;
@@ -82,32 +86,16 @@ bool iso_bitmap_plausible(const uint8_t* p, iso_dialect d) noexcept {
     return any;
 }
 
-bool iso_structure_fits(const uint8_t* msg, std::size_t len, iso_dialect d) noexcept {
-    iso_decode_context ctx{nullptr, d, 0};
-    Txn scratch;
-    pan_stash pan{};
-    const reject_reason r = decode_iso8583_deferred(msg, len, ctx, scratch, pan);
-    pan.wipe();
-    switch (r) {
-        case reject_reason::iso_truncated:
-        case reject_reason::iso_bad_mti:
-        case reject_reason::iso_bad_bitmap:
-        case reject_reason::iso_bad_length_prefix:
-        case reject_reason::iso_trailing_bytes:
-        case reject_reason::iso_unsupported_field: return false;
-        default: return true;  // the fields fill the frame exactly; content is the decoder's business
-    }
-}
-
 boundary_check tcp_framing::check_one(const uint8_t* p, std::size_t avail, uint32_t& len) const noexcept {
     const uint32_t prefix = prefix_bytes();
     if (avail < prefix) return boundary_check::need_more;
     len = read_length(p);
-    const uint32_t mti = iso_mti_bytes(dialect), bitmap = iso_bitmap_bytes(dialect);
-    if (!length_ok(len) || len - header_bytes < mti + bitmap) return boundary_check::no;
+    const iso_wire& w = wire_of(wire);
+    const uint32_t head = w.dialect.header_bytes, mti = iso_mti_bytes(w), bitmap = iso_bitmap_bytes(w);
+    if (!length_ok(len) || len - header_bytes < head + mti + bitmap) return boundary_check::no;
     const std::size_t at = prefix + header_bytes;
-    if (avail < at + mti + bitmap) return boundary_check::need_more;
-    if (!iso_mti_plausible(p + at, dialect) || !iso_bitmap_plausible(p + at + mti, dialect))
+    if (avail < at + head + mti + bitmap) return boundary_check::need_more;
+    if (!iso_mti_plausible(p + at, head + mti, w) || !iso_bitmap_plausible(p + at + head + mti, w))
         return boundary_check::no;
     return boundary_check::yes;
 }
@@ -121,7 +109,7 @@ boundary_check tcp_framing::check_boundary(const uint8_t* p, std::size_t avail, 
     const std::size_t next = prefix_bytes() + std::size_t{len};
     if (avail < next) return boundary_check::need_more;
     ++walks;
-    const bool fits = iso_structure_fits(p + prefix_bytes() + header_bytes, len - header_bytes, dialect);
+    const bool fits = iso_structure_fits(wire_of(wire), p + prefix_bytes() + header_bytes, len - header_bytes);
     return fits ? boundary_check::yes : boundary_check::no;
 }
 

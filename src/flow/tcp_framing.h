@@ -5,9 +5,9 @@
 // of 0 (nothing after the header) or one whose message exceeds max_message is bad.
 //
 // check_boundary is the resync test after a gap or a mid-stream pickup: a plausible
-// length, then a valid MTI (4 ASCII digits, or 2 BCD bytes for dialect "bcd": version
-// 0-2, class 1-8, function 0-5, origin 0-5) and a non-empty bitmap valid for the
-// dialect (8 binary bytes, or 16 hex characters for "hex"); then the message's fields
+// length, then a valid MTI in the feed dialect's encoding (after its header bytes, if
+// any: version 0-2, class 1-8, function 0-5, origin 0-5) and a non-empty bitmap valid
+// for the dialect (8 binary bytes, or 16 hex characters); then the message's fields
 // must fill the frame exactly (the decoder's field walk: it needs the whole frame, so
 // a candidate is undecided until then). Payload is ISO 8583 only (JSON over TCP has
 // no length-prefix convention to hunt for).
@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "codec/iso8583.h"
+#include "codec/iso_wire.h"
 
 namespace txscreen {
 
@@ -34,7 +35,7 @@ struct tcp_framing {
     tcp_framing_kind kind = tcp_framing_kind::len2be;
     uint16_t header_bytes = 0;
     uint32_t max_message = 8192;
-    iso_dialect dialect = iso_dialect::binary_bitmap;
+    const iso_wire* wire = nullptr;  // the feed's compiled dialect (never null once configured)
 
     uint32_t prefix_bytes() const noexcept { return kind == tcp_framing_kind::len4ascii ? 4 : 2; }
     uint32_t max_frame() const noexcept { return prefix_bytes() + header_bytes + max_message; }
@@ -64,13 +65,13 @@ private:
 // a length). Throws std::length_error when the prefix cannot express the length.
 void append_tcp_frame(std::vector<uint8_t>& out, const uint8_t* msg, std::size_t len, const tcp_framing& f);
 
-// ISO 8583 MTI / primary bitmap plausibility (p holds at least 4 bytes / the bitmap).
-bool iso_mti_plausible(const uint8_t* p, iso_dialect d) noexcept;
-bool iso_bitmap_plausible(const uint8_t* p, iso_dialect d) noexcept;
-// Whether the message's fields walk to exactly its end (a reject for content, such as
-// a missing field or a bad date, still fits).
-bool iso_structure_fits(const uint8_t* msg, std::size_t len, iso_dialect d) noexcept;
-inline uint32_t iso_mti_bytes(iso_dialect d) noexcept { return d == iso_dialect::bcd ? 2 : 4; }
-inline uint32_t iso_bitmap_bytes(iso_dialect d) noexcept { return d == iso_dialect::hex_bitmap ? 16 : 8; }
+// ISO 8583 MTI / primary bitmap plausibility for the feed's dialect: `msg` is the
+// message start (the dialect's own header bytes included, `avail` bytes readable), `p`
+// the primary bitmap (8 bytes binary or 16 hex characters). Whether a message's fields
+// fill it exactly is iso_structure_fits (codec/iso_wire.h).
+bool iso_mti_plausible(const uint8_t* msg, std::size_t avail, const iso_wire& w) noexcept;
+bool iso_bitmap_plausible(const uint8_t* p, const iso_wire& w) noexcept;
+inline uint32_t iso_mti_bytes(const iso_wire& w) noexcept { return w.mti_bytes; }
+inline uint32_t iso_bitmap_bytes(const iso_wire& w) noexcept { return w.bitmap_bytes; }
 
 }  // namespace txscreen

@@ -1,4 +1,4 @@
-// bench_decode: ns per message for the ISO 8583 (three dialects) and JSON decoders,
+// bench_decode: ns per message for the ISO 8583 (five dialects) and JSON decoders,
 // PAN tokenization included, over 4096 distinct ~200-byte messages (distinct PANs, so
 // nothing is cached): one message at a time (decode_iso8583, json_decoder::decode) and
 // as the rx stage does it (deferred decodes, one tokenize_stashed per 16 messages).
@@ -6,6 +6,11 @@
 // and the scrubber alone show its cost (docs/feeds.md, "PANs in free text").
 // Prints medians of 15 runs (CPU time and wall time); never fails on time. An argument
 // runs only the lines whose label contains it ("bench_decode json").
+//
+// Dialects as data (issue #16): binary, hex and bcd are timed side by side, runs
+// interleaved, against the decoder txscreen shipped before dialect files (constexpr
+// rule tables, legacy_iso_decode.cpp) on the same messages; then ebcdic and iso93-ascii
+// (the generic decoder) and binary forced through the generic decoder.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -17,12 +22,27 @@
 #include <vector>
 
 #include "codec/iso8583.h"
+#include "codec/iso8583_encode.h"
+#include "codec/iso_wire.h"
+#include "codec/iso_wire_tables.h"
 #include "codec/json_decode.h"
+#include "legacy_iso_encode.h"
 #include "common/pan_scrub.h"
 #include "../common/luhn_complete.h"
 
 using namespace txscreen;
 using txscreen::test::luhn_complete;
+
+namespace txscreen::legacy_decode {  // legacy_iso_decode.cpp
+enum class iso_dialect : uint8_t { binary_bitmap = 0, hex_bitmap = 1, bcd = 2 };
+struct iso_decode_context {
+    const pan_tokenizer* tokenizer;
+    iso_dialect dialect = iso_dialect::binary_bitmap;
+    int64_t reference_time_ms = 0;
+};
+reject_reason decode_iso8583_deferred(const uint8_t* msg, std::size_t len, const iso_decode_context& ctx, Txn& out,
+                                      pan_stash& pan) noexcept;
+}  // namespace txscreen::legacy_decode
 
 namespace {
 
@@ -93,6 +113,34 @@ void run(const char* label, std::size_t n_msgs, double avg_bytes, Fn&& decode_al
                 avg_bytes, cpu[cpu.size() / 2], cpu.front(), wall[wall.size() / 2], wall.back());
 }
 
+// Two decoders over the same messages, their runs interleaved (A, B, A, B ...) so a
+// machine's drift in speed falls on both alike; medians of each.
+template <class FnA, class FnB>
+void run_pair(const char* label_a, const char* label_b, std::size_t n_msgs, double avg_bytes, FnA&& a, FnB&& b) {
+    if (g_only && !std::strstr(label_a, g_only) && !std::strstr(label_b, g_only)) return;
+    std::vector<double> cpu[2], wall[2];
+    const int reps = 15, passes = 50;
+    a();
+    b();
+    for (int r = 0; r < reps; ++r)
+        for (int which = 0; which < 2; ++which) {
+            const double c0 = thread_cpu_ns();
+            auto t0 = std::chrono::steady_clock::now();
+            for (int p = 0; p < passes; ++p) which ? b() : a();
+            auto t1 = std::chrono::steady_clock::now();
+            const double c1 = thread_cpu_ns();
+            wall[which].push_back(std::chrono::duration<double, std::nano>(t1 - t0).count() / (passes * n_msgs));
+            cpu[which].push_back((c1 - c0) / (passes * n_msgs));
+        }
+    for (int which = 0; which < 2; ++which) {
+        std::sort(cpu[which].begin(), cpu[which].end());
+        std::sort(wall[which].begin(), wall[which].end());
+        std::printf("%-46s %6.1f B/msg  cpu median %6.1f ns/msg (min %6.1f)  wall median %6.1f\n",
+                    which ? label_b : label_a, avg_bytes, cpu[which][reps / 2], cpu[which].front(), wall[which][reps / 2]);
+    }
+    std::printf("  -> %+.1f%% (cpu medians)\n", 100.0 * (cpu[1][reps / 2] / cpu[0][reps / 2] - 1.0));
+}
+
 // Decodes msgs[0..n) in batches of `batch` (as the rx stage does): deferred decode into
 // a batch of Txns and PAN stashes, then one tokenize_stashed call per batch.
 template <class Decode>
@@ -157,28 +205,57 @@ int main(int argc, char** argv) {
             }
         });
     }
+    static const char* const dialect_names[] = {"binary", "hex", "bcd"};
     for (int d = 0; d < 3; ++d) {
-        const auto dialect = static_cast<iso_dialect>(d);
+        // The same messages through the former decoder (constexpr tables) and today's
+        // fast path on the wire compiled from the shipped dialect file.
         std::vector<std::vector<uint8_t>> msgs(n);
         double bytes = 0;
         for (std::size_t i = 0; i < n; ++i) {
-            encode_iso8583(txns[i], dialect, msgs[i]);
+            legacy_iso::encode_iso8583(txns[i], static_cast<legacy_iso::iso_dialect>(d), msgs[i]);
             bytes += msgs[i].size();
         }
-        iso_decode_context ctx;
-        ctx.tokenizer = &tok;
-        ctx.dialect = dialect;
-        ctx.reference_time_ms = 1'795'000'000'000;
-        Txn out;
+        const iso_wire& w = builtin_wire(dialect_names[d]);
+        const iso_decode_context ctx{&tok, &w, 1'795'000'000'000};
+        const legacy_decode::iso_decode_context old_ctx{&tok, static_cast<legacy_decode::iso_dialect>(d), 1'795'000'000'000};
         std::size_t rejects = 0;
-        std::string label = "iso8583 " + std::string(iso_dialect_name(dialect)) + ", one at a time";
-        run(label.c_str(), n, bytes / n, [&] {
+        const std::string name = dialect_names[d];
+        run_pair(("iso8583 " + name + ", compiled tables (before), batched 16").c_str(),
+                 ("iso8583 " + name + ", dialect file (now), batched 16").c_str(), n, bytes / n,
+                 [&] {
+                     rejects += decode_batched(n, tok, txn_batch.data(), stash.data(), [&](std::size_t i, Txn& t, pan_stash& s) {
+                         return legacy_decode::decode_iso8583_deferred(msgs[i].data(), msgs[i].size(), old_ctx, t, s);
+                     });
+                 },
+                 [&] {
+                     rejects += decode_batched(n, tok, txn_batch.data(), stash.data(), [&](std::size_t i, Txn& t, pan_stash& s) {
+                         return decode_iso8583_deferred(msgs[i].data(), msgs[i].size(), ctx, t, s);
+                     });
+                 });
+        Txn out;
+        run(("iso8583 " + name + ", one at a time").c_str(), n, bytes / n, [&] {
             for (const auto& m : msgs) rejects += decode_iso8583(m.data(), m.size(), ctx, out) != reject_reason::none;
         });
-        label = "iso8583 " + std::string(iso_dialect_name(dialect)) + ", batched 16 (rx)";
+        if (rejects) std::printf("  WARNING: %zu rejects\n", rejects);
+    }
+    for (const char* name : {"ebcdic", "iso93-ascii", "binary"}) {
+        // The generic decoder: the two shipped dialects that need it, and binary forced
+        // through it (compare with the binary lines above).
+        const iso_wire& w = builtin_wire(name);
+        const bool forced = std::string_view(name) == "binary";
+        std::vector<std::vector<uint8_t>> msgs(n);
+        double bytes = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            encode_iso8583(txns[i], w, msgs[i]);
+            bytes += msgs[i].size();
+        }
+        const iso_decode_context ctx{&tok, &w, 1'795'000'000'000};
+        std::size_t rejects = 0;
+        const std::string label = "iso8583 " + std::string(name) + (forced ? " forced generic" : " (generic)") + ", batched 16";
         run(label.c_str(), n, bytes / n, [&] {
             rejects += decode_batched(n, tok, txn_batch.data(), stash.data(), [&](std::size_t i, Txn& t, pan_stash& s) {
-                return decode_iso8583_deferred(msgs[i].data(), msgs[i].size(), ctx, t, s);
+                return forced ? decode_generic(msgs[i].data(), msgs[i].size(), w, ctx.reference_time_ms, t, s, nullptr)
+                              : decode_iso8583_deferred(msgs[i].data(), msgs[i].size(), ctx, t, s);
             });
         });
         if (rejects) std::printf("  WARNING: %zu rejects\n", rejects);
@@ -192,12 +269,10 @@ int main(int argc, char** argv) {
             clear_txn t = txns[i];
             t.merchant_name = "SHOP " + txns[(i + 1) % n].pan;
             t.email = txns[(i + 2) % n].pan + "@example.com";
-            encode_iso8583(t, iso_dialect::binary_bitmap, msgs[i]);
+            encode_iso8583(t, builtin_wire("binary"), msgs[i]);
             bytes += msgs[i].size();
         }
-        iso_decode_context ctx;
-        ctx.tokenizer = &tok;
-        ctx.reference_time_ms = 1'795'000'000'000;
+        const iso_decode_context ctx{&tok, &builtin_wire("binary"), 1'795'000'000'000};
         std::size_t rejects = 0;
         run("iso8583 binary, 2 PANs in text, batched 16", n, bytes / n, [&] {
             rejects += decode_batched(n, tok, txn_batch.data(), stash.data(), [&](std::size_t i, Txn& t, pan_stash& s) {

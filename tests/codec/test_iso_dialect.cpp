@@ -6,7 +6,13 @@
 #include <string>
 #include <vector>
 
+#include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
+
 #include "codec/iso_dialect.h"
+#include "codec/iso_wire.h"
 #include "config/config_errors.h"
 #include "codec/dialect_texts.h"
 
@@ -351,10 +357,11 @@ TEST_CASE("dialect errors: one message each, with file, line and key", "[dialect
     CHECK(syntax.rfind("dialects/acme.toml:2: TOML syntax: ", 0) == 0);
     CHECK(only_error("base = \"bcdx\"\n") ==
           "dialects/acme.toml:1: base: no standard or built-in dialect \"bcdx\" (iso8583-1987, iso8583-1993, binary, "
-          "hex, bcd, ebcdic, iso93-ascii)");
-    CHECK(only_error("\nbase = \"other.toml\"\n") ==
-          "dialects/acme.toml:2: base: a file as base (\"other.toml\") is not supported yet; name one of "
-          "iso8583-1987, iso8583-1993, binary, hex, bcd, ebcdic, iso93-ascii");
+          "hex, bcd, ebcdic, iso93-ascii; or a .toml or .xml file)");
+    CHECK(only_error("\nbase = \"no-such-file-here.toml\"\n") ==
+          "dialects/acme.toml:2: base: \"dialects/no-such-file-here.toml\": no such file");
+    CHECK(only_error("base = \"links/acme\"\n") ==
+          "dialects/acme.toml:1: base: a dialect file's name ends in .toml or .xml (\"links/acme\")");
     CHECK(only_error("base = 3\n") == "dialects/acme.toml:1: base: expected a string");
     CHECK(only_error("bsae = \"bcd\"\n") ==
           "dialects/acme.toml:1: bsae: unknown key (allowed: name, description, base, message, encoding, fields)");
@@ -566,4 +573,194 @@ TEST_CASE("layouts nest at most 3 deep", "[dialect]") {
     CHECK(ok.def.layouts.size() == 3);
     CHECK(only_error(three + "layout = \"positional\"\n") ==
           "dialects/acme.toml:14: fields.48.sub.1.sub.1.sub.1.layout: layouts nest at most 3 deep");
+}
+
+// ---- Dialects by name or path (load_dialect) and file bases
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// A folder of the test's own under the temp directory, removed afterwards.
+struct scratch_dir {
+    fs::path root;
+    scratch_dir() {
+        static int serial = 0;
+        root = fs::temp_directory_path() /
+               ("txscreen-dialect-" + std::to_string(::getpid()) + "-" + std::to_string(serial++));
+        fs::remove_all(root);
+        fs::create_directories(root);
+    }
+    ~scratch_dir() {
+        std::error_code ec;
+        fs::remove_all(root, ec);
+    }
+    void write(const std::string& rel, std::string_view text) const {
+        fs::create_directories((root / rel).parent_path());
+        std::ofstream(root / rel, std::ios::binary) << text;
+    }
+    std::string at(const std::string& rel) const { return (root / rel).lexically_normal().string(); }
+};
+
+loaded load_named(std::string_view name, const fs::path& base_dir) {
+    loaded out;
+    config_errors errors;  // bare: each file names itself
+    out.ok = load_dialect(name, base_dir, out.def, errors);
+    out.errors = errors.take();
+    return out;
+}
+
+// A jPOS file with the 1993 shapes of 12 and 39 (or the 1987 ones), BCD MTI.
+std::string jpos_file(bool iso1993) {
+    const std::string f12 = iso1993 ? "12" : "6", f39 = iso1993 ? "3" : "2";
+    return "<?xml version=\"1.0\"?>\n<isopackager>\n"
+           "  <isofield id=\"0\" length=\"4\" name=\"MTI\" class=\"org.jpos.iso.IFB_NUMERIC\" pad=\"true\"/>\n"
+           "  <isofield id=\"1\" length=\"16\" name=\"BIT MAP\" class=\"org.jpos.iso.IFB_BITMAP\"/>\n"
+           "  <isofield id=\"2\" length=\"19\" name=\"PAN\" class=\"org.jpos.iso.IFB_LLNUM\" pad=\"true\"/>\n"
+           "  <isofield id=\"12\" length=\"" + f12 + "\" name=\"LOCAL\" class=\"org.jpos.iso.IFB_NUMERIC\" pad=\"true\"/>\n"
+           "  <isofield id=\"39\" length=\"" + f39 + "\" name=\"RC\" class=\"org.jpos.iso.IF_CHAR\"/>\n"
+           "</isopackager>\n";
+}
+
+}  // namespace
+
+TEST_CASE("load_dialect: the built-in names need no file", "[dialect][load]") {
+    for (std::string_view name : {"binary", "hex", "bcd", "ebcdic", "iso93-ascii"}) {
+        INFO(name);
+        loaded l = load_named(name, "/nonexistent");
+        REQUIRE(l.ok);
+        CHECK(l.errors.empty());
+        CHECK(l.def.name == name);
+        CHECK(l.def.files == std::vector<std::string>{"<built-in>/" + std::string(name) + ".toml"});
+        CHECK(l.def.standard == (name == "iso93-ascii" ? "iso8583-1993" : "iso8583-1987"));
+    }
+}
+
+TEST_CASE("dialect_def::standard is the root of the base chain", "[dialect][load]") {
+    CHECK(load("").def.standard == "iso8583-1987");
+    CHECK(load("base = \"iso8583-1993\"\n").def.standard == "iso8583-1993");
+    CHECK(load("base = \"iso93-ascii\"\n").def.standard == "iso8583-1993");
+    CHECK(load("base = \"bcd\"\n").def.standard == "iso8583-1987");
+    CHECK(standard("iso8583-1987")->standard.empty());  // the tables themselves name no root
+}
+
+TEST_CASE("load_dialect: a path from the config's folder; bases from each file's folder", "[dialect][load]") {
+    scratch_dir dir;
+    dir.write("dialects/acme.toml", "base = \"link/base.toml\"\n[fields.48]\nlayout = \"tlv\"\n");
+    dir.write("dialects/link/base.toml", "base = \"ebcdic\"\n[fields.2]\nmax = 12\n");
+    loaded l = load_named("dialects/acme.toml", dir.root);
+    INFO((l.errors.empty() ? "" : l.errors[0]));
+    REQUIRE(l.ok);
+    CHECK(l.def.name == "acme");
+    CHECK(l.def.base == "link/base.toml");
+    CHECK(l.def.standard == "iso8583-1987");
+    CHECK(l.def.files == std::vector<std::string>{"<built-in>/ebcdic.toml", dir.at("dialects/link/base.toml"),
+                                                  dir.at("dialects/acme.toml")});
+    CHECK(l.def.mti == num_enc::ebcdic);
+    CHECK(l.def.fields[2].max == 12);
+    CHECK(l.def.fields[2].prefix == prefix_enc::ebcdic);
+    CHECK(l.def.fields[48].layout == layout_kind::tlv);
+
+    // A relative folder works the same (the config named by a relative path).
+    const fs::path relative = fs::relative(dir.root, fs::current_path());
+    loaded rel = load_named("dialects/acme.toml", relative);
+    REQUIRE(rel.ok);
+    CHECK(rel.def.files.back() == (relative / "dialects/acme.toml").lexically_normal().string());
+    CHECK(rel.def.fields[2].max == 12);
+}
+
+TEST_CASE("load_dialect: jPOS XML files, directly and as a base", "[dialect][load]") {
+    scratch_dir dir;
+    dir.write("links/link93.xml", jpos_file(true));
+    dir.write("links/link87.xml", jpos_file(false));
+    dir.write("acme.toml", "base = \"links/link93.xml\"\n[fields.48]\ntype = \"ans\"\nlen = \"LLL\"\nmax = 999\n");
+
+    loaded x93 = load_named("links/link93.xml", dir.root);
+    REQUIRE(x93.ok);
+    CHECK(x93.def.standard == "iso8583-1993");
+    CHECK(x93.def.mti == num_enc::bcd_left);
+    loaded x87 = load_named("links/link87.xml", dir.root);
+    REQUIRE(x87.ok);
+    CHECK(x87.def.standard == "iso8583-1987");
+
+    loaded child = load_named("acme.toml", dir.root);
+    INFO((child.errors.empty() ? "" : child.errors[0]));
+    REQUIRE(child.ok);
+    CHECK(child.def.standard == "iso8583-1993");
+    CHECK(child.def.mti == num_enc::bcd_left);  // the XML's MTI survives the child's (default) encoding
+    CHECK(child.def.files == std::vector<std::string>{dir.at("links/link93.xml"), dir.at("acme.toml")});
+    CHECK(child.def.fields[2].enc == static_cast<uint8_t>(num_enc::bcd_left));  // IFB_LLNUM pad=true, kept
+    CHECK(child.def.fields[48].defined);
+    CHECK(child.def.fields[48].prefix == prefix_enc::ascii);  // the child's own [encoding]
+}
+
+TEST_CASE("load_dialect: a base cycle names the chain", "[dialect][load]") {
+    scratch_dir dir;
+    dir.write("a.toml", "base = \"sub/b.toml\"\n");
+    dir.write("sub/b.toml", "\nbase = \"../a.toml\"\n");
+    loaded l = load_named("a.toml", dir.root);
+    CHECK_FALSE(l.ok);
+    REQUIRE(l.errors.size() == 2);
+    CHECK(l.errors[0] == dir.at("sub/b.toml") + ":2: base: cycle " + dir.at("a.toml") + " -> " + dir.at("sub/b.toml") +
+                             " -> " + dir.at("a.toml"));
+    CHECK(l.errors[1] == dir.at("a.toml") + ":1: base: the base \"" + dir.at("sub/b.toml") + "\" has errors");
+
+    dir.write("self.toml", "base = \"self.toml\"\n");
+    loaded self = load_named("self.toml", dir.root);
+    REQUIRE(self.errors.size() == 1);
+    CHECK(self.errors[0] == dir.at("self.toml") + ":1: base: cycle " + dir.at("self.toml") + " -> " + dir.at("self.toml"));
+}
+
+TEST_CASE("load_dialect: bases nest at most 4 deep", "[dialect][load]") {
+    scratch_dir dir;
+    for (int i = 2; i <= 4; ++i) dir.write("d" + std::to_string(i) + ".toml", "base = \"d" + std::to_string(i + 1) + ".toml\"\n");
+    dir.write("d5.toml", "base = \"binary\"\n");
+    // d2 -> d3 -> d4 -> d5 is 4 files; d5's built-in base would be a fifth level.
+    dir.write("e5.toml", "");
+    dir.write("e4.toml", "base = \"e5.toml\"\n");
+    dir.write("e3.toml", "base = \"e4.toml\"\n");
+    dir.write("e2.toml", "base = \"e3.toml\"\n");
+    loaded four = load_named("e2.toml", dir.root);
+    CHECK(four.ok);
+    CHECK(four.def.files.size() == 4);
+
+    loaded deep = load_named("d2.toml", dir.root);
+    CHECK_FALSE(deep.ok);
+    REQUIRE_FALSE(deep.errors.empty());
+    CHECK(deep.errors[0] == dir.at("d5.toml") + ":1: base: bases nest at most 4 deep: " + dir.at("d2.toml") + " -> " +
+                                dir.at("d3.toml") + " -> " + dir.at("d4.toml") + " -> " + dir.at("d5.toml") +
+                                " -> <built-in>/binary.toml");
+    CHECK(deep.errors.back() == dir.at("d2.toml") + ":1: base: the base \"" + dir.at("d3.toml") + "\" has errors");
+}
+
+TEST_CASE("load_dialect: a base file's own errors keep its name and line", "[dialect][load]") {
+    scratch_dir dir;
+    dir.write("acme.toml", "base = \"base.toml\"\n");
+    dir.write("base.toml", "base = \"binary\"\n\n[fields.48]\nlayout = \"tlv\"\ntag_chars = 9\n");
+    loaded l = load_named("acme.toml", dir.root);
+    CHECK_FALSE(l.ok);
+    REQUIRE(l.errors.size() == 2);
+    CHECK(l.errors[0] == dir.at("base.toml") + ":5: fields.48.tag_chars: must be 1..8, got 9");
+    CHECK(l.errors[1] == dir.at("acme.toml") + ":1: base: the base \"" + dir.at("base.toml") + "\" has errors");
+}
+
+TEST_CASE("load_dialect: what is refused, by name", "[dialect][load]") {
+    scratch_dir dir;
+    auto only = [&](std::string_view name) {
+        loaded l = load_named(name, dir.root);
+        CHECK_FALSE(l.ok);
+        REQUIRE(l.errors.size() == 1);
+        return l.errors[0];
+    };
+    CHECK(only("bcdx") == "\"bcdx\": no built-in dialect of that name (binary, hex, bcd, ebcdic, iso93-ascii), and a "
+                          "dialect file's name ends in .toml or .xml");
+    CHECK(only("iso8583-1987") == "\"iso8583-1987\": no built-in dialect of that name (binary, hex, bcd, ebcdic, "
+                                  "iso93-ascii), and a dialect file's name ends in .toml or .xml");
+    CHECK(only("dialects/none.toml") == dir.at("dialects/none.toml") + ": no such file");
+    fs::create_directories(dir.root / "folder.toml");
+    CHECK(only("folder.toml") == dir.at("folder.toml") + ": is a directory");
+    dir.write("bad.toml", "base = \"binary\"\nname = \n");
+    CHECK(only("bad.toml").starts_with(dir.at("bad.toml") + ":2: TOML syntax: "));
+    dir.write("bad.xml", "<isopackager>\n<isofield id=\"0\"/>\n");
+    CHECK(only("bad.xml").starts_with(dir.at("bad.xml") + ":"));
 }

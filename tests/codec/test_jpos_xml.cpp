@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "codec/iso_dialect.h"
@@ -481,6 +482,162 @@ TEST_CASE("malformed XML is refused with its line") {
           "link.xml:1: xml: file is larger than 1048576 bytes");
     CHECK(only_error("<dialect/>") ==
           "link.xml:1: dialect: the document element must be isopackager (a jPOS GenericPackager file)");
+}
+
+TEST_CASE("acceptance 3: an unknown class, overlapping sub-fields and a length its prefix cannot hold, with file:line") {
+    // Unknown classes of each family, at the top and as a sub-field.
+    CHECK(only_error(packager(field(2, 19, "IFE_LLLLLNUM"))) ==
+          "link.xml:6: isofield id=\"2\" class=\"org.jpos.iso.IFE_LLLLLNUM\": class not supported "
+          "(docs/feeds.md, \"jPOS import\", lists the supported classes)");
+    const std::string unknown_sub =
+        "  <isofieldpackager id=\"60\" length=\"99\" class=\"org.jpos.iso.IFA_LLCHAR\" emitBitmap=\"false\"\n"
+        "      packager=\"org.jpos.iso.packager.GenericSubFieldPackager\">\n"
+        "    <isofield id=\"1\" length=\"2\" class=\"org.jpos.iso.IFZ_CHAR\"/>\n"  // line 8
+        "  </isofieldpackager>\n";
+    CHECK(only_error(packager(unknown_sub)) ==
+          "link.xml:8: field 60: isofield id=\"1\" class=\"org.jpos.iso.IFZ_CHAR\": class not supported "
+          "(docs/feeds.md, \"jPOS import\", lists the supported classes)");
+
+    // Overlapping sub-fields: the same sub-field id twice (positional or bitmapped), the
+    // same TLV tag twice.
+    const std::string same_id =
+        "  <isofieldpackager id=\"60\" length=\"99\" class=\"org.jpos.iso.IFA_LLCHAR\" emitBitmap=\"false\"\n"
+        "      packager=\"org.jpos.iso.packager.GenericSubFieldPackager\">\n"
+        "    <isofield id=\"1\" length=\"2\" class=\"org.jpos.iso.IF_CHAR\"/>\n"
+        "    <isofield id=\"2\" length=\"4\" class=\"org.jpos.iso.IF_CHAR\"/>\n"  // line 9
+        "    <isofield id=\"2\" length=\"6\" class=\"org.jpos.iso.IFA_NUMERIC\"/>\n"  // line 10
+        "  </isofieldpackager>\n";
+    CHECK(only_error(packager(same_id)) == "link.xml:10: field 60: isofield id=\"2\": defined twice (first at line 9)");
+    const std::string same_tag =
+        "  <isofieldpackager id=\"48\" length=\"999\" class=\"org.jpos.iso.IFE_LLLCHAR\"\n"
+        "      packager=\"org.jpos.iso.packager.GenericTaggedFieldsPackager\"\n"
+        "      tagMapper=\"org.jpos.iso.packager.TTDecimalTagMapper\" tagSize=\"2\" lenSize=\"2\">\n"
+        "    <isofield id=\"1\" length=\"40\" class=\"org.jpos.iso.IFA_TTLLCHAR\"/>\n"  // line 9
+        "    <isofield id=\"2\" length=\"45\" class=\"org.jpos.iso.IFA_TTLLCHAR\"/>\n"
+        "    <isofield id=\"1\" length=\"64\" class=\"org.jpos.iso.IFA_TTLLCHAR\"/>\n"  // line 11
+        "  </isofieldpackager>\n";
+    CHECK(only_error(packager(same_tag)) ==
+          "link.xml:11: field 48: isofield id=\"1\": tag \"01\" defined twice (first at line 9)");
+
+    // Sub-fields the field cannot hold: a positional one that starts past the field's
+    // end, and a bitmapped one longer than the field after its sub-bitmap.
+    const std::string past_end =
+        "  <isofieldpackager id=\"60\" length=\"20\" class=\"org.jpos.iso.IFA_LLCHAR\" emitBitmap=\"false\"\n"
+        "      packager=\"org.jpos.iso.packager.GenericSubFieldPackager\">\n"
+        "    <isofield id=\"1\" length=\"12\" class=\"org.jpos.iso.IF_CHAR\"/>\n"
+        "    <isofield id=\"2\" length=\"99\" class=\"org.jpos.iso.IFA_LLCHAR\"/>\n"  // bytes 12.. at the earliest
+        "    <isofield id=\"3\" length=\"8\" class=\"org.jpos.iso.IFB_NUMERIC\"/>\n"  // line 10: 14 + 4 fits
+        "    <isofield id=\"4\" length=\"4\" class=\"org.jpos.iso.IFA_NUMERIC\"/>\n"  // line 11: 18 + 4 does not
+        "  </isofieldpackager>\n";
+    CHECK(only_error(packager(past_end)) ==
+          "link.xml:11: field 60: isofield id=\"4\": never fits: it starts at byte 18 or later and takes at least 4, "
+          "but field 60 holds at most 20");
+    const std::string too_long =
+        "  <isofieldpackager id=\"62\" length=\"16\" class=\"org.jpos.iso.IFB_LLBINARY\"\n"
+        "      packager=\"org.jpos.iso.packager.GenericSubFieldPackager\">\n"
+        "    <isofield id=\"1\" length=\"1\" class=\"org.jpos.iso.IFA_BITMAP\"/>\n"  // 2 hex characters
+        "    <isofield id=\"2\" length=\"14\" class=\"org.jpos.iso.IF_CHAR\"/>\n"
+        "    <isofield id=\"3\" length=\"8\" class=\"org.jpos.iso.IFA_BINARY\"/>\n"  // line 10: 16 hex characters
+        "  </isofieldpackager>\n";
+    CHECK(only_error(packager(too_long)) ==
+          "link.xml:10: field 62: isofield id=\"3\": never fits: it starts at byte 2 or later and takes at least 16, "
+          "but field 62 holds at most 16");
+
+    // Lengths their prefix cannot hold, for every prefix kind, at the top and inside.
+    CHECK(only_error(packager(field(44, 150, "IFE_LLCHAR"))) ==
+          "link.xml:6: isofield id=\"44\" class=\"org.jpos.iso.IFE_LLCHAR\" length=\"150\": "
+          "an LL prefix of EBCDIC digits holds at most 99");
+    CHECK(only_error(packager(field(48, 1500, "IFE_LLLCHAR"))) ==
+          "link.xml:6: isofield id=\"48\" class=\"org.jpos.iso.IFE_LLLCHAR\" length=\"1500\": "
+          "an LLL prefix of EBCDIC digits holds at most 999");
+    CHECK(only_error(packager(field(48, 1500, "IFA_LLLCHAR"))) ==
+          "link.xml:6: isofield id=\"48\" class=\"org.jpos.iso.IFA_LLLCHAR\" length=\"1500\": "
+          "an LLL prefix of ASCII digits holds at most 999");
+    CHECK(only_error(packager(field(2, 100, "IFB_LLNUM"))) ==
+          "link.xml:6: isofield id=\"2\" class=\"org.jpos.iso.IFB_LLNUM\" length=\"100\": "
+          "an LL prefix of BCD digits holds at most 99");
+    CHECK(only_error(packager(field(55, 300, "IFB_LLHBINARY"))) ==
+          "link.xml:6: isofield id=\"55\" class=\"org.jpos.iso.IFB_LLHBINARY\" length=\"300\": "
+          "a 1-byte binary prefix holds at most 255");
+    CHECK(only_error(packager(field(55, 70000, "IFB_LLLHBINARY"))) ==
+          "link.xml:6: isofield id=\"55\" length=\"70000\": length must be at most 65535");
+    const std::string inner_prefix =
+        "  <isofieldpackager id=\"60\" length=\"999\" class=\"org.jpos.iso.IFA_LLLCHAR\" emitBitmap=\"false\"\n"
+        "      packager=\"org.jpos.iso.packager.GenericSubFieldPackager\">\n"
+        "    <isofield id=\"1\" length=\"120\" class=\"org.jpos.iso.IFA_LLCHAR\"/>\n"  // line 8
+        "  </isofieldpackager>\n";
+    CHECK(only_error(packager(inner_prefix)) ==
+          "link.xml:8: field 60: isofield id=\"1\" class=\"org.jpos.iso.IFA_LLCHAR\" length=\"120\": "
+          "an LL prefix of ASCII digits holds at most 99");
+    const std::string tlv_prefix =
+        "  <isofieldpackager id=\"48\" length=\"999\" class=\"org.jpos.iso.IFA_LLLCHAR\"\n"
+        "      packager=\"org.jpos.iso.packager.GenericTaggedFieldsPackager\"\n"
+        "      tagMapper=\"org.jpos.iso.packager.TTDecimalTagMapper\" tagSize=\"2\" lenSize=\"2\">\n"
+        "    <isofield id=\"1\" length=\"100\" class=\"org.jpos.iso.IFA_TTLLCHAR\"/>\n"  // line 9
+        "  </isofieldpackager>\n";
+    CHECK(only_error(packager(tlv_prefix)) ==
+          "link.xml:9: field 48: isofield id=\"1\" length=\"100\": length must be 1..99");
+}
+
+// The packager tests/codec/jpos_ebcdic_acceptance.py writes for its EBCDIC link (the same
+// classes and lengths): what the script's encoder writes is what this model reads.
+TEST_CASE("the EBCDIC link of the acceptance test imports as its encoder writes it") {
+    std::string fields;
+    for (const auto& [id, len, cls] : std::vector<std::tuple<int, int, const char*>>{
+             {2, 19, "IFE_LLNUM"}, {3, 6, "IFE_NUMERIC"}, {4, 12, "IFE_NUMERIC"}, {7, 10, "IFE_NUMERIC"},
+             {11, 6, "IFE_NUMERIC"}, {12, 6, "IFE_NUMERIC"}, {13, 4, "IFE_NUMERIC"}, {14, 4, "IFE_NUMERIC"},
+             {18, 4, "IFE_NUMERIC"}, {22, 3, "IFE_NUMERIC"}, {25, 2, "IFE_NUMERIC"}, {32, 11, "IFE_LLNUM"},
+             {37, 12, "IFE_CHAR"}, {38, 6, "IFE_CHAR"}, {39, 2, "IFE_CHAR"}, {41, 8, "IFE_CHAR"},
+             {42, 15, "IFE_CHAR"}, {43, 40, "IFE_CHAR"}, {49, 3, "IFE_NUMERIC"}, {102, 28, "IFE_LLCHAR"}})
+        fields += field(id, len, cls);
+    fields +=
+        "  <isofieldpackager id=\"48\" length=\"999\" name=\"ADDITIONAL DATA - PRIVATE\" class=\"org.jpos.iso.IFE_LLLCHAR\"\n"
+        "      packager=\"org.jpos.iso.packager.GenericTaggedFieldsPackager\"\n"
+        "      tagMapper=\"org.jpos.iso.packager.TTDecimalTagMapper\" tagSize=\"2\" lenSize=\"2\">\n"
+        "    <isofield id=\"1\" length=\"40\" name=\"DEVICE ID\" class=\"org.jpos.iso.IFA_TTLLCHAR\"/>\n"
+        "    <isofield id=\"2\" length=\"45\" name=\"IP ADDRESS\" class=\"org.jpos.iso.IFA_TTLLCHAR\"/>\n"
+        "    <isofield id=\"3\" length=\"64\" name=\"E-MAIL\" class=\"org.jpos.iso.IFA_TTLLCHAR\"/>\n"
+        "  </isofieldpackager>\n";
+    const auto r = import_xml(packager(fields, "org.jpos.iso.IFE_NUMERIC", "org.jpos.iso.IFB_BITMAP"));
+    REQUIRE(r.errors.empty());
+    REQUIRE(r.ok);
+    CHECK(r.d.cp == code_page::cp1047);  // iconv IBM1047 in the script
+    CHECK(r.d.mti == num_enc::ebcdic);
+    CHECK(r.d.bitmap == bin_enc::raw);
+    CHECK(r.d.bitmap_bytes == 16);
+    CHECK(r.d.header_bytes == 0);
+    // The script: n LL -> 2 EBCDIC length digits then EBCDIC digits; n fixed -> EBCDIC
+    // digits zero-padded left; CHAR -> EBCDIC space-padded right.
+    check_field(r.d.fields[2], {content::n, 2, prefix_enc::ebcdic, 19, e(num_enc::ebcdic)});
+    check_field(r.d.fields[32], {content::n, 2, prefix_enc::ebcdic, 11, e(num_enc::ebcdic)});
+    for (int id : {3, 4, 7, 11, 12, 13, 14, 18, 22, 25, 49}) {
+        INFO("field " << id);
+        CHECK(r.d.fields[id].type == content::n);
+        CHECK(r.d.fields[id].prefix == prefix_enc::none);
+        CHECK(r.d.fields[id].enc == e(num_enc::ebcdic));
+    }
+    CHECK(r.d.fields[4].max == 12);
+    check_field(r.d.fields[43], {content::ans, 0, prefix_enc::none, 40, e(text_enc::ebcdic)});
+    check_field(r.d.fields[102], {content::ans, 2, prefix_enc::ebcdic, 28, e(text_enc::ebcdic)});
+    // 48: LLL EBCDIC, the whole content EBCDIC (tags and lengths too: the outer class
+    // translates before the tagged packager reads), sub-elements by wire tag.
+    const field_def& f48 = r.d.fields[48];
+    check_field(f48, {content::ans, 3, prefix_enc::ebcdic, 999, e(text_enc::ebcdic)});
+    REQUIRE(f48.layout == layout_kind::tlv);
+    const layout_def& l = r.d.layouts[f48.layout_index];
+    CHECK(l.tag_chars == 2);
+    CHECK(l.len_digits == 2);
+    CHECK_FALSE(l.len_binary);
+    REQUIRE(l.subs.size() == 3);
+    const char* tags[] = {"01", "02", "03"};
+    const uint16_t lengths[] = {40, 45, 64};
+    for (int i = 0; i < 3; ++i) {
+        CHECK(l.subs[i].first == tags[i]);
+        check_field(l.subs[i].second, {content::ans, 2, prefix_enc::ascii, lengths[i], e(text_enc::ascii)});
+    }
+    // Undefined fields stay undefined: the script's misfit sets bit 60.
+    CHECK_FALSE(r.d.fields[60].defined);
+    CHECK_FALSE(r.d.fields[5].defined);
 }
 
 TEST_CASE("a file with many problems shows the first 50") {

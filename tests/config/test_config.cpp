@@ -52,6 +52,8 @@ void require_same_feed(const dp_feed_config& a, const dp_feed_config& b) {
     CHECK(a.frame == b.frame);
     CHECK(a.format == b.format);
     CHECK(a.dialect == b.dialect);
+    CHECK(a.wire.get() == b.wire.get());  // built-ins are compiled once and shared
+    CHECK(a.tcp.wire == b.tcp.wire);
     CHECK(a.receive_on == b.receive_on);
     CHECK(a.transport == b.transport);
     CHECK(a.tcp_port == b.tcp_port);
@@ -187,7 +189,9 @@ TEST_CASE("default config: valid, the four txgen feeds, embedded broker, local s
         CHECK(feeds[i].udp_port_b == want[i].port_b);
         CHECK(feeds[i].frame == want[i].fr);
         CHECK(feeds[i].format == want[i].pf);
-        CHECK(feeds[i].dialect == iso_dialect::binary_bitmap);
+        CHECK(feeds[i].dialect == "binary");
+        CHECK(feeds[i].wire.get() == (want[i].pf == payload_format::iso8583 ? &builtin_wire("binary") : nullptr));
+        CHECK(feeds[i].tcp.wire == feeds[i].wire.get());
     }
     CHECK(c.dataplane.ports.empty());
     CHECK(c.dataplane.rx_lcores == 0);
@@ -380,7 +384,8 @@ token = "env:TXSCREEN_CONFIG_TEST_TOKEN"
     REQUIRE(d.feeds.size() == 1);  // a file's feeds replace the defaults
     CHECK(d.feeds[0].udp_port_b == 9101);
     CHECK(d.feeds[0].vlan == 42);
-    CHECK(d.feeds[0].dialect == iso_dialect::hex_bitmap);
+    CHECK(d.feeds[0].dialect == "hex");
+    CHECK(d.feeds[0].wire.get() == &builtin_wire("hex"));
     CHECK(c.engine.velocity.card_capacity == 11'500'000u);
     CHECK(c.engine.velocity.ttl_ms == 2 * 86'400'000LL);
     CHECK(c.engine.velocity.probe_limit == 16u);
@@ -398,8 +403,8 @@ token = "env:TXSCREEN_CONFIG_TEST_TOKEN"
     const std::string x = explain(c);
     INFO(x);
     CHECK(x.find("1 rx + 4 worker(s)") != std::string::npos);
-    CHECK(x.find("feed cards: udp 9001 + B line 9101 (arbitrated) vlan 42, moldudp64, iso8583 (hex), on nic0 pcap0") !=
-          std::string::npos);
+    CHECK(x.find("feed cards: udp 9001 + B line 9101 (arbitrated) vlan 42, moldudp64, iso8583 (dialect hex: " +
+                 builtin_wire("hex").summary() + "), on nic0 pcap0") != std::string::npos);
     CHECK(x.find("from $TXSCREEN_CONFIG_TEST_KEY") != std::string::npos);
     CHECK(x.find("a-long-admin-bearer-token") == std::string::npos);
     CHECK(x.find("kafka1:9092,kafka2:9092") != std::string::npos);
@@ -673,4 +678,179 @@ TEST_CASE("an admin token that HTTP could not carry exactly is refused", "[unit]
         CHECK(e[0].rfind("t.toml:2: admin.token: must not begin or end with a space", 0) == 0);
     }
     CHECK(load_config("[admin]\ntoken = \"a-long-admin-bearer-token\"\n", "t.toml").ok());
+}
+
+// ---- ISO 8583 dialects and maps per feed (issue #16)
+
+namespace {
+
+void write_file(const fs::path& p, std::string_view text) {
+    fs::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << text;
+}
+
+// A jPOS GenericPackager file with the 1993 shapes of 12 and 39.
+constexpr std::string_view jpos_1993 = R"(<?xml version="1.0"?>
+<isopackager>
+  <isofield id="0" length="4" name="MTI" class="org.jpos.iso.IFA_NUMERIC"/>
+  <isofield id="1" length="16" name="BIT MAP" class="org.jpos.iso.IFA_BITMAP"/>
+  <isofield id="2" length="19" name="PAN" class="org.jpos.iso.IFA_LLNUM"/>
+  <isofield id="4" length="12" name="AMOUNT" class="org.jpos.iso.IFA_NUMERIC"/>
+  <isofield id="7" length="10" name="TRANSMISSION" class="org.jpos.iso.IFA_NUMERIC"/>
+  <isofield id="12" length="12" name="LOCAL" class="org.jpos.iso.IFA_NUMERIC"/>
+  <isofield id="39" length="3" name="ACTION" class="org.jpos.iso.IFA_NUMERIC"/>
+</isopackager>
+)";
+
+const dp_feed_config& feed_named(const dp_config& d, std::string_view name) {
+    for (const auto& f : d.feeds)
+        if (f.name == name) return f;
+    FAIL("no feed " << name);
+    return d.feeds.front();
+}
+
+const iso::map_entry* map_entry_of(const iso_wire& w, iso::map_target t) {
+    for (const auto& e : w.map.entries)
+        if (e.target == t) return &e;
+    return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("a feed's dialect: a built-in name, a file beside the config, a jPOS file, a [feed.map]", "[unit][config]") {
+    scratch_dir d;
+    write_file(d.path / "dialects/link.toml", "base = \"ebcdic\"\n[fields.48]\nlayout = \"tlv\"\n");
+    write_file(d.path / "links/acme.xml", jpos_1993);
+    const std::string text = R"([[feed]]
+name = "named"
+port = 7001
+dialect = "bcd"
+
+[[feed]]
+name = "file"
+port = 7002
+dialect = "dialects/link.toml"
+
+[[feed]]
+name = "same-file"
+transport = "tcp"
+port = 7003
+dialect = "dialects/link.toml"
+
+[[feed]]
+name = "jpos"
+port = 7004
+dialect = "links/acme.xml"
+[feed.map]
+base = "none"
+pan = "2"
+amount = "4"
+event_time = "7"
+local_time = { from = "12", convert = "yymmddhhmmss" }
+response_code = "39"
+required_request = [2, 4, 7]
+required_response = [7, 39]
+
+[[feed]]
+name = "mapped"
+port = 7005
+[feed.map]
+device_id = "48.XX"
+email = false
+)";
+    // The config's own folder is where dialect paths start.
+    config_result r = load_config(text, (d.path / "txscreen.toml").string());
+    INFO(joined(r.errors));
+    REQUIRE(r.ok());
+    const dp_config& c = r.config.dataplane;
+
+    const dp_feed_config& named = feed_named(c, "named");
+    CHECK(named.wire.get() == &builtin_wire("bcd"));
+
+    const dp_feed_config& file = feed_named(c, "file");
+    REQUIRE(file.wire);
+    CHECK(file.wire->name == "link");
+    CHECK(file.wire->dialect.mti == iso::num_enc::ebcdic);
+    CHECK(file.wire->dialect.fields[48].layout == iso::layout_kind::tlv);
+    CHECK(file.wire->dialect.files.back() == (d.path / "dialects/link.toml").string());
+    const dp_feed_config& same = feed_named(c, "same-file");
+    CHECK(same.wire == file.wire);  // one compiled dialect for both feeds
+    CHECK(same.tcp.wire == file.wire.get());
+
+    const dp_feed_config& jpos = feed_named(c, "jpos");
+    REQUIRE(jpos.wire);
+    CHECK(jpos.wire->dialect.standard == "iso8583-1993");
+    CHECK(jpos.wire->map.base == "none");
+    CHECK(jpos.wire->map.entries.size() == 5);
+    REQUIRE(map_entry_of(*jpos.wire, iso::map_target::local_time));
+    CHECK(map_entry_of(*jpos.wire, iso::map_target::local_time)->conv == iso::converter::yymmddhhmmss);
+    CHECK(jpos.wire->map.required_response == std::vector<uint8_t>{7, 39});
+
+    const dp_feed_config& mapped = feed_named(c, "mapped");
+    REQUIRE(mapped.wire);
+    CHECK(mapped.dialect == "binary");
+    CHECK(mapped.wire.get() != &builtin_wire("binary"));
+    REQUIRE(map_entry_of(*mapped.wire, iso::map_target::device_id));
+    CHECK(map_entry_of(*mapped.wire, iso::map_target::device_id)->from[0].text == "48.XX");
+    CHECK(map_entry_of(*mapped.wire, iso::map_target::device_id)->line == 35);
+    CHECK(map_entry_of(*mapped.wire, iso::map_target::email) == nullptr);
+    CHECK(map_entry_of(*mapped.wire, iso::map_target::pan));
+
+    const std::string x = explain(r.config);
+    INFO(x);
+    CHECK(x.find("feed named: udp 7001, moldudp64, iso8583 (dialect bcd: " + builtin_wire("bcd").summary() + ")") !=
+          std::string::npos);
+    CHECK(x.find("feed file: udp 7002, moldudp64, iso8583 (dialect dialects/link.toml: " + file.wire->summary() + ")") !=
+          std::string::npos);
+    CHECK(x.find("feed same-file: tcp server port 7003, len2be, iso8583 (dialect dialects/link.toml: ") !=
+          std::string::npos);
+}
+
+TEST_CASE("dialect and map problems name the config's line and key; a dialect file's keep their own", "[unit][config]") {
+    scratch_dir d;
+    const std::string cfg = (d.path / "txscreen.toml").string();
+    auto errors_of = [&](const std::string& text) { return load_config(text, cfg).errors; };
+    const std::string feed = "[[feed]]\nname = \"f\"\nport = 7001\n";  // lines 1-3
+
+    auto e = errors_of(feed + "dialect = \"bcdx\"\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0] == cfg + ":4: feed[0].dialect: \"bcdx\": no built-in dialect of that name (binary, hex, bcd, ebcdic, "
+                        "iso93-ascii), and a dialect file's name ends in .toml or .xml");
+
+    e = errors_of(feed + "dialect = \"dialects/missing.toml\"\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0] == cfg + ":4: feed[0].dialect: " + (d.path / "dialects/missing.toml").string() + ": no such file");
+
+    e = errors_of(feed + "dialect = \"\"\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0] == cfg + ":4: feed[0].dialect: expected a built-in name (binary, hex, bcd, ebcdic, iso93-ascii) or a "
+                        ".toml or .xml file");
+
+    write_file(d.path / "bad.toml", "base = \"binary\"\n\n[fields.48]\nlayout = \"tlv\"\ntag_chars = 9\nlen_digits = 0\n");
+    e = errors_of(feed + "dialect = \"bad.toml\"\n");
+    REQUIRE(e.size() == 2);
+    const std::string bad = (d.path / "bad.toml").string();
+    CHECK(e[0] == cfg + ":4: feed[0].dialect: " + bad + ":5: fields.48.tag_chars: must be 1..8, got 9");
+    CHECK(e[1] == cfg + ":4: feed[0].dialect: " + bad + ":6: fields.48.len_digits: must be 1..4, got 0");
+
+    e = errors_of(feed + "[feed.map]\nip = { from = \"48.IP\", convert = \"ipv6\" }\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].starts_with(cfg + ":5: feed[0].map.ip.convert: \"ipv6\" is not a converter (text, digits,"));
+
+    e = errors_of(feed + "[feed.map]\npan = \"2\"\nregion = \"1\"\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0] == cfg + ":6: feed[0].map.region: \"1\": field 1 is the secondary bitmap");
+
+    // Paths are checked against the dialect when it compiles, still on the config's line.
+    e = errors_of(feed + "[feed.map]\n\ndevice_id = \"127.5\"\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].starts_with(cfg + ":6: feed[0].map.device_id: "));
+
+    e = errors_of(feed + "map = 3\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0] == cfg + ":4: feed[0].map: expected a table [feed[0].map]");
+
+    e = errors_of(feed + "payload = \"json\"\n[feed.map]\npan = \"2\"\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0] == cfg + ":5: feed[0].map: only applies to payload = \"iso8583\" (this feed is json)");
 }

@@ -197,7 +197,16 @@ TEST_CASE("reject JSON names the reason and carries no message bytes", "[unit][k
     CHECK(std::string(buf, n) ==
           R"({"schema_version":1,"type":"reject","feed_id":2,"feed_seq":77,"reason":"iso_bad_bitmap",)"
           R"("description":"ISO 8583 bitmap is not valid for the dialect","length":131,)"
-          R"("rx_time":"2024-03-01T12:34:56.789Z","rx_ns":1709296496789123456})");
+          R"("rx_time":"2024-03-01T12:34:56.789Z","rx_ns":1709296496789123456,"field":0})");
+    // The ISO 8583 field where the message stopped fitting its dialect (issue #16).
+    r.reason = reject_reason::iso_bad_length_prefix;
+    r.field = 48;
+    n = write_reject_json(r, buf, sizeof buf);
+    CHECK(std::string(buf, n).find(R"("reason":"iso_bad_length_prefix",)") != std::string::npos);
+    CHECK(std::string(buf, n).ends_with(R"("rx_ns":1709296496789123456,"field":48})"));
+    r.field = 128;
+    n = write_reject_json(r, buf, sizeof buf);
+    CHECK(std::string(buf, n).ends_with(R"("field":128})"));
     r.reason = static_cast<reject_reason>(250);
     n = write_reject_json(r, buf, sizeof buf);
     CHECK(std::string(buf, n).find(R"("reason":"unknown")") != std::string::npos);

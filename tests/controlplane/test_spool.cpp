@@ -84,6 +84,7 @@ TEST_CASE("spool partitions by event hour and every record reads back with libav
         // 20000 records 400 ms apart span 2024-03-01 12:00 .. 14:13 UTC: three hours.
         for (uint64_t i = 0; i < n; ++i) REQUIRE(took(s.offer(make_verdict(i, 1709294400000, 400))));
         reject_record rj{1709294400000ll * 1000000 + 7, 99, 131, 2, reject_reason::iso_bad_bitmap};
+        rj.field = 65;  // the field where the message stopped fitting its dialect
         REQUIRE(took(s.offer(rj)));
         REQUIRE(s.close());
         spool_stats st = s.stats();
@@ -127,6 +128,7 @@ TEST_CASE("spool partitions by event hour and every record reads back with libav
         } else {
             CHECK(r.records == 1);
             CHECK(r.first["reason"] == "iso_bad_bitmap");
+            CHECK(r.first["field"] == "65");
         }
     }
     CHECK(scored_ids.size() == n);

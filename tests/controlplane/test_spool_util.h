@@ -105,6 +105,9 @@ inline read_result read_avro_file(const std::string& path) {
             for (const char* name : {"event_time_ms", "response_rx_ns", "request_rx_ns", "issuer_response_us"})
                 if (avro_value_get_by_name(&value, name, &field, nullptr) == 0 && avro_value_get_long(&field, &l) == 0)
                     r.first[name] = std::to_string(l);
+            int32_t i;
+            if (avro_value_get_by_name(&value, "field", &field, nullptr) == 0 && avro_value_get_int(&field, &i) == 0)
+                r.first["field"] = std::to_string(i);  // rejects: the ISO 8583 field
             int b;
             if (avro_value_get_by_name(&value, "declined", &field, nullptr) == 0 &&
                 avro_value_get_boolean(&field, &b) == 0)

@@ -148,3 +148,18 @@ grep -qE "^$broken:[0-9]+:" "$work/cc.err" || fail "check-config: no error line 
 "$txscreen" check-config "$src/docs/txscreen.example.toml" > "$work/cc.out" 2> "$work/cc.err" || fail "example refused"
 grep -q ": valid$" "$work/cc.out" && [[ ! -s $work/cc.err ]] || fail "a valid config: stdout/stderr mixed up"
 echo "ok: check-config writes errors to stderr only, a valid file's explanation to stdout only"
+
+echo "== check-config --dialect: every shipped dialect is valid; a broken dialect file names its line"
+for d in "$src"/src/codec/dialects/*.toml; do
+  "$txscreen" check-config --dialect "$d" > "$work/d.out" 2>&1 || fail "shipped dialect $d refused: $(cat "$work/d.out")"
+done
+"$txscreen" check-config --dialect ebcdic > "$work/d.out" 2>&1 || fail "built-in name ebcdic refused: $(cat "$work/d.out")"
+printf 'name = "bad"\nbase = "iso8583-1987"\n[fields.48]\nlen = "LL"\nmax = 150\n' > "$work/bad-dialect.toml"
+"$txscreen" check-config --dialect "$work/bad-dialect.toml" > "$work/d.out" 2>&1; rc=$?
+[[ $rc == 2 ]] || fail "a dialect whose LL field holds 150: exit $rc, expected 2: $(cat "$work/d.out")"
+grep -qE "bad-dialect.toml:[0-9]+: fields.48" "$work/d.out" || fail "no file:line naming fields.48: $(cat "$work/d.out")"
+printf '<?xml version="1.0"?>\n<isopackager>\n  <isofield id="0" length="4" name="MTI" class="org.jpos.iso.IFA_NUMERIC"/>\n  <isofield id="1" length="16" name="BITMAP" class="org.jpos.iso.IFB_BITMAP"/>\n  <isofield id="2" length="19" name="PAN" class="org.jpos.iso.IFX_NOSUCH"/>\n</isopackager>\n' > "$work/bad.xml"
+"$txscreen" check-config --dialect "$work/bad.xml" > "$work/d.out" 2>&1; rc=$?
+[[ $rc == 2 ]] || fail "an unknown jPOS class: exit $rc, expected 2: $(cat "$work/d.out")"
+grep -qE "bad.xml:5:.*IFX_NOSUCH" "$work/d.out" || fail "no file:line naming the unknown class: $(cat "$work/d.out")"
+echo "ok: check-config --dialect validates dialect files with file:line errors"

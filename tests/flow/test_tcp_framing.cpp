@@ -42,27 +42,35 @@ TEST_CASE("framing names and length prefixes", "[unit][tcp]") {
 
 TEST_CASE("MTI and bitmap plausibility by dialect", "[unit][tcp]") {
     auto u = [](const char* s) { return reinterpret_cast<const uint8_t*>(s); };
+    const iso_wire& binary = builtin_wire("binary");
     for (const char* ok : {"0200", "0110", "0420", "0800", "1200", "2100"})
-        CHECK(iso_mti_plausible(u(ok), iso_dialect::binary_bitmap));
+        CHECK(iso_mti_plausible(u(ok), 4, binary));
     for (const char* bad : {"0000", "0900", "3200", "0260", "020x", "\x02\x00\x00\x00"})
-        CHECK_FALSE(iso_mti_plausible(u(bad), iso_dialect::binary_bitmap));
+        CHECK_FALSE(iso_mti_plausible(u(bad), 4, binary));
+    CHECK_FALSE(iso_mti_plausible(u("020"), 3, binary));  // too short to hold one
     const uint8_t bcd_ok[] = {0x02, 0x10}, bcd_bad[] = {0x30, 0x00};
-    CHECK(iso_mti_plausible(bcd_ok, iso_dialect::bcd));
-    CHECK_FALSE(iso_mti_plausible(bcd_bad, iso_dialect::bcd));
+    CHECK(iso_mti_plausible(bcd_ok, 2, builtin_wire("bcd")));
+    CHECK_FALSE(iso_mti_plausible(bcd_bad, 2, builtin_wire("bcd")));
+    const uint8_t ebcdic_ok[] = {0xF0, 0xF2, 0xF1, 0xF0};
+    CHECK(iso_mti_plausible(ebcdic_ok, 4, builtin_wire("ebcdic")));
+    CHECK_FALSE(iso_mti_plausible(u("0210"), 4, builtin_wire("ebcdic")));
 
-    CHECK(iso_bitmap_plausible(u("7234054128C28805"), iso_dialect::hex_bitmap));
-    CHECK(iso_bitmap_plausible(u("7234054128c28805"), iso_dialect::hex_bitmap));
-    CHECK_FALSE(iso_bitmap_plausible(u("0000000000000000"), iso_dialect::hex_bitmap));
-    CHECK_FALSE(iso_bitmap_plausible(u("7234054128C2880G"), iso_dialect::hex_bitmap));
+    const iso_wire& hex = builtin_wire("hex");
+    CHECK(iso_bitmap_plausible(u("7234054128C28805"), hex));
+    CHECK(iso_bitmap_plausible(u("7234054128c28805"), hex));
+    CHECK_FALSE(iso_bitmap_plausible(u("0000000000000000"), hex));
+    CHECK_FALSE(iso_bitmap_plausible(u("7234054128C2880G"), hex));
     const uint8_t zero[8] = {}, some[8] = {0x72, 0, 0, 0, 0, 0, 0, 0};
-    CHECK_FALSE(iso_bitmap_plausible(zero, iso_dialect::binary_bitmap));
-    CHECK(iso_bitmap_plausible(some, iso_dialect::bcd));
+    CHECK_FALSE(iso_bitmap_plausible(zero, binary));
+    CHECK(iso_bitmap_plausible(some, builtin_wire("bcd")));
+    CHECK(iso_mti_bytes(builtin_wire("bcd")) == 2);
+    CHECK(iso_bitmap_bytes(hex) == 16);
 }
 
 TEST_CASE("a boundary is found at frame starts and almost nowhere else", "[unit][tcp]") {
-    for (iso_dialect d : {iso_dialect::binary_bitmap, iso_dialect::hex_bitmap, iso_dialect::bcd}) {
+    for (const char* d : {"binary", "hex", "bcd", "ebcdic", "iso93-ascii"}) {
         tcp_framing f;
-        f.dialect = d;
+        f.wire = &builtin_wire(d);
         f.header_bytes = 5;
         const framed_stream s = make_stream(f, 1, 20);
         std::size_t false_starts = 0;
@@ -74,7 +82,7 @@ TEST_CASE("a boundary is found at frame starts and almost nowhere else", "[unit]
             else
                 false_starts += r == boundary_check::yes;
         }
-        INFO("dialect " << iso_dialect_name(d));
+        INFO("dialect " << d);
         CHECK(false_starts == 0);
         // Too few bytes to see the MTI and bitmap: undecided, not rejected.
         CHECK(f.check_boundary(s.bytes.data(), 1) == boundary_check::need_more);

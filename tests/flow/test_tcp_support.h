@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "codec/iso8583.h"
+#include "codec/iso8583_encode.h"
+#include "codec/iso_wire.h"
 #include "flow/tcp_tracker.h"
 
 namespace txscreen::tcptest {
@@ -33,8 +35,8 @@ struct recorder final : tcp_events {
     void flow_closed(unsigned, uint64_t flow_id) noexcept override { closed.push_back(flow_id); }
 };
 
-// An ISO 8583 message (binary or hex bitmap, or bcd) whose STAN and amount come from i.
-inline std::vector<uint8_t> iso_message(unsigned i, iso_dialect d = iso_dialect::binary_bitmap, uint16_t mti = 200) {
+// An ISO 8583 message in dialect `w` whose STAN and amount come from i.
+inline std::vector<uint8_t> iso_message(unsigned i, const iso_wire& w = builtin_wire("binary"), uint16_t mti = 200) {
     clear_txn t;
     t.mti = mti;
     t.txn_id = "t-" + std::to_string(i);
@@ -50,7 +52,7 @@ inline std::vector<uint8_t> iso_message(unsigned i, iso_dialect d = iso_dialect:
     t.stan = stan;
     t.terminal_id = "TERM0001";
     std::vector<uint8_t> out;
-    encode_iso8583(t, d, out);
+    encode_iso8583(t, w, out);
     return out;
 }
 
@@ -97,7 +99,7 @@ inline framed_stream make_stream(const tcp_framing& f, unsigned first, unsigned 
     framed_stream s;
     for (unsigned i = first; i < first + count; ++i) {
         s.starts.push_back(s.bytes.size());
-        s.messages.push_back(iso_message(i, f.dialect, mti));
+        s.messages.push_back(iso_message(i, f.wire ? *f.wire : builtin_wire("binary"), mti));
         const auto fr = framed(f, s.messages.back());
         s.bytes.insert(s.bytes.end(), fr.begin(), fr.end());
     }

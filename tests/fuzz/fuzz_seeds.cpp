@@ -10,6 +10,8 @@
 
 #include "codec/framing.h"
 #include "codec/iso8583.h"
+#include "codec/iso8583_encode.h"
+#include "codec/iso_wire.h"
 #include "codec/json_decode.h"
 
 namespace txscreen {  // the shipped dialect files (src/codec/dialects), seeds for dialect_toml
@@ -145,11 +147,13 @@ int main(int argc, char** argv) {
     const auto txns = samples();
     int n = 0;
     if (kind == "iso8583") {
-        for (int d = 0; d < 3; ++d)
+        // Byte 0 picks the dialect as fuzz_iso8583 reads it (5: binary, generic decoder).
+        static const char* const dialects[] = {"binary", "hex", "bcd", "ebcdic", "iso93-ascii", "binary"};
+        for (int d = 0; d < 6; ++d)
             for (const auto& t : txns) {
                 if (t.pan.empty()) continue;
                 std::vector<uint8_t> m{static_cast<uint8_t>(d)};
-                encode_iso8583(t, static_cast<iso_dialect>(d), m);
+                encode_iso8583(t, builtin_wire(dialects[d]), m);
                 write(dir, "iso-" + std::to_string(n++), m);
             }
     } else if (kind == "json") {
@@ -171,7 +175,7 @@ int main(int argc, char** argv) {
                     msg.assign(s.begin(), s.end());
                 } else {
                     if (t.pan.empty()) continue;
-                    encode_iso8583(t, iso_dialect::binary_bitmap, msg);
+                    encode_iso8583(t, builtin_wire("binary"), msg);
                 }
                 if (mode < 2)
                     mold_append(dgram, msg.data(), msg.size());
@@ -197,7 +201,7 @@ int main(int argc, char** argv) {
         for (const auto& t : txns) {
             if (t.pan.empty()) continue;
             std::vector<uint8_t> msg;
-            encode_iso8583(t, iso_dialect::binary_bitmap, msg);
+            encode_iso8583(t, builtin_wire("binary"), msg);
             stream.push_back(static_cast<uint8_t>(msg.size() >> 8));
             stream.push_back(static_cast<uint8_t>(msg.size()));
             stream.insert(stream.end(), msg.begin(), msg.end());

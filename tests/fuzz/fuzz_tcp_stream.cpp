@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "codec/iso_wire.h"
 #include "flow/tcp_tracker.h"
 
 using namespace txscreen;
@@ -49,7 +50,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     feed.server_port = 8583;
     feed.framing.kind = static_cast<tcp_framing_kind>(data[0] % 3);
     feed.framing.header_bytes = static_cast<uint16_t>((data[0] >> 2) % 3 == 2 ? 5 : 0);
-    feed.framing.dialect = static_cast<iso_dialect>((data[0] >> 4) % 3);
+    static const char* const dialects[] = {"binary", "hex", "bcd", "ebcdic", "iso93-ascii"};
+    feed.framing.wire = &builtin_wire(dialects[(data[0] >> 4) % 5]);
     feed.framing.max_message = 2048;
     cfg.feeds.push_back(feed);
     tcp_tracker t(cfg);

@@ -164,10 +164,10 @@ struct stream_result {
 
 // Reassembles one direction and decodes its messages (see the file comment).
 inline stream_result decode_stream(const captured_direction& d, txscreen::tcp_framing_kind framing,
-                                   std::size_t header_bytes, txscreen::iso_dialect dialect) {
+                                   std::size_t header_bytes, const txscreen::iso_wire* wire) {
     using namespace txscreen;
     static const pan_tokenizer tok(std::string("txgen-tcp-test-key-0123456789abc"));
-    const iso_decode_context ctx{&tok, dialect, 1793491200000};
+    const iso_decode_context ctx{&tok, wire, 1793491200000};
     const std::size_t prefix = framing == tcp_framing_kind::len4ascii ? 4 : 2;
     stream_result res;
     // Contiguous runs of received bytes.

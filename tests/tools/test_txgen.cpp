@@ -473,7 +473,7 @@ TEST_CASE("pcap file layout, byte by byte, on a three-transaction run", "[unit][
     CHECK(h.first_seq == 1);
     CHECK(h.count == 3);
     const pan_tokenizer tok(std::string("0123456789abcdef0123456789ABCDEF"));
-    iso_decode_context ctx{&tok, iso_dialect::binary_bitmap, o.gen.start_ms};
+    iso_decode_context ctx{&tok, &builtin_wire("binary"), o.gen.start_ms};
     std::vector<std::string> rrns;
     CHECK(for_each_mold_message(pay, udp_len - 8, h, [&](uint64_t, const uint8_t* m, std::size_t n) {
               Txn t;
@@ -617,7 +617,10 @@ TEST_CASE("command-line errors name the option", "[unit][txgen]") {
     CHECK_THAT(err({}), Catch::Contains("--out"));
     CHECK_THAT(err({"--out", "x", "--udp", "h:1"}), Catch::Contains("exactly one"));
     CHECK_THAT(err({"--out", "x", "--format", "xml"}), Catch::Contains("--format"));
-    CHECK_THAT(err({"--out", "x", "--dialect", "ebcdic"}), Catch::Contains("--dialect"));
+    CHECK(err({"--out", "x", "--dialect", "ebcdic"}).empty());  // every shipped dialect by name
+    CHECK(err({"--out", "x", "--dialect", "iso93-ascii"}).empty());
+    CHECK_THAT(err({"--out", "x", "--dialect", "ebcdic2"}), Catch::Contains("--dialect") && Catch::Contains("ebcdic2"));
+    CHECK_THAT(err({"--out", "x", "--dialect", "no/such/file.toml"}), Catch::Contains("no/such/file.toml"));
     CHECK_THAT(err({"--out", "x", "--format", "json", "--dialect", "hex"}), Catch::Contains("iso8583 only"));
     CHECK_THAT(err({"--out", "x", "--count", "0"}), Catch::Contains("--count"));
     CHECK_THAT(err({"--out", "x", "--count"}), Catch::Contains("--count") && Catch::Contains("missing"));

@@ -105,7 +105,7 @@ decode_totals check_capture(const temp_dir& dir, const run_output& run) {
             duplicates += d.duplicates;
             out_of_order += d.out_of_order;
             missing[from_server] += d.stream_length() - d.bytes_captured();
-            const auto stream = txgen_test::decode_stream(d, t.framing, t.header_bytes, run.opts.feed.dialect);
+            const auto stream = txgen_test::decode_stream(d, t.framing, t.header_bytes, run.opts.feed.wire.get());
             got.straddling += stream.straddling;
             for (const auto& m : stream.messages) {
                 const std::string stan = m.txn.stan;
@@ -263,7 +263,7 @@ request_pacing pacing_of(const run_output& run, const std::string& pcap) {
         for (const auto& [offset, us] : conn.dir[0].segment_us) p.segment_us.push_back(us);
         for (int from_server = 0; from_server < 2; ++from_server)
             for (const auto& m : txgen_test::decode_stream(conn.dir[from_server], t.framing, t.header_bytes,
-                                                           run.opts.feed.dialect).messages)
+                                                           run.opts.feed.wire.get()).messages)
                 completions.push_back({m.complete_us, from_server ? -1 : 1});
     }
     std::sort(p.segment_us.begin(), p.segment_us.end());
@@ -330,4 +330,14 @@ TEST_CASE("--transport options are refused where they do not apply", "[unit][txg
     CHECK(error({"--transport", "tcp", "--response-ms", "300-20"}).find("--response-ms") != std::string::npos);
     CHECK(error({"--transport", "tcp", "--ipv6", "--dst-ip", "10.1.1.1"}).find("--ipv6") != std::string::npos);
     CHECK(error({"--transport", "tcp", "--vlan", "4095"}).find("--vlan") != std::string::npos);
+}
+
+TEST_CASE("TCP in EBCDIC: both directions in the dialect the feed names", "[unit][txgen][tcp]") {
+    temp_dir dir;
+    const run_output run = run_tcp(dir, {"--count", "1000", "--dialect", "ebcdic", "--seed", "5"});
+    REQUIRE(run.opts.feed.wire);
+    CHECK(run.opts.feed.wire->name == "ebcdic");
+    const decode_totals got = check_capture(dir, run);
+    CHECK(got.requests == 1000);
+    CHECK(got.paired > 800);
 }

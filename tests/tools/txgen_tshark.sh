@@ -130,6 +130,50 @@ tagged=$(ts -r "$TMP/tcpl.pcap" -Y 'vlan.id == 42 && ipv6 && tcp' | grep -c .)
 badck=$(ts -r "$TMP/tcpl.pcap" -o tcp.check_checksum:TRUE -Y 'tcp.checksum.status == 0 || _ws.malformed' | grep -c .)
 [ "$badck" -eq 0 ] || die "tcp IPv6: $badck packets with a bad checksum or malformed"
 
+# Every shipped dialect file through --transport tcp (design16 6.3): Wireshark's
+# iso8583 dissector, with its own field tables (1987 or 1993 by the MTI's first digit),
+# reads the fields where its tables agree with txscreen's. The binary capture matches
+# its labels (MTI, STAN, response code, RRN = txn_id); every other dialect's capture of
+# the same seed reads the same values (1993: version digit 1 in the MTI, 3-digit action
+# code). One message per segment (--coalesce-ms 0) keeps tshark's fields aligned.
+DIALECTS=${TXSCREEN_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/src/codec/dialects
+dialect_fields() {  # pcap charset binencode: one normalized line per message, sorted
+    ts -r "$1" -d tcp.port==8583,iso8583 -o "iso8583.len_endian:Big endian" -o "iso8583.charset:$2" \
+        -o "iso8583.binencode:$3" -T fields -E occurrence=f -e tcp.srcport -e tcp.dstport -e iso8583.mti \
+        -e iso8583.bit2 -e iso8583.bit3 -e iso8583.bit4 -e iso8583.bit7 -e iso8583.bit11 -e iso8583.bit37 \
+        -e iso8583.bit39 -e iso8583.bit41 -e iso8583.bit42 -e iso8583.bit49 |
+        awk -F'\t' -v OFS='\t' '$3 != "" { if ($3 ~ /^1/) $3 = "0" substr($3, 2); if ($10 ~ /^[0-9]+$/) $10 = $10 + 0
+                                           print }' | sort
+}
+ascii_digits="Digits represented as ASCII Characters" nibbles="Digits represented in nibbles"
+raw_bin="Bin data not encoded" hex_bin="Bin data represented as Hex Ascii characters"
+for spec in "binary|$ascii_digits|$raw_bin" "hex|$ascii_digits|$hex_bin" "bcd|$nibbles|$raw_bin" \
+            "iso93-ascii|$ascii_digits|$hex_bin"; do
+    d=${spec%%|*} rest=${spec#*|}
+    cs=${rest%%|*} be=${rest#*|}
+    [ -f "$DIALECTS/$d.toml" ] || { die "dialect file $DIALECTS/$d.toml missing"; continue; }
+    "$TXGEN" --transport tcp --count 400 --seed 9 --coalesce-ms 0 --dialect "$DIALECTS/$d.toml" \
+        --out "$TMP/d-$d.pcap" --quiet || die "dialect $d: txgen exited $?"
+    dialect_fields "$TMP/d-$d.pcap" "$cs" "$be" > "$TMP/d-$d.fields"
+done
+# tshark columns: 1 srcport 2 dstport 3 mti 4 bit2 .. 8 bit11 9 bit37 10 bit39; labels:
+# 1 txn_id 4 connection 5 mti 6 stan 7 response_code.
+n=$(awk -F'\t' 'NR == FNR { split($0, l, ","); if (FNR > 1) row[l[4] "," l[6]] = $0; next }
+    { resp = $1 == 8583; key = ((resp ? $2 : $1) - 40001) "," $8
+      if (!(key in row)) { print "FAIL: binary: unknown message " $0; bad = 1; next }
+      split(row[key], l, ",")
+      want = resp ? sprintf("%04d", l[5] + 10) : sprintf("%04d", l[5])
+      if ($3 != want || $9 != l[1] || (resp && $10 != l[7] + 0) || $4 !~ /^[0-9]+$/ || length($7) != 10) {
+          print "FAIL: binary: tshark " $0 " vs labels " row[key]; bad = 1 }
+      n++ }
+    END { print n + 0; exit bad }' "$TMP/d-binary.pcap.labels.csv" "$TMP/d-binary.fields") || die "dialect binary: $n"
+[ "${n:-0}" -ge 760 ] || die "dialect binary: tshark decoded $n of about 800 messages"
+for d in hex bcd iso93-ascii; do
+    cmp -s "$TMP/d-binary.fields" "$TMP/d-$d.fields" ||
+        die "dialect $d: tshark reads other values than for binary: $(diff "$TMP/d-binary.fields" "$TMP/d-$d.fields" | head -4)"
+done
+echo "dialects binary, hex, bcd, iso93-ascii over TCP: tshark decoded $n messages each, fields agree"
+
 # Exit codes and messages.
 "$TXGEN" --format xml --out "$TMP/x.pcap" 2>"$TMP/err"; rc=$?
 [ $rc -eq 2 ] || die "--format xml exited $rc, want 2"
@@ -139,6 +183,14 @@ grep -q -- "--format" "$TMP/err" || die "--format error text: $(cat "$TMP/err")"
 "$TXGEN" --help > "$TMP/help"; rc=$?
 [ $rc -eq 0 ] || die "--help exited $rc"
 grep -q -- "--per-datagram" "$TMP/help" || die "--help lacks --per-datagram"
+grep -q -- "iso93-ascii" "$TMP/help" || die "--help does not list the built-in dialects"
+"$TXGEN" --dialect "$TMP/none.toml" --out "$TMP/x.pcap" 2>"$TMP/err"; rc=$?
+[ $rc -eq 2 ] || die "--dialect with a missing file exited $rc, want 2"
+grep -q "none.toml" "$TMP/err" || die "--dialect error does not name the file: $(cat "$TMP/err")"
+printf 'name = "bad"\nbase = "iso8583-1987"\n[message]\nmti = "morse"\n' > "$TMP/bad.toml"
+"$TXGEN" --dialect "$TMP/bad.toml" --out "$TMP/x.pcap" 2>"$TMP/err"; rc=$?
+[ $rc -eq 2 ] || die "--dialect with a bad file exited $rc, want 2"
+grep -q "bad.toml:4:" "$TMP/err" || die "--dialect error lacks file:line: $(cat "$TMP/err")"
 printf '%s\n' '{"txn_id":"a","ts":1,"card":"4111111111111111","amount":1,"currency":"USD","merchant_id":"M"}' \
     '{"txn_id":"b","ts":"never","card":"4111111111111111","amount":1,"currency":"USD","merchant_id":"M"}' > "$TMP/in.jsonl"
 "$TXGEN" --from-jsonl "$TMP/in.jsonl" --out "$TMP/j.pcap" --quiet 2>"$TMP/err"; rc=$?

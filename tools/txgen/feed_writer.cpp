@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "codec/iso8583_encode.h"
+#include "config/config_errors.h"
+
 namespace txscreen::txgen {
 
 std::string validate(const feed_options& o) {
@@ -16,9 +19,33 @@ std::string validate(const feed_options& o) {
     return {};
 }
 
+std::shared_ptr<const iso_wire> load_wire(std::string_view name_or_path, const std::filesystem::path& base_dir,
+                                          std::string& errors) {
+    config_errors problems;
+    iso::dialect_def dialect;
+    std::shared_ptr<const iso_wire> wire;
+    if (load_dialect(name_or_path, base_dir, dialect, problems)) {
+        if (const iso::map_def* map = iso::default_map(dialect.standard))
+            wire = compile_wire(dialect, *map, name_or_path, problems);
+        else
+            problems.fail("base", "dialect \"" + std::string(name_or_path) + "\" has no standard map (base " +
+                                      dialect.standard + ")");
+    }
+    errors.clear();
+    for (const std::string& line : problems.take()) errors += (errors.empty() ? "" : "\n") + line;
+    if (!wire && errors.empty()) errors = "dialect \"" + std::string(name_or_path) + "\" could not be loaded";
+    return wire;
+}
+
+std::shared_ptr<const iso_wire> default_wire() {
+    // builtin_wire() lives for the whole program: share it without owning it.
+    return std::shared_ptr<const iso_wire>(&builtin_wire("binary"), [](const iso_wire*) {});
+}
+
 feed_writer::feed_writer(const feed_options& opts, datagram_sink& sink)
     : _opts(opts), _sink(sink), _next_seq(opts.first_seq) {
     if (std::string e = validate(opts); !e.empty()) throw std::invalid_argument("txgen: " + e);
+    if (!_opts.wire && _opts.format == payload_format::iso8583) _opts.wire = default_wire();
     _dgram.reserve(opts.mtu);
     _msg.reserve(1024);
 }
@@ -39,7 +66,7 @@ void feed_writer::add(const clear_txn& t) {
     std::size_t len;
     if (_opts.format == payload_format::iso8583) {
         _msg.clear();
-        encode_iso8583(t, _opts.dialect, _msg);
+        encode_iso8583(t, *_opts.wire, _msg);
         msg = _msg.data();
         len = _msg.size();
     } else {

@@ -6,12 +6,15 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "codec/clear_txn.h"
 #include "codec/framing.h"
-#include "codec/iso8583.h"
+#include "codec/iso_wire.h"
 #include "codec/json_decode.h"
 #include "common/txn.h"
 
@@ -22,7 +25,9 @@ inline constexpr std::size_t ipv4_udp_overhead = 28;  // IPv4 header 20 + UDP he
 struct feed_options {
     payload_format format = payload_format::iso8583;
     framing frame = framing::moldudp64;
-    iso_dialect dialect = iso_dialect::binary_bitmap;
+    std::string dialect = "binary";        // --dialect as given: a built-in name or a file
+    std::shared_ptr<const iso_wire> wire;  // `dialect` compiled with its default map; null:
+                                           // feed_writer uses the built-in binary one
     std::string session = "TXGEN00001";  // MoldUDP64 session, at most 10 chars
     uint64_t first_seq = 1;
     unsigned per_datagram = 8;             // messages per datagram, 1..1000
@@ -33,6 +38,15 @@ struct feed_options {
 
 // Returns an empty string when valid, else a message naming the option.
 std::string validate(const feed_options& o);
+
+// A dialect by built-in name or by path (.toml or .xml, relative to `base_dir`) with the
+// default map of its standard, compiled as a feed would compile it. Null with the
+// loader's messages ("<file>:<line>: <key>: <what>", one per line) in `errors`.
+std::shared_ptr<const iso_wire> load_wire(std::string_view name_or_path, const std::filesystem::path& base_dir,
+                                          std::string& errors);
+
+// The built-in binary dialect as a shared pointer (the default of every ISO feed).
+std::shared_ptr<const iso_wire> default_wire();
 
 class datagram_sink {
 public:

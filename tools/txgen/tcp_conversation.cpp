@@ -5,6 +5,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "codec/iso8583_encode.h"
 #include "flow/tcp_framing.h"
 
 namespace txscreen::txgen {
@@ -28,9 +29,9 @@ constexpr uint16_t first_client_port = 40001;
 constexpr int64_t open_lead_us = 5'000;
 }  // namespace
 
-tcp_conversation::tcp_conversation(const tcp_options& opts, iso_dialect dialect, uint64_t seed, pcap_file& file,
+tcp_conversation::tcp_conversation(const tcp_options& opts, const iso_wire& wire, uint64_t seed, pcap_file& file,
                                    labels_file& labels)
-    : _opts(opts), _dialect(dialect), _issuer(opts.issuer, rng::derive(seed, 20)), _route(rng::derive(seed, 21)),
+    : _opts(opts), _wire(wire), _issuer(opts.issuer, rng::derive(seed, 20)), _route(rng::derive(seed, 21)),
       _fate(rng::derive(seed, 22)), _capture(file, opts.ends), _labels(labels) {
     if (std::string e = validate(opts); !e.empty()) throw std::invalid_argument("txgen: " + e);
     rng isn_rng(rng::derive(seed, 23));
@@ -91,12 +92,12 @@ void tcp_conversation::add(clear_txn request, std::string_view label, std::strin
     if (outcome.responds) {
         r.response_code = outcome.response_code;
         _msg.clear();
-        encode_iso8583(build_response(request, outcome), _dialect, _msg);
+        encode_iso8583(build_response(request, outcome), _wire, _msg);
         append_tcp_frame(r.response, _msg.data(), _msg.size(), stream_framing());
         r.response_time_us = outcome.latency_us;
     }
     _msg.clear();
-    encode_iso8583(request, _dialect, _msg);
+    encode_iso8583(request, _wire, _msg);
     _framed.clear();
     append_tcp_frame(_framed, _msg.data(), _msg.size(), stream_framing());
     ++_report.requests;

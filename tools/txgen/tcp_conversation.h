@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "codec/clear_txn.h"
-#include "codec/iso8583.h"
+#include "codec/iso_wire.h"
 #include "tools/txgen/issuer.h"
 #include "tools/txgen/labels_file.h"
 #include "tools/txgen/pcap_file.h"
@@ -31,8 +31,9 @@ inline constexpr std::string_view tcp_labels_header =
 
 class tcp_conversation final : public message_listener {
 public:
-    // Throws std::invalid_argument with validate()'s message.
-    tcp_conversation(const tcp_options& opts, iso_dialect dialect, uint64_t seed, pcap_file& file,
+    // Throws std::invalid_argument with validate()'s message. `wire` (the dialect both
+    // directions are written in) must outlive the conversation.
+    tcp_conversation(const tcp_options& opts, const iso_wire& wire, uint64_t seed, pcap_file& file,
                      labels_file& labels);
     ~tcp_conversation() override;
 
@@ -78,11 +79,12 @@ private:
         tcp_framing f;
         f.kind = _opts.framing;
         f.header_bytes = static_cast<uint16_t>(_opts.header_bytes);
+        f.wire = &_wire;
         return f;
     }
 
     tcp_options _opts;
-    iso_dialect _dialect;
+    const iso_wire& _wire;
     issuer _issuer;
     rng _route, _fate;
     tcp_capture _capture;

@@ -1,10 +1,10 @@
 #include "tools/txgen/txgen_cli.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <limits>
 
 #include "codec/feed_defaults.h"
-#include "codec/iso8583.h"
 #include "tools/cli_app.h"
 #include "flow/tcp_framing.h"
 #include "tools/txgen/time_text.h"
@@ -112,14 +112,11 @@ void add_feed_options(CLI::App& app, txgen_options& o, parse_state& p) {
     app.add_option("--format", p.format, "payload format")
         ->type_name("F")->check(CLI::IsMember({"iso8583", "json"}))->capture_default_str()->group(group);
     app.add_option_function<std::string>(
-           "--dialect",
-           [&feed, &p](const std::string& v) {
-               if (!parse_iso_dialect(v, feed.dialect))
-                   throw CLI::ValidationError("--dialect", "must be binary, hex or bcd, got '" + v + "'");
-               p.dialect_given = true;
-           },
-           "ISO 8583 dialect: binary | hex | bcd (default binary)")
-        ->type_name("D")->group(group);
+           "--dialect", [&feed, &p](const std::string& v) { feed.dialect = v, p.dialect_given = true; },
+           "ISO 8583 dialect: a built-in name (binary, hex, bcd, ebcdic, iso93-ascii) or a dialect file "
+           "(.toml, or .xml in jPOS GenericPackager form), written with the default map of its standard "
+           "(default binary)")
+        ->type_name("NAME|FILE")->group(group);
     app.add_option_function<std::string>(
            "--framing", [&p](const std::string& v) { p.framing_name = v, p.framing_given = true; },
            "framing: UDP datagrams moldudp64 | raw (default moldudp64); TCP streams len2be | len2le | "
@@ -303,6 +300,11 @@ std::string finish(const CLI::App& app, txgen_options& o, const parse_state& p) 
     if (o.carrier == transport::tcp)
         if (std::string e = finish_tcp(app, o, p); !e.empty()) return e;
     if (std::string e = validate(o.feed); !e.empty()) return e;
+    if (o.feed.format == payload_format::iso8583) {
+        std::string errors;
+        o.feed.wire = load_wire(o.feed.dialect, std::filesystem::current_path(), errors);
+        if (!o.feed.wire) return "--dialect " + o.feed.dialect + ":\n" + errors;
+    }
     return validate(o.gen);
 }
 

@@ -97,7 +97,7 @@ txgen_result run_tcp(const txgen_options& o, std::FILE* progress) {
     res.port_a = o.tcp.ends.server_port;
     pcap_file file(o.out_path);
     labels_file labels(o.labels_path, tcp_labels_header);
-    tcp_conversation conv(o.tcp, o.feed.dialect, o.gen.seed, file, labels);
+    tcp_conversation conv(o.tcp, o.feed.wire ? *o.feed.wire : builtin_wire("binary"), o.gen.seed, file, labels);
     for_each_txn(o, progress, res, [&](clear_txn& t, std::string_view label, std::string_view scenario_id) {
         conv.add(t, label, scenario_id);
     });

@@ -1,0 +1,142 @@
+#!/bin/sh
+# Integration: `txscreen decode` on txgen-made messages, binary and EBCDIC, by --pcap
+# (dialect by name and by a config's feed) and by --hex. Checks the printed fields, the
+# mapped Txn against txgen's values, that no clear PAN is ever printed, and the errors.
+# Usage: decode_cmd.sh PATH/TO/txgen PATH/TO/txscreen
+set -u
+TXGEN=${1:?usage: decode_cmd.sh txgen txscreen}
+TXSCREEN=${2:?usage: decode_cmd.sh txgen txscreen}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/txscreen-decode-XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+PY=/usr/bin/python3
+fail=0
+die() { echo "FAIL: $*"; fail=1; }
+
+for d in binary ebcdic; do
+    "$TXGEN" --count 200 --seed 21 --dialect "$d" --out "$TMP/$d.pcap" --quiet || die "$d: txgen exited $?"
+    # The same transactions as JSON lines carry the clear PANs txgen sent.
+    "$TXGEN" --count 200 --seed 21 --format json --framing raw --out "$TMP/$d-json.pcap" --quiet ||
+        die "$d: txgen json exited $?"
+    "$TXSCREEN" decode --dialect "$d" --pcap "$TMP/$d.pcap" > "$TMP/$d.txt" 2> "$TMP/$d.err" || die "$d: decode exited $?"
+    "$TXSCREEN" decode --dialect "$d" --pcap "$TMP/$d.pcap" --json > "$TMP/$d.json" || die "$d: decode --json exited $?"
+    cat > "$TMP/$d.toml" <<EOF
+[[feed]]
+name = "link"
+port = 7001
+payload = "iso8583"
+framing = "moldudp64"
+dialect = "$d"
+EOF
+    "$TXSCREEN" decode --config "$TMP/$d.toml" --feed link --pcap "$TMP/$d.pcap" --json > "$TMP/$d-cfg.json" ||
+        die "$d: decode --config exited $?"
+    cmp -s "$TMP/$d.json" "$TMP/$d-cfg.json" || die "$d: --config and --dialect decode differently"
+    grep -q "primary account number" "$TMP/$d.txt" || die "$d: no field 2 line: $(head -5 "$TMP/$d.txt")"
+    grep -q "^200 message(s)" "$TMP/$d.txt" || die "$d: summary line: $(tail -1 "$TMP/$d.txt")"
+    # Every message decodes, its fields and Txn match what txgen sent, and no output
+    # holds a clear PAN (grep for each one must fail).
+    $PY - "$TMP/$d.json" "$TMP/$d-json.pcap" "$TMP/$d.txt" <<'PY' || die "$d: decoded values differ"
+import json, struct, sys
+msgs = [json.loads(l) for l in open(sys.argv[1])]
+sent = []
+data = open(sys.argv[2], 'rb').read()
+off = 24
+while off < len(data):
+    incl = struct.unpack('<I', data[off + 8:off + 12])[0]
+    pay = data[off + 16 + 42:off + 16 + incl]
+    off += 16 + incl
+    p = 0
+    while p < len(pay):  # raw JSON framing: one object per line
+        e = pay.index(b'\n', p)
+        sent.append(json.loads(pay[p:e]))
+        p = e + 1
+assert len(msgs) == len(sent) == 200, (len(msgs), len(sent))
+text = open(sys.argv[1]).read() + open(sys.argv[3]).read()
+for m, s in zip(msgs, sent):
+    assert 'reject' not in m, m
+    t = m['txn']
+    f = {x['field']: x for x in m['fields']}
+    pan = s['card']
+    assert pan not in text, 'clear PAN in the output'
+    assert t['pan'] == pan[:len(t['card_bin'])] + '*' * (len(pan) - len(t['card_bin']) - 4) + pan[-4:], (t['pan'], pan)
+    assert t['card_last4'] == pan[-4:] and t['pan_len'] == len(pan)
+    assert len(t['card_token']) == 32
+    minor = round(s['amount'] * 10 ** t['currency_exponent'])  # JSON amounts are in major units
+    assert t['amount_minor'] == minor, (t['amount_minor'], s['amount'])
+    assert t['merchant_id'] == s['merchant_id']
+    assert t['mcc'] == s.get('mcc', t['mcc'])
+    assert t['channel'] == s.get('channel', 'pos'), (t['channel'], s.get('channel'))
+    assert f[4]['value'] == '%012d' % minor and f[4]['wire_bytes'] == 12
+    assert f[0]['value'] == '0200' and f[0]['offset'] == 0
+    assert f[2]['value'].endswith(pan[-4:]) and '*' in f[2]['value']
+print('ok: 200 messages')
+PY
+done
+
+# --config brings the feed's [feed.map]: merchant_name read from field 42 instead of 43.
+cat > "$TMP/map.toml" <<EOF
+[[feed]]
+name = "plain"
+port = 7002
+payload = "iso8583"
+framing = "raw"
+dialect = "hex"
+[[feed]]
+name = "mapped"
+port = 7001
+payload = "iso8583"
+framing = "moldudp64"
+dialect = "ebcdic"
+[feed.map]
+merchant_name = "42"
+EOF
+"$TXSCREEN" decode --config "$TMP/map.toml" --feed mapped --pcap "$TMP/ebcdic.pcap" --json > "$TMP/map.json" ||
+    die "decode with [feed.map] exited $?"
+$PY -c "
+import json
+ms = [json.loads(l) for l in open('$TMP/map.json')]
+assert len(ms) == 200 and all(m['txn']['merchant_name'] == m['txn']['merchant_id'] != '' for m in ms), ms[0]['txn']
+" || die "[feed.map] merchant_name = 42 not applied"
+several=$("$TXSCREEN" decode --config "$TMP/map.toml" --pcap "$TMP/ebcdic.pcap" 2>&1 >/dev/null)
+printf '%s' "$several" | grep -q -- "--feed" || die "two ISO feeds without --feed: $several"
+
+# --hex: one message of the EBCDIC capture (its first datagram's first message).
+hex=$($PY - "$TMP/ebcdic.pcap" <<'PY'
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+incl = struct.unpack('<I', d[32:36])[0]
+pay = d[40 + 42:40 + incl]
+n = struct.unpack('>H', pay[20:22])[0]  # MoldUDP64: 20-byte header, then length
+print(pay[22:22 + n].hex())
+PY
+)
+"$TXSCREEN" decode --dialect ebcdic --hex "$hex" --json > "$TMP/hex.json" || die "--hex exited $?"
+head -1 "$TMP/ebcdic.json" | $PY -c "
+import json, sys
+a = json.loads(sys.stdin.readline()); b = json.load(open('$TMP/hex.json'))
+assert a['fields'] == b['fields'], 'fields differ'
+assert a['txn']['card_token'] == b['txn']['card_token'] and a['txn']['pan'] == b['txn']['pan']
+" || die "--hex reads the message differently from --pcap"
+# The same bytes in the binary dialect stop at the bitmap's first field: a reject with
+# a field and an offset.
+"$TXSCREEN" decode --dialect binary --hex "$hex" > "$TMP/reject.txt" || die "reject run exited $?"
+grep -q "reject: iso_" "$TMP/reject.txt" || die "no reject line: $(cat "$TMP/reject.txt")"
+grep -q "at field [0-9]*, offset [0-9]*" "$TMP/reject.txt" || die "reject without field and offset"
+
+# Errors: bad hex, unknown feed, unreadable file, unknown dialect; exit 2 (usage) or 1.
+expect() {  # status pattern args...
+    want=$1 pattern=$2
+    shift 2
+    "$TXSCREEN" decode "$@" > /dev/null 2> "$TMP/err"
+    rc=$?
+    [ "$rc" -eq "$want" ] || die "decode $*: exit $rc, want $want"
+    grep -q -- "$pattern" "$TMP/err" || die "decode $*: error lacks '$pattern': $(cat "$TMP/err")"
+}
+expect 2 "not a hex digit" --dialect binary --hex "30 32 3g"
+expect 2 "odd number" --dialect binary --hex "303"
+expect 2 "no feed named 'nope'" --config "$TMP/binary.toml" --feed nope --pcap "$TMP/binary.pcap"
+expect 1 "missing.pcap" --dialect binary --pcap "$TMP/missing.pcap"
+expect 2 "morse" --dialect morse --hex 3032
+expect 2 "exactly one of --hex" --dialect binary
+
+[ $fail -eq 0 ] && echo "PASS"
+exit $fail
