@@ -716,6 +716,12 @@ done:
     return result;
 }
 
+// A context built without a wire (tests, tools) reads the built-in binary dialect.
+[[gnu::noinline, gnu::cold]] const iso_wire& default_wire() noexcept {
+    static const iso_wire& binary = builtin_wire("binary");
+    return binary;
+}
+
 // Where a fast-path reject lies: pass 1 knows; for the rest the generic decoder, which
 // rejects the same messages for the same reasons (tests/codec/test_iso_wire.cpp), walks
 // the message again. Rejects only, so the fast path's accepted messages pay nothing.
@@ -740,8 +746,7 @@ reject_reason decode_iso8583_deferred(const uint8_t* msg, std::size_t len, const
     stash.len = 0;
     clear_record(out);
     out.format = payload_format::iso8583;
-    static const iso_wire& binary = builtin_wire("binary");  // a context built without a wire
-    const iso_wire& w = ctx.wire ? *ctx.wire : binary;
+    const iso_wire& w = ctx.wire ? *ctx.wire : default_wire();
     iso_reject_detail where{};
     reject_reason r;
     switch (w.fast_family) {

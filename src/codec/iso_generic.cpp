@@ -893,6 +893,7 @@ reject_reason decoder::apply(const map_op& op, const resolved_path& rp, value v)
         const unsigned from = std::min<unsigned>(rp.slice_from, v.n), to = std::min<unsigned>(rp.slice_to, v.n);
         v.p += from;
         v.n = to - from;
+        v.fixed = true;  // a slice is a fixed-width window (43's city): its padding goes
     }
     return convert(op, rp, v);
 }
@@ -913,6 +914,7 @@ void decoder::derive_channel() noexcept {
             const unsigned from = std::min<unsigned>(c.from.slice_from, v.n), to = std::min<unsigned>(c.from.slice_to, v.n);
             v.p += from;
             v.n = to - from;
+            v.fixed = true;
         }
         const unsigned n = v.fixed ? trimmed(v.p, v.n) : v.n;
         if (value_is(v.p, n, c.atm)) return void(out.chan = channel::atm);
