@@ -4,6 +4,7 @@
 // here, at read time, so their problems carry the config's lines.
 #include "dataplane/dp_config.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
@@ -95,29 +96,109 @@ void report_dialect_errors(const toml_section& s, config_errors& local) {
     }
 }
 
-// compile_wire names its problems "<source>[:<line>]: map.<target>: <what>"; compiled
-// under a marker source they move to the config's keys ("feed[0].map.ip") and lines.
-// Anything else (the dialect as a whole) goes under the feed's `dialect`.
+// compile_wire names its problems "<source>[:<line>]: <key>: <what>". Compiled under a
+// marker source, each is filed under the feed: a map problem ("map.ip") at the config's
+// key and line; anything else is about the dialect ("fields.61", "layouts[2].sub.DI",
+// "message.header") and names the dialect file, and its line where the model has one,
+// under the feed's `dialect`. Problems that share a key are joined, so none is lost.
 constexpr std::string_view compile_marker = "@";
 
-void report_compile_errors(const toml_section& s, config_errors& local) {
-    for (const std::string& text : local.take()) {
-        std::string_view rest(text);
-        if (rest.starts_with(compile_marker)) rest.remove_prefix(compile_marker.size());
-        uint32_t line = 0;
-        if (rest.starts_with(':'))
-            for (rest.remove_prefix(1); !rest.empty() && rest[0] >= '0' && rest[0] <= '9'; rest.remove_prefix(1))
-                line = line * 10 + static_cast<uint32_t>(rest[0] - '0');
-        if (rest.starts_with(": ")) rest.remove_prefix(2);
-        const std::size_t colon = rest.find(": ");
-        if (!rest.starts_with("map.") || colon == std::string_view::npos) {
-            s.errors().fail_at(line_of(s, "dialect"), s.key("dialect"), std::string(rest));
-            continue;
-        }
-        const std::string key = s.key(rest.substr(0, colon));
-        const std::string what(rest.substr(colon + 2));
-        s.errors().fail_at(line ? line : line_of(s, "map"), key, what);
+struct compile_problem {
+    uint32_t line = 0;  // the one compile_wire gave: a field's in its file, a map entry's in the config
+    std::string key, what;
+};
+
+compile_problem parse_compile_problem(std::string_view text) {
+    compile_problem p;
+    if (text.starts_with(compile_marker)) text.remove_prefix(compile_marker.size());
+    if (text.starts_with(':') && !text.starts_with(": "))
+        for (text.remove_prefix(1); !text.empty() && text[0] >= '0' && text[0] <= '9'; text.remove_prefix(1))
+            p.line = p.line * 10 + static_cast<uint32_t>(text[0] - '0');
+    if (text.starts_with(": ")) text.remove_prefix(2);
+    const std::size_t colon = text.find(": ");
+    if (colon == std::string_view::npos) {
+        p.what = std::string(text);
+    } else {
+        p.key = std::string(text.substr(0, colon));
+        p.what = std::string(text.substr(colon + 2));
     }
+    return p;
+}
+
+// The number after `prefix` in `key` ("fields.61" -> 61), or -1.
+long number_after(std::string_view key, std::string_view prefix) {
+    if (!key.starts_with(prefix)) return -1;
+    key.remove_prefix(prefix.size());
+    long n = 0;
+    std::size_t i = 0;
+    for (; i < key.size() && i < 6 && key[i] >= '0' && key[i] <= '9'; ++i) n = n * 10 + (key[i] - '0');
+    return i ? n : -1;
+}
+
+// Where the dialect defines what `key` names: a field, or a layout's sub-field (or,
+// for the layout itself, the field that has it). Line 0 when the model has none.
+iso::source_loc definition_of(const iso::dialect_def& d, std::string_view key) {
+    if (const long f = number_after(key, "fields."); f >= 2 && f <= 128)
+        return d.fields[static_cast<std::size_t>(f)].where;
+    const long l = number_after(key, "layouts[");
+    if (l < 0 || static_cast<std::size_t>(l) >= d.layouts.size()) return {};
+    const iso::layout_def& layout = d.layouts[static_cast<std::size_t>(l)];
+    if (const std::size_t sub = key.find("].sub."); sub != std::string_view::npos)
+        for (const auto& [id, def] : layout.subs)
+            if (key.substr(sub + 6) == id) return def.where;
+    for (const iso::field_def& f : d.fields)
+        if (f.defined && f.layout != iso::layout_kind::none && f.layout_index == static_cast<uint32_t>(l)) return f.where;
+    return {};
+}
+
+// "dialects/acme.toml:14": the file of the definition, else the file the feed names.
+std::string dialect_place(const iso::dialect_def& d, const compile_problem& p) {
+    const iso::source_loc where = definition_of(d, p.key);
+    const bool known = where.line && where.file < d.files.size();
+    std::string place = known ? d.files[where.file] : d.files.empty() ? d.name : d.files.back();
+    const uint32_t line = known ? where.line : 0;
+    if (line) place.append(1, ':').append(std::to_string(line));
+    return place;
+}
+
+// The config line of a map key ("map.layout.48.bitmap_bytes"): its deepest table or
+// value in [feed.map].
+uint32_t map_line(const toml_section& s, std::string_view key) {
+    const toml::node* n = s.raw().get("map");
+    if (!n) return line_of(s, "dialect");
+    uint32_t line = n->source().begin.line;
+    key.remove_prefix(std::min(key.size(), std::string_view("map.").size()));
+    while (!key.empty() && n->is_table()) {
+        const std::size_t dot = key.find('.');
+        n = n->as_table()->get(key.substr(0, dot));
+        if (!n) break;
+        line = n->source().begin.line;
+        key.remove_prefix(dot == std::string_view::npos ? key.size() : dot + 1);
+    }
+    return line;
+}
+
+void report_compile_errors(const toml_section& s, const iso::dialect_def& d, config_errors& local) {
+    struct filed {
+        uint32_t line;
+        std::string key, what;
+    };
+    std::vector<filed> problems;
+    for (const std::string& text : local.take()) {
+        const compile_problem p = parse_compile_problem(text);
+        filed f;
+        if (p.key.starts_with("map.")) {
+            f = {p.line ? p.line : map_line(s, p.key), s.key(p.key), p.what};
+        } else {
+            std::string key = s.key("dialect") + ": " + dialect_place(d, p);
+            if (!p.key.empty()) key += ": " + p.key;
+            f = {line_of(s, "dialect"), std::move(key), p.what};
+        }
+        auto same = std::find_if(problems.begin(), problems.end(), [&](const filed& e) { return e.key == f.key; });
+        if (same == problems.end()) problems.push_back(std::move(f));
+        else same->what += "; " + f.what;
+    }
+    for (const filed& f : problems) s.errors().fail_at(f.line, f.key, f.what);
 }
 
 // load_dialect -> the default map of its standard -> [feed.map] -> compile_wire.
@@ -134,7 +215,7 @@ std::shared_ptr<const iso_wire> compile_feed_wire(const toml_section& s, const s
     if (map && !iso::read_map_toml(map->raw(), "", s.key("map"), m, s.errors())) return nullptr;
     config_errors compile_errors;
     auto wire = compile_wire(d, m, compile_marker, compile_errors);
-    report_compile_errors(s, compile_errors);
+    report_compile_errors(s, d, compile_errors);
     return wire;
 }
 

@@ -164,6 +164,12 @@ bool target_value(const target_source& s, map_target target, converter conv, con
         case map_target::pan: return text(t.pan);  // a response may omit it
         case map_target::processing_code: return text(t.processing_code.empty() ? "000000" : t.processing_code);
         case map_target::amount:
+            // An xn amount carries its sign: D (debit) for a negative amount, as the
+            // decoder reads it back; elsewhere a negative amount goes as 0.
+            if (at.type == content::xn && t.amount_minor < 0) {
+                out = "D" + std::to_string(-static_cast<uint64_t>(t.amount_minor));
+                return true;
+            }
             out = std::to_string(t.amount_minor > 0 ? t.amount_minor : 0);
             return true;
         case map_target::event_time:
@@ -242,6 +248,9 @@ std::string fitted(std::string v, std::size_t width, content type) {
     return v;
 }
 
+// "[from:]" (iso_map.h): the slice runs to the end of the value.
+constexpr uint16_t slice_to_end = 0xFFFF;
+
 // Writes `value` at `p`'s slice of the node (or as its whole value when no slice), the
 // slice padded to its width like a fixed field of the node's type.
 void place_value(value_node& node, const map_path& p, const field_def& def, const std::string& value) {
@@ -251,8 +260,17 @@ void place_value(value_node& node, const map_path& p, const field_def& def, cons
         return;
     }
     const char fill = def.type == content::n ? '0' : def.type == content::b ? '\0' : ' ';
-    if (!node.has) node.value.assign(def.prefix_digits == 0 ? def.max : 0, fill);
+    const bool fixed = def.prefix_digits == 0;
+    if (!node.has) node.value.assign(fixed ? def.max : 0, fill);
     node.has = true;
+    if (p.slice_to == slice_to_end) {
+        // To the end: of a fixed field's length (padded to it), or of the value itself,
+        // which then ends the variable field (the packer cuts it at the maximum).
+        if (node.value.size() < p.slice_from) node.value.resize(p.slice_from, fill);
+        const std::size_t width = fixed && def.max > p.slice_from ? def.max - p.slice_from : value.size();
+        node.value.replace(p.slice_from, std::string::npos, fitted(value, width, def.type));
+        return;
+    }
     if (node.value.size() < p.slice_to) node.value.resize(p.slice_to, fill);
     const std::string part = fitted(value, p.slice_to - p.slice_from, def.type);
     node.value.replace(p.slice_from, part.size(), part);
@@ -315,6 +333,13 @@ void place(std::array<value_node, 129>& fields, const iso_wire& w, const map_pat
 // ---------------------------------------------------------------------------------
 // Step 3: packing content into wire bytes
 
+// An xn value's C/D sign and digits: the value's own sign when it has one (a negative
+// amount's D), else C (credit), so a plain number fills an amount field.
+std::pair<char, std::string> sign_and_digits(const std::string& c) {
+    if (!c.empty() && (c[0] == 'C' || c[0] == 'D')) return {c[0], c.substr(1)};
+    return {'C', c};
+}
+
 struct packer {
     const iso::dialect_def& d;
     const ebcdic::byte_table& to_ebcdic;
@@ -343,43 +368,48 @@ struct packer {
         }
     }
 
+    // prefix_digits is the length kind (1..4: L..LLLL); a binary prefix of it takes 1
+    // byte for L and LL, 2 (big-endian) for LLL and LLLL.
+    static void binary_prefix(std::vector<uint8_t>& out, std::size_t len, const field_def& f) {
+        if (f.prefix_digits > 2) out.push_back(static_cast<uint8_t>(len >> 8));
+        out.push_back(static_cast<uint8_t>(len));
+    }
+
     void prefix(std::vector<uint8_t>& out, std::size_t len, const field_def& f) const {
         const unsigned n = f.prefix_digits;
-        if (f.prefix == prefix_enc::binary) {
-            for (unsigned i = n; i-- > 0;) out.push_back(static_cast<uint8_t>(len >> (8 * i)));
-            return;
-        }
+        if (f.prefix == prefix_enc::binary) return binary_prefix(out, len, f);
         const std::string l = zero_padded(len, n);
         if (f.prefix == prefix_enc::bcd) return digits(out, l, num_enc::bcd_left);
         text(out, l, f.prefix == prefix_enc::ebcdic ? text_enc::ebcdic : text_enc::ascii);
     }
 
-    // The content of a field in wire form, without its prefix.
+    // The content of a field in wire form, without its prefix (xn: see amount).
     void body(std::vector<uint8_t>& out, const std::string& c, const field_def& f) const {
         switch (f.type) {
             case content::n:
             case content::z: return digits(out, c, static_cast<num_enc>(f.enc));
-            case content::xn:
-                text(out, std::string_view(c).substr(0, 1), f.sign);
-                return digits(out, std::string_view(c).substr(std::min<std::size_t>(1, c.size())),
-                              static_cast<num_enc>(f.enc));
             case content::b: return binary(out, c, static_cast<bin_enc>(f.enc));
             default: return text(out, c, static_cast<text_enc>(f.enc));
         }
     }
 
+    // An xn field: the sign in its own encoding, then the digits fitted to the
+    // definition; a prefix counts the digits (the sign is not one), or the wire bytes.
+    void amount(std::vector<uint8_t>& out, const std::string& c, const field_def& f) const {
+        auto [sign, value_digits] = sign_and_digits(c);
+        if (f.prefix_digits == 0) value_digits = fitted(std::move(value_digits), f.max, content::n);
+        else if (value_digits.size() > f.max) value_digits.resize(f.max);
+        std::vector<uint8_t> wire;
+        text(wire, std::string_view(&sign, 1), f.sign);
+        digits(wire, value_digits, static_cast<num_enc>(f.enc));
+        if (f.prefix_digits) prefix(out, f.prefix_counts_bytes ? wire.size() : value_digits.size(), f);
+        out.insert(out.end(), wire.begin(), wire.end());
+    }
+
     // Padding or cutting to the definition, then the length prefix and the body.
     void field(std::vector<uint8_t>& out, std::string c, const field_def& f) const {
-        if (f.prefix_digits == 0) {
-            if (f.type == content::xn) {
-                std::string digits = c.size() > 1 ? c.substr(1) : std::string();
-                c.resize(1, 'C');  // the sign, C when none was given
-                c += fitted(std::move(digits), f.max, content::n);
-            } else {
-                c = fitted(std::move(c), f.max, f.type);
-            }
-            return body(out, c, f);
-        }
+        if (f.type == content::xn) return amount(out, c, f);
+        if (f.prefix_digits == 0) return body(out, fitted(std::move(c), f.max, f.type), f);
         if (c.size() > f.max) c.resize(f.max);
         if (!f.prefix_counts_bytes) {
             prefix(out, c.size(), f);
@@ -410,6 +440,15 @@ std::string sub_content(const iso_wire& w, const packer& pk, const value_node& n
     return inner ? compose(w, pk, node, *inner, def.type == content::b) : node.value;
 }
 
+// A sub-field's length inside a decoded text parent: decimal digits, except a binary
+// prefix, which stays binary.
+std::string text_prefix(std::size_t len, const field_def& def) {
+    if (def.prefix != prefix_enc::binary) return zero_padded(len, def.prefix_digits);
+    std::vector<uint8_t> bytes;
+    packer::binary_prefix(bytes, len, def);
+    return std::string(bytes.begin(), bytes.end());
+}
+
 // A sub-field packed as text inside its parent's content: padded when fixed, behind a
 // decimal length when variable (the parent's encoding translates the whole).
 std::string packed_sub(const packer& pk, const std::string& c, const field_def& def, bool binary_parent) {
@@ -418,9 +457,15 @@ std::string packed_sub(const packer& pk, const std::string& c, const field_def& 
         pk.field(wire, c, def);
         return std::string(wire.begin(), wire.end());
     }
-    if (def.prefix_digits == 0) return fitted(c, def.max, def.type == content::xn ? content::n : def.type);
+    if (def.type == content::xn) {  // the sign, then the digits (not counted by a prefix)
+        auto [sign, value_digits] = sign_and_digits(c);
+        if (def.prefix_digits == 0) return sign + fitted(value_digits, def.max, content::n);
+        value_digits.resize(std::min<std::size_t>(value_digits.size(), def.max));
+        return text_prefix(value_digits.size(), def) + sign + value_digits;
+    }
+    if (def.prefix_digits == 0) return fitted(c, def.max, def.type);
     const std::string cut = c.substr(0, def.max);
-    return zero_padded(cut.size(), def.prefix_digits) + cut;
+    return text_prefix(cut.size(), def) + cut;
 }
 
 std::string compose_tlv(const iso_wire& w, const packer& pk, const value_node& node, const layout_def& layout) {
@@ -442,39 +487,61 @@ std::string compose_tlv(const iso_wire& w, const packer& pk, const value_node& n
     return out;
 }
 
+// The present sub-field with `id`, or nullptr.
+const value_node* present_sub(const value_node& node, const std::string& id) {
+    const value_node* found = nullptr;
+    for (const value_node& c : node.subs)
+        if (c.has && c.id == id) found = &c;
+    return found;
+}
+
+// bitmap: the sub-bitmap, then the present sub-fields in bit order. With `extends` bit
+// 1 of the first sub-bitmap is not a sub-field: it says a second sub-bitmap of the same
+// size follows, which goes out only when a sub-field beyond the first one is present
+// (as jPOS packs a 16-byte IFB_BITMAP).
+std::string compose_bitmap(const iso_wire& w, const packer& pk, const value_node& node, const layout_def& layout,
+                           bool binary_parent) {
+    const unsigned one_map = layout.bitmap_bytes * 8u, all_bits = layout.extends ? 2 * one_map : one_map;
+    std::string bits(all_bits / 8, '\0');  // first bit first
+    std::vector<std::pair<unsigned, std::string>> packed;  // bit, the sub-field as its parent holds it
+    for (const auto& [id, def] : layout.subs) {
+        const value_node* s = present_sub(node, id);
+        const int bit = std::atoi(id.c_str()) - layout.first_field;
+        if (!s || bit < 0 || static_cast<unsigned>(bit) >= all_bits || (layout.extends && bit == 0)) continue;
+        bits[static_cast<std::size_t>(bit / 8)] = static_cast<char>(bits[static_cast<std::size_t>(bit / 8)] | 0x80 >> bit % 8);
+        packed.emplace_back(static_cast<unsigned>(bit), packed_sub(pk, sub_content(w, pk, *s, def), def, binary_parent));
+    }
+    std::stable_sort(packed.begin(), packed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    const bool second = layout.extends && bits.find_first_not_of('\0', layout.bitmap_bytes) != std::string::npos;
+    if (second) bits[0] = static_cast<char>(bits[0] | 0x80);
+    std::vector<uint8_t> map_bytes;
+    pk.binary(map_bytes, std::string_view(bits).substr(0, second ? bits.size() : layout.bitmap_bytes), layout.bitmap_form);
+    std::string out(layout.header_bytes, '0');
+    out.append(map_bytes.begin(), map_bytes.end());
+    for (const auto& p : packed) out += p.second;
+    return out;
+}
+
 std::string compose(const iso_wire& w, const packer& pk, const value_node& node, const layout_def& layout,
                     bool binary_parent) {
     if (layout.kind == layout_kind::tlv) return compose_tlv(w, pk, node, layout);
-    // positional, delimited and bitmap: the layout's order; positional and delimited
-    // write every sub-field up to the last present one.
+    if (layout.kind == layout_kind::bitmap) return compose_bitmap(w, pk, node, layout, binary_parent);
+    // positional and delimited: the layout's order, every sub-field up to the last
+    // present one.
     std::size_t last = 0;
     for (std::size_t i = 0; i < layout.subs.size(); ++i)
-        for (const value_node& s : node.subs)
-            if (s.has && s.id == layout.subs[i].first) last = i + 1;
-    std::string out, bits_content;
-    std::string bits(layout.bitmap_bytes, '\0');  // a sub-bitmap of 1..16 bytes, first bit first
+        if (present_sub(node, layout.subs[i].first)) last = i + 1;
+    std::string out;
     for (std::size_t i = 0; i < last; ++i) {
         const auto& [id, def] = layout.subs[i];
-        const value_node* s = nullptr;
-        for (const value_node& c : node.subs)
-            if (c.has && c.id == id) s = &c;
+        const value_node* s = present_sub(node, id);
         const std::string v = s ? sub_content(w, pk, *s, def) : std::string();
-        if (layout.kind == layout_kind::delimited) {
+        if (layout.kind == layout_kind::delimited)
             out += (i ? std::string(1, layout.delimiter) : std::string()) + v;
-        } else if (layout.kind == layout_kind::bitmap) {
-            const int bit = std::atoi(id.c_str()) - layout.first_field;
-            if (!s || bit < 0 || bit >= 8 * layout.bitmap_bytes) continue;
-            char& byte = bits[static_cast<std::size_t>(bit / 8)];
-            byte = static_cast<char>(byte | 0x80 >> bit % 8);
-            bits_content += packed_sub(pk, v, def, binary_parent);
-        } else {
+        else
             out += packed_sub(pk, v, def, binary_parent);
-        }
     }
-    if (layout.kind != layout_kind::bitmap) return out;
-    std::vector<uint8_t> map_bytes;
-    pk.binary(map_bytes, bits, layout.bitmap_form);
-    return std::string(layout.header_bytes, '0') + std::string(map_bytes.begin(), map_bytes.end()) + bits_content;
+    return out;
 }
 
 // ---------------------------------------------------------------------------------

@@ -336,7 +336,7 @@ unsigned latin1_to_utf8(const uint8_t* p, unsigned n, uint8_t* out, unsigned cap
 
 struct decoder {
     // A constructor, not aggregate initialization: that would zero the value buffers
-    // (30 KB) for every message.
+    // (40 KB) for every message.
     decoder(const uint8_t* m, std::size_t l, const iso_wire& wire, const walk_positions& p, Txn& o,
             iso_reject_detail* d, int64_t ref) noexcept
         : msg(m), len(l), w(wire), t(*wire.tables), pos(p), out(o), detail(d), ref_ms(ref) {}
@@ -352,8 +352,12 @@ struct decoder {
     unsigned masked = 0;
     uint64_t scrubbed[3] = {0, 0, 0};  // fields whose PANs are already counted
     uint8_t field_buf[value_capacity];
-    uint8_t sub_buf[2][value_capacity];
-    unsigned field_used = 0, sub_used[2] = {0, 0};  // bytes written: what is wiped afterwards
+    // One per path depth: the sub-field read at depth d goes to sub_buf[d], so it never
+    // overwrites its parent (field_buf or sub_buf[d - 1], or a tlv / delimited part of
+    // one, which points into its own parent's buffer).
+    static_assert(std::tuple_size_v<decltype(resolved_path::steps)> == 3);
+    uint8_t sub_buf[3][value_capacity];
+    unsigned field_used = 0, sub_used[3] = {0, 0, 0};  // bytes written: what is wiped afterwards
     unsigned cached_field = 0;  // the field whose decoded content field_buf holds (0: none)
     unsigned cached_len = 0;
     char pan[20];
@@ -364,7 +368,7 @@ struct decoder {
     reject_reason field_value(unsigned f, value& v) noexcept;
     reject_reason sub_value(const value& parent, const path_step& step, unsigned depth, unsigned occurrence, value& v,
                             bool& found) noexcept;
-    reject_reason bitmap_sub(const value& parent, const layout_def& l, const path_step& step, uint8_t* buf, value& v,
+    reject_reason bitmap_sub(const value& parent, const layout_def& l, const path_step& step, unsigned depth, value& v,
                              bool& found) noexcept;
     reject_reason path_value(const resolved_path& rp, value& v, bool& found, unsigned occurrence) noexcept;
     reject_reason apply(const map_op& op, const resolved_path& rp, value v) noexcept;
@@ -457,10 +461,44 @@ bool walk_tlv(const value& parent, const layout_def& l, uint32_t tag, unsigned o
     return true;
 }
 
+// A bitmap layout's sub-bitmaps, as jPOS lays them out: the first of bitmap_bytes;
+// with `extends` and its first bit set, a second of the same size whose bits continue
+// the numbering. That first bit chains and is no sub-field; every other bit is one.
+struct sub_bitmaps {
+    uint8_t bits[32] = {};
+    unsigned nbits = 0;
+    bool is_field(const layout_def& l, unsigned i) const noexcept {
+        return ((bits[i / 8] >> (7 - i % 8)) & 1u) && !(l.extends && i == 0);
+    }
+};
+
+// Reads them after the layout's header; `at` is where the sub-fields start.
+// iso_bad_length_prefix when the header does not fit, iso_bad_bitmap when a sub-bitmap
+// does not or is not hex.
+reject_reason read_sub_bitmaps(const value& parent, const layout_def& l, const ebcdic::byte_table& table,
+                               sub_bitmaps& out, std::size_t& at) noexcept {
+    at = l.header_bytes;
+    if (at > parent.n) return reject_reason::iso_bad_length_prefix;
+    const unsigned form_bytes = l.bitmap_form == iso::bin_enc::raw ? l.bitmap_bytes : 2u * l.bitmap_bytes;
+    if (read_bitmap_form(parent.p + at, parent.n - at, l.bitmap_form, l.bitmap_bytes, table, out.bits) !=
+        reject_reason::none)
+        return reject_reason::iso_bad_bitmap;
+    at += form_bytes;
+    out.nbits = l.bitmap_bytes * 8u;
+    if (l.extends && (out.bits[0] & 0x80)) {
+        if (read_bitmap_form(parent.p + at, parent.n - at, l.bitmap_form, l.bitmap_bytes, table,
+                             out.bits + l.bitmap_bytes) != reject_reason::none)
+            return reject_reason::iso_bad_bitmap;
+        at += form_bytes;
+        out.nbits *= 2;
+    }
+    return reject_reason::none;
+}
+
 reject_reason decoder::sub_value(const value& parent, const path_step& step, unsigned depth, unsigned occurrence,
                                  value& v, bool& found) noexcept {
     const layout_def& l = *step.layout;
-    uint8_t* buf = sub_buf[depth & 1];
+    uint8_t* buf = sub_buf[depth];
     found = false;
     switch (l.kind) {
         case layout_kind::tlv: {
@@ -489,7 +527,7 @@ reject_reason decoder::sub_value(const value& parent, const path_step& step, uns
             for (const auto& [id, sd] : l.subs) {
                 if (at >= parent.n) return reject_reason::none;  // trailing sub-fields may be absent
                 value sv;
-                if (reject_reason r = read_sub(parent, at, sd, *t.cp, buf, sv, sub_used[depth & 1]); r != reject_reason::none)
+                if (reject_reason r = read_sub(parent, at, sd, *t.cp, buf, sv, sub_used[depth]); r != reject_reason::none)
                     return r;
                 if (&sd == &l.subs[step.sub_index].second) {
                     v = sv;
@@ -499,40 +537,27 @@ reject_reason decoder::sub_value(const value& parent, const path_step& step, uns
             }
             return reject_reason::none;
         }
-        case layout_kind::bitmap: return bitmap_sub(parent, l, step, buf, v, found);
+        case layout_kind::bitmap: return bitmap_sub(parent, l, step, depth, v, found);
         default: return reject_reason::none;
     }
 }
 
-// bitmap: a sub-bitmap (raw or hex, optionally chained by its first bit), then the
-// sub-fields whose bits are set, each read by its own definition.
-reject_reason decoder::bitmap_sub(const value& parent, const layout_def& l, const path_step& step, uint8_t* buf,
+// bitmap: the sub-bitmaps, then the sub-fields whose bits are set, each read by its own
+// definition.
+reject_reason decoder::bitmap_sub(const value& parent, const layout_def& l, const path_step& step, unsigned depth,
                                   value& v, bool& found) noexcept {
-    std::size_t at = l.header_bytes;
-    if (at > parent.n) return reject_reason::iso_bad_length_prefix;
-    uint8_t bits[32] = {};
-    const unsigned form_bytes = l.bitmap_form == iso::bin_enc::raw ? l.bitmap_bytes : 2u * l.bitmap_bytes;
-    if (read_bitmap_form(parent.p + at, parent.n - at, l.bitmap_form, l.bitmap_bytes, *t.cp, bits) != reject_reason::none)
-        return reject_reason::iso_bad_bitmap;
-    at += form_bytes;
-    unsigned nbits = l.bitmap_bytes * 8u;
-    if (l.extends && (bits[0] & 0x80)) {
-        if (read_bitmap_form(parent.p + at, parent.n - at, l.bitmap_form, l.bitmap_bytes, *t.cp, bits + l.bitmap_bytes) !=
-            reject_reason::none)
-            return reject_reason::iso_bad_bitmap;
-        at += form_bytes;
-        nbits *= 2;
-    }
-    for (unsigned i = 0; i < nbits; ++i) {
-        if (!((bits[i / 8] >> (7 - i % 8)) & 1u)) continue;
-        if (l.extends && (i == 0 || i == l.bitmap_bytes * 8u)) continue;  // a chaining bit, not a field
+    sub_bitmaps bm;
+    std::size_t at;
+    if (reject_reason r = read_sub_bitmaps(parent, l, *t.cp, bm, at); r != reject_reason::none) return r;
+    for (unsigned i = 0; i < bm.nbits; ++i) {
+        if (!bm.is_field(l, i)) continue;
         const unsigned number = i + l.first_field;
         const iso::field_def* sd = nullptr;
         for (const auto& [id, def] : l.subs)
             if (id.size() <= 3 && static_cast<unsigned>(std::atoi(id.c_str())) == number) sd = &def;
         if (!sd || !sd->defined) return reject_reason::iso_unsupported_field;
         value sv;
-        if (reject_reason r = read_sub(parent, at, *sd, *t.cp, buf, sv, sub_used[&buf[0] == &sub_buf[1][0]]);
+        if (reject_reason r = read_sub(parent, at, *sd, *t.cp, sub_buf[depth], sv, sub_used[depth]);
             r != reject_reason::none)
             return r;
         if (number == step.number) {
@@ -984,8 +1009,7 @@ reject_reason decode_generic(const uint8_t* msg, std::size_t len, const iso_wire
     // text came from): wiped before they go out of scope.
     explicit_bzero(d.pan, sizeof d.pan);
     explicit_bzero(d.field_buf, d.field_used);
-    explicit_bzero(d.sub_buf[0], d.sub_used[0]);
-    explicit_bzero(d.sub_buf[1], d.sub_used[1]);
+    for (unsigned k = 0; k < 3; ++k) explicit_bzero(d.sub_buf[k], d.sub_used[k]);
     return r;
 }
 
@@ -1011,16 +1035,22 @@ std::string hex_text(const uint8_t* p, std::size_t n) {
     return s;
 }
 
-// Text as shown: PAN shapes masked (pan_scrub.h); a PAN field keeps its BIN and last 4.
-// EBCDIC text (Latin-1 once decoded) is shown in UTF-8.
-std::string shown_text(const uint8_t* p, std::size_t n, bool pan, bool latin1 = false) {
+// Text as shown: PAN shapes masked (pan_scrub.h); a PAN value keeps its BIN and last 4;
+// characters `hide` marks are masked whatever they hold. EBCDIC text (Latin-1 once
+// decoded) is shown in UTF-8. `masked`: something was.
+std::string shown_text(const uint8_t* p, std::size_t n, bool pan, bool latin1, const std::vector<bool>* hide,
+                       bool& masked) {
     std::string s(reinterpret_cast<const char*>(p), n);
+    masked = pan;
     if (pan) {
         for (std::size_t i = 6; i + 4 < s.size(); ++i) s[i] = '*';
         if (s.size() < 12) s.assign(s.size(), '*');
         return s;
     }
-    if (!s.empty()) scrub_pans(s.data(), s.size());
+    if (hide)
+        for (std::size_t i = 0; i < s.size() && i < hide->size(); ++i)
+            if ((*hide)[i]) s[i] = '*', masked = true;
+    if (!s.empty() && scrub_pans(s.data(), s.size())) masked = true;
     if (!latin1) return s;
     std::string utf8;
     for (unsigned char c : s) {
@@ -1034,44 +1064,152 @@ std::string shown_text(const uint8_t* p, std::size_t n, bool pan, bool latin1 = 
     return utf8;
 }
 
+// Binary content as hex, PAN shapes hidden however the bytes carry digits: as BCD
+// nibbles (each one a character of the hex text, scrubbed as text) or as ASCII or
+// EBCDIC characters (a byte the text scrub changes shows as "**"). Bytes `hide`
+// marks show as "**" too.
+std::string shown_binary(const uint8_t* p, std::size_t n, const ebcdic::byte_table& cp, const std::vector<bool>* hide,
+                         bool& masked) {
+    std::string hex = hex_text(p, n);
+    if (!hex.empty()) scrub_pans(hex.data(), hex.size());
+    std::string ascii(reinterpret_cast<const char*>(p), n), ebc(n, ' ');
+    for (std::size_t i = 0; i < n; ++i) ebc[i] = static_cast<char>(cp[p[i]]);
+    std::string ascii_shown = ascii, ebc_shown = ebc;
+    if (n) {
+        scrub_pans(ascii_shown.data(), n);
+        scrub_pans(ebc_shown.data(), n);
+    }
+    for (std::size_t i = 0; i < n; ++i)
+        if (ascii_shown[i] != ascii[i] || ebc_shown[i] != ebc[i] || (hide && i < hide->size() && (*hide)[i]))
+            hex[2 * i] = hex[2 * i + 1] = '*';
+    masked = hex.find('*') != std::string::npos;
+    return hex;
+}
+
 bool sensitive(unsigned f) { return f == 35 || f == 36 || f == 45 || f == 52 || f == 55; }
 
-bool is_pan_field(const iso_wire& w, unsigned f) {
+// The map's PAN paths into one field (field 2 always counts as the PAN, whole).
+struct pan_reads {
+    bool whole = false;
+    std::vector<const resolved_path*> paths;  // into sub-fields
+};
+
+pan_reads pan_reads_of(const iso_wire& w, unsigned f) {
+    pan_reads r;
+    r.whole = f == 2;
     for (const map_op& op : w.tables->program)
         if (op.target == map_target::pan)
-            for (const resolved_path& rp : op.from)
-                if (rp.field == f) return true;
-    return f == 2;
+            for (const resolved_path& rp : op.from) {
+                if (rp.field != f) continue;
+                if (rp.depth == 0) r.whole = true;
+                else r.paths.push_back(&rp);
+            }
+    return r;
 }
 
-std::string shown_value(const value& v) {
-    return v.def && v.def->type == content::b && v.binary ? hex_text(v.p, v.n) : shown_text(v.p, v.n, false, v.latin1);
+// A path step's sub-field id as the layout names it ("2", "DI").
+std::string step_id(const path_step& s) {
+    if (s.layout->kind != layout_kind::tlv) return std::to_string(s.number);
+    std::string tag;
+    for (unsigned k = s.layout->tag_chars; k-- > 0;) tag += static_cast<char>((s.tag >> (8 * k)) & 0xff);
+    return tag;
 }
 
-// The first level of a field's layout, every sub-field present, in wire order.
-void describe_subs(const iso_wire& w, const value& parent, const layout_def& l, iso_field_view& out) {
-    std::vector<uint8_t> buf(parent.n + 2);
-    if (l.kind == layout_kind::tlv) {
-        std::size_t i = l.lead_bytes;
-        while (i < parent.n && parent.n - i >= std::size_t{l.tag_chars} + l.len_digits) {
-            const std::string tag(reinterpret_cast<const char*>(parent.p + i), l.tag_chars);
-            value v;
-            bool found = false;
-            const value rest{parent.p + i, static_cast<unsigned>(parent.n - i), false, parent.binary, parent.def};
-            layout_def one = l;
-            one.lead_bytes = 0;
-            if (!walk_tlv(rest, one, iso_rt::pack_tag(tag), 0, v, found) && !found) break;
-            out.subs.emplace_back(tag, shown_value(v));
-            i = static_cast<std::size_t>(v.p - parent.p) + v.n;
-        }
-        return;
+struct sub_shower;
+void describe_subs(const iso_wire& w, const value& parent, const layout_def& l, sub_shower& show);
+
+// Shows the sub-fields of one layout `level` deep (0: a field's own) into `out`, and
+// marks in `hide` the parent's bytes of each one shown masked, so that the parent's own
+// value hides them too. A sub-field the map reads the PAN from shows as a PAN (BIN and
+// last 4); one it reads the PAN through is not shown. A sub-field with a layout of its
+// own has its sub-fields' PANs hidden in its value the same way.
+struct sub_shower {
+    const iso_wire& w;
+    const pan_reads& pans;
+    unsigned level;
+    iso_field_view& out;
+    std::vector<bool>& hide;
+
+    // Whether a PAN path passes through sub-field `id` here; `leaf`: it ends there.
+    bool on_pan_path(const std::string& id, bool& leaf) const {
+        leaf = false;
+        bool on = false;
+        for (const resolved_path* rp : pans.paths)
+            if (rp->depth > level && step_id(rp->steps[level]) == id) {
+                on = true;
+                leaf |= rp->depth == level + 1;
+            }
+        return on;
     }
+
+    // `declared`: the layout's definition of the sub-field (nullptr for an undeclared tlv
+    // tag or delimited part), whose own layout is looked into.
+    void add(const std::string& id, const value& v, std::size_t begin, std::size_t end, const field_def* declared) {
+        bool masked = false, leaf = false;
+        std::string shown;
+        const bool pan = on_pan_path(id, leaf);
+        std::vector<bool> inner(v.n, false);
+        if (!pan && declared && declared->layout != layout_kind::none && level + 1 < 3 &&
+            declared->layout_index < w.dialect.layouts.size()) {
+            iso_field_view scratch;
+            sub_shower nested{w, pans, level + 1, scratch, inner};
+            describe_subs(w, v, w.dialect.layouts[declared->layout_index], nested);
+        }
+        if (pan && !leaf) {
+            shown.append(1, '<').append(std::to_string(end - begin)).append(" bytes, not shown>");
+            masked = true;
+        } else if (v.def && v.def->type == content::b && v.binary) {
+            shown = shown_binary(v.p, v.n, *w.tables->cp, &inner, masked);
+        } else {
+            shown = shown_text(v.p, v.n, pan, v.latin1, &inner, masked);
+        }
+        if (masked)
+            for (std::size_t i = begin; i < end && i < hide.size(); ++i) hide[i] = true;
+        out.subs.emplace_back(id, std::move(shown));
+    }
+};
+
+void describe_tlv(const value& parent, const layout_def& l, sub_shower& show) {
+    std::size_t i = l.lead_bytes;
+    while (i < parent.n && parent.n - i >= std::size_t{l.tag_chars} + l.len_digits) {
+        const std::string tag(reinterpret_cast<const char*>(parent.p + i), l.tag_chars);
+        value v;
+        bool found = false;
+        const value rest{parent.p + i, static_cast<unsigned>(parent.n - i), false, parent.binary, parent.def,
+                         parent.latin1};
+        layout_def one = l;
+        one.lead_bytes = 0;
+        if (!walk_tlv(rest, one, iso_rt::pack_tag(tag), 0, v, found) && !found) break;
+        // A declared tag is shown by its definition (digits as text, binary as hex).
+        const field_def* declared = nullptr;
+        auto it = std::find_if(l.subs.begin(), l.subs.end(), [&](const auto& s) { return s.first == tag; });
+        if (it != l.subs.end()) {
+            declared = &it->second;
+            v.def = declared;
+            v.binary = parent.binary && declared->type == content::b;
+        }
+        const std::size_t begin = static_cast<std::size_t>(v.p - parent.p);
+        show.add(tag, v, begin, begin + v.n, declared);
+        i = begin + v.n;
+    }
+}
+
+// Every sub-field of one layout present in `parent`, in wire order.
+void describe_subs(const iso_wire& w, const value& parent, const layout_def& l, sub_shower& show) {
+    // read_sub decodes into it: BCD sub-fields of a b parent take two bytes per wire
+    // byte, so it holds what the decoder's own buffers do (read_sub checks the units).
+    // Each level has its own: a parent read at one level points into the level above's.
+    std::vector<uint8_t> buf(value_capacity);
+    if (l.kind == layout_kind::tlv) return describe_tlv(parent, l, show);
     if (l.kind == layout_kind::delimited) {
         std::size_t start = 0;
         unsigned part = 1;
         for (std::size_t i = 0; i <= parent.n; ++i)
             if (i == parent.n || parent.p[i] == static_cast<uint8_t>(l.delimiter)) {
-                out.subs.emplace_back(std::to_string(part++), shown_text(parent.p + start, i - start, false, parent.latin1));
+                const std::string id = std::to_string(part++);
+                auto it = std::find_if(l.subs.begin(), l.subs.end(), [&](const auto& s) { return s.first == id; });
+                const value v{parent.p + start, static_cast<unsigned>(i - start), false, false, parent.def, parent.latin1};
+                show.add(id, v, start, i, it != l.subs.end() ? &it->second : nullptr);
                 start = i + 1;
             }
         return;
@@ -1082,28 +1220,26 @@ void describe_subs(const iso_wire& w, const value& parent, const layout_def& l, 
             if (at >= parent.n) return;
             value v;
             unsigned used = 0;
+            const std::size_t begin = at;
             if (read_sub(parent, at, sd, *w.tables->cp, buf.data(), v, used) != reject_reason::none) return;
-            out.subs.emplace_back(id, shown_value(v));
+            show.add(id, v, begin, at, &sd);
         }
         return;
     }
     if (l.kind == layout_kind::bitmap) {
-        uint8_t bits[32] = {};
-        std::size_t at = l.header_bytes;
-        const unsigned form_bytes = l.bitmap_form == iso::bin_enc::raw ? l.bitmap_bytes : 2u * l.bitmap_bytes;
-        if (at > parent.n || read_bitmap_form(parent.p + at, parent.n - at, l.bitmap_form, l.bitmap_bytes, *w.tables->cp,
-                                              bits) != reject_reason::none)
-            return;
-        at += form_bytes;
-        for (unsigned i = 0; i < l.bitmap_bytes * 8u; ++i) {
-            if (!((bits[i / 8] >> (7 - i % 8)) & 1u) || (l.extends && i == 0)) continue;
+        sub_bitmaps bm;
+        std::size_t at;
+        if (read_sub_bitmaps(parent, l, *w.tables->cp, bm, at) != reject_reason::none) return;
+        for (unsigned i = 0; i < bm.nbits; ++i) {
+            if (!bm.is_field(l, i)) continue;
             const std::string id = std::to_string(i + l.first_field);
             auto it = std::find_if(l.subs.begin(), l.subs.end(), [&](const auto& s) { return s.first == id; });
             if (it == l.subs.end()) return;
             value v;
             unsigned used = 0;
+            const std::size_t begin = at;
             if (read_sub(parent, at, it->second, *w.tables->cp, buf.data(), v, used) != reject_reason::none) return;
-            out.subs.emplace_back(id, shown_value(v));
+            show.add(id, v, begin, at, &it->second);
         }
     }
 }
@@ -1123,9 +1259,15 @@ void describe_field(const iso_wire& w, const uint8_t* msg, unsigned f, const spa
     }
     const bool binary = r.def->type == content::b;
     const bool latin1 = ebcdic_chars(*r.def);
-    out.value = binary ? hex_text(buf.data(), n) : shown_text(buf.data(), n, is_pan_field(w, f), latin1);
-    if (r.layout && !is_pan_field(w, f))
-        describe_subs(w, value{buf.data(), n, r.prefix_bytes == 0, binary, r.def, latin1}, *r.layout, out);
+    const pan_reads pans = pan_reads_of(w, f);
+    // Sub-fields first: those shown masked are hidden in the field's own value too.
+    std::vector<bool> hide(n, false);
+    sub_shower show{w, pans, 0, out, hide};
+    if (r.layout && !pans.whole)
+        describe_subs(w, value{buf.data(), n, r.prefix_bytes == 0, binary, r.def, latin1}, *r.layout, show);
+    bool masked = false;
+    out.value = binary ? shown_binary(buf.data(), n, *w.tables->cp, &hide, masked)
+                       : shown_text(buf.data(), n, pans.whole, latin1, &hide, masked);
 }
 
 }  // namespace

@@ -77,8 +77,10 @@ bool parse_slice(std::string_view s, map_path& out, std::string& why) {
     }
     const std::string_view a = s.substr(0, colon), b = s.substr(colon + 1);
     const auto from = a.empty() ? std::optional<unsigned>(0) : small_number(a);
-    const auto to = b.empty() ? std::optional<unsigned>(0) : small_number(b);
-    if (!from || !to || *from > max_slice || *to > max_slice) {
+    // "[from:]" runs to the end of the value, whatever its length: slice_to 0xFFFF
+    // (iso_map.h), which every reader clamps to the value's length.
+    const auto to = b.empty() ? std::optional<unsigned>(0xFFFF) : small_number(b);
+    if (!from || !to || *from > max_slice || (!b.empty() && *to > max_slice)) {
         why = "slice bounds are numbers 0.." + std::to_string(max_slice);
         return false;
     }

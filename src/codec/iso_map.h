@@ -47,7 +47,7 @@ enum class converter : uint8_t {
 struct map_path {
     uint8_t field = 0;                 // 2..128
     std::vector<std::string> subs;
-    uint16_t slice_from = 0, slice_to = 0;  // slice_to == 0: the whole value
+    uint16_t slice_from = 0, slice_to = 0;  // slice_to == 0: the whole value; 0xFFFF ("[8:]"): to its end
     std::string text;                  // as written, for messages and `decode`
 };
 

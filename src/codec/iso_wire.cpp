@@ -210,9 +210,26 @@ struct entry_ctx {
     }
 };
 
+// Track data, the PIN block and ICC data: never copied into a transaction, so no map
+// path may read them (docs/feeds.md). nullptr for any other field.
+const char* secret_field(unsigned field) {
+    switch (field) {
+        case 35: return "track 2 data";
+        case 36: return "track 3 data";
+        case 45: return "track 1 data";
+        case 52: return "the PIN block";
+        case 55: return "ICC data";
+        default: return nullptr;
+    }
+}
+
 // Resolves `p` against the dialect; `leaf` receives the innermost definition.
 bool resolve_path(const iso::dialect_def& d, const iso::map_def& m, const iso::map_path& p, const entry_ctx& e,
                   resolved_path& out, const field_def*& leaf) {
+    if (const char* what = secret_field(p.field)) {
+        e.fail(p.text + ": field " + std::to_string(p.field) + " is " + what + ": never copied into a transaction");
+        return false;
+    }
     if (p.field < 2 || p.field > 128 || !d.fields[p.field].defined) {
         e.fail(p.text + ": field " + std::to_string(p.field) + " is not defined by the dialect");
         return false;
@@ -275,7 +292,8 @@ bool resolve_path(const iso::dialect_def& d, const iso::map_def& m, const iso::m
         from_map = false;
     }
     const unsigned units = leaf->max;
-    if (p.slice_to && (p.slice_from >= p.slice_to || p.slice_to > units)) {
+    const bool to_end = p.slice_to == slice_to_end;
+    if (p.slice_to && (to_end ? p.slice_from >= units : (p.slice_from >= p.slice_to || p.slice_to > units))) {
         e.fail(p.text + ": the slice must lie within the value's " + std::to_string(units) + " units");
         return false;
     }
@@ -360,18 +378,23 @@ bool check_converter(const iso::map_path& p, const field_def& leaf, const resolv
         return false;
     }
     const bool fixed = leaf.prefix_digits == 0;
-    const unsigned width = r.slice_to ? r.slice_to - r.slice_from : fixed ? leaf.max : 0;
+    // Units the value has for certain (0: it varies) and at most; "[from:]" of a
+    // variable field varies up to its max less `from`.
+    const bool to_end = r.slice_to == slice_to_end;
+    const unsigned skipped = to_end ? r.slice_from : 0;
+    const unsigned width = r.slice_to && !to_end ? r.slice_to - r.slice_from : fixed ? leaf.max - skipped : 0;
+    const unsigned longest = width ? width : leaf.max - skipped;
     if (const unsigned need = converter_width(c); need && width && width != need) {
         e.fail(what + ": the converter reads " + std::to_string(need) + " units, the value has " + std::to_string(width));
         return false;
     }
     const unsigned cap = target_capacity(t);
-    if (cap && (width ? width : leaf.max) > cap) {
-        e.fail(what + ": the value can hold " + std::to_string(width ? width : leaf.max) + " characters, the target " +
+    if (cap && longest > cap) {
+        e.fail(what + ": the value can hold " + std::to_string(longest) + " characters, the target " +
                std::to_string(cap) + " (take a slice)");
         return false;
     }
-    if ((c == converter::number) && (width ? width : leaf.max) > 18) {
+    if ((c == converter::number) && longest > 18) {
         e.fail(what + ": a number has at most 18 digits");
         return false;
     }

@@ -127,8 +127,11 @@ struct resolved_path {
     uint8_t field = 0;
     uint8_t depth = 0;            // steps used
     std::array<path_step, 3> steps{};
-    uint16_t slice_from = 0, slice_to = 0;  // slice_to == 0: the whole value
+    uint16_t slice_from = 0, slice_to = 0;  // slice_to == 0: the whole value; slice_to_end: to its end
 };
+
+// map_path's "[from:]": the slice runs to the value's end (readers clamp to its length).
+constexpr uint16_t slice_to_end = 0xFFFF;
 
 struct map_op {
     iso::map_target target = iso::map_target::count;

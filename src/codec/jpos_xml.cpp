@@ -29,6 +29,7 @@ constexpr std::string_view generic_packager = "org.jpos.iso.packager.GenericPack
 constexpr std::string_view tagged_packager = "org.jpos.iso.packager.GenericTaggedFieldsPackager";
 constexpr unsigned max_layout_depth = 3;  // field -> sub-field -> sub-sub-field
 constexpr std::size_t max_problems_shown = 50;
+constexpr uint32_t max_length = 9999;  // a field's maximum in the dialect model (iso_wire.cpp)
 
 // How a class's content is encoded; `pad` (jPOS setPad) decides the BCD variants.
 enum class rule : uint8_t {
@@ -45,7 +46,9 @@ enum class rule : uint8_t {
 struct class_spec {
     std::string_view name;  // after "org.jpos.iso."
     rule how;
-    uint8_t prefix_digits;  // digits, or bytes for a binary prefix
+    // The length kind, 1..4 = L..LLLL (field_def::prefix_digits): a binary prefix of
+    // kind L or LL is 1 byte (jPOS IFB_LLH*), of kind LLL or LLLL 2 bytes (IFB_LLLH*).
+    uint8_t prefix_digits;
     prefix_enc prefix;
 };
 
@@ -59,16 +62,16 @@ constexpr class_spec supported_classes[] = {
     {"IFA_LLBINARY", rule::bin_raw, 2, P::ascii},      {"IFA_LLLBINARY", rule::bin_raw, 3, P::ascii},
     {"IFA_LLLLBINARY", rule::bin_raw, 4, P::ascii},    {"IFA_LLABINARY", rule::bin_hex_ascii, 2, P::ascii},
     {"IFB_NUMERIC", rule::num_bcd, 0, P::none},        {"IFB_LLNUM", rule::num_bcd, 2, P::bcd},
-    {"IFB_LLLNUM", rule::num_bcd, 3, P::bcd},          {"IFB_LLHNUM", rule::num_bcd, 1, P::binary},
-    {"IFB_LLLHNUM", rule::num_bcd, 2, P::binary},      {"IFB_FNUMERIC", rule::num_bcd_f, 0, P::none},
+    {"IFB_LLLNUM", rule::num_bcd, 3, P::bcd},          {"IFB_LLHNUM", rule::num_bcd, 2, P::binary},
+    {"IFB_LLLHNUM", rule::num_bcd, 3, P::binary},      {"IFB_FNUMERIC", rule::num_bcd_f, 0, P::none},
     {"IFB_FLLNUM", rule::num_bcd_f, 2, P::bcd},        {"IFB_FLLLNUM", rule::num_bcd_f, 3, P::bcd},
     {"IFB_LLCHAR", rule::text_ascii, 2, P::bcd},       {"IFB_LLLCHAR", rule::text_ascii, 3, P::bcd},
-    {"IFB_LLLLCHAR", rule::text_ascii, 4, P::bcd},     {"IFB_LLHCHAR", rule::text_ascii, 1, P::binary},
-    {"IFB_LLLHCHAR", rule::text_ascii, 2, P::binary},  {"IFB_LLHECHAR", rule::text_ebcdic, 1, P::binary},
-    {"IFB_LLLHECHAR", rule::text_ebcdic, 2, P::binary}, {"IFB_BITMAP", rule::bitmap_raw, 0, P::none},
+    {"IFB_LLLLCHAR", rule::text_ascii, 4, P::bcd},     {"IFB_LLHCHAR", rule::text_ascii, 2, P::binary},
+    {"IFB_LLLHCHAR", rule::text_ascii, 3, P::binary},  {"IFB_LLHECHAR", rule::text_ebcdic, 2, P::binary},
+    {"IFB_LLLHECHAR", rule::text_ebcdic, 3, P::binary}, {"IFB_BITMAP", rule::bitmap_raw, 0, P::none},
     {"IFB_BINARY", rule::bin_raw, 0, P::none},         {"IFB_LLBINARY", rule::bin_raw, 2, P::bcd},
     {"IFB_LLLBINARY", rule::bin_raw, 3, P::bcd},       {"IFB_LLLLBINARY", rule::bin_raw, 4, P::bcd},
-    {"IFB_LLHBINARY", rule::bin_raw, 1, P::binary},    {"IFB_LLLHBINARY", rule::bin_raw, 2, P::binary},
+    {"IFB_LLHBINARY", rule::bin_raw, 2, P::binary},    {"IFB_LLLHBINARY", rule::bin_raw, 3, P::binary},
     {"IFB_AMOUNT", rule::amount_bcd, 0, P::none},      {"IFE_NUMERIC", rule::num_ebcdic, 0, P::none},
     {"IFE_LLNUM", rule::num_ebcdic, 2, P::ebcdic},     {"IFE_LLLNUM", rule::num_ebcdic, 3, P::ebcdic},
     {"IFE_CHAR", rule::text_ebcdic, 0, P::none},       {"IFE_LLCHAR", rule::text_ebcdic, 2, P::ebcdic},
@@ -103,16 +106,19 @@ bool has_ebcdic(const class_spec& c) noexcept {
            c.how == rule::bitmap_hex_ebcdic;
 }
 
+// Bytes of a binary prefix of this length kind.
+unsigned binary_prefix_bytes(unsigned kind) noexcept { return kind <= 2 ? 1u : 2u; }
+
 // Largest length a prefix can carry, and the words that name it in a message.
 uint32_t prefix_limit(const class_spec& c) noexcept {
-    if (c.prefix == P::binary) return c.prefix_digits == 1 ? 255u : 65535u;
+    if (c.prefix == P::binary) return binary_prefix_bytes(c.prefix_digits) == 1 ? 255u : 65535u;
     uint32_t limit = 1;
     for (unsigned i = 0; i < c.prefix_digits; ++i) limit *= 10;
     return limit - 1;
 }
 
 std::string prefix_words(const class_spec& c) {
-    if (c.prefix == P::binary) return "a " + std::to_string(c.prefix_digits) + "-byte binary prefix";
+    if (c.prefix == P::binary) return "a " + std::to_string(binary_prefix_bytes(c.prefix_digits)) + "-byte binary prefix";
     const char* digits = c.prefix == P::ascii ? "ASCII" : c.prefix == P::ebcdic ? "EBCDIC" : "BCD";
     return "an " + std::string(c.prefix_digits, 'L') + " prefix of " + digits + " digits";
 }
@@ -434,7 +440,7 @@ bool importer::fill_field(const std::string& scope, const xml::element& e, const
     }
     const bool amount = c.how == rule::amount_ascii || c.how == rule::amount_ebcdic || c.how == rule::amount_bcd;
     const char* bad_length = *length < 1 ? "length must be at least 1"
-                             : *length > 65535 ? "length must be at most 65535"
+                             : *length > max_length ? "length must be at most 9999 (the longest field txscreen reads)"
                              : amount && *length < 2 ? "an amount's length counts the C/D sign, so it must be at least 2"
                              : nullptr;
     if (bad_length) {
@@ -585,8 +591,9 @@ std::string short_packager(const xml::element& e) {
     return p.substr(p.rfind('.') + 1);
 }
 
-// emitBitmap="true": the sub-field at bitmapField is the sub-bitmap; the others are
-// numbered by its bits, from firstField.
+// emitBitmap="true": the sub-field at bitmapField is the sub-bitmap; bit n of it says
+// whether sub-field n is present (n from 1, as jPOS numbers bits); those below
+// firstField are never read.
 bool importer::bitmap_layout(const std::string& scope, const std::string& sub_scope, const xml::element& e,
                              std::vector<std::pair<uint32_t, field_read>>& subs, layout_def& l) {
     const auto bitmap_id = number_attribute(scope, e, "bitmapField", 1, 128);
@@ -606,11 +613,13 @@ bool importer::bitmap_layout(const std::string& scope, const std::string& sub_sc
         fail(e, element_key(scope, e), "a sub-field bitmap of " + std::to_string(bytes) + " bytes is not supported (1 to 8, or 16)");
         return false;
     }
+    // jPOS reads a 16-byte sub-bitmap as 8 bytes, then 8 more when its bit 1 is set.
+    // Bit n is sub-field n whatever firstField says (it only skips the lower ones).
     l.kind = layout_kind::bitmap;
-    l.bitmap_bytes = static_cast<uint8_t>(bytes);
-    l.bitmap_form = bitmap_form(at->second.cls->how);
     l.extends = bytes == 16;
-    l.first_field = static_cast<uint8_t>(*first);
+    l.bitmap_bytes = static_cast<uint8_t>(l.extends ? 8 : bytes);
+    l.bitmap_form = bitmap_form(at->second.cls->how);
+    l.first_field = 1;
     subs.erase(at);
     const uint32_t last_bit = bytes * 8u;
     for (auto it = subs.begin(); it != subs.end();) {
@@ -676,7 +685,7 @@ bool importer::positional_layout(const std::string& scope, const std::string& su
 // whole wire size, a variable one's length prefix.
 uint32_t min_wire_bytes(const field_def& f) noexcept {
     if (f.prefix_digits) {
-        if (f.prefix == P::binary) return f.prefix_digits;
+        if (f.prefix == P::binary) return binary_prefix_bytes(f.prefix_digits);
         return f.prefix == P::bcd ? (f.prefix_digits + 1u) / 2 : f.prefix_digits;
     }
     switch (f.type) {
@@ -697,7 +706,7 @@ uint32_t min_wire_bytes(const field_def& f) noexcept {
 bool importer::subs_fit(const std::string& path, const field_def& outer, const layout_def& l,
                         const std::vector<std::pair<uint32_t, field_read>>& subs) {
     const uint32_t capacity = outer.max + (outer.type == content::xn ? 1u : 0u);
-    const uint32_t bitmap_min = l.extends ? l.bitmap_bytes / 2u : l.bitmap_bytes;  // no secondary sub-bitmap
+    const uint32_t bitmap_min = l.bitmap_bytes;  // an extending sub-bitmap without its second part
     const uint32_t bitmap_wire = l.kind != layout_kind::bitmap ? 0u
                                  : l.bitmap_form == bin_enc::raw ? bitmap_min : 2u * bitmap_min;
     uint32_t start = l.header_bytes + bitmap_wire;  // positional: the earliest byte the next one starts at

@@ -47,7 +47,8 @@ TAG_MAPPER = 'org.jpos.iso.packager.TTDecimalTagMapper'
 # numerics and text, a binary bitmap, and a private LLLVAR field 48 holding text TLV
 # sub-elements (tag 2 chars, length 2 digits). The outer class of 48 is IFE_LLLCHAR,
 # so jPOS translates the whole field from EBCDIC before the tagged packager reads it:
-# tags, lengths and values are EBCDIC on the wire.
+# tags, lengths and values are EBCDIC on the wire. 32 and 102 are EBCDIC text behind a
+# binary length: one byte for IFB_LLHECHAR, two (big-endian) for IFB_LLLHECHAR.
 FIELDS = [
     (0, 'IFE_NUMERIC', 4, 'MESSAGE TYPE INDICATOR'),
     (1, 'IFB_BITMAP', 16, 'BIT MAP'),
@@ -62,7 +63,7 @@ FIELDS = [
     (18, 'IFE_NUMERIC', 4, 'MERCHANTS TYPE'),
     (22, 'IFE_NUMERIC', 3, 'POINT OF SERVICE ENTRY MODE'),
     (25, 'IFE_NUMERIC', 2, 'POINT OF SERVICE CONDITION CODE'),
-    (32, 'IFE_LLNUM', 11, 'ACQUIRING INSTITUTION IDENT CODE'),
+    (32, 'IFB_LLHECHAR', 11, 'ACQUIRING INSTITUTION IDENT CODE'),
     (37, 'IFE_CHAR', 12, 'RETRIEVAL REFERENCE NUMBER'),
     (38, 'IFE_CHAR', 6, 'AUTHORIZATION IDENTIFICATION RESPONSE'),
     (39, 'IFE_CHAR', 2, 'RESPONSE CODE'),
@@ -71,7 +72,7 @@ FIELDS = [
     (43, 'IFE_CHAR', 40, 'CARD ACCEPTOR NAME/LOCATION'),
     (48, 'IFE_LLLCHAR', 999, 'ADDITIONAL DATA - PRIVATE'),
     (49, 'IFE_NUMERIC', 3, 'CURRENCY CODE, TRANSACTION'),
-    (102, 'IFE_LLCHAR', 28, 'ACCOUNT IDENTIFICATION 1'),
+    (102, 'IFB_LLLHECHAR', 28, 'ACCOUNT IDENTIFICATION 1'),
 ]
 SUBFIELDS_48 = [(1, 40, 'DEVICE ID'), (2, 45, 'IP ADDRESS'), (3, 64, 'E-MAIL')]
 UNDEFINED_FIELD = 60  # not in the XML: a set bit for it is iso_unsupported_field
@@ -135,9 +136,12 @@ class Packager:
         if 'subs' in spec:
             value = self.tlv(spec, value)
         family, _, kind = cls.partition('_')
-        assert family == 'IFE', cls  # the link is EBCDIC throughout, bar the bitmap
         prefix_digits = len(kind) - len(kind.lstrip('L'))
         kind = kind.lstrip('L')
+        if family == 'IFB' and kind == 'HECHAR':  # a binary length (LL: 1 byte, LLL: 2), EBCDIC text
+            assert len(value) <= length, (fid, value)
+            return len(value).to_bytes(1 if prefix_digits <= 2 else 2, 'big') + self.text(value)
+        assert family == 'IFE', cls  # the link is EBCDIC throughout, bar the bitmap and those lengths
         if kind == 'NUMERIC':   # EBCDIC digits, zero-padded on the left to `length`
             assert value.isdigit() and len(value) <= length, (fid, value)
             return self.text(value.rjust(length, '0'))

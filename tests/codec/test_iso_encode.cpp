@@ -12,10 +12,12 @@
 
 #include "codec/dialect_texts.h"
 #include "codec/ebcdic.h"
+#include "codec/iso8583.h"
 #include "codec/iso8583_encode.h"
 #include "codec/iso_dialect.h"
 #include "codec/iso_map.h"
 #include "codec/iso_wire.h"
+#include "common/pan_token.h"
 #include "config/config_errors.h"
 #include "tests/codec/legacy_iso_encode.h"
 
@@ -318,9 +320,9 @@ enc = "bcd"
     t.stan = "987";
     const std::string got = as_text(encode(t, w));
     const std::string sub2 = std::string("\x00\x00\x00\x00\x00\x00\x09\x87", 8);  // 15 digits, left-padded BCD
-    std::string prefix;
-    for (unsigned i = w.dialect.fields[62].prefix_digits; i-- > 0;) prefix.push_back(static_cast<char>(i ? 0 : 9));
-    CHECK(hex_of(got.substr(got.size() - prefix.size() - 9)) == hex_of(prefix + "\x40" + sub2));  // bit 2 only
+    // len = "LL" with a binary prefix: one byte (9), as the decoder and docs/feeds.md read it.
+    // After field 49 ("840"): the prefix, the sub-bitmap (bit 2 only) and sub-field 2.
+    CHECK(hex_of(got.substr(got.size() - 13)) == hex_of(to_ebcdic("840") + "\x09" "\x40" + sub2));
     CHECK(got.find(to_ebcdic("000987")) == std::string::npos);  // 11 no longer sent
 }
 
@@ -353,4 +355,269 @@ TEST_CASE("the built-in wires encode as their shipped files with the default map
             REQUIRE(encode(t, builtin) == encode(t, mine));
         }
     }
+}
+
+// ---------------------------------------------------------------------------------
+// Round trips: the encoder's bytes read back by the decoder (compile_wire and
+// decode_iso8583), with the wire bytes that matter checked by hand as well.
+
+namespace {
+
+const pan_tokenizer& tokenizer() {
+    static const pan_tokenizer tok(std::string("0123456789abcdef0123456789ABCDEF"));
+    return tok;
+}
+
+iso::dialect_def toml_dialect(std::string_view text) {
+    iso::dialect_def d;
+    config_errors errors;
+    const bool ok = iso::parse_dialect_toml(text, "link.toml", d, errors);
+    INFO(errors.first());
+    REQUIRE(ok);
+    return d;
+}
+
+iso::dialect_def xml_dialect(const std::string& xml) {
+    iso::dialect_def d;
+    config_errors errors;
+    const bool ok = iso::parse_jpos_xml(xml, "link.xml", d, errors);
+    INFO(errors.first());
+    REQUIRE(ok);
+    return d;
+}
+
+// What a feed gets: the dialect and the map compiled for the decoder. nullptr (with the
+// message in `error`) when compile_wire refuses them.
+std::shared_ptr<const iso_wire> compiled(const iso::dialect_def& d, std::string* error = nullptr,
+                                         const iso::map_def* map = nullptr) {
+    config_errors errors;
+    auto w = compile_wire(d, map ? *map : *iso::default_map(d.standard), "feed.toml", errors);
+    if (error) *error = errors.first();
+    return w;
+}
+
+struct decoded {
+    reject_reason r = reject_reason::none;
+    Txn t{};
+    iso_reject_detail where;
+};
+
+decoded decode(const iso_wire& w, const std::vector<uint8_t>& m) {
+    decoded d;
+    const iso_decode_context ctx{&tokenizer(), &w, sample_time_ms};
+    d.r = decode_iso8583(m.data(), m.size(), ctx, d.t, &d.where);
+    return d;
+}
+
+// A transaction that fills every field the default 1987 map reads.
+clear_txn full_txn() {
+    clear_txn t = sample_txn();
+    t.acquirer_id = "12345678901";
+    t.rrn = "RRN000000042";
+    t.terminal_id = "TERM0001";
+    t.merchant_id = "MERCHANT0000001";
+    t.merchant_name = "CORNER SHOP";
+    t.city = "SPRINGFIELD";
+    t.region = "IL";
+    t.country = "US";
+    t.device_id = "DEVICE-1";
+    t.ip = "10.1.2.3";
+    t.email = "a@b.co";
+    t.account_id = "ACCT-77";
+    t.expiry_yymm = 2912;
+    return t;
+}
+
+void check_same(const clear_txn& t, const decoded& d) {
+    INFO("reject " << reject_name(d.r) << " at field " << int(d.where.field) << ", byte " << d.where.offset);
+    REQUIRE(d.r == reject_reason::none);
+    CHECK(int(d.t.pan_len) == int(t.pan.size()));
+    CHECK(std::string(d.t.card_last4) == t.pan.substr(t.pan.size() - 4));
+    CHECK(d.t.amount_minor == t.amount_minor);
+    CHECK(std::string(d.t.stan) == t.stan);
+    CHECK(d.t.acquirer_id.view() == t.acquirer_id);
+    CHECK(std::string(d.t.rrn) == t.rrn);
+    CHECK(d.t.terminal_id.view() == t.terminal_id);
+    CHECK(d.t.merchant_id.view() == t.merchant_id);
+    CHECK(d.t.merchant_name.view() == t.merchant_name);
+    CHECK(d.t.city.view() == t.city);
+    CHECK(d.t.device_id.view() == t.device_id);
+    CHECK(d.t.ip.view() == t.ip);
+    CHECK(d.t.email.view() == t.email);
+    CHECK(d.t.account_id.view() == t.account_id);
+    CHECK(d.t.expiry_yymm == t.expiry_yymm);
+    CHECK(d.t.mcc == t.mcc);
+    CHECK(d.t.currency == 840);
+}
+
+// A jPOS packager of a binary link: BCD MTI and numerics, a binary bitmap, text as
+// IF_CHAR, binary length prefixes for 2 (LLH), 48, 55 (LLLH) and 102 (LLH), the
+// amount as IFB_AMOUNT (C/D then BCD digits); `more` adds elements.
+std::string binary_link_xml(const std::string& more = "") {
+    const std::tuple<int, int, const char*> fields[] = {
+        {0, 4, "IFB_NUMERIC"},    {1, 16, "IFB_BITMAP"},    {2, 19, "IFB_LLHNUM"},     {3, 6, "IFB_NUMERIC"},
+        {4, 13, "IFB_AMOUNT"},    {7, 10, "IFB_NUMERIC"},   {11, 6, "IFB_NUMERIC"},    {12, 6, "IFB_NUMERIC"},
+        {13, 4, "IFB_NUMERIC"},   {14, 4, "IFB_NUMERIC"},   {18, 4, "IFB_NUMERIC"},    {22, 3, "IFB_NUMERIC"},
+        {25, 2, "IFB_NUMERIC"},   {32, 11, "IFB_LLNUM"},    {37, 12, "IF_CHAR"},       {38, 6, "IF_CHAR"},
+        {39, 2, "IF_CHAR"},       {41, 8, "IF_CHAR"},       {42, 15, "IF_CHAR"},       {43, 40, "IF_CHAR"},
+        {48, 999, "IFB_LLLHCHAR"}, {49, 3, "IFB_NUMERIC"},  {52, 8, "IFB_BINARY"},     {55, 999, "IFB_LLLHBINARY"},
+        {102, 28, "IFB_LLHCHAR"}};
+    std::string xml = "<?xml version=\"1.0\"?>\n<isopackager>\n";
+    for (const auto& [id, length, cls] : fields)
+        xml += "  <isofield id=\"" + std::to_string(id) + "\" length=\"" + std::to_string(length) + "\" name=\"F" +
+               std::to_string(id) + "\" class=\"org.jpos.iso." + cls + "\"/>\n";
+    return xml + more + "</isopackager>\n";
+}
+
+}  // namespace
+
+TEST_CASE("binary length prefixes round-trip: LL takes one byte, LLL two (TOML)", "[encode][roundtrip]") {
+    const iso::dialect_def d = toml_dialect(R"(name = "binpfx"
+base = "binary"
+[fields.2]
+prefix = "binary"
+[fields.48]
+prefix = "binary"
+[fields.55]
+prefix = "binary"
+[fields.102]
+prefix = "binary"
+)");
+    REQUIRE(int(d.fields[2].prefix_digits) == 2);
+    REQUIRE(int(d.fields[48].prefix_digits) == 3);
+    const auto w = compiled(d);
+    REQUIRE(w);
+    clear_txn t = full_txn();
+    t.icc = std::string(300, '\x9F');  // 55, parsed over: 300 needs the second prefix byte
+    const std::vector<uint8_t> m = encode(t, *w);
+    const std::string got = as_text(m);
+    CHECK(hex_of(got.substr(20, 3)) == "103431");  // after MTI and two bitmaps: 16, then "41"
+    CHECK(got.find(std::string("\x00\x22", 2) + "DI08DEVICE-1" "IP0810.1.2.3" "EM06a@b.co") != std::string::npos);
+    CHECK(got.find(std::string("\x01\x2C", 2) + std::string(300, '\x9F') + "\x07" "ACCT-77") != std::string::npos);
+    check_same(t, decode(*w, m));
+}
+
+TEST_CASE("a jPOS binary link round-trips: IFB_LLH*, IFB_LLLH* (999) and IFB_AMOUNT", "[encode][roundtrip]") {
+    const iso::dialect_def d = xml_dialect(binary_link_xml());
+    std::string error;
+    const auto w = compiled(d, &error);  // 48 IFB_LLLHCHAR length 999: a 2-byte prefix holds it
+    INFO(error);
+    REQUIRE(w);
+    clear_txn t = full_txn();
+    t.icc = std::string(300, '\x5A');
+    const std::vector<uint8_t> m = encode(t, *w);
+    const std::string got = as_text(m);
+    // MTI (2 bytes BCD), bitmaps (16); 2: one length byte, BCD digits; 3; 4: 'C' then BCD.
+    CHECK(hex_of(got.substr(18, 9)) == "104111111111111111");
+    CHECK(hex_of(got.substr(27, 3 + 7)) == "000000" + hex_of("C") + "000000001234");
+    // 48 (LLLH: 2 bytes), 55 (LLLH, 300 bytes: past what one byte says), 102 (LLH: 1 byte).
+    CHECK(got.find(std::string("\x00\x22", 2) + "DI08DEVICE-1" "IP0810.1.2.3" "EM06a@b.co") != std::string::npos);
+    CHECK(got.find(std::string("\x01\x2C", 2) + std::string(300, '\x5A') + "\x07" "ACCT-77") != std::string::npos);
+    check_same(t, decode(*w, m));
+}
+
+TEST_CASE("xn amounts: a C/D sign, then the digits a prefix counts", "[encode][roundtrip]") {
+    SECTION("fixed, ASCII") {
+        const auto w = compiled(toml_dialect("name = \"xn\"\nbase = \"binary\"\n[fields.4]\ntype = \"xn\"\nlen = 12\n"));
+        REQUIRE(w);
+        clear_txn t = full_txn();
+        const std::vector<uint8_t> m = encode(t, *w);
+        CHECK(as_text(m).find("C000000001234") != std::string::npos);
+        check_same(t, decode(*w, m));
+        t.amount_minor = -250;  // a debit
+        const std::vector<uint8_t> debit = encode(t, *w);
+        CHECK(as_text(debit).find("D000000000250") != std::string::npos);
+        check_same(t, decode(*w, debit));
+    }
+    SECTION("variable, BCD behind an ASCII prefix of the digit count") {
+        const auto w = compiled(toml_dialect(
+            "name = \"xn\"\nbase = \"binary\"\n[fields.4]\ntype = \"xn\"\nlen = \"LL\"\nmax = 12\nenc = \"bcd\"\n"));
+        REQUIRE(w);
+        clear_txn t = full_txn();
+        t.amount_minor = 98765;
+        const std::vector<uint8_t> m = encode(t, *w);
+        CHECK(as_text(m).find(std::string("05C\x09\x87\x65", 6)) != std::string::npos);  // 5 digits, left-padded
+        check_same(t, decode(*w, m));
+    }
+    SECTION("variable, the prefix counting wire bytes") {
+        const auto w = compiled(toml_dialect("name = \"xn\"\nbase = \"binary\"\n[fields.4]\ntype = \"xn\"\nlen = \"LL\"\n"
+                                             "max = 12\nenc = \"bcd\"\nprefix_counts = \"bytes\"\n"));
+        REQUIRE(w);
+        clear_txn t = full_txn();
+        t.amount_minor = 987654;
+        const std::vector<uint8_t> m = encode(t, *w);
+        CHECK(as_text(m).find(std::string("04C\x98\x76\x54", 6)) != std::string::npos);  // sign + 3 BCD bytes
+        check_same(t, decode(*w, m));
+    }
+}
+
+TEST_CASE("a jPOS 16-byte sub-bitmap goes out as 8 bytes, and 8 more after bit 1 when needed", "[encode][roundtrip]") {
+    const std::string f127 =
+        "  <isofieldpackager id=\"127\" length=\"999\" name=\"PRIVATE\" class=\"org.jpos.iso.IFB_LLLHBINARY\"\n"
+        "      packager=\"org.jpos.iso.packager.GenericSubFieldPackager\">\n"
+        "    <isofield id=\"1\" length=\"16\" name=\"BITMAP\" class=\"org.jpos.iso.IFB_BITMAP\"/>\n"
+        "    <isofield id=\"3\" length=\"15\" name=\"MERCHANT\" class=\"org.jpos.iso.IF_CHAR\"/>\n"
+        "    <isofield id=\"70\" length=\"8\" name=\"TERMINAL\" class=\"org.jpos.iso.IFB_LLHCHAR\"/>\n"
+        "  </isofieldpackager>\n";
+    const iso::dialect_def d = xml_dialect(binary_link_xml(f127));
+    const iso::layout_def& l = d.layouts[d.fields[127].layout_index];
+    CHECK(l.extends);
+    CHECK(int(l.bitmap_bytes) == 8);
+    iso::map_def map = *iso::default_map(d.standard);
+    for (iso::map_entry& e : map.entries) {
+        if (e.target == iso::map_target::merchant_id) e.from = {iso::map_path{127, {"3"}, 0, 0, "127.3"}};
+        if (e.target == iso::map_target::terminal_id) e.from = {iso::map_path{127, {"70"}, 0, 0, "127.70"}};
+    }
+    std::string error;
+    const auto w = compiled(d, &error, &map);
+    INFO(error);
+    REQUIRE(w);
+    clear_txn t = full_txn();
+    // Sub-field 70: bit 1 of the first sub-bitmap, then the second (bit 70 = its 6th).
+    std::vector<uint8_t> m = encode(t, *w);
+    const std::string both = std::string("\x00\x28\xA0\0\0\0\0\0\0\0" "\x04\0\0\0\0\0\0\0", 18) + "MERCHANT0000001" + "\x08" "TERM0001";
+    REQUIRE(m.size() > both.size());
+    CHECK(hex_of(as_text(m).substr(m.size() - both.size())) == hex_of(both));
+    check_same(t, decode(*w, m));
+    // Sub-field 3 alone: the first sub-bitmap only, bit 1 clear.
+    t.terminal_id.clear();
+    m = encode(t, *w);
+    const std::string one = std::string("\x00\x17\x20\0\0\0\0\0\0\0", 10) + "MERCHANT0000001";
+    CHECK(hex_of(as_text(m).substr(m.size() - one.size())) == hex_of(one));
+    check_same(t, decode(*w, m));
+}
+
+TEST_CASE("an open slice [from:] runs to the end of the field", "[encode][roundtrip]") {
+    iso_wire w = wire_from(dialect_iso93_ascii_text());
+    std::vector<iso::map_entry> kept;
+    for (iso::map_entry& e : w.map.entries) {
+        if (e.target == iso::map_target::region || e.target == iso::map_target::country) continue;
+        if (e.target == iso::map_target::city) e.from = {iso::map_path{43, {}, 22, 0xFFFF, "43[22:]"}};
+        kept.push_back(e);
+    }
+    w.map.entries = kept;
+    clear_txn t = full_txn();
+    t.mti = 1200;
+    t.response_code.clear();
+    t.region.clear();
+    t.country.clear();
+    const std::string got = as_text(encode(t, w));
+    // LLVAR 43: the name padded to its 22, then the city to the end, no padding after it.
+    CHECK(got.find("33" "CORNER SHOP" + std::string(11, ' ') + "SPRINGFIELD") != std::string::npos);
+    // Fixed (1987's ans 40): to the field's end, padded to it.
+    iso_wire w87 = wire_from(dialect_binary_text());
+    for (iso::map_entry& e : w87.map.entries)
+        if (e.target == iso::map_target::city) e.from = {iso::map_path{43, {}, 22, 0xFFFF, "43[22:]"}};
+    t.mti = 200;
+    CHECK(as_text(encode(t, w87)).find("CORNER SHOP" + std::string(11, ' ') + "SPRINGFIELD" + std::string(7, ' ')) !=
+          std::string::npos);
+    // And the decoder reads the city back from a wire compiled with the same map.
+    std::string error;
+    const auto compiled93 = compiled(w.dialect, &error, &w.map);
+    INFO(error);
+    REQUIRE(compiled93);
+    const decoded back = decode(*compiled93, encode(t = full_txn(), *compiled93));
+    REQUIRE(back.r == reject_reason::none);
+    CHECK(back.t.city.view() == "SPRINGFIELD");
+    CHECK(back.t.merchant_name.view() == "CORNER SHOP");
 }

@@ -172,9 +172,13 @@ TEST_CASE("map paths: field, sub-fields, slice", "[iso_map]") {
     CHECK(deep.slice_from == 2);
     CHECK(deep.slice_to == 4);
 
+    // "[from:]" runs to the end: slice_to 0xFFFF, not 0 (which reads as the whole value).
     const map_path tail = path("60[8:]");
     CHECK(tail.slice_from == 8);
-    CHECK(tail.slice_to == 0);
+    CHECK(tail.slice_to == 0xFFFF);
+    const map_path all = path("60[:]");
+    CHECK(all.slice_from == 0);
+    CHECK(all.slice_to == 0xFFFF);
     const map_path head = path("43[:22]");
     CHECK(head.slice_from == 0);
     CHECK(head.slice_to == 22);

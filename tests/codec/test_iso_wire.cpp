@@ -453,9 +453,9 @@ TEST_CASE("compile_wire refuses maps that do not fit the dialect, naming the ent
     CHECK(error == "feed.toml:1: map.local_date: 12 (n): the converter reads 4 units, the value has 6");
     CHECK_FALSE(compile("base = \"binary\"\n", "stan = \"43\"\n", &error));
     CHECK(error.find("map.stan: 43 (ans): the value can hold 40 characters, the target 6") != std::string::npos);
-    CHECK_FALSE(compile("base = \"binary\"\n", "ip = \"52\"\n", &error));
-    CHECK(error.find("map.ip: 52 (b): binary content converts only with ipv4_binary") != std::string::npos);
-    CHECK(compile("base = \"binary\"\n", "ip = { from = \"52[0:4]\", convert = \"ipv4-binary\" }\n", &error));
+    CHECK_FALSE(compile("base = \"binary\"\n", "ip = \"64\"\n", &error));
+    CHECK(error.find("map.ip: 64 (b): binary content converts only with ipv4_binary") != std::string::npos);
+    CHECK(compile("base = \"binary\"\n", "ip = { from = \"64[0:4]\", convert = \"ipv4-binary\" }\n", &error));
 }
 
 TEST_CASE("iso_describe lists every field, PANs masked, secrets not shown", "[unit][iso_wire]") {
@@ -523,4 +523,288 @@ TEST_CASE("a PAN in BCD with a trailing F behind a binary byte-count prefix (jPO
     // The prefix counts bytes: 19 digits take 10, so 11 is too long.
     m.b[10] = 11;
     CHECK(fast(*w, m.b).r == reject_reason::iso_bad_length_prefix);
+}
+
+// ---- Issue #16 review (fixa): describe buffers, PANs in binary fields, deep sub-field
+// buffers, extended sub-bitmaps, "[from:]" slices, secret fields in maps.
+
+namespace {
+
+// 0200 with fields 2 4 7, then `field_bits` set in the last bitmap byte (62: 04).
+wire_bytes with_62() {
+    wire_bytes m;
+    m.b.reserve(256);
+    m.a("0200").x("5200000000000004").a("165500005555555559").a("000000001999").a("1231235959");
+    return m;
+}
+
+bool shows(const std::vector<iso_field_view>& fields, std::string_view text) {
+    for (const iso_field_view& f : fields) {
+        if (f.value.find(text) != std::string::npos) return true;
+        for (const auto& s : f.subs)
+            if (s.second.find(text) != std::string::npos) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("iso_describe: a BCD sub-field of a b parent fits its buffer", "[unit][iso_wire]") {
+    // 1000 digits in 500 bytes behind a 1-byte sub-bitmap: decoded, they take twice the
+    // parent's bytes (the buffer was sized by the parent: a heap overflow).
+    auto w = compile(R"(base = "binary"
+[fields.62]
+type = "b"
+len = "LLL"
+max = 999
+layout = "bitmap"
+bitmap_bytes = 1
+[fields.62.sub.1]
+type = "n"
+len = 1000
+enc = "bcd"
+)",
+                     "");
+    REQUIRE(w);
+    wire_bytes m = with_62();
+    m.a("501").x("80");
+    for (int i = 0; i < 500; ++i) m.x("12");
+    std::vector<iso_field_view> fields;
+    REQUIRE(iso_describe(*w, m.b.data(), m.b.size(), fields, nullptr) == reject_reason::none);
+    REQUIRE(fields.back().field == 62);
+    REQUIRE(fields.back().subs.size() == 1);
+    std::string want;
+    for (int i = 0; i < 500; ++i) want += "12";
+    CHECK(fields.back().subs[0].second == want);
+}
+
+TEST_CASE("iso_describe: no PAN shows whole inside b fields", "[unit][iso_wire]") {
+    const std::string dialect = R"(base = "binary"
+[fields.62]
+type = "b"
+len = "LLL"
+max = 999
+layout = "bitmap"
+bitmap_bytes = 1
+[fields.62.sub.1]
+type = "an"
+len = 1
+[fields.62.sub.2]
+type = "n"
+len = 16
+enc = "bcd"
+[fields.61]
+type = "b"
+len = "LLL"
+max = 999
+)";
+    // 62: sub-bitmap 1 2, 'Q', 4111111111111111 in BCD.
+    wire_bytes m = with_62();
+    m.a("010").x("C0").a("Q").x("4111111111111111");
+    std::vector<iso_field_view> fields;
+    SECTION("a Luhn-valid BCD sub-field: masked in the sub-field and in the field's hex") {
+        auto w = compile(dialect, "");
+        REQUIRE(w);
+        REQUIRE(iso_describe(*w, m.b.data(), m.b.size(), fields, nullptr) == reject_reason::none);
+        REQUIRE(fields.back().subs.size() == 2);
+        CHECK(fields.back().subs[0].second == "Q");
+        CHECK(fields.back().subs[1].second == "411111******1111");
+        CHECK(fields.back().value == "C051****************");
+        CHECK_FALSE(shows(fields, "4111111111111111"));
+    }
+    SECTION("the map reads the PAN from the sub-field: shown as the PAN, BIN and last 4") {
+        auto w = compile(dialect, "pan = \"62.2\"\n");
+        REQUIRE(w);
+        REQUIRE(iso_describe(*w, m.b.data(), m.b.size(), fields, nullptr) == reject_reason::none);
+        REQUIRE(fields.back().subs.size() == 2);
+        CHECK(fields.back().subs[1].second == "411111******1111");
+        CHECK(fields.back().value == "C051****************");
+        CHECK_FALSE(shows(fields, "4111111111111111"));
+        CHECK_FALSE(shows(fields, "5500005555555559"));  // field 2: no longer the PAN, masked by Luhn
+    }
+    SECTION("a b field with no layout: PAN digits as BCD or as ASCII are masked in its hex") {
+        auto w = compile(dialect, "");
+        REQUIRE(w);
+        wire_bytes f61;  // 2 4 7 61: a BCD PAN between non-digit nibbles, then one in ASCII
+        f61.a("0200").x("5200000000000008").a("165500005555555559").a("000000001999").a("1231235959");
+        f61.a("026").x("A04111111111111111FF").a("4111111111111111");
+        REQUIRE(iso_describe(*w, f61.b.data(), f61.b.size(), fields, nullptr) == reject_reason::none);
+        REQUIRE(fields.back().field == 61);
+        CHECK_FALSE(shows(fields, "4111111111111111"));
+        CHECK_FALSE(shows(fields, "34313131313131313131313131313131"));
+        CHECK(fields.back().value.substr(0, 16) == "A0411111******11");  // BIN and last 4 stay
+    }
+}
+
+TEST_CASE("a sub-field three deep through a tlv part decodes into its own buffer", "[unit][iso_wire]") {
+    // 62 (positional) -> 1 (b, tlv) -> AB (b, positional) -> 1 (n 16 BCD): the tlv part
+    // points into depth 0's buffer, so depth 2 must not decode into that same buffer.
+    auto w = compile(R"(base = "binary"
+[fields.62]
+type = "b"
+len = "LLL"
+max = 999
+layout = "positional"
+[fields.62.sub.1]
+type = "b"
+len = 20
+layout = "tlv"
+[fields.62.sub.1.sub.AB]
+type = "b"
+len = 8
+layout = "positional"
+[fields.62.sub.1.sub.AB.sub.1]
+type = "n"
+len = 16
+enc = "bcd"
+)",
+                     "pan = \"62.1.AB.1\"\n");
+    REQUIRE(w);
+    wire_bytes m = with_62();
+    m.a("020").a("AB08").x("4012888888881881").a("ZZ04").a("wxyz");
+    const decoded d = generic(*w, m.b);
+    REQUIRE(reject_name(d.r) == "none");
+    CHECK(std::string_view(d.pan.text, d.pan.len) == "4012888888881881");
+    CHECK(cstr(d.t.card_last4) == "1881");
+}
+
+TEST_CASE("an extended sub-bitmap: bit 1 chains a second, sub-fields 2..128", "[unit][iso_wire]") {
+    auto w = compile(R"(base = "binary"
+[fields.62]
+type = "b"
+len = "LLL"
+max = 999
+layout = "bitmap"
+bitmap_bytes = 8
+extends = true
+[fields.62.sub.2]
+type = "an"
+len = 3
+[fields.62.sub.65]
+type = "an"
+len = 4
+[fields.62.sub.128]
+type = "an"
+len = 2
+)",
+                     "auth_code = \"62.2\"\nmerchant_id = \"62.65\"\ncountry = \"62.128\"\n");
+    REQUIRE(w);
+    wire_bytes m = with_62();
+    m.a("025").x("C000000000000000").x("8000000000000001").a("ABC").a("WXYZ").a("CH");
+    const decoded d = generic(*w, m.b);
+    REQUIRE(reject_name(d.r) == "none");
+    CHECK(cstr(d.t.auth_code) == "ABC");
+    CHECK(d.t.merchant_id.view() == "WXYZ");  // bit 65: the secondary's first bit is a sub-field
+    CHECK(cstr(d.t.country) == "CH");
+    std::vector<iso_field_view> fields;
+    REQUIRE(iso_describe(*w, m.b.data(), m.b.size(), fields, nullptr) == reject_reason::none);
+    REQUIRE(fields.back().subs.size() == 3);
+    CHECK(fields.back().subs[1] == std::pair<std::string, std::string>("65", "WXYZ"));
+    CHECK(fields.back().subs[2] == std::pair<std::string, std::string>("128", "CH"));
+    // Bit 1 clear: no secondary sub-bitmap; sub-field 2 follows the primary.
+    wire_bytes one = with_62();
+    one.a("011").x("4000000000000000").a("ABC");
+    const decoded e = generic(*w, one.b);
+    REQUIRE(reject_name(e.r) == "none");
+    CHECK(cstr(e.t.auth_code) == "ABC");
+    CHECK(e.t.merchant_id.view().empty());
+}
+
+TEST_CASE("a [from:] slice runs to the value's end", "[unit][iso_wire]") {
+    auto w = compile("base = \"binary\"\n", "merchant_name = \"43[22:]\"\n");
+    REQUIRE(w);
+    wire_bytes m;  // 2 4 7 43
+    m.b.reserve(128);
+    m.a("0200").x("5200000000200000").a("165500005555555559").a("000000001999").a("1231235959");
+    m.a("ACME STORE            ZURICH       ZH CH");
+    const decoded d = generic(*w, m.b);
+    REQUIRE(reject_name(d.r) == "none");
+    CHECK(d.t.merchant_name.view() == "ZURICH       ZH CH");
+    // The width compile_wire checks is what is left after `from`.
+    std::string error;
+    CHECK(compile("base = \"binary\"\n", "stan = \"43[34:]\"\n", &error));
+    CHECK_FALSE(compile("base = \"binary\"\n", "stan = \"43[30:]\"\n", &error));
+    CHECK(error == "feed.toml:1: map.stan: 43[30:] (ans): the value can hold 10 characters, the target 6 (take a slice)");
+    CHECK_FALSE(compile("base = \"binary\"\n", "city = \"43[40:]\"\n", &error));
+    CHECK(error == "feed.toml:1: map.city: 43[40:]: the slice must lie within the value's 40 units");
+}
+
+TEST_CASE("compile_wire refuses any map path into fields 35, 36, 45, 52 and 55", "[unit][iso_wire]") {
+    std::string error;
+    CHECK_FALSE(compile("base = \"binary\"\n", "device_id = \"45\"\n", &error));
+    CHECK(error == "feed.toml:1: map.device_id: 45: field 45 is track 1 data: never copied into a transaction");
+    CHECK_FALSE(compile("base = \"binary\"\n", "\naccount_id = \"35[0:16]\"\n", &error));
+    CHECK(error == "feed.toml:2: map.account_id: 35[0:16]: field 35 is track 2 data: never copied into a transaction");
+    CHECK_FALSE(compile("base = \"binary\"\n", "merchant_id = \"36\"\n", &error));
+    CHECK(error.find("field 36 is track 3 data: never copied") != std::string::npos);
+    CHECK_FALSE(compile("base = \"binary\"\n", "ip = { from = \"52[0:4]\", convert = \"ipv4-binary\" }\n", &error));
+    CHECK(error.find("map.ip: 52[0:4]: field 52 is the PIN block: never copied") != std::string::npos);
+    CHECK_FALSE(compile("base = \"binary\"\n", "email = \"55.9F\"\n", &error));
+    CHECK(error.find("map.email: 55.9F: field 55 is ICC data: never copied") != std::string::npos);
+    // One of several alternatives is enough to refuse the entry.
+    CHECK_FALSE(compile("base = \"binary\"\n", "device_id = [\"48.DI\", \"45\"]\n", &error));
+    CHECK(error.find("map.device_id: 45: field 45 is track 1 data") != std::string::npos);
+    // Channel rules too.
+    CHECK_FALSE(compile("base = \"binary\"\n", "channel = { from = \"35[0:2]\", atm = [\"01\"] }\n", &error));
+    CHECK(error.find("map.channel: 35[0:2]: field 35 is track 2 data: never copied") != std::string::npos);
+}
+
+TEST_CASE("iso_describe: a PAN in a nested b sub-field is hidden at every level", "[unit][iso_wire]") {
+    // 62 (positional) -> 1 (b 10, positional) -> 1 (n 4 BCD), 2 (n 16 BCD): in the hex of
+    // 62.1 the PAN's digits follow 1234 in one 20-digit run, which no text scrub takes
+    // for a PAN; the layout says where it lies.
+    auto w = compile(R"(base = "binary"
+[fields.62]
+type = "b"
+len = "LLL"
+max = 999
+layout = "positional"
+[fields.62.sub.1]
+type = "b"
+len = 10
+layout = "positional"
+[fields.62.sub.1.sub.1]
+type = "n"
+len = 4
+enc = "bcd"
+[fields.62.sub.1.sub.2]
+type = "n"
+len = 16
+enc = "bcd"
+)",
+                     "");
+    REQUIRE(w);
+    wire_bytes m = with_62();
+    m.a("010").x("12344111111111111111");
+    std::vector<iso_field_view> fields;
+    REQUIRE(iso_describe(*w, m.b.data(), m.b.size(), fields, nullptr) == reject_reason::none);
+    REQUIRE(fields.back().subs.size() == 1);
+    CHECK(fields.back().subs[0].second == "1234****************");
+    CHECK(fields.back().value == "********************");
+    CHECK_FALSE(shows(fields, "4111111111111111"));
+    // The map reads the PAN through 62.1: not shown at all.
+    auto through = compile(R"(base = "binary"
+[fields.62]
+type = "b"
+len = "LLL"
+max = 999
+layout = "positional"
+[fields.62.sub.1]
+type = "b"
+len = 10
+layout = "positional"
+[fields.62.sub.1.sub.1]
+type = "n"
+len = 4
+enc = "bcd"
+[fields.62.sub.1.sub.2]
+type = "n"
+len = 16
+enc = "bcd"
+)",
+                           "pan = \"62.1.2\"\n");
+    REQUIRE(through);
+    REQUIRE(iso_describe(*through, m.b.data(), m.b.size(), fields, nullptr) == reject_reason::none);
+    CHECK(fields.back().subs[0].second == "<10 bytes, not shown>");
+    CHECK(fields.back().value == "********************");
 }

@@ -126,15 +126,16 @@ TEST_CASE("an ISO87B-like binary packager: pad picks the BCD nibble side") {
     check_field(r.d.fields[36], {content::ans, 3, prefix_enc::bcd, 104, e(text_enc::ascii)});  // text, not BCD
     check_field(r.d.fields[45], {content::ans, 2, prefix_enc::bcd, 76, e(text_enc::ascii)});
     check_field(r.d.fields[52], {content::b, 0, prefix_enc::none, 8, e(bin_enc::raw)});
-    check_field(r.d.fields[60], {content::n, 1, prefix_enc::binary, 99, e(num_enc::bcd_right)});
-    check_field(r.d.fields[61], {content::ans, 2, prefix_enc::binary, 999, e(text_enc::ascii)});
-    check_field(r.d.fields[62], {content::b, 1, prefix_enc::binary, 255, e(bin_enc::raw)});
+    // Binary prefixes by length kind (LL: 1 byte, LLL: 2 bytes), as TOML's len = "LL".
+    check_field(r.d.fields[60], {content::n, 2, prefix_enc::binary, 99, e(num_enc::bcd_right)});
+    check_field(r.d.fields[61], {content::ans, 3, prefix_enc::binary, 999, e(text_enc::ascii)});
+    check_field(r.d.fields[62], {content::b, 2, prefix_enc::binary, 255, e(bin_enc::raw)});
     check_field(r.d.fields[63], {content::n, 2, prefix_enc::bcd, 99, e(num_enc::bcd_right_f)});
     check_field(r.d.fields[70], {content::n, 0, prefix_enc::none, 3, e(num_enc::bcd_left)});
     check_field(r.d.fields[97], {content::xn, 0, prefix_enc::none, 16, e(num_enc::bcd_right)});
     check_field(r.d.fields[100], {content::n, 3, prefix_enc::bcd, 11, e(num_enc::bcd_right)});
     check_field(r.d.fields[104], {content::b, 3, prefix_enc::bcd, 999, e(bin_enc::raw)});
-    check_field(r.d.fields[105], {content::ans, 1, prefix_enc::binary, 99, e(text_enc::ebcdic)});
+    check_field(r.d.fields[105], {content::ans, 2, prefix_enc::binary, 99, e(text_enc::ebcdic)});
 }
 
 TEST_CASE("an EBCDIC packager with IFE_ classes") {
@@ -188,15 +189,15 @@ TEST_CASE("every supported class, with pad absent and pad=\"true\"") {
         {"IFA_LLLBINARY", C::b, 3, PE::ascii, raw, raw},  {"IFA_LLLLBINARY", C::b, 4, PE::ascii, raw, raw},
         {"IFA_LLABINARY", C::b, 2, PE::ascii, ha, ha},    {"IFB_NUMERIC", C::n, 0, PE::none, br, bl},
         {"IFB_LLNUM", C::n, 2, PE::bcd, br, bl},          {"IFB_LLLNUM", C::n, 3, PE::bcd, br, bl},
-        {"IFB_LLHNUM", C::n, 1, PE::binary, br, bl},      {"IFB_LLLHNUM", C::n, 2, PE::binary, br, bl},
+        {"IFB_LLHNUM", C::n, 2, PE::binary, br, bl},      {"IFB_LLLHNUM", C::n, 3, PE::binary, br, bl},
         {"IFB_FNUMERIC", C::n, 0, PE::none, bf, bl},      {"IFB_FLLNUM", C::n, 2, PE::bcd, bf, bl},
         {"IFB_FLLLNUM", C::n, 3, PE::bcd, bf, bl},        {"IFB_LLCHAR", C::ans, 2, PE::bcd, ta, ta},
         {"IFB_LLLCHAR", C::ans, 3, PE::bcd, ta, ta},      {"IFB_LLLLCHAR", C::ans, 4, PE::bcd, ta, ta},
-        {"IFB_LLHCHAR", C::ans, 1, PE::binary, ta, ta},   {"IFB_LLLHCHAR", C::ans, 2, PE::binary, ta, ta},
-        {"IFB_LLHECHAR", C::ans, 1, PE::binary, te, te},  {"IFB_LLLHECHAR", C::ans, 2, PE::binary, te, te},
+        {"IFB_LLHCHAR", C::ans, 2, PE::binary, ta, ta},   {"IFB_LLLHCHAR", C::ans, 3, PE::binary, ta, ta},
+        {"IFB_LLHECHAR", C::ans, 2, PE::binary, te, te},  {"IFB_LLLHECHAR", C::ans, 3, PE::binary, te, te},
         {"IFB_BINARY", C::b, 0, PE::none, raw, raw},      {"IFB_LLBINARY", C::b, 2, PE::bcd, raw, raw},
         {"IFB_LLLBINARY", C::b, 3, PE::bcd, raw, raw},    {"IFB_LLLLBINARY", C::b, 4, PE::bcd, raw, raw},
-        {"IFB_LLHBINARY", C::b, 1, PE::binary, raw, raw}, {"IFB_LLLHBINARY", C::b, 2, PE::binary, raw, raw},
+        {"IFB_LLHBINARY", C::b, 2, PE::binary, raw, raw}, {"IFB_LLLHBINARY", C::b, 3, PE::binary, raw, raw},
         {"IFB_AMOUNT", C::xn, 0, PE::none, br, bl},       {"IFE_NUMERIC", C::n, 0, PE::none, ne, ne},
         {"IFE_LLNUM", C::n, 2, PE::ebcdic, ne, ne},       {"IFE_LLLNUM", C::n, 3, PE::ebcdic, ne, ne},
         {"IFE_CHAR", C::ans, 0, PE::none, te, te},        {"IFE_LLCHAR", C::ans, 2, PE::ebcdic, te, te},
@@ -253,7 +254,7 @@ TEST_CASE("isofieldpackager: bitmapped and positional sub-fields") {
     CHECK(l127.bitmap_bytes == 2);
     CHECK(l127.bitmap_form == bin_enc::hex_ebcdic);
     CHECK_FALSE(l127.extends);
-    CHECK(l127.first_field == 2);
+    CHECK(l127.first_field == 1);  // bit n is sub-field n, as jPOS numbers bits
     CHECK(l127.header_bytes == 1);
     REQUIRE(l127.subs.size() == 3);  // 0 is ignored (warned), 1 is the bitmap
     CHECK(l127.subs[0].first == "2");
@@ -276,6 +277,28 @@ TEST_CASE("isofieldpackager: bitmapped and positional sub-fields") {
     REQUIRE(l60.subs.size() == 2);
     CHECK(l60.subs[0].second.name == "terminal & type");
     check_field(l60.subs[1].second, {content::ans, 2, prefix_enc::ascii, 10, e(text_enc::ascii)});
+}
+
+TEST_CASE("a 16-byte sub-bitmap is 8 bytes, then 8 more when its bit 1 is set, as jPOS reads it") {
+    const std::string nested =
+        "  <isofieldpackager id=\"127\" length=\"999\" class=\"org.jpos.iso.IFB_LLLHBINARY\"\n"
+        "      packager=\"org.jpos.iso.packager.GenericSubFieldPackager\">\n"
+        "    <isofield id=\"1\" length=\"16\" class=\"org.jpos.iso.IFB_BITMAP\"/>\n"
+        "    <isofield id=\"2\" length=\"4\" class=\"org.jpos.iso.IF_CHAR\"/>\n"
+        "    <isofield id=\"128\" length=\"8\" class=\"org.jpos.iso.IFB_LLHCHAR\"/>\n"
+        "  </isofieldpackager>\n";
+    const auto r = import_xml(packager(nested));
+    REQUIRE(r.errors.empty());
+    const field_def& f127 = r.d.fields[127];
+    check_field(f127, {content::b, 3, prefix_enc::binary, 999, e(bin_enc::raw)});  // LLLH: 2 bytes
+    REQUIRE(f127.layout == layout_kind::bitmap);
+    const layout_def& l = r.d.layouts[f127.layout_index];
+    CHECK(l.bitmap_bytes == 8);
+    CHECK(l.extends);
+    CHECK(l.first_field == 1);  // bit 2 is sub-field 2; bit 1 chains the second half
+    REQUIRE(l.subs.size() == 2);
+    CHECK(l.subs[1].first == "128");
+    check_field(l.subs[1].second, {content::ans, 2, prefix_enc::binary, 8, e(text_enc::ascii)});  // LLH: 1 byte
 }
 
 namespace {
@@ -560,7 +583,7 @@ TEST_CASE("acceptance 3: an unknown class, overlapping sub-fields and a length i
           "link.xml:6: isofield id=\"55\" class=\"org.jpos.iso.IFB_LLHBINARY\" length=\"300\": "
           "a 1-byte binary prefix holds at most 255");
     CHECK(only_error(packager(field(55, 70000, "IFB_LLLHBINARY"))) ==
-          "link.xml:6: isofield id=\"55\" length=\"70000\": length must be at most 65535");
+          "link.xml:6: isofield id=\"55\" length=\"70000\": length must be at most 9999 (the longest field txscreen reads)");
     const std::string inner_prefix =
         "  <isofieldpackager id=\"60\" length=\"999\" class=\"org.jpos.iso.IFA_LLLCHAR\" emitBitmap=\"false\"\n"
         "      packager=\"org.jpos.iso.packager.GenericSubFieldPackager\">\n"
@@ -586,9 +609,9 @@ TEST_CASE("the EBCDIC link of the acceptance test imports as its encoder writes 
     for (const auto& [id, len, cls] : std::vector<std::tuple<int, int, const char*>>{
              {2, 19, "IFE_LLNUM"}, {3, 6, "IFE_NUMERIC"}, {4, 12, "IFE_NUMERIC"}, {7, 10, "IFE_NUMERIC"},
              {11, 6, "IFE_NUMERIC"}, {12, 6, "IFE_NUMERIC"}, {13, 4, "IFE_NUMERIC"}, {14, 4, "IFE_NUMERIC"},
-             {18, 4, "IFE_NUMERIC"}, {22, 3, "IFE_NUMERIC"}, {25, 2, "IFE_NUMERIC"}, {32, 11, "IFE_LLNUM"},
+             {18, 4, "IFE_NUMERIC"}, {22, 3, "IFE_NUMERIC"}, {25, 2, "IFE_NUMERIC"}, {32, 11, "IFB_LLHECHAR"},
              {37, 12, "IFE_CHAR"}, {38, 6, "IFE_CHAR"}, {39, 2, "IFE_CHAR"}, {41, 8, "IFE_CHAR"},
-             {42, 15, "IFE_CHAR"}, {43, 40, "IFE_CHAR"}, {49, 3, "IFE_NUMERIC"}, {102, 28, "IFE_LLCHAR"}})
+             {42, 15, "IFE_CHAR"}, {43, 40, "IFE_CHAR"}, {49, 3, "IFE_NUMERIC"}, {102, 28, "IFB_LLLHECHAR"}})
         fields += field(id, len, cls);
     fields +=
         "  <isofieldpackager id=\"48\" length=\"999\" name=\"ADDITIONAL DATA - PRIVATE\" class=\"org.jpos.iso.IFE_LLLCHAR\"\n"
@@ -609,7 +632,8 @@ TEST_CASE("the EBCDIC link of the acceptance test imports as its encoder writes 
     // The script: n LL -> 2 EBCDIC length digits then EBCDIC digits; n fixed -> EBCDIC
     // digits zero-padded left; CHAR -> EBCDIC space-padded right.
     check_field(r.d.fields[2], {content::n, 2, prefix_enc::ebcdic, 19, e(num_enc::ebcdic)});
-    check_field(r.d.fields[32], {content::n, 2, prefix_enc::ebcdic, 11, e(num_enc::ebcdic)});
+    // IFB_LLHECHAR, IFB_LLLHECHAR -> a 1- or 2-byte binary length, then EBCDIC text.
+    check_field(r.d.fields[32], {content::ans, 2, prefix_enc::binary, 11, e(text_enc::ebcdic)});
     for (int id : {3, 4, 7, 11, 12, 13, 14, 18, 22, 25, 49}) {
         INFO("field " << id);
         CHECK(r.d.fields[id].type == content::n);
@@ -618,7 +642,7 @@ TEST_CASE("the EBCDIC link of the acceptance test imports as its encoder writes 
     }
     CHECK(r.d.fields[4].max == 12);
     check_field(r.d.fields[43], {content::ans, 0, prefix_enc::none, 40, e(text_enc::ebcdic)});
-    check_field(r.d.fields[102], {content::ans, 2, prefix_enc::ebcdic, 28, e(text_enc::ebcdic)});
+    check_field(r.d.fields[102], {content::ans, 3, prefix_enc::binary, 28, e(text_enc::ebcdic)});
     // 48: LLL EBCDIC, the whole content EBCDIC (tags and lengths too: the outer class
     // translates before the tagged packager reads), sub-elements by wire tag.
     const field_def& f48 = r.d.fields[48];

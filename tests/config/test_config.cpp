@@ -854,3 +854,59 @@ TEST_CASE("dialect and map problems name the config's line and key; a dialect fi
     REQUIRE(e.size() == 1);
     CHECK(e[0] == cfg + ":5: feed[0].map: only applies to payload = \"iso8583\" (this feed is json)");
 }
+
+TEST_CASE("a dialect's compile problems name its file and line, every one; a map's keep the config's line",
+          "[unit][config]") {
+    scratch_dir d;
+    const std::string cfg = (d.path / "txscreen.toml").string();
+    auto errors_of = [&](const std::string& text) { return load_config(text, cfg).errors; };
+    const std::string feed = "[[feed]]\nname = \"f\"\nport = 7001\n";  // lines 1-3
+
+    // Fixed fields wider on the wire than the decoder takes (4096 bytes): the file's
+    // loader counts units and accepts them, compile_wire does not. 62 is the base file's.
+    write_file(d.path / "dialects/inner.toml",
+               "base = \"iso8583-1987\"\n\n[fields.62]\ntype = \"b\"\nlen = 3000\nenc = \"hex-ascii\"\n");
+    write_file(d.path / "dialects/link.toml", "base = \"inner.toml\"\n\n[fields.48]\nlayout = \"tlv\"\n\n"
+                                              "[fields.63]\ntype = \"b\"\nlen = 2500\nenc = \"hex-ebcdic\"\n");
+    const std::string inner = (d.path / "dialects/inner.toml").string(), link = (d.path / "dialects/link.toml").string();
+    auto e = errors_of(feed + "dialect = \"dialects/link.toml\"\n");
+    REQUIRE(e.size() == 2);
+    CHECK(e[0] == cfg + ":4: feed[0].dialect: " + inner + ":3: fields.62: a fixed field takes 1 to 4096 bytes on the wire");
+    CHECK(e[1] == cfg + ":4: feed[0].dialect: " + link + ":6: fields.63: a fixed field takes 1 to 4096 bytes on the wire");
+
+    // A jPOS file: each problem names the XML file and its isofield's line.
+    write_file(d.path / "links/big.xml", R"(<?xml version="1.0"?>
+<isopackager>
+  <isofield id="0" length="4" name="MTI" class="org.jpos.iso.IFA_NUMERIC"/>
+  <isofield id="1" length="16" name="BIT MAP" class="org.jpos.iso.IFA_BITMAP"/>
+  <isofield id="2" length="19" name="PAN" class="org.jpos.iso.IFA_LLNUM"/>
+  <isofield id="61" length="5000" name="BIG" class="org.jpos.iso.IFB_BINARY"/>
+  <isofield id="62" length="4097" name="BIGGER" class="org.jpos.iso.IFA_NUMERIC"/>
+</isopackager>
+)");
+    const std::string xml = (d.path / "links/big.xml").string();
+    e = errors_of(feed + "dialect = \"links/big.xml\"\n");
+    REQUIRE(e.size() == 2);
+    CHECK(e[0].starts_with(cfg + ":4: feed[0].dialect: " + xml + ":6: "));
+    CHECK(e[1].starts_with(cfg + ":4: feed[0].dialect: " + xml + ":7: "));
+    // A message-level problem names the file the feed names.
+    write_file(d.path / "links/header.xml", R"(<?xml version="1.0"?>
+<isopackager headerLength="100">
+  <isofield id="0" length="4" name="MTI" class="org.jpos.iso.IFA_NUMERIC"/>
+  <isofield id="1" length="16" name="BIT MAP" class="org.jpos.iso.IFA_BITMAP"/>
+  <isofield id="2" length="19" name="PAN" class="org.jpos.iso.IFA_LLNUM"/>
+</isopackager>
+)");
+    e = errors_of(feed + "dialect = \"links/header.xml\"\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].starts_with(cfg + ":4: feed[0].dialect: " + (d.path / "links/header.xml").string() + ":"));
+
+    // Map problems found when the map compiles: each on its own config line, the
+    // channel's too (a map entry without a target of its own).
+    e = errors_of(feed + "[feed.map]\n\ndevice_id = \"127.5\"\nip = \"127.6\"\n"
+                         "channel = { from = \"127.7\", ecom = [\"1\"] }\n");
+    REQUIRE(e.size() == 3);
+    CHECK(e[0].starts_with(cfg + ":6: feed[0].map.device_id: 127.5: "));
+    CHECK(e[1].starts_with(cfg + ":7: feed[0].map.ip: 127.6: "));
+    CHECK(e[2].starts_with(cfg + ":8: feed[0].map.channel: 127.7: "));
+}

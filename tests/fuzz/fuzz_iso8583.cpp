@@ -65,7 +65,7 @@ delimiter = "|"
         iso::map_def m = *iso::default_map("iso8583-1987");
         const toml::table t = toml::parse(
             "auth_code = \"62.1\"\nstan = \"62.2[9:15]\"\nregion = \"63.1\"\nmcc = \"63.2\"\ncity = \"61.2\"\n"
-            "ip = { from = \"52[0:4]\", convert = \"ipv4-binary\" }\nterminal_id = \"48.TI\"\n");
+            "ip = { from = \"64[0:4]\", convert = \"ipv4-binary\" }\nterminal_id = \"48.TI\"\n");
         if (!ok || !iso::read_map_toml(t, "fuzz.toml", "map", m, errors)) std::abort();
         auto compiled = compile_wire(d, m, "fuzz.toml", errors);
         if (!compiled) std::abort();

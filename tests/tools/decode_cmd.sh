@@ -116,11 +116,101 @@ a = json.loads(sys.stdin.readline()); b = json.load(open('$TMP/hex.json'))
 assert a['fields'] == b['fields'], 'fields differ'
 assert a['txn']['card_token'] == b['txn']['card_token'] and a['txn']['pan'] == b['txn']['pan']
 " || die "--hex reads the message differently from --pcap"
-# The same bytes in the binary dialect stop at the bitmap's first field: a reject with
-# a field and an offset.
+# The same bytes in the binary dialect stop at the MTI (EBCDIC digits are no ASCII
+# digits): a reject with a field and an offset.
 "$TXSCREEN" decode --dialect binary --hex "$hex" > "$TMP/reject.txt" || die "reject run exited $?"
 grep -q "reject: iso_" "$TMP/reject.txt" || die "no reject line: $(cat "$TMP/reject.txt")"
 grep -q "at field [0-9]*, offset [0-9]*" "$TMP/reject.txt" || die "reject without field and offset"
+
+# Rejects never show card data: the bytes printed from a reject's offset stop at the end
+# of the bitmaps, and no run of 8 of the PAN's digits appears as digits (BCD nibbles read
+# the same once spaces go), as ASCII hex (3X per digit) or as EBCDIC hex (FX per digit).
+# no_pan NAME PAN BITMAPS_END ARGS...: runs decode as text and as JSON.
+no_pan() {
+    name=$1 pan=$2 end=$3
+    shift 3
+    "$TXSCREEN" decode "$@" > "$TMP/$name.txt" || die "$name: decode exited $?"
+    "$TXSCREEN" decode "$@" --json > "$TMP/$name.json" || die "$name: decode --json exited $?"
+    $PY - "$pan" "$end" "$TMP/$name.txt" "$TMP/$name.json" <<'PY' || die "$name: card data in a reject: $(cat "$TMP/$name.txt")"
+import json, sys
+pan, end = sys.argv[1], int(sys.argv[2])
+text = open(sys.argv[3]).read()
+m = json.loads(open(sys.argv[4]).read())
+assert 'reject' in m, 'expected a reject'
+r = m['reject']
+assert 'bytes from offset %d' % r['offset'] in text, 'no offset line'
+shown = len(r['bytes_around']) // 2
+assert not shown or r['offset'] + shown <= end, ('bytes shown past the bitmaps', r)
+flat = ''.join((text + json.dumps(m)).split()).lower()
+for i in range(len(pan) - 7):
+    run = pan[i:i + 8]
+    for form in (run, ''.join('3' + d for d in run), ''.join('f' + d for d in run)):
+        assert form not in flat, 'PAN digits %s as %s' % (run, form)
+print('ok: no card data,', r['reason'], 'at field', r['field'])
+PY
+}
+# The EBCDIC message read as binary: a 4-byte MTI and an 8-byte bitmap, then field 2.
+ebc_pan=$($PY -c "import sys; m = bytes.fromhex(sys.argv[1]); print(m[14:14 + int(m[12:14].decode('cp037'))].decode('cp037'))" "$hex")
+no_pan ebcdic-as-binary "$ebc_pan" 12 --dialect binary --hex "$hex"
+# The whole EBCDIC capture read as binary: 200 rejects, none with any PAN's digits.
+"$TXSCREEN" decode --dialect binary --pcap "$TMP/ebcdic.pcap" > "$TMP/ebc-bin.txt" || die "ebcdic as binary exited $?"
+"$TXSCREEN" decode --dialect binary --pcap "$TMP/ebcdic.pcap" --json > "$TMP/ebc-bin.json" ||
+    die "ebcdic as binary --json exited $?"
+$PY - "$TMP/ebcdic-json.pcap" "$TMP/ebc-bin.txt" "$TMP/ebc-bin.json" <<'PY' || die "ebcdic capture as binary: card data shown"
+import json, struct, sys
+data = open(sys.argv[1], 'rb').read()
+pans, off = [], 24
+while off < len(data):
+    incl = struct.unpack('<I', data[off + 8:off + 12])[0]
+    pans += [json.loads(l)['card'] for l in data[off + 16 + 42:off + 16 + incl].splitlines() if l]
+    off += 16 + incl
+rejects = [json.loads(l) for l in open(sys.argv[3])]
+assert len(pans) == len(rejects) == 200 and all('reject' in m for m in rejects), (len(pans), len(rejects))
+for m in rejects:  # the bitmaps end at 12: MTI 4, bitmap 8
+    shown = len(m['reject']['bytes_around']) // 2
+    assert not shown or m['reject']['offset'] + shown <= 12, m['reject']
+flat = ''.join((open(sys.argv[2]).read() + open(sys.argv[3]).read()).split()).lower()
+for pan in pans:
+    for i in range(len(pan) - 7):
+        run = pan[i:i + 8]
+        for form in (run, ''.join('3' + d for d in run), ''.join('f' + d for d in run)):
+            assert form not in flat, 'PAN digits %s as %s' % (run, form)
+print('ok: 200 rejects, no card data')
+PY
+# A bcd message whose PAN fails its Luhn check (bad_pan at field 2), and an ASCII one
+# without field 4 (iso_missing_field, at offset 0): each built from txgen's first message.
+"$TXGEN" --count 1 --seed 21 --dialect bcd --out "$TMP/one-bcd.pcap" --quiet || die "txgen bcd exited $?"
+"$TXGEN" --count 1 --seed 21 --dialect binary --out "$TMP/one-binary.pcap" --quiet || die "txgen binary exited $?"
+set -- $($PY - "$TMP/one-bcd.pcap" "$TMP/one-binary.pcap" <<'PY'
+import struct, sys
+def first(path):
+    d = open(path, 'rb').read()
+    incl = struct.unpack('<I', d[32:36])[0]
+    pay = d[40 + 42:40 + incl]
+    n = struct.unpack('>H', pay[20:22])[0]
+    return bytearray(pay[22:22 + n])
+bcd = first(sys.argv[1])  # MTI 2, bitmap 8, then LL (BCD) and the PAN's digits
+digits = int('%02x' % bcd[10])
+pan = bcd[11:11 + (digits + 1) // 2].hex()[:digits]
+bad = pan[:-1] + str((int(pan[-1]) + 1) % 10)  # the check digit off by one: Luhn fails
+bcd[11:11 + (digits + 1) // 2] = bytes.fromhex(bad + '0' * (digits % 2))
+asc = first(sys.argv[2])  # MTI 4, bitmap 8, LL, PAN, field 3 (6), field 4 (12)
+assert asc[4] & 0x10, 'field 4 present'
+n = int(asc[12:14].decode())
+asc[4] &= ~0x10
+del asc[14 + n + 6:14 + n + 6 + 12]
+print(bad, bcd.hex(), asc[14:14 + n].decode(), asc.hex())
+PY
+)
+if [ $# -eq 4 ]; then
+    no_pan bcd-bad-pan "$1" 10 --dialect bcd --hex "$2"
+    grep -q "reject: bad_pan at field 2" "$TMP/bcd-bad-pan.txt" || die "bcd: not bad_pan: $(cat "$TMP/bcd-bad-pan.txt")"
+    no_pan ascii-missing-4 "$3" 12 --dialect binary --hex "$4"
+    grep -q "reject: iso_missing_field at field 4" "$TMP/ascii-missing-4.txt" ||
+        die "ascii: not iso_missing_field: $(cat "$TMP/ascii-missing-4.txt")"
+else
+    die "could not build the reject messages"
+fi
 
 # Errors: bad hex, unknown feed, unreadable file, unknown dialect; exit 2 (usage) or 1.
 expect() {  # status pattern args...

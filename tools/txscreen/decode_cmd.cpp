@@ -119,7 +119,8 @@ struct message_report {
     std::vector<iso_field_view> fields;
     reject_reason described = reject_reason::none, decoded = reject_reason::none;
     iso_reject_detail detail;
-    std::string around;  // hex of the bytes around a reject
+    std::string around;  // hex of the bytes from a reject's offset, within the bitmaps at most
+    bool withheld = false;  // bytes there that `around` does not show
     Txn txn{};
 };
 
@@ -149,6 +150,8 @@ void print_text(const message_report& m) {
         std::printf("  reject: %s at field %u, offset %u\n", std::string(reject_name(m.decoded)).c_str(), m.detail.field,
                     m.detail.offset);
         if (!m.around.empty()) std::printf("  bytes from offset %u: %s\n", m.detail.offset, m.around.c_str());
+        else if (m.withheld) std::printf("  bytes from offset %u: not shown (past the bitmaps they may hold card data)\n",
+                                         m.detail.offset);
         return;
     }
     std::printf("  Txn:\n");
@@ -159,6 +162,18 @@ void print_text(const message_report& m) {
 }
 
 // ---- decoding
+
+// Where the bytes a reject may show end: never into card data. Only a reject in the
+// header, MTI or bitmaps shows bytes, and only up to the end of the bitmaps: past them
+// lies field 2 or, when the walk stopped early, bytes nobody has read (a PAN in the
+// wire's own encoding, as digits, BCD nibbles or EBCDIC, is as clear as the digits).
+// A reject at a field shows its field and offset; its value is in the table above.
+std::size_t shown_bytes_end(const iso_wire& w, const message_report& m) {
+    if (m.detail.field > 1) return 0;
+    for (const iso_field_view& f : m.fields)
+        if (f.field == 1) return std::size_t{f.offset} + f.wire_bytes;  // read whole: both bitmaps
+    return std::size_t{w.dialect.header_bytes} + w.mti_bytes + w.bitmap_bytes;  // the primary at most
+}
 
 void decode_one(const decode_setup& s, const uint8_t* msg, std::size_t len, std::string where, int64_t time_ms,
                 bool json) {
@@ -172,7 +187,9 @@ void decode_one(const decode_setup& s, const uint8_t* msg, std::size_t len, std:
     if (m.decoded != reject_reason::none && m.described != reject_reason::none) m.detail = described_at;
     if (m.decoded != reject_reason::none) {
         const std::size_t from = std::min<std::size_t>(m.detail.offset, len);
-        m.around = hex_of(msg + from, std::min<std::size_t>(16, len - from));
+        const std::size_t to = std::min({from + 16, len, std::max(from, shown_bytes_end(*s.wire, m))});
+        m.around = hex_of(msg + from, to - from);
+        m.withheld = to == from && from < len;
     }
     json ? print_json(m) : print_text(m);
 }
