@@ -20,6 +20,7 @@
 #include "common/pan_token.h"
 #include "config/config_errors.h"
 #include "tests/codec/legacy_iso_encode.h"
+#include "tests/codec/visa62_field.h"
 
 using namespace txscreen;
 
@@ -297,23 +298,7 @@ max = 20
 }
 
 TEST_CASE("a sub-bitmap layout in a binary field packs its sub-fields in their own encodings", "[encode]") {
-    iso_wire w = wire_from(R"(name = "visa62"
-base = "ebcdic"
-[fields.62]
-type = "b"
-len = "LL"
-max = 255
-prefix = "binary"
-layout = "bitmap"
-bitmap_bytes = 1
-[fields.62.sub.1]
-type = "an"
-len = 1
-[fields.62.sub.2]
-type = "n"
-len = 15
-enc = "bcd"
-)");
+    iso_wire w = wire_from("name = \"visa62\"\nbase = \"ebcdic\"\n" + std::string(iso_test::visa62_field));
     for (auto& entry : w.map.entries)
         if (entry.target == iso::map_target::stan) entry.from = {iso::map_path{62, {"2"}, 0, 0, "62.2"}};
     clear_txn t = sample_txn();

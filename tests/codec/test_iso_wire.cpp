@@ -19,6 +19,7 @@
 #include "common/response_code.h"
 #include "config/config_errors.h"
 #include "iso_test_messages.h"
+#include "visa62_field.h"
 
 using namespace txscreen;
 using legacy_iso::iso_dialect;
@@ -321,22 +322,7 @@ TEST_CASE("a map reads a TLV tag of field 48 and slices", "[unit][iso_wire]") {
 }
 
 TEST_CASE("positional, bitmapped (mixed encodings) and delimited sub-fields", "[unit][iso_wire]") {
-    auto w = compile(R"(base = "binary"
-[fields.62]
-type = "b"
-len = "LL"
-max = 255
-prefix = "binary"
-layout = "bitmap"
-bitmap_bytes = 1
-[fields.62.sub.1]
-type = "an"
-len = 1
-[fields.62.sub.2]
-type = "n"
-len = 15
-enc = "bcd"
-[fields.63]
+    auto w = compile("base = \"binary\"\n" + std::string(iso_test::visa62_field) + R"([fields.63]
 layout = "positional"
 [fields.63.sub.1]
 type = "an"

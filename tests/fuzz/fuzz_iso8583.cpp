@@ -18,6 +18,7 @@
 #include "config/config_errors.h"
 #include "codec/iso_wire_tables.h"
 #include "fuzz_common.h"
+#include "../codec/visa62_field.h"
 
 using namespace txscreen;
 
@@ -34,22 +35,7 @@ const iso_wire& layouts_wire() {
     static const std::shared_ptr<const iso_wire> w = [] {
         config_errors errors;
         iso::dialect_def d;
-        const bool ok = iso::parse_dialect_toml(R"(base = "binary"
-[fields.62]
-type = "b"
-len = "LL"
-max = 255
-prefix = "binary"
-layout = "bitmap"
-bitmap_bytes = 1
-[fields.62.sub.1]
-type = "an"
-len = 1
-[fields.62.sub.2]
-type = "n"
-len = 15
-enc = "bcd"
-[fields.63]
+        const bool ok = iso::parse_dialect_toml("base = \"binary\"\n" + std::string(iso_test::visa62_field) + R"([fields.63]
 layout = "positional"
 [fields.63.sub.1]
 type = "an"
