@@ -20,6 +20,7 @@
 // Not yet: overlap checks between sub-fields. Init time only; no exception escapes
 // parse_dialect_toml.
 #include "codec/iso_dialect.h"
+#include "codec/iso_layout_fit.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -631,6 +632,12 @@ void finish_field(const file_reader& r, const std::string& key, field_def& f, di
         auto& [id, sub] = out.layouts[f.layout_index].subs[i];
         finish_field(r, key + ".sub." + id, sub, out, enc, depth + 1);
     }
+    // A map layout is read apart from its field (max 0 here): compile_wire checks it.
+    const layout_def& l = out.layouts[f.layout_index];
+    if (const std::optional<sub_misfit> m = f.max ? first_misfit(f, l) : std::nullopt)
+        r.rep.fail(key + ".sub." + l.subs[m->index].first,
+                   "never fits: it starts at byte " + std::to_string(m->start) + " or later and takes at least " +
+                       std::to_string(m->need) + ", but " + key + " holds at most " + std::to_string(m->capacity));
 }
 
 // Re-derives what no file set explicitly, then checks every field.

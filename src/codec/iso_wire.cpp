@@ -9,6 +9,7 @@
 #include <string>
 
 #include "codec/ebcdic.h"
+#include "codec/iso_layout_fit.h"
 #include "codec/iso_wire_tables.h"
 #include "config/config_errors.h"
 
@@ -126,8 +127,11 @@ bool check_field(std::string_view source, const field_def& f, unsigned n, config
         }
         const unsigned needed = f.prefix_counts_bytes ? wire_of(unit_of(f), f.type == content::xn, f.max) : f.max;
         if (needed > capacity) {
-            errors.fail(key, "a " + std::to_string(f.prefix_digits) + "-digit length prefix holds at most " +
-                                 std::to_string(capacity) + ", max needs " + std::to_string(needed));
+            const std::string prefix = f.prefix == prefix_enc::binary
+                                           ? std::to_string(prefix_bytes_of(f)) + "-byte binary length prefix"
+                                           : std::to_string(f.prefix_digits) + "-digit length prefix";
+            errors.fail(key, "a " + prefix + " holds at most " + std::to_string(capacity) + ", max needs " +
+                                 std::to_string(needed));
             return false;
         }
     }
@@ -570,8 +574,18 @@ std::shared_ptr<const iso_wire> compile_wire(const iso::dialect_def& dialect, co
                                              std::string_view source, config_errors& errors) {
     if (!check_dialect(source, dialect, errors)) return nullptr;
     bool layouts_ok = true;
-    for (const auto& [field, layout] : map.layouts)
-        layouts_ok &= check_layout(source, layout, "map.layout." + std::to_string(field), errors);
+    for (const auto& [field, layout] : map.layouts) {
+        const std::string where = "map.layout." + std::to_string(field);
+        layouts_ok &= check_layout(source, layout, where, errors);
+        if (const auto m = field < dialect.fields.size() && dialect.fields[field].defined
+                                ? iso::first_misfit(dialect.fields[field], layout) : std::nullopt) {
+            errors.fail(std::string(source) + ": " + where + ".sub." + layout.subs[m->index].first,
+                        "never fits: it starts at byte " + std::to_string(m->start) + " or later and takes at least " +
+                            std::to_string(m->need) + ", but field " + std::to_string(field) + " holds at most " +
+                            std::to_string(m->capacity));
+            layouts_ok = false;
+        }
+    }
     if (!layouts_ok) return nullptr;
     auto w = std::make_shared<iso_wire>();
     w->name = dialect.name;

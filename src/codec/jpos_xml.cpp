@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "codec/iso_dialect.h"
+#include "codec/iso_layout_fit.h"
 #include "codec/xml_reader.h"
 #include "config/config_errors.h"
 
@@ -536,8 +537,8 @@ bool importer::read_layout(const std::string& path, const xml::element& e, const
     l.header_bytes = static_cast<uint8_t>(*header);
     const std::string sub_scope = scope_of(path);
     if (!(*emit ? bitmap_layout(scope, sub_scope, e, subs, l) : positional_layout(scope, sub_scope, e, subs, l))) return false;
+    for (const auto& [id, r] : subs) l.subs.emplace_back(std::to_string(id), r.def);
     if (!subs_fit(path, f, l, subs)) return false;
-    for (auto& [id, r] : subs) l.subs.emplace_back(std::to_string(id), std::move(r.def));
     add_layout(std::move(l), f);
     return true;
 }
@@ -681,46 +682,19 @@ bool importer::positional_layout(const std::string& scope, const std::string& su
     return true;
 }
 
-// The fewest bytes a sub-field takes in its parent's decoded content: a fixed one's
-// whole wire size, a variable one's length prefix.
-uint32_t min_wire_bytes(const field_def& f) noexcept {
-    if (f.prefix_digits) {
-        if (f.prefix == P::binary) return binary_prefix_bytes(f.prefix_digits);
-        return f.prefix == P::bcd ? (f.prefix_digits + 1u) / 2 : f.prefix_digits;
-    }
-    switch (f.type) {
-    case content::n: case content::z: case content::xn: {
-        const uint32_t sign = f.type == content::xn ? 1 : 0;
-        const auto enc = static_cast<num_enc>(f.enc);
-        return sign + (enc == num_enc::ascii || enc == num_enc::ebcdic ? f.max : (f.max + 1u) / 2);
-    }
-    case content::b: return static_cast<bin_enc>(f.enc) == bin_enc::raw ? f.max : 2u * f.max;
-    default: return f.max;
-    }
-}
-
 // A sub-field that can never be read because the field is too short to reach it is a
 // layout jPOS would only fail on at run time: refused at load. jPOS hands the inner
 // packager the outer field's decoded bytes, at most `outer.max` of them (the sign of
 // an amount included).
 bool importer::subs_fit(const std::string& path, const field_def& outer, const layout_def& l,
                         const std::vector<std::pair<uint32_t, field_read>>& subs) {
-    const uint32_t capacity = outer.max + (outer.type == content::xn ? 1u : 0u);
-    const uint32_t bitmap_min = l.bitmap_bytes;  // an extending sub-bitmap without its second part
-    const uint32_t bitmap_wire = l.kind != layout_kind::bitmap ? 0u
-                                 : l.bitmap_form == bin_enc::raw ? bitmap_min : 2u * bitmap_min;
-    uint32_t start = l.header_bytes + bitmap_wire;  // positional: the earliest byte the next one starts at
-    for (const auto& [id, r] : subs) {
-        const uint32_t need = min_wire_bytes(r.def);
-        if (start + need > capacity) {
-            fail(*r.elem, element_key(scope_of(path), *r.elem),
-                 "never fits: it starts at byte " + std::to_string(start) + " or later and takes at least " +
-                     std::to_string(need) + ", but field " + path + " holds at most " + std::to_string(capacity));
-            return false;
-        }
-        if (l.kind == layout_kind::positional) start += need;
-    }
-    return true;
+    const std::optional<sub_misfit> m = first_misfit(outer, l);
+    if (!m) return true;
+    const field_read& r = subs[m->index].second;
+    fail(*r.elem, element_key(scope_of(path), *r.elem),
+         "never fits: it starts at byte " + std::to_string(m->start) + " or later and takes at least " +
+             std::to_string(m->need) + ", but field " + path + " holds at most " + std::to_string(m->capacity));
+    return false;
 }
 
 // GenericTaggedFieldsPackager: text TLV (tag, decimal length, value), the tags named by

@@ -561,6 +561,16 @@ TEST_CASE("dialect errors: layouts", "[dialect]") {
           "dialects/acme.toml:3: fields.48.sub.1: the base does not define this field, so it needs type and len");
     CHECK(only_error("[fields.48]\nlayout = \"delimited\"\ndelimiter = \"ab\"\n") ==
           "dialects/acme.toml:3: fields.48.delimiter: expected one character");
+    // Sub-fields that overlap the field's end: 20 + 20 characters in a field of 30.
+    CHECK(only_error("[fields.63]\nlen = \"LLL\"\nmax = 30\nlayout = \"positional\"\n"
+                     "[fields.63.sub.1]\ntype = \"an\"\nlen = 20\n[fields.63.sub.2]\ntype = \"an\"\nlen = 20\n") ==
+          "dialects/acme.toml:8: fields.63.sub.2: never fits: it starts at byte 20 or later and takes at least 20, "
+          "but fields.63 holds at most 30");
+    // A 2-byte sub-bitmap leaves no room for an 8-byte sub-field in a 9-byte field.
+    CHECK(only_error("[fields.62]\ntype = \"b\"\nlen = \"LL\"\nmax = 9\nlayout = \"bitmap\"\nbitmap_bytes = 2\n"
+                     "[fields.62.sub.1]\ntype = \"b\"\nlen = 8\n") ==
+          "dialects/acme.toml:7: fields.62.sub.1: never fits: it starts at byte 2 or later and takes at least 8, "
+          "but fields.62 holds at most 9");
 }
 
 TEST_CASE("layouts nest at most 3 deep", "[dialect]") {

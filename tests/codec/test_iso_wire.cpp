@@ -794,3 +794,17 @@ enc = "bcd"
     CHECK(fields.back().subs[0].second == "<10 bytes, not shown>");
     CHECK(fields.back().value == "********************");
 }
+
+TEST_CASE("compile_wire refuses a map layout whose sub-fields overrun their field", "[unit][iso_wire]") {
+    std::string error;
+    // Field 44 is LL an..25: two 20-character positional sub-fields cannot both fit.
+    CHECK_FALSE(compile("base = \"binary\"\n",
+                        "device_id = \"44.2\"\n[layout.44]\nlayout = \"positional\"\n"
+                        "[layout.44.sub.1]\ntype = \"an\"\nlen = 20\n[layout.44.sub.2]\ntype = \"an\"\nlen = 20\n",
+                        &error));
+    CHECK(error.find("map.layout.44.sub.2: never fits: it starts at byte 20 or later and takes at least 20, "
+                     "but field 44 holds at most 25") != std::string::npos);
+    CHECK(compile("base = \"binary\"\n",
+                  "device_id = \"44.2\"\n[layout.44]\nlayout = \"positional\"\n"
+                  "[layout.44.sub.1]\ntype = \"an\"\nlen = 5\n[layout.44.sub.2]\ntype = \"an\"\nlen = 20\n"));
+}
