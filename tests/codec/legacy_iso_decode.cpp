@@ -27,6 +27,7 @@
 #include "common/currency.h"
 #include "common/pan_scrub.h"
 #include "common/response_code.h"
+#include "legacy_iso_encode.h"
 
 namespace txscreen::legacy_decode {
 
@@ -43,166 +44,12 @@ reject_reason decode_iso8583_deferred(const uint8_t* msg, std::size_t len, const
 
 namespace {
 
-// ---------------------------------------------------------------------------------
-// The 1987 data elements
-
-enum class elem_type : uint8_t {
-    n,    // numeric digits
-    an,   // alphanumeric
-    ans,  // alphanumeric and special
-    ns,   // numeric and special
-    b,    // binary; `max` counts bytes
-    z,    // track 2/3 code set (digits and '=' separator)
-    xn,   // 'C' or 'D' followed by `max` digits (credit/debit amount)
-};
-
-enum class elem_len : uint8_t { fixed = 0, llvar = 2, lllvar = 3 };  // value = prefix digits
-
-struct data_element {
-    elem_type type;
-    elem_len len;
-    uint16_t max;  // characters (n/z: digits; xn: digits after the sign; b: bytes)
-};
-
-constexpr data_element fx(elem_type t, uint16_t m) { return {t, elem_len::fixed, m}; }
-constexpr data_element ll(elem_type t, uint16_t m) { return {t, elem_len::llvar, m}; }
-constexpr data_element lll(elem_type t, uint16_t m) { return {t, elem_len::lllvar, m}; }
-
+// The 1987 data elements: the table the frozen encoder uses (legacy_iso_encode.h).
+using legacy_iso::data_element;
+using legacy_iso::elem_len;
+using legacy_iso::elem_type;
+using legacy_iso::iso1987;
 using T = elem_type;
-
-// Index = field number. Field 1 is the secondary bitmap, field 65 the tertiary bitmap
-// (an 8-byte b field here); both are bitmaps, handled by the decoder itself.
-constexpr std::array<data_element, 129> iso1987 = {{
-    /*   0 */ fx(T::b, 0),  // unused (the MTI)
-    /*   1 */ fx(T::b, 8),      // bitmap, secondary
-    /*   2 */ ll(T::n, 19),     // primary account number
-    /*   3 */ fx(T::n, 6),      // processing code
-    /*   4 */ fx(T::n, 12),     // amount, transaction
-    /*   5 */ fx(T::n, 12),     // amount, settlement
-    /*   6 */ fx(T::n, 12),     // amount, cardholder billing
-    /*   7 */ fx(T::n, 10),     // transmission date & time MMDDhhmmss
-    /*   8 */ fx(T::n, 8),      // amount, cardholder billing fee
-    /*   9 */ fx(T::n, 8),      // conversion rate, settlement
-    /*  10 */ fx(T::n, 8),      // conversion rate, cardholder billing
-    /*  11 */ fx(T::n, 6),      // systems trace audit number
-    /*  12 */ fx(T::n, 6),      // time, local transaction hhmmss
-    /*  13 */ fx(T::n, 4),      // date, local transaction MMDD
-    /*  14 */ fx(T::n, 4),      // date, expiration YYMM
-    /*  15 */ fx(T::n, 4),      // date, settlement
-    /*  16 */ fx(T::n, 4),      // date, conversion
-    /*  17 */ fx(T::n, 4),      // date, capture
-    /*  18 */ fx(T::n, 4),      // merchant type (MCC)
-    /*  19 */ fx(T::n, 3),      // acquiring institution country code
-    /*  20 */ fx(T::n, 3),      // PAN extended, country code
-    /*  21 */ fx(T::n, 3),      // forwarding institution country code
-    /*  22 */ fx(T::n, 3),      // point of service entry mode
-    /*  23 */ fx(T::n, 3),      // card sequence number
-    /*  24 */ fx(T::n, 3),      // network international identifier
-    /*  25 */ fx(T::n, 2),      // point of service condition code
-    /*  26 */ fx(T::n, 2),      // point of service PIN capture code
-    /*  27 */ fx(T::n, 1),      // authorization identification response length
-    /*  28 */ fx(T::xn, 8),     // amount, transaction fee
-    /*  29 */ fx(T::xn, 8),     // amount, settlement fee
-    /*  30 */ fx(T::xn, 8),     // amount, transaction processing fee
-    /*  31 */ fx(T::xn, 8),     // amount, settlement processing fee
-    /*  32 */ ll(T::n, 11),     // acquiring institution identification code
-    /*  33 */ ll(T::n, 11),     // forwarding institution identification code
-    /*  34 */ ll(T::ns, 28),    // primary account number, extended
-    /*  35 */ ll(T::z, 37),     // track 2 data (never copied)
-    /*  36 */ lll(T::n, 104),   // track 3 data
-    /*  37 */ fx(T::an, 12),    // retrieval reference number
-    /*  38 */ fx(T::an, 6),     // authorization identification response
-    /*  39 */ fx(T::an, 2),     // response code
-    /*  40 */ fx(T::an, 3),     // service restriction code
-    /*  41 */ fx(T::ans, 8),    // card acceptor terminal identification
-    /*  42 */ fx(T::ans, 15),   // card acceptor identification code
-    /*  43 */ fx(T::ans, 40),   // card acceptor name/location
-    /*  44 */ ll(T::an, 25),    // additional response data
-    /*  45 */ ll(T::an, 76),    // track 1 data (never copied)
-    /*  46 */ lll(T::an, 999),  // additional data - ISO
-    /*  47 */ lll(T::an, 999),  // additional data - national
-    /*  48 */ lll(T::an, 999),  // additional data - private (txscreen sub-elements)
-    /*  49 */ fx(T::an, 3),     // currency code, transaction (a or n 3)
-    /*  50 */ fx(T::an, 3),     // currency code, settlement
-    /*  51 */ fx(T::an, 3),     // currency code, cardholder billing
-    /*  52 */ fx(T::b, 8),      // personal identification number data (never copied)
-    /*  53 */ fx(T::n, 16),     // security related control information
-    /*  54 */ lll(T::an, 120),  // additional amounts
-    /*  55 */ lll(T::ans, 999), // reserved ISO (ICC data; never copied)
-    /*  56 */ lll(T::ans, 999), // reserved ISO
-    /*  57 */ lll(T::ans, 999), // reserved national
-    /*  58 */ lll(T::ans, 999), // reserved national
-    /*  59 */ lll(T::ans, 999), // reserved national
-    /*  60 */ lll(T::ans, 999), // reserved national
-    /*  61 */ lll(T::ans, 999), // reserved private
-    /*  62 */ lll(T::ans, 999), // reserved private
-    /*  63 */ lll(T::ans, 999), // reserved private
-    /*  64 */ fx(T::b, 8),      // message authentication code
-    /*  65 */ fx(T::b, 8),      // bitmap, tertiary
-    /*  66 */ fx(T::n, 1),      // settlement code
-    /*  67 */ fx(T::n, 2),      // extended payment code
-    /*  68 */ fx(T::n, 3),      // receiving institution country code
-    /*  69 */ fx(T::n, 3),      // settlement institution country code
-    /*  70 */ fx(T::n, 3),      // network management information code
-    /*  71 */ fx(T::n, 4),      // message number
-    /*  72 */ fx(T::n, 4),      // message number, last
-    /*  73 */ fx(T::n, 6),      // date, action YYMMDD
-    /*  74 */ fx(T::n, 10),     // credits, number
-    /*  75 */ fx(T::n, 10),     // credits reversal, number
-    /*  76 */ fx(T::n, 10),     // debits, number
-    /*  77 */ fx(T::n, 10),     // debits reversal, number
-    /*  78 */ fx(T::n, 10),     // transfer, number
-    /*  79 */ fx(T::n, 10),     // transfer reversal, number
-    /*  80 */ fx(T::n, 10),     // inquiries, number
-    /*  81 */ fx(T::n, 10),     // authorizations, number
-    /*  82 */ fx(T::n, 12),     // credits, processing fee amount
-    /*  83 */ fx(T::n, 12),     // credits, transaction fee amount
-    /*  84 */ fx(T::n, 12),     // debits, processing fee amount
-    /*  85 */ fx(T::n, 12),     // debits, transaction fee amount
-    /*  86 */ fx(T::n, 16),     // credits, amount
-    /*  87 */ fx(T::n, 16),     // credits reversal, amount
-    /*  88 */ fx(T::n, 16),     // debits, amount
-    /*  89 */ fx(T::n, 16),     // debits reversal, amount
-    /*  90 */ fx(T::n, 42),     // original data elements
-    /*  91 */ fx(T::an, 1),     // file update code
-    /*  92 */ fx(T::an, 2),     // file security code
-    /*  93 */ fx(T::an, 5),     // response indicator
-    /*  94 */ fx(T::an, 7),     // service indicator
-    /*  95 */ fx(T::an, 42),    // replacement amounts
-    /*  96 */ fx(T::b, 8),      // message security code
-    /*  97 */ fx(T::xn, 16),    // amount, net settlement
-    /*  98 */ fx(T::ans, 25),   // payee
-    /*  99 */ ll(T::n, 11),     // settlement institution identification code
-    /* 100 */ ll(T::n, 11),     // receiving institution identification code
-    /* 101 */ ll(T::ans, 17),   // file name
-    /* 102 */ ll(T::ans, 28),   // account identification 1
-    /* 103 */ ll(T::ans, 28),   // account identification 2
-    /* 104 */ lll(T::ans, 100), // transaction description
-    /* 105 */ lll(T::ans, 999), // reserved ISO
-    /* 106 */ lll(T::ans, 999),
-    /* 107 */ lll(T::ans, 999),
-    /* 108 */ lll(T::ans, 999),
-    /* 109 */ lll(T::ans, 999),
-    /* 110 */ lll(T::ans, 999),
-    /* 111 */ lll(T::ans, 999),
-    /* 112 */ lll(T::ans, 999), // reserved national
-    /* 113 */ lll(T::ans, 999),
-    /* 114 */ lll(T::ans, 999),
-    /* 115 */ lll(T::ans, 999),
-    /* 116 */ lll(T::ans, 999),
-    /* 117 */ lll(T::ans, 999),
-    /* 118 */ lll(T::ans, 999),
-    /* 119 */ lll(T::ans, 999),
-    /* 120 */ lll(T::ans, 999), // reserved private
-    /* 121 */ lll(T::ans, 999),
-    /* 122 */ lll(T::ans, 999),
-    /* 123 */ lll(T::ans, 999),
-    /* 124 */ lll(T::ans, 999),
-    /* 125 */ lll(T::ans, 999),
-    /* 126 */ lll(T::ans, 999),
-    /* 127 */ lll(T::ans, 999),
-    /* 128 */ fx(T::b, 8),      // message authentication code
-}};
 
 // ---------------------------------------------------------------------------------
 // Per-dialect wire rules, derived from the table at compile time
