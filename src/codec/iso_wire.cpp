@@ -625,6 +625,18 @@ std::string iso_wire::summary() const {
     return s;
 }
 
+std::shared_ptr<const iso_wire> compile_dialect(std::string_view name_or_path, const std::filesystem::path& base_dir,
+                                                config_errors& errors) {
+    iso::dialect_def d;
+    if (!load_dialect(name_or_path, base_dir, d, errors)) return nullptr;
+    const iso::map_def* m = iso::default_map(d.standard);
+    if (!m) {
+        errors.fail("base", "dialect \"" + std::string(name_or_path) + "\" has no standard map (base " + d.standard + ")");
+        return nullptr;
+    }
+    return compile_wire(d, *m, name_or_path, errors);
+}
+
 const iso_wire& builtin_wire(std::string_view name) {
     static constexpr std::string_view names[] = {"binary", "hex", "bcd", "ebcdic", "iso93-ascii"};
     static std::shared_ptr<const iso_wire> wires[std::size(names)];
@@ -634,12 +646,7 @@ const iso_wire& builtin_wire(std::string_view name) {
     const std::size_t i = static_cast<std::size_t>(it - std::begin(names));
     std::call_once(once[i], [&] {
         config_errors errors;
-        iso::dialect_def d;
-        if (!load_dialect(names[i], {}, d, errors))
-            throw std::logic_error("built-in dialect " + std::string(names[i]) + ": " + errors.first());
-        const iso::map_def* m = iso::default_map(d.standard);
-        if (!m) throw std::logic_error("built-in dialect " + std::string(names[i]) + ": no default map for " + d.standard);
-        wires[i] = compile_wire(d, *m, names[i], errors);
+        wires[i] = compile_dialect(names[i], {}, errors);
         if (!wires[i]) throw std::logic_error("built-in dialect " + std::string(names[i]) + ": " + errors.first());
     });
     return *wires[i];

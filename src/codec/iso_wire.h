@@ -60,6 +60,11 @@ bool load_dialect(std::string_view name_or_path, const std::filesystem::path& ba
 std::shared_ptr<const iso_wire> compile_wire(const iso::dialect_def& dialect, const iso::map_def& map,
                                              std::string_view source, config_errors& errors);
 
+// load_dialect, then compile_wire with the default map of the dialect's standard: a
+// dialect as a feed naming it without [feed.map] reads it (check-config --dialect, txgen).
+std::shared_ptr<const iso_wire> compile_dialect(std::string_view name_or_path, const std::filesystem::path& base_dir,
+                                                config_errors& errors);
+
 // A built-in dialect with its base's default map, compiled once (tests, bench, txgen).
 // Throws std::invalid_argument for an unknown name.
 const iso_wire& builtin_wire(std::string_view name);

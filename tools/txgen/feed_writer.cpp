@@ -22,15 +22,7 @@ std::string validate(const feed_options& o) {
 std::shared_ptr<const iso_wire> load_wire(std::string_view name_or_path, const std::filesystem::path& base_dir,
                                           std::string& errors) {
     config_errors problems;
-    iso::dialect_def dialect;
-    std::shared_ptr<const iso_wire> wire;
-    if (load_dialect(name_or_path, base_dir, dialect, problems)) {
-        if (const iso::map_def* map = iso::default_map(dialect.standard))
-            wire = compile_wire(dialect, *map, name_or_path, problems);
-        else
-            problems.fail("base", "dialect \"" + std::string(name_or_path) + "\" has no standard map (base " +
-                                      dialect.standard + ")");
-    }
+    std::shared_ptr<const iso_wire> wire = compile_dialect(name_or_path, base_dir, problems);
     errors.clear();
     for (const std::string& line : problems.take()) errors += (errors.empty() ? "" : "\n") + line;
     if (!wire && errors.empty()) errors = "dialect \"" + std::string(name_or_path) + "\" could not be loaded";

@@ -33,13 +33,9 @@ int check_config(const std::string& path) {
 // with its standard's default map, as a feed naming it without [feed.map] would be.
 int check_dialect(const std::string& name) {
     config_errors errors;  // bare: a dialect file names itself
-    iso::dialect_def d;
-    std::shared_ptr<const iso_wire> wire;
-    if (load_dialect(name, {}, d, errors)) {
-        const iso::map_def* m = iso::default_map(d.standard);
-        wire = compile_wire(d, m ? *m : iso::map_def{}, name, errors);
-    }
+    const std::shared_ptr<const iso_wire> wire = compile_dialect(name, {}, errors);
     if (!wire) return print_errors(name, errors.take());
+    const iso::dialect_def& d = wire->dialect;
     std::printf("dialect %s (%s, base %s, standard %s)\n", wire->name.c_str(), name.c_str(), d.base.c_str(),
                 d.standard.c_str());
     if (!d.description.empty()) std::printf("  %s\n", d.description.c_str());
