@@ -11,6 +11,11 @@
 //   snapshot_ms (server time of the counters), rates{verdicts, alerts} (per second over
 //   the server's last second; the tiles prefer them)
 //   uptime_s, ruleset_version, patterns_version, ready, draining -> header tiles
+//   cases{open}                       -> open cases tile
+//   analytics{windows, top_merchants, cases, spikes} -> the "Alerts & analytics"
+//     section: minute volume and alert rate chart, three tables. Merchant ids, keys and
+//     case ids come from the feed: they reach the page as text nodes only. An optional
+//     analytics.window_ms gives the window length (else 1 minute is assumed).
 #include "controlplane/admin_dashboard.h"
 
 namespace txscreen {
@@ -38,6 +43,14 @@ canvas{width:100%;height:200px;display:block}
 #login input{width:100%;padding:6px;margin:8px 0;background:#0b0e11;color:#dde3ea;border:1px solid #2a3440}
 #login button{padding:6px 14px}
 #err{color:#e07070;padding:0 16px}
+h2.section{font-size:13px;margin:4px 16px 8px;color:#8b98a8;text-transform:uppercase;font-weight:600}
+.wide{grid-column:1/-1}
+.tscroll{max-height:260px;overflow:auto}
+table{width:100%;border-collapse:collapse;font-variant-numeric:tabular-nums}
+th,td{padding:3px 6px;text-align:right;border-bottom:1px solid #2a3440;white-space:nowrap}
+th{color:#8b98a8;font-weight:600;font-size:11px;position:sticky;top:0;background:#182028}
+th.t,td.t{text-align:left}
+td.none{text-align:left;color:#8b98a8}
 </style></head>
 <body>
 <header><h1>txscreen</h1><span id="status">connecting</span><span id="meta"></span></header>
@@ -52,6 +65,7 @@ canvas{width:100%;height:200px;display:block}
 <div class="tile"><div class="k">backlog</div><div class="v" id="backlog">-</div></div>
 <div class="tile"><div class="k">ruleset / patterns</div><div class="v" id="versions">-</div></div>
 <div class="tile"><div class="k">uptime</div><div class="v" id="uptime">-</div></div>
+<div class="tile"><div class="k">open cases</div><div class="v" id="open_cases">-</div></div>
 </div>
 <div id="err"></div>
 <div class="grid">
@@ -61,12 +75,25 @@ canvas{width:100%;height:200px;display:block}
 <div class="panel"><h2>Backlogs</h2><canvas id="c_backlog"></canvas></div>
 <div class="panel"><h2>Alerts by rule (total)</h2><canvas id="c_rules"></canvas></div>
 <div class="panel"><h2>Rejects by reason (total)</h2><canvas id="c_rejects"></canvas></div>
+</div>
+<div id="analytics" style="display:none">
+<h2 class="section">Alerts &amp; analytics (1-minute windows, times UTC)</h2>
+<div class="grid">
+<div class="panel wide"><h2>Last hour: transactions per minute and alert rate</h2><canvas id="c_minutes"></canvas></div>
+<div class="panel"><h2>Top merchants by alert rate (last hour)</h2><div class="tscroll"><table id="t_merchants">
+<thead><tr><th class="t">merchant</th><th>transactions</th><th>alerts</th><th>alert rate</th></tr></thead><tbody></tbody></table></div></div>
+<div class="panel"><h2>Open cases (most recent first)</h2><div class="tscroll"><table id="t_cases">
+<thead><tr><th class="t">case id</th><th class="t">card</th><th>alerts</th><th>max score</th><th>opened</th><th>last alert</th></tr></thead><tbody></tbody></table></div></div>
+<div class="panel wide"><h2>Recent spikes (newest first)</h2><div class="tscroll"><table id="t_spikes">
+<thead><tr><th class="t">kind</th><th class="t">dimension</th><th class="t">key</th><th>window</th><th>observed</th><th>baseline</th><th>z</th></tr></thead><tbody></tbody></table></div></div>
 </div></div>
+</div>
 <script>
 "use strict";
 const POLL_MS = 1000, KEEP = 180, KEY = "txscreen_admin_token";
 const COLORS = ["#4fa3ff","#ffb347","#6ede8a","#ff6b6b","#c792ea","#f7e463","#5ce1e6","#ff8fd1"];
 const THROUGHPUT = ["rx_packets","feed_messages","decoded","verdicts","alerts","rejected"];
+const RATE_MIN_TX = 20;  // windows with fewer transactions do not scale the alert-rate axis
 let samples = [];   // {t: seconds, s: stats object}
 let timer = null;
 
@@ -256,6 +283,152 @@ function render() {
   $("versions").textContent = (s.ruleset_version ?? "-") + " / " + (s.patterns_version ?? "-");
   $("uptime").textContent = typeof s.uptime_s === "number" ? fmtDur(s.uptime_s) : "-";
   $("meta").textContent = s.host ? s.host : "";
+  $("open_cases").textContent = s.cases && typeof s.cases.open === "number" ? fmt(s.cases.open) : "-";
+  renderAnalytics(s.analytics);
+}
+
+// ---- Alerts & analytics: closed 1-minute windows of the last hour, top merchants by
+// alert rate, open cases, recent spikes (docs/admin.md, "analytics"). Each part is drawn
+// when the stats carry it; the tables are rebuilt only when their data changed (once a
+// window closes), so a selection in them survives the polls.
+const drawn = {};
+function changed(id, v) {
+  const j = JSON.stringify(v);
+  if (drawn[id] === j) return false;
+  drawn[id] = j;
+  return true;
+}
+function list(v) { return Array.isArray(v) ? v.filter(x => x && typeof x === "object") : null; }
+function showPanel(id, on) { $(id).closest(".panel").style.display = on ? "" : "none"; }
+function utc(ms) {
+  return typeof ms === "number" && isFinite(ms) ? new Date(ms).toISOString().slice(11, 19) : "-";
+}
+function pct(v) { return typeof v === "number" && isFinite(v) ? (v * 100).toFixed(2) + "%" : "-"; }
+function text(v) { return typeof v === "string" || typeof v === "number" ? String(v) : "-"; }
+function count(v) { return typeof v === "number" && isFinite(v) ? fmt(v) : "-"; }
+function rateOf(w) { return num(w.transactions) > 0 ? num(w.alerts) / num(w.transactions) : null; }
+
+function renderAnalytics(a) {
+  const have = a && typeof a === "object";
+  $("analytics").style.display = have ? "block" : "none";
+  if (!have) return;
+  const windows = list(a.windows);
+  showPanel("c_minutes", windows !== null);
+  // The canvas follows the page width, so the chart is drawn on every poll.
+  if (windows) minuteChart("c_minutes", windows.filter(w => typeof w.start_ms === "number"), a.window_ms);
+  // Per table: its rows, a function per column, how many leading columns are text.
+  const parts = [
+    ["t_merchants", list(a.top_merchants), 1, [m => text(m.merchant), m => count(m.transactions),
+      m => count(m.alerts), m => pct(m.alert_rate)]],
+    ["t_cases", list(a.cases), 2, [c => text(c.case_id), c => text(c.card_masked), c => count(c.alerts),
+      c => count(c.max_score), c => utc(c.opened_ms), c => utc(c.last_ms)]],
+    ["t_spikes", list(a.spikes), 3, [p => text(p.kind), p => text(p.dimension), p => text(p.key),
+      p => utc(p.window_start_ms), p => spikeValue(p, p.observed), p => spikeValue(p, p.baseline),
+      p => typeof p.z === "number" && isFinite(p.z) ? p.z.toFixed(1) : "-"]],
+  ];
+  for (const [id, rows, textCols, cells] of parts) {
+    showPanel(id, rows !== null);
+    if (rows && changed(id, rows)) fillTable(id, rows, cells, textCols);
+  }
+}
+
+// An alert-rate spike compares rates (shown as %), the other kinds counts per window.
+function spikeValue(p, v) { return p.kind === "alert_rate" ? pct(v) : count(v); }
+
+// Cells are text nodes (textContent), never parsed as HTML: merchant ids, spike keys
+// and case fields come from the feed.
+function fillTable(id, rows, cells, textCols) {
+  const body = $(id).tBodies[0];
+  body.textContent = "";
+  for (const r of rows) {
+    const tr = document.createElement("tr");
+    for (const [i, cell] of cells.entries()) {
+      const td = document.createElement("td");
+      if (i < textCols) td.className = "t";
+      td.textContent = cell(r);
+      tr.appendChild(td);
+    }
+    body.appendChild(tr);
+  }
+  if (!rows.length) {
+    const tr = document.createElement("tr"), td = document.createElement("td");
+    td.colSpan = cells.length; td.className = "none"; td.textContent = "none";
+    tr.appendChild(td); body.appendChild(tr);
+  }
+  $(id).dataset.rows = String(rows.length);
+}
+
+// The window length: given by the stats, else 1 minute (the default), or shorter when
+// windows start closer together. Not guessed from wider spacing: that is missing minutes.
+function windowStep(ws, given) {
+  if (typeof given === "number" && given > 0) return given;
+  let step = 60000;
+  for (let i = 1; i < ws.length; i++) {
+    const d = ws[i].start_ms - ws[i-1].start_ms;
+    if (d > 0 && d < step) step = d;
+  }
+  return step;
+}
+
+// Bars: transactions per window (left axis); line: alerts / transactions (right axis).
+// Windows sit at their start time, the newest at the right edge, so a minute without a
+// window shows as a gap.
+function minuteChart(id, ws, windowMs) {
+  const {g, w, h} = setupCanvas($(id));
+  const L = 52, R = 56, T = 8, B = 34, ph = h - T - B;
+  g.fillStyle = "#8b98a8";
+  if (!ws.length) { g.fillText("no closed window yet", L + 8, T + 20); return; }
+  const step = windowStep(ws, windowMs);
+  const slots = Math.max(1, Math.min(240, Math.round(3600000 / step)));
+  const end = ws[ws.length-1].start_ms, slotW = (w - L - R) / slots;
+  const slotOf = x => slots - 1 - Math.round((end - x.start_ms) / step);
+  const maxTx = Math.max(1, ...ws.map(x => num(x.transactions)));
+  const rates = ws.map(rateOf);
+  // A window of a handful of transactions reads 0% or 100%: such windows are drawn
+  // (clipped at the top) but do not set the scale unless there are no others.
+  const scaled = ws.filter(x => num(x.transactions) >= RATE_MIN_TX);
+  const maxRate = Math.max(0.001, ...(scaled.length ? scaled : ws).map(rateOf).filter(r => r !== null));
+  g.strokeStyle = "#2a3440"; g.lineWidth = 1;
+  for (let i = 0; i <= 4; i++) {
+    const y = T + ph * i / 4;
+    g.beginPath(); g.moveTo(L, y); g.lineTo(w - R, y); g.stroke();
+    g.fillStyle = COLORS[0]; g.fillText(fmt(maxTx * (4-i) / 4), 4, y + 4);
+    g.fillStyle = COLORS[3]; g.fillText(pct(maxRate * (4-i) / 4), w - R + 4, y + 4);
+  }
+  g.fillStyle = COLORS[0];
+  ws.forEach(x => {
+    const k = slotOf(x);
+    if (k < 0) return;
+    const bh = ph * num(x.transactions) / maxTx;
+    g.fillRect(L + k * slotW + 1, T + ph - bh, Math.max(1, slotW - 2), bh);
+  });
+  g.strokeStyle = COLORS[3]; g.lineWidth = 1.5; g.beginPath();
+  // The line joins adjacent windows only: a missing minute breaks it.
+  let prev = -2;
+  ws.forEach((x, i) => {
+    const k = slotOf(x), r = rates[i];
+    if (k < 0 || r === null) { prev = -2; return; }
+    const px = L + (k + 0.5) * slotW, py = T + ph * (1 - Math.min(r, maxRate) / maxRate);
+    if (k === prev + 1) g.lineTo(px, py); else g.moveTo(px, py);
+    prev = k;
+  });
+  g.stroke();
+  g.fillStyle = "#8b98a8";
+  [["left", 0], ["center", Math.floor(slots / 2)], ["right", slots - 1]].forEach(([align, k]) => {
+    g.textAlign = align;
+    const x = L + (k + (align === "left" ? 0 : align === "right" ? 1 : 0.5)) * slotW;
+    g.fillText(utc(end - (slots - 1 - k) * step).slice(0, 5), x, T + ph + 12);
+  });
+  g.textAlign = "left";
+  const lastW = ws[ws.length-1];
+  const legend = [[COLORS[0], "transactions/min " + fmt(num(lastW.transactions))],
+                  [COLORS[3], "alert rate " + pct(rateOf(lastW))]];
+  let lx = L;
+  for (const [color, label] of legend) {
+    g.fillStyle = color; g.fillRect(lx, h - 16, 10, 10);
+    g.fillStyle = "#dde3ea"; g.fillText(label, lx + 14, h - 7);
+    lx += g.measureText(label).width + 28;
+  }
 }
 
 $("go").addEventListener("click", () => {

@@ -85,7 +85,8 @@ avro_scan_result avro_scan_container(const uint8_t* data, std::size_t len, bool 
 
     bool known = false;
     spool_table table = spool_table::scored;
-    for (spool_table t : {spool_table::scored, spool_table::alerts, spool_table::rejects, spool_table::outcomes}) {
+    for (int i = 0; i < spool_table_count; ++i) {
+        const auto t = static_cast<spool_table>(i);
         if (schema == avro_schema_json(t)) {
             known = true;
             table = t;

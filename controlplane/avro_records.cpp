@@ -6,6 +6,7 @@
 #include "common/currency.h"
 #include "common/response_code.h"
 #include "controlplane/avro_encode.h"
+#include "controlplane/verdict_json.h"
 
 namespace txscreen {
 
@@ -14,6 +15,8 @@ extern const char avro_schema_scored_json[];
 extern const char avro_schema_alerts_json[];
 extern const char avro_schema_rejects_json[];
 extern const char avro_schema_outcomes_json[];
+extern const char avro_schema_aggregates_json[];
+extern const char avro_schema_spikes_json[];
 
 std::string_view avro_schema_json(spool_table t) noexcept {
     switch (t) {
@@ -21,6 +24,8 @@ std::string_view avro_schema_json(spool_table t) noexcept {
         case spool_table::alerts: return avro_schema_alerts_json;
         case spool_table::rejects: return avro_schema_rejects_json;
         case spool_table::outcomes: return avro_schema_outcomes_json;
+        case spool_table::aggregates: return avro_schema_aggregates_json;
+        case spool_table::spikes: return avro_schema_spikes_json;
     }
     return avro_schema_scored_json;
 }
@@ -184,6 +189,15 @@ std::size_t encode_verdict_avro(const Verdict& v, const avro_rule_namer& names, 
     p = put_long(p, v.worker);
     p = put_long(p, v.rx_ns);
     p = put_long(p, v.verdict_ns);
+    // Added last, with defaults (docs/schemas.md, "Compatibility"): "" and 0 when no case.
+    if (v.case_id != 0) {
+        char id[16];
+        write_id_hex(v.case_id, id);
+        p = put_bytes(p, id, sizeof id);
+    } else {
+        p = put_long(p, 0);
+    }
+    p = put_long(p, v.case_seq);
     return static_cast<std::size_t>(p - out);
 }
 
@@ -233,7 +247,7 @@ std::size_t encode_outcome_avro(const Verdict& v, uint8_t* out) noexcept {
 namespace {
 
 // Field kinds of the schemas, in order, for the structural walker.
-enum class kind : uint8_t { l, s, b, reasons, longs };
+enum class kind : uint8_t { l, s, b, d, reasons, longs, amounts };
 
 constexpr kind verdict_fields[] = {
     kind::l, kind::s, kind::s, kind::l, kind::s, kind::s, kind::s, kind::s,  // .. acquirer_id
@@ -241,6 +255,17 @@ constexpr kind verdict_fields[] = {
     kind::s, kind::l, kind::l, kind::s, kind::s, kind::l, kind::s, kind::s,  // currency .. city
     kind::s, kind::l, kind::l, kind::s, kind::b, kind::b,                    // channel .. duplicate
     kind::reasons, kind::longs, kind::l, kind::l, kind::l, kind::l, kind::l, kind::l, kind::l, kind::l,
+    kind::s, kind::l,                                                        // case_id, case_seq
+};
+// avro_analytics.cpp's encoders, in the order of aggregates.avsc and spikes.avsc.
+constexpr kind aggregate_fields[] = {
+    kind::l, kind::l, kind::l, kind::s, kind::s, kind::s,                    // .. kind
+    kind::l, kind::l, kind::l, kind::l, kind::l, kind::l, kind::l, kind::l,  // transactions .. gaps
+    kind::l, kind::l, kind::l, kind::amounts, kind::l,                       // distinct_cards .. amounts_other
+};
+constexpr kind spike_fields[] = {
+    kind::l, kind::s, kind::s, kind::s, kind::s, kind::l, kind::l,  // .. window_end_ms
+    kind::d, kind::d, kind::d, kind::d, kind::d, kind::l, kind::l,  // observed .. alerts
 };
 constexpr kind reject_fields[] = {kind::l, kind::l, kind::l, kind::s, kind::l, kind::l, kind::l};
 constexpr kind outcome_fields[] = {
@@ -249,7 +274,27 @@ constexpr kind outcome_fields[] = {
     kind::s, kind::s, kind::b, kind::l, kind::l, kind::l,                    // response_code .. response_rx_ns
 };
 
-bool skip_array(const uint8_t*& p, const uint8_t* end, bool reasons) noexcept {
+// One element of an array field: a reason {rule, rule_id, weight, value, limit}, an
+// amount {currency, currency_numeric, currency_exponent, transactions, amount_minor},
+// or a long.
+bool skip_element(const uint8_t*& p, const uint8_t* end, kind items) noexcept {
+    int64_t x;
+    switch (items) {
+        case kind::reasons:
+            if (!skip_bytes(p, end) || !get_long(p, end, x) || !get_long(p, end, x) || end - p < 16) return false;
+            p += 16;
+            return true;
+        case kind::amounts:
+            if (!skip_bytes(p, end)) return false;
+            for (int i = 0; i < 4; ++i)
+                if (!get_long(p, end, x)) return false;
+            return true;
+        default:
+            return get_long(p, end, x);
+    }
+}
+
+bool skip_array(const uint8_t*& p, const uint8_t* end, kind items) noexcept {
     for (;;) {
         int64_t n;
         if (!get_long(p, end, n)) return false;
@@ -260,15 +305,8 @@ bool skip_array(const uint8_t*& p, const uint8_t* end, bool reasons) noexcept {
             n = -n;
         }
         if (n > end - p) return false;
-        for (int64_t i = 0; i < n; ++i) {
-            int64_t x;
-            if (reasons) {
-                if (!skip_bytes(p, end) || !get_long(p, end, x) || !get_long(p, end, x) || end - p < 16) return false;
-                p += 16;
-            } else if (!get_long(p, end, x)) {
-                return false;
-            }
-        }
+        for (int64_t i = 0; i < n; ++i)
+            if (!skip_element(p, end, items)) return false;
     }
 }
 
@@ -276,6 +314,8 @@ std::span<const kind> fields_of(spool_table t) noexcept {
     switch (t) {
         case spool_table::rejects: return reject_fields;
         case spool_table::outcomes: return outcome_fields;
+        case spool_table::aggregates: return aggregate_fields;
+        case spool_table::spikes: return spike_fields;
         case spool_table::scored:
         case spool_table::alerts: break;
     }
@@ -298,11 +338,14 @@ bool skip_avro_record(spool_table t, const uint8_t*& p, const uint8_t* end) noex
                 if (p >= end || *p > 1) return false;
                 ++p;
                 break;
-            case kind::reasons:
-                if (!skip_array(p, end, true)) return false;
+            case kind::d:
+                if (end - p < 8) return false;
+                p += 8;
                 break;
+            case kind::reasons:
             case kind::longs:
-                if (!skip_array(p, end, false)) return false;
+            case kind::amounts:
+                if (!skip_array(p, end, k)) return false;
                 break;
         }
     }

@@ -1,5 +1,6 @@
 // Avro encoding of the spool's records: verdicts (tables `scored` and `alerts`),
-// rejects (table `rejects`) and issuer outcomes (table `outcomes`). Schemas: controlplane/schemas/*.avsc (docs/spool.md); the
+// rejects (table `rejects`) and issuer outcomes (table `outcomes`); the derived
+// aggregate rows and spikes (tables `aggregates`, `spikes`) in avro_analytics.h. Schemas: controlplane/schemas/*.avsc (docs/spool.md); the
 // build embeds those files, so the schema written into each Avro file header is the
 // shipped file. Field order here must match the .avsc files: test_spool checks it by
 // reading spool files back with libavro and python3-avro.
@@ -18,17 +19,19 @@
 
 namespace txscreen {
 
-enum class spool_table : uint8_t { scored = 0, alerts = 1, rejects = 2, outcomes = 3 };
-inline constexpr int spool_table_count = 4;
+enum class spool_table : uint8_t { scored = 0, alerts = 1, rejects = 2, outcomes = 3, aggregates = 4, spikes = 5 };
+inline constexpr int spool_table_count = 6;
 
-// Returns "scored", "alerts", "rejects" or "outcomes" (the partition directory is
-// table=<name>).
+// Returns "scored", "alerts", "rejects", "outcomes", "aggregates" or "spikes" (the
+// partition directory is table=<name>, the schema controlplane/schemas/<name>.avsc).
 constexpr std::string_view spool_table_name(spool_table t) noexcept {
     switch (t) {
         case spool_table::scored: return "scored";
         case spool_table::alerts: return "alerts";
         case spool_table::rejects: return "rejects";
         case spool_table::outcomes: return "outcomes";
+        case spool_table::aggregates: return "aggregates";
+        case spool_table::spikes: return "spikes";
     }
     return "scored";
 }

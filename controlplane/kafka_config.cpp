@@ -53,13 +53,14 @@ void read_brokers(const toml_section& s, kafka_config& c) {
 void read_topics(const toml_section& s, kafka_config& c) {
     const toml::node* n = s.node("topics");
     if (!n) return;
-    if (!n->is_table()) return s.wrong_type(*n, s.key("topics"), "a table {alerts, scored, rejects, outcomes}");
+    if (!n->is_table()) return s.wrong_type(*n, s.key("topics"), "a table {alerts, scored, rejects, outcomes, aggregates}");
     toml_section t(*n->as_table(), s.key("topics"), s.errors());
-    t.only_keys({"alerts", "scored", "rejects", "outcomes"});
+    t.only_keys({"alerts", "scored", "rejects", "outcomes", "aggregates"});
     t.get_string("alerts", c.topic_alerts);
     t.get_string("scored", c.topic_scored);
     t.get_string("rejects", c.topic_rejects);
     t.get_string("outcomes", c.topic_outcomes);
+    t.get_string("aggregates", c.topic_aggregates);
 }
 
 // Dotted librdkafka names ("security.protocol") are quoted keys in TOML.
@@ -101,6 +102,7 @@ void validate_names(const kafka_config& c, config_errors& e) {
     check_not_empty(e, "kafka.topics.scored", c.topic_scored, "a topic name");
     check_not_empty(e, "kafka.topics.rejects", c.topic_rejects, "a topic name");
     check_not_empty(e, "kafka.topics.outcomes", c.topic_outcomes, "a topic name");
+    check_not_empty(e, "kafka.topics.aggregates", c.topic_aggregates, "a topic name");
     bool known = false;
     for (auto name : compressions) known |= c.compression == name;
     if (!known)
@@ -177,6 +179,8 @@ void explain(const kafka_config& k, const std::string& outbox_dir, explanation& 
               << k.topic_alerts << ", rejects -> " << k.topic_rejects;
     if (k.publish_scored) out.lines << ", every verdict -> " << k.topic_scored;
     if (k.publish_outcomes) out.lines << ", issuer outcomes -> " << k.topic_outcomes;
+    out.lines << ", minute aggregates -> " << k.topic_aggregates << " and spikes -> " << k.topic_alerts
+              << " (when [aggregates] / [spikes] are on)";
     out.lines << "; " << k.compression << ", linger " << format_duration(k.linger_ms) << ", backlog "
               << k.max_backlog_messages << " messages / " << format_size(int64_t(k.max_backlog_kbytes) * 1024);
     if (!outbox_dir.empty())

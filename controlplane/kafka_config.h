@@ -25,6 +25,9 @@ struct kafka_config {
     std::string topic_scored = "txscreen.scored";
     std::string topic_rejects = "txscreen.rejects";
     std::string topic_outcomes = "txscreen.outcomes";
+    // Closed 1-minute aggregate rows (docs/alerts.md, "Aggregates"), when the appliance
+    // aggregates. Spike events go to topic_alerts.
+    std::string topic_aggregates = "txscreen.aggregates";
     bool publish_scored = false;     // every verdict to topic_scored (high volume)
     bool publish_outcomes = true;    // issuer outcomes (TCP feeds) to topic_outcomes
     std::string compression = "lz4"; // none | gzip | snappy | lz4 | zstd

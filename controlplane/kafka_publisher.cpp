@@ -42,6 +42,8 @@ const char* kafka_topic_label(kafka_topic t) noexcept {
         case kafka_topic::scored: return "scored";
         case kafka_topic::rejects: return "rejects";
         case kafka_topic::outcomes: return "outcomes";
+        case kafka_topic::aggregates: return "aggregates";
+        case kafka_topic::spikes: return "spikes";
     }
     return "unknown";
 }
@@ -54,7 +56,8 @@ kafka_publisher::kafka_publisher(const kafka_config& cfg) : _cfg(cfg) {
     if (cfg.brokers == "embedded") {
         _embedded = std::make_unique<kafka_embedded_broker>(cfg.embedded_brokers);
         const int repl = cfg.embedded_brokers < 3 ? cfg.embedded_brokers : 3;
-        for (const std::string* t : {&cfg.topic_alerts, &cfg.topic_scored, &cfg.topic_rejects, &cfg.topic_outcomes})
+        for (const std::string* t :
+             {&cfg.topic_alerts, &cfg.topic_scored, &cfg.topic_rejects, &cfg.topic_outcomes, &cfg.topic_aggregates})
             _embedded->create_topic(*t, cfg.embedded_partitions, repl);
         _bootstrap = _embedded->bootstraps();
         log_line(log_level::info, "kafka: embedded broker listening on %s", _bootstrap.c_str());
@@ -98,8 +101,11 @@ kafka_publisher::kafka_publisher(const kafka_config& cfg) : _cfg(cfg) {
         rd_kafka_conf_destroy(conf);
         throw std::runtime_error(std::string("kafka: cannot create producer: ") + err);
     }
-    const std::string* names_by_topic[kafka_topic_count] = {&cfg.topic_alerts, &cfg.topic_scored,
-                                                            &cfg.topic_rejects, &cfg.topic_outcomes};
+    // Spikes share the alerts topic: librdkafka hands out the same topic once more
+    // (reference counted), so each index still destroys its own handle.
+    const std::string* names_by_topic[kafka_topic_count] = {&cfg.topic_alerts,   &cfg.topic_scored,
+                                                            &cfg.topic_rejects,  &cfg.topic_outcomes,
+                                                            &cfg.topic_aggregates, &cfg.topic_alerts};
     for (std::size_t i = 0; i < kafka_topic_count; ++i) {
         _topics[i].rkt = rd_kafka_topic_new(_rk, names_by_topic[i]->c_str(), nullptr);
         if (!_topics[i].rkt) {
@@ -122,7 +128,8 @@ void kafka_publisher::stop_polling() noexcept {
 }
 
 uint64_t kafka_publisher::failed_total() const noexcept {
-    uint64_t n = _alerts_dropped.load(std::memory_order_relaxed);
+    uint64_t n = 0;
+    for (const stream_state& st : _streams) n += st.dropped.load(std::memory_order_relaxed);
     for (const topic_state& t : _topics) n += t.failed.load(std::memory_order_acquire);
     return n;
 }
@@ -194,28 +201,27 @@ void kafka_publisher::replay_outbox() noexcept {
     uint64_t seg = 0;
     try {
         while (!_stop.load(std::memory_order_relaxed) && _outbox->peek(key, value, seg)) {
-            if (produce(kafka_topic::alerts, key.data(), key.size(), value.data(), value.size(), false, seg) !=
-                sent::accepted)
-                return;
+            const kafka_topic t = is_spike_json(value) ? kafka_topic::spikes : kafka_topic::alerts;
+            if (produce(t, key.data(), key.size(), value.data(), value.size(), false, seg) != sent::accepted) return;
             _outbox->pop();
-            _replayed.fetch_add(1, std::memory_order_relaxed);
+            stream(t).replayed.fetch_add(1, std::memory_order_relaxed);
         }
     } catch (const std::exception& e) {  // allocation failure reading a record
         log_line_limited(kafka_log, log_level::info, "kafka outbox: replay: %s", e.what());
     }
 }
 
-kafka_publisher::sent kafka_publisher::spill(const char* key, std::size_t key_len, const char* payload,
-                                             std::size_t len, sent otherwise) noexcept {
-    if (_outbox->bytes_on_disk() + key_len + len + 16 > _cfg.outbox_max_bytes) [[unlikely]] {
+kafka_publisher::sent kafka_publisher::spill(kafka_topic t, std::string_view key, std::string_view payload,
+                                             sent otherwise) noexcept {
+    if (_outbox->bytes_on_disk() + key.size() + payload.size() + 16 > _cfg.outbox_max_bytes) [[unlikely]] {
         if (_outbox_full.fetch_add(1, std::memory_order_relaxed) % 100'000 == 0)
             log_line(log_level::warning, "kafka outbox: full (%llu bytes, kafka.outbox_max_size): alerts are held "
                                  "until the broker takes some",
                          static_cast<unsigned long long>(_cfg.outbox_max_bytes));
         return sent::backpressure;
     }
-    if (_outbox->append({key, key_len}, {payload, len})) {
-        _spilled.fetch_add(1, std::memory_order_relaxed);
+    if (_outbox->append(key, payload)) {
+        stream(t).spilled.fetch_add(1, std::memory_order_relaxed);
         return sent::spilled;
     }
     log_line_limited(kafka_log, log_level::error, "kafka outbox: cannot save an alert: %s", _outbox->last_error().c_str());
@@ -255,7 +261,8 @@ kafka_publisher::sent kafka_publisher::produce(kafka_topic t, const char* key, s
         rd_kafka_resp_err_t err = rd_kafka_producev(
             _rk, RD_KAFKA_V_RKT(ts.rkt), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
             RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE(const_cast<char*>(payload), len),
-            RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<uintptr_t>(t) | (segment << 2))), RD_KAFKA_V_END);
+            RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<uintptr_t>(t) | (segment << kafka_topic_bits))),
+            RD_KAFKA_V_END);
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) [[likely]]
             return sent::accepted;
         ts.produced.fetch_sub(1, std::memory_order_relaxed);
@@ -301,37 +308,49 @@ std::size_t kafka_publisher::render(kafka_topic t, const Verdict& v, char* key, 
     return n;
 }
 
-kafka_publisher::sent kafka_publisher::send_alert(const char* key, const char* payload, std::size_t len) noexcept {
-    constexpr std::size_t key_len = 2 * card_token_bytes;
+kafka_publisher::sent kafka_publisher::send_alert(kafka_topic t, std::string_view key,
+                                                  std::string_view payload) noexcept {
     // While the outbox holds alerts, new ones queue behind them (order per card).
     if (_outbox && _outbox->backlog() > 0) [[unlikely]]
-        return spill(key, key_len, payload, len, sent::backpressure);
-    const sent r = produce(kafka_topic::alerts, key, key_len, payload, len);
+        return spill(t, key, payload, sent::backpressure);
+    const sent r = produce(t, key.data(), key.size(), payload.data(), payload.size());
     if (_outbox && (r == sent::backpressure || r == sent::unavailable)) [[unlikely]]
-        return spill(key, key_len, payload, len, r);
+        return spill(t, key, payload, r);
     return r;
 }
 
-sink_answer kafka_publisher::drop_alert() noexcept {
-    _alerts_dropped.fetch_add(1, std::memory_order_relaxed);
+sink_answer kafka_publisher::drop_alert(kafka_topic t) noexcept {
+    stream(t).dropped.fetch_add(1, std::memory_order_relaxed);
     return sink_answer::refused;
 }
 
-sink_answer kafka_publisher::hold(const char* key, const char* payload, std::size_t len) noexcept {
+sink_answer kafka_publisher::hold(kafka_topic t, std::string_view key, std::string_view payload) noexcept {
     if (_held.size() >= kafka_hold_capacity) [[unlikely]] {
-        log_line_limited(kafka_log, log_level::warning, "kafka: hold queue full (%zu alerts): alert dropped", _held.size());
-        return drop_alert();
+        log_line_limited(kafka_log, log_level::warning, "kafka: hold queue full (%zu alerts): %s dropped", _held.size(),
+                         t == kafka_topic::spikes ? "spike" : "alert");
+        return drop_alert(t);
     }
     try {
-        held_alert h;  // built whole before it joins the queue: a failed copy leaves no empty alert there
-        std::memcpy(h.key, key, sizeof h.key);
-        h.value.assign(payload, len);
+        // Built whole before it joins the queue: a failed copy leaves no empty alert there.
+        held_alert h{t, std::string(key), std::string(payload)};
         _held.push_back(std::move(h));
     } catch (const std::bad_alloc&) {
-        return drop_alert();
+        return drop_alert(t);
     }
-    _waiting.store(_held.size(), std::memory_order_relaxed);
+    stream(t).waiting.fetch_add(1, std::memory_order_relaxed);
     return sink_answer::held;
+}
+
+sink_answer kafka_publisher::deliver_alert(kafka_topic t, std::string_view key, std::string_view payload) noexcept {
+    if (!_held.empty()) return hold(t, key, payload);  // behind the held ones, in order
+    switch (send_alert(t, key, payload)) {
+        case sent::accepted: return sink_answer::accepted;
+        case sent::spilled: return sink_answer::spilled;
+        case sent::backpressure: return hold(t, key, payload);
+        case sent::unavailable:
+        case sent::too_large: break;
+    }
+    return drop_alert(t);
 }
 
 sink_answer kafka_publisher::offer_alert(const Verdict& v) noexcept {
@@ -339,16 +358,8 @@ sink_answer kafka_publisher::offer_alert(const Verdict& v) noexcept {
     char payload[verdict_json_max_bytes];
     const std::size_t n = render(kafka_topic::alerts, v, key, payload);
     if (n == 0) [[unlikely]]
-        return drop_alert();
-    if (!_held.empty()) return hold(key, payload, n);  // behind the held ones, in order
-    switch (send_alert(key, payload, n)) {
-        case sent::accepted: return sink_answer::accepted;
-        case sent::spilled: return sink_answer::spilled;
-        case sent::backpressure: return hold(key, payload, n);
-        case sent::unavailable:
-        case sent::too_large: break;
-    }
-    return drop_alert();
+        return drop_alert(kafka_topic::alerts);
+    return deliver_alert(kafka_topic::alerts, {key, sizeof key}, {payload, n});
 }
 
 sink_answer kafka_publisher::offer_scored(const Verdict& v) noexcept {
@@ -400,17 +411,44 @@ sink_answer kafka_publisher::offer(const reject_record& r) noexcept {
                : sink_answer::refused;
 }
 
+sink_answer kafka_publisher::offer(const aggregate_record& r) noexcept {
+    char key[analytics_key_max_bytes];
+    char payload[aggregate_json_max_bytes];
+    const std::size_t n = write_aggregate_json(r, payload, sizeof payload);
+    if (n == 0) [[unlikely]] {
+        _topics[static_cast<std::size_t>(kafka_topic::aggregates)].refused.fetch_add(1, std::memory_order_relaxed);
+        return sink_answer::refused;
+    }
+    const std::size_t key_len = write_analytics_key(r.dimension, r.key, key);
+    return produce(kafka_topic::aggregates, key, key_len, payload, n) == sent::accepted ? sink_answer::accepted
+                                                                                      : sink_answer::refused;
+}
+
+// A spike is an alert people act on: it goes the alerts' way (outbox, hold queue).
+sink_answer kafka_publisher::offer(const spike_event& s) noexcept {
+    char key[analytics_key_max_bytes];
+    char payload[spike_json_max_bytes];
+    const std::size_t n = write_spike_json(s, payload, sizeof payload);
+    if (n == 0) [[unlikely]] {
+        _topics[static_cast<std::size_t>(kafka_topic::spikes)].refused.fetch_add(1, std::memory_order_relaxed);
+        return drop_alert(kafka_topic::spikes);
+    }
+    const std::size_t key_len = write_analytics_key(s.dimension, s.key, key);
+    return deliver_alert(kafka_topic::spikes, {key, key_len}, {payload, n});
+}
+
 void kafka_publisher::retry_held() noexcept {
     while (!_held.empty()) {
         const held_alert& h = _held.front();
-        const sent r = send_alert(h.key, h.value.data(), h.value.size());
+        const sent r = send_alert(h.topic, h.key, h.value);
         if (r == sent::backpressure) {
             _backpressure_waits.fetch_add(1, std::memory_order_relaxed);
             return;
         }
-        if (r == sent::unavailable || r == sent::too_large) _alerts_dropped.fetch_add(1, std::memory_order_relaxed);
+        stream_state& st = stream(h.topic);
+        if (r == sent::unavailable || r == sent::too_large) st.dropped.fetch_add(1, std::memory_order_relaxed);
         _held.pop_front();
-        _waiting.store(_held.size(), std::memory_order_relaxed);
+        st.waiting.fetch_sub(1, std::memory_order_relaxed);
     }
 }
 
@@ -425,23 +463,25 @@ void kafka_publisher::save_held() noexcept {
     if (_held.empty()) return;
     uint64_t saved = 0;
     for (const held_alert& h : _held) {
-        if (_outbox && _outbox->append({h.key, sizeof h.key}, h.value)) ++saved;
-        else _alerts_dropped.fetch_add(1, std::memory_order_relaxed);
+        stream_state& st = stream(h.topic);
+        const bool ok = _outbox && _outbox->append(h.key, h.value);
+        (ok ? st.spilled : st.dropped).fetch_add(1, std::memory_order_relaxed);
+        saved += ok;
     }
-    _spilled.fetch_add(saved, std::memory_order_relaxed);
     log_line(log_level::warning, "kafka: shutdown: %zu alerts were held: %llu saved to the outbox, %llu dropped (the spool "
                          "has them)",
                  _held.size(), static_cast<unsigned long long>(saved),
                  static_cast<unsigned long long>(_held.size() - saved));
     _held.clear();
-    _waiting.store(0, std::memory_order_relaxed);
+    for (stream_state& st : _streams) st.waiting.store(0, std::memory_order_relaxed);
 }
 
 kafka_counters kafka_publisher::counters() const noexcept {
     kafka_counters c;
     // Outcomes first, then produced: produced is bumped before a message can be acked,
     // saved or counted as a replay, so this order never shows more of them than messages.
-    const uint64_t replayed = _replayed.load(std::memory_order_acquire);
+    const uint64_t replayed = _streams[0].replayed.load(std::memory_order_acquire);
+    const uint64_t spikes_replayed = _streams[1].replayed.load(std::memory_order_acquire);
     for (std::size_t i = 0; i < kafka_topic_count; ++i) {
         const topic_state& ts = _topics[i];
         c.topic[i].acked = ts.acked.load(std::memory_order_acquire);
@@ -454,13 +494,17 @@ kafka_counters kafka_publisher::counters() const noexcept {
     if (!_cfg.outbox_dir.empty()) {  // the outbox itself is gone after close()
         c.have_outbox = true;
         c.replayed = replayed;
-        c.spilled = _spilled.load(std::memory_order_relaxed);
+        c.spilled = _streams[0].spilled.load(std::memory_order_relaxed);
+        c.spikes.replayed = spikes_replayed;
+        c.spikes.spilled = _streams[1].spilled.load(std::memory_order_relaxed);
         c.outbox_full = _outbox_full.load(std::memory_order_relaxed);
         c.outbox = _outbox ? _outbox->stats() : _final_outbox;
     }
-    c.waiting = _waiting.load(std::memory_order_relaxed);
+    c.waiting = _streams[0].waiting.load(std::memory_order_relaxed);
+    c.spikes.waiting = _streams[1].waiting.load(std::memory_order_relaxed);
     c.backpressure_waits = _backpressure_waits.load(std::memory_order_relaxed);
-    c.alerts_dropped = _alerts_dropped.load(std::memory_order_relaxed);
+    c.alerts_dropped = _streams[0].dropped.load(std::memory_order_relaxed);
+    c.spikes.dropped = _streams[1].dropped.load(std::memory_order_relaxed);
     c.retention_deleted = _retention_deleted.load(std::memory_order_relaxed);
     c.errors = _errors.load(std::memory_order_relaxed);
     c.fatal_errors = _fatal_errors.load(std::memory_order_relaxed);
@@ -482,8 +526,8 @@ void kafka_publisher::on_delivery(rd_kafka_s* rk, const rd_kafka_message_s* msg,
     (void)rk;
     auto* self = static_cast<kafka_publisher*>(opaque);
     const auto tag = reinterpret_cast<uintptr_t>(msg->_private);
-    const auto t = static_cast<std::size_t>(tag & 3);
-    const uint64_t segment = tag >> 2;  // outbox segment of a replayed alert, 0 = none
+    const auto t = static_cast<std::size_t>(tag & ((1u << kafka_topic_bits) - 1));
+    const uint64_t segment = tag >> kafka_topic_bits;  // outbox segment of a replayed alert, 0 = none
     if (t >= kafka_topic_count) [[unlikely]]
         return;
     topic_state& ts = self->_topics[t];
@@ -495,10 +539,11 @@ void kafka_publisher::on_delivery(rd_kafka_s* rk, const rd_kafka_message_s* msg,
         if (self->_all_brokers_down.load(std::memory_order_relaxed) &&
             self->_all_brokers_down.exchange(false))
             log_line(log_level::info, "kafka: deliveries resumed");
-    } else if (self->_outbox && t == static_cast<std::size_t>(kafka_topic::alerts) &&
+    } else if (self->_outbox &&
+               (t == static_cast<std::size_t>(kafka_topic::alerts) || t == static_cast<std::size_t>(kafka_topic::spikes)) &&
                self->_outbox->append({static_cast<const char*>(msg->key), msg->key_len},
                                      {static_cast<const char*>(msg->payload), msg->len})) {
-        // An alert that could not be delivered goes (back) to the outbox.
+        // An alert or spike that could not be delivered goes (back) to the outbox.
         ts.saved.fetch_add(1, std::memory_order_release);
     } else {
         ts.failed.fetch_add(1, std::memory_order_release);

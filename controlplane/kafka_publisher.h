@@ -1,13 +1,16 @@
-// Kafka publisher: verdicts, issuer outcomes and rejects as JSON (verdict_json.h) to
-// four topics, through one idempotent librdkafka producer (docs/kafka.md). A record_sink.
+// Kafka publisher: verdicts, issuer outcomes and rejects as JSON (verdict_json.h), and
+// the aggregate rows and spike events the controlplane derives (analytics_json.h), to
+// five topics, through one idempotent librdkafka producer (docs/kafka.md). A record_sink.
 //
-//   txscreen.alerts    every verdict with alert set (score >= alert threshold)
-//   txscreen.scored    every verdict, when publish_scored is on
-//   txscreen.rejects   every reject record
-//   txscreen.outcomes  every issuer outcome (TCP feeds), when publish_outcomes is on
+//   txscreen.alerts      every verdict with alert set (score >= alert threshold), and
+//                        every spike event ("type":"spike")
+//   txscreen.scored      every verdict, when publish_scored is on
+//   txscreen.rejects     every reject record
+//   txscreen.outcomes    every issuer outcome (TCP feeds), when publish_outcomes is on
+//   txscreen.aggregates  every closed 1-minute aggregate row and correction
 //
-// Keys are the card token in hex (rejects: the feed id), so one card's records stay
-// in order on one partition. The producer is idempotent with acks=all: a message is
+// Keys are the card token in hex (rejects: the feed id; aggregates and spikes
+// "<dimension>:<key>"), so one card's (one key's) records stay in order on one partition. The producer is idempotent with acks=all: a message is
 // written once even when the broker drops connections mid-batch.
 //
 // Delivery accounting per topic (readable at any time, see counters()):
@@ -25,8 +28,12 @@
 // queue behind it until holding() or tick() passes them on: the caller takes no new
 // records meanwhile. Alerts offered are then
 //   alerts = (produced - replayed) + spilled + waiting + alerts_dropped.
-// Scored copies, outcomes and rejects are best-effort (the spool has every record):
-// sent once, never held; a refusal is counted on their topic.
+// Spike events take the same path (outbox, hold queue) to the same topic, counted
+// apart on the topic index `spikes` and in kafka_counters::spikes, so both identities
+// hold:  spikes = (produced[spikes] - spikes.replayed) + spikes.spilled
+//                 + spikes.waiting + spikes.dropped.
+// Scored copies, outcomes, rejects and aggregate rows are best-effort (the spool has
+// every record): sent once, never held; a refusal is counted on their topic.
 //
 // Threads: offer(), holding(), tick(), use_ruleset() and close() from one controlplane
 // thread (never a dataplane lcore: an offer may block up to backpressure_wait_ms);
@@ -40,10 +47,12 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "controlplane/analytics_json.h"
 #include "controlplane/kafka_config.h"
 #include "controlplane/kafka_embedded.h"
 #include "controlplane/kafka_outbox.h"
@@ -56,11 +65,15 @@ struct rd_kafka_message_s;
 
 namespace txscreen {
 
-// The topic index travels in the low 2 bits of each message's opaque: 4 topics at most.
-enum class kafka_topic : uint8_t { alerts = 0, scored = 1, rejects = 2, outcomes = 3 };
-inline constexpr std::size_t kafka_topic_count = 4;
-static_assert(kafka_topic_count <= 4, "the topic index has 2 bits in the message opaque");
-// "alerts", "scored", "rejects", "outcomes" (metrics labels).
+// Where each record goes, with its own delivery counters. `spikes` is a stream, not a
+// topic of its own: spike events are published to the alerts topic (topic_alerts) and
+// counted apart from the verdict alerts. The index travels in the low 3 bits of each
+// message's opaque (above them: an outbox segment number): 8 at most.
+enum class kafka_topic : uint8_t { alerts = 0, scored = 1, rejects = 2, outcomes = 3, aggregates = 4, spikes = 5 };
+inline constexpr std::size_t kafka_topic_count = 6;
+inline constexpr unsigned kafka_topic_bits = 3;
+static_assert(kafka_topic_count <= (1u << kafka_topic_bits), "the topic index has 3 bits in the message opaque");
+// "alerts", "scored", "rejects", "outcomes", "aggregates", "spikes" (metrics labels).
 const char* kafka_topic_label(kafka_topic t) noexcept;
 
 // Alerts the hold queue keeps at most (beyond: refused, counted alerts_dropped). The
@@ -79,20 +92,31 @@ struct kafka_topic_counters {
     uint64_t pending() const noexcept { return produced - acked - failed - saved; }
 };
 
+// The spike events' share of the outbox and the hold queue (the fields of the same
+// names in kafka_counters count the verdict alerts only).
+struct kafka_spike_counters {
+    uint64_t spilled = 0;   // spikes offer() put in the outbox
+    uint64_t replayed = 0;  // outbox spikes produced to the broker
+    uint64_t waiting = 0;   // gauge: spikes in the hold queue
+    uint64_t dropped = 0;   // refused outright, like alerts_dropped
+};
+
 struct kafka_counters {
     std::array<kafka_topic_counters, kafka_topic_count> topic{};
+    kafka_spike_counters spikes;
     uint64_t errors = 0;        // non-fatal client errors (transport, all brokers down...)
     uint64_t fatal_errors = 0;
     bool ready = false;         // false after a fatal error
     // Alert outbox (all zero when there is none).
     bool have_outbox = false;
-    uint64_t spilled = 0;       // alerts offer() put in the outbox
-    uint64_t replayed = 0;      // outbox records produced to the broker
-    uint64_t outbox_full = 0;   // spills refused because the outbox was at outbox_max_bytes (the alert is held)
+    uint64_t spilled = 0;       // alerts offer() put in the outbox (spikes: spikes.spilled)
+    uint64_t replayed = 0;      // outbox alerts produced to the broker (spikes: spikes.replayed)
+    uint64_t outbox_full = 0;   // spills refused because the outbox was at outbox_max_bytes (the alert
+                                // or spike is held)
     kafka_outbox_stats outbox;
     // The hold queue.
     uint64_t waiting = 0;              // gauge: alerts held until the producer or outbox takes them
-    uint64_t backpressure_waits = 0;   // retries of the oldest held alert refused again
+    uint64_t backpressure_waits = 0;   // retries of the oldest held alert or spike refused again
     uint64_t alerts_dropped = 0;       // refused outright (fatal with no outbox, too large, hold queue
                                        // full): neither broker nor outbox has them
     uint64_t retention_deleted = 0;    // records the embedded broker deleted by retention (read at close)
@@ -122,6 +146,12 @@ public:
     sink_answer offer_outcome(const Verdict& v) noexcept override;
     // To txscreen.rejects, keyed by feed id: accepted or refused, never held.
     sink_answer offer(const reject_record& r) noexcept override;
+    // A closed aggregate row (or correction) to txscreen.aggregates, keyed
+    // "<dimension>:<key>": accepted or refused (counted on the topic), never held.
+    sink_answer offer(const aggregate_record& r) noexcept override;
+    // A spike event to txscreen.alerts, keyed "<dimension>:<key>", the way an alert goes:
+    // accepted, spilled, held, or refused (counted spikes.dropped).
+    sink_answer offer(const spike_event& s) noexcept override;
     bool holding() noexcept override;
     uint64_t held_records() const noexcept override { return _held.size(); }
     void tick() noexcept override { retry_held(); }
@@ -173,29 +203,41 @@ private:
         std::atomic<uint64_t> refused{0};
         std::atomic<uint64_t> saved{0};
     };
-    // An alert the producer and the outbox could not take yet, as rendered when offered
-    // (with the names of that moment's ruleset).
+    // An alert or spike the producer and the outbox could not take yet, as rendered
+    // when offered (with the names of that moment's ruleset).
     struct held_alert {
-        char key[2 * card_token_bytes];
+        kafka_topic topic;  // alerts or spikes
+        std::string key;
         std::string value;
+    };
+    // What the outbox and the hold queue did with one stream's records (alerts, spikes).
+    struct stream_state {
+        std::atomic<uint64_t> spilled{0};
+        std::atomic<uint64_t> replayed{0};
+        std::atomic<uint64_t> waiting{0};  // in _held, for counters() on other threads
+        std::atomic<uint64_t> dropped{0};
     };
 
     // Renders `v` for topic `t` into key/payload; 0 (counted refused on `t`) when it does not fit.
     std::size_t render(kafka_topic t, const Verdict& v, char* key, char* payload) noexcept;
     sink_answer offer_alert(const Verdict& v) noexcept;
     sink_answer offer_scored(const Verdict& v) noexcept;
-    sink_answer hold(const char* key, const char* payload, std::size_t len) noexcept;
-    sink_answer drop_alert() noexcept;
+    // A rendered alert or spike (t: alerts or spikes) to the producer, the outbox or the hold queue.
+    sink_answer deliver_alert(kafka_topic t, std::string_view key, std::string_view payload) noexcept;
+    sink_answer hold(kafka_topic t, std::string_view key, std::string_view payload) noexcept;
+    sink_answer drop_alert(kafka_topic t) noexcept;
     void retry_held() noexcept;
     void save_held() noexcept;
     // The outbox (while it holds alerts, or when the producer cannot take this one) or the producer.
-    sent send_alert(const char* key, const char* payload, std::size_t len) noexcept;
+    sent send_alert(kafka_topic t, std::string_view key, std::string_view payload) noexcept;
     // wait: on a full backlog poll up to backpressure_wait_ms for room (offers);
     // false fails at once (outbox replay). segment: outbox segment the record came
     // from, 0 when none (carried in the message opaque to the delivery report).
     sent produce(kafka_topic t, const char* key, std::size_t key_len, const char* payload, std::size_t len,
                  bool wait = true, uint64_t segment = 0) noexcept;
-    sent spill(const char* key, std::size_t key_len, const char* payload, std::size_t len, sent otherwise) noexcept;
+    sent spill(kafka_topic t, std::string_view key, std::string_view payload, sent otherwise) noexcept;
+    // The outbox and hold-queue counters of t's stream (spikes, else the verdict alerts).
+    stream_state& stream(kafka_topic t) noexcept { return _streams[t == kafka_topic::spikes ? 1 : 0]; }
     void replay_outbox() noexcept;
     void poll_loop();
     void stop_polling() noexcept;
@@ -225,13 +267,10 @@ private:
     bool _closed = false;
     bool _closed_clean = true;
     kafka_outbox_stats _final_outbox;  // the outbox's stats when close() closed it
-    std::atomic<uint64_t> _spilled{0};
-    std::atomic<uint64_t> _replayed{0};
+    std::array<stream_state, 2> _streams;  // [0] verdict alerts, [1] spikes
     std::atomic<uint64_t> _outbox_full{0};
     std::deque<held_alert> _held;  // oldest first; the owner thread only
-    std::atomic<uint64_t> _waiting{0};  // _held.size(), for counters() on other threads
     std::atomic<uint64_t> _backpressure_waits{0};
-    std::atomic<uint64_t> _alerts_dropped{0};
     std::atomic<uint64_t> _retention_deleted{0};
     std::atomic<bool> _polling{false};  // the poll thread runs (and replays the outbox)
     std::thread _poller;

@@ -1,7 +1,7 @@
-// One contract for every place a screened record goes (the spool, Kafka, and any later
-// sink such as a webhook): the controlplane loop offers each verdict, each issuer
-// outcome and each reject to every sink (controlplane/appliance/sink_set.h) and reads
-// one backpressure answer.
+// One contract for every place a screened record goes (the spool, Kafka, the webhooks):
+// the controlplane loop offers each verdict, each issuer outcome, each reject and each
+// record it derives (aggregates, spikes) to every sink (controlplane/appliance/
+// sink_set.h) and reads one backpressure answer.
 //
 // Threading: one owner thread calls everything; a sink's counters are its own affair.
 #pragma once
@@ -10,6 +10,7 @@
 
 #include "common/reject_record.h"
 #include "common/verdict.h"
+#include "controlplane/analytics/analytics_records.h"
 
 namespace txscreen {
 
@@ -35,6 +36,11 @@ public:
     // verdict: it is written as an outcome record only, never as a scored row or alert.
     virtual sink_answer offer_outcome(const Verdict& v) noexcept = 0;
     virtual sink_answer offer(const reject_record& r) noexcept = 0;
+    // Records the controlplane derives (controlplane/analytics/): a closed 1-minute
+    // aggregate row or its correction, and a spike event. A sink that does not carry
+    // a kind keeps the default: accepted, nothing done.
+    virtual sink_answer offer(const aggregate_record&) noexcept { return sink_answer::accepted; }
+    virtual sink_answer offer(const spike_event&) noexcept { return sink_answer::accepted; }
 
     // True while the caller should take no new records: the sink holds records it could
     // not pass on yet (held_records() > 0), or asks for a pause without holding any (the

@@ -17,6 +17,7 @@
 
 #include "common/civil_time.h"
 #include "common/log.h"
+#include "controlplane/avro_analytics.h"
 #include "controlplane/avro_container.h"
 #include "controlplane/s3_uploader.h"
 #include "rules/ruleset.h"
@@ -112,6 +113,7 @@ struct spool_writer::buffer {
 spool_writer::spool_writer(spool_config config)
     : _config(std::move(config)), _budget(_config.max_disk_bytes, _config.budget_scan_ms) {
     _config.host = sanitized_host(_config.host);
+    std::fill(std::begin(_last_slot), std::end(_last_slot), -1);
     // Called inside offer(), on the owner thread, while its snapshot is current.
     _names = [this](uint32_t, uint16_t id) { return _ruleset ? _ruleset->rule_name(id) : std::string_view(); };
 }
@@ -147,6 +149,7 @@ spool_stats spool_writer::stats() const noexcept {
         s.durable[t] = _durable[t].load(std::memory_order_relaxed);
     }
     s.refused = _refused.load(std::memory_order_relaxed);
+    s.derived_refused = _derived_refused.load(std::memory_order_relaxed);
     s.lost = _lost.load(std::memory_order_relaxed);
     s.files_completed = _files_completed.load(std::memory_order_relaxed);
     s.files_recovered = _files_recovered.load(std::memory_order_relaxed);
@@ -180,6 +183,9 @@ bool spool_writer::open() {
         fail("io_uring_queue_init for", _config.dir, -rc);
         return false;
     }
+    // One row beyond a block's bytes: the verdict row is the widest of the tables.
+    static_assert(avro_verdict_max_bytes >= avro_aggregate_max_bytes && avro_verdict_max_bytes >= avro_spike_max_bytes &&
+                  avro_verdict_max_bytes >= avro_outcome_max_bytes);
     const std::size_t buf_bytes = avro_block_header_max + _config.block_bytes + avro_verdict_max_bytes +
                                   avro_sync_bytes + 8192;  // + room for a file header
     const std::size_t n_buffers = 2 * _config.max_open_files + 8;
@@ -649,18 +655,41 @@ sink_answer spool_writer::offer_outcome(const Verdict& v) noexcept {
 }
 
 spool_writer::file_slot* spool_writer::reserve_row(spool_table t, int64_t hour, std::size_t max_bytes,
-                                                   uint8_t*& out) noexcept {
-    if (!_writable.load(std::memory_order_relaxed) || refused_by_budget()) [[unlikely]] {
-        count(_refused);
+                                                   uint8_t*& out, bool derived) noexcept {
+    std::atomic<uint64_t>& refusals = derived ? _derived_refused : _refused;
+    if (!_writable.load(std::memory_order_relaxed) || refused_by_budget(derived)) [[unlikely]] {
+        count(refusals);
         return nullptr;
     }
     file_slot* f = slot_for(t, hour);
     out = f ? reserve(*f, max_bytes) : nullptr;
     if (!out) [[unlikely]] {
-        count(_refused);
+        count(refusals);
         return nullptr;
     }
     return f;
+}
+
+// Aggregates and spikes belong to their window: a window's rows and its corrections
+// land in the window's hour, wherever the watermark was when they were emitted.
+sink_answer spool_writer::offer(const aggregate_record& r) noexcept {
+    const int64_t hour = floor_div(r.window_start_ms, ms_per_hour);
+    uint8_t* out = nullptr;
+    file_slot* f = reserve_row(spool_table::aggregates, hour, avro_aggregate_max_bytes, out, true);
+    if (!f) [[unlikely]]
+        return sink_answer::refused;
+    commit(*f, encode_aggregate_avro(r, out));
+    return sink_answer::accepted;
+}
+
+sink_answer spool_writer::offer(const spike_event& s) noexcept {
+    const int64_t hour = floor_div(s.window_start_ms, ms_per_hour);
+    uint8_t* out = nullptr;
+    file_slot* f = reserve_row(spool_table::spikes, hour, avro_spike_max_bytes, out, true);
+    if (!f) [[unlikely]]
+        return sink_answer::refused;
+    commit(*f, encode_spike_avro(s, out));
+    return sink_answer::accepted;
 }
 
 // ---- disk budget
@@ -676,10 +705,10 @@ void spool_writer::warn_if_disk_below_budget() const noexcept {
                      static_cast<unsigned long long>(_budget.max_bytes()));
 }
 
-bool spool_writer::refused_by_budget() noexcept {
+bool spool_writer::refused_by_budget(bool derived) noexcept {
     if (!_config.refuse_over_budget || !_budget.over()) [[likely]]
         return false;
-    count(_budget_refused);
+    if (!derived) count(_budget_refused);
     return true;
 }
 

@@ -1,9 +1,11 @@
-// The spool: every verdict, issuer outcome and reject appended to local Avro object
-// container files, written through io_uring, rotated by size and age, fsynced before
-// they count as durable. Layout (docs/spool.md), partitioned by event time (UTC;
-// outcomes by the response's receive time, rejects by their receive time):
+// The spool: every verdict, issuer outcome and reject, and every aggregate row and
+// spike the controlplane derives, appended to local Avro object container files,
+// written through io_uring, rotated by size and age, fsynced before they count as
+// durable. Layout (docs/spool.md), partitioned by event time (UTC; outcomes by the
+// response's receive time, rejects by their receive time, aggregates and spikes by
+// their window's start):
 //
-//   <dir>/table=scored|alerts|rejects|outcomes/dt=YYYY-MM-DD/hour=HH/<host>-<seq>.avro
+//   <dir>/table=scored|alerts|rejects|outcomes|aggregates|spikes/dt=YYYY-MM-DD/hour=HH/<host>-<seq>.avro
 //
 // Durability protocol: a file is written as `<name>.avro.tmp`; completing it seals the
 // last block, fsyncs the file, renames it to `<name>.avro` and fsyncs the directory.
@@ -53,7 +55,10 @@ class s3_uploader;
 struct spool_stats {
     uint64_t appended[spool_table_count];  // rows accepted per table
     uint64_t durable[spool_table_count];   // rows fsynced per table
-    uint64_t refused;             // offers refused (not writable, or over the budget in refuse mode)
+    uint64_t refused;             // verdicts, outcomes and rejects refused (not writable, or over the
+                                  // budget in refuse mode)
+    uint64_t derived_refused;     // aggregate rows and spikes refused, likewise (not in `refused`:
+                                  // they are not records the controlplane consumed off the rings)
     uint64_t lost;                // rows accepted but never made durable (I/O error)
     uint64_t files_completed;     // .avro files fsynced and renamed
     uint64_t files_recovered;     // torn .avro.tmp files recovered at open()
@@ -66,7 +71,8 @@ struct spool_stats {
     uint64_t open_files;
     uint64_t disk_bytes;          // gauge: bytes of spool files on disk (last scan + written since)
     uint64_t max_disk_bytes;      // the budget (config)
-    uint64_t budget_refused;      // appends refused over the budget (refuse mode; also in `refused`)
+    uint64_t budget_refused;      // verdicts, outcomes, rejects refused over the budget (refuse mode;
+                                  // also in `refused`)
     uint64_t budget_waits;        // times holding() started asking the owner to hold back
     bool writable;
     bool over_budget;             // disk_bytes >= max_disk_bytes
@@ -91,6 +97,11 @@ public:
     sink_answer offer_outcome(const Verdict& v) noexcept override;
     // Appends one reject to table=rejects (partition by rx_ns). Same answers.
     sink_answer offer(const reject_record& r) noexcept override;
+    // Appends one aggregate row (a window or a correction) to table=aggregates, one
+    // spike to table=spikes, both partitioned by window_start_ms. Same answers; a
+    // refusal is counted in `derived_refused`.
+    sink_answer offer(const aggregate_record& r) noexcept override;
+    sink_answer offer(const spike_event& s) noexcept override;
 
     // Wait mode: true while the spool is over its disk budget, and the owner should take
     // no new records (rows already taken are still accepted: the overshoot is what the
@@ -130,8 +141,10 @@ private:
     file_slot* slot_for(spool_table t, int64_t hour) noexcept;
     file_slot* open_slot(spool_table t, int64_t hour) noexcept;
     uint8_t* reserve(file_slot& f, std::size_t max_bytes) noexcept;
-    // The file and room for one row of `t` (at `out`), or nullptr with the refusal counted.
-    file_slot* reserve_row(spool_table t, int64_t hour, std::size_t max_bytes, uint8_t*& out) noexcept;
+    // The file and room for one row of `t` (at `out`), or nullptr with the refusal counted
+    // (derived: an aggregate or spike row, counted in _derived_refused).
+    file_slot* reserve_row(spool_table t, int64_t hour, std::size_t max_bytes, uint8_t*& out,
+                           bool derived = false) noexcept;
     void commit(file_slot& f, std::size_t bytes) noexcept;
     bool seal_block(file_slot& f) noexcept;
     bool submit_buffer(file_slot& f, int buffer_index, std::size_t start, std::size_t end) noexcept;
@@ -144,7 +157,8 @@ private:
     int fsync_wait(int fd) noexcept;                 // 0 or -errno
     int fsync_dir(const std::string& dir) noexcept;  // 0 or -errno
     void abandon(file_slot& f) noexcept;
-    bool refused_by_budget() noexcept;  // refuse mode and over the budget (counts it)
+    // Refuse mode and over the budget (counts it in _budget_refused unless derived).
+    bool refused_by_budget(bool derived = false) noexcept;
     void warn_if_disk_below_budget() const noexcept;
     void fail(const char* what, const std::string& path, int err) noexcept;
     bool recover();
@@ -162,7 +176,7 @@ private:
     std::vector<file_slot> _slots;
     std::vector<buffer> _buffers;
     std::vector<int> _free_buffers;
-    int _last_slot[spool_table_count] = {-1, -1, -1, -1};
+    int _last_slot[spool_table_count];  // per table, the slot last used (-1: none); set in the constructor
     uint64_t _use_clock = 0;
     unsigned _inflight = 0;         // writes submitted, not yet completed
     unsigned _fsyncs_pending = 0;
@@ -180,7 +194,7 @@ private:
 
     std::atomic<uint64_t> _appended[spool_table_count] = {};
     std::atomic<uint64_t> _durable[spool_table_count] = {};
-    std::atomic<uint64_t> _refused{0}, _lost{0}, _files_completed{0}, _files_recovered{0},
+    std::atomic<uint64_t> _refused{0}, _derived_refused{0}, _lost{0}, _files_completed{0}, _files_recovered{0},
         _records_recovered{0}, _files_discarded{0}, _bytes_written{0}, _blocks_written{0}, _fsyncs{0},
         _write_errors{0}, _open_files{0}, _budget_refused{0}, _budget_waits{0};
     std::atomic<bool> _writable{false};

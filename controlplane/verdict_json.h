@@ -1,5 +1,7 @@
 // JSON encoding of verdicts, issuer outcomes and rejects for Kafka (schema:
-// docs/kafka.md, docs/schemas.md).
+// docs/kafka.md, docs/schemas.md). An alert with a case (Verdict::case_id != 0) also
+// carries "case_id" and "case_seq", its last keys. Aggregates and spikes:
+// analytics_json.h.
 //
 // The encoders write into a caller-supplied buffer and never allocate, so the
 // publisher can serialize on its own thread without touching the heap per message.
@@ -52,6 +54,10 @@ std::size_t write_reject_json(const reject_record& r, char* out, std::size_t cap
 
 // Writes the 32 lower-case hex digits of a card token (the Kafka key) into out[0..32).
 void write_token_hex(const uint8_t token[card_token_bytes], char out[2 * card_token_bytes]) noexcept;
+
+// Writes a 64-bit id (case ids, spike ids) as 16 lower-case hex digits into out[0..16):
+// the text case_id_text() gives (controlplane/analytics/case_tracker.h), without allocating.
+void write_id_hex(uint64_t id, char out[16]) noexcept;
 
 // Writes `ms` since the Unix epoch as RFC 3339 UTC with milliseconds
 // ("2024-03-01T12:34:56.789Z", 24 bytes) into out. Returns the length written.

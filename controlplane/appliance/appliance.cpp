@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "controlplane/appliance/admin_api.h"
+#include "controlplane/appliance/analytics_stage.h"
 #include "controlplane/appliance/appliance_plan.h"
 #include "controlplane/appliance/control_loop.h"
 #include "controlplane/appliance/identities.h"
@@ -61,7 +62,8 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
     sink_set sinks(plan.conf, opt.quiet);  // before the dataplane: a bad broker list fails first
     packet_path path(plan.dp, plan.conf.engine, sources);
     std::unique_ptr<admin_api> admin = open_admin(plan, sources, path, opt.quiet);
-    control_loop loop(path, sinks, sources, admin ? &admin->backend() : nullptr, observer,
+    analytics_stage analytics(plan.conf, sinks);
+    control_loop loop(path, sinks, analytics, sources, admin ? &admin->backend() : nullptr, observer,
                       input_end_of(opt, plan, stop));
     path.start();
     write_ready_file(opt.ready_file, admin.get());
@@ -72,6 +74,7 @@ appliance_result run_appliance(const appliance_options& opt, const verdict_sink&
     appliance_result res;
     res.counters = loop.counters();
     res.elapsed_s = loop.elapsed_s();
+    res.controlplane_cpu_s = loop.cpu_s();
     res.expected_packets = plan.expected_packets;
     res.ruleset_version = loop.ruleset_version();
     res.kafka_bootstrap = sinks.kafka_bootstrap();

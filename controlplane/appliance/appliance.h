@@ -44,6 +44,7 @@ struct appliance_options {
 struct appliance_result {
     appliance_counters counters;
     double elapsed_s = 0;                  // first packet to last verdict
+    double controlplane_cpu_s = 0;         // CPU time of the control loop's thread (sinks, analytics)
     uint64_t expected_packets = 0;         // packets in the pcaps (0 when looping)
     uint32_t ruleset_version = 0;          // the ruleset the controlplane held last
     std::string kafka_bootstrap;           // brokers (when Kafka ran)

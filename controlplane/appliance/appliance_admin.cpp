@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "controlplane/appliance/analytics_view_json.h"
 #include "controlplane/appliance/identities.h"
 #include "controlplane/appliance/metric_render.h"
 
@@ -88,6 +89,7 @@ readiness appliance_admin::ready() {
     else if (!s.status.dataplane_running) r.reason = "dataplane not running";
     else if (std::string why = spool_not_ready(s.counters, s.status); !why.empty()) r.reason = why;
     else if (std::string why = kafka_not_ready(s.counters, s.status); !why.empty()) r.reason = why;
+    else if (!s.status.webhook_error.empty()) r.reason = s.status.webhook_error;
     else if (s.counters.ruleset_version == 0) r.reason = "no ruleset loaded";
     else r.ready = true;
     return r;
@@ -146,6 +148,7 @@ std::string appliance_admin::render_stats() {
     d["identities"] = identities_json(accounting_identities(c));
     // Counters read at a quiescent moment (drained): the identities must hold.
     d["identities"]["exact"] = s.status.finished;
+    d["analytics"] = analytics_view_json(s.status.analytics);
     return d.dump();
 }
 

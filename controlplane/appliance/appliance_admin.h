@@ -18,6 +18,7 @@
 
 #include "common/pan_token.h"
 #include "controlplane/admin_server.h"
+#include "controlplane/appliance/analytics_stage.h"
 #include "controlplane/appliance/appliance_counters.h"
 #include "controlplane/appliance/card_lookup.h"
 #include "controlplane/appliance/rule_sources.h"
@@ -32,6 +33,8 @@ struct appliance_status {
     double kafka_stalled_s = 0;      // records waiting with no acknowledgement for this long
     bool spool_writable = true;
     std::string spool_error;
+    std::string webhook_error;       // "" when every webhook endpoint delivers
+    analytics_view analytics;        // the dashboard's last hour and open cases
     int64_t snapshot_ms = 0;                                             // steady clock, when taken
     double verdicts_per_s = 0, alerts_per_s = 0, rx_packets_per_s = 0;  // over the last ~1 s
     uint32_t last_verdict_ruleset = 0, last_verdict_patterns = 0;

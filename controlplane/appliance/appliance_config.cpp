@@ -13,7 +13,7 @@ namespace {
 
 void read_sections(const toml_section& root, appliance_config& c) {
     std::vector<std::string_view> sections(std::begin(dp_config_sections), std::end(dp_config_sections));
-    sections.insert(sections.end(), {"screening", "rules", "velocity", "kafka", "spool", "s3", "admin"});
+    sections.insert(sections.end(), {"screening", "rules", "velocity", "kafka", "spool", "s3", "admin", "cases", "aggregates", "spikes", "webhook"});
     root.only_keys(sections);
     read_dp_sections(root, c.dataplane);
     if (auto s = root.table("screening")) read_screening_section(*s, c.screening);
@@ -23,9 +23,12 @@ void read_sections(const toml_section& root, appliance_config& c) {
     if (auto s = root.table("spool")) read_spool_section(*s, c.spool);
     if (auto s = root.table("s3")) read_s3_section(*s, c.s3);
     if (auto s = root.table("admin")) read_admin_section(*s, c.admin);
+    read_analytics_sections(root, c.analytics);
+    read_webhook_tables(root, c.webhooks);
 }
 
-// No check spans two sections today: each component's validate() covers its own.
+// Each component's validate() covers its own section; the webhooks' disk queue is the
+// one check that spans two.
 void validate_all(const appliance_config& c, config_errors& e) {
     validate(c.dataplane, e);
     validate(c.screening, e);
@@ -35,6 +38,10 @@ void validate_all(const appliance_config& c, config_errors& e) {
     validate(c.spool, e);
     validate(c.s3, e);
     validate(c.admin, e);
+    validate(c.analytics, e);
+    validate(c.webhooks, e);
+    if (!c.webhooks.empty() && c.spool.dir.empty())
+        e.fail("webhook", "needs [spool] dir: notifications wait in <spool.dir>/webhook-outbox until delivered");
 }
 
 }  // namespace
@@ -98,6 +105,8 @@ std::string explain(const appliance_config& c) {
     explain(c.spool, !c.s3.endpoint.empty(), x);
     explain(c.s3, x);
     explain(c.admin, x);
+    explain(c.analytics, x);
+    explain(c.webhooks, x);
     return x.text();
 }
 

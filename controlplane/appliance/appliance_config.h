@@ -21,9 +21,11 @@
 #include <vector>
 
 #include "controlplane/admin_config.h"
+#include "controlplane/analytics/analytics_config.h"
 #include "controlplane/kafka_config.h"
 #include "controlplane/s3_config.h"
 #include "controlplane/spool_config.h"
+#include "controlplane/webhook/webhook_config.h"
 #include "dataplane/dp_config.h"
 #include "rules/engine_config.h"
 #include "rules/rules_config.h"
@@ -41,6 +43,8 @@ struct appliance_config {
     spool_config spool;                 // [spool]
     s3_config s3;                       // [s3]
     admin_config admin;                 // [admin]
+    analytics_config analytics;         // [cases], [aggregates], [spikes]
+    std::vector<webhook_config> webhooks;  // [[webhook]]
 };
 
 // The configuration with no file: every component's defaults and the four txgen

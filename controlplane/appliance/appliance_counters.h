@@ -12,10 +12,14 @@
 #include <vector>
 
 #include "common/latency_histogram.h"
+#include "controlplane/analytics/case_tracker.h"
+#include "controlplane/analytics/minute_aggregator.h"
+#include "controlplane/analytics/spike_detector.h"
 #include "controlplane/appliance/card_lookup.h"
 #include "controlplane/kafka_publisher.h"
 #include "controlplane/s3_uploader.h"
 #include "controlplane/spool_writer.h"
+#include "controlplane/webhook/webhook_sink.h"
 #include "dataplane/dataplane.h"
 
 namespace txscreen {
@@ -37,6 +41,14 @@ struct appliance_counters {
     std::optional<kafka_counters> kafka;                    // when Kafka is configured
     std::optional<spool_stats> spool;                       // when a spool directory is
     std::optional<s3_uploader_stats> s3;                    // when an S3 endpoint is
+    struct webhook_endpoint {
+        std::string name;
+        webhook_counters counters;
+    };
+    std::vector<webhook_endpoint> webhooks;                 // one per [[webhook]], in config order
+    std::optional<case_counters> cases;                     // when [cases] is enabled
+    std::optional<aggregate_counters> aggregates;           // when [aggregates] is enabled
+    std::optional<spike_counters> spikes;                   // when [spikes] is enabled too
 };
 
 }  // namespace txscreen

@@ -1,5 +1,7 @@
 #include "controlplane/appliance/control_loop.h"
 
+#include <time.h>
+
 #include <boost/asio/post.hpp>
 
 namespace txscreen {
@@ -12,11 +14,17 @@ constexpr auto idle_poll = std::chrono::microseconds(50);
 constexpr auto held_poll = std::chrono::microseconds(1000);
 constexpr unsigned ring_burst = 256;
 
+double thread_cpu_s() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
 }  // namespace
 
-control_loop::control_loop(packet_path& path, sink_set& sinks, rule_sources& sources, appliance_admin* admin,
-                           const verdict_sink& observer, input_end end)
-    : _path(path), _sinks(sinks), _sources(sources), _admin(admin), _observer(observer), _end(end),
+control_loop::control_loop(packet_path& path, sink_set& sinks, analytics_stage& analytics, rule_sources& sources,
+                           appliance_admin* admin, const verdict_sink& observer, input_end end)
+    : _path(path), _sinks(sinks), _analytics(analytics), _sources(sources), _admin(admin), _observer(observer), _end(end),
       _poll_timer(_io), _housekeeping_timer(_io), _snapshot_timer(_io),
       _tally(1e9 / static_cast<double>(path.tsc_hz())), _reader_slot(sources.rules.register_reader()),
       _verdicts(ring_burst), _rejects(ring_burst) {
@@ -35,7 +43,9 @@ void control_loop::run() {
     boost::asio::post(_io, [this] { poll(); });
     housekeeping();
     if (_admin) snapshot();
+    const double cpu_at_start = thread_cpu_s();
     _io.run();
+    _cpu_s = thread_cpu_s() - cpu_at_start;
     _finished_at = clock::now();
 }
 
@@ -49,7 +59,8 @@ void control_loop::schedule_poll(std::chrono::microseconds after) {
 void control_loop::take_records(unsigned& verdicts, unsigned& rejects) {
     verdicts = _path.poll_verdicts(_verdicts.data(), ring_burst);
     for (unsigned i = 0; i < verdicts; ++i) {
-        const Verdict& v = _verdicts[i];
+        Verdict& v = _verdicts[i];
+        _analytics.on_verdict(v);  // stamps an alert's case before anyone sees it
         if (v.txn.kind == txn_kind::outcome) [[unlikely]]
             _tally.count_outcome(v);
         else
@@ -60,6 +71,7 @@ void control_loop::take_records(unsigned& verdicts, unsigned& rejects) {
     rejects = _path.poll_rejects(_rejects.data(), ring_burst);
     for (unsigned i = 0; i < rejects; ++i) {
         _tally.count_reject();
+        _analytics.on_reject(_rejects[i]);
         _sinks.deliver(_rejects[i]);
     }
 }
@@ -81,6 +93,7 @@ void control_loop::poll() {
     take_records(verdicts, rejects);
     if (verdicts || rejects) return boost::asio::post(_io, [this] { poll(); });
     if (!was_drained) return schedule_poll(idle_poll);
+    _analytics.flush();
     _done = true;
     _io.stop();
 }
@@ -102,6 +115,9 @@ bool control_loop::input_over(clock::time_point now) {
 }
 
 void control_loop::housekeeping() {
+    // Windows close on event time; every 20th round (100 ms) is soon enough and keeps
+    // the dataplane's counters (sequence gaps) from being summed every 5 ms.
+    if (++_housekeeping_round % 20 == 0) _analytics.tick(_path.feed_missing());
     _sinks.tick();
     if (!_stopping && input_over(clock::now())) {
         _stopping = true;
@@ -129,6 +145,7 @@ appliance_counters control_loop::counters() const {
     _path.collect(c);
     _tally.collect(c, _names);
     _sinks.collect(c);
+    _analytics.collect(c);
     c.ruleset_version = _sources.rules.version();
     c.patterns_version = _tally.last_patterns_version();
     if (_admin) c.reloads = _admin->reloads();
@@ -142,6 +159,8 @@ appliance_status control_loop::status(bool finished) {
     st.kafka_ready = _sinks.kafka_ready();
     st.kafka_stalled_s = _sinks.kafka_stalled_s();
     st.spool_writable = _sinks.spool_writable(&st.spool_error);
+    _sinks.webhooks_ready(&st.webhook_error);
+    st.analytics = _analytics.view();
     st.last_verdict_ruleset = _tally.last_ruleset_version();
     st.last_verdict_patterns = _tally.last_patterns_version();
     const auto now = clock::now();

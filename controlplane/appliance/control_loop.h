@@ -17,6 +17,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "controlplane/appliance/appliance.h"
+#include "controlplane/appliance/analytics_stage.h"
 #include "controlplane/appliance/appliance_admin.h"
 #include "controlplane/appliance/packet_path.h"
 #include "controlplane/appliance/rule_sources.h"
@@ -35,8 +36,8 @@ struct input_end {
 
 class control_loop {
 public:
-    control_loop(packet_path& path, sink_set& sinks, rule_sources& sources, appliance_admin* admin,
-                 const verdict_sink& observer, input_end end);
+    control_loop(packet_path& path, sink_set& sinks, analytics_stage& analytics, rule_sources& sources,
+                 appliance_admin* admin, const verdict_sink& observer, input_end end);
     ~control_loop();
 
     // Runs until the input has ended and every verdict and reject was taken.
@@ -46,6 +47,7 @@ public:
     // Publishes a last snapshot to the admin API (after the sinks closed).
     void publish_final();
     double elapsed_s() const;  // first packet to last verdict
+    double cpu_s() const noexcept { return _cpu_s; }  // the loop thread's CPU time in run()
     uint32_t ruleset_version() const noexcept { return _names ? _names->version : 0; }
 
 private:
@@ -61,6 +63,7 @@ private:
 
     packet_path& _path;
     sink_set& _sinks;
+    analytics_stage& _analytics;
     rule_sources& _sources;
     appliance_admin* _admin;
     const verdict_sink& _observer;
@@ -75,6 +78,8 @@ private:
     bool _stopping = false, _seen_first = false, _done = false;
     clock::time_point _started = clock::now(), _first_rx, _last_rx, _finished_at;
     uint64_t _last_rx_packets = 0;
+    unsigned _housekeeping_round = 0;
+    double _cpu_s = 0;
     struct rate_base {
         clock::time_point t;
         uint64_t verdicts = 0, alerts = 0, rx = 0;

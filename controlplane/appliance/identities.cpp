@@ -69,6 +69,12 @@ void add_tcp(const appliance_counters& c, std::vector<identity_check>& out) {
                     {"duplicate_bytes", t.stream.duplicate_bytes}, {"buffered_bytes", t.stream.buffered_bytes}}});
 }
 
+// Every alert opens a case or attaches to one, and is either news or suppressed.
+void add_cases(const case_counters& k, const appliance_counters& c, std::vector<identity_check>& out) {
+    out.push_back({"cases", {"alerts", c.alerts}, {{"opened", k.opened}, {"attached", k.attached}}});
+    out.push_back({"case_notices", {"alerts", c.alerts}, {{"notices", k.notices}, {"suppressed", k.suppressed}}});
+}
+
 }  // namespace
 
 bool identity_check::hold() const noexcept {
@@ -83,6 +89,7 @@ std::vector<identity_check> accounting_identities(const appliance_counters& c) {
     add_tcp(c, out);
     if (c.spool) add_spool(*c.spool, c, out);
     if (c.kafka) add_kafka(*c.kafka, c, out);
+    if (c.cases) add_cases(*c.cases, c, out);
     return out;
 }
 

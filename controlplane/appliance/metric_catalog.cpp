@@ -18,6 +18,15 @@ bool with_kafka(C c) { return c.kafka.has_value(); }
 bool with_outbox(C c) { return c.kafka && c.kafka->have_outbox; }
 bool with_spool(C c) { return c.spool.has_value(); }
 bool with_s3(C c) { return c.s3.has_value(); }
+bool with_cases(C c) { return c.cases.has_value(); }
+bool with_webhooks(C c) { return !c.webhooks.empty(); }
+
+template <typename F>
+void per_webhook(C c, S s, F value) {
+    for (const auto& w : c.webhooks) s.add(w.name, value(w.counters));
+}
+bool with_aggregates(C c) { return c.aggregates.has_value(); }
+bool with_spikes(C c) { return c.spikes.has_value(); }
 bool with_tcp(C c) {
     for (const auto& f : c.dp.feeds)
         if (f.tcp_feed) return true;
@@ -392,6 +401,106 @@ const metric_def catalog[] = {
      with_s3},
     {"txscreen_s3_vanished_total", counter, "Queued spool files gone from the spool before their upload (moved away)",
      "s3.vanished", {}, [](C c, S s) { s.add(c.s3->vanished); }, with_s3},
+    // Webhooks, by endpoint (docs/alerts.md, "Webhook delivery")
+    {"txscreen_webhook_enqueued_total", counter, "Notifications saved to the endpoint's disk queue",
+     "webhooks.*.enqueued", {"endpoint"}, [](C c, S s) { per_webhook(c, s, [](auto& w) { return w.enqueued; }); },
+     with_webhooks},
+    {"txscreen_webhook_delivered_total", counter, "Notifications the endpoint answered 2xx for",
+     "webhooks.*.delivered", {"endpoint"}, [](C c, S s) { per_webhook(c, s, [](auto& w) { return w.delivered; }); },
+     with_webhooks, view_throughput, "webhook_delivered"},
+    {"txscreen_webhook_requests_total", counter, "HTTP requests made, retries included", "webhooks.*.requests",
+     {"endpoint"}, [](C c, S s) { per_webhook(c, s, [](auto& w) { return w.requests; }); }, with_webhooks},
+    {"txscreen_webhook_retries_total", counter, "Requests that were a retry", "webhooks.*.retries", {"endpoint"},
+     [](C c, S s) { per_webhook(c, s, [](auto& w) { return w.retries; }); }, with_webhooks},
+    {"txscreen_webhook_failures_total", counter, "Failed requests by class", "webhooks.*.failures.*",
+     {"endpoint", "class"},
+     [](C c, S s) {
+         for (const auto& w : c.webhooks)
+             for (int f = 1; f < webhook_failure_count; ++f)
+                 s.add(w.name, webhook_failure_name(static_cast<webhook_failure>(f)), w.counters.failures[f]);
+     },
+     with_webhooks, view_drop, "webhook_failures"},
+    {"txscreen_webhook_dead_letter_total", counter, "Notifications given up after the retries, kept in the dead-letter file",
+     "webhooks.*.dead_lettered", {"endpoint"},
+     [](C c, S s) { per_webhook(c, s, [](auto& w) { return w.dead_lettered; }); }, with_webhooks, view_drop,
+     "webhook_dead_lettered"},
+    {"txscreen_webhook_lost_total", counter, "Notifications neither delivered nor dead-lettered (disk errors)",
+     "webhooks.*.lost", {"endpoint"}, [](C c, S s) { per_webhook(c, s, [](auto& w) { return w.lost; }); },
+     with_webhooks, view_drop, "webhook_lost"},
+    {"txscreen_webhook_suppressed_total", counter, "Alerts not sent: notify = \"case\" and no case notice",
+     "webhooks.*.suppressed", {"endpoint"}, [](C c, S s) { per_webhook(c, s, [](auto& w) { return w.suppressed; }); },
+     with_webhooks},
+    {"txscreen_webhook_refused_total", counter, "Notifications the disk queue could not take (disk full, render error)",
+     "webhooks.*.refused", {"endpoint"}, [](C c, S s) { per_webhook(c, s, [](auto& w) { return w.refused; }); },
+     with_webhooks, view_drop, "webhook_refused"},
+    {"txscreen_webhook_queue_notifications", gauge, "Notifications on disk not delivered yet",
+     "webhooks.*.queue_backlog", {"endpoint"},
+     [](C c, S s) { per_webhook(c, s, [](auto& w) { return w.queue_backlog; }); }, with_webhooks, view_backlog,
+     "webhook_queue"},
+    {"txscreen_webhook_queue_bytes", gauge, "Bytes of the endpoint's queue files", "webhooks.*.queue_bytes",
+     {"endpoint"}, [](C c, S s) { per_webhook(c, s, [](auto& w) { return w.queue_bytes; }); }, with_webhooks},
+    {"txscreen_webhook_failing_since_seconds", gauge,
+     "Unix time of the first failure of the endpoint's current run of failures (0 = healthy)",
+     "webhooks.*.failing_since_s", {"endpoint"},
+     [](C c, S s) {
+         per_webhook(c, s, [](auto& w) { return static_cast<uint64_t>(w.failing_since_ms / 1000); });
+     },
+     with_webhooks},
+    // Cases, aggregates and spikes (docs/alerts.md)
+    {"txscreen_cases_opened_total", counter, "Cases opened: the first alert on a card within case_window",
+     "cases.opened", {}, [](C c, S s) { s.add(c.cases->opened); }, with_cases, view_throughput, "cases_opened"},
+    {"txscreen_case_alerts_attached_total", counter, "Alerts attached to a case already open", "cases.attached", {},
+     [](C c, S s) { s.add(c.cases->attached); }, with_cases},
+    {"txscreen_case_notices_total", counter, "Alerts stamped for notification (notify = \"case\"), by outcome",
+     "cases.notices.*", {"outcome"},
+     [](C c, S s) {
+         s.add("sent", c.cases->notices);
+         s.add("suppressed", c.cases->suppressed);
+     },
+     with_cases},
+    {"txscreen_cases_closed_early_total", counter, "Cases dropped for cases.max_open before their window ended",
+     "cases.closed_early", {}, [](C c, S s) { s.add(c.cases->closed_early); }, with_cases, view_drop, "cases_closed_early"},
+    {"txscreen_cases_open", gauge, "Cases open now", "cases.open", {}, [](C c, S s) { s.add(c.cases->open); },
+     with_cases},
+    {"txscreen_aggregate_events_total", counter, "Verdicts, outcomes and rejects aggregated into windows",
+     "aggregates.events", {}, [](C c, S s) { s.add(c.aggregates->events); }, with_aggregates},
+    {"txscreen_aggregate_windows_closed_total", counter, "Aggregate windows closed and emitted",
+     "aggregates.windows_closed", {}, [](C c, S s) { s.add(c.aggregates->windows_closed); }, with_aggregates},
+    {"txscreen_aggregate_rows_total", counter, "Aggregate rows emitted, by kind", "aggregates.rows.*", {"kind"},
+     [](C c, S s) {
+         s.add("window", c.aggregates->rows);
+         s.add("correction", c.aggregates->corrections);
+     },
+     with_aggregates},
+    {"txscreen_aggregate_late_events_total", counter, "Events for windows already closed, sent as corrections",
+     "aggregates.late_events", {}, [](C c, S s) { s.add(c.aggregates->late_events); }, with_aggregates},
+    {"txscreen_aggregate_too_late_total", counter,
+     "Events older than aggregates.max_correction_age behind the watermark: not aggregated", "aggregates.too_late", {},
+     [](C c, S s) { s.add(c.aggregates->too_late); }, with_aggregates, view_drop, "aggregate_too_late"},
+    {"txscreen_aggregate_merchants_folded_total", counter,
+     "Events of merchants beyond aggregates.top_merchants in their window, counted under \"other\"",
+     "aggregates.merchants_folded", {}, [](C c, S s) { s.add(c.aggregates->merchants_folded); }, with_aggregates},
+    {"txscreen_aggregate_windows_closed_early_total", counter,
+     "Windows closed before the watermark because aggregates.max_open_windows were open", "aggregates.closed_early",
+     {}, [](C c, S s) { s.add(c.aggregates->closed_early); }, with_aggregates},
+    {"txscreen_aggregate_state_errors_total", counter, "Aggregate state file writes that failed",
+     "aggregates.state_errors", {}, [](C c, S s) { s.add(c.aggregates->state_errors); }, with_aggregates, view_drop,
+     "aggregate_state_errors"},
+    {"txscreen_aggregate_open_windows", gauge, "Aggregate windows open now", "aggregates.open_windows", {},
+     [](C c, S s) { s.add(c.aggregates->open_windows); }, with_aggregates},
+    {"txscreen_aggregate_watermark_seconds", gauge, "Event-time watermark (newest event - allowed lateness), Unix s",
+     "aggregates.watermark_s", {},
+     [](C c, S s) { s.add(static_cast<uint64_t>(c.aggregates->watermark_ms / 1000)); }, with_aggregates},
+    {"txscreen_spikes_total", counter, "Spike events raised, by kind", "spikes.by_kind.*", {"kind"},
+     [](C c, S s) {
+         for (int k = 0; k < 5; ++k)
+             s.add(spike_kind_name(static_cast<spike_event::spike_kind>(k)), c.spikes->spikes[k]);
+     },
+     with_spikes, view_throughput, "spikes"},
+    {"txscreen_spike_windows_total", counter, "Closed windows the spike detector evaluated", "spikes.windows", {},
+     [](C c, S s) { s.add(c.spikes->windows); }, with_spikes},
+    {"txscreen_spike_baselines", gauge, "Keys with a spike baseline", "spikes.baselines", {},
+     [](C c, S s) { s.add(c.spikes->keys); }, with_spikes},
 };
 
 const histogram_def latency{"txscreen_latency_seconds", "rx burst -> verdict on the controlplane ring", "latency_ns"};

@@ -31,4 +31,10 @@ void packet_path::collect(appliance_counters& c) const {
     }
 }
 
+std::vector<uint64_t> packet_path::feed_missing() const {
+    std::vector<uint64_t> missing;
+    for (const dp_feed_stats& f : _dp.stats().feeds) missing.push_back(f.missing);
+    return missing;
+}
+
 }  // namespace txscreen

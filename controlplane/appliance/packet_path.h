@@ -30,6 +30,8 @@ public:
     unsigned poll_rejects(reject_record* out, unsigned n) noexcept { return _dp.poll_rejects(out, n); }
     uint64_t tsc_hz() const noexcept { return _dp.tsc_hz(); }
     uint64_t rx_packets() const { return _dp.stats().rx.rx_packets; }
+    // Missing sequence numbers so far, by feed id.
+    std::vector<uint64_t> feed_missing() const;
     lookup_scorer& lookups() noexcept { return _lookups; }
     void collect(appliance_counters& c) const;
 

@@ -9,8 +9,10 @@ namespace txscreen {
 sink_set::sink_set(const appliance_config& conf, bool quiet) {
     if (conf.kafka.enabled) open_kafka(conf, quiet);
     if (!conf.spool.dir.empty()) open_spool(conf);
+    open_webhooks(conf);
     if (_spool) _sinks.push_back(_spool.get());
     if (_kafka) _sinks.push_back(_kafka.get());
+    for (const auto& w : _webhooks) _sinks.push_back(w.get());
 }
 
 sink_set::~sink_set() {
@@ -56,6 +58,14 @@ void sink_set::deliver(const reject_record& r) noexcept {
     for (record_sink* s : _sinks) s->offer(r);
 }
 
+void sink_set::deliver(const aggregate_record& row) noexcept {
+    for (record_sink* s : _sinks) s->offer(row);
+}
+
+void sink_set::deliver(const spike_event& e) noexcept {
+    for (record_sink* s : _sinks) s->offer(e);
+}
+
 bool sink_set::must_wait(bool stopping) noexcept {
     bool wait = false;
     for (record_sink* s : _sinks) {
@@ -98,6 +108,24 @@ bool sink_set::spool_writable(std::string* why) const {
     return false;
 }
 
+// Each endpoint queues on disk next to the spool (docs/alerts.md, "Delivery"): a
+// notification the endpoint cannot take yet survives a restart.
+void sink_set::open_webhooks(const appliance_config& conf) {
+    for (const webhook_config& w : conf.webhooks)
+        _webhooks.push_back(std::make_unique<webhook_sink>(w, conf.spool.dir + "/webhook-outbox/" + w.name));
+}
+
+bool sink_set::webhooks_ready(std::string* why) const {
+    bool ready = true;
+    for (const auto& w : _webhooks) {
+        std::string one;
+        if (w->ready(&one)) continue;
+        if (why) *why += (ready ? "" : "; ") + one;
+        ready = false;
+    }
+    return ready;
+}
+
 // Gives completed files a bounded time to reach S3; whatever is left stays in the
 // spool and the next start uploads it.
 void sink_set::close_uploader() {
@@ -116,6 +144,8 @@ void sink_set::collect(appliance_counters& c) const {
     if (_kafka) c.kafka = _kafka->counters();
     if (_spool) c.spool = _spool->stats();
     if (_uploader) c.s3 = _uploader->stats();
+    c.webhooks.clear();
+    for (const auto& w : _webhooks) c.webhooks.push_back({w->name(), w->counters()});
 }
 
 }  // namespace txscreen

@@ -1,8 +1,9 @@
-// Where verdicts, issuer outcomes and rejects go once the controlplane takes them off
-// the rings: a list of record_sinks (controlplane/record_sink.h) offered every record
-// in turn: the spool (every record, durable: docs/spool.md) and Kafka (alerts,
-// optionally every scored verdict, outcomes, rejects: docs/kafka.md); a further sink is
-// one more row in the list. The spool hands its completed files to the S3 uploader.
+// Where verdicts, issuer outcomes, rejects and the records derived from them go once
+// the controlplane takes them: a list of record_sinks (controlplane/record_sink.h)
+// offered every record in turn: the spool (every record, durable: docs/spool.md),
+// Kafka (alerts, optionally every scored verdict, outcomes, rejects, aggregates:
+// docs/kafka.md) and each [[webhook]] (alerts or cases, spikes: docs/alerts.md). The
+// spool hands its completed files to the S3 uploader.
 #pragma once
 
 #include <chrono>
@@ -18,6 +19,7 @@
 #include "controlplane/record_sink.h"
 #include "controlplane/s3_uploader.h"
 #include "controlplane/spool_writer.h"
+#include "controlplane/webhook/webhook_sink.h"
 #include "rules/ruleset.h"
 
 namespace txscreen {
@@ -34,6 +36,9 @@ public:
     // scored row or an alert.
     void deliver(const Verdict& v) noexcept;
     void deliver(const reject_record& r) noexcept;
+    // Records the controlplane derives (controlplane/appliance/analytics_stage.h).
+    void deliver(const aggregate_record& row) noexcept;
+    void deliver(const spike_event& s) noexcept;
     // True while a sink is holding (Kafka holding alerts, the spool over its disk budget
     // with an uploader to drain it): the caller stops taking verdicts, the rings fill and
     // rx pauses. `stopping`: the input has ended; what is in flight is still taken, so
@@ -52,14 +57,18 @@ public:
     double kafka_stalled_s();
     bool spool_writable(std::string* why) const;
     const std::string& kafka_bootstrap() const noexcept { return _bootstrap; }
+    // False with the failing endpoints named ("webhook ops: connect: ... since 12 s").
+    bool webhooks_ready(std::string* why) const;
 
 private:
     void open_kafka(const appliance_config& conf, bool quiet);
     void open_spool(const appliance_config& conf);
+    void open_webhooks(const appliance_config& conf);
     void close_uploader();
     std::unique_ptr<kafka_publisher> _kafka;
     std::unique_ptr<spool_writer> _spool;
     std::unique_ptr<s3_uploader> _uploader;
+    std::vector<std::unique_ptr<webhook_sink>> _webhooks;
     std::vector<record_sink*> _sinks;  // offered in this order: the spool first
     std::string _bootstrap;
     bool _closed = false;

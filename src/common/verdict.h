@@ -19,6 +19,10 @@ inline constexpr const char* decision_name(decision d) noexcept {
     return "allow";
 }
 
+// Whether an alert's case is news for people (webhooks with notify = "case"):
+// its first alert, a later one after notify_interval, or neither.
+enum class case_notice : uint8_t { none = 0, opened = 1, updated = 2 };
+
 // One rule that fired: which, with what weight, the value it measured and its limit.
 // rule_id indexes the ruleset that scored the verdict (names via that ruleset).
 struct verdict_reason {
@@ -51,8 +55,14 @@ struct alignas(64) Verdict {
     verdict_reason reasons[max_verdict_reasons];  // highest weight first
     uint32_t pattern_ids[max_verdict_patterns];   // matched pattern ids (see patterns file)
     uint16_t pattern_categories;                  // bit per matched category
+    // Filled by the controlplane (controlplane/analytics/case_tracker.h) on alerts
+    // before any sink sees the verdict; zero on the rings and for non-alerts.
+    uint32_t case_seq;         // 1 for the alert that opened the case, then 2, 3, ...
+    uint64_t case_id;          // 0: no case (not an alert)
+    case_notice notice;        // what a notify = "case" webhook sends for this alert
 };
 
 static_assert(sizeof(Verdict) % 64 == 0);
+static_assert(sizeof(Verdict) == 896, "the verdict ring slot stays 14 cache lines");
 
 }  // namespace txscreen

@@ -116,6 +116,27 @@ void require_same_config(const appliance_config& a, const appliance_config& b) {
     CHECK(ka.topic_outcomes == kb.topic_outcomes);
     CHECK(ka.publish_outcomes == kb.publish_outcomes);
     CHECK(ka.topic_rejects == kb.topic_rejects);
+    CHECK(ka.topic_aggregates == kb.topic_aggregates);
+    const analytics_config &na = a.analytics, &nb = b.analytics;
+    CHECK(na.cases.enabled == nb.cases.enabled);
+    CHECK(na.cases.window_ms == nb.cases.window_ms);
+    CHECK(na.cases.notify_interval_ms == nb.cases.notify_interval_ms);
+    CHECK(na.cases.max_open == nb.cases.max_open);
+    CHECK(na.aggregates.enabled == nb.aggregates.enabled);
+    CHECK(na.aggregates.window_ms == nb.aggregates.window_ms);
+    CHECK(na.aggregates.allowed_lateness_ms == nb.aggregates.allowed_lateness_ms);
+    CHECK(na.aggregates.top_merchants == nb.aggregates.top_merchants);
+    CHECK(na.aggregates.max_correction_age_ms == nb.aggregates.max_correction_age_ms);
+    CHECK(na.aggregates.max_open_windows == nb.aggregates.max_open_windows);
+    CHECK(na.spikes.enabled == nb.spikes.enabled);
+    CHECK(na.spikes.z_threshold == nb.spikes.z_threshold);
+    CHECK(na.spikes.alpha == nb.spikes.alpha);
+    CHECK(na.spikes.warmup_windows == nb.spikes.warmup_windows);
+    CHECK(na.spikes.min_transactions == nb.spikes.min_transactions);
+    CHECK(na.spikes.min_alerts == nb.spikes.min_alerts);
+    CHECK(na.spikes.min_stddev_ratio == nb.spikes.min_stddev_ratio);
+    CHECK(na.spikes.min_rejects == nb.spikes.min_rejects);
+    CHECK(a.webhooks.size() == b.webhooks.size());
     CHECK(ka.publish_scored == kb.publish_scored);
     CHECK(ka.compression == kb.compression);
     CHECK(ka.linger_ms == kb.linger_ms);
@@ -224,7 +245,9 @@ TEST_CASE("docs/txscreen.example.toml loads and equals the defaults it documents
                             "allowed_lateness", "max_backlog_size", "outbox_max_size", "backpressure_wait", "rotate_size", "rotate_age",
                             "fsync_interval", "write_alerts", "multipart_threshold", "part_size", "retry_max",
                             "session_token", "tls_cert", "tls_key", "max_connections", "small_txn_entries", "flow_buffer",
-                            "memcap", "response_timeout", "header_bytes", "max_message", "transport"}) {
+                            "memcap", "response_timeout", "header_bytes", "max_message", "transport", "notify_interval",
+                            "top_merchants", "max_correction_age", "max_open_windows", "z_threshold", "warmup_windows",
+                            "min_stddev_ratio", "min_rejects"}) {
         INFO(key);
         CHECK(doc.find(std::string("`") + key + "`") != std::string::npos);
         CHECK(example.find(key) != std::string::npos);

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Independent reader of spool files (python3-avro): counts every record of a table
 found under --dir and checks that txn ids t<i> for i in the --ids ranges appear exactly
-once. Also checks that no record holds something that looks like a clear PAN.
+once. Also checks that no record holds something that looks like a clear PAN, and that
+a card token, where a table has one, is 32 hex digits.
 
 Usage: spool_check.py --dir D --table scored --ids 0:1000[,5000:6000] [--exact]
   --exact: every record must be one of the expected ids (no others).
@@ -9,9 +10,15 @@ Usage: spool_check.py --dir D --table scored --ids 0:1000[,5000:6000] [--exact]
   --id-field NAME --id-format FMT: the field naming a record and how id i is spelt
     in it (default txn_id, t%d; outcomes: --id-field stan --id-format %06d).
   --true-count FIELD=N: exactly N records have the boolean FIELD true.
+  --dump: also print every record on stdout, one JSON object a line (timestamps as
+    epoch milliseconds, NaN as the string "NaN"), for a test to compare field by
+    field; the summary then goes to stderr.
 Exit 0 when every check holds; prints what it found either way."""
 import argparse
 import collections
+import datetime
+import json
+import math
 import os
 import re
 import sys
@@ -20,6 +27,21 @@ import avro.datafile
 import avro.io
 
 PAN_LIKE = re.compile(r'\d{13,19}')
+TOKEN_TABLES = ('scored', 'alerts', 'outcomes')  # one card's records: each names its card by token
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+def plain(v):
+    """A decoded Avro value as plain JSON: timestamp-millis back to milliseconds."""
+    if isinstance(v, datetime.datetime):
+        return (v - EPOCH) // datetime.timedelta(milliseconds=1)
+    if isinstance(v, float) and not math.isfinite(v):
+        return repr(v)
+    if isinstance(v, dict):
+        return {k: plain(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [plain(x) for x in v]
+    return v
 
 
 def main():
@@ -32,6 +54,7 @@ def main():
     ap.add_argument('--id-field', default='txn_id')
     ap.add_argument('--id-format', default='t%d')
     ap.add_argument('--true-count')
+    ap.add_argument('--dump', action='store_true')
     a = ap.parse_args()
     ranges = [r for r in a.ids.split(',') if r]
     if a.ids_file:
@@ -45,6 +68,7 @@ def main():
     true_seen = 0
 
     counts = collections.Counter()
+    total = 0
     files = 0
     problems = []
     for root, _, names in os.walk(a.dir):
@@ -57,19 +81,25 @@ def main():
             with open(os.path.join(root, name), 'rb') as f:
                 reader = avro.datafile.DataFileReader(f, avro.io.DatumReader())
                 for rec in reader:
-                    counts[rec.get(a.id_field)] += 1
+                    if a.dump:
+                        print(json.dumps(plain(rec), sort_keys=True))
+                    total += 1
+                    if a.id_field in rec:  # aggregate rows have no id of their own
+                        counts[rec[a.id_field]] += 1
                     true_seen += 1 if true_field and rec.get(true_field) is True else 0
-                    tok = rec.get('card_token', '')
-                    if not re.fullmatch(r'[0-9a-f]{32}', tok):
+                    tok = rec.get('card_token')
+                    if (tok is not None or a.table in TOKEN_TABLES) and not re.fullmatch(r'[0-9a-f]{32}', tok or ''):
                         problems.append('bad card_token %r' % tok)
                     for k, v in rec.items():
                         if k != 'card_token' and isinstance(v, str) and PAN_LIKE.search(v):
                             problems.append('field %s looks like a PAN: %r' % (k, v))
                 reader.close()
-    total = sum(counts.values())
     missing = [i for i in expected if counts[i] == 0]
     dup = [i for i, c in counts.items() if c > 1]
     extra = [i for i in counts if i not in expected]
+    if a.dump:
+        sys.stdout.flush()
+        sys.stdout = sys.stderr
     print('spool_check: %d files, %d records, %d distinct, expected %d, missing %d, duplicated %d, unexpected %d'
           % (files, total, len(counts), len(expected), len(missing), len(dup), len(extra)))
     if missing:

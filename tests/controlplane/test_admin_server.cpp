@@ -100,9 +100,24 @@ public:
           << ",\"drops\":{\"imissed\":" << v / 1000 << ",\"feed_gaps\":3}"
           << ",\"backlog\":{\"kafka_pending\":120,\"spool_files\":2}"
           << ",\"alerts_by_rule\":{\"burst\":" << a / 2 << ",\"card_testing\":" << a / 5 << "}"
-          << ",\"rejects_by_reason\":{\"bad_bitmap\":4}}";
+          << ",\"rejects_by_reason\":{\"bad_bitmap\":4}"
+          << ",\"cases\":{\"opened\":7,\"open\":3}," << analytics_json << "}";
         return s.str();
     }
+    // The "analytics" member (docs/admin.md): windows with a missing minute, a merchant id
+    // that is markup (merchant ids come from the feed), a case, an alert-rate spike.
+    static constexpr const char* analytics_json =
+        "\"analytics\":{\"windows\":["
+        "{\"start_ms\":1699999860000,\"transactions\":1200,\"alerts\":12,\"reviews\":3,\"blocks\":1},"
+        "{\"start_ms\":1699999980000,\"transactions\":1500,\"alerts\":180,\"reviews\":9,\"blocks\":4}],"
+        "\"top_merchants\":[{\"merchant\":\"<img src=x onerror=document.body.dataset.xss=1>\","
+        "\"transactions\":50,\"alerts\":20,\"alert_rate\":0.4},"
+        "{\"merchant\":\"MERCH-0042\",\"transactions\":400,\"alerts\":8,\"alert_rate\":0.02}],"
+        "\"cases\":[{\"case_id\":\"00000000000000a7\",\"card_masked\":\"41111111...1111\",\"alerts\":4,"
+        "\"max_score\":91,\"opened_ms\":1700000000000,\"last_ms\":1700000425000}],"
+        "\"spikes\":[{\"kind\":\"alert_rate\",\"dimension\":\"mcc\",\"key\":\"7995\","
+        "\"window_start_ms\":1699999980000,\"observed\":0.12,\"baseline\":0.01,\"z\":8.44}]}";
+
     std::string rules_text() override {
         std::lock_guard lk(_mu);
         return _rules;
@@ -845,6 +860,13 @@ TEST_CASE("admin: the dashboard page is self-contained and served without a toke
     CHECK(p.has_header("Content-Type: text/html"));
     CHECK(p.has_header("Content-Security-Policy: default-src 'none'"));
     CHECK(p.body.find("<canvas id=\"c_tput\"") != std::string::npos);
+    // The analytics section: minute chart and the three tables.
+    for (const char* id : {"<canvas id=\"c_minutes\"", "<table id=\"t_merchants\"", "<table id=\"t_cases\"",
+                           "<table id=\"t_spikes\"", "id=\"open_cases\""})
+        CHECK(p.body.find(id) != std::string::npos);
+    // Text from the feed (merchant ids, keys) is never parsed as HTML.
+    CHECK(p.body.find("innerHTML") == std::string::npos);
+    CHECK(p.body.find("insertAdjacentHTML") == std::string::npos);
     CHECK(p.body.find("/api/v1/stats") != std::string::npos);
     CHECK(p.body.find("sessionStorage") != std::string::npos);
     // No external asset: no absolute URL anywhere in the page.
@@ -887,6 +909,20 @@ TEST_CASE("admin: headless Chromium renders the dashboard with live throughput",
     CHECK(rate > 0);
     CHECK(f.server->counters().count(admin_endpoint::stats, 200) >= 2);
     CHECK(f.all_log().find(test_token) == std::string::npos);  // the token travels in a header only
+
+    // Alerts & analytics: the tables hold the stats' rows; the merchant id that is markup
+    // is shown as text (escaped in the serialized DOM), no element was made of it.
+    CHECK(dom.find("id=\"t_merchants\" data-rows=\"2\"") != std::string::npos);
+    CHECK(dom.find("<td class=\"t\">&lt;img src=x onerror=document.body.dataset.xss=1&gt;</td>"
+                   "<td>50</td><td>20</td><td>40.00%</td>") != std::string::npos);
+    CHECK(dom.find("<img") == std::string::npos);
+    CHECK(dom.find("data-xss") == std::string::npos);  // the markup's handler never ran
+    CHECK(dom.find("<td class=\"t\">00000000000000a7</td><td class=\"t\">41111111...1111</td><td>4</td><td>91</td>"
+                   "<td>22:13:20</td><td>22:20:25</td>") != std::string::npos);
+    CHECK(dom.find("<td class=\"t\">alert_rate</td><td class=\"t\">mcc</td><td class=\"t\">7995</td>"
+                   "<td>22:13:00</td><td>12.00%</td><td>1.00%</td><td>8.4</td>") != std::string::npos);
+    CHECK(dom.find("id=\"open_cases\">3<") != std::string::npos);
+    CHECK(dom.find("id=\"analytics\" style=\"display: block;\"") != std::string::npos);
 
     CHECK(std::system((common + " --screenshot=" + shot + " '" + url + "' >/dev/null 2>&1").c_str()) == 0);
     CHECK(fs::exists(shot));

@@ -1,12 +1,16 @@
-// Unit tests for the Kafka JSON encoders (controlplane/verdict_json.h): the exact bytes
-// consumers of txscreen.alerts / txscreen.rejects / txscreen.outcomes parse, per
-// docs/kafka.md and docs/schemas.md.
+// Unit tests for the Kafka JSON encoders (controlplane/verdict_json.h,
+// analytics_json.h): the exact bytes consumers of txscreen.alerts / txscreen.rejects /
+// txscreen.outcomes / txscreen.aggregates parse, per docs/kafka.md and docs/schemas.md.
 #include <catch2/catch.hpp>
 
 #include <cstring>
 #include <limits>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
+#include "controlplane/analytics/case_tracker.h"
+#include "controlplane/analytics_json.h"
 #include "controlplane/verdict_json.h"
 #include "outcome_records.h"
 
@@ -273,4 +277,194 @@ TEST_CASE("worst-case outcome fits in outcome_json_max_bytes; too small a buffer
     const std::size_t n = write_outcome_json(v, buf, sizeof buf);
     REQUIRE(n > 0);
     CHECK(write_outcome_json(v, buf, n - 1) == 0);
+}
+
+// ---- case fields (issue #17): only an alert the case tracker stamped carries them
+
+TEST_CASE("an alert with a case ends in case_id (16 hex digits) and case_seq; others carry neither",
+          "[unit][kafka][json]") {
+    Verdict v = sample_verdict();
+    v.case_id = 0x00000000deadbeefull;
+    v.case_seq = 3;
+    const std::string js = encode(v);
+    CHECK(js.ends_with(R"("verdict_ns":1709296496789004567,"case_id":"00000000deadbeef","case_seq":3})"));
+    const nlohmann::json doc = nlohmann::json::parse(js);
+    CHECK(doc.at("case_id") == "00000000deadbeef");
+    CHECK(doc.at("case_seq") == 3);
+    CHECK(doc.at("case_id").get<std::string>() == case_id_text(v.case_id));  // the text every sink uses
+
+    // Not an alert (or cases off): no case, and no case keys at all.
+    Verdict plain = sample_verdict();
+    plain.alert = false;
+    const nlohmann::json none = nlohmann::json::parse(encode(plain));
+    CHECK(!none.contains("case_id"));
+    CHECK(!none.contains("case_seq"));
+}
+
+TEST_CASE("ids are 16 lower-case hex digits, as case_id_text() writes them", "[unit][kafka][json]") {
+    char out[16];
+    for (const uint64_t id : {0ull, 1ull, 0xabcdef0123456789ull, ~0ull}) {
+        write_id_hex(id, out);
+        CHECK(std::string(out, 16) == case_id_text(id));
+    }
+    write_id_hex(0xabcdef0123456789ull, out);
+    CHECK(std::string(out, 16) == "abcdef0123456789");
+}
+
+// ---- aggregate rows (txscreen.aggregates) and spikes (txscreen.alerts, "type":"spike")
+
+namespace {
+
+aggregate_record sample_aggregate() {
+    aggregate_record r{};
+    r.window_start_ms = 1709296440000;  // 2024-03-01T12:34:00.000Z
+    r.window_end_ms = 1709296500000;
+    r.dimension = agg_dimension::mcc;
+    r.kind = aggregate_record::row_kind::window;
+    std::memcpy(r.key, "5411", 4);
+    r.transactions = 120;
+    r.alerts = 7;
+    r.reviews = 3;
+    r.blocks = 4;
+    r.approved = 50;
+    r.declined = 9;
+    r.distinct_cards = 101;
+    r.latency_p50_ns = 21503;
+    r.latency_p99_ns = 81919;
+    r.n_amounts = 3;
+    r.amounts[0] = {840, 2, 100, 1234567};  // USD
+    r.amounts[1] = {392, 0, 19, 500000};    // JPY: no minor unit
+    r.amounts[2] = {999, 3, 1, -1005};      // not in ISO 4217
+    return r;
+}
+
+spike_event sample_spike() {
+    spike_event s{};
+    s.id = 0x1234abcd5678ef00ull;
+    s.window_start_ms = 1709296440000;
+    s.window_end_ms = 1709296500000;
+    s.kind = spike_event::spike_kind::alert_rate;
+    s.dimension = agg_dimension::mcc;
+    std::memcpy(s.key, "7995", 4);
+    s.observed = 0.35;
+    s.baseline = 0.05;
+    s.stddev = 0.02;
+    s.z = 15;
+    s.threshold = 4;
+    s.transactions = 200;
+    s.alerts = 70;
+    return s;
+}
+
+std::string aggregate_json(const aggregate_record& r) {
+    char buf[aggregate_json_max_bytes];
+    return {buf, write_aggregate_json(r, buf, sizeof buf)};
+}
+
+std::string spike_json(const spike_event& s) {
+    char buf[spike_json_max_bytes];
+    return {buf, write_spike_json(s, buf, sizeof buf)};
+}
+
+}  // namespace
+
+TEST_CASE("aggregate JSON matches the documented schema byte for byte", "[unit][kafka][json]") {
+    const std::string js = aggregate_json(sample_aggregate());
+    CHECK(js ==
+          R"({"schema_version":1,"type":"aggregate","window_start":"2024-03-01T12:34:00.000Z",)"
+          R"("window_start_ms":1709296440000,"window_end_ms":1709296500000,"dimension":"mcc","key":"5411",)"
+          R"("kind":"window","transactions":120,"alerts":7,"reviews":3,"blocks":4,"approved":50,"declined":9,)"
+          R"("rejects":0,"gaps":0,"distinct_cards":101,"latency_p50_ns":21503,"latency_p99_ns":81919,)"
+          R"("amounts":[{"currency":"USD","currency_numeric":840,"currency_exponent":2,"transactions":100,)"
+          R"("amount_minor":1234567,"amount":"12345.67"},)"
+          R"({"currency":"JPY","currency_numeric":392,"currency_exponent":0,"transactions":19,)"
+          R"("amount_minor":500000,"amount":"500000"},)"
+          R"({"currency":null,"currency_numeric":999,"currency_exponent":3,"transactions":1,)"
+          R"("amount_minor":-1005,"amount":"-1.005"}],"amounts_other":0})");
+}
+
+TEST_CASE("aggregate JSON parses with the documented types; corrections and feed rows say so",
+          "[unit][kafka][json]") {
+    aggregate_record r = sample_aggregate();
+    r.kind = aggregate_record::row_kind::correction;
+    r.dimension = agg_dimension::feed;
+    std::memset(r.key, 0, sizeof r.key);
+    std::memcpy(r.key, "acq \"east\"", 10);
+    r.rejects = 12;
+    r.gaps = 30;
+    r.n_amounts = 0;
+    r.amounts_other = 5;
+    const nlohmann::json doc = nlohmann::json::parse(aggregate_json(r));
+    CHECK(doc.at("type") == "aggregate");
+    CHECK(doc.at("kind") == "correction");
+    CHECK(doc.at("dimension") == "feed");
+    CHECK(doc.at("key") == "acq \"east\"");
+    CHECK(doc.at("rejects") == 12);
+    CHECK(doc.at("gaps") == 30);
+    CHECK(doc.at("amounts").is_array());
+    CHECK(doc.at("amounts").empty());
+    CHECK(doc.at("amounts_other") == 5);
+    CHECK(doc.at("window_end_ms").get<int64_t>() - doc.at("window_start_ms").get<int64_t>() == 60000);
+    char key[analytics_key_max_bytes];
+    CHECK(std::string(key, write_analytics_key(r.dimension, r.key, key)) == "feed:acq \"east\"");
+}
+
+TEST_CASE("spike JSON matches the documented schema byte for byte and is told from an alert",
+          "[unit][kafka][json]") {
+    const std::string js = spike_json(sample_spike());
+    CHECK(js ==
+          R"({"schema_version":1,"type":"spike","id":"1234abcd5678ef00","kind":"alert_rate","dimension":"mcc",)"
+          R"("key":"7995","window_start":"2024-03-01T12:34:00.000Z","window_start_ms":1709296440000,)"
+          R"("window_end_ms":1709296500000,"observed":0.35,"baseline":0.05,"stddev":0.02,"z":15,"threshold":4,)"
+          R"("transactions":200,"alerts":70})");
+    CHECK(is_spike_json(js));
+    CHECK(!is_spike_json(encode(sample_verdict())));  // an alert on the same topic
+    char key[analytics_key_max_bytes];
+    const spike_event s = sample_spike();
+    CHECK(std::string(key, write_analytics_key(s.dimension, s.key, key)) == "mcc:7995");
+}
+
+TEST_CASE("every spike kind parses; a non-finite value is null", "[unit][kafka][json]") {
+    spike_event s = sample_spike();
+    const std::pair<spike_event::spike_kind, const char*> kinds[] = {
+        {spike_event::spike_kind::alert_rate, "alert_rate"},    {spike_event::spike_kind::volume, "volume"},
+        {spike_event::spike_kind::feed_silent, "feed_silent"},  {spike_event::spike_kind::reject_surge, "reject_surge"},
+        {spike_event::spike_kind::gap_surge, "gap_surge"},
+    };
+    for (const auto& [kind, name] : kinds) {
+        s.kind = kind;
+        const nlohmann::json doc = nlohmann::json::parse(spike_json(s));
+        CHECK(doc.at("kind") == name);
+        CHECK(doc.at("id") == "1234abcd5678ef00");
+        CHECK(doc.at("observed").get<double>() == 0.35);
+    }
+    s.z = std::numeric_limits<double>::infinity();  // a zero stddev that slipped through
+    const nlohmann::json doc = nlohmann::json::parse(spike_json(s));
+    CHECK(doc.at("z").is_null());
+}
+
+TEST_CASE("worst-case aggregate and spike fit their maximum; too small a buffer gives 0", "[unit][kafka][json]") {
+    aggregate_record r = sample_aggregate();
+    std::memset(r.key, 1, sizeof r.key);  // no NUL, every byte escaped as \u0001
+    r.window_start_ms = r.window_end_ms = INT64_MIN;
+    r.transactions = r.alerts = r.reviews = r.blocks = r.approved = r.declined = r.rejects = r.gaps = UINT64_MAX;
+    r.distinct_cards = r.latency_p50_ns = r.latency_p99_ns = r.amounts_other = UINT64_MAX;
+    r.n_amounts = 255;  // more than it holds: clamped to agg_max_currencies
+    for (auto& a : r.amounts) a = {999, 255, UINT64_MAX, INT64_MIN};
+    char buf[aggregate_json_max_bytes];
+    const std::size_t n = write_aggregate_json(r, buf, sizeof buf);
+    REQUIRE(n > 0);
+    CHECK(nlohmann::json::parse(std::string(buf, n)).at("amounts").size() == agg_max_currencies);
+    CHECK(write_aggregate_json(r, buf, n - 1) == 0);
+
+    spike_event s = sample_spike();
+    std::memset(s.key, 1, sizeof s.key);
+    s.id = ~0ull;
+    s.window_start_ms = s.window_end_ms = INT64_MIN;
+    s.observed = s.baseline = s.stddev = s.z = s.threshold = -1.2345678901234567e-300;
+    s.transactions = s.alerts = UINT64_MAX;
+    char sbuf[spike_json_max_bytes];
+    const std::size_t m = write_spike_json(s, sbuf, sizeof sbuf);
+    REQUIRE(m > 0);
+    CHECK(write_spike_json(s, sbuf, m - 1) == 0);
 }

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <string>
 #include <thread>
@@ -20,6 +21,7 @@
 
 #include <simdjson.h>
 
+#include "config/toml_section.h"
 #include "controlplane/kafka_publisher.h"
 #include "rules/ruleset.h"
 #include "kafka_consume.h"
@@ -545,4 +547,188 @@ TEST_CASE("publish to an external broker", "[.external][kafka]") {
     kafka_counters c = pub.counters();
     CHECK(c[kafka_topic::alerts].acked == n);
     CHECK(c[kafka_topic::alerts].failed == 0);
+}
+
+// ---- issue #17: aggregate rows to txscreen.aggregates, spikes to txscreen.alerts
+
+namespace {
+
+aggregate_record sample_row(uint32_t i) {
+    aggregate_record r{};
+    r.window_start_ms = 1709296440000 + int64_t(i) * 60'000;
+    r.window_end_ms = r.window_start_ms + 60'000;
+    r.dimension = agg_dimension::merchant;
+    std::snprintf(r.key, sizeof r.key, "MERCHANT%04u", i);
+    r.transactions = 100 + i;
+    r.alerts = i;
+    r.n_amounts = 1;
+    r.amounts[0] = {840, 2, 100 + i, 12345 * int64_t(i + 1)};
+    return r;
+}
+
+spike_event sample_spike(uint32_t i) {
+    spike_event s{};
+    s.id = 0xfeedface00000000ull + i;
+    s.window_start_ms = 1709296440000;
+    s.window_end_ms = s.window_start_ms + 60'000;
+    s.kind = spike_event::spike_kind::alert_rate;
+    s.dimension = agg_dimension::mcc;
+    std::snprintf(s.key, sizeof s.key, "%u", 7995 + i);
+    s.observed = 0.4;
+    s.baseline = 0.02;
+    s.stddev = 0.01;
+    s.z = 38;
+    s.threshold = 4;
+    s.transactions = 300;
+    s.alerts = 120;
+    return s;
+}
+
+std::string rendered(const aggregate_record& r) {
+    char buf[aggregate_json_max_bytes];
+    return {buf, write_aggregate_json(r, buf, sizeof buf)};
+}
+
+std::string rendered(const spike_event& s) {
+    char buf[spike_json_max_bytes];
+    return {buf, write_spike_json(s, buf, sizeof buf)};
+}
+
+// The spikes among `msgs` (an alerts topic), by key; counts the verdicts beside them.
+std::map<std::string, std::string> spikes_of(const std::vector<consumed_message>& msgs, std::size_t& verdicts) {
+    std::map<std::string, std::string> spikes;
+    verdicts = 0;
+    for (const auto& m : msgs) {
+        if (is_spike_json(m.value)) spikes.emplace(m.key, m.value);
+        else verdicts += m.value.find(R"("type":"verdict")") != std::string::npos;
+    }
+    return spikes;
+}
+
+}  // namespace
+
+TEST_CASE("aggregate rows reach txscreen.aggregates and spikes txscreen.alerts, keyed dimension:key, each counted "
+          "on its own stream",
+          "[integration][kafka][analytics]") {
+    kafka_config cfg = embedded_config();
+    kafka_publisher pub(cfg);
+    constexpr uint32_t n_rows = 50, n_spikes = 5;
+    REQUIRE(pub.offer(make_verdict(1, true)) == sink_answer::accepted);  // an alert beside the spikes
+    for (uint32_t i = 0; i < n_rows; ++i) REQUIRE(pub.offer(sample_row(i)) == sink_answer::accepted);
+    for (uint32_t i = 0; i < n_spikes; ++i) REQUIRE(pub.offer(sample_spike(i)) == sink_answer::accepted);
+    REQUIRE(pub.flush(30000) == 0);
+
+    const kafka_counters c = pub.counters();
+    CHECK(c[kafka_topic::aggregates].acked == n_rows);
+    CHECK(c[kafka_topic::spikes].acked == n_spikes);
+    CHECK(c[kafka_topic::alerts].produced == 1);  // the verdict alerts' identity is untouched
+    CHECK(c[kafka_topic::alerts].acked == 1);
+    CHECK(c.alerts_dropped + c.spikes.dropped == 0);
+    CHECK(std::string(kafka_topic_label(kafka_topic::aggregates)) == "aggregates");
+    CHECK(std::string(kafka_topic_label(kafka_topic::spikes)) == "spikes");
+
+    const auto rows = consume_all(pub.bootstrap_servers(), cfg.topic_aggregates);
+    REQUIRE(rows.size() == n_rows);
+    std::map<std::string, std::string> by_key;
+    for (const auto& m : rows) by_key.emplace(m.key, m.value);
+    REQUIRE(by_key.size() == n_rows);  // each row once
+    std::size_t different = 0;
+    for (uint32_t i = 0; i < n_rows; ++i) {
+        const aggregate_record r = sample_row(i);
+        different += by_key["merchant:" + std::string(r.key)] != rendered(r);
+    }
+    CHECK(different == 0);
+
+    std::size_t verdicts = 0;
+    const auto spikes = spikes_of(consume_all(pub.bootstrap_servers(), cfg.topic_alerts), verdicts);
+    CHECK(verdicts == 1);
+    REQUIRE(spikes.size() == n_spikes);
+    for (uint32_t i = 0; i < n_spikes; ++i) {
+        const spike_event s = sample_spike(i);
+        CHECK(spikes.at("mcc:" + std::string(s.key)) == rendered(s));
+    }
+}
+
+TEST_CASE("a spike the backlog cannot take waits in the outbox with the alerts and follows them, counted as a spike",
+          "[integration][kafka][analytics]") {
+    const test::temp_dir dir("txscreen-kafka-outbox");
+    kafka_config cfg = outbox_config(dir, 10);
+    kafka_publisher pub(cfg);
+    REQUIRE(pub.embedded()->set_down(-1));
+    for (uint32_t i = 0; i < 10; ++i) REQUIRE(pub.offer(make_verdict(i, true)) == sink_answer::accepted);
+    CHECK(pub.offer(sample_spike(0)) == sink_answer::spilled);  // the backlog is full
+    for (uint32_t i = 10; i < 20; ++i) REQUIRE(pub.offer(make_verdict(i, true)) == sink_answer::spilled);
+    kafka_counters c = pub.counters();
+    CHECK(c.spikes.spilled == 1);
+    CHECK(c.spilled == 10);
+    CHECK(c[kafka_topic::spikes].produced == 0);
+    CHECK(c.outbox.backlog == 11);
+
+    REQUIRE(pub.embedded()->set_up(-1));
+    REQUIRE(pub.flush(60000) == 0);
+    c = pub.counters();
+    // Read back from the outbox, the spike is told from the alerts by its JSON.
+    CHECK(c.spikes.replayed == 1);
+    CHECK(c.replayed == 10);
+    CHECK(c[kafka_topic::spikes].acked == 1);
+    CHECK(c[kafka_topic::alerts].acked == 20);
+    // alerts = (produced - replayed) + spilled + waiting + dropped, for each stream.
+    CHECK(c[kafka_topic::alerts].produced - c.replayed + c.spilled + c.waiting + c.alerts_dropped == 20);
+    CHECK(c[kafka_topic::spikes].produced - c.spikes.replayed + c.spikes.spilled + c.spikes.waiting +
+              c.spikes.dropped ==
+          1);
+    std::size_t verdicts = 0;
+    const auto spikes = spikes_of(consume_all(pub.bootstrap_servers(), cfg.topic_alerts), verdicts);
+    CHECK(verdicts == 20);
+    REQUIRE(spikes.size() == 1);
+    CHECK(spikes.begin()->first == "mcc:7995");
+    CHECK(spikes.begin()->second == rendered(sample_spike(0)));
+}
+
+TEST_CASE("a spike behind a held alert is held too, then follows it", "[integration][kafka][analytics]") {
+    kafka_config cfg = embedded_config();
+    cfg.max_backlog_messages = 10;
+    cfg.backpressure_wait_ms = 20;
+    kafka_publisher pub(cfg);  // no outbox: a full backlog holds
+    REQUIRE(pub.embedded()->set_down(-1));
+    for (uint32_t i = 0; i < 10; ++i) REQUIRE(pub.offer(make_verdict(i, true)) == sink_answer::accepted);
+    CHECK(pub.offer(make_verdict(10, true)) == sink_answer::held);
+    CHECK(pub.offer(sample_spike(3)) == sink_answer::held);
+    kafka_counters c = pub.counters();
+    CHECK(c.waiting == 1);
+    CHECK(c.spikes.waiting == 1);
+    REQUIRE(pub.embedded()->set_up(-1));
+    for (int i = 0; i < 30000 && pub.holding(); ++i) std::this_thread::sleep_for(1ms);
+    REQUIRE(!pub.holding());
+    REQUIRE(pub.flush(30000) == 0);
+    c = pub.counters();
+    CHECK(c.waiting + c.spikes.waiting == 0);
+    CHECK(c[kafka_topic::alerts].acked == 11);
+    CHECK(c[kafka_topic::spikes].acked == 1);
+    std::size_t verdicts = 0;
+    const auto spikes = spikes_of(consume_all(pub.bootstrap_servers(), cfg.topic_alerts), verdicts);
+    CHECK(verdicts == 11);
+    CHECK(spikes.size() == 1);
+}
+
+TEST_CASE("[kafka.topics] aggregates names the aggregates topic; empty or misspelt is refused by key",
+          "[unit][kafka][analytics]") {
+    kafka_config c;
+    CHECK(c.topic_aggregates == "txscreen.aggregates");
+    {
+        const toml::table t = toml::parse(R"(topics = {alerts = "a", aggregates = "lake.minutes"})");
+        config_errors e("t.toml");
+        read_kafka_section(toml_section(t, "kafka", e), c);
+        CHECK(e.empty());
+        CHECK(c.topic_aggregates == "lake.minutes");
+        CHECK(c.topic_alerts == "a");
+    }
+    {
+        const toml::table t = toml::parse(R"(topics = {aggregate = "x"})");
+        config_errors e("t.toml");
+        read_kafka_section(toml_section(t, "kafka", e), c);
+        CHECK(e.first().find("kafka.topics.aggregate: unknown key (did you mean 'aggregates'?)") != std::string::npos);
+    }
+    c.topic_aggregates = "";
+    CHECK(validate_kafka_config(c).find("kafka.topics.aggregates") != std::string::npos);
 }

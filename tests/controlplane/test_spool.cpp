@@ -16,6 +16,9 @@
 #include <sstream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
+#include "controlplane/avro_analytics.h"
 #include "controlplane/avro_container.h"
 #include "controlplane/s3_uploader.h"
 #include "controlplane/spool_writer.h"
@@ -47,6 +50,27 @@ std::string source_root() {
 // The spool took the row (the spool answers accepted or refused, never held).
 bool took(sink_answer a) { return a == sink_answer::accepted; }
 
+// The standard output of `cmd` (the independent reader's --dump lines).
+std::string run_output(const std::string& cmd) {
+    std::string out;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p) return out;
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+    CHECK(::pclose(p) == 0);
+    return out;
+}
+
+// Every record of `table` under `dir` as python3-avro reads it (spool_check.py --dump).
+std::vector<nlohmann::json> dump_table(const std::string& dir, const char* table) {
+    const std::string cmd = "/usr/bin/python3 " + source_root() + "/tests/controlplane/spool_check.py --dump --dir " +
+                            dir + " --table " + table;
+    std::vector<nlohmann::json> rows;
+    std::istringstream lines(run_output(cmd));
+    for (std::string line; std::getline(lines, line);) rows.push_back(nlohmann::json::parse(line));
+    return rows;
+}
+
 std::string read_text(const std::string& path) {
     std::ifstream f(path);
     std::stringstream s;
@@ -57,7 +81,8 @@ std::string read_text(const std::string& path) {
 }  // namespace
 
 TEST_CASE("shipped .avsc files are the schemas written into spool files", "[unit][spool]") {
-    for (spool_table t : {spool_table::scored, spool_table::alerts, spool_table::rejects, spool_table::outcomes}) {
+    for (int i = 0; i < spool_table_count; ++i) {
+        const auto t = static_cast<spool_table>(i);
         const std::string file = source_root() + "/controlplane/schemas/" + std::string(spool_table_name(t)) + ".avsc";
         const std::string text = read_text(file);
         REQUIRE(!text.empty());
@@ -624,4 +649,253 @@ TEST_CASE("the uploader's start queues what an earlier run left; a queued file m
     CHECK(st.backlog_bytes == 0);
     CHECK(st.vanished == 2);
     CHECK(st.uploaded_files == 0);
+}
+
+// ---- issue #17: case fields on verdict rows; the aggregates and spikes tables
+
+namespace {
+
+// Row `i` of a run of aggregates: windows a minute apart from 12:50 UTC (so they span
+// two hours), the five dimensions in turn, every third a correction, 0..3 currencies.
+aggregate_record make_aggregate(uint32_t i) {
+    aggregate_record r{};
+    r.window_start_ms = 1709297400000 + int64_t(i / 5) * 60'000;  // 2024-03-01T12:50:00Z
+    r.window_end_ms = r.window_start_ms + 60'000;
+    r.dimension = static_cast<agg_dimension>(i % agg_dimension_count);
+    r.kind = i % 3 == 2 ? aggregate_record::row_kind::correction : aggregate_record::row_kind::window;
+    std::snprintf(r.key, sizeof r.key, i % 11 == 0 ? "other" : "k%u-Caf\xc3\xa9", i);
+    r.transactions = 1000 + i;
+    r.alerts = i % 17;
+    r.reviews = i % 5;
+    r.blocks = i % 7;
+    r.approved = 3 * i;
+    r.declined = i / 2;
+    r.rejects = r.dimension == agg_dimension::feed ? i : 0;
+    r.gaps = r.dimension == agg_dimension::feed ? i / 3 : 0;
+    r.distinct_cards = 900 + i;
+    r.latency_p50_ns = 20'000 + i;
+    r.latency_p99_ns = 80'000 + i;
+    r.amounts_other = i % 4 == 3 ? 2 : 0;
+    r.n_amounts = static_cast<uint8_t>(i % 4);
+    const agg_amount currencies[] = {{840, 2, 0, 0}, {978, 2, 0, 0}, {392, 0, 0, 0}};
+    for (int k = 0; k < r.n_amounts; ++k) {
+        r.amounts[k] = currencies[k];
+        r.amounts[k].transactions = 10 + i + k;
+        r.amounts[k].amount_minor = (k == 1 ? -1 : 1) * int64_t(123456789) * (i + 1);
+    }
+    return r;
+}
+
+spike_event make_spike(uint32_t i) {
+    spike_event s{};
+    s.id = 0x9e3779b97f4a7c15ull * (i + 1);
+    s.window_start_ms = 1709297400000 + int64_t(i) * 60'000;
+    s.window_end_ms = s.window_start_ms + 60'000;
+    s.kind = static_cast<spike_event::spike_kind>(i % 5);
+    s.dimension = i % 2 ? agg_dimension::mcc : agg_dimension::feed;
+    std::snprintf(s.key, sizeof s.key, "%u", 7995 + i);
+    s.observed = 0.1 * i + 1.0 / 3;
+    s.baseline = 0.05 * i;
+    s.stddev = 0.01 + i * 1e-9;
+    s.z = (s.observed - s.baseline) / s.stddev;
+    s.threshold = 4;
+    s.transactions = 200 + i;
+    s.alerts = 70 + i;
+    return s;
+}
+
+std::string hex16(uint64_t id) {
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(id));
+    return buf;
+}
+
+// The row as aggregates.avsc spells it (what the independent reader must return).
+nlohmann::json expected_row(const aggregate_record& r) {
+    nlohmann::json amounts = nlohmann::json::array();
+    for (int k = 0; k < r.n_amounts; ++k) {
+        const agg_amount& a = r.amounts[k];
+        amounts.push_back({{"currency", a.currency == 840 ? "USD" : a.currency == 978 ? "EUR" : "JPY"},
+                           {"currency_numeric", a.currency}, {"currency_exponent", a.exponent},
+                           {"transactions", a.transactions}, {"amount_minor", a.amount_minor}});
+    }
+    return {{"schema_version", 1}, {"window_start_ms", r.window_start_ms}, {"window_end_ms", r.window_end_ms},
+            {"dimension", std::string(agg_dimension_name(r.dimension))}, {"key", std::string(r.key)},
+            {"kind", r.kind == aggregate_record::row_kind::correction ? "correction" : "window"},
+            {"transactions", r.transactions}, {"alerts", r.alerts}, {"reviews", r.reviews}, {"blocks", r.blocks},
+            {"approved", r.approved}, {"declined", r.declined}, {"rejects", r.rejects}, {"gaps", r.gaps},
+            {"distinct_cards", r.distinct_cards}, {"latency_p50_ns", r.latency_p50_ns},
+            {"latency_p99_ns", r.latency_p99_ns}, {"amounts", amounts}, {"amounts_other", r.amounts_other}};
+}
+
+nlohmann::json expected_spike(const spike_event& s) {
+    return {{"schema_version", 1}, {"id", hex16(s.id)}, {"kind", std::string(spike_kind_name(s.kind))},
+            {"dimension", std::string(agg_dimension_name(s.dimension))}, {"key", std::string(s.key)},
+            {"window_start_ms", s.window_start_ms}, {"window_end_ms", s.window_end_ms}, {"observed", s.observed},
+            {"baseline", s.baseline}, {"stddev", s.stddev}, {"z", s.z}, {"threshold", s.threshold},
+            {"transactions", s.transactions}, {"alerts", s.alerts}};
+}
+
+// Each file of `table`: in the partition of its first row's window, and the walker the
+// recovery of a torn file relies on agrees with the encoder. Returns the rows seen.
+uint64_t check_files(const std::string& dir, spool_table table) {
+    uint64_t rows = 0;
+    const std::string part = "/table=" + std::string(spool_table_name(table)) + "/";
+    for (const std::string& f : files_under(dir, ".avro")) {
+        if (f.find(part) == std::string::npos) continue;
+        INFO(f);
+        std::ifstream in(f, std::ios::binary);
+        const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        const avro_scan_result scan =
+            avro_scan_container(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), true);
+        CHECK(scan.error == nullptr);
+        CHECK(std::string(scan.schema_name) == spool_table_name(table));
+        rows += scan.records;
+    }
+    return rows;
+}
+
+}  // namespace
+
+TEST_CASE("aggregates and spikes go to their tables by window hour; python3-avro reads every field back",
+          "[unit][spool]") {
+    temp_dir tmp;
+    const uint32_t n_rows = 500;   // windows 12:50 .. 14:29 UTC: three hours
+    const uint32_t n_spikes = 40;  // 12:50 .. 13:29
+    {
+        spool_writer s(small_config(tmp.path));
+        REQUIRE(s.open());
+        for (uint32_t i = 0; i < n_rows; ++i) REQUIRE(took(s.offer(make_aggregate(i))));
+        for (uint32_t i = 0; i < n_spikes; ++i) REQUIRE(took(s.offer(make_spike(i))));
+        REQUIRE(s.close());
+        const spool_stats st = s.stats();
+        CHECK(st.appended[static_cast<int>(spool_table::aggregates)] == n_rows);
+        CHECK(st.durable[static_cast<int>(spool_table::aggregates)] == n_rows);
+        CHECK(st.appended[static_cast<int>(spool_table::spikes)] == n_spikes);
+        CHECK(st.durable[static_cast<int>(spool_table::spikes)] == n_spikes);
+        CHECK(st.appended[static_cast<int>(spool_table::scored)] == 0);
+        CHECK(st.refused + st.derived_refused + st.lost == 0);
+    }
+    for (const char* hour : {"12", "13", "14"})
+        CHECK(fs::exists(tmp.path + "/table=aggregates/dt=2024-03-01/hour=" + hour));
+    CHECK(fs::exists(tmp.path + "/table=spikes/dt=2024-03-01/hour=12"));
+    CHECK(fs::exists(tmp.path + "/table=spikes/dt=2024-03-01/hour=13"));
+    CHECK(check_files(tmp.path, spool_table::aggregates) == n_rows);
+    CHECK(check_files(tmp.path, spool_table::spikes) == n_spikes);
+
+    // The independent reader: every row once, every field equal, in the partition of its window.
+    std::map<std::string, nlohmann::json> expected;
+    for (uint32_t i = 0; i < n_rows; ++i) {
+        const nlohmann::json e = expected_row(make_aggregate(i));
+        expected[e.dump()] = e;
+    }
+    const auto rows = dump_table(tmp.path, "aggregates");
+    CHECK(rows.size() == n_rows);
+    std::size_t unmatched = 0;
+    for (const nlohmann::json& r : rows) unmatched += expected.erase(r.dump()) == 1 ? 0 : 1;
+    CHECK(unmatched == 0);
+    CHECK(expected.empty());
+
+    std::map<std::string, nlohmann::json> spikes;
+    for (uint32_t i = 0; i < n_spikes; ++i) spikes[hex16(make_spike(i).id)] = expected_spike(make_spike(i));
+    const auto read = dump_table(tmp.path, "spikes");
+    CHECK(read.size() == n_spikes);
+    for (const nlohmann::json& r : read) {
+        INFO(r.dump());
+        const auto it = spikes.find(r.at("id").get<std::string>());
+        REQUIRE(it != spikes.end());
+        CHECK(r == it->second);  // doubles bit for bit: Avro writes IEEE 754, Python reads it back
+        spikes.erase(it);
+    }
+    CHECK(spikes.empty());
+}
+
+TEST_CASE("verdict rows end in case_id and case_seq: an alert's case, \"\" and 0 without one", "[unit][spool]") {
+    temp_dir tmp;
+    const uint32_t n = 700;  // alerts: every 7th
+    {
+        spool_writer s(small_config(tmp.path));
+        REQUIRE(s.open());
+        for (uint32_t i = 0; i < n; ++i) {
+            Verdict v = make_verdict(i);
+            if (v.alert) {
+                v.case_id = 0xc0ffee0000000000ull + i / 21;  // three alerts a case
+                v.case_seq = i / 7 % 3 + 1;
+            }
+            REQUIRE(took(s.offer(v)));
+        }
+        REQUIRE(s.close());
+    }
+    CHECK(check_files(tmp.path, spool_table::scored) == n);
+    CHECK(check_files(tmp.path, spool_table::alerts) == n / 7);
+    std::size_t bad = 0, alerts = 0;
+    for (const char* table : {"scored", "alerts"}) {
+        for (const nlohmann::json& r : dump_table(tmp.path, table)) {
+            const uint32_t i = static_cast<uint32_t>(std::stoul(r.at("txn_id").get<std::string>().substr(1)));
+            const bool alert = i % 7 == 0;
+            alerts += alert;
+            const std::string id = alert ? hex16(0xc0ffee0000000000ull + i / 21) : "";
+            const int seq = alert ? static_cast<int>(i / 7 % 3 + 1) : 0;
+            bad += r.at("case_id") != id || r.at("case_seq") != seq;
+        }
+    }
+    CHECK(bad == 0);
+    CHECK(alerts == 2 * (n / 7));  // in scored and in alerts
+}
+
+TEST_CASE("the largest aggregate, spike and verdict-with-case rows fit their maximum", "[unit][spool]") {
+    aggregate_record r = make_aggregate(3);
+    std::memset(r.key, 0xff, sizeof r.key);  // no NUL, every byte a 3-byte U+FFFD
+    r.window_start_ms = r.window_end_ms = INT64_MIN;
+    r.transactions = r.alerts = r.reviews = r.blocks = r.approved = r.declined = r.rejects = r.gaps = UINT64_MAX;
+    r.distinct_cards = r.latency_p50_ns = r.latency_p99_ns = r.amounts_other = UINT64_MAX;
+    r.n_amounts = 255;  // clamped to agg_max_currencies
+    for (auto& a : r.amounts) a = {840, 255, UINT64_MAX, INT64_MIN};
+    std::vector<uint8_t> out(4 * avro_verdict_max_bytes);
+    CHECK(encode_aggregate_avro(r, out.data()) <= avro_aggregate_max_bytes);
+
+    spike_event s = make_spike(1);
+    std::memset(s.key, 0xff, sizeof s.key);
+    s.window_start_ms = s.window_end_ms = INT64_MIN;
+    s.transactions = s.alerts = UINT64_MAX;
+    CHECK(encode_spike_avro(s, out.data()) <= avro_spike_max_bytes);
+
+    Verdict v = make_verdict(7);
+    const std::string bad(256, '\xff');  // assign() cuts it to each field's capacity
+    Txn& t = v.txn;
+    t.txn_id.assign(bad);
+    t.card_id.assign(bad);
+    t.account_id.assign(bad);
+    t.merchant_id.assign(bad);
+    t.merchant_name.assign(bad);
+    t.city.assign(bad);
+    t.terminal_id.assign(bad);
+    t.acquirer_id.assign(bad);
+    std::memset(t.stan, 0xff, sizeof t.stan);
+    std::memset(t.rrn, 0xff, sizeof t.rrn);
+    std::memset(t.card_bin, 0xff, sizeof t.card_bin);
+    std::memset(t.card_last4, 0xff, sizeof t.card_last4);
+    std::memset(t.country, 0xff, sizeof t.country);
+    v.n_reasons = max_verdict_reasons;
+    v.n_patterns = max_verdict_patterns;
+    for (auto& p : v.pattern_ids) p = UINT32_MAX;
+    v.case_id = ~0ull;
+    v.case_seq = UINT32_MAX;
+    static const std::string long_name(200, '\xff');
+    const avro_rule_namer names = [](uint32_t, uint16_t) -> std::string_view { return long_name; };
+    CHECK(encode_verdict_avro(v, names, out.data()) <= avro_verdict_max_bytes);
+}
+
+TEST_CASE("a spool that cannot take an aggregate or spike counts it apart from the consumed records",
+          "[unit][spool]") {
+    temp_dir tmp;
+    const std::string blocker = tmp.path + "/not-a-dir";
+    std::ofstream(blocker) << "x";
+    spool_writer s(small_config(blocker + "/spool"));
+    CHECK_FALSE(s.open());
+    CHECK_FALSE(took(s.offer(make_aggregate(1))));
+    CHECK_FALSE(took(s.offer(make_spike(1))));
+    // The spool identity (verdicts + rejects + outcomes = rows + refused) is untouched.
+    CHECK(s.stats().refused == 0);
+    CHECK(s.stats().derived_refused == 2);
 }

@@ -202,9 +202,18 @@ else
   "${common[@]}" --dump-dom "$url/#token=$token" > "$work/dom.html" 2>/dev/null || fail "chromium --dump-dom"
   rate=$(grep -o 'id="tput" data-value="[0-9.e+]*"' "$work/dom.html" | head -1 | sed 's/.*data-value="//; s/"//')
   python3 -c "import sys; sys.exit(0 if float('${rate:-0}') > 0 else 1)" || fail "dashboard shows no live throughput (tput='$rate')"
+  # Cases and aggregates run by default: the stats carry "analytics" and the page draws its
+  # section (each table drawn, whatever its row count so far).
+  curl -s "${auth[@]}" "$url/api/v1/stats" > "$work/stats-dash.json"
+  python3 -c "import json, sys; sys.exit(0 if 'analytics' in json.load(open('$work/stats-dash.json')) else 1)" ||
+    fail "/api/v1/stats has no analytics member"
+  grep -q 'id="analytics" style="display: block;"' "$work/dom.html" || fail "dashboard hides the stats' analytics"
+  for t in t_merchants t_cases t_spikes; do
+    grep -q "id=\"$t\" data-rows=\"[0-9]*\"" "$work/dom.html" || fail "dashboard table $t not drawn"
+  done
   "${common[@]}" "--screenshot=$shot" "$url/#token=$token" > /dev/null 2>&1 || fail "chromium --screenshot"
   [[ $(stat -c %s "$shot" 2>/dev/null || echo 0) -gt 10000 ]] || fail "screenshot $shot missing or empty"
-  echo "ok: dashboard rendered with live throughput $rate verdicts/s; screenshot $shot"
+  echo "ok: dashboard rendered with live throughput $rate verdicts/s and its analytics section; screenshot $shot"
 fi
 
 echo "== drain through the API"

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "common/currency.h"
+#include "tools/txgen/spike_injector.h"
 
 namespace txscreen::txgen {
 
@@ -69,12 +70,22 @@ std::string format_scenario_id(uint32_t id) {
     return s;
 }
 
+std::string format_label_id(scenario label, uint32_t id) {
+    if (label != scenario::spike) return format_scenario_id(id);
+    std::string s = digits_padded(id, 6);
+    s.insert(s.begin(), 'P');
+    return s;
+}
+
 std::string validate(const generator_config& c) {
     if (c.count == 0) return "count must be at least 1";
     if (c.count > 10'000'000'000ull) return "count must be at most 10000000000";
     if (!(c.event_rate > 0) || c.event_rate > 1e7) return "event rate must be in (0, 10000000] transactions/s";
     if (!(c.fraud_rate >= 0) || c.fraud_rate > 0.5) return "fraud rate must be in [0, 0.5]";
     if (c.start_ms < 0) return "start time must be at or after 1970-01-01";
+    for (const spike_spec& sp : c.spikes)
+        if (!(sp.factor >= 1) || sp.for_ms <= 0 || sp.at_ms < 0 || sp.key.empty())
+            return "spike " + spike_key_text(sp) + ": needs x >= 1, at >= 0, for > 0";
     return {};
 }
 
@@ -88,12 +99,15 @@ generator::generator(const generator_config& config)
     _card_last_ms.assign(_pop->cards().size(), std::numeric_limits<int64_t>::min() / 2);
     _card_history.assign(_pop->cards().size(), 0);
     plan_scenarios();
+    _spikes = std::make_unique<spike_injector>(_config.spikes, *_pop, _config.event_rate, _config.start_ms,
+                                               rng::derive(_config.seed, 4));
+    _planned[static_cast<std::size_t>(scenario::spike)] = _spikes->planned();
     _next_normal_ms = _config.start_ms;
 }
 
 generator::~generator() = default;
 
-double generator::rate_factor(int64_t t_ms) const noexcept {
+double diurnal_rate_factor(int64_t t_ms) noexcept {
     // Diurnal shape over UTC hour of event time: peak 16:00, trough 04:00, mean 1.
     const double hour = static_cast<double>(t_ms % 86'400'000) / 3'600'000.0;
     return 1.0 + 0.6 * std::sin(6.283185307179586 * (hour - 10.0) / 24.0);
@@ -105,7 +119,7 @@ void generator::plan_scenarios() {
     uint64_t left = fraud;
     std::vector<scenario> kinds;
     for (std::size_t i = 1; i < scenario_count; ++i)
-        if (_config.enabled[i]) kinds.push_back(static_cast<scenario>(i));
+        if (_config.enabled[i] && is_fraud_scenario(static_cast<scenario>(i))) kinds.push_back(static_cast<scenario>(i));
     const double span_ms = static_cast<double>(_config.count - fraud) / _config.event_rate * 1000.0;
     std::vector<scenario> fits;
     while (left > 0) {
@@ -354,17 +368,39 @@ void generator::materialize(const instance& in) {
         break;
     }
     case scenario::normal:
+    case scenario::spike:
         break;
     }
     const int64_t quiet = in.kind == scenario::impossible_travel ? travel_quiet_ms : scenario_quiet_ms;
     _card_last_ms[card_ix] = std::max(_card_last_ms[card_ix], t + quiet - normal_min_gap_ms);
 }
 
+void generator::materialize_spike() {
+    static const std::string pos = "pos", ecom = "ecom", atm = "atm";
+    std::vector<spike_draw> draws;
+    _spikes->take(draws);
+    for (spike_draw& d : draws) {
+        const merchant_profile& m = _pop->merchants()[d.merchant];
+        const bool is_atm = _pop->cities()[m.city].atm == d.merchant;
+        generated_txn g;
+        fill_at(_spikes->random(), d.card, d.merchant, m.online ? ecom : is_atm ? atm : pos, d.usd_cents, d.t_ms, g);
+        if (m.online && !d.device.empty()) {
+            g.txn.device_id = d.device;
+            g.txn.ip = d.ip;
+            g.txn.email.clear();
+        }
+        g.label = scenario::spike;
+        g.scenario_id = d.spike_id;
+        push(d.t_ms, std::move(g), false);
+    }
+}
+
 bool generator::next(generated_txn& out) {
-    if (_emitted >= _config.count) return false;
+    if (_emitted >= total()) return false;
     const int64_t tn = _normal_left > 0 ? _next_normal_ms : std::numeric_limits<int64_t>::max();
     while (_next_instance < _instances.size() && _instances[_next_instance].start_ms <= tn)
         materialize(_instances[_next_instance++]);
+    while (_spikes->due(tn)) materialize_spike();
 
     if (!_heap.empty() && _heap.top()->emit_ms <= tn) {
         // priority_queue::top is const; the element is popped right after the move.
@@ -391,7 +427,7 @@ bool generator::next(generated_txn& out) {
         out.scenario_id = 0;
         assign_ids(out.txn);
         --_normal_left;
-        const double dt = r.exponential() / (_config.event_rate * rate_factor(tn)) * 1000.0;
+        const double dt = r.exponential() / (_config.event_rate * diurnal_rate_factor(tn)) * 1000.0;
         const double due_ms = dt + _normal_carry_ms;
         const auto whole_ms = static_cast<int64_t>(due_ms);  // due_ms >= 0: truncation is floor
         _normal_carry_ms = due_ms - static_cast<double>(whole_ms);

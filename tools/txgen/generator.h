@@ -16,6 +16,7 @@
 #include "codec/clear_txn.h"
 #include "tools/txgen/population.h"
 #include "tools/txgen/rng.h"
+#include "tools/txgen/spike_option.h"
 
 namespace txscreen::txgen {
 
@@ -27,7 +28,8 @@ namespace txscreen::txgen {
     _(account_takeover)           \
     _(blocklisted_merchant)       \
     _(high_amount)                \
-    _(duplicate)
+    _(duplicate)                  \
+    _(spike)
 
 enum class scenario : uint8_t {
 #define TXGEN_SCENARIO_ENUM(n) n,
@@ -41,6 +43,10 @@ inline constexpr std::array scenario_names = {
 #undef TXGEN_SCENARIO_NAME
 };
 inline constexpr std::size_t scenario_count = scenario_names.size();
+
+// Fraud scenario types (what --fraud-rate and --scenarios inject): not normal traffic,
+// not a --spike's extra transactions (label "spike", spike_injector.h).
+constexpr bool is_fraud_scenario(scenario s) noexcept { return s != scenario::normal && s != scenario::spike; }
 
 // Label written to the labels CSV ("normal", "card_testing", ...).
 constexpr std::string_view scenario_name(scenario s) noexcept { return scenario_names[static_cast<std::size_t>(s)]; }
@@ -59,9 +65,16 @@ struct generator_config {
     // Off by default: txscreen's amount/card-testing limits are in major units without
     // FX, so a JPY or INR card would look like amount velocity.
     bool local_currencies = false;
-    // Which scenario types may be injected (index = scenario; [normal] is ignored).
-    std::array<bool, scenario_count> enabled = {false, true, true, true, true, true, true, true};
+    // Which scenario types may be injected (index = scenario; [normal] and [spike] are
+    // ignored).
+    std::array<bool, scenario_count> enabled = {false, true, true, true, true, true, true, true, false};
+    // --spike: extra transactions of a key on top of `count` (spike_injector.h).
+    std::vector<spike_spec> spikes;
 };
+
+// The diurnal shape of normal traffic's rate over UTC hour of event time: peak 16:00,
+// trough 04:00, mean 1 over a day.
+double diurnal_rate_factor(int64_t t_ms) noexcept;
 
 // Checks a config; returns an empty string when valid, else a message naming the field.
 std::string validate(const generator_config& c);
@@ -69,12 +82,17 @@ std::string validate(const generator_config& c);
 struct generated_txn {
     clear_txn txn;            // txn_id == rrn (12 digits), unique except duplicate copies
     scenario label = scenario::normal;
-    uint32_t scenario_id = 0; // 0 for normal traffic; instances count from 1
+    uint32_t scenario_id = 0; // 0 for normal traffic; instances count from 1 (spikes: the --spike's number)
     uint32_t card_index = 0;  // index into population().cards()
 };
 
 // Formats a scenario id for the labels CSV ("S000042"); empty for 0.
 std::string format_scenario_id(uint32_t id);
+// Formats the id of a labelled transaction: its scenario's "S000042", a spike's
+// "P000001" (the n-th --spike); empty for normal traffic.
+std::string format_label_id(scenario label, uint32_t id);
+
+class spike_injector;
 
 class generator {
 public:
@@ -85,13 +103,14 @@ public:
     generator(const generator&) = delete;
     generator& operator=(const generator&) = delete;
 
-    // Fills `out` with the next transaction; returns false after config.count of them.
+    // Fills `out` with the next transaction; returns false after total() of them.
     // Event times are non-decreasing except a duplicate's copy, which repeats the
     // original's time up to a minute later in the stream.
     bool next(generated_txn& out);
 
     uint64_t emitted() const noexcept { return _emitted; }
-    uint64_t total() const noexcept { return _config.count; }
+    // config.count plus the transactions --spike adds.
+    uint64_t total() const noexcept { return _config.count + _planned[static_cast<std::size_t>(scenario::spike)]; }
     // Transactions planned per label (sums to total()).
     const std::array<uint64_t, scenario_count>& planned() const noexcept { return _planned; }
     const population& people() const noexcept { return *_pop; }
@@ -118,16 +137,17 @@ private:
 
     void plan_scenarios();
     void materialize(const instance& in);
+    void materialize_spike();
     void push(int64_t emit_ms, generated_txn&& g, bool is_copy);
     void fill_normal(uint32_t card, int64_t t_ms, generated_txn& out);
     void fill_at(rng& r, uint32_t card, uint32_t merchant, const std::string& channel, int64_t usd_cents, int64_t t_ms,
                  generated_txn& out);
     void assign_ids(clear_txn& t);
-    double rate_factor(int64_t t_ms) const noexcept;
     uint32_t far_merchant(uint32_t home_city);
 
     generator_config _config;
     std::unique_ptr<population> _pop;
+    std::unique_ptr<spike_injector> _spikes;
     rng _normal_rng, _scenario_rng;
     std::vector<instance> _instances;
     std::size_t _next_instance = 0;

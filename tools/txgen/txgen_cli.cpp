@@ -7,6 +7,7 @@
 #include "codec/feed_defaults.h"
 #include "tools/cli_app.h"
 #include "flow/tcp_framing.h"
+#include "tools/txgen/spike_option.h"
 #include "tools/txgen/time_text.h"
 
 namespace txscreen::txgen {
@@ -28,6 +29,7 @@ struct parse_state {
     bool no_labels = false, labels_given = false, dialect_given = false, framing_given = false;
     std::string format = "iso8583", framing_name = "moldudp64", transport_name = "udp";
     std::vector<std::string> udp_only, tcp_only;  // option names given on the line
+    std::vector<std::string> spikes;              // --spike values, in order
 };
 
 // A check after the range check (which refuses what is not a number): `what` says
@@ -43,7 +45,7 @@ void set_scenarios(generator_config& gen, const std::string& list) {
         const std::size_t comma = std::min(list.find(',', pos), list.size());
         const std::string name = list.substr(pos, comma - pos);
         scenario s;
-        if (!parse_scenario(name, s) || s == scenario::normal)
+        if (!parse_scenario(name, s) || !is_fraud_scenario(s))
             throw CLI::ValidationError("--scenarios", "unknown scenario '" + name + "' (see --help)");
         gen.enabled[static_cast<std::size_t>(s)] = true;
         pos = comma + 1;
@@ -64,7 +66,7 @@ void set_udp(txgen_options& o, const std::string& v) {
     o.udp_port = static_cast<uint16_t>(std::stoul(port));
 }
 
-void add_population_options(CLI::App& app, generator_config& gen) {
+void add_population_options(CLI::App& app, generator_config& gen, parse_state& p) {
     const char* group = "Population and traffic (ignored with --from-jsonl)";
     app.add_option("--count", gen.count, "transactions to generate, 1..10000000000, k/M/G suffixes allowed")
         ->type_name("N")->transform(cli::whole_number(true))
@@ -104,6 +106,20 @@ void add_population_options(CLI::App& app, generator_config& gen) {
            "impossible_travel, amount_velocity, account_takeover, blocklisted_merchant, "
            "high_amount, duplicate")
         ->type_name("LIST")->group(group);
+    app.add_option("--spike", p.spikes,
+                   "inject a traffic spike: KEY=VALUE (mcc=7995, merchant=ID or country=CC), at=DURATION after "
+                   "--start, x=FACTOR (>= 1: the key's traffic runs at x times its normal rate), optional "
+                   "for=DURATION (default 1m); durations: 500ms, 90s, 10m, 1h. Extra transactions on top of "
+                   "--count, labelled \"spike\" (id P000001 for the first --spike), about half of them "
+                   "card-testing bursts so the key's alert rate rises too. Repeatable")
+        ->type_name("SPEC")->allow_extra_args(false)
+        ->check(CLI::Validator(
+            [](std::string& v) {
+                spike_spec spec;
+                return parse_spike_spec(v, spec);
+            },
+            ""))
+        ->group(group);
 }
 
 void add_feed_options(CLI::App& app, txgen_options& o, parse_state& p) {
@@ -254,7 +270,7 @@ void build(CLI::App& app, txgen_options& o, parse_state& p) {
     app.description(description);
     app.footer(footer);
     app.add_flag("--version", o.version, "print \"txgen VERSION\" and exit");
-    add_population_options(app, o.gen);
+    add_population_options(app, o.gen, p);
     add_feed_options(app, o, p);
     add_output_options(app, o, p);
     add_tcp_options(app, o, p);
@@ -281,6 +297,18 @@ std::string finish_tcp(const CLI::App& app, txgen_options& o, const parse_state&
     return validate(o.tcp);
 }
 
+// --spike values into o.gen.spikes, each checked against the feed's event-time span.
+std::string finish_spikes(txgen_options& o, const parse_state& p) {
+    if (!p.spikes.empty() && !o.from_jsonl.empty()) return "--spike applies to generated feeds, not --from-jsonl";
+    for (const std::string& text : p.spikes) {
+        spike_spec spec;
+        if (std::string e = parse_spike_spec(text, spec); !e.empty()) return "--spike: " + e;
+        if (std::string e = check_spike_in_feed(spec, o.gen); !e.empty()) return "--spike " + text + ": " + e;
+        o.gen.spikes.push_back(spec);
+    }
+    return {};
+}
+
 // The checks that need several options; an empty string when the whole line is valid.
 std::string finish(const CLI::App& app, txgen_options& o, const parse_state& p) {
     o.feed.format = p.format == "json" ? payload_format::json : payload_format::iso8583;
@@ -299,6 +327,7 @@ std::string finish(const CLI::App& app, txgen_options& o, const parse_state& p) 
     else if (!p.labels_given && !o.out_path.empty()) o.labels_path = o.out_path + ".labels.csv";
     if (o.carrier == transport::tcp)
         if (std::string e = finish_tcp(app, o, p); !e.empty()) return e;
+    if (std::string e = finish_spikes(o, p); !e.empty()) return e;
     if (std::string e = validate(o.feed); !e.empty()) return e;
     if (o.feed.format == payload_format::iso8583) {
         std::string errors;

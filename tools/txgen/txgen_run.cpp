@@ -53,12 +53,12 @@ using txn_consumer = std::function<void(clear_txn&, std::string_view label, std:
 void for_each_txn(const txgen_options& o, std::FILE* progress, txgen_result& res, const txn_consumer& add) {
     if (o.from_jsonl.empty()) {
         generator gen(o.gen);
-        progress_meter meter{progress, o.gen.count};
+        progress_meter meter{progress, gen.total()};
         generated_txn g;
         uint64_t n = 0;
         while (gen.next(g)) {
             ++res.labels[static_cast<std::size_t>(g.label)];
-            add(g.txn, scenario_name(g.label), g.scenario_id ? format_scenario_id(g.scenario_id) : "");
+            add(g.txn, scenario_name(g.label), format_label_id(g.label, g.scenario_id));
             meter.tick(++n);
         }
         return;

@@ -45,7 +45,9 @@ duplicates), so use a capture with as many transactions as the run should see fr
 A TCP capture (txgen --transport tcp, feeds from --config) replays whole
 conversations: each pass opens its connections anew. --beside runs a second capture
 interleaved with the first (the same transactions over UDP raw framing, say) and
-prints the difference in ns per message.
+prints the difference in ns per message; --beside-config runs the same capture under
+a second configuration (say with [aggregates], [spikes] and a [[webhook]], beside one
+with them off) and prints both medians and each one's controlplane CPU per verdict.
 EAL arguments go after `--`.)";
 
 struct bench_state {
@@ -53,6 +55,7 @@ struct bench_state {
     unsigned runs = 3;
     bool testpmd = true;
     std::string beside;  // a second capture, run interleaved with the first
+    std::string beside_config;  // or the same capture under a second configuration
     std::vector<std::string> config_errors;
 };
 
@@ -78,6 +81,10 @@ void add_bench_options(CLI::App& cmd, bench_state& s) {
                    "a second capture run interleaved with --pcap (A B A B ...), e.g. the same transactions "
                    "over UDP beside TCP: both medians and the difference in ns per message are printed")
         ->type_name("FILE");
+    cmd.add_option("--beside-config", s.beside_config,
+                   "run --pcap again under this configuration, interleaved (A B A B ...): e.g. with "
+                   "[aggregates], [spikes] and a [[webhook]] beside one without, to price them per verdict")
+        ->type_name("FILE")->check(CLI::ExistingFile);
     cmd.add_option("--duration", s.opt.duration_s, "seconds per run, 1..3600")
         ->type_name("S")->check(cli::in_range(1.0, 3600.0))->capture_default_str();
     cmd.add_option("--runs", s.runs, "runs, 1..99; medians are reported")
@@ -105,6 +112,7 @@ struct run_figures {
     double tx_per_s = 0;
     double pps = 0;
     uint64_t p50 = 0, p99 = 0, p999 = 0;
+    double controlplane_ns = 0;  // the control loop thread's CPU per verdict
     std::vector<double> per_worker;
     bool identities = false;
 };
@@ -126,9 +134,10 @@ run_figures child_run(const appliance_options& opt) {
             f.p99 = c.latency.quantile(0.99);
             f.p999 = c.latency.quantile(0.999);
             f.identities = all_hold(accounting_identities(c));
+            f.controlplane_ns = c.verdicts_consumed ? r.controlplane_cpu_s * 1e9 / static_cast<double>(c.verdicts_consumed) : 0;
             std::string line = std::to_string(f.tx_per_s) + " " + std::to_string(f.pps) + " " + std::to_string(f.p50) +
                                " " + std::to_string(f.p99) + " " + std::to_string(f.p999) + " " +
-                               std::to_string(f.identities ? 1 : 0);
+                               std::to_string(f.identities ? 1 : 0) + " " + std::to_string(f.controlplane_ns);
             for (const auto& w : r.counters.dp.per_worker) {
                 line += ' ';  // (not " " + to_string(): GCC 12 raises a false -Wrestrict there)
                 line += std::to_string(static_cast<double>(w.verdicts) / r.elapsed_s);
@@ -160,6 +169,7 @@ run_figures child_run(const appliance_options& opt) {
     f.p999 = std::strtoull(p, &p, 10);
     ident = static_cast<int>(std::strtol(p, &p, 10));
     f.identities = ident == 1;
+    f.controlplane_ns = std::strtod(p, &p);
     while (*p && *p != '\n') f.per_worker.push_back(std::strtod(p, &p));
     return f;
 }
@@ -201,10 +211,11 @@ T median(std::vector<T> v) {
 struct series_medians {
     double tx = 0, pps = 0;
     uint64_t p50 = 0, p99 = 0, p999 = 0;
+    double controlplane_ns = 0;
 };
 
 series_medians medians_of(const std::vector<run_figures>& all) {
-    std::vector<double> tx, pps;
+    std::vector<double> tx, pps, cp;
     std::vector<uint64_t> p50, p99, p999;
     for (const auto& f : all) {
         tx.push_back(f.tx_per_s);
@@ -212,14 +223,16 @@ series_medians medians_of(const std::vector<run_figures>& all) {
         p50.push_back(f.p50);
         p99.push_back(f.p99);
         p999.push_back(f.p999);
+        cp.push_back(f.controlplane_ns);
     }
-    return {median(tx), median(pps), median(p50), median(p99), median(p999)};
+    return {median(tx), median(pps), median(p50), median(p99), median(p999), median(cp)};
 }
 
 void print_run(const char* label, unsigned i, const run_figures& f) {
-    std::printf("%srun %u: %.0f msg/s (%.0f packets/s)  p50 %llu ns  p99 %llu ns  p999 %llu ns  identities %s  per worker:",
+    std::printf("%srun %u: %.0f msg/s (%.0f packets/s)  p50 %llu ns  p99 %llu ns  p999 %llu ns  controlplane %.0f "
+                "CPU ns/verdict  identities %s  per worker:",
                 label, i + 1, f.tx_per_s, f.pps, static_cast<unsigned long long>(f.p50),
-                static_cast<unsigned long long>(f.p99), static_cast<unsigned long long>(f.p999),
+                static_cast<unsigned long long>(f.p99), static_cast<unsigned long long>(f.p999), f.controlplane_ns,
                 f.identities ? "hold" : "BROKEN");
     for (double w : f.per_worker) std::printf(" %.0f", w);
     std::printf("\n");
@@ -237,6 +250,10 @@ void add_beside(nlohmann::ordered_json& line, const series_medians& a, const ser
     line["ns_per_message"] = std::round(ns_a * 10) / 10;
     line["beside_ns_per_message"] = std::round(ns_b * 10) / 10;
     line["difference_ns_per_message"] = std::round((ns_a - ns_b) * 10) / 10;
+    std::printf("controlplane CPU per verdict: --pcap %.1f ns, beside %.1f ns: difference %+.1f ns\n",
+                a.controlplane_ns, b.controlplane_ns, a.controlplane_ns - b.controlplane_ns);
+    line["controlplane_ns_per_verdict"] = std::round(a.controlplane_ns * 10) / 10;
+    line["beside_controlplane_ns_per_verdict"] = std::round(b.controlplane_ns * 10) / 10;
 }
 
 int bench_command(bench_state& state, const std::vector<std::string>& eal) {
@@ -251,6 +268,17 @@ int bench_command(bench_state& state, const std::vector<std::string>& eal) {
     const unsigned runs = state.runs;
     appliance_options beside = opt;
     if (!state.beside.empty()) beside.pcaps = {state.beside};
+    if (!state.beside_config.empty()) {
+        config_result r = load_config_file(state.beside_config);
+        if (!r.ok()) {
+            for (const auto& e : r.errors) std::fprintf(stderr, "%s\n", e.c_str());
+            return 2;
+        }
+        beside.config = std::move(r.config);
+        beside.config.kafka.enabled = false;
+        beside.config.dataplane = c.dataplane;  // the same ports, lcores and feeds: only the controlplane differs
+        state.beside = state.beside_config;
+    }
 
     const uint64_t packets = pcap_packet_count(opt.pcaps[0]);
     double ceiling = state.testpmd ? testpmd_rxonly_pps(opt.pcaps[0], opt.duration_s, packets) : 0;
@@ -274,7 +302,8 @@ int bench_command(bench_state& state, const std::vector<std::string>& eal) {
         {"p50_ns", m.p50},                {"p99_ns", m.p99},
         {"p999_ns", m.p999},              {"testpmd_rxonly_pps", std::llround(ceiling)},
         {"runs", runs},                   {"duration_s", opt.duration_s},
-        {"burst", c.dataplane.burst},     {"spool", !opt.no_spool}};
+        {"burst", c.dataplane.burst},     {"spool", !opt.no_spool},
+        {"controlplane_ns_per_verdict", std::round(m.controlplane_ns * 10) / 10}};
     if (!state.beside.empty()) add_beside(line, m, medians_of(all_beside), runs);
     std::printf("%s\n", line.dump().c_str());
     return 0;
