@@ -95,6 +95,7 @@ nlohmann::ordered_json result_json(const appliance_result& r) {
     j["identities"] = identities_json(ids);
     j["identities_hold"] = all_hold(ids);
     j["elapsed_s"] = r.elapsed_s;
+    j["controlplane_cpu_s"] = r.controlplane_cpu_s;
     j["expected_packets"] = r.expected_packets;
     j["endpoints"] = {{"kafka", r.kafka_bootstrap}, {"spool", r.spool_dir}, {"s3", r.s3_endpoint}, {"admin", r.admin_url}};
     return j;
