@@ -16,15 +16,16 @@ namespace {
 constexpr int64_t day_ms = 86'400'000;
 
 constexpr int_range range_case_window_ms{1'000, 30 * day_ms};
-constexpr int_range range_notify_interval_ms{0, day_ms};
+constexpr int_range range_notify_interval_ms{0, 7 * day_ms};
 constexpr int_range range_case_max_open{1, 100'000'000};
 constexpr int_range range_agg_window_ms{1'000, day_ms};
 constexpr int_range range_lateness_ms{0, day_ms};
 constexpr int_range range_top_merchants{1, 1'000'000};
 constexpr int_range range_correction_age_ms{0, 30 * day_ms};
-constexpr int_range range_open_windows{1, 10'000};
-constexpr int_range range_warmup{0, 100'000};
-constexpr int_range range_min_count{0, 1'000'000'000'000};
+constexpr int_range range_open_windows{2, 10'000};
+constexpr int_range range_warmup{1, 100'000};
+// Zero would let an empty window (outcomes only) divide 0 by 0.
+constexpr int_range range_min_count{1, 1'000'000'000'000};
 
 // An open or closed interval of a floating-point setting, worded for messages.
 struct real_range {

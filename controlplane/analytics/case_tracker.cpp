@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <list>
+#include <new>
 #include <unordered_map>
 
 namespace txscreen {
@@ -46,7 +47,11 @@ struct case_tracker::impl {
         }
     }
 
+    // A card whose case ended gets a new one in the same entry: its old place in the
+    // LRU list goes, so the list holds each card once.
     open_case& open(const Verdict& v, uint64_t card) {
+        auto old = by_card.find(card);
+        if (old != by_card.end()) lru.erase(old->second.lru);
         lru.push_front(card);
         open_case& c = by_card[card];
         c = open_case{};
@@ -98,7 +103,13 @@ case_tracker::~case_tracker() = default;
 
 void case_tracker::stamp(Verdict& v) noexcept {
     if (!v.alert || !_impl->conf.enabled) return;
-    _impl->stamp(v);
+    try {
+        _impl->stamp(v);
+    } catch (const std::bad_alloc&) {
+        // No memory for a new case: the alert goes on without one, counted.
+        v.case_id = 0, v.case_seq = 0, v.notice = case_notice::none;
+        ++_impl->counters.unstamped;
+    }
 }
 
 case_counters case_tracker::counters() const noexcept {
@@ -110,7 +121,7 @@ case_counters case_tracker::counters() const noexcept {
 std::vector<case_summary> case_tracker::recent(std::size_t limit) const {
     std::vector<case_summary> out;
     for (auto it = _impl->lru.begin(); it != _impl->lru.end() && out.size() < limit; ++it)
-        out.push_back(_impl->by_card.at(*it).summary);
+        if (auto c = _impl->by_card.find(*it); c != _impl->by_card.end()) out.push_back(c->second.summary);
     return out;
 }
 

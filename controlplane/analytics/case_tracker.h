@@ -21,6 +21,7 @@ struct case_counters {
     uint64_t notices = 0;         // alerts stamped opened or updated (what notify = "case" sends)
     uint64_t suppressed = 0;      // alerts attached within notify_interval: no notice
     uint64_t closed_early = 0;    // cases dropped for max_open before their window ended
+    uint64_t unstamped = 0;       // alerts left without a case: no memory for one
     uint64_t open = 0;            // gauge
 };
 

@@ -5,9 +5,10 @@
 // for the busiest merchants of the latest closed window (heavy_merchants.h), the rest
 // go to the first comers.
 //
-// Event time: a verdict flagged `ahead` (dated beyond its receive clock) is counted in
-// its window but does not move the watermark, so one mis-dated message cannot close
-// every open window. Issuer outcomes count approved/declined by the request's event
+// Event time: a verdict flagged `ahead` (dated beyond its receive clock + the
+// velocity's max_future_skew) is not aggregated, only counted (`ahead`), as velocity
+// does not count it either: one mis-dated message must neither close every open window
+// nor, through the restart state, turn a year of events into corrections. Issuer outcomes count approved/declined by the request's event
 // time, under the keys the outcome carries (the merchant is the request's when the
 // response has none; MCC and country are the response's, often "none").
 #include "controlplane/analytics/minute_aggregator.h"
@@ -216,6 +217,10 @@ struct minute_aggregator::impl {
     }
 
     void add_request(const Verdict& v) {
+        if (v.ahead) {
+            ++c.ahead;
+            return;
+        }
         see_time(v);
         window_table* w = window_for(v.txn.event_time_ms);
         if (!w) return;

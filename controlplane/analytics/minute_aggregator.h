@@ -38,6 +38,7 @@ struct aggregate_counters {
     uint64_t corrections = 0;      // correction rows emitted
     uint64_t late_events = 0;      // events aggregated into corrections
     uint64_t too_late = 0;         // events older than max_correction_age_ms: not aggregated
+    uint64_t ahead = 0;            // verdicts dated beyond their receive clock (Verdict::ahead): not aggregated
     uint64_t merchants_folded = 0; // events of merchants beyond top_merchants, counted under "other"
     uint64_t closed_early = 0;     // windows closed before the watermark for max_open_windows
     uint64_t state_errors = 0;     // state file writes that failed (the error is logged)

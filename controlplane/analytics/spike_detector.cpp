@@ -145,7 +145,8 @@ struct spike_detector::impl {
         const double n = static_cast<double>(row.transactions);
         const bool warm = s.windows >= conf.warmup_windows && row.transactions >= conf.min_transactions;
         if (warm) test(spike_event::spike_kind::volume, row, n, s.volume, poisson_noise(s.volume, n), emit);
-        if (warm && row.alerts >= conf.min_alerts) {
+        // Rows of outcomes only have no transactions: no rate to judge (0 / 0).
+        if (warm && row.alerts >= conf.min_alerts && n > 0 && s.volume.mean > 0) {
             const double rate = static_cast<double>(row.alerts) / n;
             ewma base = s.rate;
             base.mean = s.alert_count.mean / s.volume.mean;  // pooled over the recent windows
@@ -230,6 +231,15 @@ void spike_detector::window_done(int64_t start_ms, int64_t end_ms, const spike_e
             s.volume.mean >= static_cast<double>(conf.min_transactions))
             _impl->report_silent(name, s, start_ms, end_ms, emit);
     _impl->evict();
+}
+
+void spike_detector::feed_idle(const std::string& feed, int64_t start_ms, int64_t end_ms, const spike_emit& emit) {
+    auto it = _impl->feeds.find(feed);
+    if (it == _impl->feeds.end()) return;
+    feed_state& s = it->second;
+    const spike_config& conf = _impl->conf;
+    if (!s.silent && s.windows >= conf.warmup_windows && s.volume.mean >= static_cast<double>(conf.min_transactions))
+        _impl->report_silent(feed, s, start_ms, end_ms, emit);
 }
 
 spike_counters spike_detector::counters() const noexcept {

@@ -36,6 +36,10 @@ public:
     // Every row of the window [start_ms, end_ms) was observed: silent feeds and the
     // baselines of keys absent from it are settled.
     void window_done(int64_t start_ms, int64_t end_ms, const spike_emit& emit);
+    // The feed sent nothing for a whole window of wall-clock time: with every feed
+    // quiet no window closes on event time, so this is how a lone feed's silence shows.
+    // Reported like a silent window [start_ms, end_ms), once until its traffic returns.
+    void feed_idle(const std::string& feed, int64_t start_ms, int64_t end_ms, const spike_emit& emit);
     spike_counters counters() const noexcept;
 
 private:

@@ -26,7 +26,8 @@ std::string state_path(const appliance_config& conf) {
 }  // namespace
 
 analytics_stage::analytics_stage(const appliance_config& conf, sink_set& sinks)
-    : _sinks(sinks), _window_ms(conf.analytics.aggregates.window_ms) {
+    : _sinks(sinks), _feed_names(feed_names(conf)), _feeds(_feed_names.size()),
+      _window_ms(conf.analytics.aggregates.window_ms) {
     const analytics_config& a = conf.analytics;
     if (a.cases.enabled) _cases = std::make_unique<case_tracker>(a.cases);
     if (a.aggregates.enabled)
@@ -37,6 +38,7 @@ analytics_stage::analytics_stage(const appliance_config& conf, sink_set& sinks)
 analytics_stage::~analytics_stage() = default;
 
 void analytics_stage::on_verdict(Verdict& v) noexcept {
+    if (v.txn.feed_id < _feeds.size()) ++_feeds[v.txn.feed_id].records;
     if (v.txn.kind == txn_kind::outcome) {
         if (_aggregates) _aggregates->add_outcome(v);
         return;
@@ -46,6 +48,7 @@ void analytics_stage::on_verdict(Verdict& v) noexcept {
 }
 
 void analytics_stage::on_reject(const reject_record& r) noexcept {
+    if (r.feed_id < _feeds.size()) ++_feeds[r.feed_id].records;
     if (_aggregates) _aggregates->add_reject(r);
 }
 
@@ -59,6 +62,26 @@ void analytics_stage::tick(const std::vector<uint64_t>& missing_by_feed) {
     }
     _aggregates->advance([this](const aggregate_record& row) { emit_row(row); });
     window_finished();
+    check_idle_feeds();
+}
+
+// A feed with traffic before that took nothing for a whole window of wall-clock time
+// (the spike detector reports it once, if its baseline says it should be busy).
+void analytics_stage::check_idle_feeds() {
+    if (!_spikes) return;
+    const auto now = std::chrono::steady_clock::now();
+    const int64_t next_start = _history.empty() ? 0 : _history.back().start_ms + _window_ms;
+    for (std::size_t f = 0; f < _feeds.size(); ++f) {
+        feed_activity& a = _feeds[f];
+        if (a.records != a.records_seen || a.records == 0) {
+            a.records_seen = a.records;
+            a.quiet_since = now;
+            continue;
+        }
+        if (now - a.quiet_since >= std::chrono::milliseconds(_window_ms) && next_start > 0)
+            _spikes->feed_idle(_feed_names[f], next_start, next_start + _window_ms,
+                               [this](const spike_event& s) { emit_spike(s); });
+    }
 }
 
 void analytics_stage::flush() {

@@ -4,6 +4,7 @@
 // thread, off the lcores; also keeps the last hour of closed windows for the dashboard.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -60,7 +61,15 @@ private:
     std::unique_ptr<case_tracker> _cases;
     std::unique_ptr<minute_aggregator> _aggregates;
     std::unique_ptr<spike_detector> _spikes;
+    void check_idle_feeds();
     std::vector<uint64_t> _missing_seen;
+    std::vector<std::string> _feed_names;
+    // Per feed: records taken so far, and as of the last tick with that count.
+    struct feed_activity {
+        uint64_t records = 0, records_seen = 0;
+        std::chrono::steady_clock::time_point quiet_since;
+    };
+    std::vector<feed_activity> _feeds;
     int64_t _window_ms;
     int64_t _open_window_ms = -1;  // window whose rows are being emitted
     std::deque<analytics_view::window_total> _history;

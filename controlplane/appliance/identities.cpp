@@ -71,8 +71,10 @@ void add_tcp(const appliance_counters& c, std::vector<identity_check>& out) {
 
 // Every alert opens a case or attaches to one, and is either news or suppressed.
 void add_cases(const case_counters& k, const appliance_counters& c, std::vector<identity_check>& out) {
-    out.push_back({"cases", {"alerts", c.alerts}, {{"opened", k.opened}, {"attached", k.attached}}});
-    out.push_back({"case_notices", {"alerts", c.alerts}, {{"notices", k.notices}, {"suppressed", k.suppressed}}});
+    out.push_back({"cases", {"alerts", c.alerts},
+                   {{"opened", k.opened}, {"attached", k.attached}, {"unstamped", k.unstamped}}});
+    out.push_back({"case_notices", {"alerts", c.alerts},
+                   {{"notices", k.notices}, {"suppressed", k.suppressed}, {"unstamped", k.unstamped}}});
 }
 
 }  // namespace

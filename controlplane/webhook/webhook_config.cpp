@@ -1,5 +1,6 @@
 #include "controlplane/webhook/webhook_config.h"
 
+#include <cctype>
 #include <cmath>
 #include <set>
 
@@ -19,6 +20,14 @@ constexpr int_range range_queue_bytes{1LL << 20, 1LL << 50};
 // notification; Teams refuses messages over ~28 KB, about 10 cards' worth.
 constexpr int max_batch_slack = 50;
 constexpr int max_batch_teams = 10;
+
+// The name is a directory under <spool.dir>/webhook-outbox: no separators, no "..".
+bool name_is_safe(const std::string& name) {
+    if (name.empty() || name == "." || name == ".." || name.size() > 64) return false;
+    for (char ch : name)
+        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '_' && ch != '-') return false;
+    return true;
+}
 
 std::string key_of(std::size_t i, const char* name) { return "webhook[" + std::to_string(i) + "]." + name; }
 
@@ -51,7 +60,11 @@ webhook_config read_one(const toml_section& s) {
     s.get_string("ca_file", c.ca_file);
     s.get_size("queue_max_size", c.queue_max_bytes, range_queue_bytes);
     std::string scheme, host;
-    if (c.name.empty() && split_webhook_url(c.url, scheme, host)) c.name = host;
+    if (c.name.empty() && split_webhook_url(c.url, scheme, host)) {
+        c.name = host;  // an IPv6 host's brackets and colons become '_' (a directory name)
+        for (char& ch : c.name)
+            if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-') ch = '_';
+    }
     return c;
 }
 
@@ -154,6 +167,9 @@ void validate(const std::vector<webhook_config>& endpoints, config_errors& e) {
     std::set<std::string> names;
     for (std::size_t i = 0; i < endpoints.size(); ++i) {
         validate_one(endpoints[i], i, e);
+        if (!endpoints[i].name.empty() && !name_is_safe(endpoints[i].name))
+            e.fail(key_of(i, "name"), "\"" + endpoints[i].name + "\" must be 1-64 letters, digits, '.', '_' or '-' "
+                                      "(it names the endpoint's queue directory), not \".\" or \"..\"");
         // Names label metrics and the queue directory: two endpoints cannot share one.
         if (!endpoints[i].name.empty() && !names.insert(endpoints[i].name).second)
             e.fail(key_of(i, "name"), "\"" + endpoints[i].name + "\" is already the name of another [[webhook]] "

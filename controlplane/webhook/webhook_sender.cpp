@@ -1,6 +1,7 @@
 #include "controlplane/webhook/webhook_sender.h"
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 
 #include "common/log.h"
@@ -156,8 +157,9 @@ void webhook_sender::dead_letter_batch(const std::string& why) noexcept {
 // Full jitter (uniform in [0, min(max, initial * 2^tries))): endpoints recovering from
 // an outage are not hit by every sender at once. A Retry-After is a floor.
 int64_t webhook_sender::backoff_ms(int64_t retry_after_ms) {
-    const int shift = std::min(_tries - 1, 40);
-    const int64_t ceiling = std::min<int64_t>(_conf.backoff_max_ms, _conf.backoff_initial_ms << shift);
+    // Doubling in floating point: initial (up to a day) << tries would overflow int64.
+    const double doubled = std::ldexp(static_cast<double>(_conf.backoff_initial_ms), std::min(_tries - 1, 60));
+    const int64_t ceiling = static_cast<int64_t>(std::min(static_cast<double>(_conf.backoff_max_ms), doubled));
     const int64_t jittered = std::uniform_int_distribution<int64_t>(0, std::max<int64_t>(ceiling, 1))(_rng);
     return std::max(jittered, std::min(retry_after_ms, _conf.backoff_max_ms));
 }

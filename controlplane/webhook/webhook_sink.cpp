@@ -63,7 +63,8 @@ webhook_sink::~webhook_sink() {
 
 sink_answer webhook_sink::offer(const Verdict& v) noexcept {
     if (!v.alert || _closed) return sink_answer::accepted;
-    if (_conf.notify == webhook_notify::case_notice && v.notice == case_notice::none) {
+    // An alert without a case ([cases] off, or none could be kept) is news on its own.
+    if (_conf.notify == webhook_notify::case_notice && v.case_id != 0 && v.notice == case_notice::none) {
         _counters.suppressed.fetch_add(1, std::memory_order_relaxed);
         return sink_answer::accepted;
     }

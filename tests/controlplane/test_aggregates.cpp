@@ -351,6 +351,29 @@ TEST_CASE("aggregates: an event older than max_correction_age is counted too_lat
     }
 }
 
+TEST_CASE("aggregates: a verdict dated beyond its receive clock is counted ahead, opens no window") {
+    test::temp_dir dir("txscreen-agg-ahead");
+    const std::string state = dir.path + "/aggregates.state";
+    {
+        minute_aggregator agg(test_config(), feeds, state);
+        collected out;
+        agg.add(to_verdict(simple(t0 + minute)));
+        Verdict future = to_verdict(simple(t0 + 365LL * 24 * 60 * minute));
+        future.ahead = true;
+        agg.add(future);
+        agg.flush(out.sink());
+        CHECK(agg.counters().ahead == 1);
+        for (const auto& r : out.rows) CHECK(r.window_start_ms == t0 + minute);
+    }
+    // The restart state is the real minute's end: the next minutes are windows again.
+    minute_aggregator again(test_config(), feeds, state);
+    collected out;
+    again.add(to_verdict(simple(t0 + 3 * minute)));
+    again.flush(out.sink());
+    CHECK(out.of(aggregate_record::row_kind::window).size() == 5);
+    CHECK(out.of(aggregate_record::row_kind::correction).empty());
+}
+
 TEST_CASE("aggregates: merchants beyond top_merchants fold into other, counted") {
     aggregates_config conf = test_config();
     conf.top_merchants = 3;

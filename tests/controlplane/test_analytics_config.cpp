@@ -117,18 +117,20 @@ allowed_lateness = 30
 alpha = 0
 z_threshold = "high"
 min_stddev_ratio = -1
+min_alerts = 0
 )");
     const std::string all = joined(l.errors);
     INFO(all);
     CHECK(all.find("t.toml:3: cases.max_open: must be 1..") != std::string::npos);
     CHECK(all.find("t.toml:5: aggregates.top_merchants: must be 1..") != std::string::npos);
-    CHECK(all.find("t.toml:6: aggregates.max_open_windows: must be 1..") != std::string::npos);
+    CHECK(all.find("t.toml:6: aggregates.max_open_windows: must be 2..") != std::string::npos);
     CHECK(all.find("t.toml:7: aggregates.allowed_lateness:") != std::string::npos);
     CHECK(all.find("t.toml:9: spikes.alpha: must be above 0 and at most 1, got 0") != std::string::npos);
     CHECK(all.find("t.toml:10: spikes.z_threshold:") != std::string::npos);
     CHECK(all.find("a number") != std::string::npos);
     CHECK(all.find("t.toml:11: spikes.min_stddev_ratio: must be 0..10, got -1") != std::string::npos);
-    CHECK(l.errors.size() == 7);
+    CHECK(all.find("t.toml:12: spikes.min_alerts: must be 1..") != std::string::npos);
+    CHECK(l.errors.size() == 8);
 }
 
 TEST_CASE("analytics config: unknown keys are flagged with a suggestion") {

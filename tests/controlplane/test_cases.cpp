@@ -109,3 +109,20 @@ TEST_CASE("cases whose window ended are closed and leave the open gauge") {
     CHECK(cases.counters().open == 1);
     CHECK(cases.counters().closed_early == 0);
 }
+
+TEST_CASE("a card that alerts again after its case ended gets a new case, listed once") {
+    case_tracker cases(conf_with(30, 10));
+    Verdict a = alert_on(1, t0), again = alert_on(1, t0 + 31 * minute);
+    cases.stamp(a), cases.stamp(again);
+    CHECK(again.case_id != a.case_id);
+    CHECK(again.case_seq == 1);
+    // Another card an hour later expires card 1's case: the list must not hold it twice.
+    Verdict b = alert_on(2, t0 + 62 * minute), c = alert_on(3, t0 + 63 * minute);
+    cases.stamp(b), cases.stamp(c);
+    const std::vector<case_summary> recent = cases.recent(10);
+    REQUIRE(recent.size() == 2);
+    CHECK(recent[0].opened_ms == t0 + 63 * minute);
+    CHECK(recent[1].opened_ms == t0 + 62 * minute);
+    CHECK(cases.counters().open == 2);
+    CHECK(cases.counters().opened == 4);
+}

@@ -186,6 +186,24 @@ TEST_CASE("spikes: a feed that goes silent is reported once, again after it came
     CHECK(det.counters().windows == 16);
 }
 
+TEST_CASE("spikes: a lone feed idle for a window of wall-clock time is reported silent once") {
+    spike_detector det(spike_config{}, {"feed-a"});
+    spikes out;
+    det.feed_idle("feed-a", t0, t0 + minute, out.sink());  // no baseline yet
+    CHECK(out.events.empty());
+    for (int w = 0; w < 8; ++w) {
+        det.observe(row(w, agg_dimension::feed, "feed-a", 500, 0), out.sink());
+        det.window_done(t0 + w * minute, t0 + (w + 1) * minute, out.sink());
+    }
+    det.feed_idle("feed-a", t0 + 8 * minute, t0 + 9 * minute, out.sink());
+    det.feed_idle("feed-a", t0 + 8 * minute, t0 + 9 * minute, out.sink());
+    REQUIRE(out.events.size() == 1);
+    CHECK(out.events[0].kind == spike_event::spike_kind::feed_silent);
+    CHECK(out.events[0].window_start_ms == t0 + 8 * minute);
+    det.feed_idle("feed-z", t0 + 8 * minute, t0 + 9 * minute, out.sink());  // never seen: nothing
+    CHECK(out.events.size() == 1);
+}
+
 TEST_CASE("spikes: surges of rejects and of gaps on a feed") {
     spike_detector det(spike_config{}, {"feed-a"});
     spikes out;

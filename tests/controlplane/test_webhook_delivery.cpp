@@ -299,15 +299,22 @@ TEST_CASE("webhook: notify = case sends case notices only; spikes always", "[web
     CHECK(sink.offer(opened) == sink_answer::accepted);
     CHECK(sink.offer(quiet) == sink_answer::accepted);
     CHECK(sink.offer(update) == sink_answer::accepted);
+    // [cases] off: an alert has no case and is sent on its own.
+    Verdict caseless = test::make_verdict(2, true);
+    CHECK(sink.offer(caseless) == sink_answer::accepted);
     spike_event s{};
     s.id = 77;
     CHECK(sink.offer(s) == sink_answer::accepted);
     CHECK(sink.offer_outcome(opened) == sink_answer::accepted);
-    REQUIRE(wait_for([&] { return sink.counters().delivered == 3; }));
+    REQUIRE(wait_for([&] { return sink.counters().delivered == 4; }));
     CHECK(sink.counters().suppressed == 1);
     std::vector<std::string> keys;
     for (const json& r : rx.requests()) keys.push_back(r["idempotency_key"]);
-    CHECK(keys == std::vector<std::string>{"case-0000000000001234-1", "case-0000000000001234-3", "spike-000000000000004d"});
+    REQUIRE(keys.size() == 4);
+    CHECK(keys[0] == "case-0000000000001234-1");
+    CHECK(keys[1] == "case-0000000000001234-3");
+    CHECK(keys[2] == alert_idempotency_key(caseless));
+    CHECK(keys[3] == "spike-000000000000004d");
 }
 
 TEST_CASE("webhook: batches are one JSON array per request, under max_rate", "[webhook]") {
