@@ -14,6 +14,7 @@
 #include "controlplane/analytics/minute_aggregator.h"
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <cstdio>
 #include <stdexcept>
@@ -64,6 +65,17 @@ struct minute_aggregator::impl {
     std::vector<table_ptr> open;       // by start, oldest first
     std::vector<table_ptr> ready;      // closed, rows not yet emitted
     std::vector<table_ptr> corrections;
+    std::chrono::steady_clock::time_point corrections_since;  // when the oldest pending one began
+
+    // Corrections go out with the next window that closes, or after one window length
+    // of wall-clock time: a steady trickle of late events (or a looped replay, all of
+    // it late) gives at most one correction row per key per window length, not one
+    // per advance().
+    bool corrections_due(bool window_closed) const {
+        if (corrections.empty()) return false;
+        return window_closed ||
+               std::chrono::steady_clock::now() - corrections_since >= std::chrono::milliseconds(conf.window_ms);
+    }
     std::vector<table_ptr> spare;
     window_table* last_open = nullptr; // most events hit the window of the previous one
     std::vector<uint64_t> pending_rejects, pending_gaps;  // by feed id, before any window
@@ -132,8 +144,9 @@ struct minute_aggregator::impl {
         if (reference - t > conf.max_correction_age_ms) return nullptr;
         for (auto& w : corrections)
             if (w->start == start) return w.get();
-        // Pending corrections share the open-window bound (they last until the next advance()).
+        // Pending corrections share the open-window bound (they wait for the next close).
         if (corrections.size() >= conf.max_open_windows) return nullptr;
+        if (corrections.empty()) corrections_since = std::chrono::steady_clock::now();
         corrections.push_back(take_table(start));
         return corrections.back().get();
     }
@@ -426,8 +439,10 @@ void minute_aggregator::add_gaps(uint16_t feed_id, uint64_t missing) noexcept {
 
 void minute_aggregator::advance(const aggregate_emit& emit) {
     _impl->close_by_watermark();
+    const bool window_closed = !_impl->ready.empty();
     _impl->emit_ready(emit);
-    _impl->emit_tables(_impl->corrections, aggregate_record::row_kind::correction, emit);
+    if (_impl->corrections_due(window_closed))
+        _impl->emit_tables(_impl->corrections, aggregate_record::row_kind::correction, emit);
 }
 
 void minute_aggregator::flush(const aggregate_emit& emit) {

@@ -6,7 +6,8 @@
 // A window closes when the watermark (newest event time seen minus
 // allowed_lateness_ms) reaches its end: its rows go out once, kind window. An event
 // for a window already closed is a late event: it is aggregated into a correction row
-// of that window (only the late events), emitted at the next advance(); one older than
+// of that window (only the late events), emitted with the next window that closes or
+// after one window length of wall-clock time, whichever is first; one older than
 // max_correction_age_ms behind the watermark is counted too_late and not aggregated.
 //
 // Restarts: `state_path` keeps the end of the newest window emitted (written before
@@ -59,7 +60,8 @@ public:
     void add_outcome(const Verdict& v) noexcept;  // an issuer outcome: approved or declined
     void add_reject(const reject_record& r) noexcept;
     void add_gaps(uint16_t feed_id, uint64_t missing) noexcept;  // sequence gaps seen since the last call
-    // Emits the rows of every window the watermark closed, then pending corrections.
+    // Emits the rows of every window the watermark closed, then the pending corrections
+    // when a window closed or they have waited a window length of wall-clock time.
     void advance(const aggregate_emit& emit);
     // End of input: emits every open window and pending correction.
     void flush(const aggregate_emit& emit);

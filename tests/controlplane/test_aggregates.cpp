@@ -4,6 +4,9 @@
 // restart state file, and the distinct-card and latency sketches.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <thread>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -307,8 +310,11 @@ TEST_CASE("aggregates: a late event gives one correction row per dimension with 
     late.amount = 777;
     late.alert = true;
     agg.add(to_verdict(late));
-    CHECK(out.of(aggregate_record::row_kind::correction).empty());  // waits for advance()
     agg.advance(out.sink());
+    CHECK(out.of(aggregate_record::row_kind::correction).empty());  // waits for the next close
+    agg.add(to_verdict(simple(t0 + 3 * minute + 30'000)));          // closes [2, 3)
+    agg.advance(out.sink());
+    REQUIRE(out.of(aggregate_record::row_kind::window).size() == 10);
     const auto corrections = out.of(aggregate_record::row_kind::correction);
     REQUIRE(corrections.size() == 5);
     for (const auto& r : corrections) {
@@ -324,7 +330,28 @@ TEST_CASE("aggregates: a late event gives one correction row per dimension with 
     CHECK(c.late_events == 1);
     CHECK(c.corrections == 5);
     agg.advance(out.sink());
-    CHECK(out.rows.size() == 10);  // a correction goes out once too
+    CHECK(out.rows.size() == 15);  // a correction goes out once too
+}
+
+TEST_CASE("aggregates: with no window closing, corrections go out after a window length of wall time") {
+    aggregates_config conf = test_config();
+    conf.window_ms = 1000;
+    conf.allowed_lateness_ms = 0;
+    minute_aggregator agg(conf, feeds, "");
+    collected out;
+    agg.add(to_verdict(simple(t0)));
+    agg.add(to_verdict(simple(t0 + 1500)));
+    agg.advance(out.sink());
+    REQUIRE(out.of(aggregate_record::row_kind::window).size() == 5);
+    agg.add(to_verdict(simple(t0 + 10)));  // late, and nothing new closes
+    agg.add(to_verdict(simple(t0 + 20)));
+    agg.advance(out.sink());
+    CHECK(out.of(aggregate_record::row_kind::correction).empty());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    agg.advance(out.sink());
+    const auto corrections = out.of(aggregate_record::row_kind::correction);
+    REQUIRE(corrections.size() == 5);
+    CHECK(corrections[0].transactions == 2);  // both late events, one row per key
 }
 
 TEST_CASE("aggregates: an event older than max_correction_age is counted too_late, not aggregated") {
@@ -340,15 +367,13 @@ TEST_CASE("aggregates: an event older than max_correction_age is counted too_lat
     REQUIRE(emitted == 10);
     agg.add(to_verdict(simple(t0 + 2 * minute + 5)));   // 17.5 min behind the watermark
     agg.add(to_verdict(simple(t0 + 10 * minute + 5)));  // 9.5 min: a correction
-    agg.advance(out.sink());
+    agg.flush(out.sink());
     const aggregate_counters c = agg.counters();
     CHECK(c.too_late == 1);
     CHECK(c.late_events == 1);
-    CHECK(out.rows.size() == emitted + 5);
-    for (std::size_t i = emitted; i < out.rows.size(); ++i) {
-        CHECK(out.rows[i].window_start_ms == t0 + 10 * minute);
-        CHECK(out.rows[i].kind == aggregate_record::row_kind::correction);
-    }
+    const auto corrections = out.of(aggregate_record::row_kind::correction);
+    CHECK(corrections.size() == 5);
+    for (const auto& r : corrections) CHECK(r.window_start_ms == t0 + 10 * minute);
 }
 
 TEST_CASE("aggregates: a verdict dated beyond its receive clock is counted ahead, opens no window") {

@@ -27,7 +27,7 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; for f in "$WORK"/run*.log; do [[ -f $f ]] && { echo "== $f"; tail -20 "$f"; }; done; exit 1; }
-N=${AGG_COUNT:-200000}
+N=${AGG_COUNT:-100000}
 
 # --- 1. a capture: the feed, then late events of its first minutes -------------------
 "$txgen" --format json --count "$N" --event-rate 350 --fraud-rate 0.02 --local-currencies --seed 17 \
