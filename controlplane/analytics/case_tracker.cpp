@@ -39,9 +39,9 @@ struct case_tracker::impl {
     void expire() {
         while (!lru.empty()) {
             auto it = by_card.find(lru.back());
-            const bool over_bound = by_card.size() > conf.max_open;
-            if (!over_bound && it->second.summary.last_ms + conf.window_ms >= newest_ms) return;
-            if (over_bound && it->second.summary.last_ms + conf.window_ms >= newest_ms) ++counters.closed_early;
+            const bool ended = it->second.summary.last_ms + conf.window_ms < newest_ms;
+            if (!ended && by_card.size() <= conf.max_open) return;
+            if (!ended) ++counters.closed_early;
             by_card.erase(it);
             lru.pop_back();
         }

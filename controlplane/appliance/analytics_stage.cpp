@@ -31,8 +31,8 @@ analytics_stage::analytics_stage(const appliance_config& conf, sink_set& sinks)
     const analytics_config& a = conf.analytics;
     if (a.cases.enabled) _cases = std::make_unique<case_tracker>(a.cases);
     if (a.aggregates.enabled)
-        _aggregates = std::make_unique<minute_aggregator>(a.aggregates, feed_names(conf), state_path(conf));
-    if (a.aggregates.enabled && a.spikes.enabled) _spikes = std::make_unique<spike_detector>(a.spikes, feed_names(conf));
+        _aggregates = std::make_unique<minute_aggregator>(a.aggregates, _feed_names, state_path(conf));
+    if (a.aggregates.enabled && a.spikes.enabled) _spikes = std::make_unique<spike_detector>(a.spikes, _feed_names);
 }
 
 analytics_stage::~analytics_stage() = default;

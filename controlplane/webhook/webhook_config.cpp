@@ -1,5 +1,6 @@
 #include "controlplane/webhook/webhook_config.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <set>
@@ -22,11 +23,11 @@ constexpr int max_batch_slack = 50;
 constexpr int max_batch_teams = 10;
 
 // The name is a directory under <spool.dir>/webhook-outbox: no separators, no "..".
+bool name_char(char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-'; }
+
 bool name_is_safe(const std::string& name) {
     if (name.empty() || name == "." || name == ".." || name.size() > 64) return false;
-    for (char ch : name)
-        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '_' && ch != '-') return false;
-    return true;
+    return std::all_of(name.begin(), name.end(), name_char);
 }
 
 std::string key_of(std::size_t i, const char* name) { return "webhook[" + std::to_string(i) + "]." + name; }
@@ -62,8 +63,7 @@ webhook_config read_one(const toml_section& s) {
     std::string scheme, host;
     if (c.name.empty() && split_webhook_url(c.url, scheme, host)) {
         c.name = host;  // an IPv6 host's brackets and colons become '_' (a directory name)
-        for (char& ch : c.name)
-            if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-') ch = '_';
+        std::replace_if(c.name.begin(), c.name.end(), [](char ch) { return !name_char(ch); }, '_');
     }
     return c;
 }
