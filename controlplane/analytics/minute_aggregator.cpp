@@ -225,8 +225,13 @@ struct minute_aggregator::impl {
         for (int d = 0; d < agg_dimension_count; ++d) rows[d] = &w.row(index[d]);
     }
 
-    void see_time(const Verdict& v) noexcept {
-        if (!v.ahead && v.txn.event_time_ms > newest) newest = v.txn.event_time_ms;
+    // A window is closed the moment the watermark passes its end, not at the next
+    // advance(): whether an event is late must not depend on when the loop ticks.
+    // (Its rows still go out at advance().)
+    void see_time(const Verdict& v) {
+        if (v.ahead || v.txn.event_time_ms <= newest) return;
+        newest = v.txn.event_time_ms;
+        if (!open.empty() && open.front()->end <= watermark()) close_by_watermark();
     }
 
     void add_request(const Verdict& v) {
