@@ -76,6 +76,7 @@ const char* admin_endpoint_name(admin_endpoint e) noexcept {
     case admin_endpoint::velocity_card: return "velocity_card";
     case admin_endpoint::drain: return "drain";
     case admin_endpoint::dashboard: return "dashboard";
+    case admin_endpoint::model: return "model";
     case admin_endpoint::unknown: return "unknown";
     }
     return "unknown";
@@ -223,6 +224,7 @@ route find_route(std::string_view target) {
     if (path == "/api/v1/rules") return {admin_endpoint::rules, true, "GET, PUT", {}};
     if (path == "/api/v1/patterns") return {admin_endpoint::patterns, true, "GET, PUT", {}};
     if (path == "/api/v1/drain") return {admin_endpoint::drain, true, "POST", {}};
+    if (path == "/api/v1/model") return {admin_endpoint::model, true, "GET, PUT", {}};
     if (path.substr(0, velocity.size()) == velocity)
         return {admin_endpoint::velocity_card, true, "GET", path.substr(velocity.size())};
     return {admin_endpoint::unknown, true, {}, {}};
@@ -306,6 +308,15 @@ response_t call_backend(admin_server::impl& srv, const route& r, const request_t
                                  rules ? "application/toml; charset=utf-8" : "text/plain; charset=utf-8");
         if (req.body().empty()) return error_response(400, "empty body: expected the new file's text");
         put_result pr = rules ? b.put_rules(req.body()) : b.put_patterns(req.body());
+        return json_response(pr.ok ? 200 : 400, put_json(pr));
+    }
+    case admin_endpoint::model: {
+        if (req.method() == http::verb::get) {
+            std::optional<std::string> m = b.model_json();
+            return m ? json_response(200, std::move(*m)) : error_response(404, "no model loaded ([model] path)");
+        }
+        if (req.body().empty()) return error_response(400, "empty body: expected an XGBoost JSON model");
+        put_result pr = b.put_model(req.body());
         return json_response(pr.ok ? 200 : 400, put_json(pr));
     }
     case admin_endpoint::velocity_card: {

@@ -38,7 +38,7 @@ struct readiness {
     std::string reason;  // why not ready ("draining", "ports down"...); may be empty when ready
 };
 
-// Answer of a hot reload (PUT /api/v1/rules, PUT /api/v1/patterns).
+// Answer of a hot reload (PUT /api/v1/rules, /api/v1/patterns, /api/v1/model).
 struct put_result {
     bool ok = false;
     uint64_t version = 0;  // the version now live (the new one when ok, the old one otherwise)
@@ -72,6 +72,13 @@ public:
     virtual std::string patterns_text() = 0;
     // PUT /api/v1/patterns: same as put_rules for the Hyperscan pattern file.
     virtual put_result put_patterns(std::string_view body) = 0;
+    // GET /api/v1/model: the live model (JSON: source, trees, depth, objective,
+    // features, version), 404 when none is loaded.
+    virtual std::optional<std::string> model_json() = 0;
+    // PUT /api/v1/model: `body` is an XGBoost JSON model; checked and flattened off the
+    // dataplane and swapped in with the ruleset (the workers pick it up at their next
+    // quiescent point); a bad model is refused and the old one keeps scoring.
+    virtual put_result put_model(std::string_view body) = 0;
     // GET /api/v1/velocity/card/{pan-or-token}: `key` is a clear PAN (12-19 digits,
     // the backend tokenizes it and must not keep or log it) or a 32-hex-digit card
     // token. Returns a JSON object of the card's velocity state (token, BIN/last4 at
@@ -85,10 +92,10 @@ public:
 // Endpoints, used as the `endpoint` label of the request counters (never the raw path,
 // which may hold a PAN and would make label cardinality unbounded).
 enum class admin_endpoint : uint8_t {
-    healthz, readyz, metrics, stats, rules, patterns, velocity_card, drain, dashboard,
+    healthz, readyz, metrics, stats, rules, patterns, velocity_card, drain, dashboard, model,
     unknown,  // no route matched (404) or the request could not be parsed (400)
 };
-inline constexpr std::size_t admin_endpoint_count = 10;
+inline constexpr std::size_t admin_endpoint_count = 11;
 // "healthz", "readyz", ... (metric label values).
 const char* admin_endpoint_name(admin_endpoint e) noexcept;
 

@@ -138,6 +138,9 @@ std::size_t write_analytics_key(agg_dimension d, const char (&key)[agg_key_bytes
     return dim.size() + 1 + k.size();
 }
 
-bool is_spike_json(std::string_view value) noexcept { return value.starts_with(spike_prefix); }
+// Data-quality alerts travel with the spikes (kafka_publisher::offer(dq_alert)).
+bool is_spike_json(std::string_view value) noexcept {
+    return value.starts_with(spike_prefix) || value.starts_with(R"({"schema_version":1,"type":"dq")");
+}
 
 }  // namespace txscreen

@@ -110,6 +110,22 @@ uint8_t* put_currency_alpha(uint8_t* p, uint16_t numeric) noexcept {
     return ci ? put_bytes(p, ci->alpha, cstr_len(ci->alpha, 4)) : put_long(p, 0);
 }
 
+// Avro float: 4 bytes, little-endian IEEE 754 (x86 is little-endian already).
+uint8_t* put_float(uint8_t* p, float f) noexcept {
+    std::memcpy(p, &f, 4);
+    return p + 4;
+}
+
+// The feature vector (rules/features.h) as an array of floats, empty when the verdict
+// has none (features_version 0: an outcome, or scored before any ruleset).
+uint8_t* put_features(uint8_t* p, const Verdict& v) noexcept {
+    if (v.features_version != 0) {
+        p = put_long(p, feature_count);
+        for (int i = 0; i < feature_count; ++i) p = put_float(p, v.features[i]);
+    }
+    return put_long(p, 0);  // end of the array
+}
+
 uint8_t* put_rule_name(uint8_t* p, const Verdict& v, uint16_t rule_id, const avro_rule_namer& names) noexcept {
     std::string_view n;
     if (names) n = names(v.ruleset_version, rule_id);
@@ -198,6 +214,8 @@ std::size_t encode_verdict_avro(const Verdict& v, const avro_rule_namer& names, 
         p = put_long(p, 0);
     }
     p = put_long(p, v.case_seq);
+    p = put_features(p, v);
+    p = put_long(p, v.features_version);
     return static_cast<std::size_t>(p - out);
 }
 
@@ -247,7 +265,7 @@ std::size_t encode_outcome_avro(const Verdict& v, uint8_t* out) noexcept {
 namespace {
 
 // Field kinds of the schemas, in order, for the structural walker.
-enum class kind : uint8_t { l, s, b, d, reasons, longs, amounts };
+enum class kind : uint8_t { l, s, b, d, reasons, longs, amounts, floats };
 
 constexpr kind verdict_fields[] = {
     kind::l, kind::s, kind::s, kind::l, kind::s, kind::s, kind::s, kind::s,  // .. acquirer_id
@@ -256,6 +274,7 @@ constexpr kind verdict_fields[] = {
     kind::s, kind::l, kind::l, kind::s, kind::b, kind::b,                    // channel .. duplicate
     kind::reasons, kind::longs, kind::l, kind::l, kind::l, kind::l, kind::l, kind::l, kind::l, kind::l,
     kind::s, kind::l,                                                        // case_id, case_seq
+    kind::floats, kind::l,                                                   // features, features_version
 };
 // avro_analytics.cpp's encoders, in the order of aggregates.avsc and spikes.avsc.
 constexpr kind aggregate_fields[] = {
@@ -288,6 +307,10 @@ bool skip_element(const uint8_t*& p, const uint8_t* end, kind items) noexcept {
             if (!skip_bytes(p, end)) return false;
             for (int i = 0; i < 4; ++i)
                 if (!get_long(p, end, x)) return false;
+            return true;
+        case kind::floats:
+            if (end - p < 4) return false;
+            p += 4;
             return true;
         default:
             return get_long(p, end, x);
@@ -345,6 +368,7 @@ bool skip_avro_record(spool_table t, const uint8_t*& p, const uint8_t* end) noex
             case kind::reasons:
             case kind::longs:
             case kind::amounts:
+            case kind::floats:
                 if (!skip_array(p, end, k)) return false;
                 break;
         }

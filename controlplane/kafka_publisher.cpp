@@ -437,6 +437,10 @@ sink_answer kafka_publisher::offer(const spike_event& s) noexcept {
     return deliver_alert(kafka_topic::spikes, {key, key_len}, {payload, n});
 }
 
+sink_answer kafka_publisher::offer(const dq_alert& a) noexcept {
+    return deliver_alert(kafka_topic::spikes, a.id, a.json);
+}
+
 void kafka_publisher::retry_held() noexcept {
     while (!_held.empty()) {
         const held_alert& h = _held.front();

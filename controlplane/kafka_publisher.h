@@ -152,6 +152,8 @@ public:
     // A spike event to txscreen.alerts, keyed "<dimension>:<key>", the way an alert goes:
     // accepted, spilled, held, or refused (counted spikes.dropped).
     sink_answer offer(const spike_event& s) noexcept override;
+    // A data-quality alert: to the alerts topic, the spikes' way (counted with them).
+    sink_answer offer(const dq_alert& a) noexcept override;
     bool holding() noexcept override;
     uint64_t held_records() const noexcept override { return _held.size(); }
     void tick() noexcept override { retry_held(); }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include "common/reject_record.h"
 #include "common/verdict.h"
@@ -15,6 +16,15 @@
 namespace txscreen {
 
 class ruleset;
+
+// A data-quality report with failed checks (controlplane/lake/lake_compactor.h): an
+// alert for people, like a spike. `json` is the alert record (docs/schemas.md).
+struct dq_alert {
+    std::string_view id;       // "dq-<dt>-<hour>-<host>": the same hour's report again is the same alert
+    std::string_view json;     // {"schema_version":1,"type":"dq",...}
+    std::string_view summary;  // one line for chat formats
+    int64_t hour_end_ms = 0;
+};
 
 enum class sink_answer : uint8_t {
     accepted,  // taken: queued for delivery or written; the caller is done with the record
@@ -41,6 +51,7 @@ public:
     // a kind keeps the default: accepted, nothing done.
     virtual sink_answer offer(const aggregate_record&) noexcept { return sink_answer::accepted; }
     virtual sink_answer offer(const spike_event&) noexcept { return sink_answer::accepted; }
+    virtual sink_answer offer(const dq_alert&) noexcept { return sink_answer::accepted; }
 
     // True while the caller should take no new records: the sink holds records it could
     // not pass on yet (held_records() > 0), or asks for a pause without holding any (the

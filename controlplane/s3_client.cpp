@@ -127,7 +127,8 @@ s3_response s3_client::request(const std::string& method, const std::string& key
     } else {
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp.status);
         // S3 can answer 200 with an <Error> body (CompleteMultipartUpload): not a success.
-        if (resp.ok() && resp.body.find("<Error>") != std::string::npos) {
+        // An object's own bytes (GET) may say anything.
+        if (resp.ok() && method != "GET" && resp.body.find("<Error>") != std::string::npos) {
             resp.error = xml_value(resp.body, "Code") + ": " + xml_value(resp.body, "Message");
             resp.status = 500;
         } else if (!resp.ok()) {
@@ -137,6 +138,67 @@ s3_response s3_client::request(const std::string& method, const std::string& key
     }
     curl_slist_free_all(hdrs);
     return resp;
+}
+
+namespace {
+
+std::string xml_unescape(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    static constexpr std::pair<std::string_view, char> entities[] = {
+        {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        bool replaced = false;
+        for (const auto& [entity, c] : entities)
+            if (s.substr(i, entity.size()) == entity) {
+                out += c;
+                i += entity.size() - 1;
+                replaced = true;
+                break;
+            }
+        if (!replaced) out += s[i];
+    }
+    return out;
+}
+
+// The <Contents> entries of one ListObjectsV2 page.
+void parse_list_page(const std::string& body, std::vector<s3_object>& out) {
+    for (std::size_t at = body.find("<Contents>"); at != std::string::npos; at = body.find("<Contents>", at + 1)) {
+        const std::size_t end = body.find("</Contents>", at);
+        if (end == std::string::npos) return;
+        const std::string entry = body.substr(at, end - at);
+        const std::string size = xml_value(entry, "Size");
+        out.push_back({xml_unescape(xml_value(entry, "Key")), size.empty() ? 0 : std::stoull(size)});
+    }
+}
+
+}  // namespace
+
+bool s3_client::list_objects(const std::string& prefix, std::vector<s3_object>& out, std::string& error) {
+    std::string token;
+    for (int page = 0; page < 100000; ++page) {
+        std::vector<std::pair<std::string, std::string>> query = {{"list-type", "2"}, {"prefix", prefix}};
+        if (!token.empty()) query.emplace_back("continuation-token", token);
+        const s3_response resp = request("GET", "", query, nullptr, 0);
+        if (!resp.ok()) {
+            error = "list " + prefix + ": " + resp.error;
+            return false;
+        }
+        try {
+            parse_list_page(resp.body, out);
+        } catch (const std::exception&) {
+            error = "list " + prefix + ": an entry's <Size> is not a number";
+            return false;
+        }
+        if (xml_value(resp.body, "IsTruncated") != "true") return true;
+        token = xml_unescape(xml_value(resp.body, "NextContinuationToken"));
+        if (token.empty()) {
+            error = "list " + prefix + ": truncated answer without a continuation token";
+            return false;
+        }
+    }
+    error = "list " + prefix + ": too many pages";
+    return false;
 }
 
 std::string s3_client::create_multipart(const std::string& key, s3_response& resp) {

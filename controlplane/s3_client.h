@@ -1,5 +1,5 @@
-// A minimal S3 client on libcurl + SigV4 (s3_sigv4.h): PUT, HEAD, DELETE and the
-// multipart calls, path-style URLs (<endpoint>/<bucket>/<key>) so it works with AWS S3,
+// A minimal S3 client on libcurl + SigV4 (s3_sigv4.h): PUT, GET, HEAD, DELETE, LIST
+// (ListObjectsV2) and the multipart calls, path-style URLs (<endpoint>/<bucket>/<key>) so it works with AWS S3,
 // MinIO, Ceph RGW and s3rver alike. Every request carries x-amz-content-sha256 of its
 // body, so the server checks the bytes it stored against what we hashed.
 #pragma once
@@ -25,6 +25,11 @@ struct s3_response {
     bool ok() const noexcept { return status >= 200 && status < 300; }
 };
 
+struct s3_object {
+    std::string key;
+    uint64_t size = 0;
+};
+
 class s3_client {
 public:
     explicit s3_client(s3_config config);
@@ -42,6 +47,10 @@ public:
         return request("PUT", key, {}, data, len);
     }
     s3_response head_object(const std::string& key) { return request("HEAD", key, {}, nullptr, 0); }
+    s3_response get_object(const std::string& key) { return request("GET", key, {}, nullptr, 0); }
+    // Every object under `prefix` (ListObjectsV2, all pages), appended to `out`. False
+    // with `error` saying which request failed.
+    bool list_objects(const std::string& prefix, std::vector<s3_object>& out, std::string& error);
 
     // Multipart: returns the UploadId ("" on failure, `resp` says why).
     std::string create_multipart(const std::string& key, s3_response& resp);

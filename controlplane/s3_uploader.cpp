@@ -79,6 +79,16 @@ bool s3_uploader::start() {
     return true;
 }
 
+// What the uploader takes: complete spool files (`.avro`), and the lake compactor's
+// Parquet files and data-quality reports, all under table=...; never a `.tmp`, nor the
+// outboxes and work files elsewhere in the spool directory.
+bool s3_uploader::is_lake_file(std::string_view rel) noexcept {
+    if (rel.rfind("table=", 0) != 0) return false;
+    for (std::string_view suffix : {".avro", ".parquet", ".json"})
+        if (rel.size() > suffix.size() && rel.substr(rel.size() - suffix.size()) == suffix) return true;
+    return false;
+}
+
 // The files an earlier run completed and did not upload; sorted so older sequence
 // numbers of a partition go first.
 void s3_uploader::scan_spool() {
@@ -86,9 +96,9 @@ void s3_uploader::scan_spool() {
     std::error_code ec;
     for (auto it = fs::recursive_directory_iterator(_dir, ec); !ec && it != fs::recursive_directory_iterator();
          it.increment(ec)) {
-        const std::string name = it->path().filename().string();
-        if (name.size() > 5 && name.compare(name.size() - 5, 5, ".avro") == 0 && it->is_regular_file(ec))
-            files.emplace_back(fs::relative(it->path(), _dir, ec).string(), it->file_size(ec));
+        if (!it->is_regular_file(ec)) continue;
+        std::string rel = fs::relative(it->path(), _dir, ec).string();
+        if (is_lake_file(rel)) files.emplace_back(std::move(rel), it->file_size(ec));
     }
     std::sort(files.begin(), files.end());
     std::lock_guard<std::mutex> g(_mutex);

@@ -1,5 +1,5 @@
 // The uploader: a thread that sends completed spool files (`*.avro`, never `.avro.tmp`)
-// to S3 and deletes each local file only after the upload is confirmed (2xx, and a HEAD
+// and the lake compactor's Parquet files and data-quality reports to S3 and deletes each local file only after the upload is confirmed (2xx, and a HEAD
 // size check when verify_head). Files come through a queue, oldest first: the spool
 // enqueues each file it completes (spool_writer::hand_files_to), and start() scans the
 // spool once for the files an earlier run left. Keys are deterministic, prefix + spool-relative path
@@ -17,6 +17,7 @@
 #include <deque>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -60,6 +61,8 @@ public:
     // a confirmed upload. Used by the thread; callable directly when no thread runs.
     bool upload_file(const std::string& rel_path);
 
+    // A spool-relative path the uploader takes: table=.../*.avro, *.parquet, *.json.
+    static bool is_lake_file(std::string_view rel) noexcept;
     // Returns the object key for a spool-relative path.
     std::string key_for(const std::string& rel_path) const { return _config.prefix + rel_path; }
 

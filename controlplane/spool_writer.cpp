@@ -789,6 +789,7 @@ bool spool_writer::sync_files(const char* complete) noexcept {
         count(_open_files, static_cast<uint64_t>(-1));
         count(_files_completed);
         if (_uploader) _uploader->enqueue(f.dir_rel + "/" + f.name);
+        if (_listener) _listener(f.dir_rel + "/" + f.name);
     }
     _last_sync_ms = now_ms();
     return ok;

@@ -32,6 +32,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -127,6 +128,9 @@ public:
     // spool-relative path, after its rename. Files completed before, or by an earlier
     // run, are the uploader's startup scan's to find.
     void hand_files_to(s3_uploader* uploader) noexcept { _uploader = uploader; }
+    // Also tells `listener` (the lake compactor) each completed file's spool-relative
+    // path, after the uploader. Set before the first offer().
+    void tell_completed_files_to(std::function<void(const std::string&)> listener) { _listener = std::move(listener); }
 
     bool writable() const noexcept { return _writable.load(std::memory_order_relaxed); }
     spool_stats stats() const noexcept;
@@ -172,6 +176,7 @@ private:
     const ruleset* _ruleset = nullptr;  // names for reason codes, read only inside offer()
     avro_rule_namer _names;             // resolves through _ruleset
     s3_uploader* _uploader = nullptr;
+    std::function<void(const std::string&)> _listener;
     spool_ring _ring;
     std::vector<file_slot> _slots;
     std::vector<buffer> _buffers;

@@ -1,6 +1,6 @@
-// Burst enqueue/dequeue of large ring elements (Txn 640 B, Verdict 896 B) through
+// Burst enqueue/dequeue of large ring elements (Txn 576 B, Verdict 960 B) through
 // DPDK's zero-copy ring API. The regular *_burst_elem calls copy elements whose size
-// is not 8 or 16 bytes with a loop of 4-byte moves (224 of them per Verdict; ~9 % of a
+// is not 8 or 16 bytes with a loop of 4-byte moves (240 of them per Verdict; ~9 % of a
 // worker's time in `txscreen bench`); here the reserved slots are filled or read with
 // memcpy, or used in place. The zero-copy API needs single-thread (SP/SC) or HTS sync
 // on the side that uses it: the Txn rings are SP/SC, the verdict ring is created with

@@ -10,10 +10,12 @@ runtime_pkgs=(
   libdpdk-dev dpdk libhyperscan-dev librdkafka-dev liburing-dev libboost-dev
   libboost-system-dev libsimdjson-dev libcurl4-openssl-dev libssl-dev
   libtomlplusplus-dev libpcap-dev libnuma-dev catch2 libcli11-dev nlohmann-json3-dev
+  libsnappy-dev libzstd-dev
 )
 test_pkgs=(
   clang libclang-rt-14-dev llvm tshark tcpdump kcat awscli python3-avro libavro-dev
   iproute2 curl wrk dpdk-dev chromium prometheus
+  libxgboost-dev python3-xgboost python3-numpy zstd
 )
 # Some images ship Node.js with its own npm (nodesource), which conflicts with
 # Debian's npm package: only ask Debian for Node.js when no npm is on the PATH.
@@ -41,10 +43,13 @@ fi
 if [[ "${1:-}" != "--runtime" ]]; then
   here=$(cd "$(dirname "$0")/.." && pwd)
   npm_dir="$here/.npm-tools"
-  if [[ ! -x "$npm_dir/node_modules/.bin/s3rver" ]]; then
-    echo "install-deps: installing s3rver (npm) into $npm_dir"
+  # s3rver: the S3 server of the tests; DuckDB and hyparquet: the two independent
+  # Parquet readers that check the lake's files.
+  if [[ ! -x "$npm_dir/node_modules/.bin/s3rver" || ! -d "$npm_dir/node_modules/@duckdb/node-api" ||
+        ! -d "$npm_dir/node_modules/hyparquet" ]]; then
+    echo "install-deps: installing s3rver, @duckdb/node-api, hyparquet (npm) into $npm_dir"
     mkdir -p "$npm_dir"
-    (cd "$npm_dir" && npm install --silent --no-audit --no-fund --prefix "$npm_dir" s3rver@3 >/dev/null)
+    (cd "$npm_dir" && npm install --silent --no-audit --no-fund --prefix "$npm_dir" s3rver@3 @duckdb/node-api hyparquet >/dev/null)
   fi
 fi
 echo "install-deps: done"

@@ -61,9 +61,9 @@ appliance_snapshot appliance_admin::copy_snapshot() const {
     return _snap;
 }
 
-std::array<std::array<uint64_t, 2>, 2> appliance_admin::reloads() const noexcept {
-    std::array<std::array<uint64_t, 2>, 2> r{};
-    for (int what = 0; what < 2; ++what)
+std::array<std::array<uint64_t, 2>, 3> appliance_admin::reloads() const noexcept {
+    std::array<std::array<uint64_t, 2>, 3> r{};
+    for (int what = 0; what < 3; ++what)
         for (int ok = 0; ok < 2; ++ok) r[what][ok] = _reloads[what][ok].load();
     return r;
 }
@@ -162,7 +162,7 @@ std::string appliance_admin::rules_text() {
 put_result appliance_admin::put_rules(std::string_view body) {
     std::lock_guard g(_rules_mutex);
     put_result r;
-    ruleset_publish_result p = _sources.rules.load(body, "PUT /api/v1/rules");
+    ruleset_publish_result p = _sources.publish(body, "PUT /api/v1/rules", _sources.model());
     r.ok = p.ok();
     r.error = p.error;
     r.version = p.ok() ? p.version : _sources.rules.version();
@@ -170,6 +170,35 @@ put_result appliance_admin::put_rules(std::string_view body) {
     ++_reloads[0][r.ok ? 0 : 1];
     _generation.fetch_add(1);
     return r;
+}
+
+// A new model is published as a new ruleset (the live rules with it), so workers take
+// it at their quiescent point like any ruleset; a refused model changes nothing.
+put_result appliance_admin::put_model(std::string_view body) {
+    std::lock_guard g(_rules_mutex);
+    put_result r;
+    std::string error;
+    std::shared_ptr<const xgb_model> m = xgb_model::parse(body, "PUT /api/v1/model", error);
+    if (m) {
+        ruleset_publish_result p = _sources.publish(_rules_text, "PUT /api/v1/model", m);
+        r.ok = p.ok();
+        error = p.error;
+    }
+    r.error = error;
+    r.version = _sources.rules.version();
+    ++_reloads[2][r.ok ? 0 : 1];
+    _generation.fetch_add(1);
+    return r;
+}
+
+std::optional<std::string> appliance_admin::model_json() {
+    std::lock_guard g(_rules_mutex);
+    const std::shared_ptr<const xgb_model>& m = _sources.model();
+    if (!m) return std::nullopt;
+    nlohmann::json d = {{"source", m->source()},       {"trees", m->trees()},
+                        {"max_depth", m->max_depth()}, {"objective", m->objective()},
+                        {"features", m->features_used()}, {"ruleset_version", _sources.rules.version()}};
+    return d.dump();
 }
 
 std::string appliance_admin::patterns_text() { return _sources.screening() ? _sources.patterns.text() : std::string(); }

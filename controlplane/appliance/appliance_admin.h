@@ -54,7 +54,7 @@ public:
     // True once POST /api/v1/drain was called (the loop then stops rx and drains).
     bool drain_requested() const noexcept { return _drain.load(std::memory_order_acquire); }
     // Reloads so far: [rules, patterns][ok, refused].
-    std::array<std::array<uint64_t, 2>, 2> reloads() const noexcept;
+    std::array<std::array<uint64_t, 2>, 3> reloads() const noexcept;
 
     bool healthy() override;
     readiness ready() override;
@@ -62,6 +62,8 @@ public:
     std::string stats_json() override;
     std::string rules_text() override;
     put_result put_rules(std::string_view body) override;
+    std::optional<std::string> model_json() override;
+    put_result put_model(std::string_view body) override;
     std::string patterns_text() override;
     put_result put_patterns(std::string_view body) override;
     std::optional<std::string> card_velocity_json(std::string_view key) override;
@@ -80,7 +82,7 @@ private:
     const std::chrono::steady_clock::time_point _started = std::chrono::steady_clock::now();
     std::string _host;
     std::atomic<bool> _drain{false};
-    std::atomic<uint64_t> _reloads[2][2] = {};
+    std::atomic<uint64_t> _reloads[3][2] = {};  // [rules, patterns, model][ok, refused]
     // Rendered answers, reused until the snapshot (or a version) changes: a scrape storm
     // costs one rendering per snapshot, not one per request.
     std::atomic<uint64_t> _generation{1};

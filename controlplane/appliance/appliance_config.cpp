@@ -13,7 +13,7 @@ namespace {
 
 void read_sections(const toml_section& root, appliance_config& c) {
     std::vector<std::string_view> sections(std::begin(dp_config_sections), std::end(dp_config_sections));
-    sections.insert(sections.end(), {"screening", "rules", "velocity", "kafka", "spool", "s3", "admin", "cases", "aggregates", "spikes", "webhook"});
+    sections.insert(sections.end(), {"screening", "rules", "velocity", "kafka", "spool", "s3", "admin", "cases", "aggregates", "spikes", "webhook", "lake", "model"});
     root.only_keys(sections);
     read_dp_sections(root, c.dataplane);
     if (auto s = root.table("screening")) read_screening_section(*s, c.screening);
@@ -25,6 +25,11 @@ void read_sections(const toml_section& root, appliance_config& c) {
     if (auto s = root.table("admin")) read_admin_section(*s, c.admin);
     read_analytics_sections(root, c.analytics);
     read_webhook_tables(root, c.webhooks);
+    read_lake_section(root, c.lake);
+    if (auto s = root.table("model")) {
+        s->only_keys({"path"});
+        s->get_string("path", c.model_path, "a path to an XGBoost JSON model");
+    }
 }
 
 // Each component's validate() covers its own section; the webhooks' disk queue is the
@@ -40,6 +45,9 @@ void validate_all(const appliance_config& c, config_errors& e) {
     validate(c.admin, e);
     validate(c.analytics, e);
     validate(c.webhooks, e);
+    validate(c.lake, e);
+    if (c.lake.parquet && c.spool.dir.empty())
+        e.fail("lake.parquet", "needs [spool] dir: Parquet files are made from the spool's Avro files");
     if (!c.webhooks.empty() && c.spool.dir.empty())
         e.fail("webhook", "needs [spool] dir: notifications wait in <spool.dir>/webhook-outbox until delivered");
 }
@@ -106,6 +114,8 @@ std::string explain(const appliance_config& c) {
     explain(c.s3, x);
     explain(c.admin, x);
     explain(c.analytics, x);
+    explain(c.lake, x);
+    if (!c.model_path.empty()) x.lines << "  model: " << c.model_path << " (XGBoost trees scored on the workers; [detector.model])\n";
     explain(c.webhooks, x);
     return x.text();
 }

@@ -23,6 +23,7 @@
 #include "controlplane/admin_config.h"
 #include "controlplane/analytics/analytics_config.h"
 #include "controlplane/kafka_config.h"
+#include "controlplane/lake/lake_config.h"
 #include "controlplane/s3_config.h"
 #include "controlplane/spool_config.h"
 #include "controlplane/webhook/webhook_config.h"
@@ -45,6 +46,8 @@ struct appliance_config {
     admin_config admin;                 // [admin]
     analytics_config analytics;         // [cases], [aggregates], [spikes]
     std::vector<webhook_config> webhooks;  // [[webhook]]
+    lake_config lake;                   // [lake]: Parquet copies, data-quality reports
+    std::string model_path;             // [model] path: XGBoost JSON model ("" = none)
 };
 
 // The configuration with no file: every component's defaults and the four txgen

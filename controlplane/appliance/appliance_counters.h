@@ -17,6 +17,7 @@
 #include "controlplane/analytics/spike_detector.h"
 #include "controlplane/appliance/card_lookup.h"
 #include "controlplane/kafka_publisher.h"
+#include "controlplane/lake/lake_compactor.h"
 #include "controlplane/s3_uploader.h"
 #include "controlplane/spool_writer.h"
 #include "controlplane/webhook/webhook_sink.h"
@@ -37,10 +38,11 @@ struct appliance_counters {
     uint64_t declines = 0, declines_unplaced = 0;           // issuer declines into velocity: all, not placed
     uint32_t ruleset_version = 0, patterns_version = 0;
     lookup_scorer::table_fill velocity;
-    std::array<std::array<uint64_t, 2>, 2> reloads{};       // [rules, patterns][ok, refused]
+    std::array<std::array<uint64_t, 2>, 3> reloads{};       // [rules, patterns, model][ok, refused]
     std::optional<kafka_counters> kafka;                    // when Kafka is configured
     std::optional<spool_stats> spool;                       // when a spool directory is
     std::optional<s3_uploader_stats> s3;                    // when an S3 endpoint is
+    std::optional<lake_compactor_stats> lake;               // when [lake] parquet is on
     struct webhook_endpoint {
         std::string name;
         webhook_counters counters;

@@ -114,10 +114,20 @@ bool control_loop::input_over(clock::time_point now) {
            (_admin && _admin->drain_requested());
 }
 
+// Data-quality alerts come from the lake compactor's thread; they go out from here,
+// where every sink is used, like spikes.
+void control_loop::deliver_dq_alerts() {
+    for (const lake_dq_alert& a : _sinks.take_dq_alerts())
+        _sinks.deliver(dq_alert{a.id, a.json, a.summary, a.hour_end_ms});
+}
+
 void control_loop::housekeeping() {
     // Windows close on event time; every 20th round (100 ms) is soon enough and keeps
     // the dataplane's counters (sequence gaps) from being summed every 5 ms.
-    if (++_housekeeping_round % 20 == 0) _analytics.tick(_path.feed_missing());
+    if (++_housekeeping_round % 20 == 0) {
+        _analytics.tick(_path.feed_missing());
+        deliver_dq_alerts();
+    }
     _sinks.tick();
     if (!_stopping && input_over(clock::now())) {
         _stopping = true;

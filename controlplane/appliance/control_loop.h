@@ -55,6 +55,7 @@ private:
     void poll();
     void schedule_poll(std::chrono::microseconds after);
     void take_records(unsigned& verdicts, unsigned& rejects);
+    void deliver_dq_alerts();
     void housekeeping();
     bool input_over(clock::time_point now);
     void snapshot();

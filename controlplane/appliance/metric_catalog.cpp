@@ -18,6 +18,7 @@ bool with_kafka(C c) { return c.kafka.has_value(); }
 bool with_outbox(C c) { return c.kafka && c.kafka->have_outbox; }
 bool with_spool(C c) { return c.spool.has_value(); }
 bool with_s3(C c) { return c.s3.has_value(); }
+bool with_lake(C c) { return c.lake.has_value(); }
 bool with_cases(C c) { return c.cases.has_value(); }
 bool with_webhooks(C c) { return !c.webhooks.empty(); }
 
@@ -313,9 +314,9 @@ const metric_def catalog[] = {
      [](C c, S s) { s.add(c.patterns_version); }},
     {"txscreen_reloads_total", counter, "Hot reloads through the admin API", "reloads.*_*", {"what", "result"},
      [](C c, S s) {
-         for (int what = 0; what < 2; ++what)
-             for (int ok = 0; ok < 2; ++ok)
-                 s.add(what ? "patterns" : "rules", ok ? "refused" : "ok", c.reloads[what][ok]);
+         constexpr const char* what_names[3] = {"rules", "patterns", "model"};
+         for (int what = 0; what < 3; ++what)
+             for (int ok = 0; ok < 2; ++ok) s.add(what_names[what], ok ? "refused" : "ok", c.reloads[what][ok]);
      }},
 
     // ---- Kafka
@@ -401,6 +402,32 @@ const metric_def catalog[] = {
      with_s3},
     {"txscreen_s3_vanished_total", counter, "Queued spool files gone from the spool before their upload (moved away)",
      "s3.vanished", {}, [](C c, S s) { s.add(c.s3->vanished); }, with_s3},
+    // The lake compactor: Parquet copies of closed hours, data-quality reports (docs/lake.md)
+    {"txscreen_lake_hours_compacted_total", counter, "Hour partitions turned into Parquet (again when late files came)",
+     "lake.hours_compacted", {}, [](C c, S s) { s.add(c.lake->hours_compacted); }, with_lake},
+    {"txscreen_lake_pending_hours", gauge, "Hours with files not yet in a Parquet copy", "lake.pending_hours", {},
+     [](C c, S s) { s.add(c.lake->pending_hours); }, with_lake, view_backlog, "lake_pending_hours"},
+    {"txscreen_lake_rows_total", counter, "Rows written to Parquet files", "lake.rows", {},
+     [](C c, S s) { s.add(c.lake->rows); }, with_lake},
+    {"txscreen_lake_parquet_files_total", counter, "Parquet files written", "lake.files_written", {},
+     [](C c, S s) { s.add(c.lake->files_written); }, with_lake},
+    {"txscreen_lake_parquet_bytes_total", counter, "Bytes of Parquet written", "lake.parquet_bytes", {},
+     [](C c, S s) { s.add(c.lake->parquet_bytes); }, with_lake},
+    {"txscreen_lake_avro_bytes_read_total", counter, "Bytes of Avro read to make them", "lake.input_bytes", {},
+     [](C c, S s) { s.add(c.lake->input_bytes); }, with_lake},
+    {"txscreen_lake_convert_milliseconds_total", counter, "Milliseconds spent converting (rows/s = rows / this * 1000)",
+     "lake.convert_ms", {}, [](C c, S s) { s.add(static_cast<uint64_t>(c.lake->seconds * 1000)); }, with_lake},
+    {"txscreen_lake_failures_total", counter, "Hour compactions that failed (retried 30 s later; lake.last_error says why)",
+     "lake.failures", {}, [](C c, S s) { s.add(c.lake->failures); }, with_lake, view_drop, "lake_failures"},
+    {"txscreen_dq_reports_total", counter, "Data-quality reports written (one per closed hour)", "dq.reports", {},
+     [](C c, S s) { s.add(c.lake->dq_reports); }, with_lake},
+    {"txscreen_dq_failed_reports_total", counter, "Data-quality reports with a failed check (each a dq alert)",
+     "dq.failed_reports", {}, [](C c, S s) { s.add(c.lake->dq_failed_reports); }, with_lake, view_drop,
+     "dq_failed_reports"},
+    {"txscreen_dq_failed_checks_total", counter, "Failed data-quality checks", "dq.failed_checks", {},
+     [](C c, S s) { s.add(c.lake->dq_failed_checks); }, with_lake},
+    {"txscreen_dq_last_failed_checks", gauge, "Failed checks of the newest report", "dq.last_failed_checks", {},
+     [](C c, S s) { s.add(c.lake->dq_last_failed_checks); }, with_lake},
     // Webhooks, by endpoint (docs/alerts.md, "Webhook delivery")
     {"txscreen_webhook_enqueued_total", counter, "Notifications saved to the endpoint's disk queue",
      "webhooks.*.enqueued", {"endpoint"}, [](C c, S s) { per_webhook(c, s, [](auto& w) { return w.enqueued; }); },

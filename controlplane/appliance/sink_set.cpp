@@ -38,10 +38,21 @@ void sink_set::open_spool(const appliance_config& conf) {
     sc.refuse_over_budget = conf.s3.endpoint.empty();
     _spool = std::make_unique<spool_writer>(std::move(sc));
     if (!_spool->open()) throw std::runtime_error("spool: " + _spool->last_error());
-    if (conf.s3.endpoint.empty()) return;
-    _uploader = std::make_unique<s3_uploader>(conf.spool.dir, conf.s3);
-    if (!_uploader->start()) throw std::runtime_error("s3: " + _uploader->last_error());  // queues what is there
-    _spool->hand_files_to(_uploader.get());
+    if (!conf.s3.endpoint.empty()) {
+        _uploader = std::make_unique<s3_uploader>(conf.spool.dir, conf.s3);
+        if (!_uploader->start()) throw std::runtime_error("s3: " + _uploader->last_error());  // queues what is there
+        _spool->hand_files_to(_uploader.get());
+    }
+    if (conf.lake.parquet) open_lake(conf);
+}
+
+// The compactor reads closed hours back from the lake (S3, or the spool directory
+// without an endpoint) and hands its Parquet files and reports to the uploader.
+void sink_set::open_lake(const appliance_config& conf) {
+    _lake = std::make_unique<lake_compactor>(conf.spool.dir, _spool->config().host, conf.lake, conf.s3);
+    std::string error;
+    if (!_lake->start(_uploader.get(), error)) throw std::runtime_error("lake: " + error);
+    _spool->tell_completed_files_to([lake = _lake.get()](const std::string& rel) { lake->note_file(rel); });
 }
 
 // Each sink counts what it refuses; one that holds makes must_wait() say so. Outcomes
@@ -64,6 +75,10 @@ void sink_set::deliver(const aggregate_record& row) noexcept {
 
 void sink_set::deliver(const spike_event& e) noexcept {
     for (record_sink* s : _sinks) s->offer(e);
+}
+
+void sink_set::deliver(const dq_alert& a) noexcept {
+    for (record_sink* s : _sinks) s->offer(a);
 }
 
 bool sink_set::must_wait(bool stopping) noexcept {
@@ -128,15 +143,21 @@ bool sink_set::webhooks_ready(std::string* why) const {
 
 // Gives completed files a bounded time to reach S3; whatever is left stays in the
 // spool and the next start uploads it.
-void sink_set::close_uploader() {
+void sink_set::drain_uploader() {
     for (int i = 0; i < 300 && _uploader->stats().backlog_files > 0; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    _uploader->stop();
 }
 
+// A graceful stop leaves the lake complete: the spool's last files are uploaded, then
+// the compactor turns every pending hour into Parquet, and those files are uploaded.
 void sink_set::close() {
     for (record_sink* s : _sinks) s->close();  // the spool seals, fsyncs and queues every open file
-    if (_uploader) close_uploader();
+    if (_uploader) drain_uploader();
+    if (_lake) _lake->stop(true);
+    if (_uploader) {
+        drain_uploader();
+        _uploader->stop();
+    }
     _closed = true;
 }
 
@@ -144,6 +165,7 @@ void sink_set::collect(appliance_counters& c) const {
     if (_kafka) c.kafka = _kafka->counters();
     if (_spool) c.spool = _spool->stats();
     if (_uploader) c.s3 = _uploader->stats();
+    if (_lake) c.lake = _lake->stats();
     c.webhooks.clear();
     for (const auto& w : _webhooks) c.webhooks.push_back({w->name(), w->counters()});
 }

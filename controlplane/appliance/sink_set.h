@@ -16,6 +16,7 @@
 #include "controlplane/appliance/appliance_config.h"
 #include "controlplane/appliance/appliance_counters.h"
 #include "controlplane/kafka_publisher.h"
+#include "controlplane/lake/lake_compactor.h"
 #include "controlplane/record_sink.h"
 #include "controlplane/s3_uploader.h"
 #include "controlplane/spool_writer.h"
@@ -48,8 +49,8 @@ public:
     void tick() noexcept;
     // Names for reason codes: the ruleset the caller holds as a reader.
     void use_ruleset(const ruleset* names) noexcept;
-    // Closes every sink (seals the spool, flushes Kafka), then gives S3 a bounded time;
-    // counters are final after.
+    // Closes every sink (seals the spool, flushes Kafka), then gives S3 a bounded time,
+    // the lake compactor its final pass, and S3 again; counters are final after.
     void close();
     void collect(appliance_counters& c) const;
     bool kafka_ready() const noexcept { return !_kafka || _kafka->ready(); }
@@ -59,15 +60,20 @@ public:
     const std::string& kafka_bootstrap() const noexcept { return _bootstrap; }
     // False with the failing endpoints named ("webhook ops: connect: ... since 12 s").
     bool webhooks_ready(std::string* why) const;
+    // Data-quality alerts the lake compactor raised since the last call (report JSON).
+    std::vector<lake_dq_alert> take_dq_alerts() { return _lake ? _lake->take_dq_alerts() : std::vector<lake_dq_alert>{}; }
+    void deliver(const dq_alert& a) noexcept;
 
 private:
     void open_kafka(const appliance_config& conf, bool quiet);
     void open_spool(const appliance_config& conf);
     void open_webhooks(const appliance_config& conf);
-    void close_uploader();
+    void open_lake(const appliance_config& conf);
+    void drain_uploader();
     std::unique_ptr<kafka_publisher> _kafka;
     std::unique_ptr<spool_writer> _spool;
     std::unique_ptr<s3_uploader> _uploader;
+    std::unique_ptr<lake_compactor> _lake;
     std::vector<std::unique_ptr<webhook_sink>> _webhooks;
     std::vector<record_sink*> _sinks;  // offered in this order: the spool first
     std::string _bootstrap;

@@ -185,6 +185,22 @@ std::string render_spike(const webhook_render_context& ctx, const spike_event& s
     return "";
 }
 
+std::string render_dq(const webhook_render_context& ctx, const dq_alert& a) {
+    const std::string summary(a.summary);
+    switch (ctx.format) {
+        case webhook_format::json: return std::string(a.json);
+        case webhook_format::slack: return slack_body("data quality", summary);
+        case webhook_format::teams: return teams_message(json::array({teams_container("data quality", summary, json::array())}));
+        case webhook_format::pagerduty: {
+            char end[32];
+            return pagerduty_body(ctx, std::string(a.id), "txscreen " + summary, "warning",
+                                  std::string(end, write_rfc3339_ms(a.hour_end_ms, end)), "lake", "dq",
+                                  json::parse(a.json, nullptr, false));
+        }
+    }
+    return "";
+}
+
 std::string render_batch(webhook_format format, const std::vector<std::string>& bodies) {
     if (bodies.size() == 1) return bodies.front();
     if (format == webhook_format::json || format == webhook_format::pagerduty) {

@@ -15,6 +15,8 @@
 // only the token, BIN, last four digits and the masked PAN.
 #pragma once
 
+#include "controlplane/record_sink.h"
+
 #include <string>
 #include <vector>
 
@@ -37,6 +39,8 @@ struct webhook_render_context {
 std::string render_alert(const webhook_render_context& ctx, const Verdict& v, const verdict_json_names& names);
 // One spike's body.
 std::string render_spike(const webhook_render_context& ctx, const spike_event& s);
+// A data-quality alert: json = the alert record; chat formats its summary line.
+std::string render_dq(const webhook_render_context& ctx, const dq_alert& a);
 // The spike as JSON ("type":"spike"), the json format's body: exactly its Kafka JSON
 // (controlplane/analytics_json.h).
 std::string spike_json(const spike_event& s);

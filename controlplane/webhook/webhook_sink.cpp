@@ -93,6 +93,16 @@ sink_answer webhook_sink::offer(const spike_event& s) noexcept {
     }
 }
 
+sink_answer webhook_sink::offer(const dq_alert& a) noexcept {
+    if (_closed) return sink_answer::accepted;
+    try {
+        return enqueue(std::string(a.id), render_dq(_render, a));
+    } catch (const std::exception&) {
+        _counters.refused.fetch_add(1, std::memory_order_relaxed);
+        return sink_answer::refused;
+    }
+}
+
 sink_answer webhook_sink::enqueue(std::string key, std::string body) noexcept {
     const bool over = _queue->bytes_on_disk() + _writer->pending_bytes() >= _conf.queue_max_bytes;
     const std::size_t size = key.size() + body.size();

@@ -47,6 +47,7 @@ public:
     sink_answer offer_outcome(const Verdict&) noexcept override { return sink_answer::accepted; }
     sink_answer offer(const reject_record&) noexcept override { return sink_answer::accepted; }
     sink_answer offer(const spike_event& s) noexcept override;
+    sink_answer offer(const dq_alert& a) noexcept override;
     bool holding() noexcept override { return false; }
     uint64_t held_records() const noexcept override { return 0; }
     // Nothing: the queue writer and the sender have threads of their own.

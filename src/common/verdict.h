@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "common/txn.h"
+#include "rules/features.h"
 
 namespace txscreen {
 
@@ -60,9 +61,14 @@ struct alignas(64) Verdict {
     uint32_t case_seq;         // 1 for the alert that opened the case, then 2, 3, ...
     uint64_t case_id;          // 0: no case (not an alert)
     case_notice notice;        // what a notify = "case" webhook sends for this alert
+    // The engine's feature vector of the txn (rules/features.h: names, order, NaN =
+    // missing), valid only when features_version != 0: it is feature_version for a
+    // scored request, 0 for an outcome or a txn scored before any ruleset.
+    uint8_t features_version;
+    float features[feature_count];
 };
 
 static_assert(sizeof(Verdict) % 64 == 0);
-static_assert(sizeof(Verdict) == 896, "the verdict ring slot stays 14 cache lines");
+static_assert(sizeof(Verdict) == 960, "the verdict ring slot stays 15 cache lines");
 
 }  // namespace txscreen

@@ -8,7 +8,9 @@
 #include <utility>
 
 #include "common/response_code.h"
+#include "model/xgb_model.h"
 #include "rules/detectors/table.h"
+#include "rules/features.h"
 #include "screen/screen.h"
 
 namespace txscreen {
@@ -51,6 +53,13 @@ inline void clear_verdict(const Txn& t, Verdict& out) noexcept {
     out.n_reasons = 0;
     out.n_patterns = 0;
     out.pattern_categories = 0;
+    out.features_version = 0;
+}
+
+// An unscored verdict (outcome, no ruleset) carries no features; zeroed so that equal
+// inputs give equal bytes.
+inline void no_features(Verdict& out) noexcept {
+    std::memset(out.features, 0, sizeof out.features);
 }
 
 // One Hyperscan scan per text field with patterns (screen.h), unless the burst already
@@ -71,7 +80,8 @@ inline const screen_result* screen_stage(const pattern_db& db, unsigned worker, 
 // What the detectors read about `t`, once velocity has observed it.
 inline detector_input detector_input_of(const Txn& t, const observe_result& obs,
                                         const velocity_config& vel, const screen_result* screen,
-                                        const pattern_db* patterns, const detector_keys& keys) noexcept {
+                                        const pattern_db* patterns, const detector_keys& keys,
+                                        const detector_settings& det) noexcept {
     const int64_t now = t.event_time_ms;
     const double scale = major_scale(t.currency_exponent);
     const bool applied = obs.status == observe_status::applied;
@@ -94,7 +104,8 @@ inline detector_input detector_input_of(const Txn& t, const observe_result& obs,
                           .amount_major = static_cast<double>(t.amount_minor) / scale,
                           .history = in_day > 0 ? in_day - 1 : 0,
                           .applied = applied,
-                          .measured = measured};
+                          .measured = measured,
+                          .settings = &det};
 }
 
 // Detector D (rule id `id`), when the ruleset enables it. The row is a template
@@ -161,11 +172,49 @@ inline void decide(const ruleset& rs, reason_list& fired, Verdict& out, engine_c
     counters.alerts += out.alert;
 }
 
+// Scored txns waiting for the burst's model step, then decide(): their fired reasons,
+// their feature rows (contiguous, as predict_burst reads them) and where their verdicts
+// go. At most `capacity` wait; score_burst decides them a chunk at a time.
+struct decide_queue {
+    static constexpr std::size_t capacity = 32;
+    alignas(64) float rows[capacity][feature_count];
+    float probability[capacity];
+    reason_list fired[capacity];
+    Verdict* out[capacity];
+    std::size_t n = 0;
+};
+
+// The model step of `q` (when the ruleset has a model and its detector is on): one
+// predict_burst over the rows, the model's reason where it fires.
+inline void model_step(const ruleset& rs, decide_queue& q) noexcept {
+    constexpr std::size_t id = static_cast<std::size_t>(detector::model);
+    if (!rs.model || !rs.det.enable[id]) return;
+    rs.model->predict_burst(&q.rows[0][0], q.n, q.probability);
+    for (std::size_t i = 0; i < q.n; ++i) {
+        detector_hit hit;
+        hit.configured = &rs.det.weight[id];
+        if (!model_detector::judge(q.probability[i], rs.det, hit)) continue;
+        q.fired[i].add(static_cast<int>(id), hit.weight < 0 ? rs.det.weight[id] : static_cast<uint8_t>(hit.weight),
+                       hit.value, hit.limit);
+    }
+}
+
+// score_prepared leaves each scored txn waiting (features, fired reasons); this runs
+// the model once for them and decides their verdicts. Only scored txns wait, and only
+// with a ruleset: `rs` is the one that scored them (it changes only in quiescent()).
+inline void decide_waiting(decide_queue& q, const ruleset* rs, engine_counters& counters) noexcept {
+    if (q.n == 0) return;
+    model_step(*rs, q);
+    for (std::size_t i = 0; i < q.n; ++i) decide(*rs, q.fired[i], *q.out[i], counters);
+    q.n = 0;
+}
+
 }  // namespace
 
 struct engine::state {
     velocity_shard vel;
     detector_state detectors;
+    decide_queue waiting;
 
     explicit state(const engine_config& c)
         : detectors{{c.repeat_entries, max_window_ms}, {c.small_txn_entries, max_window_ms}} {
@@ -248,6 +297,7 @@ void engine::score(const Txn& t, Verdict& out) noexcept {
     prepare(t, p);
     _state->vel.prefetch_entries(p.vel);
     score_prepared(t, p, out, nullptr);
+    decide_waiting(_state->waiting, _rules, _counters);
 }
 
 void engine::score_burst(const Txn* txns, std::size_t n, Verdict* out) noexcept {
@@ -268,7 +318,9 @@ void engine::score_burst(const Txn* txns, std::size_t n, Verdict* out) noexcept 
         if (i + ahead < n) prepare(txns[i + ahead], p[(i + ahead) % ring]);
         if (i + ahead / 2 < n) _state->vel.prefetch_entries(p[(i + ahead / 2) % ring].vel);
         score_prepared(txns[i], p[i % ring], out[i], db ? &screened[i % chunk] : nullptr);
+        if (_state->waiting.n == decide_queue::capacity) decide_waiting(_state->waiting, _rules, _counters);
     }
+    decide_waiting(_state->waiting, _rules, _counters);
 }
 
 void engine::pass_outcome(const Txn& t, const prepared& prep) noexcept {
@@ -282,12 +334,14 @@ void engine::score_prepared(const Txn& t, const prepared& prep, Verdict& out,
                             const screen_result* screened) noexcept {
     clear_verdict(t, out);
     if (t.kind == txn_kind::outcome) [[unlikely]] {
+        no_features(out);
         pass_outcome(t, prep);
         return;
     }
     ++_counters.scored;
     const ruleset* rs = _rules;
     if (!rs) [[unlikely]] {
+        no_features(out);
         ++_counters.no_ruleset;
         return;
     }
@@ -301,11 +355,21 @@ void engine::score_prepared(const Txn& t, const prepared& prep, Verdict& out,
     screen_result own_scan;
     const screen_result* screen =
         _patterns ? screen_stage(*_patterns, _worker, t, screened, own_scan, out, _counters) : nullptr;
-    const detector_input in = detector_input_of(t, obs, _state->vel.config(), screen, _patterns, prep.keys);
-    reason_list fired;
+    const detector_input in =
+        detector_input_of(t, obs, _state->vel.config(), screen, _patterns, prep.keys, rs->det);
+    // The txn waits for the burst's model step (decide_waiting): its features are the
+    // model's row, its reasons so far the detectors' and rules'.
+    decide_queue& q = _state->waiting;
+    const std::size_t w = q.n++;
+    float* row = q.rows[w];
+    compute_features(in, row);
+    std::memcpy(out.features, row, sizeof out.features);
+    out.features_version = feature_version;
+    reason_list& fired = q.fired[w];
+    fired.n = 0;
+    q.out[w] = &out;
     run_detectors(in, rs->det, _state->detectors, fired, std::make_index_sequence<detector_count>());
     if (in.measured) run_user_rules(*rs, in, fired);
-    decide(*rs, fired, out, _counters);
     _counters.duplicates += out.duplicate;
 }
 

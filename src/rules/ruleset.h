@@ -25,6 +25,8 @@
 
 namespace txscreen {
 
+class xgb_model;  // model/xgb_model.h
+
 // First rule id of the [[rule]] entries.
 inline constexpr int user_rule_base = detector_count;
 inline constexpr int max_user_rules = 32;
@@ -85,6 +87,11 @@ public:
     std::string content_hash;
     // Where it came from ("default_rules.toml", "PUT /api/v1/rules").
     std::string source;
+    // The model the `model` detector scores with (nullptr: none, the detector never
+    // fires). Not part of the TOML: whoever builds the ruleset attaches it (the
+    // appliance from `[model] path`) before publishing, so a new model, like new rules,
+    // reaches the workers as a new ruleset at their quiescent point.
+    std::shared_ptr<const xgb_model> model;
 
     // Returns the name of rule id `id` ("high_amount", or a [[rule]] name); "" when
     // out of range.

@@ -27,13 +27,16 @@ public:
     }
     // Loads TOML and publishes it when valid; otherwise returns the error and the
     // current ruleset stays.
-    ruleset_publish_result load(std::string_view toml_text, std::string_view source) {
+    // `model`: what the `model` detector scores with (nullptr: none).
+    ruleset_publish_result load(std::string_view toml_text, std::string_view source,
+                                std::shared_ptr<const xgb_model> model = nullptr) {
         ruleset_publish_result res;
         auto r = load_ruleset(toml_text, source);
         if (!r.ok()) {
             res.error = std::move(r.error);
             return res;
         }
+        r.rules->model = std::move(model);
         res.version = publish(std::move(r.rules));
         return res;
     }

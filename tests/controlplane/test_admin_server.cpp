@@ -149,6 +149,10 @@ public:
         std::lock_guard lk(_mu);
         return _patterns;
     }
+    // The server's part of /api/v1/model is routing and status codes; the model itself
+    // is tested in tests/model and through the appliance.
+    std::optional<std::string> model_json() override { return std::nullopt; }
+    put_result put_model(std::string_view) override { return {false, 0, "no model in this test backend"}; }
     put_result put_patterns(std::string_view body) override {
         std::istringstream in{std::string(body)};
         std::string line;

@@ -9,7 +9,9 @@
 
 #include <catch2/catch.hpp>
 #include <algorithm>
+#include <cfloat>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -843,6 +845,52 @@ TEST_CASE("verdict rows end in case_id and case_seq: an alert's case, \"\" and 0
     CHECK(alerts == 2 * (n / 7));  // in scored and in alerts
 }
 
+TEST_CASE("verdict rows end in the feature vector and its version; empty and 0 without one", "[unit][spool]") {
+    // Every third verdict has no features (an outcome, or scored before any ruleset).
+    temp_dir tmp;
+    const uint32_t n = 300;
+    auto feature = [](uint32_t i, int k) {
+        return k == 7 && i % 2 ? NAN : static_cast<float>(i) * 0.25f + static_cast<float>(k) / 3.0f;
+    };
+    {
+        spool_writer s(small_config(tmp.path));
+        REQUIRE(s.open());
+        for (uint32_t i = 0; i < n; ++i) {
+            Verdict v = make_verdict(i);
+            if (i % 3) {
+                v.features_version = feature_version;
+                for (int k = 0; k < feature_count; ++k) v.features[k] = feature(i, k);
+            } else {
+                for (float& f : v.features) f = 99;  // not written: the version says none
+            }
+            REQUIRE(took(s.offer(v)));
+        }
+        REQUIRE(s.close());
+    }
+    CHECK(check_files(tmp.path, spool_table::scored) == n);
+    std::size_t bad = 0, rows = 0;
+    for (const char* table : {"scored", "alerts"}) {
+        for (const nlohmann::json& r : dump_table(tmp.path, table)) {
+            ++rows;
+            const uint32_t i = static_cast<uint32_t>(std::stoul(r.at("txn_id").get<std::string>().substr(1)));
+            INFO(r.at("features").dump());
+            const nlohmann::json& f = r.at("features");
+            if (i % 3 == 0) {
+                bad += r.at("features_version") != 0 || !f.empty();
+                continue;
+            }
+            bad += r.at("features_version") != feature_version || f.size() != static_cast<std::size_t>(feature_count);
+            for (int k = 0; k < feature_count && k < static_cast<int>(f.size()); ++k) {
+                const float want = feature(i, k);
+                // Python reads the 4-byte float as a double: exact; NaN comes back as 'nan'.
+                bad += std::isnan(want) ? f[k] != "nan" : f[k].get<double>() != static_cast<double>(want);
+            }
+        }
+    }
+    CHECK(bad == 0);
+    CHECK(rows == n + (n + 6) / 7);
+}
+
 TEST_CASE("the largest aggregate, spike and verdict-with-case rows fit their maximum", "[unit][spool]") {
     aggregate_record r = make_aggregate(3);
     std::memset(r.key, 0xff, sizeof r.key);  // no NUL, every byte a 3-byte U+FFFD
@@ -881,6 +929,8 @@ TEST_CASE("the largest aggregate, spike and verdict-with-case rows fit their max
     for (auto& p : v.pattern_ids) p = UINT32_MAX;
     v.case_id = ~0ull;
     v.case_seq = UINT32_MAX;
+    v.features_version = UINT8_MAX;
+    for (float& f : v.features) f = -FLT_MAX;
     static const std::string long_name(200, '\xff');
     const avro_rule_namer names = [](uint32_t, uint16_t) -> std::string_view { return long_name; };
     CHECK(encode_verdict_avro(v, names, out.data()) <= avro_verdict_max_bytes);

@@ -2,6 +2,8 @@
 // with the project's encoders, so libFuzzer starts from messages that reach deep code.
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <iterator>
 #include <cstring>
 #include <initializer_list>
 #include <fstream>
@@ -264,6 +266,15 @@ int main(int argc, char** argv) {
             xml += t;
             write(dir, "dialect-xml-" + std::to_string(n++), std::vector<uint8_t>(xml.begin(), xml.end()));
         }
+    } else if (kind == "xgb_model") {  // a small model written for the test (tests/model)
+        const char* root = std::getenv("TXSCREEN_SOURCE_ROOT");
+        std::ifstream in(std::string(root ? root : ".") + "/tests/model/fuzz_seed_model.json", std::ios::binary);
+        const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (text.empty()) {
+            std::fprintf(stderr, "fuzz_seeds: tests/model/fuzz_seed_model.json not found (TXSCREEN_SOURCE_ROOT)\n");
+            return 2;
+        }
+        write(dir, "xgb-model", std::vector<uint8_t>(text.begin(), text.end()));
     } else if (kind == "sequencer") {
         write(dir, "seq-stream", sequencer_events({1, 9, 17, 25, 33, 41}));
         write(dir, "seq-jump", sequencer_events({1, 9, 1'000'000, 17, 25, 0xfffffffffffffffeull, 33}));

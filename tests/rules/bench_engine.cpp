@@ -2,7 +2,8 @@
 // shipped default ruleset and the starter pattern set (merchant name, e-mail and IP
 // screened) over 1M active cards. Prints median ns/txn over batches and memory per card
 // entry. Never fails on timing (suite 'perf'). TXSCREEN_BENCH_NO_SCREEN=1: without
-// screening, for comparison.
+// screening, for comparison. TXSCREEN_BENCH_MODEL=m.json: with that XGBoost model
+// attached to the ruleset (the model detector's step, once per burst).
 #include <algorithm>
 #include <chrono>
 #include <ctime>
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "model/xgb_model.h"
 #include "rules/engine.h"
 #include "screen/pattern_store.h"
 #include "screen/starter_patterns.h"
@@ -32,11 +34,22 @@ static double cpu_ns() {
 int main(int argc, char** argv) {
     const char* root = std::getenv("TXSCREEN_SOURCE_ROOT");
     ruleset_store store;
-    auto r = store.load_file(std::string(root ? root : ".") + "/src/rules/default_rules.toml");
+    auto r = load_ruleset_file(std::string(root ? root : ".") + "/src/rules/default_rules.toml");
     if (!r.ok()) {
         std::fprintf(stderr, "%s\n", r.error.c_str());
         return 1;
     }
+    if (const char* model_path = std::getenv("TXSCREEN_BENCH_MODEL")) {
+        std::string error;
+        r.rules->model = xgb_model::load(model_path, error);
+        if (!r.rules->model) {
+            std::fprintf(stderr, "%s\n", error.c_str());
+            return 1;
+        }
+        std::printf("model: %s, %zu trees, depth %d\n", model_path, r.rules->model->trees(),
+                    r.rules->model->max_depth());
+    }
+    store.publish(std::move(r.rules));
     const uint32_t cards = argc > 1 ? static_cast<uint32_t>(std::strtoul(argv[1], nullptr, 10)) : 1'000'000;
     engine_config cfg;
     // Load ~0.9 in every table: 1M cards, 2M devices, 1M IPs.

@@ -12,10 +12,12 @@
 #include <algorithm>
 #include <vector>
 
+#include "model/xgb_model.h"
 #include "rules/default_rules.h"
 #include "rules/detectors/table.h"
 #include "rules/engine.h"
 #include "screen/starter_patterns.h"
+#include "small_model.h"
 
 using namespace txscreen;
 
@@ -721,11 +723,18 @@ struct stream_run {
     engine_counters counters;
 };
 
+// Scores `txns` with `rules_text` and the small test model attached (so the model
+// detector's row fires too).
 stream_run score_stream(const std::string& rules_text, const std::vector<Txn>& txns) {
     ruleset_store rules;
-    auto r = rules.load(rules_text, "default_rules.toml");
+    auto r = load_ruleset(rules_text, "default_rules.toml");
     INFO(r.error);
     REQUIRE(r.ok());
+    std::string model_error;
+    r.rules->model = xgb_model::parse(test::small_model_json(), "small_model.json", model_error);
+    INFO(model_error);
+    REQUIRE(r.rules->model);
+    rules.publish(std::move(r.rules));
     pattern_store pats(1);
     REQUIRE(pats.load(starter_patterns_text(), "starter.patterns").ok());
     engine_config c = small_config();

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "common/currency.h"
+#include "tools/txgen/break_injector.h"
 #include "tools/txgen/spike_injector.h"
 
 namespace txscreen::txgen {
@@ -86,6 +87,8 @@ std::string validate(const generator_config& c) {
     for (const spike_spec& sp : c.spikes)
         if (!(sp.factor >= 1) || sp.for_ms <= 0 || sp.at_ms < 0 || sp.key.empty())
             return "spike " + spike_key_text(sp) + ": needs x >= 1, at >= 0, for > 0";
+    for (const break_spec& b : c.breaks)
+        if (b.from_ms < 0 || b.for_ms <= 0) return "break " + break_field_text(b) + ": needs from >= 0, for > 0";
     return {};
 }
 
@@ -102,6 +105,7 @@ generator::generator(const generator_config& config)
     _spikes = std::make_unique<spike_injector>(_config.spikes, *_pop, _config.event_rate, _config.start_ms,
                                                rng::derive(_config.seed, 4));
     _planned[static_cast<std::size_t>(scenario::spike)] = _spikes->planned();
+    _breaks = std::make_unique<break_injector>(_config.breaks, _config.start_ms);
     _next_normal_ms = _config.start_ms;
 }
 
@@ -435,6 +439,8 @@ bool generator::next(generated_txn& out) {
     } else {
         return false;  // unreachable while the plan's counts add up
     }
+    // After everything is drawn, so a break changes no other value of the feed.
+    _broken += _breaks->apply(out.txn);
     ++_emitted;
     return true;
 }

@@ -15,6 +15,7 @@
 
 #include "codec/clear_txn.h"
 #include "tools/txgen/population.h"
+#include "tools/txgen/break_option.h"
 #include "tools/txgen/rng.h"
 #include "tools/txgen/spike_option.h"
 
@@ -70,6 +71,8 @@ struct generator_config {
     std::array<bool, scenario_count> enabled = {false, true, true, true, true, true, true, true, false};
     // --spike: extra transactions of a key on top of `count` (spike_injector.h).
     std::vector<spike_spec> spikes;
+    // --break: a field written wrong for a stretch of event time (break_injector.h).
+    std::vector<break_spec> breaks;
 };
 
 // The diurnal shape of normal traffic's rate over UTC hour of event time: peak 16:00,
@@ -93,6 +96,7 @@ std::string format_scenario_id(uint32_t id);
 std::string format_label_id(scenario label, uint32_t id);
 
 class spike_injector;
+class break_injector;
 
 class generator {
 public:
@@ -115,6 +119,8 @@ public:
     const std::array<uint64_t, scenario_count>& planned() const noexcept { return _planned; }
     const population& people() const noexcept { return *_pop; }
     const generator_config& config() const noexcept { return _config; }
+    // Transactions emitted so far with a field a --break overwrote.
+    uint64_t broken() const noexcept { return _broken; }
 
 private:
     struct instance {
@@ -148,6 +154,7 @@ private:
     generator_config _config;
     std::unique_ptr<population> _pop;
     std::unique_ptr<spike_injector> _spikes;
+    std::unique_ptr<break_injector> _breaks;
     rng _normal_rng, _scenario_rng;
     std::vector<instance> _instances;
     std::size_t _next_instance = 0;
@@ -162,6 +169,7 @@ private:
     double _normal_carry_ms = 0;
     uint64_t _normal_left;
     uint64_t _emitted = 0;
+    uint64_t _broken = 0;
     uint64_t _rrn = 0;
     uint32_t _stan = 0;
     std::array<uint64_t, scenario_count> _planned{};

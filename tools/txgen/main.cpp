@@ -64,6 +64,9 @@ int main(int argc, char** argv) {
                 if (r.labels[i]) std::fprintf(stderr, " %s=%llu", std::string(scenario_names[i]).c_str(),
                                               static_cast<unsigned long long>(r.labels[i]));
             std::fprintf(stderr, "%s%s\n", o.labels_path.empty() ? "" : " -> ", o.labels_path.c_str());
+            if (!o.gen.breaks.empty())
+                std::fprintf(stderr, "txgen: --break changed %llu transactions\n",
+                             static_cast<unsigned long long>(r.broken));
         }
         return 0;
     } catch (const std::exception& e) {

@@ -14,19 +14,6 @@ namespace {
 
 constexpr int64_t day_ms = 86'400'000;
 
-// "250ms", "90s", "10m", "1h": a whole number with a unit; false otherwise.
-bool parse_duration_ms(std::string_view v, int64_t& out) {
-    std::size_t digits = 0;
-    while (digits < v.size() && std::isdigit(static_cast<unsigned char>(v[digits]))) ++digits;
-    if (digits == 0 || digits > 9) return false;
-    const int64_t n = std::strtoll(std::string(v.substr(0, digits)).c_str(), nullptr, 10);
-    const std::string_view unit = v.substr(digits);
-    const int64_t scale = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60'000 : unit == "h" ? 3'600'000 : 0;
-    if (scale == 0) return false;
-    out = n * scale;
-    return true;
-}
-
 bool parse_factor(std::string_view v, double& out) {
     const std::string s(v);
     char* end = nullptr;
@@ -82,6 +69,19 @@ std::string set_item(spike_spec& out, bool& have_key, bool& have_at, bool& have_
 }
 
 }  // namespace
+
+// "250ms", "90s", "10m", "1h": a whole number with a unit; false otherwise.
+bool parse_duration_ms(std::string_view v, int64_t& out) {
+    std::size_t digits = 0;
+    while (digits < v.size() && std::isdigit(static_cast<unsigned char>(v[digits]))) ++digits;
+    if (digits == 0 || digits > 9) return false;
+    const int64_t n = std::strtoll(std::string(v.substr(0, digits)).c_str(), nullptr, 10);
+    const std::string_view unit = v.substr(digits);
+    const int64_t scale = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60'000 : unit == "h" ? 3'600'000 : 0;
+    if (scale == 0) return false;
+    out = n * scale;
+    return true;
+}
 
 std::string parse_spike_spec(std::string_view text, spike_spec& out) {
     out = spike_spec{};

@@ -34,6 +34,9 @@ int64_t expected_span_ms(const generator_config& c);
 // Checks the spike against the feed: empty when its start lies within the span.
 std::string check_spike_in_feed(const spike_spec& s, const generator_config& c);
 
+// "250ms", "90s", "10m", "1h": a whole number (up to 9 digits) with a unit; false otherwise.
+bool parse_duration_ms(std::string_view text, int64_t& out);
+
 // "12m", "90s", "1h30m" style text for messages (whole seconds, or ms below one).
 std::string duration_text(int64_t ms);
 

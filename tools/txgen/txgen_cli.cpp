@@ -7,6 +7,7 @@
 #include "codec/feed_defaults.h"
 #include "tools/cli_app.h"
 #include "flow/tcp_framing.h"
+#include "tools/txgen/break_option.h"
 #include "tools/txgen/spike_option.h"
 #include "tools/txgen/time_text.h"
 
@@ -30,6 +31,7 @@ struct parse_state {
     std::string format = "iso8583", framing_name = "moldudp64", transport_name = "udp";
     std::vector<std::string> udp_only, tcp_only;  // option names given on the line
     std::vector<std::string> spikes;              // --spike values, in order
+    std::vector<std::string> breaks;              // --break values, in order
 };
 
 // A check after the range check (which refuses what is not a number): `what` says
@@ -117,6 +119,19 @@ void add_population_options(CLI::App& app, generator_config& gen, parse_state& p
             [](std::string& v) {
                 spike_spec spec;
                 return parse_spike_spec(v, spec);
+            },
+            ""))
+        ->group(group);
+    app.add_option("--break", p.breaks,
+                   "write one field wrong for a stretch of event time, to test data-quality checks: FIELD=VALUE "
+                   "(amount=MINOR_UNITS, currency=CODE or currency= for none, mcc=0-9999, merchant=ID or "
+                   "merchant= for none), optional from=DURATION after --start (default 0s) and for=DURATION "
+                   "(default: to the end). Only that field changes; labels stay right. Repeatable")
+        ->type_name("SPEC")->allow_extra_args(false)
+        ->check(CLI::Validator(
+            [](std::string& v) {
+                break_spec spec;
+                return parse_break_spec(v, spec);
             },
             ""))
         ->group(group);
@@ -309,6 +324,18 @@ std::string finish_spikes(txgen_options& o, const parse_state& p) {
     return {};
 }
 
+// --break values into o.gen.breaks, each checked against the feed's event-time span.
+std::string finish_breaks(txgen_options& o, const parse_state& p) {
+    if (!p.breaks.empty() && !o.from_jsonl.empty()) return "--break applies to generated feeds, not --from-jsonl";
+    for (const std::string& text : p.breaks) {
+        break_spec spec;
+        if (std::string e = parse_break_spec(text, spec); !e.empty()) return "--break: " + e;
+        if (std::string e = check_break_in_feed(spec, o.gen); !e.empty()) return "--break " + text + ": " + e;
+        o.gen.breaks.push_back(spec);
+    }
+    return {};
+}
+
 // The checks that need several options; an empty string when the whole line is valid.
 std::string finish(const CLI::App& app, txgen_options& o, const parse_state& p) {
     o.feed.format = p.format == "json" ? payload_format::json : payload_format::iso8583;
@@ -328,6 +355,7 @@ std::string finish(const CLI::App& app, txgen_options& o, const parse_state& p) 
     if (o.carrier == transport::tcp)
         if (std::string e = finish_tcp(app, o, p); !e.empty()) return e;
     if (std::string e = finish_spikes(o, p); !e.empty()) return e;
+    if (std::string e = finish_breaks(o, p); !e.empty()) return e;
     if (std::string e = validate(o.feed); !e.empty()) return e;
     if (o.feed.format == payload_format::iso8583) {
         std::string errors;

@@ -61,6 +61,7 @@ void for_each_txn(const txgen_options& o, std::FILE* progress, txgen_result& res
             add(g.txn, scenario_name(g.label), format_label_id(g.label, g.scenario_id));
             meter.tick(++n);
         }
+        res.broken = gen.broken();
         return;
     }
     const bool iso = o.feed.format == payload_format::iso8583;

@@ -47,6 +47,7 @@ struct txgen_result {
     uint64_t first_seq = 0, next_seq = 0;
     uint16_t port_a = 0;
     std::array<uint64_t, scenario_count> labels{};  // rows per label (generator mode)
+    uint64_t broken = 0;       // transactions with a field a --break overwrote
     tcp_report tcp;            // --transport tcp
     double seconds = 0;
 };

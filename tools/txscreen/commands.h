@@ -26,5 +26,6 @@ command add_demo_command(CLI::App& app, const std::vector<std::string>& eal);
 command add_check_config_command(CLI::App& app);
 command add_metrics_command(CLI::App& app);
 command add_decode_command(CLI::App& app);
+command add_lake_command(CLI::App& app);
 
 }  // namespace txscreen

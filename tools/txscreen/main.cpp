@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
     app.footer(footer);
     const std::vector<command> commands = {add_run_command(app, eal), add_bench_command(app, eal),
                                            add_demo_command(app, eal), add_check_config_command(app),
-                                           add_metrics_command(app), add_decode_command(app)};
+                                           add_metrics_command(app), add_decode_command(app),
+                                           add_lake_command(app)};
     const CLI::App* help = app.add_subcommand("help", "this text");
     if (args.empty()) {
         std::fputs(app.help().c_str(), stderr);

@@ -29,6 +29,7 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <concepts>
 #include <cstdint>
 #include <string_view>
@@ -42,6 +43,7 @@ namespace txscreen {
 
 class pattern_db;
 struct screen_result;
+struct detector_settings;  // rules/detectors/table.h
 
 // Keys of one txn that detector tables use, computed ahead of scoring (see
 // engine::prepare) so their lines can be prefetched.
@@ -72,6 +74,11 @@ struct detector_input {
     // Windows describe the event's own moment (not late, not ahead): only then may a
     // windowed metric be compared.
     bool measured;
+    // The ruleset's detector settings (the features read the high-risk MCC list).
+    const detector_settings* settings = nullptr;
+    // The model's probability for this txn (the model detector): NaN until the engine
+    // has evaluated the burst's model step, and for a ruleset without a model.
+    float model_probability = NAN;
 };
 
 // Tables detectors keep between transactions; one per engine (shard), single-threaded.

@@ -26,6 +26,7 @@
 #include "rules/detectors/high_amount.h"
 #include "rules/detectors/high_risk_mcc.h"
 #include "rules/detectors/impossible_travel.h"
+#include "rules/detectors/model_score.h"
 #include "rules/detectors/new_device.h"
 #include "rules/detectors/pattern_hit.h"
 #include "rules/detectors/rapid_repeat.h"
@@ -44,7 +45,8 @@
     row(pattern_hit)                 \
     row(duplicate)                   \
     row(event_time_ahead)            \
-    row(decline_burst)
+    row(decline_burst)               \
+    row(model)
 
 namespace txscreen {
 
