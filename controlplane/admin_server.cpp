@@ -403,7 +403,7 @@ private:
         _srv.parse_errors.fetch_add(1, std::memory_order_relaxed);
         _close = true;
         if (ec == http::error::body_limit)
-            return send(error_response(413, "body larger than " + std::to_string(_srv.cfg.body_limit) + " bytes"));
+            return send(error_response(413, "body larger than " + std::to_string(body_limit()) + " bytes"));
         if (ec == http::error::header_limit)
             return send(error_response(431, "request header larger than " +
                                                 std::to_string(_srv.cfg.header_limit) + " bytes"));
@@ -451,9 +451,9 @@ private:
             res.set(http::field::allow, bsv(_route.allow));
             return early(std::move(res));
         }
-        if (auto len = _parser->content_length(); len && *len > _srv.cfg.body_limit) {
+        if (auto len = _parser->content_length(); len && *len > body_limit()) {
             _srv.parse_errors.fetch_add(1, std::memory_order_relaxed);
-            return early(error_response(413, "body larger than " + std::to_string(_srv.cfg.body_limit) + " bytes"));
+            return early(error_response(413, "body larger than " + std::to_string(body_limit()) + " bytes"));
         }
         if (!has_body) return dispatch();
 
@@ -484,8 +484,15 @@ private:
         return admin_token_equal(v, _srv.cfg.token);
     }
 
+    // A model (PUT /api/v1/model, after the token was checked) may be larger than the
+    // other bodies: up to the model file limit.
+    std::size_t body_limit() const {
+        return _route.ep == admin_endpoint::model ? std::max(_srv.cfg.body_limit, model_input_limit)
+                                                  : _srv.cfg.body_limit;
+    }
+
     void read_body() {
-        _parser->body_limit(_srv.cfg.body_limit);
+        _parser->body_limit(body_limit());
         beast::get_lowest_layer(_stream).expires_after(_srv.cfg.body_timeout);
         http::async_read(_stream, _buf, *_parser,
             [self = this->shared_from_this()](beast::error_code ec, std::size_t) {

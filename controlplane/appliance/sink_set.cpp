@@ -153,7 +153,10 @@ void sink_set::drain_uploader() {
 void sink_set::close() {
     for (record_sink* s : _sinks) s->close();  // the spool seals, fsyncs and queues every open file
     if (_uploader) drain_uploader();
-    if (_lake) _lake->stop(true);
+    // The final pass needs the hours in the lake: with uploads still pending (S3 slow or
+    // down) it is skipped, and the pending hours are compacted after the next start.
+    const bool lake_complete = !_uploader || _uploader->stats().backlog_files == 0;
+    if (_lake) _lake->stop(lake_complete, 20'000);
     if (_uploader) {
         drain_uploader();
         _uploader->stop();

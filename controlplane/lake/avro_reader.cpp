@@ -708,6 +708,10 @@ bool avro_file_reader::impl::next_block() {
     int64_t count, size;
     if (!avro::get_long(p, end, count) || !avro::get_long(p, end, size)) return fail(pos, "block header cut short");
     if (count <= 0 || size < 0) return fail(pos, "block header is not valid (count " + std::to_string(count) + ")");
+    // Every spool record takes at least a byte (its schema_version): more records than
+    // bytes is a damaged header, which would otherwise decode rows out of nothing.
+    if (count > size) return fail(pos, "block announces " + std::to_string(count) + " records in " +
+                                            std::to_string(size) + " bytes");
     if (size > end - p || end - p - size < static_cast<std::ptrdiff_t>(avro_sync_bytes))
         return fail(pos, "block cut short (" + std::to_string(size) + " bytes announced)");
     if (std::memcmp(p + size, sync, avro_sync_bytes) != 0) return fail(pos, "block does not end in the sync marker");
@@ -762,6 +766,10 @@ long avro_file_reader::impl::read(row_batch& batch, std::size_t max_rows) {
             rows += done;
             fail(static_cast<std::size_t>(row_start - data), std::string(e.what) + " (record " +
                                                                  std::to_string(rows) + ")");
+            return -1;
+        } catch (const std::exception& e) {  // out of memory on a hostile file: rows of this block dropped
+            for (std::size_t i = 0; i < batch.columns.size(); ++i) truncate_to(batch.columns[i], marks[i]);
+            fail(static_cast<std::size_t>(row_start - data), std::string("cannot decode: ") + e.what());
             return -1;
         }
         pos = static_cast<std::size_t>(p - data);

@@ -99,7 +99,9 @@ lake_dq_alert dq_alert_of(const dq_report& report, const std::string& report_jso
 }  // namespace
 
 lake_compactor::lake_compactor(std::string spool_dir, std::string host, lake_config config, s3_config s3)
-    : _dir(std::move(spool_dir)), _host(std::move(host)), _config(std::move(config)), _s3(std::move(s3)) {}
+    : _dir(std::move(spool_dir)), _host(std::move(host)), _config(std::move(config)), _s3(std::move(s3)) {
+    if (!_s3.endpoint.empty()) s3_config_from_env(_s3);  // credentials and region, as the uploader resolves them
+}
 
 lake_compactor::~lake_compactor() { stop(false); }
 
@@ -141,22 +143,37 @@ void lake_compactor::stop(bool final, int64_t timeout_ms) {
     _thread.join();
 }
 
-// Ready: nothing of the hour is still open or waiting for its upload (the lake holds
-// all of it), no file of it completed for close_after, and an earlier failure has waited.
-bool lake_compactor::hour_ready(const std::string& hour, const pending_hour& p, bool stopping) const {
+// Ready: the hour is over (a later hour has files, or its end is close_after behind
+// the wall clock), no file of it completed for close_after, nothing of it is still
+// open or waiting for its upload (the lake holds all of it), and an earlier failure
+// has waited. Stopping, only the last two count.
+bool lake_compactor::hour_ready(const std::string& hour, const pending_hour& p, const std::string& newest,
+                                bool stopping) const {
     const auto now = std::chrono::steady_clock::now();
     if (now < p.retry_at) return false;
-    if (!stopping && now - p.last_file < std::chrono::milliseconds(_config.close_after_ms)) return false;
+    if (!stopping) {
+        if (now - p.last_file < std::chrono::milliseconds(_config.close_after_ms)) return false;
+        int64_t start_ms = 0;
+        parse_hour(hour, start_ms);
+        const int64_t wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch()).count();
+        const bool over = hour < newest || wall_ms >= start_ms + 3'600'000 + _config.close_after_ms;
+        if (!over) return false;
+    }
     return !local_files_waiting(hour);
 }
 
+// A file still being written (.avro.tmp) keeps an hour open; with an uploader, so does
+// a file not yet uploaded. A .parquet.tmp or .json.tmp a crash left is not waited for
+// (the next compaction replaces it).
 bool lake_compactor::local_files_waiting(const std::string& hour) const {
     for (int t = 0; t < spool_table_count; ++t) {
         std::error_code ec;
-        for (const auto& e : fs::directory_iterator(_dir + "/" + table_dir(static_cast<spool_table>(t), hour), ec)) {
-            const std::string name = e.path().filename().string();
+        fs::directory_iterator it(_dir + "/" + table_dir(static_cast<spool_table>(t), hour), ec);
+        for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+            const std::string name = it->path().filename().string();
             if (name.rfind(_host + "-", 0) != 0 && name.rfind(_host + ".", 0) != 0) continue;
-            if (ends_with(name, ".tmp")) return true;
+            if (ends_with(name, ".avro.tmp")) return true;
             if (_uploader && (ends_with(name, ".avro") || ends_with(name, ".parquet"))) return true;
         }
     }
@@ -165,20 +182,26 @@ bool lake_compactor::local_files_waiting(const std::string& hour) const {
 
 void lake_compactor::run() {
     for (;;) {
-        std::vector<std::string> ready;
+        std::map<std::string, pending_hour> pending;
         bool stopping = false;
         {
             std::unique_lock<std::mutex> l(_mutex);
             _cv.wait_for(l, std::chrono::seconds(1), [this] { return _stop; });
             stopping = _stop;
             if (stopping && (!_final || std::chrono::steady_clock::now() > _final_deadline)) return;
-            for (const auto& [hour, p] : _pending)
-                if (hour_ready(hour, p, stopping)) ready.push_back(hour);
             _stats.pending_hours = _pending.size();
             if (stopping && _pending.empty()) return;
+            pending = _pending;  // readiness lists directories: not under the lock the spool's thread takes
         }
-        for (const std::string& hour : ready) compact_and_settle(hour);
-        if (stopping && ready.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        const std::string newest = pending.empty() ? std::string() : pending.rbegin()->first;
+        bool any = false;
+        for (const auto& [hour, p] : pending) {
+            if (stopping && std::chrono::steady_clock::now() > _final_deadline) return;
+            if (!hour_ready(hour, p, newest, stopping)) continue;
+            compact_and_settle(hour);
+            any = true;
+        }
+        if (stopping && !any) std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
 }
 
@@ -186,7 +209,12 @@ void lake_compactor::run() {
 // meanwhile (it is compacted again later) or the compaction failed (retried later).
 void lake_compactor::compact_and_settle(const std::string& hour) {
     const auto started = std::chrono::steady_clock::now();
-    const bool ok = compact_hour(hour);
+    bool ok = false;
+    try {
+        ok = compact_hour(hour);
+    } catch (const std::exception& e) {  // allocation failure, a filesystem error: retried later
+        set_error("lake: " + hour + ": " + e.what());
+    }
     std::lock_guard<std::mutex> g(_mutex);
     auto it = _pending.find(hour);
     if (it == _pending.end()) return;
@@ -326,19 +354,34 @@ void lake_compactor::load_pending() {
         if (parse_hour(line, ms)) _pending[line].last_file = std::chrono::steady_clock::time_point{};
 }
 
-// Hours with Avro files an earlier run left in the spool (not yet uploaded, or no
-// uploader): compacted as soon as they are in the lake.
+// Hours with Avro files an earlier run left in the spool: with an uploader, files not
+// yet uploaded; without one (the spool is the lake, Avro stays), only hours whose
+// Parquet copy is missing or older than one of their Avro files, so a restart does not
+// compact (and alert on) the whole history again.
 void lake_compactor::scan_spool_for_hours() {
+    std::map<std::string, fs::file_time_type> newest_avro, parquet;
     std::error_code ec;
     for (auto it = fs::recursive_directory_iterator(_dir, ec); !ec && it != fs::recursive_directory_iterator();
          it.increment(ec)) {
         if (it.depth() > 3) continue;
-        const std::string rel = fs::relative(it->path(), _dir, ec).string();
         const std::string name = it->path().filename().string();
-        if (!ends_with(name, ".avro") || name.rfind(_host + "-", 0) != 0) continue;
-        const std::string hour = hour_of(rel);
-        if (!hour.empty()) _pending.try_emplace(hour);
+        const bool avro = ends_with(name, ".avro") && name.rfind(_host + "-", 0) == 0;
+        const bool copy = name == _host + ".parquet";
+        if (!avro && !copy) continue;
+        const std::string rel = fs::relative(it->path(), _dir, ec).string();
+        if (hour_of(rel).empty()) continue;
+        const std::string table_hour = rel.substr(0, rel.rfind('/'));  // per table: each has its own copy
+        const fs::file_time_type t = it->last_write_time(ec);
+        if (avro) {
+            auto [at, added] = newest_avro.try_emplace(table_hour, t);
+            if (!added && at->second < t) at->second = t;
+        } else {
+            parquet[table_hour] = t;
+        }
     }
+    for (const auto& [table_hour, t] : newest_avro)
+        if (_uploader || !parquet.contains(table_hour) || parquet.at(table_hour) < t)
+            _pending.try_emplace(hour_of(table_hour + "/x"));
 }
 
 lake_compactor_stats lake_compactor::stats() const {

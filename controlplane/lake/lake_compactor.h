@@ -95,7 +95,7 @@ private:
         std::chrono::steady_clock::time_point retry_at;   // after a failure: not before
     };
     void run();
-    bool hour_ready(const std::string& hour, const pending_hour& p, bool stopping) const;
+    bool hour_ready(const std::string& hour, const pending_hour& p, const std::string& newest, bool stopping) const;
     void compact_and_settle(const std::string& hour);
     bool compact_hour(const std::string& hour);
     bool gather_inputs(spool_table t, const std::string& hour, std::vector<std::string>& inputs,

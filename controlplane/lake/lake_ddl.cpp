@@ -156,7 +156,9 @@ struct emitter {
                                  "/\n  FILE_FORMAT = (TYPE = PARQUET)\n  MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE\n"
                                  "  PATTERN = '.*[.]parquet'";
         out += "-- Loads every Parquet file of the table not loaded yet (Snowflake remembers the\n"
-               "-- files it loaded for 64 days, so running it again adds only new hours).\n";
+               "-- files it loaded for 64 days). An hour that late events reopened is rewritten\n"
+               "-- under the same name and loaded again, whole: load hours at least a day old,\n"
+               "-- or load into a staging table and MERGE on the row's identity (docs/lake.md).\n";
         out += copy + ";\n\n";
         if (!o.snowpipe) return;
         out += "-- Snowpipe: loads each new file as it lands. Point the bucket's S3 event\n"
@@ -194,7 +196,9 @@ struct emitter {
             if (f.doc.empty()) continue;
             out += "COMMENT ON COLUMN " + native + ".\"" + f.name + "\" IS " + quoted(one_line(f.doc)) + ";\n";
         }
-        out += "\nCOPY " + native + "\n  FROM " + quoted(table_path(s)) + "\n  IAM_ROLE " +
+        out += "\n-- Loads the whole table each time it runs (COPY keeps no load history): for\n"
+               "-- increments, point FROM at one hour's prefix (table=<t>/dt=.../hour=.../).\n";
+        out += "COPY " + native + "\n  FROM " + quoted(table_path(s)) + "\n  IAM_ROLE " +
                quoted(o.redshift_iam_role) + "\n  FORMAT AS PARQUET SERIALIZETOJSON;\n\n";
     }
 

@@ -100,7 +100,9 @@ std::string read_all(int fd, std::size_t limit, const char* what, std::string& o
 
 }  // namespace
 
-std::size_t input_limit(input_kind) noexcept { return default_input_limit; }
+std::size_t input_limit(input_kind kind) noexcept {
+    return kind == input_kind::model ? model_input_limit : default_input_limit;
+}
 
 const char* input_kind_name(input_kind kind) noexcept {
     switch (kind) {
@@ -109,6 +111,7 @@ const char* input_kind_name(input_kind kind) noexcept {
         case input_kind::patterns: return "pattern file";
         case input_kind::dialect: return "dialect file";
         case input_kind::tls_pem: return "TLS PEM file";
+        case input_kind::model: return "model file";
     }
     return "file";
 }

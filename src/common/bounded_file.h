@@ -19,7 +19,7 @@
 
 namespace txscreen {
 
-enum class input_kind { config, rules, patterns, dialect, tls_pem };
+enum class input_kind { config, rules, patterns, dialect, tls_pem, model };
 
 // Every kind is limited to 16 MiB today: two orders of magnitude above the largest file
 // we ship or have seen (default rules ~10 KiB, a 5,000-pattern file ~400 KiB), and small
@@ -28,7 +28,9 @@ enum class input_kind { config, rules, patterns, dialect, tls_pem };
 inline constexpr std::size_t default_input_limit = std::size_t{16} << 20;
 
 std::size_t input_limit(input_kind kind) noexcept;
-// "config file", "rules file", "pattern file", "dialect file", "TLS PEM file".
+// A model (XGBoost JSON, ~10-15 KiB per depth-6 tree) may be larger: 64 MiB.
+inline constexpr std::size_t model_input_limit = std::size_t{64} << 20;
+// "config file", "rules file", "pattern file", "dialect file", "TLS PEM file", "model file".
 const char* input_kind_name(input_kind kind) noexcept;
 
 struct input_file {

@@ -300,6 +300,12 @@ void read_model(const fjson& doc, xgb_flat_model& out) {
     if (auto it = param.find("num_target"); it != param.end() && int_text(*it, where + ".num_target") > 1)
         refuse("a multi-target model (num_target " + it->get_ref<const std::string&>() + ") is not supported");
     const long num_feature = int_text(member(param, "num_feature", where), where + ".num_feature");
+    // The engine has feature_count features; a model may name them in any order, but
+    // never more than a few thousand columns (a bound before anything is allocated).
+    constexpr long max_model_features = 4096;
+    if (num_feature < 0 || num_feature > max_model_features)
+        refuse(where + ".num_feature is " + std::to_string(num_feature) + ": at most " +
+               std::to_string(max_model_features) + " (the engine produces " + std::to_string(feature_count) + ")");
     read_objective(learner, float_text(member(param, "base_score", where), where + ".base_score"), out);
     refuse_categorical_features(learner);
     feature_map fm = map_features(learner, num_feature);
@@ -325,6 +331,9 @@ bool xgb_read_json(std::string_view json, xgb_flat_model& out, std::string& erro
     } catch (const fjson::exception& e) {
         error = "not a JSON document: " + parse_message(e.what());
         return false;
+    } catch (const std::exception& e) {
+        error = std::string("cannot parse: ") + e.what();
+        return false;
     }
     try {
         read_model(doc, out);
@@ -333,6 +342,9 @@ bool xgb_read_json(std::string_view json, xgb_flat_model& out, std::string& erro
         return false;
     } catch (const fjson::exception& e) {
         error = "unexpected JSON: " + parse_message(e.what());
+        return false;
+    } catch (const std::exception& e) {  // out of memory on a huge model
+        error = std::string("cannot load: ") + e.what();
         return false;
     }
     return true;

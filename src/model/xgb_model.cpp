@@ -1,6 +1,8 @@
 // xgb_model: reading a model file (xgb_json.cpp) and scoring with it (xgb_flat.cpp).
 #include "model/xgb_model.h"
 
+#include "common/bounded_file.h"
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -25,19 +27,14 @@ std::shared_ptr<const xgb_model> xgb_model::parse(std::string_view json, const s
     return m;
 }
 
+// Read bounded (a FIFO or /dev/zero given as the path is refused, not read forever).
 std::shared_ptr<const xgb_model> xgb_model::load(const std::string& path, std::string& error) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        error = "model " + path + ": cannot open: " + std::strerror(errno);
+    input_file in = read_input_file(path, input_kind::model);
+    if (!in.ok()) {
+        error = "model " + path + ": " + in.problem;
         return nullptr;
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) {
-        error = "model " + path + ": cannot read: " + std::strerror(errno);
-        return nullptr;
-    }
-    return parse(text.str(), path, error);
+    return parse(in.text, path, error);
 }
 
 float xgb_model::predict(const float* row) const noexcept {

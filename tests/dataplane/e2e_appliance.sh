@@ -8,10 +8,13 @@
 #   - aws s3 ls / cp + python3-avro: every transaction of the feed is in table=scored
 #     once, so per scenario the S3 records match the labels file's counts;
 #   - no clear PAN in Kafka, S3 or the log;
-#   - the lake (issue #18): with [lake] parquet on, every hour's Parquet files in S3 hold
-#     exactly the values of its Avro files, read by DuckDB and by hyparquet
-#     (tests/lake/lake_equal.sh); the DDL of `txscreen lake ddl --target duckdb` runs
-#     against the downloaded lake; every data-quality report of this normal feed passes.
+#   - the lake (issue #18): with [lake] parquet on, the Parquet files uploaded to S3 hold
+#     exactly the values of the Avro files for table=alerts, read by DuckDB and by
+#     hyparquet (tests/lake/lake_equal.sh; python3-avro reads a few thousand rows/s here, so the
+#     value-by-value comparison of all 1M scored rows is run by hand:
+#     LAKE_EQUAL_TABLES=all), the DDL of `txscreen lake ddl --target duckdb` runs against
+#     the downloaded lake and counts every scored row; every data-quality report of this
+#     normal feed passes. tests/lake/lake_appliance.sh compares every table in full.
 # usage: e2e_appliance.sh TXGEN TXSCREEN BROKER
 set -uo pipefail
 txgen=$1 txscreen=$2 broker=$3
@@ -190,7 +193,9 @@ if grep -aqE '(^|[^0-9])4[0-9]{15}([^0-9]|$)' "$WORK/run.log"; then fail "a PAN-
 # The lake: Parquet = Avro through two independent readers; the DuckDB DDL runs on it.
 export NODE_PATH=$TXSCREEN_SOURCE_ROOT/.npm-tools/node_modules
 lake_start=$(date +%s)
-bash "$TXSCREEN_SOURCE_ROOT/tests/lake/lake_equal.sh" "$WORK/down/e2e" "$WORK" || fail "Parquet differs from Avro"
+tables=${LAKE_EQUAL_TABLES:-alerts spikes}
+[[ $tables == all ]] && tables=
+bash "$TXSCREEN_SOURCE_ROOT/tests/lake/lake_equal.sh" "$WORK/down/e2e" "$WORK" "$tables" || fail "Parquet differs from Avro"
 echo "lake_equal: $(( $(date +%s) - lake_start )) s"
 /usr/bin/python3 - "$WORK/down/e2e" <<'PY' || fail "data-quality reports"
 import glob, json, sys

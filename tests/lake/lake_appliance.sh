@@ -54,7 +54,9 @@ assert list(bad) == [hours[1]], ('the broken hour alone should fail', bad)
 assert 'amount_zero_share' in bad[hours[1]], bad
 for h, r in clean.items():
     assert not failed(r), ('clean feed flagged', h, failed(r))
-lake = json.load(open(f'{work}/broken.json')).get('lake', {})
+summary = json.load(open(f'{work}/broken.json'))
+assert summary['dq']['reports'] == len(hours) and summary['dq']['failed_reports'] == 1, summary['dq']
+assert summary['lake']['hours_compacted'] >= len(hours) and summary['lake']['rows'] > 0, summary['lake']
 print(f"ok: {len(hours)} hourly reports; {hours[1]} fails {bad[hours[1]]}; the clean feed's {len(clean)} reports pass")
 PY
 

@@ -5,10 +5,11 @@
 # writes an hour's rows in the order of its Avro files, so the Avro files of every
 # partition, concatenated in path order, read the same lines in the same order as the
 # Parquet files in path order: compared line for line, no sort.
-# usage: lake_equal.sh LAKE_DIR [WORK_DIR]   (LAKE_DIR holds table=*/dt=*/hour=*/...)
+# usage: lake_equal.sh LAKE_DIR [WORK_DIR [TABLES]]   (LAKE_DIR holds table=*/dt=*/hour=*/...;
+#        TABLES: a space-separated list of the tables to compare, default all)
 # Prints one line per table; exit 1 naming the first differing line.
 set -uo pipefail
-lake=$1 work=${2:-$(mktemp -d /tmp/lake-equal.XXXXXX)}
+lake=$1 work=${2:-$(mktemp -d /tmp/lake-equal.XXXXXX)} only=${3:-}
 mkdir -p "$work"
 here=$(cd "$(dirname "$0")" && pwd)
 export NODE_PATH=${NODE_PATH:-${TXSCREEN_SOURCE_ROOT:-$here/../..}/.npm-tools/node_modules}
@@ -16,6 +17,7 @@ status=0
 for tdir in "$lake"/table=*; do
   table=${tdir##*/table=}
   [[ $table == dq ]] && continue
+  [[ -n $only && " $only " != *" $table "* ]] && continue
   mapfile -t avro < <(find "$tdir" -name '*.avro' | sort)
   mapfile -t parquet < <(find "$tdir" -name '*.parquet' | sort)
   if ((${#avro[@]} == 0)); then continue; fi
