@@ -504,12 +504,16 @@ spool_writer::file_slot* spool_writer::open_slot(spool_table t, int64_t hour) no
         // Create the partition directories one level at a time and fsync the parent of
         // each new one, so a file's directory entry is as durable as its data. The
         // uploader removes partition directories it emptied; if it does so between
-        // our mkdir and open, the open fails with ENOENT and the walk runs once more.
+        // our mkdir of a level and the next one (mkdir fails with ENOENT: dt= went
+        // before hour= was made) or between our mkdir and open (the open fails with
+        // ENOENT), the walk runs again.
+        constexpr int walks = 4;
         std::string dir;
         int open_errno = 0;
-        for (int attempt = 0; attempt < 2; ++attempt) {
+        for (int attempt = 0; attempt < walks; ++attempt) {
             dir = _config.dir;
             std::size_t pos = 0;
+            bool parent_vanished = false;
             while (pos <= f.dir_rel.size()) {
                 std::size_t slash = f.dir_rel.find('/', pos);
                 if (slash == std::string::npos) slash = f.dir_rel.size();
@@ -521,12 +525,16 @@ spool_writer::file_slot* spool_writer::open_slot(spool_table t, int64_t hour) no
                         fail("cannot fsync directory", parent, -rc);
                         return nullptr;
                     }
+                } else if (errno == ENOENT && attempt + 1 < walks) {
+                    parent_vanished = true;
+                    break;
                 } else if (errno != EEXIST) {
                     fail("cannot create directory", dir, errno);
                     return nullptr;
                 }
                 pos = slash + 1;
             }
+            if (parent_vanished) continue;
             f.fd = ::open((dir + "/" + f.name + ".tmp").c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
             open_errno = errno;
             if (f.fd >= 0 || open_errno != ENOENT) break;
