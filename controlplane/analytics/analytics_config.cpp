@@ -1,12 +1,11 @@
 #include "controlplane/analytics/analytics_config.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
-#include <sstream>
 #include <string_view>
 
 #include "config/config_explain.h"
+#include "config/config_real.h"
 #include "config/toml_section.h"
 
 namespace txscreen {
@@ -27,33 +26,9 @@ constexpr int_range range_warmup{1, 100'000};
 // Zero would let an empty window (outcomes only) divide 0 by 0.
 constexpr int_range range_min_count{1, 1'000'000'000'000};
 
-// An open or closed interval of a floating-point setting, worded for messages.
-struct real_range {
-    double lo, hi;
-    bool lo_open;
-    const char* text;  // "0 < x <= 1"
-};
 constexpr real_range range_z{0, 1000, true, "above 0 and at most 1000"};
 constexpr real_range range_alpha{0, 1, true, "above 0 and at most 1"};
 constexpr real_range range_stddev_ratio{0, 10, false, "0..10"};
-
-// toml_section has no getter for numbers with a fraction: an integer is taken too.
-void get_real(const toml_section& s, std::string_view name, double& out) {
-    const toml::node* n = s.node(name);
-    if (!n) return;
-    if (n->is_floating_point()) out = n->as_floating_point()->get();
-    else if (n->is_integer()) out = static_cast<double>(n->as_integer()->get());
-    else s.wrong_type(*n, s.key(name), "a number");
-}
-
-void check_real(config_errors& e, const std::string& key, double v, real_range r) {
-    const bool below = r.lo_open ? !(v > r.lo) : !(v >= r.lo);
-    if (below || !(v <= r.hi) || !std::isfinite(v)) {
-        std::ostringstream got;
-        got << v;
-        e.fail(key, std::string("must be ") + r.text + ", got " + got.str());
-    }
-}
 
 void read_cases(const toml_section& s, case_config& c) {
     s.only_keys({"enabled", "window", "notify_interval", "max_open"});

@@ -2,13 +2,12 @@
 
 #include <algorithm>
 #include <climits>
-#include <cmath>
 #include <cstdint>
 #include <optional>
-#include <sstream>
 #include <string_view>
 
 #include "config/config_explain.h"
+#include "config/config_real.h"
 #include "config/toml_section.h"
 #include "controlplane/lake/lake_schema.h"
 
@@ -20,12 +19,6 @@ constexpr int64_t day_ms = 86'400'000;
 constexpr int_range range_max_lag_ms{0, 30 * day_ms};
 constexpr int_range range_min_rows{0, 1'000'000'000'000};
 
-// A closed or half-open interval of a fraction or factor, worded for messages.
-struct real_range {
-    double lo, hi;
-    bool lo_open;
-    const char* text;
-};
 constexpr real_range range_share{0, 1, false, "0..1"};
 constexpr real_range range_rows_low{0, 1, false, "0..1 (a share of the baseline)"};
 constexpr real_range range_rows_high{1, 1000, false, "1..1000 (times the baseline)"};
@@ -46,24 +39,6 @@ auto share_field(T& t, std::string_view key) -> decltype(&t.max_reject_rate) {
     if (key == "max_empty_share") return &t.max_empty_share;
     if (key == "max_out_of_order_share") return &t.max_out_of_order_share;
     return &t.max_reject_rate;
-}
-
-// toml_section has no getter for numbers with a fraction: an integer is taken too.
-void get_real(const toml_section& s, std::string_view name, double& out) {
-    const toml::node* n = s.node(name);
-    if (!n) return;
-    if (n->is_floating_point()) out = n->as_floating_point()->get();
-    else if (n->is_integer()) out = static_cast<double>(n->as_integer()->get());
-    else s.wrong_type(*n, s.key(name), "a number");
-}
-
-void check_real(config_errors& e, const std::string& key, double v, real_range r) {
-    const bool below = r.lo_open ? !(v > r.lo) : !(v >= r.lo);
-    if (below || !(v <= r.hi) || !std::isfinite(v)) {
-        std::ostringstream got;
-        got << v;
-        e.fail(key, std::string("must be ") + r.text + ", got " + got.str());
-    }
 }
 
 // What the empty-share check can read: a flat column of scored that is not boolean.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `txscreen lake` end to end: a spool written by spool_driver is compacted by
 # `txscreen lake compact`, every value read back through DuckDB and hyparquet equals
-# python3-avro's (lake_equal.sh), `txscreen lake ddl --target duckdb` runs as printed
+# avro-c's (lake_equal.sh), `txscreen lake ddl --target duckdb` runs as printed
 # and counts the rows, the Avro files stay and a second run rebuilds the same
 # <host>.parquet files (no duplicate rows), a damaged file fails
 # naming it, and usage errors exit 2.
