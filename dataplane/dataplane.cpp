@@ -165,7 +165,7 @@ void setup_decoding(rx_lcore& r, const dp_config& cfg, int64_t reference_time_ms
         r.rx_timestamp_offset = ts_offset;
         r.rx_timestamp_flag = 1ull << ts_bit;
     }
-    r.tokenizer = std::make_unique<pan_tokenizer>(pan_tokenizer::from_config(cfg.tokenization_key));
+    r.tokenizer = std::make_unique<pan_tokenizer>(pan_tokenizer::from_config(cfg.tokenization_key, cfg.tokenizer));
     r.json = std::make_unique<json_decoder>(*r.tokenizer);
     for (const auto& f : cfg.feeds) {
         r.sequencers.push_back(std::make_unique<feed_sequencer>());

@@ -340,8 +340,10 @@ void read_dp_sections(const toml_section& root, dp_config& c) {
         s->get_int("mbufs_per_queue", c.mbufs_per_queue, dp_ranges::mbufs);
     }
     if (auto s = root.table("tokenization")) {
-        s->only_keys({"key"});
+        s->only_keys({"key", "tokenizer"});
         s->get_string("key", c.tokenization_key);
+        s->get_enum("tokenizer", c.tokenizer,
+                    {{"aes-cmac", token_method::aes_cmac}, {"hmac-sha256", token_method::hmac_sha256}});
     }
     if (auto s = root.table("tcp")) read_tcp(*s, c.tcp);
 }
@@ -380,6 +382,7 @@ void explain(const dp_config& c, explanation& out) {
     } else {
         out.lines << "  tokenization key: " << mask_secret(c.tokenization_key) << "\n";
     }
+    out.lines << "  tokenizer: " << token_method_name(c.tokenizer) << "\n";
 }
 
 std::vector<dp_feed_config> txgen_default_feeds() {

@@ -90,9 +90,11 @@ struct dp_config {
     uint32_t txn_ring_size = 4096;       // rx -> worker, per pair (power of two)
     uint32_t verdict_ring_size = 65536;  // workers -> controlplane (power of two)
     uint32_t mbufs_per_queue = 8192;     // mbufs per rx queue beyond its descriptors
-    // HMAC key: hex (at least 32 digits, "0x" optional) or "env:NAME" (the dataplane
+    // Token key: hex ("0x" optional; 32 digits for aes-cmac, 32+ for hmac) or "env:NAME" (the dataplane
     // takes it resolved). Empty in a config: $TXSCREEN_TOKEN_KEY, else the demo key.
     std::string tokenization_key;
+    // What turns a PAN into its token ([tokenization] tokenizer, common/pan_token.h).
+    token_method tokenizer = token_method::aes_cmac;
     int64_t reference_time_ms = 0;       // ISO 8583 year inference; 0 = now
 };
 

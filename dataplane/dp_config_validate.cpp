@@ -125,7 +125,7 @@ void validate_sizes(const dp_config& c, config_errors& e) {
 void validate_tokenization(const dp_config& c, config_errors& e) {
     if (c.tokenization_key.empty()) return;
     try {
-        (void)pan_tokenizer::from_config(c.tokenization_key);
+        (void)pan_tokenizer::from_config(c.tokenization_key, c.tokenizer);
     } catch (const std::exception& ex) {
         // pan_tokenizer names the key in its own words; this line already does.
         std::string why = ex.what();

@@ -15,7 +15,7 @@ runtime_pkgs=(
 test_pkgs=(
   clang libclang-rt-14-dev llvm tshark tcpdump kcat awscli python3-avro libavro-dev
   iproute2 curl wrk dpdk-dev chromium prometheus
-  libxgboost-dev python3-xgboost python3-numpy zstd
+  libxgboost-dev python3-xgboost python3-numpy zstd python3-cryptography
 )
 # Some images ship Node.js with its own npm (nodesource), which conflicts with
 # Debian's npm package: only ask Debian for Node.js when no npm is on the PATH.

@@ -2,7 +2,7 @@
 # Installs what is missing, builds, and runs the whole test suite:
 #   unit + integration tests (release build), the threaded tests under ThreadSanitizer,
 #   then the libFuzzer targets for a bounded time under ASan/UBSan (clang build). Ends with the line "N passed, N failed".
-# Environment: JOBS (ninja -j, default nproc), FUZZ_SECONDS (per target, default 60),
+# Environment: JOBS (ninja -j, default nproc), FUZZ_SECONDS (per target, default 30),
 #   SKIP_INSTALL=1 to skip the package check, SKIP_FUZZ=1 / SKIP_TSAN=1 to skip those builds.
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -64,7 +64,7 @@ if [[ "${SKIP_TSAN:-0}" != 1 ]]; then
   fi
 fi
 if [[ "${SKIP_FUZZ:-0}" != 1 ]]; then
-  export FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+  export FUZZ_SECONDS=${FUZZ_SECONDS:-30}
   CXX=clang++ CC=clang build_and_test build-fuzz --suite fuzz -- \
     -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized -Ddataplane=disabled
 fi

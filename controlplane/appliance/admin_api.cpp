@@ -7,8 +7,8 @@
 namespace txscreen {
 
 admin_api::admin_api(const appliance_config& conf, rule_sources& sources, lookup_scorer& lookups,
-                               const std::string& tokenization_key)
-    : _backend(sources, lookups, tokenization_key) {
+                               const pan_tokenizer& tokenizer)
+    : _backend(sources, lookups, tokenizer) {
     admin_config ac = conf.admin;
     if (!resolve_secret(conf.admin.token, ac.token) || ac.token.empty())
         throw std::runtime_error("admin.token: " + conf.admin.token + " is not set");

@@ -15,7 +15,7 @@ class admin_api {
 public:
     // Throws std::runtime_error when the token's secret is unset or the address is taken.
     admin_api(const appliance_config& conf, rule_sources& sources, lookup_scorer& lookups,
-                   const std::string& tokenization_key);
+                   const pan_tokenizer& tokenizer);
     ~admin_api();
     appliance_admin& backend() noexcept { return _backend; }
     const std::string& url() const noexcept { return _url; }

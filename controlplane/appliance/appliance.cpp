@@ -24,7 +24,8 @@ namespace {
 std::unique_ptr<admin_api> open_admin(const appliance_plan& plan, rule_sources& sources, packet_path& path,
                                            bool quiet) {
     if (plan.conf.admin.token.empty()) return nullptr;
-    auto admin = std::make_unique<admin_api>(plan.conf, sources, path.lookups(), plan.dp.tokenization_key);
+    const pan_tokenizer tokenizer = pan_tokenizer::from_config(plan.dp.tokenization_key, plan.dp.tokenizer);
+    auto admin = std::make_unique<admin_api>(plan.conf, sources, path.lookups(), tokenizer);
     if (!quiet) std::printf("txscreen: admin API and dashboard at %s/\n", admin->url().c_str());
     return admin;
 }

@@ -44,8 +44,8 @@ std::string kafka_not_ready(const appliance_counters& c, const appliance_status&
 
 }  // namespace
 
-appliance_admin::appliance_admin(rule_sources& sources, lookup_scorer& lookups, const std::string& tokenization_key)
-    : _sources(sources), _lookups(lookups), _tokenizer(pan_tokenizer::from_config(tokenization_key)),
+appliance_admin::appliance_admin(rule_sources& sources, lookup_scorer& lookups, const pan_tokenizer& tokenizer)
+    : _sources(sources), _lookups(lookups), _tokenizer(tokenizer),
       _host(host_name()), _rules_text(sources.rules_text()) {}
 
 void appliance_admin::update(appliance_snapshot s) {

@@ -47,7 +47,8 @@ struct appliance_snapshot {
 
 class appliance_admin final : public admin_backend {
 public:
-    appliance_admin(rule_sources& sources, lookup_scorer& lookups, const std::string& tokenization_key);
+    // tokenizer: the dataplane's (GET /api/v1/velocity/{pan} finds a card by its token).
+    appliance_admin(rule_sources& sources, lookup_scorer& lookups, const pan_tokenizer& tokenizer);
 
     // Controlplane loop: replaces the snapshot.
     void update(appliance_snapshot s);

@@ -13,7 +13,7 @@
 
 namespace txscreen {
 
-const char* const demo_token_key = "7478736372656e2d64656d6f2d6b65792d6e6f742d666f722d70726f64756374";
+const char* const demo_token_key = "747873637265656e2d64656d6f2d3136";  // "txscreen-demo-16": 16 bytes, a key for either tokenizer
 
 uint64_t pcap_packet_count(const std::string& path) {
     char err[PCAP_ERRBUF_SIZE];

@@ -10,7 +10,7 @@
 //      where it lies;
 //   2. convert the remembered fields into the Txn; the PAN is validated there and
 //      handed to a pan_stash last, so a message rejected for any other reason costs no
-//      HMAC, and the rx stage tokenizes the stashes of a whole burst at once.
+//      MAC, and the rx stage tokenizes the stashes of a whole burst at once.
 #include "codec/iso8583.h"
 #include "codec/iso_wire_tables.h"
 #include "codec/record_write.h"

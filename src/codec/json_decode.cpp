@@ -661,7 +661,7 @@ reject_reason json_decoder::decode_walk(const char* msg, std::size_t len, Txn& o
     }
 
     // The token is computed later, several messages at once (tokenize_stashed); the
-    // stash holds the exact HMAC message. The PAN's copy in `buf` is wiped on return.
+    // stash holds the exact MAC message. The PAN's copy in `buf` is wiped on return.
     if (has(key_id::card)) {
         if (!pan_valid(wipe.p, wipe.n)) [[unlikely]]
             return reject_reason::bad_pan;

@@ -141,7 +141,19 @@ void hmac_short_ni(const SHA256_CTX& inner, const SHA256_CTX& outer, const uint8
 
 }  // namespace
 
-pan_tokenizer::pan_tokenizer(std::string_view key) {
+const char* token_method_name(token_method m) noexcept {
+    return m == token_method::aes_cmac ? "aes-cmac" : "hmac-sha256";
+}
+
+pan_tokenizer::pan_tokenizer(std::string_view key, token_method method) : _method(method) {
+    if (method == token_method::aes_cmac) {
+        if (key.size() != aes_cmac_128::key_bytes)
+            throw std::invalid_argument("tokenization key: tokenizer aes-cmac takes exactly 16 bytes (32 hex digits), got " +
+                                        std::to_string(key.size()) +
+                                        " (a longer key is an hmac-sha256 key: set tokenizer = \"hmac-sha256\" to keep its tokens)");
+        _cmac.emplace(key);
+        return;
+    }
     if (key.size() < 16)
         throw std::invalid_argument("tokenization key must be at least 16 bytes (32 hex digits), got " +
                                     std::to_string(key.size()));
@@ -167,15 +179,15 @@ pan_tokenizer::pan_tokenizer(std::string_view key) {
 #endif
 }
 
-pan_tokenizer pan_tokenizer::from_config(std::string_view spec) {
+pan_tokenizer pan_tokenizer::from_config(std::string_view spec, token_method method) {
     if (spec.substr(0, 4) == "env:") {
         std::string name(spec.substr(4));
         const char* v = std::getenv(name.c_str());
         if (!v || !*v)
             throw std::invalid_argument("tokenization key: environment variable " + name + " is not set");
-        return pan_tokenizer(hex_decode(v, "tokenization key from $" + name));
+        return pan_tokenizer(hex_decode(v, "tokenization key from $" + name), method);
     }
-    return pan_tokenizer(hex_decode(spec, "tokenization key"));
+    return pan_tokenizer(hex_decode(spec, "tokenization key"), method);
 }
 
 void pan_tokenizer::finish(SHA256_CTX& inner, uint8_t out[card_token_bytes]) const noexcept {
@@ -189,6 +201,10 @@ void pan_tokenizer::finish(SHA256_CTX& inner, uint8_t out[card_token_bytes]) con
 }
 
 void pan_tokenizer::tokenize_pan(const char* pan, std::size_t len, uint8_t out[card_token_bytes]) const noexcept {
+    if (_cmac) {
+        _cmac->mac(reinterpret_cast<const uint8_t*>(pan), len, out);
+        return;
+    }
     if (_sha_ni && len <= 55) [[likely]] {
         const uint8_t* m[1] = {reinterpret_cast<const uint8_t*>(pan)};
         const std::size_t l[1] = {len};
@@ -202,6 +218,11 @@ void pan_tokenizer::tokenize_pan(const char* pan, std::size_t len, uint8_t out[c
 }
 
 void pan_tokenizer::tokenize_card_id(std::string_view card_id, uint8_t out[card_token_bytes]) const noexcept {
+    if (_cmac) {
+        _cmac->mac_parts(reinterpret_cast<const uint8_t*>("id:"), 3, reinterpret_cast<const uint8_t*>(card_id.data()),
+                         card_id.size(), out);
+        return;
+    }
     if (_sha_ni && card_id.size() <= 52) [[likely]] {
         const uint8_t* m[1] = {reinterpret_cast<const uint8_t*>(card_id.data())};
         const std::size_t l[1] = {card_id.size()};
@@ -246,6 +267,16 @@ void pan_tokenizer::hmac_short_lanes(const uint8_t* const* msg, const std::size_
 
 void pan_tokenizer::tokenize_pans(const char* const* pans, const std::size_t* lens, std::size_t n,
                                   uint8_t (*out)[card_token_bytes]) const noexcept {
+    if (_cmac) {  // any length: a long one is MACed alone inside mac_burst
+        constexpr std::size_t chunk = 32;
+        uint8_t* o[chunk];
+        for (std::size_t i = 0; i < n; i += chunk) {
+            const std::size_t k = n - i < chunk ? n - i : chunk;
+            for (std::size_t j = 0; j < k; ++j) o[j] = out[i + j];
+            _cmac->mac_burst(reinterpret_cast<const uint8_t* const*>(pans + i), lens + i, k, o);
+        }
+        return;
+    }
     constexpr std::size_t chunk = 16;
     const uint8_t* m[chunk];
     std::size_t l[chunk];
@@ -278,6 +309,21 @@ void pan_stash::wipe() noexcept {
     what = kind::none;
 }
 
+void pan_tokenizer::mac_short(const uint8_t* const* msg, const std::size_t* len, std::size_t n,
+                              uint8_t* const* out) const noexcept {
+    if (_cmac) {
+        _cmac->mac_burst(msg, len, n, out);
+    } else if (_sha_ni) [[likely]] {
+        hmac_short_lanes(msg, len, n, out);
+    } else {
+        for (std::size_t j = 0; j < n; ++j) {
+            SHA256_CTX inner = _inner;
+            SHA256_Update(&inner, msg[j], len[j]);
+            finish(inner, out[j]);
+        }
+    }
+}
+
 void pan_tokenizer::tokenize_stashed(pan_stash* stash, Txn* txns, std::size_t n) const noexcept {
     constexpr std::size_t chunk = 16;
     const uint8_t* m[chunk];
@@ -294,15 +340,7 @@ void pan_tokenizer::tokenize_stashed(pan_stash* stash, Txn* txns, std::size_t n)
             o[k] = txns[i].card_token;
             ++k;
         }
-        if (_sha_ni) [[likely]] {
-            hmac_short_lanes(m, l, k, o);
-        } else {
-            for (std::size_t j = 0; j < k; ++j) {
-                SHA256_CTX inner = _inner;
-                SHA256_Update(&inner, m[j], l[j]);
-                finish(inner, o[j]);
-            }
-        }
+        mac_short(m, l, k, o);
         for (std::size_t i = done; i < end; ++i) stash[i].wipe();
         done = end;
     }

@@ -1,7 +1,7 @@
 // The decoded transaction: one fixed-size record per feed message, written by the
 // decoders (ISO 8583 or JSON) and read by screening, velocity and rules. No heap, no
 // std::string. The clear PAN never reaches this struct: decoders store only the token
-// (HMAC-SHA256, see pan_token.h), the BIN and the last four digits.
+// (a keyed MAC, see pan_token.h), the BIN and the last four digits.
 //
 // Text sizes are part of the record's contract (docs/feeds.md); a longer input is cut
 // to the size and the field's bit is set in `truncated`, which the rx stage counts.
@@ -42,13 +42,13 @@ enum txn_field_bit : uint32_t {
     tf_region = 1u << 11,
 };
 
-inline constexpr std::size_t card_token_bytes = 16;  // HMAC-SHA256 truncated to 128 bits
+inline constexpr std::size_t card_token_bytes = 16;  // a 128-bit MAC (common/pan_token.h)
 
 struct alignas(64) Txn {
     // ---- cache line 0: what velocity and rules read for every transaction
     int64_t event_time_ms;   // transaction time, Unix epoch milliseconds, UTC
     int64_t amount_minor;    // amount in minor units of `currency` (cents for USD)
-    uint8_t card_token[card_token_bytes];  // HMAC-SHA256(key, PAN or "id:"+card_id)[0..16)
+    uint8_t card_token[card_token_bytes];  // MAC(key, PAN or "id:"+card_id): AES-CMAC or HMAC-SHA256/128
     uint64_t feed_seq;       // MoldUDP64 sequence number (0 for raw framing)
     uint64_t rx_tsc;         // TSC when the rx burst holding the message was received
     int64_t rx_clock_ms;     // receive clock, epoch ms: the capture's timestamp when the

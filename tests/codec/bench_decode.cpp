@@ -7,10 +7,10 @@
 // Prints medians of 15 runs (CPU time and wall time); never fails on time. An argument
 // runs only the lines whose label contains it ("bench_decode json").
 //
-// Dialects as data (issue #16): binary, hex and bcd are timed side by side, runs
-// interleaved, against the decoder txscreen shipped before dialect files (constexpr
-// rule tables, legacy_iso_decode.cpp) on the same messages; then ebcdic and iso93-ascii
-// (the generic decoder) and binary forced through the generic decoder.
+// Tokenizers (issue #19): HMAC-SHA256 and AES-128-CMAC tokens side by side, runs
+// interleaved, alone and inside the binary, hex and bcd decodes; then ebcdic and
+// iso93-ascii (the generic decoder) and binary forced through the generic decoder, with
+// AES-CMAC tokens (the default).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -32,17 +32,6 @@
 
 using namespace txscreen;
 using txscreen::test::luhn_complete;
-
-namespace txscreen::legacy_decode {  // legacy_iso_decode.cpp
-enum class iso_dialect : uint8_t { binary_bitmap = 0, hex_bitmap = 1, bcd = 2 };
-struct iso_decode_context {
-    const pan_tokenizer* tokenizer;
-    iso_dialect dialect = iso_dialect::binary_bitmap;
-    int64_t reference_time_ms = 0;
-};
-reject_reason decode_iso8583_deferred(const uint8_t* msg, std::size_t len, const iso_decode_context& ctx, Txn& out,
-                                      pan_stash& pan) noexcept;
-}  // namespace txscreen::legacy_decode
 
 namespace {
 
@@ -161,54 +150,62 @@ int main(int argc, char** argv) {
     if (argc > 1) g_only = argv[1];
     const std::size_t n = 4096;
     const auto txns = make_txns(n);
-    const pan_tokenizer tok(std::string(32, 'k'));
+    const pan_tokenizer hmac(std::string(32, 'k'), token_method::hmac_sha256);
+    const pan_tokenizer cmac(std::string(16, 'k'), token_method::aes_cmac);
+    const pan_tokenizer& tok = cmac;  // the default tokenizer
     std::printf("bench_decode: %zu distinct messages, tokenization included, median of 15 runs\n", n);
 
+    std::vector<const char*> ptr;
+    std::vector<std::size_t> len;
+    for (const auto& t : txns) {
+        ptr.push_back(t.pan.data());
+        len.push_back(t.pan.size());
+    }
     {
         uint8_t out[card_token_bytes];
         unsigned sink = 0;
-        run("pan tokenization (HMAC)", n, 16, [&] {
-            for (const auto& t : txns) {
-                tok.tokenize_pan(t.pan.data(), t.pan.size(), out);
-                sink += out[0];
-            }
-        });
-        std::vector<const char*> ptr;
-        std::vector<std::size_t> len;
-        for (const auto& t : txns) {
-            ptr.push_back(t.pan.data());
-            len.push_back(t.pan.size());
-        }
+        auto one_at_a_time = [&](const pan_tokenizer& t) {
+            return [&] {
+                for (std::size_t i = 0; i < n; ++i) {
+                    t.tokenize_pan(ptr[i], len[i], out);
+                    sink += out[0];
+                }
+            };
+        };
+        run_pair("pan token, one at a time, hmac-sha256", "pan token, one at a time, aes-cmac", n, 16, one_at_a_time(hmac),
+                 one_at_a_time(cmac));
         std::vector<uint8_t> outs(n * card_token_bytes);
-        run("pan tokenization, batch of 4", n, 16, [&] {
-            tok.tokenize_pans(ptr.data(), len.data(), n, reinterpret_cast<uint8_t(*)[card_token_bytes]>(outs.data()));
-            sink += outs[0];
-        });
+        auto all_at_once = [&](const pan_tokenizer& t) {
+            return [&] {
+                t.tokenize_pans(ptr.data(), len.data(), n, reinterpret_cast<uint8_t(*)[card_token_bytes]>(outs.data()));
+                sink += outs[0];
+            };
+        };
+        run_pair("pan token, tokenize_pans, hmac-sha256", "pan token, tokenize_pans, aes-cmac", n, 16, all_at_once(hmac),
+                 all_at_once(cmac));
         if (sink == 1) std::puts("");
     }
     constexpr std::size_t batch = 16;
     std::vector<Txn> txn_batch(batch);
     std::vector<pan_stash> stash(batch);
     {
-        std::vector<const char*> ptr;
-        std::vector<std::size_t> len;
-        for (const auto& t : txns) {
-            ptr.push_back(t.pan.data());
-            len.push_back(t.pan.size());
-        }
         std::size_t i = 0;
-        run("pan tokenization, tokenize_stashed 16", n, 16, [&] {
-            for (std::size_t b = 0; b < n; b += batch) {
-                for (std::size_t j = 0; j < batch; ++j, i = (i + 1) % n)
-                    stash[j].hold(pan_stash::kind::pan, ptr[i], len[i]);
-                tok.tokenize_stashed(stash.data(), txn_batch.data(), batch);
-            }
-        });
+        auto stashed = [&](const pan_tokenizer& t) {
+            return [&] {
+                for (std::size_t b = 0; b < n; b += batch) {
+                    for (std::size_t j = 0; j < batch; ++j, i = (i + 1) % n)
+                        stash[j].hold(pan_stash::kind::pan, ptr[i], len[i]);
+                    t.tokenize_stashed(stash.data(), txn_batch.data(), batch);
+                }
+            };
+        };
+        run_pair("pan token, tokenize_stashed 16, hmac-sha256", "pan token, tokenize_stashed 16, aes-cmac", n, 16,
+                 stashed(hmac), stashed(cmac));
     }
     static const char* const dialect_names[] = {"binary", "hex", "bcd"};
     for (int d = 0; d < 3; ++d) {
-        // The same messages through the former decoder (constexpr tables) and today's
-        // fast path on the wire compiled from the shipped dialect file.
+        // The same messages, the same decoder (the fast path on the wire compiled from the
+        // shipped dialect file), tokens by each tokenizer.
         std::vector<std::vector<uint8_t>> msgs(n);
         double bytes = 0;
         for (std::size_t i = 0; i < n; ++i) {
@@ -217,21 +214,17 @@ int main(int argc, char** argv) {
         }
         const iso_wire& w = builtin_wire(dialect_names[d]);
         const iso_decode_context ctx{&tok, &w, 1'795'000'000'000};
-        const legacy_decode::iso_decode_context old_ctx{&tok, static_cast<legacy_decode::iso_dialect>(d), 1'795'000'000'000};
         std::size_t rejects = 0;
         const std::string name = dialect_names[d];
-        run_pair(("iso8583 " + name + ", compiled tables (before), batched 16").c_str(),
-                 ("iso8583 " + name + ", dialect file (now), batched 16").c_str(), n, bytes / n,
-                 [&] {
-                     rejects += decode_batched(n, tok, txn_batch.data(), stash.data(), [&](std::size_t i, Txn& t, pan_stash& s) {
-                         return legacy_decode::decode_iso8583_deferred(msgs[i].data(), msgs[i].size(), old_ctx, t, s);
-                     });
-                 },
-                 [&] {
-                     rejects += decode_batched(n, tok, txn_batch.data(), stash.data(), [&](std::size_t i, Txn& t, pan_stash& s) {
-                         return decode_iso8583_deferred(msgs[i].data(), msgs[i].size(), ctx, t, s);
-                     });
-                 });
+        auto decode_with = [&](const pan_tokenizer& t) {
+            return [&] {
+                rejects += decode_batched(n, t, txn_batch.data(), stash.data(), [&](std::size_t i, Txn& x, pan_stash& s) {
+                    return decode_iso8583_deferred(msgs[i].data(), msgs[i].size(), ctx, x, s);
+                });
+            };
+        };
+        run_pair(("iso8583 " + name + ", batched 16, hmac-sha256").c_str(),
+                 ("iso8583 " + name + ", batched 16, aes-cmac").c_str(), n, bytes / n, decode_with(hmac), decode_with(cmac));
         Txn out;
         run(("iso8583 " + name + ", one at a time").c_str(), n, bytes / n, [&] {
             for (const auto& m : msgs) rejects += decode_iso8583(m.data(), m.size(), ctx, out) != reject_reason::none;

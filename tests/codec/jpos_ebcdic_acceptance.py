@@ -36,8 +36,13 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
+from cryptography.hazmat.primitives import cmac
+from cryptography.hazmat.primitives.ciphers import algorithms
+
 SKIP = 77
-TOKEN_KEY = bytes(range(1, 33))          # --token-key: card tokens are checked with hmac
+# --token-key per tokenizer ([tokenization] tokenizer); the test recomputes every card
+# token from the PAN it sent, with Python's hmac and with the cryptography package's CMAC.
+TOKEN_KEYS = {'aes-cmac': bytes(range(1, 17)), 'hmac-sha256': bytes(range(1, 33))}
 PORT_1047, PORT_037 = 7002, 7003          # the XML feed and the cp037 TOML feed
 JPOS = 'org.jpos.iso.'
 TAGGED = 'org.jpos.iso.packager.GenericTaggedFieldsPackager'
@@ -351,11 +356,14 @@ code_page = "cp037"
 '''
 
 
-def run_txscreen(txscreen, work, pcap, tag):
+def run_txscreen(txscreen, work, pcap, tag, tokenizer='aes-cmac'):
     spool = os.path.join(work, 'spool-' + tag)
     summary = os.path.join(work, 'summary-%s.json' % tag)
-    cmd = [txscreen, 'run', '--config', os.path.join(work, 'txscreen.toml'), '--pcap', pcap, '--no-kafka',
-           '--spool', spool, '--summary-json', summary, '--quiet', '--token-key', TOKEN_KEY.hex()]
+    config = os.path.join(work, 'txscreen-%s.toml' % tokenizer)
+    with open(config, 'w') as f:
+        f.write(CONFIG + '\n[tokenization]\ntokenizer = "%s"\n' % tokenizer)
+    cmd = [txscreen, 'run', '--config', config, '--pcap', pcap, '--no-kafka',
+           '--spool', spool, '--summary-json', summary, '--quiet', '--token-key', TOKEN_KEYS[tokenizer].hex()]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         fail('txscreen run (%s) exited %d:\n%s%s' % (tag, r.returncode, r.stdout, r.stderr))
@@ -408,8 +416,17 @@ def fail(msg):
     sys.exit(1)
 
 
-def expected_record(t, feed_id):
-    token = hmac.new(TOKEN_KEY, t['pan'].encode(), hashlib.sha256).digest()[:16].hex()
+def card_token(pan, tokenizer):
+    key = TOKEN_KEYS[tokenizer]
+    if tokenizer == 'hmac-sha256':
+        return hmac.new(key, pan.encode(), hashlib.sha256).digest()[:16].hex()
+    mac = cmac.CMAC(algorithms.AES(key))
+    mac.update(pan.encode())
+    return mac.finalize().hex()
+
+
+def expected_record(t, feed_id, tokenizer):
+    token = card_token(t['pan'], tokenizer)
     return {
         'feed_id': feed_id, 'mti': int(t['mti']), 'stan': t['stan'], 'rrn': t['rrn'], 'terminal_id': t['terminal'],
         'acquirer_id': t['acquirer'], 'card_token': token, 'bin': t['pan'][:8], 'last4': t['pan'][-4:],
@@ -421,7 +438,7 @@ def expected_record(t, feed_id):
     }
 
 
-def check_scored(records, txns_by_feed):
+def check_scored(records, txns_by_feed, tokenizer):
     m = Mismatches()
     by_rrn = {}
     for r in records:
@@ -438,7 +455,7 @@ def check_scored(records, txns_by_feed):
             et = got['event_time_ms']
             if isinstance(et, datetime.datetime):  # timestamp-millis, read as a datetime
                 got['event_time_ms'] = calendar.timegm(et.utctimetuple()) * 1000 + et.microsecond // 1000
-            for key, want in expected_record(t, feed_id).items():
+            for key, want in expected_record(t, feed_id, tokenizer).items():
                 m.check('rrn %s %s' % (t['rrn'], key), got.get(key), want)
     if m.count:
         print('differences by field: ' + m.summary())
@@ -586,9 +603,10 @@ def build_capture(work, packagers, count):
     return txns, datagrams
 
 
-def check_run(txscreen, work, txns, count):
-    """`txscreen run`: every message decoded, and each scored record as sent."""
-    summary, spool = run_txscreen(txscreen, work, os.path.join(work, 'link.pcap'), 'good')
+def check_run(txscreen, work, txns, count, tokenizer):
+    """`txscreen run`: every message decoded, and each scored record as sent, its card
+    token the one `tokenizer` makes of the PAN."""
+    summary, spool = run_txscreen(txscreen, work, os.path.join(work, 'link.pcap'), 'good-' + tokenizer, tokenizer)
     total = sum(len(v) for v in txns.values())
     rejected = {k: v for k, v in summary['rejects'].items() if v}
     if summary['decoded'] != total or rejected or not summary['identities_hold']:
@@ -597,11 +615,11 @@ def check_run(txscreen, work, txns, count):
     records = read_spool(spool, 'scored')
     if len(records) != total:
         fail('%d scored records in the spool, want %d' % (len(records), total))
-    bad = check_scored(records, txns)
+    bad = check_scored(records, txns, tokenizer)
     if bad:
-        fail('%d field values differ from what was sent' % bad)
+        fail('%d field values differ from what was sent (tokenizer %s)' % (bad, tokenizer))
     print('ok: %d messages (%d IBM1047 from link.xml, %d cp037 from link037.toml) decoded, 0 rejects, '
-          'every field equal (PAN by its token, BIN and last 4)' % (total, count, count))
+          'every field equal (PAN by its %s token, BIN and last 4)' % (total, count, count, tokenizer))
 
 
 def check_decode(txscreen, work, txns, datagrams):
@@ -642,7 +660,8 @@ def main():
         assert packagers[0].text('0123456789 AZaz') == bytes.fromhex('F0F1F2F3F4F5F6F7F8F940C1E981A9')
         assert packagers[0].text('[') != packagers[1].text('['), 'the code pages differ on [ ] ^'
         txns, datagrams = build_capture(work, packagers, a.count)
-        check_run(a.txscreen, work, txns, a.count)
+        for tokenizer in TOKEN_KEYS:
+            check_run(a.txscreen, work, txns, a.count, tokenizer)
         check_decode(a.txscreen, work, txns, datagrams)
         check_rejects(a.txscreen, work, packagers[0], txns[0][1])
         return 0

@@ -1,6 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -25,7 +28,60 @@ std::string openssl_hmac_hex16(const std::string& key, const std::string& msg) {
          reinterpret_cast<const unsigned char*>(msg.data()), msg.size(), md, &len);
     return token_hex(md);  // first 16 bytes
 }
+
+// OpenSSL's own AES-128-CMAC, keyed afresh: the reference for aes-cmac tokens.
+std::string openssl_cmac_hex(const std::string& key, const std::string& msg) {
+    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "CMAC", nullptr);
+    EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(mac);
+    char cipher[] = "AES-128-CBC";
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, cipher, 0),
+                                 OSSL_PARAM_construct_end()};
+    unsigned char out[16];
+    std::size_t n = 0;
+    const bool ok = EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(key.data()), key.size(), params) &&
+                    EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(msg.data()), msg.size()) &&
+                    EVP_MAC_final(ctx, out, &n, sizeof out);
+    EVP_MAC_CTX_free(ctx);
+    EVP_MAC_free(mac);
+    return ok && n == 16 ? token_hex(out) : "openssl failed";
+}
 }  // namespace
+
+TEST_CASE("aes-cmac tokens equal OpenSSL's AES-128-CMAC of the PAN and of id:card_id", "[unit][token]") {
+    const std::string key = "\x2b\x7e\x15\x16\x28\xae\xd2\xa6\xab\xf7\x15\x88\x09\xcf\x4f\x3c";
+    const bool fallback = GENERATE(false, true);
+    if (fallback) setenv("TXSCREEN_NO_AES_NI", "1", 1);
+    const pan_tokenizer tok(key, token_method::aes_cmac);
+    unsetenv("TXSCREEN_NO_AES_NI");
+    CHECK(tok.method() == token_method::aes_cmac);
+    CHECK(tok.uses_aes_ni() == (!fallback && __builtin_cpu_supports("aes")));
+    std::mt19937_64 rng(fallback ? 5 : 6);
+    for (int i = 0; i < 2000; ++i) {
+        std::string pan(12 + rng() % 8, '0');
+        for (auto& c : pan) c = static_cast<char>('0' + rng() % 10);
+        uint8_t t[card_token_bytes];
+        tok.tokenize_pan(pan.data(), pan.size(), t);
+        REQUIRE(token_hex(t) == openssl_cmac_hex(key, pan));
+    }
+    std::string id;
+    for (int len = 0; len <= 300; ++len, id += static_cast<char>('a' + len % 26)) {
+        uint8_t t[card_token_bytes];
+        tok.tokenize_card_id(id, t);  // longer than a burst message: mac_parts
+        INFO("card_id length " << len);
+        REQUIRE(token_hex(t) == openssl_cmac_hex(key, "id:" + id));
+    }
+}
+
+TEST_CASE("aes-cmac takes a 16-byte key; the message says what to do with a longer one", "[unit][token]") {
+    CHECK_THROWS_WITH(pan_tokenizer(std::string(32, 'k'), token_method::aes_cmac),
+                      Catch::Contains("exactly 16 bytes") && Catch::Contains("got 32") && Catch::Contains("hmac-sha256"));
+    CHECK_THROWS_WITH(pan_tokenizer::from_config("00112233445566778899aabbccddee", token_method::aes_cmac),
+                      Catch::Contains("got 15"));
+    CHECK(pan_tokenizer::from_config("00112233445566778899aabbccddeeff", token_method::aes_cmac).method() ==
+          token_method::aes_cmac);
+    CHECK(std::string(token_method_name(token_method::aes_cmac)) == "aes-cmac");
+    CHECK(std::string(token_method_name(token_method::hmac_sha256)) == "hmac-sha256");
+}
 
 TEST_CASE("token equals truncated HMAC-SHA256 of the PAN", "[unit][token]") {
     const std::string key = "0123456789abcdef0123456789abcdef";  // 32 raw bytes
@@ -47,7 +103,7 @@ TEST_CASE("RFC 4231 test case 2 through from_config hex", "[unit][token]") {
     // Key "Jefe" is too short for txscreen; use RFC 4231 case 6-like 131-byte key of 0xaa.
     std::string hex;
     for (int i = 0; i < 131; ++i) hex += "aa";
-    pan_tokenizer tok = pan_tokenizer::from_config(hex);
+    pan_tokenizer tok = pan_tokenizer::from_config(hex, token_method::hmac_sha256);
     uint8_t t[card_token_bytes];
     const std::string msg = "Test Using Larger Than Block-Size Key - Hash Key First";
     tok.tokenize_pan(msg.data(), msg.size(), t);
@@ -65,9 +121,9 @@ TEST_CASE("card_id tokens are domain-separated from PAN tokens", "[unit][token]"
 
 TEST_CASE("bad keys are refused with a clear message", "[unit][token]") {
     CHECK_THROWS_WITH(pan_tokenizer("short"), Catch::Contains("at least 16 bytes"));
-    CHECK_THROWS_WITH(pan_tokenizer::from_config("zz112233445566778899aabbccddeeff"), Catch::Contains("not hex"));
-    CHECK_THROWS_WITH(pan_tokenizer::from_config("abc"), Catch::Contains("odd number"));
-    CHECK_THROWS_WITH(pan_tokenizer::from_config("env:TXSCREEN_SURELY_UNSET_VAR"), Catch::Contains("TXSCREEN_SURELY_UNSET_VAR"));
+    CHECK_THROWS_WITH(pan_tokenizer::from_config("zz112233445566778899aabbccddeeff", token_method::aes_cmac), Catch::Contains("not hex"));
+    CHECK_THROWS_WITH(pan_tokenizer::from_config("abc", token_method::hmac_sha256), Catch::Contains("odd number"));
+    CHECK_THROWS_WITH(pan_tokenizer::from_config("env:TXSCREEN_SURELY_UNSET_VAR", token_method::aes_cmac), Catch::Contains("TXSCREEN_SURELY_UNSET_VAR"));
 }
 
 TEST_CASE("Luhn validation, BIN, last4 and masking", "[unit][token]") {
@@ -126,7 +182,9 @@ TEST_CASE("SHA-NI and OpenSSL token paths agree for every message length", "[uni
 }
 
 TEST_CASE("batched tokenization equals one-at-a-time", "[unit][token]") {
-    pan_tokenizer tok(std::string(40, 'z'));
+    const bool use_cmac = GENERATE(false, true);
+    const pan_tokenizer tok = use_cmac ? pan_tokenizer(std::string(16, 'z'), token_method::aes_cmac)
+                                       : pan_tokenizer(std::string(40, 'z'));
     std::vector<std::string> pans;
     for (int i = 0; i < 23; ++i) pans.push_back(std::string(12 + i % 8, static_cast<char>('0' + i % 10)));
     pans[9] = std::string(60, '7');  // longer than one block: takes the general path
@@ -215,7 +273,9 @@ TEST_CASE("tokenize_stashed equals one-at-a-time for every batch size and wipes 
     setenv("TXSCREEN_NO_SHA_NI", "1", 1);
     pan_tokenizer slow(key);
     unsetenv("TXSCREEN_NO_SHA_NI");
-    for (const pan_tokenizer* tok : {&fast, &slow}) {
+    const pan_tokenizer cmac(key.substr(0, 16), token_method::aes_cmac);
+    const pan_tokenizer* tokenizers[] = {&fast, &slow, &cmac};
+    for (const pan_tokenizer* tok : tokenizers) {
         for (std::size_t n = 0; n <= 37; ++n) {
             std::vector<pan_stash> stash(n);
             std::vector<Txn> txns(n);

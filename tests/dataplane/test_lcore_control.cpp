@@ -106,7 +106,7 @@ void send(uint16_t port, rte_mempool* pool, const std::string& bytes) {
 
 std::string token_of(const std::string& pan) {
     uint8_t t[card_token_bytes];
-    pan_tokenizer::from_config(tokenization_key).tokenize_pan(pan.data(), pan.size(), t);
+    pan_tokenizer::from_config(tokenization_key, dp_config{}.tokenizer).tokenize_pan(pan.data(), pan.size(), t);
     return std::string(reinterpret_cast<const char*>(t), card_token_bytes);
 }
 

@@ -328,7 +328,7 @@ std::string setup_from_config(const decode_options& o, decode_setup& s) {
     s.wire = f->wire;
     s.frame = f->frame;
     s.port_a = f->udp_port, s.port_b = f->udp_port_b;
-    s.tokenizer.emplace(pan_tokenizer::from_config(token_key(r.config.dataplane.tokenization_key)));
+    s.tokenizer.emplace(pan_tokenizer::from_config(token_key(r.config.dataplane.tokenization_key), r.config.dataplane.tokenizer));
     return {};
 }
 
@@ -343,7 +343,7 @@ std::string setup(const decode_options& o, decode_setup& s) {
     s.wire = txgen::load_wire(o.dialect, std::filesystem::current_path(), errors);
     if (!s.wire) return errors;
     s.frame = o.framing_name == "raw" ? framing::raw : framing::moldudp64;
-    s.tokenizer.emplace(pan_tokenizer::from_config(token_key({})));
+    s.tokenizer.emplace(pan_tokenizer::from_config(token_key({}), dp_config{}.tokenizer));
     return {};
 }
 
