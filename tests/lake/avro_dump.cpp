@@ -17,19 +17,18 @@
 // A string that is not UTF-8 is an error (a Parquet STRING must be UTF-8).
 #include <avro.h>
 
-#include <charconv>
 #include <cinttypes>
-#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <map>
-#include <memory>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <string>
-#include <vector>
+#include <string_view>
+
+#include "js_text.h"
 
 namespace {
 
@@ -49,41 +48,7 @@ void flush_out() {
 
 // ---- canonical scalars ----
 
-// x as JavaScript's Number#toString writes it: the shortest round-trip digits, plain
-// notation for decimal exponents -7 < n <= 21, else d.ddde+N.
-void put_js_number(double x) {
-    if (std::isnan(x)) { out += "\"NaN\""; return; }
-    if (std::isinf(x)) { out += x > 0 ? "\"Infinity\"" : "\"-Infinity\""; return; }
-    if (x == 0) { out += '0'; return; }
-    if (x < 0) { out += '-'; x = -x; }
-    char buf[64];
-    auto r = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::scientific);
-    std::string_view text(buf, r.ptr - buf);  // d[.ddd]e[+-]XX
-    const auto e_at = text.find('e');
-    std::string digits(1, text[0]);
-    if (e_at > 1) digits += text.substr(2, e_at - 2);
-    int exp10 = std::stoi(std::string(text.substr(e_at + 1)));
-    const int k = static_cast<int>(digits.size());
-    const int n = exp10 + 1;  // x = 0.digits * 10^n
-    if (k <= n && n <= 21) {
-        out += digits;
-        out.append(n - k, '0');
-    } else if (0 < n && n <= 21) {
-        out.append(digits, 0, n);
-        out += '.';
-        out.append(digits, n);
-    } else if (-6 < n && n <= 0) {
-        out += "0.";
-        out.append(-n, '0');
-        out += digits;
-    } else {
-        out += digits[0];
-        if (k > 1) { out += '.'; out.append(digits, 1); }
-        out += 'e';
-        out += exp10 >= 0 ? '+' : '-';
-        out += std::to_string(std::abs(exp10));
-    }
-}
+void put_js_number(double x) { out += txscreen::test::js_number(x); }
 
 bool utf8_valid(const unsigned char* s, std::size_t n) {
     std::size_t i = 0;
@@ -108,33 +73,9 @@ bool utf8_valid(const unsigned char* s, std::size_t n) {
     return true;
 }
 
-// JSON.stringify's escaping: \" \\ \b \f \n \r \t, other control characters as
-// \u00xx, everything else (UTF-8 included) as it is.
 void put_json_string(const char* s, std::size_t n) {
     if (!utf8_valid(reinterpret_cast<const unsigned char*>(s), n)) fail("a string is not valid UTF-8");
-    static constexpr char hex[] = "0123456789abcdef";
-    out += '"';
-    for (std::size_t i = 0; i < n; ++i) {
-        const unsigned char c = s[i];
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (c < 0x20) {
-                    out += "\\u00";
-                    out += hex[c >> 4];
-                    out += hex[c & 15];
-                } else {
-                    out += static_cast<char>(c);
-                }
-        }
-    }
-    out += '"';
+    out += txscreen::test::js_string(std::string_view(s, n));
 }
 
 void put_quoted_integer(int64_t v) {

@@ -1,8 +1,10 @@
 // txscreen bench: the full dataplane on a net_pcap vdev replaying a capture forever
 // (infinite_rx=1) for a set time, several runs, and in the same invocation the rate of
 // dpdk-testpmd --forward-mode=rxonly on the same vdev and capture (the I/O ceiling).
-// Each run is a child process (EAL initialises once per process). Prints medians and,
-// as the last line, one JSON object for scripts.
+// Each run is a child process (EAL initialises once per process). Then, in this process
+// on the same capture, the floors the pipeline cannot beat (bench_floors.h) and the
+// pipeline's time per transaction over their sum. Prints medians and, as the last
+// line, one JSON object for scripts.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +24,7 @@
 #include "controlplane/appliance/appliance.h"
 #include "controlplane/appliance/identities.h"
 #include "tools/cli_app.h"
+#include "tools/txscreen/bench_floors.h"
 #include "tools/txscreen/commands.h"
 
 namespace txscreen {
@@ -35,7 +38,29 @@ feeds the responses' outcomes; per worker too),
 rx->verdict latency p50/p99/p999 (TSC; from burst receive to the verdict on the
 controlplane ring), and the dpdk-testpmd rxonly packet rate on the same capture.
 Last line: {"tx_per_s":..,"workers":..,"p50_ns":..,"p99_ns":..,"p999_ns":..,
-"testpmd_rxonly_pps":..,...}. Figures only; nothing passes or fails on them.
+"testpmd_rxonly_pps":..,"floor_decode_ns":..,"pipeline_over_floors":..,...}. Figures
+only; nothing passes or fails on them.
+
+Floors: after the runs, this process measures on the same capture (UDP feeds only)
+what each stage costs alone, in thread CPU time, each for about a quarter of
+--duration (median of 5 interleaved repetitions), in ns per transaction:
+  rx only      1e9 / (testpmd packets/s x the capture's messages per packet)
+  decode       the rx stage's work minus the NIC: L2-L4 parse, feed lookup, framing
+               (MoldUDP64 with its sequencer), deferred decode, tokenize_stashed per
+               batch of 16 and per burst of --burst packets, over the capture's first
+               256 KiB of packets, in cache as the rx stage finds a packet net_pcap
+               has just copied (from memory it costs ~8% more)
+  screen       Hyperscan, 16 at a time, with the config's patterns (the starter set by
+               default) over 512 decoded transactions spread over the capture, in cache
+               as the worker finds them (from memory it costs ~1.7x)
+  velocity     the cache lines the engine touches per transaction in the velocity
+               tables (tag line and entry of the card and of each key the ruleset has a
+               rule on, two dedup lines), in tables of the configured sizes (--cards)
+               and page size, prefetched and updated in the engine's pipelined order,
+               with no window arithmetic, for every transaction: the memory's floor
+Each is printed with the running sum, then the pipeline's ns per transaction per
+worker (1e9 x workers / msg/s) over the sum of the floors. With separate rx lcores the
+stages overlap across lcores, so the ratio is indicative only. --no-floors skips them.
 
 Use a raw-framed capture (txgen --framing raw): a looped MoldUDP64 capture repeats
 its sequence numbers, so each pass is held as a suspect jump back, then re-based
@@ -54,6 +79,7 @@ struct bench_state {
     appliance_options opt;
     unsigned runs = 3;
     bool testpmd = true;
+    bool floors = true;
     std::string beside;  // a second capture, run interleaved with the first
     std::string beside_config;  // or the same capture under a second configuration
     std::vector<std::string> config_errors;
@@ -101,6 +127,8 @@ void add_bench_options(CLI::App& cmd, bench_state& s) {
                    "burst is scored before the next is read")
         ->type_name("N")->transform(cli::whole_number())->check(cli::in_range(1, 64))->capture_default_str();
     cmd.add_flag_callback("--no-testpmd", [&s] { s.testpmd = false; }, "skip the testpmd ceiling");
+    cmd.add_flag_callback("--no-floors", [&s] { s.floors = false; },
+                          "skip the floors (decode, screening, velocity accesses measured alone; see below)");
     cmd.add_flag("--no-spool", s.opt.no_spool,
                  "write no Avro spool: the controlplane only counts verdicts, so the figures "
                  "are the dataplane's alone (by default every verdict is spooled, as in "
@@ -256,6 +284,17 @@ void add_beside(nlohmann::ordered_json& line, const series_medians& a, const ser
     line["beside_controlplane_ns_per_verdict"] = std::round(b.controlplane_ns * 10) / 10;
 }
 
+// The floors beside the pipeline, each for a quarter of a run's duration. A capture
+// they cannot read is a message, not a failed bench: the runs' figures still stand.
+void add_floors(nlohmann::ordered_json& line, const appliance_options& opt, double testpmd_pps, double pipeline_ns) {
+    std::fflush(stdout);  // the runs' lines first, also when a floor's error goes to stderr
+    try {
+        report_floors(measure_floors(opt, opt.duration_s / 4), testpmd_pps, pipeline_ns, line);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "txscreen bench: floors: %s\n", e.what());
+    }
+}
+
 int bench_command(bench_state& state, const std::vector<std::string>& eal) {
     if (!state.config_errors.empty()) {
         for (const auto& e : state.config_errors) std::fprintf(stderr, "%s\n", e.c_str());
@@ -304,6 +343,7 @@ int bench_command(bench_state& state, const std::vector<std::string>& eal) {
         {"runs", runs},                   {"duration_s", opt.duration_s},
         {"burst", c.dataplane.burst},     {"spool", !opt.no_spool},
         {"controlplane_ns_per_verdict", std::round(m.controlplane_ns * 10) / 10}};
+    if (state.floors) add_floors(line, opt, ceiling, m.tx > 0 ? 1e9 * c.dataplane.workers / m.tx : 0);
     if (!state.beside.empty()) add_beside(line, m, medians_of(all_beside), runs);
     std::printf("%s\n", line.dump().c_str());
     return 0;
