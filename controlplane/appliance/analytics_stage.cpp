@@ -1,7 +1,8 @@
 #include "controlplane/appliance/analytics_stage.h"
 
 #include <algorithm>
-#include <map>
+#include <string_view>
+#include <unordered_map>
 
 namespace txscreen {
 
@@ -117,7 +118,7 @@ void analytics_stage::window_finished() {
                              [this](const spike_event& s) { emit_spike(s); });
     _open_window_ms = -1;
     while (_history.size() > history_windows) _history.pop_front(), _merchant_history.pop_front();
-    rank_merchants();
+    _ranks_stale = true;
 }
 
 void analytics_stage::emit_spike(const spike_event& s) {
@@ -136,29 +137,35 @@ analytics_view analytics_stage::view() const {
     analytics_view v;
     v.window_ms = _window_ms;
     v.windows.assign(_history.begin(), _history.end());
+    if (_ranks_stale) rank_merchants();
     v.top_merchants = _top_merchants;
     if (_cases) v.cases = _cases->recent(dashboard_cases);
     v.spikes.assign(_recent_spikes.begin(), _recent_spikes.end());
     return v;
 }
 
-// Once per closed window, not per snapshot: an hour of merchant rows is up to
-// 60 x top_merchants entries.
-void analytics_stage::rank_merchants() {
-    std::map<std::string, analytics_view::merchant_rate> by_merchant;
+// The history's merchants by alert rate (at most once per snapshot, and only after a
+// window closed): an hour of merchant rows is up to 60 x top_merchants entries.
+void analytics_stage::rank_merchants() const {
+    std::unordered_map<std::string_view, analytics_view::merchant_rate> by_merchant;
     for (const auto& window : _merchant_history)
         for (const auto& m : window) {
             analytics_view::merchant_rate& sum = by_merchant[m.merchant];
-            sum.merchant = m.merchant, sum.transactions += m.transactions, sum.alerts += m.alerts;
+            sum.transactions += m.transactions, sum.alerts += m.alerts;
         }
     std::vector<analytics_view::merchant_rate> ranked;
     for (auto& [name, m] : by_merchant)
-        if (m.transactions >= dashboard_min_transactions && m.alerts > 0) ranked.push_back(m);
+        if (m.transactions >= dashboard_min_transactions && m.alerts > 0) {
+            m.merchant = std::string(name);
+            ranked.push_back(std::move(m));
+        }
     std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
-        return a.alerts * b.transactions > b.alerts * a.transactions;
+        const auto lhs = a.alerts * b.transactions, rhs = b.alerts * a.transactions;
+        return lhs != rhs ? lhs > rhs : a.merchant < b.merchant;  // ties by name: the same list every time
     });
     if (ranked.size() > dashboard_merchants) ranked.resize(dashboard_merchants);
     _top_merchants = std::move(ranked);
+    _ranks_stale = false;
 }
 
 }  // namespace txscreen
