@@ -134,7 +134,10 @@ void validate_tokenization(const dp_config& c, config_errors& e) {
                 why.erase(0, lead.size());
                 break;
             }
-        e.fail("tokenization.key", why + " (hex, at least 32 digits, or \"env:NAME\")");
+        // The size rule is the tokenizer's own and its message says it; other problems
+        // (not hex, an unset variable) get the syntax.
+        const bool names_size = why.find("bytes") != std::string::npos;
+        e.fail("tokenization.key", names_size ? why : why + " (hex: 32 digits for aes-cmac, 32 or more for hmac-sha256; or \"env:NAME\")");
     }
 }
 
@@ -281,7 +284,7 @@ void validate(const dp_config& c, config_errors& e) {
 std::string validate(const dp_config& c) {
     config_errors e;
     if (c.ports.empty()) e.fail("port", "missing: at least one port");
-    if (c.tokenization_key.empty()) e.fail("tokenization.key", "missing: the key (hex, at least 32 digits)");
+    if (c.tokenization_key.empty()) e.fail("tokenization.key", "missing: the key (hex: 32 digits for aes-cmac, 32 or more for hmac-sha256)");
     validate(c, e);
     return e.first();
 }

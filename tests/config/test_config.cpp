@@ -438,8 +438,8 @@ token = "env:TXSCREEN_CONFIG_TEST_TOKEN"
     auto u = load_config(text, "prod.toml");
     REQUIRE(u.errors.size() == 1);
     CHECK(u.errors[0] ==
-          "prod.toml:30: tokenization.key: environment variable TXSCREEN_CONFIG_TEST_KEY is not set (hex, at least 32 "
-          "digits, or \"env:NAME\")");
+          "prod.toml:30: tokenization.key: environment variable TXSCREEN_CONFIG_TEST_KEY is not set (hex: 32 "
+          "digits for aes-cmac, 32 or more for hmac-sha256; or \"env:NAME\")");
 }
 
 TEST_CASE("validate_config checks configs built in code (command-line overrides)", "[unit][config]") {
@@ -531,7 +531,7 @@ TEST_CASE("the dataplane's start check also needs a port and a tokenization key"
     p.name = "null0";
     p.device = "net_null0";
     c.dataplane.ports.push_back(p);
-    CHECK(validate(c.dataplane) == "tokenization.key: missing: the key (hex, at least 32 digits)");
+    CHECK(validate(c.dataplane) == "tokenization.key: missing: the key (hex: 32 digits for aes-cmac, 32 or more for hmac-sha256)");
     c.dataplane.tokenization_key = "00112233445566778899aabbccddeeff";
     CHECK(validate(c.dataplane) == "");
     // Layouts the config refuses, the dataplane refuses too.

@@ -89,7 +89,8 @@ void add_config_options(CLI::App& cmd, run_state& s) {
         ->type_name("N")->transform(cli::whole_number())
         ->check(cli::in_range(uint64_t{1024}, uint64_t{4'000'000'000}))->capture_default_str();
     cmd.add_option("--token-key", c.dataplane.tokenization_key,
-                   "tokenization key (default $TXSCREEN_TOKEN_KEY, else the demo key, with a warning)")
+                   "tokenization key in hex: 32 digits for [tokenization] tokenizer = \"aes-cmac\" (the default), "
+                   "32 or more for \"hmac-sha256\" (default $TXSCREEN_TOKEN_KEY, else the demo key, with a warning)")
         ->type_name("HEX");
     cmd.add_option_function<std::string>(
            "--brokers", [&c](const std::string& v) { c.kafka.brokers = v, c.kafka.enabled = true; },
