@@ -344,6 +344,7 @@ void read_dp_sections(const toml_section& root, dp_config& c) {
         s->get_string("key", c.tokenization_key);
         s->get_enum("tokenizer", c.tokenizer,
                     {{"aes-cmac", token_method::aes_cmac}, {"hmac-sha256", token_method::hmac_sha256}});
+        c.tokenizer_set = s->node("tokenizer") != nullptr;
     }
     if (auto s = root.table("tcp")) read_tcp(*s, c.tcp);
 }
@@ -381,6 +382,7 @@ void explain(const dp_config& c, explanation& out) {
         out.warnings.push_back("tokenization.key not set: the demo key is not for real card data");
     } else {
         out.lines << "  tokenization key: " << mask_secret(c.tokenization_key) << "\n";
+        if (!c.tokenizer_set) out.warnings.push_back(std::string(tokenizer_default_warning).substr(9));
     }
     out.lines << "  tokenizer: " << token_method_name(c.tokenizer) << "\n";
 }

@@ -95,8 +95,16 @@ struct dp_config {
     std::string tokenization_key;
     // What turns a PAN into its token ([tokenization] tokenizer, common/pan_token.h).
     token_method tokenizer = token_method::aes_cmac;
+    bool tokenizer_set = false;  // named in the file or on the command line (else: the default)
     int64_t reference_time_ms = 0;       // ISO 8583 year inference; 0 = now
 };
+
+// Said when a real key comes with no tokenizer named: a deployment upgrading from
+// HMAC tokens (the only tokenizer before aes-cmac became the default) must name it.
+inline constexpr const char* tokenizer_default_warning =
+    "warning: [tokenization] tokenizer not set: card tokens are AES-CMAC (the default); a deployment "
+    "whose stored tokens are HMAC-SHA256 (every txscreen before the aes-cmac tokenizer) sets "
+    "tokenizer = \"hmac-sha256\" to keep them";
 
 // The top-level sections dp_config is read from.
 inline constexpr std::string_view dp_config_sections[] = {"eal",       "port",         "feed", "lcores",

@@ -148,9 +148,12 @@ const char* token_method_name(token_method m) noexcept {
 pan_tokenizer::pan_tokenizer(std::string_view key, token_method method) : _method(method) {
     if (method == token_method::aes_cmac) {
         if (key.size() != aes_cmac_128::key_bytes)
-            throw std::invalid_argument("tokenization key: tokenizer aes-cmac takes exactly 16 bytes (32 hex digits), got " +
-                                        std::to_string(key.size()) +
-                                        " (a longer key is an hmac-sha256 key: set tokenizer = \"hmac-sha256\" to keep its tokens)");
+            throw std::invalid_argument(
+                "tokenization key: tokenizer aes-cmac takes exactly 16 bytes (32 hex digits), got " +
+                std::to_string(key.size()) +
+                (key.size() > aes_cmac_128::key_bytes
+                     ? " (a longer key is an hmac-sha256 key: set tokenizer = \"hmac-sha256\" to keep its tokens)"
+                     : ""));
         _cmac.emplace(key);
         return;
     }

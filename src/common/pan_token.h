@@ -1,15 +1,16 @@
 // PAN tokenization: the only place a clear PAN is turned into something that may leave
 // the decoder. Two keyed functions, chosen by `[tokenization] tokenizer`:
 //   aes-cmac     token = AES-128-CMAC(key, PAN digits) (RFC 4493), key exactly 16 bytes;
-//                AES-NI, 8 PANs interleaved (common/aes_cmac.h): ~4 ns a PAN.
+//                AES-NI, 8 PANs interleaved (common/aes_cmac.h): ~4-9 ns a PAN.
 //   hmac-sha256  token = HMAC-SHA256(key, PAN digits) truncated to 128 bits (RFC 2104
 //                section 5), key 16 bytes or more; two SHA-256 compressions from
 //                precomputed midstates: ~55 ns a PAN, for downstream systems that
 //                already hold HMAC tokens.
 // Either way a producer's card_id is tokenized as MAC(key, "id:" + card_id) so it never
-// collides with a PAN, the token is 128 bits, and no token costs an allocation (safe on
-// the packet path). A pan_tokenizer is immutable after construction and may be shared
-// by all lcores.
+// collides with a PAN, and the token is 128 bits. With AES-NI / SHA-NI no token costs an
+// allocation (safe on the packet path); the OpenSSL fallbacks (CPUs without them)
+// allocate a context per MAC. A pan_tokenizer is immutable after construction and may
+// be shared by all lcores.
 #pragma once
 
 #include <cstddef>
@@ -69,8 +70,9 @@ public:
 
     // Writes the 16-byte token of the digits pan[0..len) into out.
     void tokenize_pan(const char* pan, std::size_t len, uint8_t out[card_token_bytes]) const noexcept;
-    // Tokens of n PANs at once (4 interleaved hash streams: about 3x the throughput of
-    // one at a time on CPUs with SHA extensions). out[i] receives the token of pans[i].
+    // Tokens of n PANs at once (aes-cmac: 8 interleaved AES chains; hmac-sha256: 4
+    // interleaved SHA-NI streams; each about 3x one at a time). out[i] receives the
+    // token of pans[i].
     void tokenize_pans(const char* const* pans, const std::size_t* lens, std::size_t n,
                        uint8_t (*out)[card_token_bytes]) const noexcept;
     // Same for a producer-assigned card id (domain-separated from PANs).

@@ -116,7 +116,7 @@ left=$(find "$WORK/spool" -name '*.avro' 2>/dev/null | wc -l)
 # ($WORK/<table>.avro.jsonl) are also what the labels check below reads.
 export NODE_PATH=$TXSCREEN_SOURCE_ROOT/.npm-tools/node_modules
 lake_start=$(date +%s)
-bash "$TXSCREEN_SOURCE_ROOT/tests/lake/lake_equal.sh" "$WORK/down/e2e" "$WORK" || fail "Parquet differs from Avro"
+bash "$TXSCREEN_SOURCE_ROOT/tests/lake/lake_equal.sh" "$WORK/down/e2e" "$WORK" "" "scored alerts aggregates" || fail "Parquet differs from Avro"
 echo "lake_equal: $(( $(date +%s) - lake_start )) s"
 
 /usr/bin/python3 - "$WORK" "$N" <<'PY' || fail "Kafka / S3 / labels"

@@ -60,7 +60,7 @@ assert summary['lake']['hours_compacted'] >= len(hours) and summary['lake']['row
 print(f"ok: {len(hours)} hourly reports; {hours[1]} fails {bad[hours[1]]}; the clean feed's {len(clean)} reports pass")
 PY
 
-bash "$here/lake_equal.sh" "$WORK/broken-lake" "$WORK" || fail "Parquet differs from Avro"
+bash "$here/lake_equal.sh" "$WORK/broken-lake" "$WORK" "" "scored alerts aggregates" || fail "Parquet differs from Avro"
 
 "$txscreen" lake ddl --target duckdb --location "$WORK/broken-lake/" > "$WORK/ddl.sql" || fail "lake ddl"
 node - "$WORK/ddl.sql" "$WORK/scored.avro.jsonl" <<'JS' || fail "the DuckDB DDL against the lake"

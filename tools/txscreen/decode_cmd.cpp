@@ -34,6 +34,7 @@ namespace {
 
 struct decode_options {
     std::string dialect, hex, pcap, config, feed, framing_name = "moldudp64", reference_time;
+    std::string tokenizer;  // "": the config's, else the default
     bool json = false;
 };
 
@@ -289,6 +290,12 @@ std::string token_key(const std::string& configured) {
     return env && *env ? env : demo_token_key;
 }
 
+// --tokenizer when given, else `configured`.
+token_method tokenizer_of(const decode_options& o, token_method configured) {
+    if (o.tokenizer.empty()) return configured;
+    return o.tokenizer == "hmac-sha256" ? token_method::hmac_sha256 : token_method::aes_cmac;
+}
+
 // The feed --feed names, or the only ISO 8583 feed; null with a message in `why`.
 const dp_feed_config* pick_feed(const dp_config& dp, const std::string& name, std::string& why) {
     const dp_feed_config* found = nullptr;
@@ -328,7 +335,8 @@ std::string setup_from_config(const decode_options& o, decode_setup& s) {
     s.wire = f->wire;
     s.frame = f->frame;
     s.port_a = f->udp_port, s.port_b = f->udp_port_b;
-    s.tokenizer.emplace(pan_tokenizer::from_config(token_key(r.config.dataplane.tokenization_key), r.config.dataplane.tokenizer));
+    s.tokenizer.emplace(pan_tokenizer::from_config(token_key(r.config.dataplane.tokenization_key),
+                                                   tokenizer_of(o, r.config.dataplane.tokenizer)));
     return {};
 }
 
@@ -343,7 +351,7 @@ std::string setup(const decode_options& o, decode_setup& s) {
     s.wire = txgen::load_wire(o.dialect, std::filesystem::current_path(), errors);
     if (!s.wire) return errors;
     s.frame = o.framing_name == "raw" ? framing::raw : framing::moldudp64;
-    s.tokenizer.emplace(pan_tokenizer::from_config(token_key({}), dp_config{}.tokenizer));
+    s.tokenizer.emplace(pan_tokenizer::from_config(token_key({}), tokenizer_of(o, dp_config{}.tokenizer)));
     return {};
 }
 
@@ -380,7 +388,8 @@ command add_decode_command(CLI::App& app) {
         "wire bytes, value; sub-fields indented), then the Txn the decoder makes of it, or\n"
         "the reject with its field and offset. PANs show as BIN and last 4, track, PIN and\n"
         "ICC data as a byte count. The token uses the config's tokenization key, else\n"
-        "$TXSCREEN_TOKEN_KEY, else the demo key.\n"
+        "$TXSCREEN_TOKEN_KEY, else the demo key, and --tokenizer, else the config's\n"
+        "tokenizer, else aes-cmac (the appliance's [tokenization] tokenizer).\n"
         "--pcap reads UDP datagrams (Ethernet, IPv4 or IPv6) in the feed's framing; with\n"
         "--config only those to the feed's ports.");
     auto o = std::make_shared<decode_options>();
@@ -391,6 +400,9 @@ command add_decode_command(CLI::App& app) {
     cmd->add_option("--feed", o->feed, "the feed of --config (default: its only ISO 8583 feed)")->type_name("NAME");
     cmd->add_option("--hex", o->hex, "one message (no length prefix) as hex digits; spaces allowed")->type_name("STRING");
     cmd->add_option("--pcap", o->pcap, "a capture of the feed's UDP datagrams")->type_name("FILE");
+    cmd->add_option("--tokenizer", o->tokenizer, "aes-cmac or hmac-sha256: as the appliance's [tokenization] "
+                                                 "tokenizer (default: the config's, else aes-cmac)")
+        ->type_name("NAME")->check(CLI::IsMember({"aes-cmac", "hmac-sha256"}));
     cmd->add_option("--framing", o->framing_name, "--pcap without --config: moldudp64 or raw")
         ->type_name("F")->check(CLI::IsMember({"moldudp64", "raw"}))->capture_default_str();
     cmd->add_option("--reference-time", o->reference_time,

@@ -93,6 +93,15 @@ void add_config_options(CLI::App& cmd, run_state& s) {
                    "32 or more for \"hmac-sha256\" (default $TXSCREEN_TOKEN_KEY, else the demo key, with a warning)")
         ->type_name("HEX");
     cmd.add_option_function<std::string>(
+           "--tokenizer",
+           [&c](const std::string& v) {
+               c.dataplane.tokenizer = v == "hmac-sha256" ? token_method::hmac_sha256 : token_method::aes_cmac;
+               c.dataplane.tokenizer_set = true;
+           },
+           "what makes card tokens ([tokenization] tokenizer): aes-cmac (the default) or hmac-sha256 "
+           "(the tokens systems downstream already hold; docs/feeds.md, Tokenizers)")
+        ->type_name("NAME")->check(CLI::IsMember({"aes-cmac", "hmac-sha256"}));
+    cmd.add_option_function<std::string>(
            "--brokers", [&c](const std::string& v) { c.kafka.brokers = v, c.kafka.enabled = true; },
            "Kafka bootstrap servers host:port,... or \"embedded\" (an in-process broker on "
            "loopback; the default)")
@@ -193,6 +202,8 @@ int run_command(run_state& state, const std::vector<std::string>& eal) {
     if (opt.config.dataplane.tokenization_key.empty() && !std::getenv("TXSCREEN_TOKEN_KEY") && !opt.quiet)
         std::fprintf(stderr, "txscreen run: warning: using the built-in demo tokenization key; set "
                              "TXSCREEN_TOKEN_KEY (hex) for real card data\n");
+    else if (!opt.config.dataplane.tokenizer_set && !opt.quiet)
+        std::fprintf(stderr, "%s\n", tokenizer_default_warning);
 
     std::ofstream vout;
     if (!verdicts_out.empty()) {
