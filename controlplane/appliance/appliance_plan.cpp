@@ -116,16 +116,15 @@ std::string tokenization_key(const std::string& configured) {
 }
 
 // A key from $TXSCREEN_TOKEN_KEY is seen first here (check-config sees only the
-// file's): refuse it now, naming where it came from, not after EAL has started.
-void check_token_key(const dp_config& dp) {
+// file's): refuse it now, naming where it came from (`origin`: "" for the file's or the
+// demo key), not after EAL has started.
+void check_token_key(const dp_config& dp, const char* origin) {
     try {
         (void)pan_tokenizer::from_config(dp.tokenization_key, dp.tokenizer);
     } catch (const std::exception& e) {
-        const bool from_env = dp.tokenization_key != demo_token_key && std::getenv("TXSCREEN_TOKEN_KEY") &&
-                              dp.tokenization_key == std::getenv("TXSCREEN_TOKEN_KEY");
         std::string why = e.what();
         if (why.rfind("tokenization key: ", 0) == 0) why.erase(0, 18);
-        throw std::runtime_error(std::string("tokenization key") + (from_env ? " ($TXSCREEN_TOKEN_KEY)" : "") + ": " + why);
+        throw std::runtime_error(std::string("tokenization key") + origin + ": " + why);
     }
 }
 
@@ -142,8 +141,10 @@ appliance_plan plan_appliance(const appliance_options& opt) {
     }
     if (opt.no_spool) plan.conf.spool.dir.clear();
     plan.dp = plan.conf.dataplane;
+    const char* env_key = std::getenv("TXSCREEN_TOKEN_KEY");
+    const bool from_env = plan.dp.tokenization_key.empty() && env_key && *env_key;
     plan.dp.tokenization_key = tokenization_key(plan.dp.tokenization_key);
-    check_token_key(plan.dp);
+    check_token_key(plan.dp, from_env ? " ($TXSCREEN_TOKEN_KEY)" : "");
     plan.dp.eal_args = eal_defaults(plan.conf);
     return plan;
 }

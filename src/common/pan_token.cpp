@@ -145,7 +145,7 @@ const char* token_method_name(token_method m) noexcept {
     return m == token_method::aes_cmac ? "aes-cmac" : "hmac-sha256";
 }
 
-pan_tokenizer::pan_tokenizer(std::string_view key, token_method method) : _method(method) {
+pan_tokenizer::pan_tokenizer(std::string_view key, token_method method) {
     if (method == token_method::aes_cmac) {
         if (key.size() != aes_cmac_128::key_bytes)
             throw std::invalid_argument(

@@ -66,7 +66,7 @@ public:
     // Throws std::invalid_argument with a message naming the problem.
     static pan_tokenizer from_config(std::string_view spec, token_method method);
 
-    token_method method() const noexcept { return _method; }
+    token_method method() const noexcept { return _cmac ? token_method::aes_cmac : token_method::hmac_sha256; }
 
     // Writes the 16-byte token of the digits pan[0..len) into out.
     void tokenize_pan(const char* pan, std::size_t len, uint8_t out[card_token_bytes]) const noexcept;
@@ -98,8 +98,7 @@ private:
     void hmac_short_lanes(const uint8_t* const* msg, const std::size_t* len, std::size_t n,
                           uint8_t* const* out) const noexcept;
     void finish(SHA256_CTX& inner, uint8_t out[card_token_bytes]) const noexcept;
-    token_method _method;
-    std::optional<aes_cmac_128> _cmac;  // aes-cmac only
+    std::optional<aes_cmac_128> _cmac;  // aes-cmac only (its presence is the method)
     SHA256_CTX _inner{};  // hmac-sha256: state after absorbing key ^ ipad
     SHA256_CTX _outer{};  // hmac-sha256: state after absorbing key ^ opad
     bool _sha_ni = false;
