@@ -19,6 +19,7 @@ void read_sections(const toml_section& root, appliance_config& c) {
     if (auto s = root.table("screening")) read_screening_section(*s, c.screening);
     if (auto s = root.table("rules")) read_rules_section(*s, c.rules);
     if (auto s = root.table("velocity")) read_velocity_section(*s, c.engine);
+    c.engine.screen_cache_entries = c.screening.cache_entries;
     if (auto s = root.table("kafka")) read_kafka_section(*s, c.kafka);
     if (auto s = root.table("spool")) read_spool_section(*s, c.spool);
     if (auto s = root.table("s3")) read_s3_section(*s, c.s3);

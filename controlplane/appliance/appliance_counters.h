@@ -35,6 +35,7 @@ struct appliance_counters {
     std::map<std::string, uint64_t> rule_hits, alerts_by_rule;  // by rule name
     std::array<uint64_t, 16> category_hits{};               // by pattern category
     uint64_t screened = 0, screen_errors = 0;               // engines: txns scanned, scans failed
+    uint64_t screen_cache_hits = 0, screen_cache_misses = 0;  // field texts found in / scanned past the scan caches
     uint64_t declines = 0, declines_unplaced = 0;           // issuer declines into velocity: all, not placed
     uint32_t ruleset_version = 0, patterns_version = 0;
     lookup_scorer::table_fill velocity;

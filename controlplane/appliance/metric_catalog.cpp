@@ -274,6 +274,11 @@ const metric_def catalog[] = {
      "velocity.declines_unplaced", {}, [](C c, S s) { s.add(c.declines_unplaced); }, with_tcp},
     {"txscreen_screen_errors_total", counter, "Pattern scans that failed (the transaction is scored unscreened)",
      "screen_errors", {}, [](C c, S s) { s.add(c.screen_errors); }},
+    {"txscreen_screen_cache_hits_total", counter,
+     "Merchant field texts whose scan the worker's scan cache held (not scanned again)", "screen_cache.hits", {},
+     [](C c, S s) { s.add(c.screen_cache_hits); }},
+    {"txscreen_screen_cache_misses_total", counter, "Merchant field texts the scan cache did not hold (scanned)",
+     "screen_cache.misses", {}, [](C c, S s) { s.add(c.screen_cache_misses); }},
     {"txscreen_velocity_capacity", gauge, "Velocity table slots, summed over workers", "velocity.capacity.*", {"key"},
      [](C c, S s) { per_velocity_key(c, s, [](const auto& v, unsigned k) { return v.capacity[k]; }); }},
     // Occupied slots: an insert fills one; a sweep of an expired entry or a displacement

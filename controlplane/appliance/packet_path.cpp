@@ -22,10 +22,13 @@ void packet_path::collect(appliance_counters& c) const {
     c.dp = _dp.stats();
     c.velocity = _lookups.velocity_totals();
     // The workers' own copies, taken at their quiescent points (a burst behind).
-    c.screened = c.screen_errors = c.declines = c.declines_unplaced = 0;
+    c.screened = c.screen_errors = c.screen_cache_hits = c.screen_cache_misses = 0;
+    c.declines = c.declines_unplaced = 0;
     for (const worker_report& w : _lookups.worker_reports()) {
         c.screened += w.counters.screened;
         c.screen_errors += w.counters.screen_errors;
+        c.screen_cache_hits += w.counters.screen_cache_hits;
+        c.screen_cache_misses += w.counters.screen_cache_misses;
         c.declines += w.velocity.declines;
         c.declines_unplaced += w.velocity.declines_unplaced;
     }

@@ -12,6 +12,7 @@
 #include "rules/detectors/table.h"
 #include "rules/features.h"
 #include "screen/screen.h"
+#include "screen/screen_cache.h"
 
 namespace txscreen {
 
@@ -64,11 +65,11 @@ inline void no_features(Verdict& out) noexcept {
 
 // One Hyperscan scan per text field with patterns (screen.h), unless the burst already
 // screened `t`; the matches go into the verdict whether or not pattern_hit counts them.
-inline const screen_result* screen_stage(const pattern_db& db, unsigned worker, const Txn& t,
+inline const screen_result* screen_stage(const pattern_db& db, unsigned worker, screen_cache& cache, const Txn& t,
                                          const screen_result* screened, screen_result& own_scan, Verdict& out,
                                          engine_counters& counters) noexcept {
     if (!screened) {
-        own_scan = screen_txn(db, worker, t);
+        own_scan = screen_txn(db, worker, t, &cache);
         screened = &own_scan;
     }
     ++counters.screened;
@@ -215,9 +216,11 @@ struct engine::state {
     velocity_shard vel;
     detector_state detectors;
     decide_queue waiting;
+    screen_cache scans;   // this worker's memo of field scans (none without screening)
 
     explicit state(const engine_config& c)
-        : detectors{{c.repeat_entries, max_window_ms}, {c.small_txn_entries, max_window_ms}} {
+        : detectors{{c.repeat_entries, max_window_ms}, {c.small_txn_entries, max_window_ms}},
+          scans(c.patterns ? c.screen_cache_entries : 0, c.memory.alloc, c.memory.release, c.memory.ctx) {
         if (const char* err = vel.init(c.velocity, c.memory)) throw std::runtime_error(err);
     }
 };
@@ -248,6 +251,7 @@ bool engine::quiescent() noexcept {
         const pattern_db* p = _pstore->quiescent(_pslot);
         if (p != _patterns) {
             _patterns = p;
+            _state->scans.new_generation();
             ++_counters.pattern_swaps;
             changed = true;
         }
@@ -266,7 +270,7 @@ bool engine::quiescent() noexcept {
 
 std::size_t engine::state_bytes() const noexcept {
     return velocity_shard::bytes_needed(_state->vel.config()) + _state->detectors.repeats.bytes() +
-           _state->detectors.smalls.bytes();
+           _state->detectors.smalls.bytes() + _state->scans.bytes();
 }
 const velocity_shard& engine::velocity() const noexcept { return _state->vel; }
 const state_table_stats& engine::repeat_stats() const noexcept { return _state->detectors.repeats.stats(); }
@@ -298,6 +302,12 @@ void engine::score(const Txn& t, Verdict& out) noexcept {
     _state->vel.prefetch_entries(p.vel);
     score_prepared(t, p, out, nullptr);
     decide_waiting(_state->waiting, _rules, _counters);
+    count_scan_cache();
+}
+
+void engine::count_scan_cache() noexcept {
+    _counters.screen_cache_hits = _state->scans.hits;
+    _counters.screen_cache_misses = _state->scans.misses;
 }
 
 void engine::score_burst(const Txn* txns, std::size_t n, Verdict* out) noexcept {
@@ -314,13 +324,15 @@ void engine::score_burst(const Txn* txns, std::size_t n, Verdict* out) noexcept 
     screen_result screened[chunk];
     const pattern_db* db = _patterns;
     for (std::size_t i = 0; i < n; ++i) {
-        if (db && i % chunk == 0) screen_burst(*db, _worker, txns + i, n - i < chunk ? n - i : chunk, screened);
+        if (db && i % chunk == 0)
+            screen_burst(*db, _worker, txns + i, n - i < chunk ? n - i : chunk, screened, &_state->scans);
         if (i + ahead < n) prepare(txns[i + ahead], p[(i + ahead) % ring]);
         if (i + ahead / 2 < n) _state->vel.prefetch_entries(p[(i + ahead / 2) % ring].vel);
         score_prepared(txns[i], p[i % ring], out[i], db ? &screened[i % chunk] : nullptr);
         if (_state->waiting.n == decide_queue::capacity) decide_waiting(_state->waiting, _rules, _counters);
     }
     decide_waiting(_state->waiting, _rules, _counters);
+    count_scan_cache();
 }
 
 void engine::pass_outcome(const Txn& t, const prepared& prep) noexcept {
@@ -354,7 +366,7 @@ void engine::score_prepared(const Txn& t, const prepared& prep, Verdict& out,
     out.ahead = obs.status == observe_status::ahead;
     screen_result own_scan;
     const screen_result* screen =
-        _patterns ? screen_stage(*_patterns, _worker, t, screened, own_scan, out, _counters) : nullptr;
+        _patterns ? screen_stage(*_patterns, _worker, _state->scans, t, screened, own_scan, out, _counters) : nullptr;
     const detector_input in =
         detector_input_of(t, obs, _state->vel.config(), screen, _patterns, prep.keys, rs->det);
     // The txn waits for the burst's model step (decide_waiting): its features are the

@@ -38,6 +38,10 @@ struct engine_counters {
     uint64_t pattern_swaps = 0;
     uint64_t screened = 0;                      // txns scanned by a pattern database
     uint64_t screen_errors = 0;                 // scans that failed (bad worker index, scan error)
+    // Field texts found in the worker's scan cache (not scanned again), and not found
+    // (scanned); screen_cache.h.
+    uint64_t screen_cache_hits = 0;
+    uint64_t screen_cache_misses = 0;
     uint64_t outcomes = 0;                      // issuer outcomes passed through (not scored)
     uint64_t outcome_declines = 0;              // of which declined (velocity places them)
 };
@@ -93,6 +97,7 @@ private:
     void score_prepared(const Txn& txn, const prepared& p, Verdict& out, const screen_result* screened) noexcept;
     // An outcome: places a decline (the verdict is left as clear_verdict made it).
     void pass_outcome(const Txn& outcome, const prepared& p) noexcept;
+    void count_scan_cache() noexcept;   // the scan cache's hits and misses into _counters
     ruleset_store& _store;
     int _slot;
     bool _track_all;

@@ -32,6 +32,9 @@ struct engine_config {
     // engine's scratch index in them (its worker number, < patterns->workers()).
     pattern_store* patterns = nullptr;
     unsigned worker = 0;
+    // Field texts whose scan results the worker keeps (screen_cache.h; 128 bytes each,
+    // rounded down to a power of two; 0 = scan every field every time).
+    std::size_t screen_cache_entries = 1 << 16;
 };
 
 // [velocity]: the velocity tables and the detector caches (repeat_entries,

@@ -144,16 +144,16 @@ void compute_features(const detector_input& in, float out[feature_count]) noexce
     out[f_amount] = static_cast<float>(in.amount_major);
     if (card) {
         const int64_t now = in.now_ms;
-        const int64_t count_24h = velocity_count_within(*card, now, day_ms);
-        const int64_t sum_24h = velocity_sum_within(*card, now, day_ms);
-        out[f_card_count_1h] = static_cast<float>(velocity_count_within(*card, now, hour_ms));
-        out[f_card_count_24h] = static_cast<float>(count_24h);
-        out[f_card_sum_1h] = static_cast<float>(static_cast<double>(velocity_sum_within(*card, now, hour_ms)) / in.scale);
-        out[f_card_sum_24h] = static_cast<float>(static_cast<double>(sum_24h) / in.scale);
+        const velocity_window day = velocity_window_within(*card, now, day_ms);
+        const velocity_window hour = velocity_window_within(*card, now, hour_ms);
+        out[f_card_count_1h] = static_cast<float>(hour.count);
+        out[f_card_count_24h] = static_cast<float>(day.count);
+        out[f_card_sum_1h] = static_cast<float>(static_cast<double>(hour.sum) / in.scale);
+        out[f_card_sum_24h] = static_cast<float>(static_cast<double>(day.sum) / in.scale);
         out[f_card_distinct_merchants_1h] = static_cast<float>(velocity_distinct_merchants_within(*card, now, hour_ms));
         out[f_card_distinct_countries_24h] = static_cast<float>(velocity_distinct_countries_within(*card, now, day_ms));
         out[f_seconds_since_last_txn] = seconds_since_last(in);
-        out[f_amount_to_card_mean_24h] = amount_to_mean(in, count_24h, sum_24h);
+        out[f_amount_to_card_mean_24h] = amount_to_mean(in, day.count, day.sum);
         out[f_card_declines_24h] =
             velocity_any_declines(*card) ? static_cast<float>(velocity_declines_within(*card, now, day_ms)) : 0.0f;
     } else {

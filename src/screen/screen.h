@@ -15,6 +15,8 @@
 
 namespace txscreen {
 
+class screen_cache;
+
 inline constexpr int max_screen_ids = max_verdict_patterns;  // 8
 
 struct screen_result {
@@ -34,13 +36,16 @@ struct screen_result {
 // a pattern matching in several fields is reported once; scanning stops as soon as
 // max_screen_ids distinct ids are collected. With worker >= db.workers() nothing is
 // scanned and `error` is set.
-screen_result screen_txn(const pattern_db& db, unsigned worker, const Txn& t) noexcept;
+// With `cache` (the worker's own; see screen_cache.h) a text it holds is not scanned
+// again; the result is the same.
+screen_result screen_txn(const pattern_db& db, unsigned worker, const Txn& t,
+                         screen_cache* cache = nullptr) noexcept;
 
 // Screens txns[0..n) into out[0..n), exactly as n screen_txn calls would, field by
 // field across the txns (all merchant names, then all e-mails, ...): one field's
 // database stays in cache for the whole run instead of the three taking turns per txn.
 void screen_burst(const pattern_db& db, unsigned worker, const Txn* txns, std::size_t n,
-                  screen_result* out) noexcept;
+                  screen_result* out, screen_cache* cache = nullptr) noexcept;
 
 // Copies a result's ids, categories and version into a Verdict.
 inline void apply_screen_result(const screen_result& r, Verdict& v) noexcept {

@@ -3,6 +3,7 @@
 // bounded regular file that parses) and explain() line.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace txscreen {
@@ -14,6 +15,9 @@ struct explanation;
 struct screening_config {
     // Pattern file; empty = the starter set built into the binary; "none" = no screening.
     std::string patterns;
+    // Merchant field texts whose scan results each worker keeps (screen_cache.h): 128
+    // bytes each, rounded down to a power of two; 0 = scan every field every time.
+    std::size_t cache_entries = 1 << 16;
 };
 
 void read_screening_section(const toml_section& s, screening_config& c);

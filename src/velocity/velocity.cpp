@@ -159,36 +159,43 @@ VELOCITY_INLINE void advance_level(velocity_entry& e, unsigned base, int64_t i0,
     }
 }
 
-VELOCITY_INLINE void add_level(velocity_entry& e, unsigned base, int64_t width, const event& v) noexcept {
-    int64_t newest = floor_div(e.last_ms, width);
-    int64_t i = floor_div(v.t, width);
+// `newest` and `i`: the level's bucket index of last_ms and of the event.
+VELOCITY_INLINE void add_level(velocity_entry& e, unsigned base, int64_t newest, int64_t i,
+                               const event& v) noexcept {
     if (i <= newest - 4) return;   // older than the level's span: no query reaches it
     unsigned slot = base + static_cast<unsigned>(i & 3);
     if (e.bucket_count[slot] != 0xFFFF) ++e.bucket_count[slot];
     e.bucket_sum[slot] = f16_encode(f16_decode(e.bucket_sum[slot]) + v.amount);
 }
 
-// Keeps the `n` most recently seen distinct values with their last-seen tick.
+// Keeps the `n` most recently seen distinct values with their last-seen tick, in one
+// pass over the slots: first drops the values last seen more than `horizon_ticks`
+// before `last` (a 16-bit tick that old would soon alias a recent one), then records a
+// sighting of `x` (0 = none) at tick `at`.
 VELOCITY_INLINE void mru_update(uint16_t* val, uint16_t* tick, unsigned n, int64_t last,
-                uint16_t x, int64_t t) noexcept {
-    if (!x) return;
-    int64_t at = floor_div(t, tick_ms);
-    unsigned free_slot = n, oldest = 0;
-    int64_t oldest_t = INT64_MAX;
+                                int64_t horizon_ticks, uint16_t x, int64_t at) noexcept {
+    unsigned found = n, free_slot = n, oldest = 0;
+    int64_t found_t = 0, oldest_t = INT64_MAX;
     for (unsigned i = 0; i < n; ++i) {
-        if (val[i] == x) {
-            if (at > abs_tick(last, tick[i])) tick[i] = static_cast<uint16_t>(at);
-            return;
+        if (val[i]) {
+            const int64_t ti = abs_tick(last, tick[i]);
+            if (last - ti <= horizon_ticks) {
+                if (val[i] == x) {
+                    found = i, found_t = ti;
+                } else if (ti < oldest_t) {
+                    oldest_t = ti;
+                    oldest = i;
+                }
+                continue;
+            }
+            val[i] = 0;
         }
-        if (!val[i]) {
-            if (free_slot == n) free_slot = i;
-            continue;
-        }
-        int64_t ti = abs_tick(last, tick[i]);
-        if (ti < oldest_t) {
-            oldest_t = ti;
-            oldest = i;
-        }
+        if (free_slot == n) free_slot = i;
+    }
+    if (!x) return;
+    if (found != n) {
+        if (at > found_t) tick[found] = static_cast<uint16_t>(at);
+        return;
     }
     if (free_slot == n) {
         // A late sighting older than every kept one is not among the n newest.
@@ -197,12 +204,6 @@ VELOCITY_INLINE void mru_update(uint16_t* val, uint16_t* tick, unsigned n, int64
     }
     val[free_slot] = x;
     tick[free_slot] = static_cast<uint16_t>(at);
-}
-
-VELOCITY_INLINE void mru_sweep(uint16_t* val, uint16_t* tick, unsigned n, int64_t last,
-               int64_t horizon_ticks) noexcept {
-    for (unsigned i = 0; i < n; ++i)
-        if (val[i] && last - abs_tick(last, tick[i]) > horizon_ticks) val[i] = 0;
 }
 
 VELOCITY_INLINE uint32_t mru_count(const uint16_t* val, const uint16_t* tick, unsigned n,
@@ -216,7 +217,14 @@ VELOCITY_INLINE uint32_t mru_count(const uint16_t* val, const uint16_t* tick, un
     return c;
 }
 
-VELOCITY_INLINE void apply_event(velocity_entry& e, const event& v, int64_t horizon_ms) noexcept {
+// Bucket and tick indexes are computed once per event: the stores into the entry
+// would otherwise keep the compiler from reusing them (an int64_t store may alias).
+// `horizon_ticks`: horizon_ms in ticks, plus 2 (computed once per observe).
+VELOCITY_INLINE void apply_event(velocity_entry& e, const event& v, int64_t horizon_ms,
+                                 int64_t horizon_ticks) noexcept {
+    const int64_t fine_t = floor_div(v.t, fine_width_ms), coarse_t = floor_div(v.t, coarse_width_ms);
+    const int64_t tick_t = floor_div(v.t, tick_ms);
+    int64_t fine_last = fine_t, coarse_last = coarse_t, tick_last = tick_t;   // of last_ms, after the event
     if (e.ring_n == 0 || v.t - e.last_ms > horizon_ms) {
         // Nothing in the state can reach a window ending at or after v.t - lateness.
         clear_window_state(e);
@@ -231,11 +239,13 @@ VELOCITY_INLINE void apply_event(velocity_entry& e, const event& v, int64_t hori
         e.ring_age[0] = delta;
         e.ring_declined = static_cast<uint8_t>(e.ring_declined << 1);   // the 8th leaves
         if (e.ring_n < 8) ++e.ring_n;
-        advance_level(e, 0, floor_div(e.last_ms, fine_width_ms), floor_div(v.t, fine_width_ms));
-        advance_level(e, 4, floor_div(e.last_ms, coarse_width_ms),
-                      floor_div(v.t, coarse_width_ms));
+        advance_level(e, 0, floor_div(e.last_ms, fine_width_ms), fine_t);
+        advance_level(e, 4, floor_div(e.last_ms, coarse_width_ms), coarse_t);
         e.last_ms = v.t;
     } else {
+        fine_last = floor_div(e.last_ms, fine_width_ms);
+        coarse_last = floor_div(e.last_ms, coarse_width_ms);
+        tick_last = floor_div(e.last_ms, tick_ms);
         uint32_t a = static_cast<uint32_t>(e.last_ms - v.t);
         unsigned valid = e.ring_n - 1u;   // ages held in ring_age
         unsigned p = 0;
@@ -251,18 +261,12 @@ VELOCITY_INLINE void apply_event(velocity_entry& e, const event& v, int64_t hori
         }
         // else: older than the 8 newest; only the buckets and sketches see it
     }
-    add_level(e, 0, fine_width_ms, v);
-    add_level(e, 4, coarse_width_ms, v);
-    const int64_t horizon_ticks = horizon_ms / tick_ms + 2;
-    const int64_t last_tick = floor_div(e.last_ms, tick_ms);
-    mru_sweep(e.merchant_hash, e.merchant_tick, velocity_distinct_merchant_slots, last_tick,
-              horizon_ticks);
-    mru_sweep(e.country_code, e.country_tick, velocity_distinct_country_slots, last_tick,
-              horizon_ticks);
-    mru_update(e.merchant_hash, e.merchant_tick, velocity_distinct_merchant_slots, last_tick,
-               v.merchant, v.t);
-    mru_update(e.country_code, e.country_tick, velocity_distinct_country_slots, last_tick,
-               v.country, v.t);
+    add_level(e, 0, fine_last, fine_t, v);
+    add_level(e, 4, coarse_last, coarse_t, v);
+    mru_update(e.merchant_hash, e.merchant_tick, velocity_distinct_merchant_slots, tick_last, horizon_ticks,
+               v.merchant, tick_t);
+    mru_update(e.country_code, e.country_tick, velocity_distinct_country_slots, tick_last, horizon_ticks,
+               v.country, tick_t);
     if (v.country && v.t >= e.last_ms) {
         e.last_country[0] = static_cast<char>(v.country >> 8);
         e.last_country[1] = static_cast<char>(v.country & 0xFF);
@@ -344,12 +348,31 @@ bool flag_declined(velocity_entry& e, int64_t t) noexcept {
 }
 
 // Exact count when the ring holds every event of the window; -1 otherwise.
+// Ages past the valid ones are no_age, so while the span is shorter than no_age the
+// seven slots are compared without a branch on ring_n (one vector compare).
 VELOCITY_INLINE int64_t ring_exact_count(const velocity_entry& e, int64_t start) noexcept {
     if (e.ring_n == 0) return 0;
-    if (e.ring_n == 8 && e.last_ms - int64_t(e.ring_age[6]) > start) return -1;
-    int64_t c = e.last_ms > start ? 1 : 0;
-    for (unsigned i = 0; i + 1 < e.ring_n; ++i)
-        if (e.last_ms - int64_t(e.ring_age[i]) > start) ++c;
+    const int64_t span = e.last_ms - start;   // an event is inside when its age < span
+    if (e.ring_n == 8 && int64_t(e.ring_age[6]) < span) return -1;
+    if (span <= 0) return 0;
+    int64_t c = 1;
+    if (span < int64_t(no_age)) [[likely]] {
+        const uint32_t below = uint32_t(span);
+#if defined(__SSE2__)
+        // Ages 0-3 and 3-6 (age 3 counted once), unsigned compare by flipping sign bits.
+        const __m128i flip = _mm_set1_epi32(INT32_MIN);
+        const __m128i limit = _mm_xor_si128(_mm_set1_epi32(int32_t(below)), flip);
+        const auto inside = [&](const uint32_t* a) {
+            const __m128i v = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a)), flip);
+            return unsigned(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpgt_epi32(limit, v))));
+        };
+        return c + __builtin_popcount(inside(e.ring_age)) + __builtin_popcount(inside(e.ring_age + 3) & 0xEu);
+#else
+        for (unsigned i = 0; i < 7; ++i) c += e.ring_age[i] < below;
+        return c;
+#endif
+    }
+    for (unsigned i = 0; i + 1 < e.ring_n; ++i) c += int64_t(e.ring_age[i]) < span;
     return c;
 }
 
@@ -389,17 +412,39 @@ std::string_view velocity_key_name(velocity_key k) noexcept {
     return "unknown";
 }
 
+namespace {
+
+// The count of a window from its ring count (-1: not exact) and bucket split.
+VELOCITY_INLINE int64_t count_from(int64_t exact, const bucket_split& s) noexcept {
+    if (exact >= 0) return exact;
+    const int64_t lo = s.full_count > 8 ? s.full_count : 8;
+    int64_t hi = s.saturated ? INT64_MAX : s.full_count + s.cut_count;
+    if (hi < lo) hi = lo;
+    const int64_t est = s.full_count + int64_t(s.cut_count * s.cut_fraction + 0.5);
+    return est < lo ? lo : est > hi ? hi : est;
+}
+
+VELOCITY_INLINE int64_t sum_from(int64_t exact, const bucket_split& s) noexcept {
+    double cut_share = s.cut_fraction;
+    if (exact >= 0 && s.cut_count > 0) {
+        // The ring says how many of the cut bucket's events are inside: assume they
+        // carry the bucket's average amount.
+        int64_t inside = exact - s.full_count;
+        if (inside < 0) inside = 0;
+        if (inside > s.cut_count) inside = s.cut_count;
+        cut_share = double(inside) / double(s.cut_count);
+    }
+    return int64_t(s.full_sum) + int64_t(double(s.cut_sum) * cut_share + 0.5);
+}
+
+}  // namespace
+
 uint32_t velocity_count_within(const velocity_entry& e, int64_t now_ms,
                                int64_t window_ms) noexcept {
-    int64_t start = now_ms - clamp_window(window_ms);
-    int64_t exact = ring_exact_count(e, start);
+    const int64_t start = now_ms - clamp_window(window_ms);
+    const int64_t exact = ring_exact_count(e, start);
     if (exact >= 0) return static_cast<uint32_t>(exact);
-    velocity_bounds b = velocity_count_bounds(e, now_ms, window_ms);
-    bucket_split s = split_buckets(e, start);
-    int64_t est = s.full_count + int64_t(s.cut_count * s.cut_fraction + 0.5);
-    if (est < b.lo) est = b.lo;
-    if (est > b.hi) est = b.hi;
-    return static_cast<uint32_t>(est);
+    return static_cast<uint32_t>(count_from(exact, split_buckets(e, start)));
 }
 
 velocity_bounds velocity_count_bounds(const velocity_entry& e, int64_t now_ms,
@@ -429,19 +474,16 @@ velocity_bounds velocity_sum_bounds(const velocity_entry& e, int64_t now_ms,
 
 int64_t velocity_sum_within(const velocity_entry& e, int64_t now_ms,
                             int64_t window_ms) noexcept {
-    int64_t start = now_ms - clamp_window(window_ms);
-    bucket_split s = split_buckets(e, start);
-    int64_t exact = ring_exact_count(e, start);
-    double cut_share = s.cut_fraction;
-    if (exact >= 0 && s.cut_count > 0) {
-        // The ring says how many of the cut bucket's events are inside: assume they
-        // carry the bucket's average amount.
-        int64_t inside = exact - s.full_count;
-        if (inside < 0) inside = 0;
-        if (inside > s.cut_count) inside = s.cut_count;
-        cut_share = double(inside) / double(s.cut_count);
-    }
-    return int64_t(s.full_sum) + int64_t(double(s.cut_sum) * cut_share + 0.5);
+    const int64_t start = now_ms - clamp_window(window_ms);
+    return sum_from(ring_exact_count(e, start), split_buckets(e, start));
+}
+
+velocity_window velocity_window_within(const velocity_entry& e, int64_t now_ms,
+                                       int64_t window_ms) noexcept {
+    const int64_t start = now_ms - clamp_window(window_ms);
+    const int64_t exact = ring_exact_count(e, start);
+    const bucket_split s = split_buckets(e, start);
+    return {static_cast<uint32_t>(count_from(exact, s)), sum_from(exact, s)};
 }
 
 uint32_t velocity_distinct_merchants_within(const velocity_entry& e, int64_t now_ms,
@@ -794,18 +836,9 @@ bool velocity_shard::dedup_check(const velocity_prepared& p, int64_t t) noexcept
     uint32_t l1, l2;
     dedup_choices(p.identity[0], _dedup_lines, l1, l2);
     dedup_line* lines[2] = {&_dedup[l1], &_dedup[l2]};
-    for (dedup_line* l : lines) {
-        for (dedup_slot& s : l->slot) {
-            if (s.fp != fp) continue;
-            int64_t d = t - s.time_ms;
-            if (d < 0) d = -d;
-            if (d <= win) return true;
-            s.time_ms = t;   // same identity long apart: a new transaction
-            return false;
-        }
-    }
-    // A record stays until no event within the lateness can still match it. Insert
-    // into the line with more room (two choices keep lines evenly filled).
+    // One pass: the identity's record if it has one, else where a new record would go.
+    // A record stays until no event within the lateness can still match it; a new one
+    // goes into the line with more room (two choices keep lines evenly filled).
     const int64_t wm = _watermark > t ? _watermark : t;
     const int64_t stale_before = wm - win - _cfg.allowed_lateness_ms;
     dedup_slot* room[2] = {nullptr, nullptr};
@@ -813,6 +846,13 @@ bool velocity_shard::dedup_check(const velocity_prepared& p, int64_t t) noexcept
     dedup_slot* oldest = nullptr;
     for (int li = 0; li < 2; ++li) {
         for (dedup_slot& s : lines[li]->slot) {
+            if (s.fp == fp) {
+                int64_t d = t - s.time_ms;
+                if (d < 0) d = -d;
+                if (d <= win) return true;
+                s.time_ms = t;   // same identity long apart: a new transaction
+                return false;
+            }
             if (s.fp == 0 || s.time_ms < stale_before) {
                 if (!room[li]) room[li] = &s;
                 ++n_room[li];
@@ -970,6 +1010,7 @@ observe_result velocity_shard::observe(const Txn& txn, const velocity_prepared& 
                     ? uint16_t((uint8_t(txn.country[0]) << 8) | uint8_t(txn.country[1]))
                     : 0;
     const int64_t horizon = velocity_max_window_ms + _cfg.allowed_lateness_ms;
+    const int64_t horizon_ticks = horizon / tick_ms + 2;
 
     for (unsigned k = 0; k < velocity_key_count; ++k) {
         if (!p.has[k] || !_tables[k].mem) continue;
@@ -996,7 +1037,7 @@ observe_result velocity_shard::observe(const Txn& txn, const velocity_prepared& 
                 }
             }
         }
-        apply_event(*e, v, horizon);
+        apply_event(*e, v, horizon, horizon_ticks);
         r.entry[k] = e;
     }
     // Free expired slots ahead of inserts: one slot per table per event inserted into

@@ -105,6 +105,13 @@ uint32_t velocity_count_within(const velocity_entry& e, int64_t now_ms,
 // Sum of amount_minor in the window, estimated from the bucket summary (bounds below).
 int64_t velocity_sum_within(const velocity_entry& e, int64_t now_ms,
                             int64_t window_ms) noexcept;
+// Both of the above with one pass over the ring and the buckets (the same values).
+struct velocity_window {
+    uint32_t count;
+    int64_t sum;
+};
+velocity_window velocity_window_within(const velocity_entry& e, int64_t now_ms,
+                                       int64_t window_ms) noexcept;
 // Distinct merchants (countries) seen in the window: exact up to the slot count (modulo
 // 16-bit hash collisions and 4-second tick resolution), saturating at it.
 uint32_t velocity_distinct_merchants_within(const velocity_entry& e, int64_t now_ms,

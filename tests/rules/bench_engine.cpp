@@ -166,6 +166,11 @@ int main(int argc, char** argv) {
         std::printf("  patterns: %zu (merchant_name %zu, email %zu, ip %zu), %llu txns screened\n", db->size(),
                     db->patterns_for(screen_field::merchant_name), db->patterns_for(screen_field::email),
                     db->patterns_for(screen_field::ip), static_cast<unsigned long long>(eng.counters().screened));
+        const engine_counters& c = eng.counters();
+        std::printf("  scan cache: %llu field texts found, %llu scanned (%.1f%% found)\n",
+                    static_cast<unsigned long long>(c.screen_cache_hits),
+                    static_cast<unsigned long long>(c.screen_cache_misses),
+                    100.0 * double(c.screen_cache_hits) / double(c.screen_cache_hits + c.screen_cache_misses + 1));
     }
     auto line = [](const char* what, const std::vector<double>& x) {
         if (x.empty()) return;

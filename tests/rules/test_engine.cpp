@@ -573,7 +573,8 @@ TEST_CASE("score_burst gives exactly the verdicts of score() per txn", "[unit][r
     // e-mail domains, travel, late events and duplicates; then the same with issuer
     // outcomes interleaved (a TCP feed: each request's outcome a few txns later, one in
     // three declined, so decline_burst fires too). One engine scores each txn with
-    // score(), the other the same txns with score_burst() in bursts of 1..64.
+    // score(), the other the same txns with score_burst() in bursts of 1..64. The first
+    // scans every field, the second keeps merchant fields' scans in its scan cache.
     const bool with_outcomes = GENERATE(false, true);
     INFO("with outcomes: " << with_outcomes);
     const char* root = std::getenv("TXSCREEN_SOURCE_ROOT");
@@ -585,7 +586,9 @@ TEST_CASE("score_burst gives exactly the verdicts of score() per txn", "[unit][r
     REQUIRE(pats.load(starter_patterns_text(), "starter.patterns").ok());
     engine_config c = small_config();
     c.patterns = &pats;
-    engine one(rules, c), burst(rules, c);
+    engine_config no_cache = c;
+    no_cache.screen_cache_entries = 0;
+    engine one(rules, no_cache), burst(rules, c);
 
     std::mt19937_64 rng(7), outcome_rng(8);
     std::size_t answered = 0;
@@ -654,6 +657,8 @@ TEST_CASE("score_burst gives exactly the verdicts of score() per txn", "[unit][r
         reasons += a.n_reasons;
     }
     // The stream exercised the paths that differ between the two.
+    CHECK(one.counters().screen_cache_hits + one.counters().screen_cache_misses == 0);
+    CHECK(burst.counters().screen_cache_hits > 1000);
     CHECK(alerts > 100);
     CHECK(screened_hits > 1000);
     CHECK(dups > 10);
