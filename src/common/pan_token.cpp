@@ -57,6 +57,12 @@ constexpr uint32_t sha256_k[64] = {
 template <int N>
 __attribute__((target("sha,sse4.1,ssse3"))) inline void sha256_compress_ni(uint32_t* const h[N],
                                                                             const uint8_t* const block[N]) noexcept {
+#if defined(__AVX__)
+    // The SHA instructions have only legacy SSE encodings. Run with the upper halves of
+    // the vector registers dirty (AVX-512 code before this), each of them waited on a
+    // merge: 9.9 us per token instead of ~100 ns on an Intel Xeon (model 207) VM.
+    _mm256_zeroupper();
+#endif
     const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
     __m128i s0[N], s1[N], s0_in[N], s1_in[N], w[N][4];
     for (int l = 0; l < N; ++l) {

@@ -291,6 +291,8 @@ VELOCITY_INLINE uint64_t f16_err(uint16_t sum, uint16_t count) noexcept {
     return (f16_decode(sum) * count) / 4096 + 1;
 }
 
+// `with_err`: also the rounding bounds (only the bounds queries read them).
+template <bool with_err = true>
 VELOCITY_INLINE bucket_split split_buckets(const velocity_entry& e, int64_t start) noexcept {
     bucket_split r;
     if (e.ring_n == 0 || start >= e.last_ms) return r;
@@ -312,11 +314,11 @@ VELOCITY_INLINE bucket_split split_buckets(const velocity_entry& e, int64_t star
         if (lo_t > start) {
             r.full_count += c;
             r.full_sum += f16_decode(e.bucket_sum[slot]);
-            r.full_err += f16_err(e.bucket_sum[slot], c);
+            if constexpr (with_err) r.full_err += f16_err(e.bucket_sum[slot], c);
         } else if (hi_t > start) {
             r.cut_count = c;
             r.cut_sum = f16_decode(e.bucket_sum[slot]);
-            r.cut_err = f16_err(e.bucket_sum[slot], c);
+            if constexpr (with_err) r.cut_err = f16_err(e.bucket_sum[slot], c);
             r.cut_fraction = double(hi_t - start) / double(hi_t - lo_t + 1);
         }
     }
@@ -444,7 +446,7 @@ uint32_t velocity_count_within(const velocity_entry& e, int64_t now_ms,
     const int64_t start = now_ms - clamp_window(window_ms);
     const int64_t exact = ring_exact_count(e, start);
     if (exact >= 0) return static_cast<uint32_t>(exact);
-    return static_cast<uint32_t>(count_from(exact, split_buckets(e, start)));
+    return static_cast<uint32_t>(count_from(exact, split_buckets<false>(e, start)));
 }
 
 velocity_bounds velocity_count_bounds(const velocity_entry& e, int64_t now_ms,
@@ -475,14 +477,14 @@ velocity_bounds velocity_sum_bounds(const velocity_entry& e, int64_t now_ms,
 int64_t velocity_sum_within(const velocity_entry& e, int64_t now_ms,
                             int64_t window_ms) noexcept {
     const int64_t start = now_ms - clamp_window(window_ms);
-    return sum_from(ring_exact_count(e, start), split_buckets(e, start));
+    return sum_from(ring_exact_count(e, start), split_buckets<false>(e, start));
 }
 
 velocity_window velocity_window_within(const velocity_entry& e, int64_t now_ms,
                                        int64_t window_ms) noexcept {
     const int64_t start = now_ms - clamp_window(window_ms);
     const int64_t exact = ring_exact_count(e, start);
-    const bucket_split s = split_buckets(e, start);
+    const bucket_split s = split_buckets<false>(e, start);
     return {static_cast<uint32_t>(count_from(exact, s)), sum_from(exact, s)};
 }
 
@@ -836,9 +838,18 @@ bool velocity_shard::dedup_check(const velocity_prepared& p, int64_t t) noexcept
     uint32_t l1, l2;
     dedup_choices(p.identity[0], _dedup_lines, l1, l2);
     dedup_line* lines[2] = {&_dedup[l1], &_dedup[l2]};
-    // One pass: the identity's record if it has one, else where a new record would go.
-    // A record stays until no event within the lateness can still match it; a new one
-    // goes into the line with more room (two choices keep lines evenly filled).
+    for (dedup_line* l : lines) {
+        for (dedup_slot& s : l->slot) {
+            if (s.fp != fp) continue;
+            int64_t d = t - s.time_ms;
+            if (d < 0) d = -d;
+            if (d <= win) return true;
+            s.time_ms = t;   // same identity long apart: a new transaction
+            return false;
+        }
+    }
+    // A record stays until no event within the lateness can still match it. Insert
+    // into the line with more room (two choices keep lines evenly filled).
     const int64_t wm = _watermark > t ? _watermark : t;
     const int64_t stale_before = wm - win - _cfg.allowed_lateness_ms;
     dedup_slot* room[2] = {nullptr, nullptr};
@@ -846,13 +857,6 @@ bool velocity_shard::dedup_check(const velocity_prepared& p, int64_t t) noexcept
     dedup_slot* oldest = nullptr;
     for (int li = 0; li < 2; ++li) {
         for (dedup_slot& s : lines[li]->slot) {
-            if (s.fp == fp) {
-                int64_t d = t - s.time_ms;
-                if (d < 0) d = -d;
-                if (d <= win) return true;
-                s.time_ms = t;   // same identity long apart: a new transaction
-                return false;
-            }
             if (s.fp == 0 || s.time_ms < stale_before) {
                 if (!room[li]) room[li] = &s;
                 ++n_room[li];
