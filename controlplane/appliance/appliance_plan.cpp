@@ -11,6 +11,7 @@
 
 #include "common/pan_token.h"
 #include "config/config_checks.h"
+#include "screen/screen_cache.h"
 
 namespace txscreen {
 
@@ -53,13 +54,14 @@ std::string default_lcores(const appliance_config& c) {
     return "--lcores=" + spec;
 }
 
-// -m for --no-huge: the velocity tables plus the mbuf pools (a looped capture lives
-// whole in its pool).
+// -m for --no-huge: the velocity tables and scan caches plus the mbuf pools (a looped
+// capture lives whole in its pool).
 std::string default_memory_mb(const appliance_config& c) {
     uint64_t mbufs = 0;
     for (const auto& p : c.dataplane.ports) mbufs += uint64_t{p.rx_queues} * (p.rx_desc + c.dataplane.mbufs_per_queue);
-    return std::to_string(512 + c.dataplane.workers * (uint64_t{c.engine.velocity.card_capacity} * 640 >> 20) +
-                          (mbufs * mbuf_memory_bytes >> 20));
+    const uint64_t per_worker = (uint64_t{c.engine.velocity.card_capacity} * 640 >> 20) +
+                                (uint64_t{c.engine.screen_cache_entries} * sizeof(screen_cache::entry) >> 20);
+    return std::to_string(512 + c.dataplane.workers * per_worker + (mbufs * mbuf_memory_bytes >> 20));
 }
 
 // Fills in EAL lcores and memory the caller did not give: hugepages when reserved, else

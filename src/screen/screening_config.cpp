@@ -41,7 +41,8 @@ void explain(const screening_config& c, explanation& out) {
                                          : c.patterns)
               << "\n";
     if (c.patterns != "none")
-        out.lines << "  scan cache: " << c.cache_entries << " merchant field texts per worker\n";
+        out.lines << "  scan cache: " << c.cache_entries << " merchant field texts per worker ("
+                  << format_size(static_cast<int64_t>(c.cache_entries * 128)) << ")\n";
 }
 
 }  // namespace txscreen
