@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
@@ -59,8 +60,9 @@ std::string default_lcores(const appliance_config& c) {
 std::string default_memory_mb(const appliance_config& c) {
     uint64_t mbufs = 0;
     for (const auto& p : c.dataplane.ports) mbufs += uint64_t{p.rx_queues} * (p.rx_desc + c.dataplane.mbufs_per_queue);
+    const uint64_t cache_entries = c.screening.patterns == "none" ? 0 : std::bit_floor(c.engine.screen_cache_entries);
     const uint64_t per_worker = (uint64_t{c.engine.velocity.card_capacity} * 640 >> 20) +
-                                (uint64_t{c.engine.screen_cache_entries} * sizeof(screen_cache::entry) >> 20);
+                                (cache_entries * sizeof(screen_cache::entry) >> 20);
     return std::to_string(512 + c.dataplane.workers * per_worker + (mbufs * mbuf_memory_bytes >> 20));
 }
 

@@ -36,6 +36,12 @@ int on_match(unsigned int hs_id, unsigned long long /*from*/, unsigned long long
     return add_match(*ctx->r, ctx->info[hs_id], ctx->field_bit) ? 0 : 1;
 }
 
+static_assert(decltype(Txn::merchant_name)::capacity <= screen_cache::max_text &&
+                  decltype(Txn::city)::capacity <= screen_cache::max_text &&
+                  decltype(Txn::merchant_id)::capacity <= screen_cache::max_text &&
+                  decltype(Txn::terminal_id)::capacity <= screen_cache::max_text,
+              "every text of a field the scan cache keeps fits an entry");
+
 // One field's scan on its own, for the cache: the Hyperscan ids in report order. More
 // than screen_cache::max_ids ends the scan (the field is not kept).
 struct field_scan {
@@ -62,22 +68,25 @@ inline void replay(screen_result& r, const pattern_info* info, const uint32_t* h
 // scanned on its own, kept when it fits, and replayed. The result is the same as the
 // direct scan's: Hyperscan reports a text's matches in the same order every time, and
 // 8 ids of a field alone always fill `r` (its ids are distinct).
-inline bool scan_cached(screen_cache& cache, screen_cache::entry* slot, unsigned f, hs_database_t* hdb,
-                        hs_scratch_t* scratch, std::string_view text, const pattern_info* info,
-                        screen_result& r) noexcept {
+inline bool scan_cached(screen_cache& cache, screen_cache::entry* slot, unsigned f, const pattern_db& db,
+                        hs_scratch_t* scratch, std::string_view text, screen_result& r) noexcept {
     const uint8_t bit = static_cast<uint8_t>(1u << f);
-    if (const screen_cache::entry* e = cache.find(slot, f, text)) {
+    const pattern_info* info = db.info();
+    if (const screen_cache::entry* e = cache.find(slot, f, text, db.version())) {
         ++cache.hits;
         replay(r, info, e->hs_ids, e->n_ids, bit);
         return true;
     }
     ++cache.misses;
     field_scan fs;
+    hs_database_t* hdb = db.database(static_cast<screen_field>(f));
     hs_error_t rc = hs_scan(hdb, text.data(), static_cast<unsigned>(text.size()), 0, scratch, on_field_match, &fs);
+    // A failed scan keeps what it reported before failing, as the direct scan does.
+    replay(r, info, fs.hs_ids, fs.n, bit);
     if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED) [[unlikely]]
         return false;
-    if (fs.n <= screen_cache::max_ids && text.size() <= screen_cache::max_text) cache.keep(slot, f, text, fs.hs_ids, fs.n);
-    replay(r, info, fs.hs_ids, fs.n, bit);
+    if (fs.n <= screen_cache::max_ids && text.size() <= screen_cache::max_text)
+        cache.keep(slot, f, text, db.version(), fs.hs_ids, fs.n);
     return true;
 }
 
@@ -112,7 +121,7 @@ void screen_burst(const pattern_db& db, unsigned worker, const Txn* txns, std::s
             std::string_view text = field_text(txns[j], static_cast<screen_field>(f));
             if (text.empty()) continue;
             if (cached) {
-                r.error |= !scan_cached(*cache, slots[j], unsigned(f), hdb, scratch, text, db.info(), r);
+                r.error |= !scan_cached(*cache, slots[j], unsigned(f), db, scratch, text, r);
                 continue;
             }
             ctx.r = &r;

@@ -48,14 +48,18 @@ screen_cache::entry* screen_cache::slot(unsigned field, std::string_view text) c
     return e;
 }
 
-const screen_cache::entry* screen_cache::find(const entry* e, unsigned field, std::string_view text) const noexcept {
-    if (e->generation != _generation || e->field != field || e->text_len != text.size()) return nullptr;
+const screen_cache::entry* screen_cache::find(const entry* e, unsigned field, std::string_view text,
+                                              uint32_t db_version) const noexcept {
+    if (e->generation != _generation || e->db_version != db_version || e->field != field ||
+        e->text_len != text.size())
+        return nullptr;
     return std::memcmp(e->text, text.data(), text.size()) == 0 ? e : nullptr;
 }
 
-void screen_cache::keep(entry* e, unsigned field, std::string_view text, const uint32_t* hs_ids,
-                        unsigned n) noexcept {
+void screen_cache::keep(entry* e, unsigned field, std::string_view text, uint32_t db_version,
+                        const uint32_t* hs_ids, unsigned n) noexcept {
     e->generation = _generation;
+    e->db_version = db_version;
     e->field = static_cast<uint8_t>(field);
     e->text_len = static_cast<uint8_t>(text.size());
     e->n_ids = static_cast<uint8_t>(n);

@@ -5,7 +5,8 @@
 // field, the whole text (compared byte for byte: no false hit) and the Hyperscan ids
 // the scan reported, in report order, so that replaying them gives exactly the result
 // of scanning (screen.cpp). Direct-mapped; entries of an earlier pattern set never
-// match (the engine starts a new generation at each swap). Single-threaded: the owning
+// match (the engine starts a new generation at each swap, and an entry also names the
+// version of the set that scanned it). Single-threaded: the owning
 // worker is the only reader and writer; no allocation after construction.
 #pragma once
 
@@ -19,11 +20,13 @@ class screen_cache {
 public:
     // Ids of one field's scan that fit an entry: a scan reporting more is not kept.
     static constexpr unsigned max_ids = 7;
-    // Longest text kept (bytes); a longer one is scanned every time.
-    static constexpr std::size_t max_text = 87;
+    // Longest text kept (bytes): more than any field the cache keeps can hold (Txn's
+    // merchant_name, city, merchant_id and terminal_id; static_assert in screen.cpp).
+    static constexpr std::size_t max_text = 83;
 
     struct alignas(64) entry {
         uint32_t generation;    // 0 = empty
+        uint32_t db_version;    // pattern_db::version() of the scan
         uint8_t field;
         uint8_t text_len;
         uint8_t n_ids;
@@ -52,10 +55,12 @@ public:
 
     // The slot `field`/`text` maps to (prefetched); find() and keep() take it.
     entry* slot(unsigned field, std::string_view text) const noexcept;
-    // The slot's entry when it holds `field`/`text` of this generation, else nullptr.
-    const entry* find(const entry* slot, unsigned field, std::string_view text) const noexcept;
+    // The slot's entry when it holds `field`/`text` scanned by pattern set `db_version` in
+    // this generation, else nullptr.
+    const entry* find(const entry* slot, unsigned field, std::string_view text, uint32_t db_version) const noexcept;
     // Stores a scan's ids in the slot (text no longer than max_text, n <= max_ids).
-    void keep(entry* slot, unsigned field, std::string_view text, const uint32_t* hs_ids, unsigned n) noexcept;
+    void keep(entry* slot, unsigned field, std::string_view text, uint32_t db_version, const uint32_t* hs_ids,
+              unsigned n) noexcept;
 
     std::size_t capacity() const noexcept { return enabled() ? _mask + 1 : 0; }
     std::size_t bytes() const noexcept { return capacity() * sizeof(entry); }

@@ -1,5 +1,6 @@
 #include "screen/screening_config.h"
 
+#include <bit>
 #include <exception>
 
 #include "config/config_checks.h"
@@ -41,8 +42,8 @@ void explain(const screening_config& c, explanation& out) {
                                          : c.patterns)
               << "\n";
     if (c.patterns != "none")
-        out.lines << "  scan cache: " << c.cache_entries << " merchant field texts per worker ("
-                  << format_size(static_cast<int64_t>(c.cache_entries * 128)) << ")\n";
+        out.lines << "  scan cache: " << std::bit_floor(c.cache_entries) << " merchant field texts per worker ("
+                  << format_size(static_cast<int64_t>(std::bit_floor(c.cache_entries) * 128)) << ")\n";
 }
 
 }  // namespace txscreen

@@ -354,7 +354,8 @@ bool flag_declined(velocity_entry& e, int64_t t) noexcept {
 // seven slots are compared without a branch on ring_n (one vector compare).
 VELOCITY_INLINE int64_t ring_exact_count(const velocity_entry& e, int64_t start) noexcept {
     if (e.ring_n == 0) return 0;
-    const int64_t span = e.last_ms - start;   // an event is inside when its age < span
+    int64_t span;   // an event is inside when its age < span
+    if (__builtin_sub_overflow(e.last_ms, start, &span)) span = start < 0 ? INT64_MAX : INT64_MIN;
     if (e.ring_n == 8 && int64_t(e.ring_age[6]) < span) return -1;
     if (span <= 0) return 0;
     int64_t c = 1;

@@ -91,6 +91,8 @@ void require_same_config(const appliance_config& a, const appliance_config& b) {
     CHECK(da.tcp.pending == db.tcp.pending);
     CHECK(da.tcp.response_timeout_ms == db.tcp.response_timeout_ms);
     CHECK(a.screening.patterns == b.screening.patterns);
+    CHECK(a.screening.cache_entries == b.screening.cache_entries);
+    CHECK(a.engine.screen_cache_entries == b.engine.screen_cache_entries);
     CHECK(a.rules.file == b.rules.file);
     const auto &va = a.engine.velocity, &vb = b.engine.velocity;
     CHECK(va.card_capacity == vb.card_capacity);
@@ -247,7 +249,7 @@ TEST_CASE("docs/txscreen.example.toml loads and equals the defaults it documents
                             "session_token", "tls_cert", "tls_key", "max_connections", "small_txn_entries", "flow_buffer",
                             "memcap", "response_timeout", "header_bytes", "max_message", "transport", "notify_interval",
                             "top_merchants", "max_correction_age", "max_open_windows", "z_threshold", "warmup_windows",
-                            "min_stddev_ratio", "min_rejects"}) {
+                            "min_stddev_ratio", "min_rejects", "cache_entries"}) {
         INFO(key);
         CHECK(doc.find(std::string("`") + key + "`") != std::string::npos);
         CHECK(example.find(key) != std::string::npos);

@@ -32,6 +32,7 @@ engine_config small_config() {
     c.velocity.dedup_capacity = 1 << 12;
     c.repeat_entries = 1 << 10;
     c.small_txn_entries = 1 << 10;
+    c.screen_cache_entries = 1 << 10;
     return c;
 }
 

@@ -4,7 +4,9 @@
 
 #include <cmath>
 #include <cstdio>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "velocity_test_util.h"
 
@@ -360,6 +362,42 @@ TEST_CASE("sums: small amounts exact, bounds always hold", "[unit][velocity]") {
     f.shard.observe(make_txn(1, t0 + 6 * sec, -500));
     CHECK(velocity_sum_within(*e, t0 + 6 * sec, hour) == s);
     CHECK(velocity_count_within(*e, t0 + 6 * sec, hour) == 7);
+}
+
+TEST_CASE("velocity_window_within answers what the count and sum queries answer", "[unit][velocity]") {
+    // Cards with bursts, gaps and late events (within the lateness), queried at every
+    // event's time and far before and after it, over windows from 0 to past 24 h.
+    shard_fixture f;
+    std::mt19937_64 rng(19);
+    std::vector<int64_t> times;
+    int64_t t = t0;
+    for (int i = 0; i < 20000; ++i) {
+        t += static_cast<int64_t>(rng() % 3 == 0 ? rng() % (20 * minute) : rng() % (20 * sec));
+        const int64_t when = rng() % 8 == 0 ? t - static_cast<int64_t>(rng() % (2 * 60 * sec)) : t;
+        f.shard.observe(make_txn(rng() % 40, when, static_cast<int64_t>(rng() % 100'000)));
+        times.push_back(when);
+    }
+    const int64_t windows[] = {0, 1, sec, 10 * 60 * sec, hour, 6 * hour, 24 * hour, 30 * hour, -5};
+    std::size_t checked = 0, inexact = 0;
+    for (uint64_t card = 0; card < 40; ++card) {
+        const velocity_entry* e = f.shard.find_card(make_txn(card, 0).card_token);
+        REQUIRE(e);
+        for (int k = 0; k < 200; ++k) {
+            const int64_t now = k == 0   ? t - 400LL * 24 * hour   // 400 days before: spans past no_age
+                                : k == 1 ? t + 400LL * 24 * hour
+                                         : times[rng() % times.size()];
+            for (int64_t w : windows) {
+                const velocity_window both = velocity_window_within(*e, now, w);
+                CHECK(both.count == velocity_count_within(*e, now, w));
+                CHECK(both.sum == velocity_sum_within(*e, now, w));
+                const velocity_bounds b = velocity_count_bounds(*e, now, w);
+                inexact += b.lo != b.hi;
+                ++checked;
+            }
+        }
+    }
+    CHECK(checked == 40 * 200 * 9);
+    CHECK(inexact > 200);   // the bucket path ran, not only the exact ring
 }
 
 TEST_CASE("a key idle for more than 24 h restarts its windows", "[unit][velocity]") {
