@@ -246,7 +246,7 @@ void read_dialect(const toml_section& s, dp_feed_config& f, wire_cache& cache) {
 
 dp_feed_config read_feed(const toml_section& s, wire_cache& cache) {
     s.only_keys({"name", "transport", "port", "port_b", "server", "vlan", "framing", "header_bytes", "max_message",
-                 "payload", "dialect", "map", "receive_on"});
+                 "payload", "dialect", "map", "receive_on", "json_map"});
     dp_feed_config f;
     s.get_string("name", f.name);
     s.get_enum("transport", f.transport, {{"udp", feed_transport::udp}, {"tcp", feed_transport::tcp}});
@@ -261,6 +261,17 @@ dp_feed_config read_feed(const toml_section& s, wire_cache& cache) {
     s.get_enum("payload", f.format, {{"iso8583", payload_format::iso8583}, {"json", payload_format::json}});
     read_dialect(s, f, cache);
     s.get_string_list("receive_on", f.receive_on);
+    if (auto m = s.table("json_map")) {
+        if (f.format != payload_format::json) {
+            s.fail("json_map", "only applies to payload = \"json\"");
+        } else if (f.transport == feed_transport::tcp) {
+            s.fail("json_map", "only applies to transport = \"udp\"");
+        } else {
+            auto fields = std::make_shared<json_map>();
+            read_json_map(*m, *fields);
+            f.json_fields = std::move(fields);
+        }
+    }
     return f;
 }
 

@@ -14,6 +14,7 @@
 #include "codec/framing.h"
 #include "codec/iso8583.h"
 #include "codec/iso_wire.h"
+#include "codec/json_map.h"
 #include "common/txn.h"
 #include "flow/tcp_framing.h"
 
@@ -61,6 +62,9 @@ struct dp_feed_config {
     uint16_t tcp_port = 0;
     std::string server;  // IPv4 or IPv6 text; empty = any address
     tcp_framing tcp;
+    // JSON feeds: the producer's field names ([feed.json_map], docs/feeds.md "JSON field
+    // maps"); null = txscreen's own JSON keys.
+    std::shared_ptr<const json_map> json_fields;
 };
 
 // [tcp]: what each rx lcore preallocates for TCP feeds (docs/config.md).

@@ -101,6 +101,7 @@ void validate_feed_fields(const dp_config& c, config_errors& e) {
             validate_tcp_feed(f, k, e);
         else if (f.udp_port == 0)
             e.fail(k + ".port", "missing: the feed's UDP destination port (1..65535)");
+        if (f.json_fields) validate(*f.json_fields, k + ".json_map", e);
     }
 }
 

@@ -1,4 +1,5 @@
 #include "codec/json_decode.h"
+#include "codec/json_number.h"
 #include "codec/record_write.h"
 
 #include <simdjson.h>
@@ -26,14 +27,9 @@ namespace od = simdjson::ondemand;
 using codec::clear_record;
 using codec::put_text;
 
-
-// Largest accepted instant: 9999-12-31T23:59:59.999Z, the last RFC 3339 can spell.
-constexpr int64_t max_event_time_ms = 253'402'300'799'999;
 // Amounts above 10^17 minor units are no real payment and would leave no headroom for
 // the sums velocity keeps; refuse them instead of risking overflow downstream.
 constexpr int64_t max_amount_minor = 100'000'000'000'000'000;
-
-inline bool is_digit(char c) noexcept { return static_cast<unsigned>(static_cast<unsigned char>(c)) - '0' <= 9u; }
 
 // Parses exactly `n` ASCII digits at s; returns -1 when any is not a digit.
 inline int digits_at(const char* s, int n) noexcept {
@@ -76,7 +72,7 @@ bool parse_rfc3339(std::string_view s, int64_t& out_ms) noexcept {
         ++i;
         const std::size_t frac_start = i;
         int scale = 100;
-        while (i < s.size() && is_digit(s[i])) {
+        while (i < s.size() && json_digit(s[i])) {
             ms += (s[i] - '0') * scale;
             scale /= 10;
             ++i;
@@ -107,31 +103,6 @@ bool parse_rfc3339(std::string_view s, int64_t& out_ms) noexcept {
 // True when s is a number as RFC 8259 section 6 spells it: an optional minus, an
 // integer part that is 0 or starts with 1-9 (no leading zeros: "00012" is not JSON), an
 // optional fraction with at least one digit, an optional exponent with at least one.
-bool rfc8259_number(std::string_view s) noexcept {
-    std::size_t i = 0;
-    const std::size_t n = s.size();
-    auto digits = [&] {
-        const std::size_t start = i;
-        while (i < n && is_digit(s[i])) ++i;
-        return i > start;
-    };
-    if (i < n && s[i] == '-') ++i;
-    if (i < n && s[i] == '0') {
-        ++i;
-    } else if (!digits()) {
-        return false;
-    }
-    if (i < n && s[i] == '.') {
-        ++i;
-        if (!digits()) return false;
-    }
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        ++i;
-        if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
-        if (!digits()) return false;
-    }
-    return i == n;
-}
 
 // True when a string value holds what should have been sent as a JSON number: a
 // decimal as strtod reads one ("19.99", "1e2", "-5", "+.5", "00012"), so that the
@@ -141,7 +112,7 @@ bool numeric_string(std::string_view s) noexcept {
     const std::size_t n = s.size();
     auto digits = [&] {
         const std::size_t start = i;
-        while (i < n && is_digit(s[i])) ++i;
+        while (i < n && json_digit(s[i])) ++i;
         return i - start;
     };
     if (i < n && (s[i] == '-' || s[i] == '+')) ++i;
@@ -174,14 +145,14 @@ amount_parse parse_amount(std::string_view s, int exponent, int64_t& out) noexce
     // Mantissa digits without the point; `point` counts digits before the point.
     const char* int_digits = s.data();
     std::size_t int_len = 0;
-    while (i < n && is_digit(s[i])) ++i;
+    while (i < n && json_digit(s[i])) ++i;
     int_len = i;
     const char* frac_digits = s.data() + i;
     std::size_t frac_len = 0;
     if (i < n && s[i] == '.') {
         ++i;
         frac_digits = s.data() + i;
-        while (i < n && is_digit(s[i])) ++i;
+        while (i < n && json_digit(s[i])) ++i;
         frac_len = static_cast<std::size_t>(s.data() + i - frac_digits);
     }
     int64_t exp10 = 0;
@@ -189,7 +160,7 @@ amount_parse parse_amount(std::string_view s, int exponent, int64_t& out) noexce
         ++i;
         bool neg = false;
         if (i < n && (s[i] == '+' || s[i] == '-')) neg = s[i++] == '-';
-        while (i < n && is_digit(s[i])) {
+        while (i < n && json_digit(s[i])) {
             if (exp10 > 1000) return amount_parse::bad_value;
             exp10 = exp10 * 10 + (s[i] - '0');
             ++i;
