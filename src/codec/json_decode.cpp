@@ -139,45 +139,17 @@ enum class amount_parse : uint8_t { ok, bad_number, bad_value };
 // overflow, a non-zero digit below the minor unit, or a value above max_amount_minor.
 amount_parse parse_amount(std::string_view s, int exponent, int64_t& out) noexcept {
     if (!rfc8259_number(s)) return amount_parse::bad_number;
-    if (s[0] == '-') return amount_parse::bad_value;  // refunds are their own message types
-    std::size_t i = 0;
-    const std::size_t n = s.size();
-    // Mantissa digits without the point; `point` counts digits before the point.
-    const char* int_digits = s.data();
-    std::size_t int_len = 0;
-    while (i < n && json_digit(s[i])) ++i;
-    int_len = i;
-    const char* frac_digits = s.data() + i;
-    std::size_t frac_len = 0;
-    if (i < n && s[i] == '.') {
-        ++i;
-        frac_digits = s.data() + i;
-        while (i < n && json_digit(s[i])) ++i;
-        frac_len = static_cast<std::size_t>(s.data() + i - frac_digits);
-    }
-    int64_t exp10 = 0;
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        ++i;
-        bool neg = false;
-        if (i < n && (s[i] == '+' || s[i] == '-')) neg = s[i++] == '-';
-        while (i < n && json_digit(s[i])) {
-            if (exp10 > 1000) return amount_parse::bad_value;
-            exp10 = exp10 * 10 + (s[i] - '0');
-            ++i;
-        }
-        if (neg) exp10 = -exp10;
-    }
+    const json_number_parts p = split_json_number(s);
+    if (p.negative) return amount_parse::bad_value;  // refunds are their own message types
+    // An exponent whose digits before its last already passed 1000: no amount.
+    if (p.exp10 > 10'009 || p.exp10 < -10'009) return amount_parse::bad_value;
 
     // The minor-unit point sits `keep` digits into the mantissa digit sequence.
-    const int64_t total = static_cast<int64_t>(int_len + frac_len);
-    const int64_t keep = static_cast<int64_t>(int_len) + exp10 + exponent;
-    auto digit = [&](int64_t k) -> unsigned {
-        return static_cast<unsigned>(k < static_cast<int64_t>(int_len) ? int_digits[k] - '0'
-                                                                       : frac_digits[k - int_len] - '0');
-    };
+    const int64_t total = p.digits();
+    const int64_t keep = static_cast<int64_t>(p.int_digits.size()) + p.exp10 + exponent;
     int64_t v = 0;
     for (int64_t k = 0; k < total; ++k) {
-        const unsigned d = digit(k);
+        const unsigned d = p.digit(k);
         if (k < keep) {
             if (v > (max_amount_minor - d) / 10) return amount_parse::bad_value;
             v = v * 10 + d;

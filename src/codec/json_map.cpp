@@ -46,41 +46,16 @@ inline std::string_view trim_right(std::string_view s) noexcept {
     return s;
 }
 
-// True when s is a number as RFC 8259 section 6 spells it (as json_decode.cpp checks).
-
 // Epoch seconds written as an RFC 8259 number (`s` is one) to epoch milliseconds, in
 // integer arithmetic on the digits, rounded half away from zero. False when the result
 // is outside json_decoder's range.
 bool seconds_to_ms(std::string_view s, int64_t& out) noexcept {
-    std::size_t i = 0;
-    const std::size_t n = s.size();
-    const bool neg = s[0] == '-';
-    if (neg) ++i;
-    const char* int_digits = s.data() + i;
-    while (i < n && json_digit(s[i])) ++i;
-    const auto int_len = static_cast<int64_t>(s.data() + i - int_digits);
-    const char* frac_digits = s.data() + i;
-    int64_t frac_len = 0;
-    if (i < n && s[i] == '.') {
-        frac_digits = s.data() + ++i;
-        while (i < n && json_digit(s[i])) ++i;
-        frac_len = static_cast<int64_t>(s.data() + i - frac_digits);
-    }
-    int64_t exp10 = 0;
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        ++i;
-        bool eneg = false;
-        if (i < n && (s[i] == '+' || s[i] == '-')) eneg = s[i++] == '-';
-        while (i < n && json_digit(s[i])) {
-            if (exp10 < 100'000) exp10 = exp10 * 10 + (s[i] - '0');
-            ++i;
-        }
-        if (eneg) exp10 = -exp10;
-    }
+    const json_number_parts p = split_json_number(s);
+    const bool neg = p.negative;
     // The millisecond point sits `keep` digits into the mantissa's digit sequence.
-    const int64_t total = int_len + frac_len;
-    const int64_t keep = int_len + exp10 + 3;
-    auto digit = [&](int64_t k) -> int64_t { return k < int_len ? int_digits[k] - '0' : frac_digits[k - int_len] - '0'; };
+    const int64_t total = p.digits();
+    const int64_t keep = static_cast<int64_t>(p.int_digits.size()) + p.exp10 + 3;
+    auto digit = [&](int64_t k) -> int64_t { return p.digit(k); };
     int64_t v = 0;
     for (int64_t k = 0; k < total && k < keep; ++k) {
         const int64_t d = digit(k);
