@@ -108,17 +108,6 @@ void add_command_line_ports(const appliance_options& opt, appliance_plan& plan) 
     }
 }
 
-// The configured key (a secret reference), else $TXSCREEN_TOKEN_KEY, else the demo key.
-std::string tokenization_key(const std::string& configured) {
-    if (configured.empty()) {
-        const char* env = std::getenv("TXSCREEN_TOKEN_KEY");
-        return env && *env ? env : demo_token_key;
-    }
-    std::string key;
-    if (!resolve_secret(configured, key)) throw std::runtime_error("tokenization.key: " + configured + " is not set");
-    return key;
-}
-
 // A key from $TXSCREEN_TOKEN_KEY is seen first here (check-config sees only the
 // file's): refuse it now, naming where it came from (`origin`: "" for the file's or the
 // demo key), not after EAL has started.
@@ -133,6 +122,16 @@ void check_token_key(const dp_config& dp, const char* origin) {
 }
 
 }  // namespace
+
+std::string tokenization_key(const std::string& configured) {
+    if (configured.empty()) {
+        const char* env = std::getenv("TXSCREEN_TOKEN_KEY");
+        return env && *env ? env : demo_token_key;
+    }
+    std::string key;
+    if (!resolve_secret(configured, key)) throw std::runtime_error("tokenization.key: " + configured + " is not set");
+    return key;
+}
 
 appliance_plan plan_appliance(const appliance_options& opt) {
     appliance_plan plan;

@@ -22,4 +22,9 @@ struct appliance_plan {
 // secret).
 appliance_plan plan_appliance(const appliance_options& opt);
 
+// The tokenization key as configured (a secret reference, "env:NAME" resolved), else
+// $TXSCREEN_TOKEN_KEY, else the demo key. Throws std::runtime_error when the configured
+// secret is not set.
+std::string tokenization_key(const std::string& configured);
+
 }  // namespace txscreen

@@ -23,6 +23,7 @@
 #include "common/txn.h"
 #include "controlplane/appliance/appliance.h"
 #include "controlplane/appliance/appliance_config.h"
+#include "controlplane/appliance/appliance_plan.h"
 #include "tools/cli_app.h"
 #include "tools/txgen/feed_writer.h"
 #include "tools/txgen/time_text.h"
@@ -282,14 +283,6 @@ int decode_pcap(const decode_setup& s, const std::string& path, bool json) {
     return 0;
 }
 
-// ---- setup
-
-std::string token_key(const std::string& configured) {
-    if (!configured.empty()) return configured;
-    const char* env = std::getenv("TXSCREEN_TOKEN_KEY");
-    return env && *env ? env : demo_token_key;
-}
-
 // --tokenizer when given, else `configured`.
 token_method tokenizer_of(const decode_options& o, token_method configured) {
     if (o.tokenizer.empty()) return configured;
@@ -335,8 +328,12 @@ std::string setup_from_config(const decode_options& o, decode_setup& s) {
     s.wire = f->wire;
     s.frame = f->frame;
     s.port_a = f->udp_port, s.port_b = f->udp_port_b;
-    s.tokenizer.emplace(pan_tokenizer::from_config(token_key(r.config.dataplane.tokenization_key),
-                                                   tokenizer_of(o, r.config.dataplane.tokenizer)));
+    try {
+        s.tokenizer.emplace(pan_tokenizer::from_config(tokenization_key(r.config.dataplane.tokenization_key),
+                                                       tokenizer_of(o, r.config.dataplane.tokenizer)));
+    } catch (const std::exception& e) {
+        return o.config + ": " + e.what();
+    }
     return {};
 }
 
@@ -351,7 +348,11 @@ std::string setup(const decode_options& o, decode_setup& s) {
     s.wire = txgen::load_wire(o.dialect, std::filesystem::current_path(), errors);
     if (!s.wire) return errors;
     s.frame = o.framing_name == "raw" ? framing::raw : framing::moldudp64;
-    s.tokenizer.emplace(pan_tokenizer::from_config(token_key({}), tokenizer_of(o, dp_config{}.tokenizer)));
+    try {
+        s.tokenizer.emplace(pan_tokenizer::from_config(tokenization_key({}), tokenizer_of(o, dp_config{}.tokenizer)));
+    } catch (const std::exception& e) {
+        return e.what();   // a $TXSCREEN_TOKEN_KEY of the wrong size
+    }
     return {};
 }
 
