@@ -166,10 +166,8 @@ void setup_decoding(rx_lcore& r, const dp_config& cfg, int64_t reference_time_ms
         r.rx_timestamp_flag = 1ull << ts_bit;
     }
     r.tokenizer = std::make_unique<pan_tokenizer>(pan_tokenizer::from_config(cfg.tokenization_key, cfg.tokenizer));
-    r.json = std::make_unique<json_decoder>(*r.tokenizer);
-    r.json_canonical = std::make_unique<char[]>(json_max_message);
+    r.json = std::make_unique<json_feeds>(*r.tokenizer, json_maps_of(cfg));
     for (const auto& f : cfg.feeds) {
-        r.json_maps.push_back(f.json_fields ? std::make_unique<json_map_translator>(*f.json_fields) : nullptr);
         r.sequencers.push_back(std::make_unique<feed_sequencer>());
         iso_decode_context iso;
         iso.tokenizer = r.tokenizer.get();

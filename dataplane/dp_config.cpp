@@ -420,4 +420,10 @@ std::vector<dp_feed_config> txgen_default_feeds() {
     return feeds;
 }
 
+std::vector<const json_map*> json_maps_of(const dp_config& c) {
+    std::vector<const json_map*> maps;
+    for (const dp_feed_config& f : c.feeds) maps.push_back(f.json_fields.get());
+    return maps;
+}
+
 }  // namespace txscreen

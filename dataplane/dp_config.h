@@ -77,6 +77,10 @@ struct dp_tcp_config {
     int64_t response_timeout_ms = 30'000;    // a response later than this does not pair
 };
 
+struct dp_config;
+// Each feed's [feed.json_map], or null, by feed index (json_feeds' argument).
+std::vector<const json_map*> json_maps_of(const dp_config& c);
+
 struct dp_config {
     std::vector<std::string> eal_args;  // passed to rte_eal_init after argv[0]
     hugepage_mode hugepages = hugepage_mode::automatic;  // the caller turns it into eal_args

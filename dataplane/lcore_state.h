@@ -12,8 +12,7 @@
 struct rte_mbuf;
 
 #include "codec/iso8583.h"
-#include "codec/json_decode.h"
-#include "codec/json_map.h"
+#include "codec/json_feeds.h"
 #include "dataplane/dataplane.h"
 #include "feed/feed_sequencer.h"
 #include "flow/pairing.h"
@@ -89,11 +88,7 @@ struct alignas(64) rx_lcore {
     std::vector<feed_counters> published;  // per feed
     std::vector<iso_decode_context> iso;                      // per feed
     std::unique_ptr<pan_tokenizer> tokenizer;
-    std::unique_ptr<json_decoder> json;
-    // Per feed: the translator of a feed with [feed.json_map] (else null), and the
-    // canonical JSON it writes for json_decoder.
-    std::vector<std::unique_ptr<json_map_translator>> json_maps;
-    std::unique_ptr<char[]> json_canonical;
+    std::unique_ptr<json_feeds> json;   // JSON feeds, with their [feed.json_map]s
     std::vector<rte_ring*> to_worker;                          // per worker, SP/SC
     // Txns decoded in the current burst, per worker, waiting for their ring.
     static constexpr unsigned stage_capacity = 256;
@@ -154,8 +149,6 @@ struct alignas(64) rx_lcore {
     // deliver() in two steps: decode into the next batch slot (false: rejected, counted),
     // then take the slot (routing the batch when it is full).
     bool decode_to_batch(unsigned feed, uint64_t seq, const uint8_t* msg, std::size_t len, uint64_t tsc);
-    // A JSON message of `feed`, through its json_map when it has one.
-    reject_reason decode_json(unsigned feed, const uint8_t* msg, std::size_t len, Txn& t, pan_stash& pan) noexcept;
     void commit_batch_slot() noexcept;
     // `field`: the ISO 8583 field the decoder named (reject_record::field; 0 = unknown).
     void reject(unsigned feed, uint64_t seq, std::size_t len, reject_reason r, uint64_t tsc, uint8_t field = 0);

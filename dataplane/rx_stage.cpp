@@ -2,8 +2,6 @@
 // and handoff of each Txn to the worker that owns its card. No allocation, lock,
 // syscall or exception on this path; every packet and message that goes nowhere is
 // counted by reason.
-#include <string.h>  // explicit_bzero
-
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
@@ -35,23 +33,6 @@ void rx_lcore::reject(unsigned feed, uint64_t seq, std::size_t len, reject_reaso
     reject_stage.push_back(rec);
 }
 
-reject_reason rx_lcore::decode_json(unsigned feed, const uint8_t* msg, std::size_t len, Txn& t,
-                                   pan_stash& pan) noexcept {
-    json_map_translator* map = json_maps[feed].get();
-    if (!map) return json->decode_deferred(reinterpret_cast<const char*>(msg), len, t, pan);
-    std::size_t n = 0;
-    if (reject_reason r = map->translate(reinterpret_cast<const char*>(msg), len, json_canonical.get(), n);
-        r != reject_reason::none) [[unlikely]] {
-        pan.what = pan_stash::kind::none;   // nothing held: the decoder never ran
-        pan.len = 0;
-        return r;
-    }
-    reject_reason r = json->decode_deferred(json_canonical.get(), n, t, pan);
-    // The canonical copy held the clear PAN: wipe it (the decoder kept it in `pan` only).
-    explicit_bzero(json_canonical.get(), n);
-    return r;
-}
-
 bool rx_lcore::decode_to_batch(unsigned feed, uint64_t seq, const uint8_t* msg, std::size_t len, uint64_t tsc) {
     const dp_feed_config& f = ctx->cfg->feeds[feed];
     count_add(c.feed_messages);
@@ -59,7 +40,7 @@ bool rx_lcore::decode_to_batch(unsigned feed, uint64_t seq, const uint8_t* msg, 
     pan_stash& pan = batch_pan[batched];
     iso_reject_detail where;
     reject_reason r = f.format == payload_format::iso8583 ? decode_iso8583_deferred(msg, len, iso[feed], t, pan, &where)
-                                                          : decode_json(feed, msg, len, t, pan);
+                                                          : json->decode_deferred(feed, reinterpret_cast<const char*>(msg), len, t, pan);
     if (r != reject_reason::none) [[unlikely]] {
         // the decoder left `pan` empty
         reject(feed, seq, len, r, tsc, f.format == payload_format::iso8583 ? where.field : uint8_t{0});

@@ -8,11 +8,12 @@ each with its config; every verdict line must be equal, and the producer feed's 
 extra rejects are the malformed messages, counted as json_bad_type / json_syntax.
 
 usage: json_map_udp.py TXGEN TXSCREEN"""
-import json, os, struct, subprocess, sys, tempfile
+import atexit, json, os, shutil, struct, subprocess, sys, tempfile
 
 txgen, txscreen = sys.argv[1], sys.argv[2]
 count = int(os.environ.get("JSON_MAP_COUNT", "20000"))
 work = tempfile.mkdtemp(prefix="txscreen-jsonmap.")
+atexit.register(shutil.rmtree, work, ignore_errors=True)
 
 def run(*args):
     r = subprocess.run(list(args), capture_output=True, text=True)

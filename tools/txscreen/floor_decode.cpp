@@ -10,7 +10,8 @@
 namespace txscreen::floors {
 
 rx_decoder::rx_decoder(const dp_config& dp)
-    : _dp(dp), _tokenizer(pan_tokenizer::from_config(dp.tokenization_key, dp.tokenizer)), _json(_tokenizer) {
+    : _dp(dp), _tokenizer(pan_tokenizer::from_config(dp.tokenization_key, dp.tokenizer)),
+      _json(_tokenizer, json_maps_of(dp)) {
     const int64_t now_ms = static_cast<int64_t>(std::time(nullptr)) * 1000;
     for (std::size_t f = 0; f < dp.feeds.size(); ++f) {
         const dp_feed_config& fc = dp.feeds[f];
@@ -80,7 +81,7 @@ void rx_decoder::deliver(unsigned feed, uint64_t seq, const uint8_t* msg, std::s
     pan_stash& pan = _pan[_batched];
     const reject_reason r = _dp.feeds[feed].format == payload_format::iso8583
                                 ? decode_iso8583_deferred(msg, len, _iso[feed], t, pan)
-                                : _json.decode_deferred(reinterpret_cast<const char*>(msg), len, t, pan);
+                                : _json.decode_deferred(feed, reinterpret_cast<const char*>(msg), len, t, pan);
     if (r != reject_reason::none) return;  // the decoder left `pan` empty
     ++_tally.decoded;
     t.feed_id = static_cast<uint16_t>(feed);

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "codec/iso8583.h"
-#include "codec/json_decode.h"
+#include "codec/json_feeds.h"
 #include "common/pan_token.h"
 #include "common/txn.h"
 #include "dataplane/dp_config.h"
@@ -49,7 +49,7 @@ private:
     static constexpr unsigned batch_capacity = 16;  // rx_lcore::batch_capacity
     const dp_config& _dp;
     pan_tokenizer _tokenizer;
-    json_decoder _json;
+    json_feeds _json;
     std::vector<iso_decode_context> _iso;
     std::vector<std::unique_ptr<feed_sequencer>> _sequencers;
     std::vector<uint16_t> _by_port = std::vector<uint16_t>(65536, 0);  // 0 = none, else feed + 1
