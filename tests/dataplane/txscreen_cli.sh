@@ -80,7 +80,8 @@ refused_at_once "$work/patterns-fifo.toml" "screening.patterns: $work/fifo.toml:
 out=$(timeout 5 "$txscreen" run --config /dev/zero --spool "$work/spool" 2>&1); rc=$?
 [[ $rc == 2 ]] && grep -qF "/dev/zero: not a regular file" <<< "$out" || fail "run --config /dev/zero: exit $rc: $out"
 ln -s "$src/docs/txscreen.example.toml" "$work/linked.toml"
-timeout 5 "$txscreen" check-config "$work/linked.toml" | grep -q "valid" || fail "a symlink to a valid config was refused"
+linked_out=$(timeout 5 "$txscreen" check-config "$work/linked.toml") || fail "a symlink to a valid config was refused"
+grep -q "valid" <<< "$linked_out" || fail "a symlink to a valid config was refused"
 echo "ok: /dev/zero, a directory, a FIFO and a 17 MiB file refused at once with exit 2 and the reason; symlinks followed"
 
 echo "== --version prints the project version and exits 0"
