@@ -393,7 +393,7 @@ void explain(const dp_config& c, explanation& out) {
         out.warnings.push_back("tokenization.key not set: the demo key is not for real card data");
     } else {
         out.lines << "  tokenization key: " << mask_secret(c.tokenization_key) << "\n";
-        if (!c.tokenizer_set) out.warnings.push_back(std::string(tokenizer_default_warning).substr(9));
+        if (!c.tokenizer_set) out.warnings.push_back(tokenizer_default_warning);
     }
     out.lines << "  tokenizer: " << token_method_name(c.tokenizer) << "\n";
 }

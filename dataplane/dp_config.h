@@ -110,7 +110,7 @@ struct dp_config {
 // Said when a real key comes with no tokenizer named: a deployment upgrading from
 // HMAC tokens (the only tokenizer before aes-cmac became the default) must name it.
 inline constexpr const char* tokenizer_default_warning =
-    "warning: [tokenization] tokenizer not set: card tokens are AES-CMAC (the default); a deployment "
+    "[tokenization] tokenizer not set: card tokens are AES-CMAC (the default); a deployment "
     "whose stored tokens are HMAC-SHA256 (every txscreen before the aes-cmac tokenizer) sets "
     "tokenizer = \"hmac-sha256\" to keep them";
 

@@ -69,7 +69,7 @@ inline void replay(screen_result& r, const pattern_info* info, const uint32_t* h
 // direct scan's: Hyperscan reports a text's matches in the same order every time, and
 // 8 ids of a field alone always fill `r` (its ids are distinct).
 inline bool scan_cached(screen_cache& cache, screen_cache::entry* slot, unsigned f, const pattern_db& db,
-                        hs_scratch_t* scratch, std::string_view text, screen_result& r) noexcept {
+                        hs_database_t* hdb, hs_scratch_t* scratch, std::string_view text, screen_result& r) noexcept {
     const uint8_t bit = static_cast<uint8_t>(1u << f);
     const pattern_info* info = db.info();
     if (const screen_cache::entry* e = cache.find(slot, f, text, db.version())) {
@@ -79,14 +79,12 @@ inline bool scan_cached(screen_cache& cache, screen_cache::entry* slot, unsigned
     }
     ++cache.misses;
     field_scan fs;
-    hs_database_t* hdb = db.database(static_cast<screen_field>(f));
     hs_error_t rc = hs_scan(hdb, text.data(), static_cast<unsigned>(text.size()), 0, scratch, on_field_match, &fs);
     // A failed scan keeps what it reported before failing, as the direct scan does.
     replay(r, info, fs.hs_ids, fs.n, bit);
     if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED) [[unlikely]]
         return false;
-    if (fs.n <= screen_cache::max_ids && text.size() <= screen_cache::max_text)
-        cache.keep(slot, f, text, db.version(), fs.hs_ids, fs.n);
+    if (fs.n <= screen_cache::max_ids) cache.keep(slot, f, text, db.version(), fs.hs_ids, fs.n);  // text fits: static_assert above
     return true;
 }
 
@@ -121,7 +119,7 @@ void screen_burst(const pattern_db& db, unsigned worker, const Txn* txns, std::s
             std::string_view text = field_text(txns[j], static_cast<screen_field>(f));
             if (text.empty()) continue;
             if (cached) {
-                r.error |= !scan_cached(*cache, slots[j], unsigned(f), db, scratch, text, r);
+                r.error |= !scan_cached(*cache, slots[j], unsigned(f), db, hdb, scratch, text, r);
                 continue;
             }
             ctx.r = &r;

@@ -417,14 +417,20 @@ std::string_view velocity_key_name(velocity_key k) noexcept {
 
 namespace {
 
-// The count of a window from its ring count (-1: not exact) and bucket split.
-VELOCITY_INLINE int64_t count_from(int64_t exact, const bucket_split& s) noexcept {
-    if (exact >= 0) return exact;
+// Bounds of a count the ring does not hold exactly (more than 8 events), from the split.
+VELOCITY_INLINE velocity_bounds inexact_count_bounds(const bucket_split& s) noexcept {
     const int64_t lo = s.full_count > 8 ? s.full_count : 8;
     int64_t hi = s.saturated ? INT64_MAX : s.full_count + s.cut_count;
     if (hi < lo) hi = lo;
+    return {lo, hi};
+}
+
+// The count of a window from its ring count (-1: not exact) and bucket split.
+VELOCITY_INLINE int64_t count_from(int64_t exact, const bucket_split& s) noexcept {
+    if (exact >= 0) return exact;
+    const velocity_bounds b = inexact_count_bounds(s);
     const int64_t est = s.full_count + int64_t(s.cut_count * s.cut_fraction + 0.5);
-    return est < lo ? lo : est > hi ? hi : est;
+    return est < b.lo ? b.lo : est > b.hi ? b.hi : est;
 }
 
 VELOCITY_INLINE int64_t sum_from(int64_t exact, const bucket_split& s) noexcept {
@@ -455,11 +461,7 @@ velocity_bounds velocity_count_bounds(const velocity_entry& e, int64_t now_ms,
     int64_t start = now_ms - clamp_window(window_ms);
     int64_t exact = ring_exact_count(e, start);
     if (exact >= 0) return {exact, exact};
-    bucket_split s = split_buckets(e, start);
-    int64_t lo = s.full_count > 8 ? s.full_count : 8;
-    int64_t hi = s.saturated ? INT64_MAX : s.full_count + s.cut_count;
-    if (hi < lo) hi = lo;
-    return {lo, hi};
+    return inexact_count_bounds(split_buckets<false>(e, start));
 }
 
 velocity_bounds velocity_sum_bounds(const velocity_entry& e, int64_t now_ms,

@@ -286,7 +286,7 @@ int decode_pcap(const decode_setup& s, const std::string& path, bool json) {
 // --tokenizer when given, else `configured`.
 token_method tokenizer_of(const decode_options& o, token_method configured) {
     if (o.tokenizer.empty()) return configured;
-    return o.tokenizer == "hmac-sha256" ? token_method::hmac_sha256 : token_method::aes_cmac;
+    return token_method_named(o.tokenizer);
 }
 
 // The feed --feed names, or the only ISO 8583 feed; null with a message in `why`.

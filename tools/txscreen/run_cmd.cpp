@@ -95,7 +95,7 @@ void add_config_options(CLI::App& cmd, run_state& s) {
     cmd.add_option_function<std::string>(
            "--tokenizer",
            [&c](const std::string& v) {
-               c.dataplane.tokenizer = v == "hmac-sha256" ? token_method::hmac_sha256 : token_method::aes_cmac;
+               c.dataplane.tokenizer = token_method_named(v);
                c.dataplane.tokenizer_set = true;
            },
            "what makes card tokens ([tokenization] tokenizer): aes-cmac (the default) or hmac-sha256 "
@@ -203,7 +203,7 @@ int run_command(run_state& state, const std::vector<std::string>& eal) {
         std::fprintf(stderr, "txscreen run: warning: using the built-in demo tokenization key; set "
                              "TXSCREEN_TOKEN_KEY (hex) for real card data\n");
     else if (!opt.config.dataplane.tokenizer_set && !opt.quiet)
-        std::fprintf(stderr, "%s\n", tokenizer_default_warning);
+        std::fprintf(stderr, "warning: %s\n", tokenizer_default_warning);
 
     std::ofstream vout;
     if (!verdicts_out.empty()) {
